@@ -1,0 +1,280 @@
+// Streaming decompression: zstd (concatenated and skippable frames, frames
+// without a content size) and gzip (multi-member). Used by open_source().
+#include "io/input.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <system_error>
+
+namespace crashctl {
+namespace detail {
+std::unique_ptr<ByteSource> make_zstd_source(std::unique_ptr<ByteSource> raw, std::string name);
+std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> raw, std::string name);
+bool is_zstd_magic(const unsigned char *p);
+}  // namespace detail
+
+namespace {
+
+constexpr size_t kInputBuffer = 256 << 10;
+
+// Buffered compressed input with the compressed offset of the next byte.
+class RawInput {
+public:
+  explicit RawInput(std::unique_ptr<ByteSource> raw)
+      : raw_(std::move(raw)), buf_(new char[kInputBuffer]) {}
+
+  const char *data() const { return buf_.get() + pos_; }
+  size_t avail() const { return end_ - pos_; }
+  void consume(size_t k) { pos_ += k; }
+  bool eof() const { return eof_; }
+  // Compressed offset of data()[0].
+  uint64_t offset() const { return total_ - avail(); }
+  const ByteSource &raw() const { return *raw_; }
+
+  // Reads more when the buffer is empty.
+  llvm::Error refill() {
+    if (avail() == 0 && !eof_) return ensure(1);
+    return llvm::Error::success();
+  }
+
+  // Reads until at least k bytes are buffered or the input ends.
+  llvm::Error ensure(size_t k) {
+    while (avail() < k && !eof_) {
+      if (pos_ > 0) {
+        std::memmove(buf_.get(), buf_.get() + pos_, avail());
+        end_ -= pos_;
+        pos_ = 0;
+      }
+      auto r = raw_->read(buf_.get() + end_, kInputBuffer - end_);
+      if (!r) return r.takeError();
+      if (*r == 0) eof_ = true;
+      end_ += *r;
+      total_ += *r;
+    }
+    return llvm::Error::success();
+  }
+
+private:
+  std::unique_ptr<ByteSource> raw_;
+  std::unique_ptr<char[]> buf_;
+  size_t pos_ = 0, end_ = 0;
+  uint64_t total_ = 0;
+  bool eof_ = false;
+};
+
+// Common part of the decompressing sources: sticky errors, and bytes decoded
+// before an error are delivered before the error is reported.
+class Decoder : public ByteSource {
+public:
+  Decoder(std::unique_ptr<ByteSource> raw, std::string name)
+      : in_(std::move(raw)), name_(std::move(name)) {}
+
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    if (!err_.empty()) return error();
+    if (done_ || n == 0) return 0;
+    size_t got = decode(buf, n);
+    if (got == 0 && !err_.empty()) return error();
+    return got;
+  }
+  uint64_t raw_position() const override { return in_.raw().raw_position(); }
+  uint64_t raw_size() const override { return in_.raw().raw_size(); }
+
+protected:
+  // Decodes into buf; returns the bytes produced. Sets done_ at a clean end
+  // and err_ on failure (possibly after producing bytes).
+  virtual size_t decode(char *buf, size_t n) = 0;
+
+  void fail_at(uint64_t off, const std::string &what) {
+    err_ = name_ + ": at compressed byte " + std::to_string(off) + ": " + what;
+    ec_ = std::make_error_code(std::errc::illegal_byte_sequence);
+  }
+  void fail(llvm::Error e) {
+    ec_ = std::make_error_code(std::errc::io_error);
+    err_ = llvm::toString(std::move(e));
+    if (err_.empty()) err_ = name_ + ": read error";
+  }
+  llvm::Error error() const { return llvm::createStringError(ec_, "%s", err_.c_str()); }
+
+  RawInput in_;
+  std::string name_;
+  std::string err_;
+  std::error_code ec_;
+  bool done_ = false;
+};
+
+class ZstdSource final : public Decoder {
+public:
+  ZstdSource(std::unique_ptr<ByteSource> raw, std::string name)
+      : Decoder(std::move(raw), std::move(name)), dctx_(ZSTD_createDCtx()) {
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    // Keep fuzzing inside the default RSS limit.
+    ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 24);
+#else
+    // Accept frames made with --long=31 (large cores).
+    ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 31);
+#endif
+  }
+  ~ZstdSource() override { ZSTD_freeDCtx(dctx_); }
+
+private:
+  size_t decode(char *buf, size_t n) override {
+    if (!dctx_) {
+      fail_at(in_.offset(), "zstd: cannot allocate a decompression context");
+      return 0;
+    }
+    size_t produced = 0;
+    while (produced < n) {
+      if (auto e = in_.refill()) {
+        fail(std::move(e));
+        return produced;
+      }
+      if (at_boundary_) {
+        if (in_.avail() == 0 && in_.eof()) {
+          done_ = true;
+          return produced;
+        }
+        if (auto e = in_.ensure(4)) {
+          fail(std::move(e));
+          return produced;
+        }
+        if (in_.avail() < 4 ||
+            !detail::is_zstd_magic(reinterpret_cast<const unsigned char *>(in_.data()))) {
+          fail_at(in_.offset(), first_frame_
+                                    ? "not a zstd frame (expected magic 28 b5 2f fd)"
+                                    : "trailing data after the last zstd frame (expected a "
+                                      "zstd frame magic 28 b5 2f fd or the end of the file)");
+          return produced;
+        }
+        at_boundary_ = false;
+        first_frame_ = false;
+      }
+      ZSTD_inBuffer zin{in_.data(), in_.avail(), 0};
+      ZSTD_outBuffer zout{buf + produced, n - produced, 0};
+      size_t ret = ZSTD_decompressStream(dctx_, &zout, &zin);
+      in_.consume(zin.pos);
+      produced += zout.pos;
+      if (ZSTD_isError(ret)) {
+        fail_at(in_.offset(), std::string("zstd: ") + ZSTD_getErrorName(ret));
+        return produced;
+      }
+      if (ret == 0) {  // frame complete and flushed
+        at_boundary_ = true;
+        continue;
+      }
+      if (zout.pos == 0 && zin.pos == 0 && in_.avail() == 0 && in_.eof()) {
+        fail_at(in_.offset(), "truncated zstd frame (expected more compressed data)");
+        return produced;
+      }
+    }
+    return produced;
+  }
+
+  ZSTD_DCtx *dctx_;
+  bool at_boundary_ = true;
+  bool first_frame_ = true;
+};
+
+class GzipSource final : public Decoder {
+public:
+  GzipSource(std::unique_ptr<ByteSource> raw, std::string name)
+      : Decoder(std::move(raw), std::move(name)) {
+    std::memset(&z_, 0, sizeof z_);
+    ok_ = inflateInit2(&z_, 15 + 16) == Z_OK;
+  }
+  ~GzipSource() override {
+    if (ok_) inflateEnd(&z_);
+  }
+
+private:
+  size_t decode(char *buf, size_t n) override {
+    if (!ok_) {
+      fail_at(in_.offset(), "gzip: cannot initialize zlib");
+      return 0;
+    }
+    size_t produced = 0;
+    while (produced < n) {
+      if (auto e = in_.refill()) {
+        fail(std::move(e));
+        return produced;
+      }
+      if (member_done_) {
+        if (in_.avail() == 0 && in_.eof()) {
+          done_ = true;
+          return produced;
+        }
+        if (auto e = in_.ensure(2)) {
+          fail(std::move(e));
+          return produced;
+        }
+        const auto *p = reinterpret_cast<const unsigned char *>(in_.data());
+        if (in_.avail() < 2 || p[0] != 0x1f || p[1] != 0x8b) {
+          fail_at(in_.offset(), "trailing garbage after a gzip member (expected gzip magic "
+                                "1f 8b or the end of the file)");
+          return produced;
+        }
+        inflateReset(&z_);
+        member_done_ = false;
+      }
+      size_t in_avail = std::min<size_t>(in_.avail(), UINT_MAX);
+      size_t out_avail = std::min<size_t>(n - produced, UINT_MAX);
+      z_.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in_.data()));
+      z_.avail_in = static_cast<uInt>(in_avail);
+      z_.next_out = reinterpret_cast<Bytef *>(buf + produced);
+      z_.avail_out = static_cast<uInt>(out_avail);
+      int rc = inflate(&z_, Z_NO_FLUSH);
+      in_.consume(in_avail - z_.avail_in);
+      produced += out_avail - z_.avail_out;
+      switch (rc) {
+      case Z_STREAM_END:
+        member_done_ = true;
+        break;
+      case Z_OK:
+        break;
+      case Z_BUF_ERROR:  // no progress possible
+        if (in_.avail() == 0 && in_.eof()) {
+          fail_at(in_.offset(), "truncated gzip member (expected more compressed data)");
+          return produced;
+        }
+        break;
+      default: {
+        std::string msg = z_.msg ? z_.msg : zError(rc);
+        if (rc == Z_DATA_ERROR && msg == "incorrect data check")
+          msg += " (CRC-32 mismatch)";
+        else if (rc == Z_DATA_ERROR && msg == "incorrect length check")
+          msg += " (uncompressed size mismatch)";
+        fail_at(in_.offset(), "gzip: " + msg);
+        return produced;
+      }
+      }
+    }
+    return produced;
+  }
+
+  z_stream z_;
+  bool ok_ = false;
+  bool member_done_ = false;
+};
+
+}  // namespace
+
+namespace detail {
+
+bool is_zstd_magic(const unsigned char *p) {
+  uint32_t m = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+  return m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+}
+
+std::unique_ptr<ByteSource> make_zstd_source(std::unique_ptr<ByteSource> raw, std::string name) {
+  return std::make_unique<ZstdSource>(std::move(raw), std::move(name));
+}
+
+std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> raw, std::string name) {
+  return std::make_unique<GzipSource>(std::move(raw), std::move(name));
+}
+
+}  // namespace detail
+}  // namespace crashctl

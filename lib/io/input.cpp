@@ -1,0 +1,318 @@
+// Input sources (files, stdin, memory), compression and kind detection.
+#include "io/input.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace crashctl {
+namespace detail {
+std::unique_ptr<ByteSource> make_zstd_source(std::unique_ptr<ByteSource> raw, std::string name);
+std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> raw, std::string name);
+bool is_zstd_magic(const unsigned char *p);
+}  // namespace detail
+
+namespace {
+
+// How much decompressed data kind detection looks at.
+constexpr size_t kSniffSize = 64 << 10;
+
+class FileSource final : public ByteSource {
+public:
+  FileSource(int fd, bool owned, std::string name, uint64_t size)
+      : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
+  ~FileSource() override {
+    if (owned_) ::close(fd_);
+  }
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    if (n == 0) return 0;
+    for (;;) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r >= 0) {
+        pos_ += static_cast<uint64_t>(r);
+        return static_cast<size_t>(r);
+      }
+      if (errno == EINTR) continue;
+      int err = errno;
+      return llvm::createStringError(std::error_code(err, std::generic_category()),
+                                     "%s: read error at byte %llu: %s", name_.c_str(),
+                                     static_cast<unsigned long long>(pos_), std::strerror(err));
+    }
+  }
+  uint64_t raw_position() const override { return pos_; }
+  uint64_t raw_size() const override { return size_; }
+
+private:
+  int fd_;
+  bool owned_;
+  std::string name_;
+  uint64_t size_;
+  uint64_t pos_ = 0;
+};
+
+class MemorySource final : public ByteSource {
+public:
+  explicit MemorySource(std::string_view bytes) : bytes_(bytes) {}
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    size_t k = std::min(n, bytes_.size() - pos_);
+    if (k) std::memcpy(buf, bytes_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  uint64_t raw_position() const override { return pos_; }
+  uint64_t raw_size() const override { return bytes_.size(); }
+
+private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+// Replays bytes already read from INNER (for detection), then continues with
+// INNER. A read error met while peeking is reported after the replay.
+class PrefixSource final : public ByteSource {
+public:
+  PrefixSource(std::string prefix, std::unique_ptr<ByteSource> inner, std::string deferred = {},
+               std::error_code ec = {})
+      : prefix_(std::move(prefix)), inner_(std::move(inner)), deferred_(std::move(deferred)),
+        ec_(ec) {}
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    if (pos_ < prefix_.size()) {
+      size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, k);
+      pos_ += k;
+      if (pos_ == prefix_.size()) std::string().swap(prefix_), pos_ = SIZE_MAX;
+      return k;
+    }
+    if (!deferred_.empty()) return llvm::createStringError(ec_, "%s", deferred_.c_str());
+    if (inner_eof_) return 0;
+    return inner_->read(buf, n);
+  }
+  uint64_t raw_position() const override { return inner_->raw_position(); }
+  uint64_t raw_size() const override { return inner_->raw_size(); }
+  void set_inner_eof() { inner_eof_ = true; }
+
+private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  std::unique_ptr<ByteSource> inner_;
+  std::string deferred_;
+  std::error_code ec_;
+  bool inner_eof_ = false;
+};
+
+// Reads up to want bytes into out. Stops at the end of the stream or an error.
+llvm::Error read_upto(ByteSource &src, std::string &out, size_t want, bool &eof) {
+  eof = false;
+  while (out.size() < want) {
+    size_t old = out.size();
+    out.resize(want);
+    auto r = src.read(&out[old], want - old);
+    if (!r) {
+      out.resize(old);
+      return r.takeError();
+    }
+    out.resize(old + *r);
+    if (*r == 0) {
+      eof = true;
+      break;
+    }
+  }
+  return llvm::Error::success();
+}
+
+std::string hex_prefix(std::string_view s, size_t n = 8) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < std::min(n, s.size()); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (i) out += ' ';
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// Whether the sample looks like text (logs, terminal captures): no NUL bytes
+// and few control bytes or invalid UTF-8 sequences (Latin-1 is tolerated).
+bool looks_like_text(std::string_view s) {
+  if (s.empty()) return true;
+  if (std::memchr(s.data(), 0, s.size())) return false;
+  size_t bad = 0;
+  const auto *p = reinterpret_cast<const unsigned char *>(s.data());
+  size_t n = s.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
+           c != '\b' && c != 0x1b) ||
+          c == 0x7f)
+        ++bad;
+      ++i;
+      continue;
+    }
+    size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    if (c > 0xf4) len = 0;
+    if (len == 0) {
+      ++bad;
+      ++i;
+      continue;
+    }
+    if (i + len > n) break;  // cut by the sample's end
+    bool ok = true;
+    for (size_t k = 1; k < len; ++k) ok &= (p[i + k] & 0xc0) == 0x80;
+    if (!ok) {
+      ++bad;
+      ++i;
+      continue;
+    }
+    i += len;
+  }
+  return bad * 10 <= n * 3;
+}
+
+llvm::Error unsupported(const std::string &name, std::string_view head, const char *hint = "") {
+  return llvm::createStringError(
+      std::errc::invalid_argument,
+      "%s: unsupported input: not Go crash text, an ELF core or a Go heap dump (first bytes: %s)%s",
+      name.c_str(), hex_prefix(head).c_str(), hint);
+}
+
+llvm::Expected<InputFormat> classify(std::string_view head, const std::string &name) {
+  if (head.empty()) return InputFormat::Traceback;  // the decoder reports "no Go crash text"
+  if (starts_with(head, "\x7f"
+                        "ELF")) {
+    if (head.size() < 18)
+      return llvm::createStringError(std::errc::invalid_argument,
+                                     "%s: truncated ELF header (%zu bytes)", name.c_str(),
+                                     head.size());
+    auto b16 = static_cast<unsigned char>(head[16]), b17 = static_cast<unsigned char>(head[17]);
+    unsigned ei_data = static_cast<unsigned char>(head[5]);
+    if (ei_data != 1 && ei_data != 2)
+      return llvm::createStringError(std::errc::invalid_argument,
+                                     "%s: invalid ELF header (EI_DATA %u)", name.c_str(), ei_data);
+    unsigned type = ei_data == 1 ? (b16 | b17 << 8) : (b16 << 8 | b17);
+    switch (type) {
+    case 4: return InputFormat::Core;
+    case 2:
+    case 3:
+      return llvm::createStringError(
+          std::errc::invalid_argument,
+          "%s: is an ELF executable, not a core dump; pass it with --exe next to a core",
+          name.c_str());
+    case 1:
+      return llvm::createStringError(std::errc::invalid_argument,
+                                     "%s: is an ELF relocatable object, not a core dump",
+                                     name.c_str());
+    default:
+      return llvm::createStringError(std::errc::invalid_argument,
+                                     "%s: is an ELF file of type %u, not a core dump",
+                                     name.c_str(), type);
+    }
+  }
+  if (starts_with(head, "go1.7 heap dump\n")) return InputFormat::HeapDump;
+  // Compressions we do not decode: say so rather than "not text".
+  if (starts_with(head, std::string_view("\xfd" "7zXZ\0", 6)))
+    return unsupported(name, head, "; it is xz-compressed: decompress it with xz -d first");
+  if (starts_with(head, std::string_view("\x04\x22\x4d\x18", 4)))
+    return unsupported(name, head, "; it is lz4-compressed: decompress it with lz4 -d first");
+  if (head.size() >= 10 && starts_with(head, "BZh") && head[3] >= '1' && head[3] <= '9' &&
+      head.substr(4, 6) == "\x31\x41\x59\x26\x53\x59")
+    return unsupported(name, head, "; it is bzip2-compressed: decompress it with bunzip2 first");
+  if (looks_like_text(head.substr(0, kSniffSize))) return InputFormat::Traceback;
+  if (starts_with(head, "\xff\xfe") || starts_with(head, "\xfe\xff"))
+    return unsupported(name, head,
+                       "; it looks like UTF-16 text: convert it with iconv -f UTF-16 -t UTF-8");
+  return unsupported(name, head);
+}
+
+}  // namespace
+
+std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name) {
+  (void)name;
+  return std::make_unique<MemorySource>(bytes);
+}
+
+llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name) {
+  OpenedInput out;
+  // 1. Compression, from the first raw bytes.
+  std::string magic;
+  bool eof = false;
+  if (auto e = read_upto(*raw, magic, 4, eof)) return e;
+  const auto *m = reinterpret_cast<const unsigned char *>(magic.data());
+  if (magic.size() >= 4 && detail::is_zstd_magic(m))
+    out.compression = Compression::Zstd;
+  else if (magic.size() >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+    out.compression = Compression::Gzip;
+  auto replay = std::make_unique<PrefixSource>(std::move(magic), std::move(raw));
+  if (eof) replay->set_inner_eof();
+  std::unique_ptr<ByteSource> stream = std::move(replay);
+  if (out.compression == Compression::Zstd)
+    stream = detail::make_zstd_source(std::move(stream), name);
+  else if (out.compression == Compression::Gzip)
+    stream = detail::make_gzip_source(std::move(stream), name);
+
+  // 2. Kind, from the first decompressed bytes. An error after some bytes
+  // (a truncated stream) is kept and reported after those bytes.
+  std::string head;
+  std::string deferred;
+  std::error_code deferred_ec;
+  if (auto e = read_upto(*stream, head, kSniffSize, eof)) {
+    if (head.empty()) return e;
+    llvm::handleAllErrors(std::move(e), [&](const llvm::ErrorInfoBase &info) {
+      deferred = info.message();
+      deferred_ec = info.convertToErrorCode();
+    });
+    if (deferred.empty()) deferred = name + ": read error";
+  }
+  auto kind = classify(head, name);
+  if (!kind) return kind.takeError();
+  out.format = *kind;
+  auto src = std::make_unique<PrefixSource>(std::move(head), std::move(stream), std::move(deferred),
+                                            deferred_ec);
+  if (eof) src->set_inner_eof();
+  out.source = std::move(src);
+  return out;
+}
+
+llvm::Expected<OpenedInput> open_input(const std::string &path) {
+  int fd;
+  bool owned;
+  std::string name = path;
+  if (path == "-") {
+    fd = 0;
+    owned = false;
+    name = "<stdin>";
+  } else {
+    do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+      int err = errno;
+      return llvm::createStringError(std::error_code(err, std::generic_category()),
+                                     "%s: cannot open: %s", path.c_str(), std::strerror(err));
+    }
+    owned = true;
+  }
+  struct stat st;
+  uint64_t size = 0;
+  if (::fstat(fd, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      if (owned) ::close(fd);
+      return llvm::createStringError(std::errc::is_a_directory, "%s: is a directory",
+                                     name.c_str());
+    }
+    if (S_ISREG(st.st_mode)) {
+      size = static_cast<uint64_t>(st.st_size);
+      ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+  }
+  return open_source(std::make_unique<FileSource>(fd, owned, name, size), name);
+}
+
+}  // namespace crashctl

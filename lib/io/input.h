@@ -1,0 +1,92 @@
+// Reading inputs: files or stdin, decompressed as a stream (zstd, gzip, none,
+// detected by magic), classified by kind, and split into lines.
+#pragma once
+
+#include "model/report.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace crashctl {
+
+// A forward-only stream of bytes.
+class ByteSource {
+public:
+  virtual ~ByteSource() = default;
+  // Reads up to n bytes; 0 means end of stream. Errors name the file and the
+  // byte offset (compressed offset for compressed streams).
+  virtual llvm::Expected<size_t> read(char *buf, size_t n) = 0;
+  // Bytes consumed from the underlying file so far (for progress).
+  virtual uint64_t raw_position() const = 0;
+  // Total size of the underlying file, 0 when unknown (pipes).
+  virtual uint64_t raw_size() const = 0;
+};
+
+// An opened input: decompression applied, kind detected from the first bytes.
+struct OpenedInput {
+  std::unique_ptr<ByteSource> source;  // yields decompressed bytes from offset 0
+  Compression compression = Compression::None;
+  InputFormat format = InputFormat::Unknown;
+};
+
+// Opens PATH ("-" for stdin), detects compression by magic and the input kind
+// by the decompressed content. Fails with a message naming the file for
+// unreadable files and unsupported content (e.g. an ELF executable, not a core).
+llvm::Expected<OpenedInput> open_input(const std::string &path);
+
+// Wraps an in-memory buffer (tests, fuzzing). The buffer must outlive it.
+std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name);
+// Adds decompression to any source. Exposed for tests and fuzzing.
+llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name);
+
+// Splits a ByteSource into lines with bounded memory. Lines exclude the
+// trailing "\n" and a "\r" before it. Lines longer than max_line are cut and
+// the rest skipped, with a diagnostic.
+class LineReader {
+public:
+  explicit LineReader(ByteSource &src, std::string name, size_t max_line = 16 << 20);
+  ~LineReader();
+  // Returns false at end of input or on error (then error() is set).
+  bool next(std::string_view &line, uint64_t &offset);
+  // Set when reading failed; the lines before it were delivered.
+  const std::string &error() const { return error_; }
+  uint64_t bytes_read() const { return consumed_; }
+  // Called with long-line or read-error diagnostics.
+  std::function<void(Diagnostic)> on_diagnostic;
+
+private:
+  bool fill();
+  ByteSource &src_;
+  std::string name_;
+  size_t max_line_;
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0, begin_ = 0, end_ = 0;
+  uint64_t base_ = 0;      // decompressed offset of buf_[0]
+  uint64_t consumed_ = 0;
+  bool eof_ = false;
+  std::string error_;
+  bool skipping_ = false;        // skipping the rest of a cut line
+  void cut(size_t start);        // reports a line cut at max_line
+};
+
+// Shows "path: 123 MiB / 400 MiB" on stderr when it is a TTY; silent otherwise.
+class Progress {
+public:
+  Progress(std::string label, const ByteSource *src);
+  ~Progress();
+  void tick();  // cheap; redraws at most a few times a second
+private:
+  std::string label_;
+  const ByteSource *src_;
+  bool enabled_;
+  uint64_t last_ns_ = 0;
+  bool drawn_ = false;
+  uint32_t ticks_ = 0;  // tick() reads the clock only every few calls
+};
+
+}  // namespace crashctl

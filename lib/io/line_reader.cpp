@@ -1,0 +1,119 @@
+// LineReader: bounded-memory line splitting over a ByteSource.
+#include "io/input.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace crashctl {
+
+namespace {
+constexpr size_t kInitialBuffer = 1 << 20;
+
+std::string size_text(size_t n) {
+  if (n >= (1 << 20) && n % (1 << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  if (n >= (1 << 10) && n % (1 << 10) == 0) return std::to_string(n >> 10) + " KiB";
+  return std::to_string(n) + " bytes";
+}
+}  // namespace
+
+LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
+    : src_(src), name_(std::move(name)), max_line_(std::max<size_t>(max_line, 1)),
+      buf_(new char[kInitialBuffer]), cap_(kInitialBuffer) {}
+
+LineReader::~LineReader() = default;
+
+bool LineReader::fill() {
+  char *b = buf_.get();
+  if (begin_ > 0) {  // keep only the partial line
+    size_t keep = end_ - begin_;
+    if (keep) std::memmove(b, b + begin_, keep);
+    base_ += begin_;
+    end_ = keep;
+    begin_ = 0;
+  }
+  if (end_ == cap_) {  // a long line: grow, up to max_line + "\r\n"
+    size_t want = std::max(std::min(cap_ * 2, max_line_ + 2), end_ + 1);
+    std::unique_ptr<char[]> nb(new char[want]);
+    std::memcpy(nb.get(), b, end_);
+    buf_ = std::move(nb);
+    cap_ = want;
+    b = buf_.get();
+  }
+  auto r = src_.read(b + end_, cap_ - end_);
+  if (!r) {
+    error_ = llvm::toString(r.takeError());
+    if (error_.empty()) error_ = name_ + ": read error";
+    eof_ = true;
+    if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
+    return false;
+  }
+  if (*r == 0) eof_ = true;
+  end_ += *r;
+  consumed_ += *r;
+  return *r != 0;
+}
+
+bool LineReader::next(std::string_view &line, uint64_t &offset) {
+  // Bytes after begin_ already known to hold no '\n' (survives compaction).
+  size_t scanned = 0;
+  for (;;) {
+    char *b = buf_.get();
+    size_t avail = end_ - begin_;
+    if (skipping_) {  // the rest of a cut line
+      const void *p = std::memchr(b + begin_, '\n', avail);
+      if (p) {
+        begin_ = static_cast<const char *>(p) - b + 1;
+        skipping_ = false;
+        continue;
+      }
+      begin_ = end_;
+      if (eof_) {
+        skipping_ = false;
+        return false;
+      }
+      fill();
+      continue;
+    }
+    const char *p = static_cast<const char *>(std::memchr(b + begin_ + scanned, '\n', avail - scanned));
+    size_t start = begin_;
+    size_t len;
+    if (p) {
+      len = static_cast<size_t>(p - (b + start));
+      begin_ = start + len + 1;
+    } else if (eof_) {
+      if (avail == 0) return false;
+      len = avail;  // final line without a newline
+      begin_ = end_;
+    } else if (avail >= max_line_ + 2) {
+      // Longer than max_line even if "\r\n" comes next: cut, skip the rest.
+      begin_ = end_;
+      skipping_ = true;
+      cut(start);
+      line = std::string_view(b + start, max_line_);
+      offset = base_ + start;
+      return true;
+    } else {
+      scanned = avail;
+      fill();
+      continue;
+    }
+    if (len && b[start + len - 1] == '\r') --len;
+    if (len > max_line_) {
+      cut(start);
+      len = max_line_;
+    }
+    line = std::string_view(b + start, len);
+    offset = base_ + start;
+    return true;
+  }
+}
+
+void LineReader::cut(size_t start) {
+  if (on_diagnostic)
+    on_diagnostic(Diagnostic{Severity::Warning, base_ + start,
+                             "line at byte " + std::to_string(base_ + start) + " is longer than " +
+                                 size_text(max_line_) + ": kept its first " +
+                                 size_text(max_line_) + ", skipped the rest of the line"});
+}
+
+}  // namespace crashctl

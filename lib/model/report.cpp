@@ -1,0 +1,42 @@
+#include "model/report.h"
+
+namespace crashctl {
+
+const char *to_string(InputFormat f) {
+  switch (f) {
+  case InputFormat::Traceback: return "traceback";
+  case InputFormat::Core: return "core";
+  case InputFormat::HeapDump: return "heapdump";
+  case InputFormat::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+const char *to_string(Compression c) {
+  switch (c) {
+  case Compression::None: return "none";
+  case Compression::Gzip: return "gzip";
+  case Compression::Zstd: return "zstd";
+  }
+  return "none";
+}
+
+const char *to_string(Severity s) {
+  switch (s) {
+  case Severity::Note: return "note";
+  case Severity::Warning: return "warning";
+  case Severity::Error: return "error";
+  }
+  return "error";
+}
+
+const char *to_string(ReportKind k) {
+  switch (k) {
+  case ReportKind::Crash: return "crash";
+  case ReportKind::Snapshot: return "snapshot";
+  case ReportKind::Race: return "race";
+  }
+  return "crash";
+}
+
+}  // namespace crashctl

@@ -1,0 +1,68 @@
+// What analysis concludes about a Process, and how reports group per input.
+#pragma once
+
+#include "model/process.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crashctl {
+
+enum class InputFormat { Traceback, Core, HeapDump, Unknown };
+enum class Compression { None, Gzip, Zstd };
+const char *to_string(InputFormat);
+const char *to_string(Compression);
+
+enum class Severity { Note, Warning, Error };
+const char *to_string(Severity);
+
+// A problem found while reading, always with the byte offset it concerns
+// (in the decompressed stream; compressed_offset where that is known).
+struct Diagnostic {
+  Severity severity = Severity::Warning;
+  uint64_t offset = 0;
+  std::string message;
+};
+
+enum class ReportKind { Crash, Snapshot, Race };
+const char *to_string(ReportKind);
+
+// The frame the verdict blames: the first frame of the program's own code.
+struct Culprit {
+  Frame frame;
+  size_t frame_index = 0;       // index in the crashing goroutine's stack
+  std::vector<std::string> cycle;  // stack overflow: the repeating functions
+};
+
+struct Verdict {
+  std::string cls;              // a class of formats/taxonomy.md, e.g. "nil-pointer-dereference"
+  bool recoverable = false;     // could recover() have caught it in principle
+  std::string summary;          // one line
+  std::string explanation;      // why the process died and why recover did not save it
+  int64_t goroutine = -1;       // the crashing goroutine, -1 when none
+  std::optional<Culprit> culprit;
+};
+
+struct Report {
+  ReportKind kind = ReportKind::Crash;
+  uint64_t offset = 0;      // where this report starts in the decompressed input
+  uint64_t end_offset = 0;
+  Process process;
+  Verdict verdict;
+};
+
+struct Input {
+  std::string path;  // "-" for stdin
+  InputFormat format = InputFormat::Unknown;
+  Compression compression = Compression::None;
+  uint64_t size = 0;  // decompressed bytes read
+  // The file could not be opened, decompressed or read to its end (or its kind
+  // is unsupported); reports hold what was decoded before the failure.
+  bool failed = false;
+  std::vector<Report> reports;
+  std::vector<Diagnostic> diagnostics;
+};
+
+}  // namespace crashctl

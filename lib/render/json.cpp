@@ -1,0 +1,298 @@
+// --format json: streamed with json::OStream so that a dump of a million
+// goroutines never exists as one json::Value. Keys are written in a fixed
+// order; formats/output.schema.json describes every one.
+#include "render/render.h"
+#include "render/render_util.h"
+
+#include "llvm/Support/JSON.h"
+
+namespace crashctl {
+
+namespace {
+
+using namespace render_detail;
+namespace json = llvm::json;
+
+// Crash text may hold any bytes; JSON strings must be UTF-8.
+json::Value str(llvm::StringRef s) {
+  if (json::isUTF8(s))
+    return json::Value(s);
+  return json::Value(json::fixUTF8(s));
+}
+json::Value str_or_null(llvm::StringRef s) { return s.empty() ? json::Value(nullptr) : str(s); }
+json::Value int_or_null(int64_t v) { return v < 0 ? json::Value(nullptr) : json::Value(v); }
+json::Value hex_or_null(const std::optional<uint64_t> &v) {
+  return v ? json::Value(hex(*v)) : json::Value(nullptr);
+}
+
+class JsonWriter {
+public:
+  explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : j_(os, 2), opts_(opts) {}
+
+  void document(const std::vector<Input> &inputs) {
+    j_.object([&] {
+      j_.attribute("schema_version", kJsonSchemaVersion);
+      j_.attributeObject("tool", [&] {
+        j_.attribute("name", "crashctl");
+        j_.attribute("version", str(opts_.tool_version));
+      });
+      j_.attributeArray("inputs", [&] {
+        for (const Input &in : inputs)
+          input(in);
+      });
+    });
+  }
+
+private:
+  void input(const Input &in) {
+    j_.object([&] {
+      j_.attribute("path", str(in.path));
+      j_.attribute("format", json_name(in.format));
+      j_.attribute("compression", json_name(in.compression));
+      j_.attribute("size", in.size);
+      j_.attributeArray("reports", [&] {
+        for (const Report &r : in.reports)
+          report(r);
+      });
+      j_.attributeArray("diagnostics", [&] {
+        for (const Diagnostic &d : in.diagnostics)
+          j_.object([&] {
+            j_.attribute("severity", json_name(d.severity));
+            j_.attribute("offset", d.offset);
+            j_.attribute("message", str(d.message));
+          });
+      });
+    });
+  }
+
+  void report(const Report &r) {
+    const Process &p = r.process;
+    j_.object([&] {
+      j_.attribute("kind", json_name(r.kind));
+      j_.attribute("offset", r.offset);
+      j_.attribute("end_offset", r.end_offset);
+      j_.attribute("go_version", str_or_null(p.go_version.version));
+      j_.attributeObject("go_version_info", [&] {
+        j_.attribute("version", str_or_null(p.go_version.version));
+        j_.attribute("min_release", str_or_null(p.go_version.min_release));
+        j_.attribute("source", str_or_null(p.go_version.source));
+      });
+      verdict(r.verdict);
+      j_.attributeArray("panics", [&] {
+        for (const PanicRecord &pr : p.panics)
+          panic_record(pr);
+      });
+      j_.attributeBegin("fatal_error");
+      if (p.fatal)
+        j_.object([&] {
+          j_.attribute("message", str(p.fatal->message));
+          j_.attributeArray("runtime_lines", [&] {
+            for (const std::string &line : p.fatal->runtime_lines)
+              j_.value(str(line));
+          });
+        });
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+      j_.attributeBegin("signal");
+      if (p.signal)
+        signal(*p.signal);
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+      j_.attributeArray("threads", [&] {
+        for (const Thread &t : p.threads)
+          j_.object([&] {
+            j_.attribute("m", t.m);
+            j_.attributeObject("registers", [&] {
+              for (const auto &[name, value] : t.registers)
+                j_.attribute(json::fixUTF8(name), hex(value));
+            });
+          });
+      });
+      j_.attributeArray("goroutines", [&] {
+        for (const Goroutine &g : p.goroutines)
+          goroutine(g);
+      });
+      j_.attributeArray("races", [&] {
+        for (const RaceReport &race : p.races)
+          race_report(race);
+      });
+      j_.attributeBegin("test_timeout");
+      if (p.test_timeout)
+        j_.object([&] {
+          j_.attribute("after", str(p.test_timeout->after));
+          j_.attributeArray("running", [&] {
+            for (const auto &[name, duration] : p.test_timeout->running)
+              j_.object([&] {
+                j_.attribute("name", str(name));
+                j_.attribute("duration", str(duration));
+              });
+          });
+        });
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+    });
+  }
+
+  void verdict(const Verdict &v) {
+    j_.attributeObject("verdict", [&] {
+      j_.attribute("class", str(verdict_class(v)));
+      j_.attribute("recoverable", v.recoverable);
+      j_.attribute("summary", str(v.summary));
+      j_.attribute("explanation", str(v.explanation));
+      j_.attribute("goroutine", int_or_null(v.goroutine));
+      j_.attributeBegin("culprit");
+      if (v.culprit)
+        j_.object([&] {
+          const Frame &f = v.culprit->frame;
+          j_.attribute("function", str(f.function));
+          j_.attribute("package", str(package_of(f)));
+          j_.attribute("file", str(f.file));
+          j_.attribute("line", f.line);
+          j_.attribute("inlined", f.inlined);
+          j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
+          j_.attribute("frame_index", static_cast<uint64_t>(v.culprit->frame_index));
+          j_.attributeArray("cycle", [&] {
+            for (const std::string &fn : v.culprit->cycle)
+              j_.value(str(fn));
+          });
+        });
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+    });
+  }
+
+  void panic_record(const PanicRecord &pr) {
+    j_.object([&] {
+      j_.attribute("message", str(pr.message));
+      j_.attribute("goroutine", int_or_null(pr.goroutine));
+      j_.attribute("recovered", pr.recovered);
+      j_.attribute("repanicked", pr.repanicked);
+      j_.attribute("fatal", pr.fatal);
+      j_.attribute("goexit", pr.goexit);
+      j_.attribute("value_type", str_or_null(pr.value_type));
+    });
+  }
+
+  void signal(const SignalInfo &s) {
+    j_.object([&] {
+      j_.attribute("name", str_or_null(s.name));
+      j_.attribute("description", str_or_null(s.description));
+      j_.attribute("number", int_or_null(s.number));
+      j_.attribute("code", hex_or_null(s.code));
+      j_.attribute("addr", hex_or_null(s.addr));
+      j_.attribute("pc", hex_or_null(s.pc));
+      j_.attribute("m", int_or_null(s.m));
+      j_.attribute("during_cgo", s.during_cgo);
+    });
+  }
+
+  void frame(const Frame &f) {
+    j_.object([&] {
+      j_.attribute("function", str(f.function));
+      j_.attribute("package", str(package_of(f)));
+      j_.attribute("file", str(f.file));
+      j_.attribute("line", f.line);
+      j_.attribute("inlined", f.inlined);
+      j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
+      j_.attribute("pc", hex_or_null(f.pc));
+      j_.attribute("args", str(f.args));
+      j_.attribute("non_go", f.non_go);
+    });
+  }
+
+  void frames(llvm::StringRef key, const StackRef &stack) {
+    j_.attributeArray(key, [&] {
+      for (const Frame &f : frames_of(stack))
+        frame(f);
+    });
+  }
+
+  void created_by(const FrameRef &creator, int64_t parent) {
+    j_.attributeBegin("created_by");
+    if (creator)
+      j_.object([&] {
+        j_.attribute("function", str(creator->function));
+        j_.attribute("file", str(creator->file));
+        j_.attribute("line", creator->line);
+        j_.attribute("goroutine", int_or_null(parent));
+      });
+    else
+      j_.value(nullptr);
+    j_.attributeEnd();
+  }
+
+  void goroutine(const Goroutine &g) {
+    j_.object([&] {
+      j_.attribute("id", g.id);
+      j_.attribute("state", json_name(g.status));
+      j_.attribute("wait_reason", str(g.wait_reason));
+      j_.attribute("wait_minutes", int_or_null(g.wait_minutes));
+      j_.attribute("locked_to_thread", g.locked_to_thread);
+      j_.attribute("scan", g.scan);
+      j_.attribute("labels", str_or_null(g.labels));
+      j_.attribute("stack_unavailable", g.stack_unavailable);
+      frames("frames", g.stack);
+      j_.attributeBegin("frames_elided");
+      if (g.stack && g.stack->elided_at)
+        j_.object([&] {
+          j_.attribute("at", static_cast<uint64_t>(*g.stack->elided_at));
+          j_.attribute("count", int_or_null(g.stack->elided_count));
+        });
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+      created_by(g.created_by, g.parent_goid);
+      j_.attributeArray("ancestors", [&] {
+        for (const Ancestor &a : g.ancestors)
+          j_.object([&] {
+            j_.attribute("goroutine", a.goid);
+            frames("frames", a.stack);
+            created_by(a.created_by, -1);
+          });
+      });
+      j_.attribute("offset", g.offset);
+    });
+  }
+
+  void race_report(const RaceReport &race) {
+    j_.object([&] {
+      j_.attributeArray("accesses", [&] {
+        for (const RaceAccess &a : race.accesses)
+          j_.object([&] {
+            j_.attribute("operation", str(a.operation));
+            j_.attribute("address", hex(a.address));
+            int64_t goid = a.goroutine < 0 && a.main_goroutine ? 1 : a.goroutine;
+            j_.attribute("goroutine", int_or_null(goid));
+            frames("frames", a.stack);
+          });
+      });
+      j_.attributeArray("goroutines", [&] {
+        for (const RaceGoroutine &g : race.goroutines)
+          j_.object([&] {
+            j_.attribute("goroutine", int_or_null(g.goroutine));
+            j_.attribute("state", str(g.state));
+            frames("created_at", g.created_at);
+          });
+      });
+    });
+  }
+
+  json::OStream j_;
+  const RenderOptions &opts_;
+};
+
+}  // namespace
+
+void render_json(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
+  {
+    JsonWriter writer(os, opts);
+    writer.document(inputs);
+  }
+  os << '\n';
+}
+
+}  // namespace crashctl

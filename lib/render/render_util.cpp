@@ -1,0 +1,133 @@
+#include "render/render_util.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace crashctl::render_detail {
+
+std::string hex(uint64_t v) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << llvm::format_hex(v, 0);
+  return out;
+}
+
+const char *json_name(InputFormat f) {
+  switch (f) {
+  case InputFormat::Traceback: return "traceback";
+  case InputFormat::Core: return "core";
+  case InputFormat::HeapDump: return "heapdump";
+  case InputFormat::Unknown: break;
+  }
+  return "unknown";
+}
+
+const char *json_name(Compression c) {
+  switch (c) {
+  case Compression::Gzip: return "gzip";
+  case Compression::Zstd: return "zstd";
+  case Compression::None: break;
+  }
+  return "none";
+}
+
+const char *json_name(ReportKind k) {
+  switch (k) {
+  case ReportKind::Snapshot: return "snapshot";
+  case ReportKind::Race: return "race";
+  case ReportKind::Crash: break;
+  }
+  return "crash";
+}
+
+const char *json_name(Severity s) {
+  switch (s) {
+  case Severity::Note: return "note";
+  case Severity::Error: return "error";
+  case Severity::Warning: break;
+  }
+  return "warning";
+}
+
+const char *json_name(GoroutineStatus s) {
+  switch (s) {
+  case GoroutineStatus::Idle: return "idle";
+  case GoroutineStatus::Runnable: return "runnable";
+  case GoroutineStatus::Running: return "running";
+  case GoroutineStatus::Syscall: return "syscall";
+  case GoroutineStatus::Waiting: return "waiting";
+  case GoroutineStatus::Dead: return "dead";
+  case GoroutineStatus::CopyStack: return "copystack";
+  case GoroutineStatus::Preempted: return "preempted";
+  case GoroutineStatus::Leaked: return "leaked";
+  case GoroutineStatus::WaitingForCgoCallback: return "waiting-for-cgo-callback";
+  case GoroutineStatus::Unknown: break;
+  }
+  return "unknown";
+}
+
+std::string runtime_state(const Goroutine &g) {
+  switch (g.status) {
+  case GoroutineStatus::Waiting:
+    return g.wait_reason.empty() ? "waiting" : g.wait_reason;
+  case GoroutineStatus::Leaked:
+    return (g.wait_reason.empty() ? std::string("waiting") : g.wait_reason) + " (leaked)";
+  case GoroutineStatus::Syscall:
+    return g.wait_reason.empty() ? "syscall" : "syscall, " + g.wait_reason;
+  case GoroutineStatus::WaitingForCgoCallback:
+    return "waiting for cgo callback";
+  case GoroutineStatus::Unknown:
+    return "???";
+  default:
+    return json_name(g.status);
+  }
+}
+
+const std::vector<Frame> &frames_of(const StackRef &s) {
+  static const std::vector<Frame> empty;
+  return s ? s->frames : empty;
+}
+
+llvm::StringRef package_of(const Frame &f) {
+  if (!f.package.empty())
+    return f.package;
+  // "net/http.(*conn).serve" -> "net/http": the first '.' after the last '/'.
+  llvm::StringRef fn = f.function;
+  size_t slash = fn.rfind('/');
+  size_t dot = fn.find('.', slash == llvm::StringRef::npos ? 0 : slash);
+  return dot == llvm::StringRef::npos ? llvm::StringRef() : fn.take_front(dot);
+}
+
+bool is_runtime_frame(const Frame &f) {
+  if (f.function == "panic")
+    return true;
+  llvm::StringRef pkg = package_of(f);
+  return pkg == "runtime" || pkg.starts_with("runtime/internal/") ||
+         pkg.starts_with("internal/runtime/");
+}
+
+bool is_user_frame(const Frame &f) {
+  if (f.non_go)
+    return false;
+  llvm::StringRef pkg = package_of(f);
+  if (pkg == "main")
+    return true;
+  return pkg.split('/').first.contains('.');
+}
+
+const Goroutine *crashing_goroutine(const Report &r) {
+  if (r.verdict.goroutine < 0)
+    return nullptr;
+  for (const Goroutine &g : r.process.goroutines)
+    if (g.id == r.verdict.goroutine)
+      return &g;
+  return nullptr;
+}
+
+llvm::StringRef verdict_class(const Verdict &v) {
+  return v.cls.empty() ? llvm::StringRef("unknown") : llvm::StringRef(v.cls);
+}
+
+std::string display_path(const Input &in) { return in.path == "-" ? "<stdin>" : in.path; }
+
+}  // namespace crashctl::render_detail

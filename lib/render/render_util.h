@@ -1,0 +1,38 @@
+// Helpers shared by the renderers (internal to lib/render).
+#pragma once
+
+#include "model/report.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace crashctl::render_detail {
+
+std::string hex(uint64_t v);  // "0x1d"
+
+// Stable names of the JSON output (formats/output.md); independent of the
+// model's to_string so that the output contract cannot drift.
+const char *json_name(InputFormat);
+const char *json_name(Compression);
+const char *json_name(ReportKind);
+const char *json_name(Severity);
+const char *json_name(GoroutineStatus);
+
+// The bracketed state as the runtime prints it: "chan receive", "running".
+std::string runtime_state(const Goroutine &g);
+
+const std::vector<Frame> &frames_of(const StackRef &s);
+llvm::StringRef package_of(const Frame &f);
+bool is_runtime_frame(const Frame &f);  // runtime internals, dimmed in text
+// Heuristic for "the program's own or third-party code": not in the standard
+// library, whose import paths have no dot in their first element.
+bool is_user_frame(const Frame &f);
+
+// The goroutine the verdict names, or null.
+const Goroutine *crashing_goroutine(const Report &r);
+llvm::StringRef verdict_class(const Verdict &v);  // "unknown" when unset
+std::string display_path(const Input &in);        // "<stdin>" for "-"
+
+}  // namespace crashctl::render_detail

@@ -1,0 +1,490 @@
+// --format text: the verdict first, then the crashing goroutine in full, then
+// every other goroutine on one line (identical neighbours collapsed).
+#include "render/render.h"
+#include "render/render_util.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+
+namespace crashctl {
+
+namespace {
+
+using namespace render_detail;
+using Colors = llvm::raw_ostream::Colors;
+
+constexpr size_t kWrapColumn = 100;
+constexpr size_t kMaxCallWidth = 56;
+constexpr size_t kMaxArgsWidth = 40;
+constexpr size_t kRaceFramesShown = 8;
+
+// Turns the stream's colours on or off for one render, restoring them after.
+class ColorScope {
+public:
+  ColorScope(llvm::raw_ostream &os, bool on) : os_(os), saved_(os.colors_enabled()) {
+    os_.enable_colors(on);
+  }
+  ~ColorScope() { os_.enable_colors(saved_); }
+
+private:
+  llvm::raw_ostream &os_;
+  bool saved_;
+};
+
+enum class Tone { Plain, Class, Strong, Dim, Warning };
+
+bool same_frames(const StackRef &a, const StackRef &b) {
+  if (a == b)
+    return true;
+  const auto &fa = frames_of(a), &fb = frames_of(b);
+  return fa.size() == fb.size() &&
+         std::equal(fa.begin(), fa.end(), fb.begin(), [](const Frame &x, const Frame &y) {
+           return x.function == y.function && x.file == y.file && x.line == y.line;
+         });
+}
+
+std::string call_text(const Frame &f) {
+  if (f.non_go)
+    return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
+  llvm::StringRef args = f.args;
+  std::string shown = args.size() > kMaxArgsWidth ? (args.take_front(kMaxArgsWidth - 3) + "...").str()
+                                                   : args.str();
+  return f.function + "(" + shown + ")";
+}
+
+std::string location_text(const Frame &f) {
+  std::string loc;
+  if (!f.file.empty())
+    loc = llvm::formatv("{0}:{1}", f.file, f.line).str();
+  else if (f.pc)
+    loc = "pc=" + hex(*f.pc);
+  else
+    loc = "?";
+  if (f.pc_offset)
+    loc += " +" + hex(*f.pc_offset);
+  return loc;
+}
+
+std::string goroutine_state(const Goroutine &g) {
+  std::string s = runtime_state(g);
+  if (g.scan)
+    s += " (scan)";
+  if (g.wait_minutes >= 0)
+    s += llvm::formatv(", {0} minutes", g.wait_minutes).str();
+  if (g.locked_to_thread)
+    s += ", locked to thread";
+  return s;
+}
+
+// The frame that says what a goroutine is doing: its first user frame, else
+// its first frame outside the runtime, else its top frame.
+const Frame *telling_frame(const std::vector<Frame> &frames) {
+  for (const Frame &f : frames)
+    if (is_user_frame(f))
+      return &f;
+  for (const Frame &f : frames)
+    if (!is_runtime_frame(f))
+      return &f;
+  return frames.empty() ? nullptr : &frames.front();
+}
+
+class TextWriter {
+public:
+  TextWriter(llvm::raw_ostream &os, const RenderOptions &opts) : os_(os), opts_(opts) {}
+
+  void input(const Input &in) {
+    std::string name = display_path(in);
+    if (in.reports.empty())
+      os_ << name << ": nothing recognizable (" << json_name(in.format) << ", " << in.size
+          << " bytes)\n";
+    for (size_t i = 0; i < in.reports.size(); ++i) {
+      if (i > 0)
+        os_ << '\n';
+      report(name, in.reports[i], in.reports.size() > 1);
+    }
+    if (!in.reports.empty() && !in.diagnostics.empty())
+      os_ << '\n';
+    for (const Diagnostic &d : in.diagnostics) {
+      os_ << name << ": ";
+      styled(json_name(d.severity), d.severity == Severity::Note ? Tone::Plain : Tone::Warning);
+      os_ << ": at byte " << d.offset << ": " << d.message << '\n';
+    }
+  }
+
+private:
+  void styled(llvm::StringRef text, Tone tone) {
+    switch (tone) {
+    case Tone::Plain: os_ << text; return;
+    case Tone::Class: os_.changeColor(Colors::RED, /*Bold=*/true); break;
+    case Tone::Strong: os_.changeColor(Colors::SAVEDCOLOR, /*Bold=*/true); break;
+    case Tone::Dim: os_.changeColor(Colors::BRIGHT_BLACK); break;
+    case Tone::Warning: os_.changeColor(Colors::MAGENTA, /*Bold=*/true); break;
+    }
+    os_ << text;
+    os_.resetColor();
+  }
+
+  static std::string event(const Report &r) {
+    const Process &p = r.process;
+    std::string where =
+        r.verdict.goroutine >= 0 ? llvm::formatv(" in goroutine {0}", r.verdict.goroutine).str() : "";
+    switch (r.kind) {
+    case ReportKind::Race:
+      return p.races.size() > 1 ? llvm::formatv("data race ({0} reports)", p.races.size()).str()
+                                : "data race";
+    case ReportKind::Snapshot:
+      return llvm::formatv("goroutine snapshot ({0} goroutines)", p.goroutines.size()).str();
+    case ReportKind::Crash:
+      break;
+    }
+    if (p.test_timeout)
+      return "test timeout";
+    if (!p.panics.empty())
+      return "panic" + where;
+    if (p.fatal)
+      return "fatal error" + where;
+    if (p.signal) {
+      std::string name = !p.signal->name.empty() ? p.signal->name
+                         : p.signal->number >= 0 ? hex(p.signal->number)
+                                                 : "";
+      return "signal " + name + where;
+    }
+    return "crash" + where;
+  }
+
+  void report(llvm::StringRef name, const Report &r, bool show_offset) {
+    const Process &p = r.process;
+    os_ << name;
+    if (show_offset)
+      os_ << " @ byte " << r.offset;
+    os_ << ": " << event(r) << " - ";
+    styled(verdict_class(r.verdict), Tone::Class);
+    if (r.kind == ReportKind::Crash)
+      os_ << (r.verdict.recoverable ? " (recoverable: yes, but not recovered)" : " (recoverable: no)");
+    os_ << '\n';
+
+    bool described = cause_lines(p);
+    if (!described && !r.verdict.summary.empty())
+      indented(r.verdict.summary, "  ");
+    if (r.verdict.culprit) {
+      const Culprit &c = *r.verdict.culprit;
+      os_ << "  culprit: ";
+      styled(c.frame.function, Tone::Strong);
+      if (!c.frame.file.empty())
+        os_ << "  " << c.frame.file << ':' << c.frame.line;
+      os_ << '\n';
+      if (!c.cycle.empty())
+        os_ << "  cycle: " << llvm::join(c.cycle, " -> ") << " -> " << c.cycle.front() << '\n';
+    }
+    if (!r.verdict.explanation.empty())
+      wrapped("  why: ", r.verdict.explanation);
+
+    const Goroutine *crashing = crashing_goroutine(r);
+    if (crashing) {
+      os_ << '\n';
+      crashing_block(r, *crashing);
+    }
+    if (p.runtime_stack_frames && !p.runtime_stack_frames->frames.empty()) {
+      os_ << "\nruntime stack (system stack of the crashing thread):\n";
+      frame_list(*p.runtime_stack_frames, nullptr, SIZE_MAX, "");
+    }
+    for (const RaceReport &race : p.races)
+      race_block(race, r.verdict);
+    other_goroutines(p, crashing);
+  }
+
+  // Panic values, fatal error, signal, test timeout, notes. Returns whether
+  // any of them was shown.
+  bool cause_lines(const Process &p) {
+    bool any = false;
+    bool chain = p.panics.size() > 1 || (p.panics.size() == 1 && p.panics[0].recovered);
+    for (const PanicRecord &pr : p.panics) {
+      std::string text = chain ? "panic: " + pr.message : pr.message;
+      if (!pr.value_type.empty())
+        text += " (" + pr.value_type + ")";
+      if (pr.repanicked)
+        text += " [recovered, repanicked]";
+      else if (pr.recovered)
+        text += " [recovered]";
+      if (pr.goexit)
+        text += " [goexit]";
+      indented(text, "  ");
+      any = true;
+    }
+    if (p.fatal) {
+      for (const std::string &line : p.fatal->runtime_lines)
+        os_ << "  " << line << '\n';
+      os_ << "  fatal error: " << p.fatal->message << '\n';
+      any = true;
+    }
+    if (p.signal) {
+      const SignalInfo &s = *p.signal;
+      os_ << "  [signal ";
+      if (!s.name.empty())
+        os_ << s.name;
+      else if (s.number >= 0)
+        os_ << hex(s.number);
+      if (!s.description.empty())
+        os_ << ": " << s.description;
+      if (s.code)
+        os_ << " code=" << hex(*s.code);
+      if (s.addr)
+        os_ << " addr=" << hex(*s.addr);
+      if (s.pc)
+        os_ << " pc=" << hex(*s.pc);
+      if (s.m >= 0)
+        os_ << " m=" << s.m;
+      os_ << "]\n";
+      if (s.during_cgo)
+        os_ << "  signal arrived during cgo execution\n";
+      any = true;
+    }
+    if (p.test_timeout) {
+      os_ << "  test timed out after " << p.test_timeout->after << '\n';
+      for (const auto &[test, duration] : p.test_timeout->running)
+        os_ << "    running: " << test << " (" << duration << ")\n";
+      any = true;
+    }
+    for (const std::string &note : p.notes) {
+      indented(note, "  ");
+      any = true;
+    }
+    return any;
+  }
+
+  // Prints TEXT with PREFIX, continuation lines indented two more.
+  void indented(llvm::StringRef text, llvm::StringRef prefix) {
+    llvm::SmallVector<llvm::StringRef, 4> lines;
+    text.split(lines, '\n');
+    for (size_t i = 0; i < lines.size(); ++i)
+      os_ << prefix << (i ? "  " : "") << lines[i] << '\n';
+  }
+
+  void wrapped(llvm::StringRef head, llvm::StringRef text) {
+    std::string pad(head.size(), ' ');
+    llvm::SmallVector<llvm::StringRef, 4> paragraphs;
+    text.split(paragraphs, '\n');
+    bool first_line = true;
+    for (llvm::StringRef para : paragraphs) {
+      llvm::SmallVector<llvm::StringRef, 32> words;
+      para.split(words, ' ', -1, /*KeepEmpty=*/false);
+      size_t col = 0;
+      for (llvm::StringRef w : words) {
+        if (col == 0) {
+          os_ << (first_line ? llvm::StringRef(head) : llvm::StringRef(pad)) << w;
+          col = head.size() + w.size();
+          first_line = false;
+        } else if (col + 1 + w.size() > kWrapColumn) {
+          os_ << '\n' << pad << w;
+          col = pad.size() + w.size();
+        } else {
+          os_ << ' ' << w;
+          col += 1 + w.size();
+        }
+      }
+      if (col != 0)
+        os_ << '\n';
+    }
+  }
+
+  void crashing_block(const Report &r, const Goroutine &g) {
+    os_ << "goroutine " << g.id << " [" << goroutine_state(g) << ']';
+    if (!g.labels.empty())
+      os_ << " {" << g.labels << '}';
+    os_ << " (crashing)";
+    if (g.created_by) {
+      os_ << ", created by " << g.created_by->function;
+      if (g.parent_goid >= 0)
+        os_ << " in goroutine " << g.parent_goid;
+      if (!g.created_by->file.empty())
+        os_ << " at " << g.created_by->file << ':' << g.created_by->line;
+    }
+    os_ << '\n';
+    if (g.stack_unavailable)
+      os_ << "  (stack unavailable: running on another thread)\n";
+    if (g.stack) {
+      size_t marked = r.verdict.culprit ? r.verdict.culprit->frame_index : SIZE_MAX;
+      frame_list(*g.stack, nullptr, marked, "");
+    }
+    for (const Ancestor &a : g.ancestors) {
+      os_ << "  originating from goroutine " << a.goid;
+      if (const Frame *f = telling_frame(frames_of(a.stack)))
+        os_ << ": " << f->function << " at " << location_text(*f);
+      os_ << '\n';
+    }
+  }
+
+  // One line per frame: marker, index, call, location. MARKED is the index
+  // of the culprit frame (SIZE_MAX for none); at most LIMIT frames when set.
+  void frame_list(const Stack &stack, const size_t *limit, size_t marked, llvm::StringRef indent) {
+    const auto &frames = stack.frames;
+    size_t shown = limit ? std::min(*limit, frames.size()) : frames.size();
+    size_t index_width = std::to_string(frames.empty() ? 0 : frames.size() - 1).size();
+    size_t call_width = 0;
+    for (size_t i = 0; i < shown; ++i)
+      call_width = std::max(call_width, call_text(frames[i]).size());
+    call_width = std::min(call_width, kMaxCallWidth);
+
+    auto elision = [&] {
+      os_ << indent << std::string(4 + index_width + 2, ' ');
+      std::string text = stack.elided_count >= 0
+                             ? llvm::formatv("... {0} frames elided ...", stack.elided_count).str()
+                             : std::string("... additional frames elided ...");
+      styled(text, Tone::Dim);
+      os_ << '\n';
+    };
+    for (size_t i = 0; i < shown; ++i) {
+      if (stack.elided_at && *stack.elided_at == i)
+        elision();
+      const Frame &f = frames[i];
+      bool is_culprit = i == marked;
+      std::string call = call_text(f);
+      std::string index = std::to_string(i);
+      std::string line = std::string(index_width - index.size(), ' ') + index + "  " + call;
+      if (call.size() < call_width)
+        line.append(call_width - call.size(), ' ');
+      line += "  " + location_text(f);
+      if (f.inlined)
+        line += " [inlined]";
+      os_ << indent;
+      styled((is_culprit ? "  > " : "    ") + line,
+             is_culprit ? Tone::Strong : is_runtime_frame(f) ? Tone::Dim : Tone::Plain);
+      os_ << '\n';
+    }
+    if (stack.elided_at && *stack.elided_at >= shown && shown == frames.size())
+      elision();
+    if (shown < frames.size())
+      os_ << indent << std::string(4 + index_width + 2, ' ') << "... " << frames.size() - shown
+          << " more frames\n";
+  }
+
+  void race_block(const RaceReport &race, const Verdict &v) {
+    for (size_t i = 0; i < race.accesses.size(); ++i) {
+      const RaceAccess &a = race.accesses[i];
+      os_ << "\n  " << a.operation << " at " << hex(a.address) << " by ";
+      if (a.main_goroutine)
+        os_ << "main goroutine";
+      else
+        os_ << "goroutine " << a.goroutine;
+      os_ << ":\n";
+      if (!a.stack)
+        continue;
+      size_t marked = SIZE_MAX;
+      if (v.culprit && v.culprit->frame_index < a.stack->frames.size() &&
+          a.stack->frames[v.culprit->frame_index] == v.culprit->frame)
+        marked = v.culprit->frame_index;
+      frame_list(*a.stack, &kRaceFramesShown, marked, "  ");
+    }
+    for (const RaceGoroutine &g : race.goroutines) {
+      os_ << "\n  goroutine " << g.goroutine << " (" << g.state << ") created at:\n";
+      if (g.created_at)
+        frame_list(*g.created_at, &kRaceFramesShown, SIZE_MAX, "  ");
+    }
+  }
+
+  struct Group {
+    const Goroutine *first = nullptr;
+    const Goroutine *last = nullptr;
+    size_t count = 0;
+    int64_t min_minutes = -1, max_minutes = -1;
+  };
+
+  void other_goroutines(const Process &p, const Goroutine *crashing) {
+    size_t others = p.goroutines.size() - (crashing ? 1 : 0);
+    if (others == 0)
+      return;
+    os_ << '\n';
+    if (!opts_.all_goroutines) {
+      os_ << others << (crashing ? " other" : "") << " goroutines not shown\n";
+      return;
+    }
+    os_ << (crashing ? "other goroutines (" : "goroutines (") << others << "):\n";
+    Group group;
+    auto same_group = [&](const Goroutine &g) {
+      const Goroutine &f = *group.first;
+      return f.status == g.status && f.wait_reason == g.wait_reason &&
+             f.locked_to_thread == g.locked_to_thread &&
+             f.stack_unavailable == g.stack_unavailable && same_frames(f.stack, g.stack);
+    };
+    for (const Goroutine &g : p.goroutines) {
+      if (&g == crashing)
+        continue;
+      if (group.first && same_group(g)) {
+        group.last = &g;
+        ++group.count;
+        if (g.wait_minutes >= 0) {
+          group.min_minutes = group.min_minutes < 0 ? g.wait_minutes : std::min(group.min_minutes, g.wait_minutes);
+          group.max_minutes = std::max(group.max_minutes, g.wait_minutes);
+        }
+        continue;
+      }
+      if (group.first)
+        group_line(group);
+      group = Group{&g, &g, 1, g.wait_minutes, g.wait_minutes};
+    }
+    if (group.first)
+      group_line(group);
+  }
+
+  void group_line(const Group &group) {
+    const Goroutine &g = *group.first;
+    os_ << "  goroutine " << g.id;
+    if (group.count > 1)
+      os_ << ".." << group.last->id << " (" << group.count << " goroutines)";
+    std::string state = runtime_state(g);
+    if (group.min_minutes >= 0) {
+      if (group.min_minutes == group.max_minutes)
+        state += llvm::formatv(", {0} minutes", group.min_minutes).str();
+      else
+        state += llvm::formatv(", {0}-{1} minutes", group.min_minutes, group.max_minutes).str();
+    }
+    if (g.locked_to_thread)
+      state += ", locked to thread";
+    os_ << " [" << state << "]: ";
+    const auto &frames = frames_of(g.stack);
+    if (g.stack_unavailable && frames.empty()) {
+      os_ << "(stack unavailable)\n";
+      return;
+    }
+    const Frame *shown = telling_frame(frames);
+    if (!shown) {
+      os_ << "(no frames)\n";
+      return;
+    }
+    os_ << shown->function << " at ";
+    if (!shown->file.empty())
+      os_ << shown->file << ':' << shown->line;
+    else
+      os_ << location_text(*shown);
+    const Frame *top = nullptr;
+    for (const Frame &f : frames)
+      if (!is_runtime_frame(f)) {
+        top = &f;
+        break;
+      }
+    if (top && top != shown)
+      os_ << " (top: " << top->function << ')';
+    os_ << '\n';
+  }
+
+  llvm::raw_ostream &os_;
+  const RenderOptions &opts_;
+};
+
+}  // namespace
+
+void render_text(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
+  ColorScope colors(os, opts.color);
+  TextWriter writer(os, opts);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (i > 0)
+      os << '\n';
+    writer.input(inputs[i]);
+  }
+}
+
+}  // namespace crashctl

@@ -1,0 +1,1011 @@
+#include "traceback/decoder.h"
+
+#include "traceback/go_version.h"
+#include "traceback/log_lines.h"
+#include "traceback/parse.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace crashctl {
+
+namespace {
+
+enum class Anchor { None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime };
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "goroutine 12 [" or "goroutine 12 gp=" at s[0].
+bool is_goroutine_header_start(std::string_view s) {
+  if (!starts_with(s, "goroutine ")) return false;
+  size_t i = 10;
+  if (i >= s.size() || !is_digit(s[i])) return false;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return starts_with(s.substr(i), " [") || starts_with(s.substr(i), " gp=");
+}
+
+// "SIGQUIT: quit", "SIGSEGV: segmentation violation", "signal 0x23: ..." at s[0].
+bool is_signal_header(std::string_view s) {
+  if (!starts_with(s, "SIG")) return false;
+  size_t i = 3;
+  while (i < s.size() && ((s[i] >= 'A' && s[i] <= 'Z') || is_digit(s[i]))) ++i;
+  return i > 3 && starts_with(s.substr(i), ": ");
+}
+
+// "rax    0x0", "r12     0xc000", "rip    0x4579c1", "pc      0x..." (arm64 "r0      0x...").
+bool is_register_line(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || is_digit(s[i]))) ++i;
+  if (i == 0 || i > 8 || i >= s.size() || s[i] != ' ') return false;
+  while (i < s.size() && s[i] == ' ') ++i;
+  return starts_with(s.substr(i), "0x") && parse_hex(s.substr(i)).has_value();
+}
+
+Anchor anchor_at_start(std::string_view s) {
+  if (s.empty()) return Anchor::None;
+  switch (s[0]) {
+  case 'p':
+    if (starts_with(s, "panic: ")) return Anchor::Panic;
+    break;
+  case 'f':
+    if (starts_with(s, "fatal error: ")) return Anchor::Fatal;
+    break;
+  case 'g':
+    if (is_goroutine_header_start(s)) return Anchor::Goroutine;
+    break;
+  case 'S':
+    if (is_signal_header(s)) return Anchor::SignalHeader;
+    break;
+  case 'W':
+    if (starts_with(s, "WARNING: DATA RACE")) return Anchor::Race;
+    break;
+  case 'u':
+    if (starts_with(s, "unexpected fault address ")) return Anchor::FaultAddress;
+    break;
+  case 'r':
+    if (starts_with(s, "runtime: ")) return Anchor::Runtime;
+    break;
+  }
+  return Anchor::None;
+}
+
+// Finds the earliest anchor anywhere in a line (to learn a log prefix).
+Anchor find_anchor(std::string_view s, size_t &pos) {
+  static constexpr std::string_view tokens[] = {"panic: ", "fatal error: ", "goroutine ", "SIG",
+                                                "WARNING: DATA RACE", "unexpected fault address ",
+                                                "runtime: "};
+  size_t best = std::string_view::npos;
+  Anchor bestKind = Anchor::None;
+  for (std::string_view tok : tokens) {
+    size_t from = 0;
+    while (from < s.size()) {
+      size_t p = s.find(tok, from);
+      if (p == std::string_view::npos || p >= best) break;
+      Anchor a = anchor_at_start(s.substr(p));
+      if (a != Anchor::None) {
+        best = p;
+        bestKind = a;
+        break;
+      }
+      from = p + 1;
+    }
+  }
+  pos = best;
+  return bestKind;
+}
+
+// A stack under construction. Lines are kept raw (without per-goroutine
+// fp=/sp=) as the interning key, and parsed only for stacks not seen before.
+struct StackBuilder {
+  std::string key;
+  std::vector<FrameAddresses> addrs;
+  bool any_addr = false;
+  bool pending_function = false;  // a function line waits for its file line
+  size_t frames = 0;
+
+  void clear() {
+    key.clear();
+    addrs.clear();
+    any_addr = false;
+    pending_function = false;
+    frames = 0;
+  }
+};
+
+}  // namespace
+
+class TracebackDecoderImpl {
+public:
+  explicit TracebackDecoderImpl(Input &out) : out_(out) {}
+
+  void line(std::string_view raw, uint64_t offset);
+  void finish(uint64_t end_offset);
+
+private:
+  enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests };
+
+  // Report lifecycle.
+  void start_report(uint64_t offset, const LinePrefix &prefix, bool tentative);
+  void end_report(uint64_t end_offset);
+  bool in_report() const { return report_ != nullptr; }
+
+  // Line handlers; each returns false when the line does not belong there.
+  void dispatch(std::string_view s, uint64_t offset);
+  bool preamble_line(std::string_view s, uint64_t offset);
+  bool goroutine_line(std::string_view s, uint64_t offset);
+  bool after_goroutine_line(std::string_view s, uint64_t offset);
+  bool runtime_stack_line(std::string_view s, uint64_t offset);
+  bool race_line(std::string_view s, uint64_t offset);
+  void idle_line(std::string_view raw, uint64_t offset);
+
+  void start_goroutine(std::string_view s, uint64_t offset);
+  void finish_goroutine(uint64_t offset);
+  void finish_ancestor();
+  bool stack_frame_line(StackBuilder &b, std::string_view s);
+  StackRef intern_stack(StackBuilder &b);
+  FrameRef intern_creator(const std::string &key);
+  void add_panic(std::string_view message, bool chained, bool fatal, uint64_t offset);
+  void set_fatal(std::string_view message, uint64_t offset);
+  void parse_signal_bracket(std::string_view s, uint64_t offset);
+  void parse_pc_line(std::string_view s);
+  void register_line(std::string_view s, uint64_t offset);
+  void finish_race_stack();
+  void diag(Severity sev, uint64_t offset, std::string msg) {
+    out_.diagnostics.push_back({sev, offset, std::move(msg)});
+  }
+
+  Input &out_;
+  std::unique_ptr<Report> report_;
+  bool tentative_ = false;     // started mid-line; dropped unless confirmed
+  LinePrefix prefix_;
+  State state_ = State::Idle;
+  uint64_t last_offset_ = 0;
+  uint64_t report_end_ = 0;
+  size_t foreign_lines_ = 0;
+  bool separator_seen_ = false;   // "-----" between per-M sections (GOTRACEBACK=crash)
+  bool last_was_message_ = false; // previous preamble line was panic text
+
+  // Goroutine under construction.
+  Goroutine g_;
+  bool have_g_ = false;
+  StackBuilder stack_;
+  std::string creator_key_;
+  bool creator_pending_file_ = false;
+  bool in_ancestor_ = false;
+  Ancestor ancestor_;
+  StackBuilder ancestor_stack_;
+  std::string ancestor_creator_key_;
+  std::unordered_set<int64_t> seen_ids_;
+
+  // Race report under construction.
+  RaceReport *race_ = nullptr;
+  StackBuilder race_stack_;
+  enum class RaceTarget { None, Access, Goroutine } race_target_ = RaceTarget::None;
+
+  // Runtime stack ("runtime stack:").
+  StackBuilder runtime_stack_;
+
+  // "runtime: ..." lines seen just before a crash anchor.
+  std::vector<std::string> pending_runtime_;
+  uint64_t pending_runtime_offset_ = 0;
+  LinePrefix pending_runtime_prefix_;
+
+  // Interned stacks and creators, shared by all reports of this input.
+  std::unordered_map<std::string, StackRef> stacks_;
+  std::unordered_map<std::string, FrameRef> creators_;
+
+  std::string json_scratch_;
+  FormatFeatures features_;
+};
+
+void TracebackDecoderImpl::line(std::string_view raw, uint64_t offset) {
+  last_offset_ = offset + raw.size();
+  std::string_view line = raw;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (!line.empty() && line[0] == '{') {
+    std::string_view payload;
+    if (unwrap_docker_json(line, json_scratch_, payload)) line = payload;
+  }
+  if (!in_report()) {
+    idle_line(line, offset);
+    return;
+  }
+  std::string_view payload;
+  if (prefix_.empty()) {
+    payload = line;
+  } else if (!prefix_.strip(line, payload)) {
+    // Interleaved output of something else (another unit in journald, say).
+    // A crash anchor with another prefix starts a new report.
+    size_t pos;
+    Anchor a = find_anchor(line, pos);
+    if (a == Anchor::Panic || a == Anchor::Fatal || a == Anchor::Race || a == Anchor::SignalHeader) {
+      end_report(offset);
+      idle_line(line, offset);
+      return;
+    }
+    if (++foreign_lines_ > 1000) end_report(offset);
+    return;
+  }
+  foreign_lines_ = 0;
+  dispatch(payload, offset);
+}
+
+void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
+  bool handled = false;
+  switch (state_) {
+  case State::Idle: break;
+  case State::Preamble: handled = preamble_line(s, offset); break;
+  case State::RunningTests: handled = preamble_line(s, offset); break;
+  case State::Goroutine: handled = goroutine_line(s, offset); break;
+  case State::AfterGoroutine: handled = after_goroutine_line(s, offset); break;
+  case State::RuntimeStack: handled = runtime_stack_line(s, offset); break;
+  case State::Race: handled = race_line(s, offset); break;
+  }
+  if (handled) {
+    report_end_ = offset + s.size();
+    return;
+  }
+  // The line ends the report; it may start the next one.
+  end_report(offset);
+  idle_line(s, offset);
+}
+
+void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
+  size_t pos = 0;
+  Anchor a = anchor_at_start(line);
+  if (a == Anchor::None) a = find_anchor(line, pos);
+  if (a == Anchor::None) {
+    pending_runtime_.clear();
+    return;
+  }
+  LinePrefix prefix(line.substr(0, pos));
+  std::string_view payload = line.substr(pos);
+  if (a == Anchor::Runtime) {
+    // "runtime: out of memory: ...": keep until the fatal error that follows.
+    if (pending_runtime_.empty() || pending_runtime_prefix_.text() != prefix.text()) {
+      pending_runtime_.clear();
+      pending_runtime_offset_ = offset;
+      pending_runtime_prefix_ = prefix;
+    }
+    if (pending_runtime_.size() < 64) pending_runtime_.emplace_back(payload);
+    return;
+  }
+  bool tentative = pos > 0 && a != Anchor::Goroutine && a != Anchor::Race;
+  uint64_t start = offset;
+  if (!pending_runtime_.empty() && pending_runtime_prefix_.text() == prefix.text())
+    start = pending_runtime_offset_;
+  start_report(start, prefix, tentative);
+  report_end_ = offset + line.size();
+  if (a == Anchor::Race) {
+    report_->kind = ReportKind::Race;
+    report_->process.races.emplace_back();
+    race_ = &report_->process.races.back();
+    race_->offset = offset;
+    race_target_ = RaceTarget::None;
+    state_ = State::Race;
+    return;
+  }
+  state_ = State::Preamble;
+  dispatch(payload, offset);
+}
+
+void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefix, bool tentative) {
+  report_ = std::make_unique<Report>();
+  report_->offset = offset;
+  prefix_ = prefix;
+  tentative_ = tentative;
+  foreign_lines_ = 0;
+  separator_seen_ = false;
+  last_was_message_ = false;
+  seen_ids_.clear();
+  features_ = FormatFeatures();
+  race_ = nullptr;
+  if (!pending_runtime_.empty() && pending_runtime_prefix_.text() == prefix.text()) {
+    report_->process.notes = pending_runtime_;
+  }
+  pending_runtime_.clear();
+}
+
+void TracebackDecoderImpl::end_report(uint64_t end_offset) {
+  if (!report_) return;
+  if (have_g_) finish_goroutine(end_offset);
+  if (state_ == State::RuntimeStack) {
+    report_->process.runtime_stack_frames = intern_stack(runtime_stack_);
+    runtime_stack_.clear();
+  }
+  if (state_ == State::Race) finish_race_stack();
+  Process &p = report_->process;
+  bool confirmed = !p.goroutines.empty() || !p.races.empty() || p.signal || p.runtime_stack;
+  if (tentative_ && !confirmed) {
+    diag(Severity::Note, report_->offset,
+         "ignored a crash-like line with a log prefix: no goroutine traceback followed it");
+    report_.reset();
+    state_ = State::Idle;
+    return;
+  }
+  if (p.panics.empty() && !p.fatal && !p.signal && p.goroutines.empty() && p.races.empty()) {
+    report_.reset();
+    state_ = State::Idle;
+    return;
+  }
+  // Runtime lines seen before "fatal error:" belong to it.
+  if (p.fatal && p.fatal->runtime_lines.empty() && !p.notes.empty()) {
+    std::vector<std::string> keep;
+    for (auto &n : p.notes) {
+      if (starts_with(n, "runtime: ")) p.fatal->runtime_lines.push_back(n);
+      else keep.push_back(n);
+    }
+    p.notes = std::move(keep);
+  }
+  if (!p.races.empty()) report_->kind = ReportKind::Race;
+  else if (p.panics.empty() && !p.fatal && !p.signal) {
+    report_->kind = ReportKind::Snapshot;
+    p.goroutine_profile = true;
+  } else {
+    report_->kind = ReportKind::Crash;
+  }
+  if (report_->kind == ReportKind::Crash && p.goroutines.empty() && !p.runtime_stack) {
+    diag(Severity::Warning, report_end_,
+         "the crash message is not followed by a goroutine traceback (GOTRACEBACK=none, or the text is truncated)");
+  }
+  infer_go_version(p, features_);
+  report_->end_offset = std::max(report_end_, report_->offset);
+  out_.reports.push_back(std::move(*report_));
+  report_.reset();
+  state_ = State::Idle;
+}
+
+void TracebackDecoderImpl::add_panic(std::string_view msg, bool chained, bool fatal, uint64_t offset) {
+  PanicRecord pr;
+  pr.offset = offset;
+  pr.fatal = fatal;
+  // Suffixes printed by printpanics.
+  if (ends_with(msg, " [recovered, repanicked]")) {
+    pr.recovered = pr.repanicked = true;
+    msg.remove_suffix(24);
+    features_.note("1.25");
+  } else if (ends_with(msg, " [recovered]")) {
+    pr.recovered = true;
+    msg.remove_suffix(12);
+  }
+  pr.message = std::string(msg);
+  if (starts_with(msg, "panic called with nil argument")) features_.note("1.21");
+  (void)chained;
+  report_->process.panics.push_back(std::move(pr));
+  last_was_message_ = true;
+}
+
+void TracebackDecoderImpl::set_fatal(std::string_view msg, uint64_t offset) {
+  Process &p = report_->process;
+  if (!p.fatal) {
+    p.fatal.emplace();
+    p.fatal->message = std::string(msg);
+    p.fatal->offset = offset;
+  }
+}
+
+void TracebackDecoderImpl::parse_signal_bracket(std::string_view s, uint64_t offset) {
+  // "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x48f3d6]"
+  // "[signal 0xb code=0x1 addr=0x0 pc=0x0]"
+  Process &p = report_->process;
+  if (!p.signal) p.signal.emplace();
+  SignalInfo &sig = *p.signal;
+  sig.offset = offset;
+  std::string_view body = s.substr(8);
+  if (!body.empty() && body.back() == ']') body.remove_suffix(1);
+  size_t codePos = body.find(" code=");
+  std::string_view head = body.substr(0, codePos);
+  size_t colon = head.find(": ");
+  if (colon != std::string_view::npos) {
+    sig.name = std::string(head.substr(0, colon));
+    sig.description = std::string(head.substr(colon + 2));
+  } else if (auto n = parse_hex(head)) {
+    sig.number = int64_t(*n);
+  } else {
+    sig.name = std::string(head);
+  }
+  if (codePos == std::string_view::npos) return;
+  std::string_view rest = body.substr(codePos + 1);
+  while (!rest.empty()) {
+    size_t sp = rest.find(' ');
+    std::string_view tok = rest.substr(0, sp);
+    if (starts_with(tok, "code=")) sig.code = parse_hex(tok.substr(5));
+    else if (starts_with(tok, "addr=")) sig.addr = parse_hex(tok.substr(5));
+    else if (starts_with(tok, "pc=")) sig.pc = parse_hex(tok.substr(3));
+    if (sp == std::string_view::npos) break;
+    rest = rest.substr(sp + 1);
+  }
+}
+
+void TracebackDecoderImpl::parse_pc_line(std::string_view s) {
+  // "PC=0x4579c1 m=0 sigcode=0 addr=0x0" (fatal signal handler, SIGQUIT)
+  Process &p = report_->process;
+  if (!p.signal) p.signal.emplace();
+  SignalInfo &sig = *p.signal;
+  std::string_view rest = s;
+  Thread t;
+  while (!rest.empty()) {
+    size_t sp = rest.find(' ');
+    std::string_view tok = rest.substr(0, sp);
+    if (starts_with(tok, "PC=")) {
+      if (!sig.pc) sig.pc = parse_hex(tok.substr(3));
+    } else if (starts_with(tok, "m=")) {
+      auto m = parse_decimal(tok.substr(2));
+      if (m) {
+        if (sig.m < 0) sig.m = *m;
+        t.m = *m;
+      }
+    } else if (starts_with(tok, "sigcode=")) {
+      if (!sig.code) {
+        auto c = parse_decimal(tok.substr(8));
+        if (c) sig.code = uint64_t(*c);
+      }
+    } else if (starts_with(tok, "addr=")) {
+      if (!sig.addr) sig.addr = parse_hex(tok.substr(5));
+    } else if (starts_with(tok, "goid=")) {
+      auto gid = parse_decimal(tok.substr(5));
+      if (gid && !sig.goid) sig.goid = uint64_t(*gid);
+    }
+    if (sp == std::string_view::npos) break;
+    rest = rest.substr(sp + 1);
+  }
+  // Each M's section opens a thread record for the register dump that follows.
+  t.offset = 0;
+  p.threads.push_back(std::move(t));
+}
+
+void TracebackDecoderImpl::register_line(std::string_view s, uint64_t offset) {
+  Process &p = report_->process;
+  if (p.threads.empty()) {
+    p.threads.emplace_back();
+    p.threads.back().offset = offset;
+  }
+  Thread &t = p.threads.back();
+  if (t.registers.empty()) t.offset = offset;
+  size_t sp = s.find(' ');
+  std::string_view name = s.substr(0, sp);
+  auto v = parse_hex(trim(s.substr(sp)));
+  t.registers.emplace_back(std::string(name), v.value_or(0));
+}
+
+bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
+  Process &p = report_->process;
+  if (s.empty()) {
+    last_was_message_ = false;
+    if (state_ == State::RunningTests) state_ = State::Preamble;
+    return true;
+  }
+  if (state_ == State::RunningTests) {
+    // "\t\tTestHang (2s)"
+    if (starts_with(s, "\t\t")) {
+      std::string_view t = trim(s);
+      size_t sp = t.rfind(" (");
+      if (sp != std::string_view::npos && t.back() == ')')
+        p.test_timeout->running.emplace_back(std::string(t.substr(0, sp)),
+                                             std::string(t.substr(sp + 2, t.size() - sp - 3)));
+      else
+        p.test_timeout->running.emplace_back(std::string(t), "");
+      return true;
+    }
+    state_ = State::Preamble;
+  }
+  switch (anchor_at_start(s)) {
+  case Anchor::Panic:
+    if (!p.goroutines.empty()) return false;  // a new crash
+    add_panic(s.substr(7), false, false, offset);
+    if (starts_with(s, "panic: test timed out after ")) {
+      p.test_timeout.emplace();
+      p.test_timeout->after = std::string(trim(s.substr(28)));
+    }
+    return true;
+  case Anchor::Fatal:
+    if (!p.goroutines.empty()) return false;
+    set_fatal(s.substr(13), offset);
+    last_was_message_ = true;
+    return true;
+  case Anchor::Goroutine:
+    start_goroutine(s, offset);
+    return true;
+  case Anchor::SignalHeader: {
+    if (!p.signal) p.signal.emplace();
+    size_t colon = s.find(": ");
+    p.signal->name = std::string(s.substr(0, colon));
+    p.signal->description = std::string(s.substr(colon + 2));
+    p.signal->from_header = true;
+    p.signal->offset = offset;
+    last_was_message_ = false;
+    return true;
+  }
+  case Anchor::FaultAddress:
+    p.notes.emplace_back(s);
+    if (!p.signal) p.signal.emplace();
+    p.signal->addr = parse_hex(trim(s.substr(25)));
+    return true;
+  case Anchor::Runtime:
+    p.notes.emplace_back(s);
+    if (p.fatal) p.fatal->runtime_lines.emplace_back(s);
+    last_was_message_ = false;
+    return true;
+  case Anchor::Race:
+    return false;
+  case Anchor::None:
+    break;
+  }
+  if (starts_with(s, "\tpanic: ")) {
+    add_panic(s.substr(8), true, false, offset);
+    return true;
+  }
+  if (starts_with(s, "\tfatal error: ")) {
+    add_panic(s.substr(14), true, true, offset);
+    set_fatal(s.substr(14), offset);
+    return true;
+  }
+  if (starts_with(s, "[signal ")) {
+    parse_signal_bracket(s, offset);
+    last_was_message_ = false;
+    return true;
+  }
+  if (starts_with(s, "PC=")) {
+    parse_pc_line(s);
+    return true;
+  }
+  if (s == "signal arrived during cgo execution") {
+    if (!p.signal) p.signal.emplace();
+    p.signal->during_cgo = true;
+    return true;
+  }
+  if (starts_with(s, "[instruction bytes:") || starts_with(s, "preempt off reason:")) {
+    p.notes.emplace_back(s);
+    return true;
+  }
+  if (s == "runtime stack:") {
+    p.runtime_stack = true;
+    runtime_stack_.clear();
+    state_ = State::RuntimeStack;
+    return true;
+  }
+  if (p.test_timeout && trim(s) == "running tests:") {
+    state_ = State::RunningTests;
+    return true;
+  }
+  if (is_register_line(s)) {
+    register_line(s, offset);
+    return true;
+  }
+  // Continuation of a multi-line panic value: "\t"-indented since Go 1.23,
+  // raw before.
+  if (!p.panics.empty() && (last_was_message_ || s[0] == '\t')) {
+    std::string_view cont = s[0] == '\t' ? s.substr(1) : s;
+    PanicRecord &last = p.panics.back();
+    std::string joined = last.message + "\n" + std::string(cont);
+    PanicRecord tmp;
+    last.message.clear();
+    std::string_view jv = joined;
+    if (ends_with(jv, " [recovered, repanicked]")) {
+      last.recovered = last.repanicked = true;
+      jv.remove_suffix(24);
+    } else if (ends_with(jv, " [recovered]")) {
+      last.recovered = true;
+      jv.remove_suffix(12);
+    }
+    last.message = std::string(jv);
+    return true;
+  }
+  if (p.fatal && last_was_message_) {
+    p.fatal->message += "\n" + std::string(s);
+    return true;
+  }
+  return false;
+}
+
+void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset) {
+  Goroutine g;
+  std::string unknown;
+  if (!parse_goroutine_header(s, g, &unknown)) {
+    diag(Severity::Warning, offset, "malformed goroutine header: " + std::string(s.substr(0, 120)));
+    g = Goroutine();
+    auto id = parse_decimal(s.substr(10, s.find(' ', 10) - 10));
+    g.id = id.value_or(-1);
+  }
+  if (!unknown.empty())
+    diag(Severity::Note, offset, "goroutine " + std::to_string(g.id) + ": unrecognized header item: " + unknown);
+  g.offset = offset;
+  features_.header(g);
+  g_ = std::move(g);
+  have_g_ = true;
+  stack_.clear();
+  creator_key_.clear();
+  creator_pending_file_ = false;
+  in_ancestor_ = false;
+  last_was_message_ = false;
+  state_ = State::Goroutine;
+  seen_ids_.insert(g_.id);
+}
+
+bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s) {
+  if (b.pending_function) {
+    std::string_view t = trim(s);
+    FileLineView v;
+    if (!parse_file_line_view(t, v)) return false;
+    // fp= and sp= differ per goroutine; keep them out of the shared stack key.
+    size_t fp = t.find(" fp=0x");
+    if (fp != std::string_view::npos) {
+      b.key.append(t.substr(0, fp));
+      size_t pc = t.find(" pc=0x", fp);
+      if (pc != std::string_view::npos) b.key.append(t.substr(pc));
+    } else {
+      b.key.append(t);
+    }
+    b.key.push_back('\n');
+    if (v.has_addr) b.any_addr = true;
+    b.addrs.push_back(v.addr);
+    b.pending_function = false;
+    return true;
+  }
+  std::string_view t = trim(s);
+  if (starts_with(t, "non-Go function at pc=")) {
+    b.key.append(t);
+    b.key.push_back('\n');
+    b.addrs.emplace_back();
+    ++b.frames;
+    return true;
+  }
+  if (starts_with(t, "...") && ends_with(t, "elided...")) {
+    b.key.append(t);
+    b.key.push_back('\n');
+    if (t != "...additional frames elided...") features_.note("1.21");
+    return true;
+  }
+  if (t.size() >= 3 && t.back() == ')' && t.find('(') != std::string_view::npos) {
+    b.key.append(t);
+    b.key.push_back('\n');
+    b.pending_function = true;
+    ++b.frames;
+    return true;
+  }
+  return false;
+}
+
+StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
+  auto it = stacks_.find(b.key);
+  if (it != stacks_.end()) return it->second;
+  auto st = std::make_shared<Stack>();
+  std::string_view k = b.key;
+  Frame *pendingFrame = nullptr;
+  while (!k.empty()) {
+    size_t nl = k.find('\n');
+    std::string_view l = k.substr(0, nl);
+    k = nl == std::string_view::npos ? std::string_view() : k.substr(nl + 1);
+    if (pendingFrame) {
+      parse_file_line(l, *pendingFrame);
+      // Inlined frames print "(...)" and no "+0x" offset.
+      pendingFrame->inlined = pendingFrame->args == "..." && !pendingFrame->pc_offset;
+      features_.args(pendingFrame->args);
+      pendingFrame = nullptr;
+      continue;
+    }
+    if (starts_with(l, "non-Go function at pc=")) {
+      Frame f;
+      f.non_go = true;
+      f.function = "non-Go function";
+      f.pc = parse_hex(trim(l.substr(22)));
+      st->frames.push_back(std::move(f));
+      continue;
+    }
+    if (starts_with(l, "...")) {
+      st->elided_at = st->frames.size();
+      if (l == "...additional frames elided...") st->elided_count = -1;
+      else st->elided_count = parse_decimal(l.substr(3, l.find(' ') - 3)).value_or(-1);
+      continue;
+    }
+    Frame f;
+    if (l[0] == '?' || !parse_function_line(l, f)) {
+      f.function = std::string(l[0] == '?' ? l.substr(1) : l);
+      f.package.clear();
+    }
+    st->frames.push_back(std::move(f));
+    pendingFrame = &st->frames.back();
+  }
+  StackRef ref = st;
+  stacks_.emplace(b.key, ref);
+  return ref;
+}
+
+FrameRef TracebackDecoderImpl::intern_creator(const std::string &key) {
+  auto it = creators_.find(key);
+  if (it != creators_.end()) return it->second;
+  auto f = std::make_shared<Frame>();
+  std::string_view k = key;
+  size_t nl = k.find('\n');
+  int64_t parent;
+  parse_created_by(k.substr(0, nl), *f, parent);
+  if (nl != std::string_view::npos) parse_file_line(k.substr(nl + 1), *f);
+  FrameRef ref = f;
+  creators_.emplace(key, ref);
+  return ref;
+}
+
+void TracebackDecoderImpl::finish_ancestor() {
+  if (!in_ancestor_) return;
+  ancestor_.stack = intern_stack(ancestor_stack_);
+  if (!ancestor_creator_key_.empty()) ancestor_.created_by = intern_creator(ancestor_creator_key_);
+  g_.ancestors.push_back(std::move(ancestor_));
+  ancestor_ = Ancestor();
+  ancestor_stack_.clear();
+  ancestor_creator_key_.clear();
+  in_ancestor_ = false;
+}
+
+void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
+  if (!have_g_) return;
+  finish_ancestor();
+  if (stack_.pending_function)
+    diag(Severity::Warning, offset,
+         "goroutine " + std::to_string(g_.id) + ": the last frame has no file:line (text truncated?)");
+  if (creator_pending_file_)
+    diag(Severity::Warning, offset,
+         "goroutine " + std::to_string(g_.id) + ": 'created by' has no file:line (text truncated?)");
+  creator_pending_file_ = false;
+  if (stack_.frames == 0 && !g_.stack_unavailable)
+    diag(Severity::Note, g_.offset, "goroutine " + std::to_string(g_.id) + ": no frames printed");
+  g_.stack = intern_stack(stack_);
+  if (stack_.any_addr) g_.frame_addresses = std::move(stack_.addrs);
+  if (!creator_key_.empty()) g_.created_by = intern_creator(creator_key_);
+  report_->process.goroutines.push_back(std::move(g_));
+  g_ = Goroutine();
+  have_g_ = false;
+  stack_.clear();
+  creator_key_.clear();
+}
+
+bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
+  if (s.empty()) {
+    finish_goroutine(offset);
+    state_ = State::AfterGoroutine;
+    return true;
+  }
+  StackBuilder &b = in_ancestor_ ? ancestor_stack_ : stack_;
+  std::string &ckey = in_ancestor_ ? ancestor_creator_key_ : creator_key_;
+  if (creator_pending_file_) {
+    creator_pending_file_ = false;
+    Frame scratch;
+    if (parse_file_line(s, scratch)) {
+      ckey.push_back('\n');
+      ckey.append(trim(s));
+      return true;
+    }
+  }
+  if (b.pending_function && stack_frame_line(b, s)) return true;
+  if (b.pending_function) {
+    diag(Severity::Warning, offset,
+         "goroutine " + std::to_string(g_.id) + ": expected the file:line of the frame above, got: " +
+             std::string(trim(s).substr(0, 120)));
+    b.key.append("?:0\n");
+    b.addrs.emplace_back();
+    b.pending_function = false;
+  }
+  std::string_view t = trim_left(s);
+  if (starts_with(t, "created by ")) {
+    ckey.assign(trim(t));
+    int64_t parent = -1;
+    Frame scratch;
+    parse_created_by(t, scratch, parent);
+    if (!in_ancestor_) {
+      g_.parent_goid = parent;
+      if (parent >= 0) features_.note("1.21");
+    }
+    creator_pending_file_ = true;
+    return true;
+  }
+  if (starts_with(t, "goroutine running on other thread; stack unavailable")) {
+    g_.stack_unavailable = true;
+    return true;
+  }
+  if (starts_with(t, "[originating from goroutine ")) {
+    finish_ancestor();
+    in_ancestor_ = true;
+    ancestor_.goid = parse_decimal(t.substr(28, t.find(']') - 28)).value_or(-1);
+    return true;
+  }
+  if (is_goroutine_header_start(t)) {
+    // No blank line between goroutines: truncated or reformatted text.
+    finish_goroutine(offset);
+    state_ = State::AfterGoroutine;
+    return after_goroutine_line(t, offset);
+  }
+  if (stack_frame_line(b, s)) return true;
+  // A garbled frame line: keep it as a frame named by its raw text, so nothing
+  // decoded is dropped, and say so.
+  if (t.find('(') != std::string_view::npos && !starts_with(t, "exit status ")) {
+    diag(Severity::Warning, offset,
+         "goroutine " + std::to_string(g_.id) + ": unparseable frame line kept as is: " +
+             std::string(trim(t).substr(0, 120)));
+    b.key.append("?");
+    b.key.append(trim(t));
+    b.key.push_back('\n');
+    b.pending_function = true;
+    ++b.frames;
+    return true;
+  }
+  finish_goroutine(offset);
+  state_ = State::AfterGoroutine;
+  return after_goroutine_line(s, offset);
+}
+
+bool TracebackDecoderImpl::after_goroutine_line(std::string_view s, uint64_t offset) {
+  Process &p = report_->process;
+  if (s.empty()) return true;
+  switch (anchor_at_start(s)) {
+  case Anchor::Goroutine: {
+    Goroutine probe;
+    bool crash = !p.panics.empty() || p.fatal || p.signal;
+    if (!crash && parse_goroutine_header(s, probe) && seen_ids_.count(probe.id)) {
+      return false;  // the same goroutine again: a second dump begins
+    }
+    start_goroutine(s, offset);
+    return true;
+  }
+  case Anchor::SignalHeader:
+    if (!separator_seen_) return false;
+    separator_seen_ = false;
+    return preamble_line(s, offset);
+  case Anchor::Panic:
+  case Anchor::Fatal:
+  case Anchor::Race:
+    return false;
+  default:
+    break;
+  }
+  if (starts_with(s, "-----")) {
+    separator_seen_ = true;
+    return true;
+  }
+  if (starts_with(s, "PC=")) {
+    parse_pc_line(s);
+    return true;
+  }
+  if (s == "runtime stack:") {
+    p.runtime_stack = true;
+    runtime_stack_.clear();
+    state_ = State::RuntimeStack;
+    return true;
+  }
+  if (is_register_line(s)) {
+    register_line(s, offset);
+    return true;
+  }
+  if (starts_with(s, "[signal ")) {
+    parse_signal_bracket(s, offset);
+    return true;
+  }
+  return false;
+}
+
+bool TracebackDecoderImpl::runtime_stack_line(std::string_view s, uint64_t offset) {
+  if (s.empty()) {
+    if (runtime_stack_.pending_function) runtime_stack_.key.append("?:0\n");
+    runtime_stack_.pending_function = false;
+    report_->process.runtime_stack_frames = intern_stack(runtime_stack_);
+    runtime_stack_.clear();
+    state_ = State::AfterGoroutine;
+    return true;
+  }
+  if (stack_frame_line(runtime_stack_, s)) return true;
+  report_->process.runtime_stack_frames = intern_stack(runtime_stack_);
+  runtime_stack_.clear();
+  state_ = State::AfterGoroutine;
+  return after_goroutine_line(s, offset);
+}
+
+void TracebackDecoderImpl::finish_race_stack() {
+  if (!race_) return;
+  if (race_target_ == RaceTarget::Access && !race_->accesses.empty())
+    race_->accesses.back().stack = intern_stack(race_stack_);
+  else if (race_target_ == RaceTarget::Goroutine && !race_->goroutines.empty())
+    race_->goroutines.back().created_at = intern_stack(race_stack_);
+  race_stack_.clear();
+  race_target_ = RaceTarget::None;
+}
+
+bool TracebackDecoderImpl::race_line(std::string_view s, uint64_t offset) {
+  std::string_view t = trim(s);
+  if (t.empty()) {
+    finish_race_stack();
+    return true;
+  }
+  if (starts_with(t, "==================")) {
+    finish_race_stack();
+    end_report(offset + s.size());
+    return true;
+  }
+  // "Write at 0x00c000092008 by goroutine 6:", "Previous read at ... by main goroutine:"
+  size_t at = t.find(" at 0x");
+  size_t by = t.find(" by ");
+  if (t.back() == ':' && at != std::string_view::npos && by != std::string_view::npos && by > at &&
+      s[0] != ' ') {
+    finish_race_stack();
+    RaceAccess acc;
+    acc.operation = std::string(t.substr(0, at));
+    acc.address = parse_hex(t.substr(at + 4, by - at - 4)).value_or(0);
+    std::string_view who = t.substr(by + 4);
+    who.remove_suffix(1);
+    if (who == "main goroutine") {
+      acc.main_goroutine = true;
+      acc.goroutine = 1;
+    } else if (starts_with(who, "goroutine ")) {
+      acc.goroutine = parse_decimal(who.substr(10)).value_or(-1);
+    }
+    race_->accesses.push_back(std::move(acc));
+    race_target_ = RaceTarget::Access;
+    return true;
+  }
+  // "Goroutine 6 (running) created at:"
+  if (starts_with(t, "Goroutine ") && ends_with(t, " created at:")) {
+    finish_race_stack();
+    RaceGoroutine rg;
+    size_t sp = t.find(' ', 10);
+    rg.goroutine = parse_decimal(t.substr(10, sp - 10)).value_or(-1);
+    size_t lp = t.find('('), rp = t.find(')');
+    if (lp != std::string_view::npos && rp != std::string_view::npos && rp > lp)
+      rg.state = std::string(t.substr(lp + 1, rp - lp - 1));
+    race_->goroutines.push_back(std::move(rg));
+    race_target_ = RaceTarget::Goroutine;
+    return true;
+  }
+  if (race_target_ != RaceTarget::None) {
+    if (race_stack_.pending_function && stack_frame_line(race_stack_, s)) return true;
+    // Race frames have no arguments: "  main.main()" or "  main.f.func1()".
+    if (stack_frame_line(race_stack_, s)) return true;
+  }
+  // "Location is global ...", "[failed to restore the stack]" and other notes.
+  report_->process.notes.emplace_back(t);
+  return true;
+}
+
+void TracebackDecoderImpl::finish(uint64_t end_offset) {
+  if (report_) {
+    if (state_ == State::Goroutine && have_g_)
+      diag(Severity::Warning, end_offset,
+           "input ends inside goroutine " + std::to_string(g_.id) + " (truncated?)");
+    if (state_ == State::Race)
+      diag(Severity::Warning, end_offset, "input ends inside a race report (truncated?)");
+    end_report(end_offset);
+  }
+  if (out_.reports.empty()) {
+    bool hasError = false;
+    for (auto &d : out_.diagnostics) hasError |= d.severity == Severity::Error;
+    if (!hasError)
+      diag(Severity::Warning, 0,
+           "no Go crash text found: expected a 'panic:', 'fatal error:', 'goroutine N [...]:', "
+           "SIGQUIT dump or 'WARNING: DATA RACE' line");
+  }
+}
+
+TracebackDecoder::TracebackDecoder(Input &out) : impl_(std::make_unique<TracebackDecoderImpl>(out)) {}
+TracebackDecoder::~TracebackDecoder() = default;
+void TracebackDecoder::line(std::string_view raw, uint64_t offset) { impl_->line(raw, offset); }
+void TracebackDecoder::finish(uint64_t end_offset) { impl_->finish(end_offset); }
+
+void decode_traceback(ByteSource &src, Input &out) {
+  LineReader reader(src, out.path);
+  reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
+  Progress progress(out.path, &src);
+  TracebackDecoder dec(out);
+  std::string_view line;
+  uint64_t offset = 0;
+  while (reader.next(line, offset)) {
+    dec.line(line, offset);
+    progress.tick();
+  }
+  if (!reader.error().empty()) {
+    out.failed = true;
+    out.diagnostics.push_back({Severity::Error, reader.bytes_read(), reader.error()});
+  }
+  dec.finish(reader.bytes_read());
+  out.size = reader.bytes_read();
+}
+
+}  // namespace crashctl

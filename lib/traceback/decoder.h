@@ -1,0 +1,33 @@
+// The crash-text decoder: turns Go traceback text (stderr, logs, SIGQUIT
+// dumps, debug=2 goroutine profiles, race reports) into Reports.
+#pragma once
+
+#include "io/input.h"
+#include "model/report.h"
+
+#include <memory>
+#include <string_view>
+
+namespace crashctl {
+
+class TracebackDecoderImpl;
+
+// Streaming decoder. Feed it every line of the input in order; each crash
+// found becomes one Report in `out.reports` (Process filled, verdict empty),
+// problems become `out.diagnostics`. Memory stays bounded by the number of
+// distinct stacks, not by the input size.
+class TracebackDecoder {
+public:
+  explicit TracebackDecoder(Input &out);
+  ~TracebackDecoder();
+  void line(std::string_view raw, uint64_t offset);
+  void finish(uint64_t end_offset);
+
+private:
+  std::unique_ptr<TracebackDecoderImpl> impl_;
+};
+
+// Reads all of `src` as crash text into `out`.
+void decode_traceback(ByteSource &src, Input &out);
+
+}  // namespace crashctl

@@ -1,0 +1,35 @@
+// What crash text reveals about the Go release that printed it: an exact
+// version from GOROOT paths of runtime frames, and a lower bound from
+// format features each release introduced (see formats/traceback.md).
+#pragma once
+
+#include "model/process.h"
+
+#include <string>
+
+namespace crashctl {
+
+// Compares "1.21" with "1.9" numerically; "" sorts first.
+int compare_release(const std::string &a, const std::string &b);
+
+class FormatFeatures {
+public:
+  // Records that the text used a feature introduced in `release` ("1.21").
+  void note(const char *release);
+  void header(const Goroutine &g);
+  void args(const std::string &args);
+  const std::string &min_release() const { return min_; }
+
+private:
+  std::string min_;
+};
+
+// Sets p.go_version from runtime/stdlib frame paths and the features seen.
+void infer_go_version(Process &p, const FormatFeatures &features);
+
+// "…/toolchain@v0.0.1-go1.22.12.linux-amd64/src/runtime/panic.go" -> "go1.22.12";
+// also /usr/local/go1.21/, /usr/lib/go-1.19/, nix go-1.23.1, Homebrew Cellar/go/1.15.6.
+// Returns "" when the path names no release.
+std::string go_version_from_path(const std::string &path);
+
+}  // namespace crashctl

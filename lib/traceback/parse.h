@@ -1,0 +1,55 @@
+// Parsers for single lines of Go traceback text, as printed by
+// src/runtime/traceback.go (goroutineheader, traceback2, printcreatedby).
+#pragma once
+
+#include "model/process.h"
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace crashctl {
+
+std::string_view trim(std::string_view s);
+std::string_view trim_left(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+std::optional<uint64_t> parse_hex(std::string_view s);  // "0x1f" or "1f"
+std::optional<int64_t> parse_decimal(std::string_view s);
+
+// "goroutine 7 gp=0x.. m=3 mp=0x.. [chan receive, 5 minutes, locked to thread] {k: v}:"
+// Fills the header fields of g. Returns false when s is not a header.
+// `unknown_suffix` receives bracket items it did not understand, if any.
+bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unknown_suffix = nullptr);
+
+// "\t/path/file.go:12 +0x1d fp=0x.. sp=0x.. pc=0x.." (leading whitespace optional).
+// Sets file, line, pc_offset, pc of f; fp/sp into addr when present.
+bool parse_file_line(std::string_view s, Frame &f, FrameAddresses *addr = nullptr,
+                     bool *has_addr = nullptr);
+
+// Non-allocating core of parse_file_line.
+struct FileLineView {
+  std::string_view file;
+  int64_t line = 0;
+  std::optional<uint64_t> pc_offset, pc;
+  FrameAddresses addr;
+  bool has_addr = false;
+};
+bool parse_file_line_view(std::string_view s, FileLineView &out);
+
+// "pkg.(*T).M[...](0x1, {0x2, 0x3}, ...)" or "pkg.F(...)". Sets function,
+// package and args. Inlined frames are recognized later by their file line
+// having no "+0x" offset and args "...".
+bool parse_function_line(std::string_view s, Frame &f);
+
+// "created by pkg.F in goroutine 12" -> function, parent goid (-1 if absent).
+bool parse_created_by(std::string_view s, Frame &f, int64_t &parent_goid);
+
+// The import path a Go symbol belongs to: "net/http.(*conn).serve" -> "net/http",
+// "main.main.func1" -> "main", "panic" -> "runtime".
+std::string package_of(std::string_view function);
+
+// Maps a status word of a goroutine header to a status; Waiting for wait reasons.
+GoroutineStatus status_from_text(std::string_view s);
+
+}  // namespace crashctl

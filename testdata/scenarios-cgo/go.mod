@@ -1,0 +1,3 @@
+module crashctl.test/scenarios-cgo
+
+go 1.21

@@ -1,0 +1,3 @@
+module crashctl.test/scenarios-go127
+
+go 1.27

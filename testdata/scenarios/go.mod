@@ -1,0 +1,3 @@
+module crashctl.test/scenarios
+
+go 1.21

@@ -1,0 +1,617 @@
+// Renderers (text, json, editor), the JSON schema and its validator, and
+// source path mapping. Models are built by hand; no decoder is involved.
+#include "json_schema_check.h"
+
+#include "analysis/source_paths.h"
+#include "render/render.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <regex>
+#include <set>
+
+using namespace crashctl;
+namespace json = llvm::json;
+
+namespace {
+
+Frame frame(std::string function, std::string file, int line, std::optional<uint64_t> off = {},
+            bool inlined = false) {
+  Frame f;
+  f.function = std::move(function);
+  f.file = std::move(file);
+  f.line = line;
+  f.pc_offset = off;
+  f.inlined = inlined;
+  f.args = inlined ? "..." : "";
+  return f;
+}
+
+StackRef stack(std::vector<Frame> frames) {
+  auto s = std::make_shared<Stack>();
+  s->frames = std::move(frames);
+  return s;
+}
+
+Goroutine goroutine(int64_t id, GoroutineStatus status, std::string wait_reason, StackRef s) {
+  Goroutine g;
+  g.id = id;
+  g.status = status;
+  g.wait_reason = std::move(wait_reason);
+  g.stack = std::move(s);
+  g.offset = 100 * static_cast<uint64_t>(id);
+  return g;
+}
+
+// A nil pointer dereference in goroutine 7 with the usual cast around it.
+Report nil_deref_report() {
+  Report r;
+  r.kind = ReportKind::Crash;
+  r.offset = 0;
+  r.end_offset = 3900;
+  Process &p = r.process;
+  p.go_version = {"go1.21.13", "1.21", "runtime path"};
+  PanicRecord panic;
+  panic.message = "runtime error: invalid memory address or nil pointer dereference";
+  panic.goroutine = 7;
+  p.panics.push_back(panic);
+  SignalInfo sig;
+  sig.name = "SIGSEGV";
+  sig.description = "segmentation violation";
+  sig.code = 1;
+  sig.addr = 0;
+  sig.pc = 0xffffffffffff1234ull;  // above 2^53: must survive as a string
+  p.signal = sig;
+  Thread t;
+  t.m = 0;
+  t.registers = {{"rax", 0x0}, {"rip", 0x48f3d6}};
+  p.threads.push_back(t);
+
+  Frame cgo;
+  cgo.non_go = true;
+  cgo.pc = 0x7f0000001000;
+  auto crash_stack = stack({
+      frame("panic", "/usr/local/go/src/runtime/panic.go", 914, 0x21f),
+      frame("main.(*Cache).lookup", "/src/app/cache.go", 42, {}, /*inlined=*/true),
+      frame("main.handleRequest", "/src/app/server.go", 120, 0x1d),
+      cgo,
+      frame("runtime.goexit", "/usr/local/go/src/runtime/asm_amd64.s", 1650, 0x1),
+  });
+  Goroutine g7 = goroutine(7, GoroutineStatus::Running, "", crash_stack);
+  g7.created_by = std::make_shared<Frame>(frame("main.serve", "/src/app/server.go", 88, 0x5a));
+  g7.parent_goid = 1;
+
+  Goroutine g1 = goroutine(1, GoroutineStatus::Waiting, "chan receive",
+                           stack({frame("runtime.gopark", "/usr/local/go/src/runtime/proc.go", 398, 0xce),
+                                  frame("runtime.chanrecv1", "/usr/local/go/src/runtime/chan.go", 442, 0x12),
+                                  frame("main.main", "/src/app/main.go", 30, 0x85)}));
+  g1.wait_minutes = 3;
+
+  auto worker = stack({frame("runtime.gopark", "/usr/local/go/src/runtime/proc.go", 398, 0xce),
+                       frame("runtime.selectgo", "/usr/local/go/src/runtime/select.go", 327, 0x7be),
+                       frame("main.worker", "/src/app/worker.go", 12, 0x9c)});
+
+  auto deep = std::make_shared<Stack>();
+  deep->frames = {frame("main.recurse", "/src/app/deep.go", 5, 0x10),
+                  frame("main.recurse", "/src/app/deep.go", 5, 0x10),
+                  frame("main.recurse", "/src/app/deep.go", 5, 0x10)};
+  deep->elided_at = 2;
+  deep->elided_count = 120;
+
+  p.goroutines.push_back(g1);
+  p.goroutines.push_back(g7);
+  for (int64_t id : {10, 11, 12})
+    p.goroutines.push_back(goroutine(id, GoroutineStatus::Waiting, "select", worker));
+  p.goroutines.push_back(goroutine(13, GoroutineStatus::Runnable, "", deep));
+
+  Verdict &v = r.verdict;
+  v.cls = "nil-pointer-dereference";
+  v.recoverable = true;
+  v.summary = "nil pointer dereference in main.(*Cache).lookup";
+  v.explanation = "The program read through a nil pointer. A deferred recover() in the goroutine could "
+                  "have caught this runtime error, but no function on goroutine 7's stack recovered it, "
+                  "so the runtime ended the whole process.";
+  v.goroutine = 7;
+  Culprit c;
+  c.frame = crash_stack->frames[1];
+  c.frame_index = 1;
+  v.culprit = c;
+  return r;
+}
+
+Input crash_input() {
+  Input in;
+  in.path = "crash.txt";
+  in.format = InputFormat::Traceback;
+  in.size = 4096;
+  in.reports.push_back(nil_deref_report());
+  in.diagnostics.push_back({Severity::Warning, 1234, "line longer than 16 MiB cut"});
+  return in;
+}
+
+Input race_input() {
+  Input in;
+  in.path = "race.txt";
+  in.format = InputFormat::Traceback;
+  in.compression = Compression::Gzip;
+  in.size = 2000;
+  Report r;
+  r.kind = ReportKind::Race;
+  r.end_offset = 2000;
+  RaceReport race;
+  RaceAccess write;
+  write.operation = "Write";
+  write.address = 0xc0000b4010;
+  write.goroutine = 7;
+  write.stack = stack({frame("main.inc", "/src/app/counter.go", 10, 0x44),
+                       frame("main.main.func1", "/src/app/main.go", 20, 0x2c)});
+  RaceAccess read;
+  read.operation = "Previous read";
+  read.address = 0xc0000b4010;
+  read.main_goroutine = true;
+  read.stack = stack({frame("main.main", "/src/app/main.go", 23, 0x1a4)});
+  race.accesses = {write, read};
+  RaceGoroutine g;
+  g.goroutine = 7;
+  g.state = "running";
+  g.created_at = stack({frame("main.main", "/src/app/main.go", 19, 0x18b)});
+  race.goroutines = {g};
+  r.process.races.push_back(race);
+  r.verdict.cls = "data-race";
+  r.verdict.summary = "data race on 0xc0000b4010 between goroutine 7 and the main goroutine";
+  Culprit c;
+  c.frame = write.stack->frames[0];
+  r.verdict.culprit = c;
+  in.reports.push_back(r);
+  return in;
+}
+
+// A report with every optional part empty, and a fatal error and test timeout.
+Input sparse_input() {
+  Input in;
+  in.path = "-";
+  in.compression = Compression::Zstd;
+  Report r;
+  r.process.fatal = FatalError{"all goroutines are asleep - deadlock!", {"runtime: note"}, 0};
+  r.process.test_timeout = TestTimeout{"2s", {{"TestSlow", "2s"}}};
+  Goroutine g;
+  g.id = 1;
+  g.stack_unavailable = true;  // and no stack at all
+  g.wait_minutes = -1;
+  Ancestor a;
+  a.goid = 3;
+  g.ancestors.push_back(a);
+  r.process.goroutines.push_back(g);
+  in.reports.push_back(r);
+  in.reports.push_back(Report{});
+  return in;
+}
+
+std::string render(void (*fn)(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &),
+                   const std::vector<Input> &inputs, const RenderOptions &opts = {}) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  fn(os, inputs, opts);
+  os.flush();
+  return out;
+}
+
+json::Value load_schema() {
+  auto buf = llvm::MemoryBuffer::getFile(CRASHCTL_SOURCE_DIR "/formats/output.schema.json");
+  REQUIRE(buf);
+  auto schema = json::parse((*buf)->getBuffer());
+  if (!schema)
+    FAIL(llvm::toString(schema.takeError()));
+  return std::move(*schema);
+}
+
+json::Value parse(const std::string &text) {
+  auto v = json::parse(text);
+  if (!v)
+    FAIL(llvm::toString(v.takeError()));
+  return std::move(*v);
+}
+
+// Follows a JSON pointer such as "/inputs/0/path".
+const json::Value *at(const json::Value &root, llvm::StringRef pointer) {
+  const json::Value *v = &root;
+  llvm::SmallVector<llvm::StringRef, 8> tokens;
+  pointer.split(tokens, '/', -1, false);
+  for (llvm::StringRef t : tokens) {
+    if (auto *o = v->getAsObject())
+      v = o->get(t);
+    else if (auto *a = v->getAsArray()) {
+      size_t i = 0;
+      if (t.getAsInteger(10, i) || i >= a->size())
+        return nullptr;
+      v = &(*a)[i];
+    } else
+      return nullptr;
+    if (!v)
+      return nullptr;
+  }
+  return v;
+}
+
+std::string at_string(const json::Value &root, llvm::StringRef pointer) {
+  const json::Value *v = at(root, pointer);
+  REQUIRE(v);
+  REQUIRE(v->getAsString());
+  return v->getAsString()->str();
+}
+
+std::string joined(const std::vector<std::string> &errors) {
+  std::string s;
+  for (const auto &e : errors)
+    s += e + "\n";
+  return s;
+}
+
+std::vector<std::string> lines_of(const std::string &text) {
+  std::vector<std::string> lines;
+  llvm::SmallVector<llvm::StringRef, 16> parts;
+  llvm::StringRef(text).split(parts, '\n', -1, false);
+  for (auto p : parts)
+    lines.push_back(p.str());
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("json schema validator accepts and rejects", "[schema]") {
+  json::Value schema = parse(R"({
+    "$defs": {"kind": {"enum": ["a", "b"]}},
+    "type": "object",
+    "required": ["name", "kind", "n"],
+    "additionalProperties": false,
+    "properties": {
+      "name": {"type": "string"},
+      "kind": {"$ref": "#/$defs/kind"},
+      "n": {"type": ["integer", "null"], "minimum": 0},
+      "hex": {"type": "string", "pattern": "^0x[0-9a-f]+$"},
+      "list": {"type": "array", "items": {"anyOf": [{"type": "null"}, {"const": 1}]}}
+    }})");
+  auto check = [&](const char *doc) { return schema_check::validate(schema, parse(doc)); };
+
+  CHECK(check(R"({"name": "x", "kind": "a", "n": 3, "hex": "0x1f", "list": [null, 1]})").empty());
+  CHECK(check(R"({"name": "x", "kind": "b", "n": null})").empty());
+
+  auto missing = check(R"({"name": "x", "kind": "a"})");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0] == "(root): missing required property 'n'");
+
+  auto wrong_type = check(R"({"name": 5, "kind": "a", "n": 1.5})");
+  CHECK(wrong_type.size() == 2);
+  CHECK_THAT(joined(wrong_type), Catch::Contains("/name: expected string, got integer"));
+  CHECK_THAT(joined(wrong_type), Catch::Contains("/n: expected integer or null, got number"));
+
+  auto unknown = check(R"({"name": "x", "kind": "a", "n": 0, "extra": true})");
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0] == "(root): unknown property 'extra'");
+
+  auto bad_enum = check(R"({"name": "x", "kind": "c", "n": 0})");
+  REQUIRE(bad_enum.size() == 1);
+  CHECK(bad_enum[0] == "/kind: value \"c\" is not in the enum");
+
+  CHECK(check(R"({"name": "x", "kind": "a", "n": -1})").size() == 1);
+  CHECK(check(R"({"name": "x", "kind": "a", "n": 0, "hex": "12"})").size() == 1);
+  CHECK_THAT(joined(check(R"({"name": "x", "kind": "a", "n": 0, "list": [2]})")),
+             Catch::Contains("/list/0: matches no branch of anyOf"));
+
+  // Keywords it does not implement are errors, not silently ignored.
+  json::Value unsupported = parse(R"({"uniqueItems": true})");
+  CHECK(schema_check::validate(unsupported, parse("[]")).size() == 1);
+}
+
+TEST_CASE("json output validates against formats/output.schema.json", "[render][json]") {
+  json::Value schema = load_schema();
+  std::vector<Input> inputs = {crash_input(), race_input(), sparse_input(), Input{}};
+  inputs[3].path = "empty.txt";
+  std::string text = render(render_json, inputs);
+  json::Value doc = parse(text);
+  INFO(text);
+  CHECK(joined(schema_check::validate(schema, doc)) == "");
+
+  SECTION("the schema rejects broken documents") {
+    auto broken = [&](auto mutate) {
+      json::Value copy = doc;
+      mutate(*copy.getAsObject());
+      return schema_check::validate(schema, copy);
+    };
+    auto report0 = [](json::Object &o) {
+      return (*o.getArray("inputs"))[0].getAsObject()->getArray("reports")->front().getAsObject();
+    };
+    CHECK_THAT(joined(broken([&](json::Object &o) { report0(o)->erase("kind"); })),
+               Catch::Contains("/inputs/0/reports/0: missing required property 'kind'"));
+    CHECK_THAT(joined(broken([&](json::Object &o) { (*report0(o))["offset"] = "12"; })),
+               Catch::Contains("/inputs/0/reports/0/offset: expected integer"));
+    CHECK_THAT(joined(broken([&](json::Object &o) { (*report0(o))["surprise"] = 1; })),
+               Catch::Contains("unknown property 'surprise'"));
+    CHECK_THAT(joined(broken([&](json::Object &o) {
+                 (*report0(o)->getObject("verdict"))["class"] = "nil-pointer";
+               })),
+               Catch::Contains("/inputs/0/reports/0/verdict/class: value \"nil-pointer\" is not in the enum"));
+    CHECK_THAT(joined(broken([&](json::Object &o) {
+                 (*report0(o)->getArray("goroutines"))[0].getAsObject()->operator[]("state") = "chan receive";
+               })),
+               Catch::Contains("/goroutines/0/state"));
+  }
+}
+
+TEST_CASE("json output content", "[render][json]") {
+  std::vector<Input> inputs = {crash_input(), race_input(), sparse_input()};
+  std::string text = render(render_json, inputs);
+  CHECK(text == render(render_json, inputs));  // deterministic
+  CHECK(text.back() == '\n');
+  json::Value doc = parse(text);
+
+  CHECK(at_string(doc, "/schema_version") == "1.0.0");
+  CHECK(at_string(doc, "/tool/name") == "crashctl");
+  const std::string r = "/inputs/0/reports/0";
+  CHECK(at_string(doc, r + "/kind") == "crash");
+  CHECK(at_string(doc, r + "/go_version") == "go1.21.13");
+  CHECK(at_string(doc, r + "/verdict/class") == "nil-pointer-dereference");
+  CHECK(at_string(doc, r + "/verdict/culprit/function") == "main.(*Cache).lookup");
+  CHECK(at_string(doc, r + "/verdict/culprit/package") == "main");
+  CHECK(at(doc, r + "/verdict/culprit/frame_index")->getAsInteger() == 1);
+  CHECK(at_string(doc, r + "/signal/addr") == "0x0");
+  CHECK(at_string(doc, r + "/signal/pc") == "0xffffffffffff1234");
+  CHECK(at_string(doc, r + "/threads/0/registers/rip") == "0x48f3d6");
+  CHECK(at_string(doc, r + "/goroutines/0/state") == "waiting");
+  CHECK(at_string(doc, r + "/goroutines/0/wait_reason") == "chan receive");
+  CHECK(at(doc, r + "/goroutines/0/wait_minutes")->getAsInteger() == 3);
+  CHECK(at_string(doc, r + "/goroutines/0/frames/2/package") == "main");
+  CHECK(at(doc, r + "/goroutines/1/created_by/goroutine")->getAsInteger() == 1);
+  CHECK(at(doc, r + "/goroutines/1/frames/1/inlined")->getAsBoolean() == true);
+  CHECK(at(doc, r + "/goroutines/1/frames/1/pc_offset")->kind() == json::Value::Null);
+  CHECK(at(doc, r + "/goroutines/1/frames/2/pc_offset")->getAsInteger() == 0x1d);
+  CHECK(at(doc, r + "/goroutines/1/frames/3/non_go")->getAsBoolean() == true);
+  CHECK(at_string(doc, r + "/goroutines/1/frames/3/pc") == "0x7f0000001000");
+  CHECK(at(doc, r + "/goroutines/5/frames_elided/count")->getAsInteger() == 120);
+  CHECK(at(doc, r + "/goroutines/4/frames_elided")->kind() == json::Value::Null);
+  CHECK(at(doc, "/inputs/0/diagnostics/0/offset")->getAsInteger() == 1234);
+  CHECK(at_string(doc, "/inputs/1/compression") == "gzip");
+  CHECK(at_string(doc, "/inputs/1/reports/0/races/0/accesses/0/address") == "0xc0000b4010");
+  CHECK(at(doc, "/inputs/1/reports/0/races/0/accesses/1/goroutine")->getAsInteger() == 1);
+  CHECK(at(doc, "/inputs/2/reports/0/signal")->kind() == json::Value::Null);
+  CHECK(at(doc, "/inputs/2/reports/0/go_version")->kind() == json::Value::Null);
+  CHECK(at_string(doc, "/inputs/2/reports/1/verdict/class") == "unknown");
+
+  // Keys come in the documented order.
+  size_t kind = text.find("\"kind\""), verdict = text.find("\"verdict\""),
+         goroutines = text.find("\"goroutines\"");
+  CHECK(kind < verdict);
+  CHECK(verdict < goroutines);
+}
+
+TEST_CASE("json output stays valid with invalid UTF-8 in the input", "[render][json]") {
+  Input in = crash_input();
+  in.reports[0].process.panics[0].message = "bad \xff\xfe bytes";
+  in.reports[0].process.threads[0].registers.push_back({"r\xff", 1});
+  std::string text = render(render_json, {in});
+  json::Value doc = parse(text);
+  CHECK(schema_check::validate(load_schema(), doc).empty());
+  CHECK(llvm::StringRef(at_string(doc, "/inputs/0/reports/0/panics/0/message")).starts_with("bad "));
+}
+
+TEST_CASE("editor output is file:line:1: severity: message", "[render][editor]") {
+  std::vector<Input> inputs = {crash_input(), race_input()};
+  std::string out = render(render_editor, inputs);
+  auto lines = lines_of(out);
+  INFO(out);
+  REQUIRE(lines.size() >= 5);
+  std::regex gnu(R"(^[^:]+:\d+:1: (error|note): .+)");
+  for (const std::string &line : lines)
+    CHECK(std::regex_search(line, gnu));
+
+  CHECK(lines[0] == "/src/app/cache.go:42:1: error: nil-pointer-dereference: nil pointer dereference in "
+                    "main.(*Cache).lookup");
+  CHECK(lines[1] == "/usr/local/go/src/runtime/panic.go:914:1: note: #0 panic");
+  CHECK(lines[2] == "/src/app/cache.go:42:1: note: #1 main.(*Cache).lookup (inlined)");
+  CHECK(lines[3] == "/src/app/server.go:120:1: note: #2 main.handleRequest");
+  // #3 is a non-Go frame without a file: skipped.
+  CHECK(lines[4] == "/usr/local/go/src/runtime/asm_amd64.s:1650:1: note: #4 runtime.goexit");
+  CHECK(lines[5] == "/src/app/server.go:88:1: note: goroutine 7 created here by main.serve");
+  CHECK(lines[6] == "/src/app/counter.go:10:1: error: data-race: data race on 0xc0000b4010 between "
+                    "goroutine 7 and the main goroutine");
+  CHECK_THAT(out, Catch::Contains("/src/app/main.go:23:1: note: Previous read at 0xc0000b4010 by main goroutine"));
+  CHECK_THAT(out, Catch::Contains("/src/app/main.go:19:1: note: goroutine 7 created here by main.main"));
+  // Only the errors start a report; each report begins with one.
+  size_t errors = std::count_if(lines.begin(), lines.end(),
+                                [](const std::string &l) { return l.find(": error: ") != std::string::npos; });
+  CHECK(errors == 2);
+
+  SECTION("paths go through the mapper") {
+    SourcePathMapper paths([](llvm::StringRef) { return false; });
+    paths.add_path_map("/src/app", "/home/me/app");
+    RenderOptions opts;
+    opts.paths = &paths;
+    auto mapped = lines_of(render(render_editor, {crash_input()}, opts));
+    CHECK(mapped[0].rfind("/home/me/app/cache.go:42:1: error: ", 0) == 0);
+    CHECK(mapped[1].rfind("/usr/local/go/src/runtime/panic.go:914:1:", 0) == 0);
+  }
+
+  SECTION("a report without any location still yields one parseable line") {
+    Input in = sparse_input();
+    auto sparse = lines_of(render(render_editor, {in}));
+    REQUIRE(sparse.size() == 2);
+    CHECK(sparse[0] == "<stdin>:1:1: error: unknown: all goroutines are asleep - deadlock!");
+    CHECK(std::regex_search(sparse[1], gnu));
+  }
+}
+
+TEST_CASE("text output", "[render][text]") {
+  std::string out = render(render_text, {crash_input()});
+  INFO(out);
+  auto lines = lines_of(out);
+  CHECK(lines[0] == "crash.txt: panic in goroutine 7 - nil-pointer-dereference (recoverable: yes, but not recovered)");
+  CHECK(lines[1] == "  runtime error: invalid memory address or nil pointer dereference");
+  CHECK(lines[2] == "  [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0xffffffffffff1234]");
+  CHECK(lines[3] == "  culprit: main.(*Cache).lookup  /src/app/cache.go:42");
+  CHECK(llvm::StringRef(lines[4]).starts_with("  why: The program read through a nil pointer."));
+  for (const auto &line : lines)
+    CHECK(line.size() <= 100);
+  CHECK_THAT(out, Catch::Contains("goroutine 7 [running] (crashing), created by main.serve in goroutine 1 "
+                                  "at /src/app/server.go:88\n"));
+  std::regex culprit_line(R"(\n  > 1  main\.\(\*Cache\)\.lookup\(\.\.\.\) +/src/app/cache\.go:42 \[inlined\]\n)");
+  CHECK(std::regex_search(out, culprit_line));
+  CHECK_THAT(out, Catch::Contains("    2  main.handleRequest()"));
+  CHECK_THAT(out, Catch::Contains("/src/app/server.go:120 +0x1d\n"));
+  CHECK_THAT(out, Catch::Contains("pc=0x7f0000001000"));
+  CHECK_THAT(out, Catch::Contains("\nother goroutines (5):\n"));
+  CHECK_THAT(out, Catch::Contains("  goroutine 1 [chan receive, 3 minutes]: main.main at /src/app/main.go:30\n"));
+  CHECK_THAT(out, Catch::Contains("  goroutine 10..12 (3 goroutines) [select]: main.worker at /src/app/worker.go:12"));
+  CHECK_THAT(out, Catch::Contains("crash.txt: warning: at byte 1234: line longer than 16 MiB cut\n"));
+  CHECK(out.find("\x1b[") == std::string::npos);
+
+  SECTION("elided frames are shown where they were") {
+    Input in = crash_input();
+    in.reports[0].verdict.goroutine = 13;
+    in.reports[0].verdict.culprit.reset();
+    std::string deep = render(render_text, {in});
+    std::regex elided(R"(\n +1  main\.recurse\(\) .*\n +\.\.\. 120 frames elided \.\.\.\n +2  main\.recurse)");
+    CHECK(std::regex_search(deep, elided));
+  }
+
+  SECTION("colour only when asked for") {
+    RenderOptions opts;
+    opts.color = true;
+    std::string colored = render(render_text, {crash_input()}, opts);
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;1;31mnil-pointer-dereference\x1b[0m"));  // bold red class
+    CHECK_THAT(colored, Catch::Contains("\x1b[1m  > 1  main.(*Cache).lookup(...)"));  // bold culprit frame
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;90m    4  runtime.goexit()"));     // dimmed runtime frame
+
+    // A stream that had colours on stays plain with color=false, and keeps its setting.
+    std::string plain;
+    llvm::raw_string_ostream os(plain);
+    os.enable_colors(true);
+    render_text(os, {crash_input()}, RenderOptions{});
+    CHECK(plain.find("\x1b[") == std::string::npos);
+    CHECK(os.colors_enabled());
+  }
+
+  SECTION("other goroutines can be left out") {
+    RenderOptions opts;
+    opts.all_goroutines = false;
+    std::string brief = render(render_text, {crash_input()}, opts);
+    CHECK_THAT(brief, Catch::Contains("5 other goroutines not shown"));
+    CHECK(brief.find("goroutine 10..12") == std::string::npos);
+  }
+
+  SECTION("several reports in one file carry their offsets") {
+    Input in = crash_input();
+    in.reports.push_back(nil_deref_report());
+    in.reports[1].offset = 4000;
+    std::string two = render(render_text, {in});
+    CHECK_THAT(two, Catch::Contains("crash.txt @ byte 0: panic in goroutine 7"));
+    CHECK_THAT(two, Catch::Contains("crash.txt @ byte 4000: panic in goroutine 7"));
+  }
+
+  SECTION("races show their accesses") {
+    std::string race = render(render_text, {race_input()});
+    CHECK_THAT(race, Catch::StartsWith("race.txt: data race - data-race\n"));
+    CHECK_THAT(race, Catch::Contains("  Write at 0xc0000b4010 by goroutine 7:\n"));
+    CHECK_THAT(race, Catch::Contains("  Previous read at 0xc0000b4010 by main goroutine:\n"));
+    CHECK_THAT(race, Catch::Contains("  > 0  main.inc()"));
+    CHECK_THAT(race, Catch::Contains("  goroutine 7 (running) created at:\n"));
+  }
+
+  SECTION("inputs without reports say so") {
+    Input empty;
+    empty.path = "notes.txt";
+    empty.size = 12;
+    CHECK(render(render_text, {empty}) == "notes.txt: nothing recognizable (unknown, 12 bytes)\n");
+    CHECK_NOTHROW(render(render_text, {sparse_input()}));
+  }
+}
+
+TEST_CASE("source path mapping", "[paths]") {
+  std::set<std::string> files;
+  auto exists = [&](llvm::StringRef p) { return files.count(p.str()) != 0; };
+  SourcePathMapper paths(exists);
+  paths.set_go_environment({"/opt/go", "/home/me/go/pkg/mod"});
+
+  SECTION("nothing matches: the path comes back unchanged") {
+    CHECK(paths.map("/build/app/main.go") == "/build/app/main.go");
+    CHECK(paths.map("<autogenerated>") == "<autogenerated>");
+    CHECK(paths.map("") == "");
+  }
+
+  SECTION("--path-map: longest OLD wins, at component boundaries, existing or not") {
+    cantFail(paths.add_path_map("/build=/home/me/src"));
+    cantFail(paths.add_path_map("/build/vendor/=/home/me/vendor"));
+    CHECK(paths.map("/build/app/main.go") == "/home/me/src/app/main.go");
+    CHECK(paths.map("/build/vendor/x/y.go") == "/home/me/vendor/x/y.go");
+    CHECK(paths.map("/buildx/main.go") == "/buildx/main.go");
+    CHECK(llvm::errorToBool(paths.add_path_map("no-equals-sign")));
+    CHECK(llvm::errorToBool(paths.add_path_map("=/x")));
+  }
+
+  SECTION("GOROOT prefixes map to the local GOROOT when the file exists there") {
+    files.insert("/opt/go/src/runtime/panic.go");
+    files.insert("/opt/go/src/net/http/server.go");
+    for (const char *remote : {"/usr/local/go/src/runtime/panic.go", "/root/sdk/go1.21.13/src/runtime/panic.go",
+                               "/home/ci/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.22.12.linux-amd64/src/runtime/panic.go",
+                               "/usr/lib/go-1.19/src/runtime/panic.go", "runtime/panic.go"})
+      CHECK(paths.map(remote) == "/opt/go/src/runtime/panic.go");
+    CHECK(paths.map("/usr/local/go/src/net/http/server.go") == "/opt/go/src/net/http/server.go");
+    // Not in the local GOROOT, or not a GOROOT: unchanged.
+    CHECK(paths.map("/usr/local/go/src/runtime/gone.go") == "/usr/local/go/src/runtime/gone.go");
+    CHECK(paths.map("/home/me/project/src/runtime/panic.go") == "/home/me/project/src/runtime/panic.go");
+  }
+
+  SECTION("an existing local path is kept") {
+    files.insert("/opt/go/src/runtime/panic.go");
+    files.insert("/usr/local/go/src/runtime/panic.go");
+    CHECK(paths.map("/usr/local/go/src/runtime/panic.go") == "/usr/local/go/src/runtime/panic.go");
+  }
+
+  SECTION("module cache paths map to the local module cache") {
+    files.insert("/home/me/go/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/decode.go");
+    CHECK(paths.map("/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/decode.go") ==
+          "/home/me/go/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/decode.go");
+    CHECK(paths.map("github.com/BurntSushi/toml@v1.2.0/decode.go") ==
+          "/home/me/go/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/decode.go");
+    CHECK(paths.map("/root/go/pkg/mod/github.com/x/y@v1.0.0/y.go") == "/root/go/pkg/mod/github.com/x/y@v1.0.0/y.go");
+  }
+
+  SECTION("--source-root tries ever shorter suffixes") {
+    paths.set_source_root("/home/me/app");
+    files.insert("/home/me/app/internal/cache.go");
+    files.insert("/home/me/app/cache.go");
+    CHECK(paths.map("/build/app/internal/cache.go") == "/home/me/app/internal/cache.go");
+    CHECK(paths.map("/build/app/other/cache.go") == "/home/me/app/cache.go");
+    CHECK(paths.map("/build/app/missing.go") == "/build/app/missing.go");
+  }
+
+  SECTION("the local Go environment") {
+    std::map<std::string, std::string> env;
+    auto getenv = [&](llvm::StringRef name) -> std::optional<std::string> {
+      auto it = env.find(name.str());
+      return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    auto none = LocalGoEnvironment::detect(getenv, exists);
+    CHECK(none.goroot.empty());
+    CHECK(none.module_cache.empty());
+
+    files.insert("/usr/lib/go/src/runtime");
+    env["HOME"] = "/home/me";
+    auto defaults = LocalGoEnvironment::detect(getenv, exists);
+    CHECK(defaults.goroot == "/usr/lib/go");
+    CHECK(defaults.module_cache == "/home/me/go/pkg/mod");
+
+    files.insert("/usr/local/go/src/runtime");
+    env["GOPATH"] = "/gp:/other";
+    CHECK(LocalGoEnvironment::detect(getenv, exists).goroot == "/usr/local/go");
+    CHECK(LocalGoEnvironment::detect(getenv, exists).module_cache == "/gp/pkg/mod");
+
+    env["GOROOT"] = "/custom/go";
+    env["GOMODCACHE"] = "/cache";
+    CHECK(LocalGoEnvironment::detect(getenv, exists).goroot == "/custom/go");
+    CHECK(LocalGoEnvironment::detect(getenv, exists).module_cache == "/cache");
+  }
+}
