@@ -21,18 +21,19 @@ TOOLCHAINS=(go1.19.8 go1.21.13 go1.22.12 go1.23.12 go1.24.13 go1.25.14 go1.26.8 
 # What is run for every toolchain: scenario names from run-scenario.sh,
 # optionally with a .GOTRACEBACK suffix.
 FIXTURES=(
-	nil-deref nil-deref.all nil-deref.system nil-deref.crash
+	nil-deref nil-deref.none nil-deref.all nil-deref.system nil-deref.crash
 	index slice-bounds nil-map type-assert divide runtime-error-other
 	closed-chan-send closed-chan-close
 	panic-string panic-error panic-custom panic-custom-int
 	panic-in-goroutine panic-in-goroutine.all panic-in-defer repanic
 	deep-recursion-panic
-	concurrent-map deadlock goexit-deadlock stack-overflow oom
+	concurrent-map concurrent-map.all deadlock deadlock.system goexit-deadlock stack-overflow oom
 	unlock-unlocked thread-limit
 	cgo-segv cgo-segv.crash
 	sigquit sigquit.crash sigabrt-crash
 	profile-debug2 setcrashoutput
-	labels labels-default ancestors generics-closures many-goroutines
+	labels labels-default ancestors
+	generics-closures generics-closures.system many-goroutines
 	race test-timeout
 )
 
@@ -48,6 +49,7 @@ FIXTURES=(
 #   | ERE that must occur in the captured text (sanity check)
 EXPECT_TABLE='
 nil-deref|nil-pointer-dereference|main.(*Cache).lookup|1|invalid memory address or nil pointer dereference
+nil-deref.none|nil-pointer-dereference|-|-|invalid memory address or nil pointer dereference
 index|index-out-of-range|main.(*RingBuffer).at|1|index out of range \[3\] with length 3
 slice-bounds|slice-bounds-out-of-range|main.parseHeader|1|slice bounds out of range \[:10\] with capacity 6
 nil-map|nil-map-assignment|main.(*Registry).register|1|assignment to entry in nil map

@@ -135,7 +135,7 @@ build() { # kind -> path of the built binary (on stdout)
 	esac
 	out=$BUILD_DIR/scenarios-$kind
 	local want
-	want=$(src_hash "$dir" "$kind ${flags[*]}")
+	want=$(src_hash "$dir" "$dir $kind ${flags[*]}")
 	(
 		flock 9
 		if [[ ! -x $out || "$(cat "$out.stamp" 2>/dev/null)" != "$want" ]]; then

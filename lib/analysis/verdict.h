@@ -22,7 +22,10 @@ public:
   static bool is_runtime(const Frame &f);
   // Standard library (first path element has no dot), including testing.
   static bool is_stdlib(const Frame &f);
-  // The program's code: not runtime or stdlib; within --module when given.
+  // Module-cache and vendored code.
+  static bool is_dependency(const Frame &f);
+  // The main module's code: not runtime, stdlib or a dependency; within
+  // --module when given.
   bool in_app(const Frame &f) const;
 
 private:

@@ -2,6 +2,7 @@
 #include "io/input.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace crashctl {
@@ -17,7 +18,8 @@ std::string size_text(size_t n) {
 }  // namespace
 
 LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
-    : src_(src), name_(std::move(name)), max_line_(std::max<size_t>(max_line, 1)),
+    : src_(src), name_(std::move(name)),
+      max_line_(std::max<size_t>(std::min<size_t>(max_line, SIZE_MAX / 4), 1)),
       buf_(new char[kInitialBuffer]), cap_(kInitialBuffer) {}
 
 LineReader::~LineReader() = default;

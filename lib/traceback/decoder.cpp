@@ -6,6 +6,7 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cctype>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,7 +15,7 @@ namespace crashctl {
 
 namespace {
 
-enum class Anchor { None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime };
+enum class Anchor { None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime, Exception };
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -68,6 +69,10 @@ Anchor anchor_at_start(std::string_view s) {
   case 'r':
     if (starts_with(s, "runtime: ")) return Anchor::Runtime;
     break;
+  case 'E':
+    // Windows: "Exception 0xc0000005 0x0 0x8 0x7ffda9322f15"
+    if (starts_with(s, "Exception 0x")) return Anchor::Exception;
+    break;
   }
   return Anchor::None;
 }
@@ -76,7 +81,7 @@ Anchor anchor_at_start(std::string_view s) {
 Anchor find_anchor(std::string_view s, size_t &pos) {
   static constexpr std::string_view tokens[] = {"panic: ", "fatal error: ", "goroutine ", "SIG",
                                                 "WARNING: DATA RACE", "unexpected fault address ",
-                                                "runtime: "};
+                                                "runtime: ", "Exception 0x"};
   size_t best = std::string_view::npos;
   Anchor bestKind = Anchor::None;
   for (std::string_view tok : tokens) {
@@ -197,6 +202,9 @@ private:
   std::unordered_map<std::string, StackRef> stacks_;
   std::unordered_map<std::string, FrameRef> creators_;
 
+  static constexpr size_t kMaxSkippedLines = 8;
+  std::vector<std::pair<uint64_t, std::string>> skipped_;
+
   std::string json_scratch_;
   FormatFeatures features_;
 };
@@ -245,11 +253,23 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
   case State::Race: handled = race_line(s, offset); break;
   }
   if (handled) {
+    // Unrelated lines amid a dump (interleaved logs, annotations) are reported
+    // once the dump goes on; if it does not, they simply followed it.
+    for (const auto &[off, text] : skipped_)
+      diag(Severity::Note, off, "skipped a line that is not traceback text: " + text);
+    skipped_.clear();
     report_end_ = offset + s.size();
     return;
   }
+  bool inDump = state_ == State::Goroutine || state_ == State::AfterGoroutine;
+  if (inDump && anchor_at_start(s) == Anchor::None && skipped_.size() < kMaxSkippedLines) {
+    skipped_.emplace_back(offset, std::string(s.substr(0, 120)));
+    return;
+  }
   // The line ends the report; it may start the next one.
-  end_report(offset);
+  uint64_t end = skipped_.empty() ? offset : skipped_.front().first;
+  skipped_.clear();
+  end_report(end);
   idle_line(s, offset);
 }
 
@@ -273,7 +293,14 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
     if (pending_runtime_.size() < 64) pending_runtime_.emplace_back(payload);
     return;
   }
-  bool tentative = pos > 0 && a != Anchor::Goroutine && a != Anchor::Race;
+  // "... Observed a panic: x" is a log message about a panic; "[pod] panic: x"
+  // is a prefixed crash line. Prefixes end in punctuation, prose in a word.
+  bool tentative = false;
+  if (pos > 0 && a != Anchor::Goroutine && a != Anchor::Race) {
+    size_t e = pos;
+    while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t')) --e;
+    tentative = e == 0 || std::isalnum(static_cast<unsigned char>(line[e - 1]));
+  }
   uint64_t start = offset;
   if (!pending_runtime_.empty() && pending_runtime_prefix_.text() == prefix.text())
     start = pending_runtime_offset_;
@@ -529,19 +556,32 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     if (p.fatal) p.fatal->runtime_lines.emplace_back(s);
     last_was_message_ = false;
     return true;
+  case Anchor::Exception: {
+    if (!p.signal) p.signal.emplace();
+    std::string_view code = s.substr(10, s.find(' ', 10) - 10);
+    p.signal->name = "Exception " + std::string(code);
+    p.signal->description = code == "0xc0000005" ? "access violation" : "Windows exception";
+    p.signal->from_header = true;
+    p.signal->offset = offset;
+    return true;
+  }
   case Anchor::Race:
     return false;
   case Anchor::None:
     break;
   }
-  if (starts_with(s, "\tpanic: ")) {
-    add_panic(s.substr(8), true, false, offset);
-    return true;
-  }
-  if (starts_with(s, "\tfatal error: ")) {
-    add_panic(s.substr(14), true, true, offset);
-    set_fatal(s.substr(14), offset);
-    return true;
+  // Chained panics are tab-indented; some log pipelines turn the tab into spaces.
+  if (s[0] == '\t' || s[0] == ' ') {
+    std::string_view t = trim_left(s);
+    if (starts_with(t, "panic: ")) {
+      add_panic(t.substr(7), true, false, offset);
+      return true;
+    }
+    if (starts_with(t, "fatal error: ")) {
+      add_panic(t.substr(13), true, true, offset);
+      set_fatal(t.substr(13), offset);
+      return true;
+    }
   }
   if (starts_with(s, "[signal ")) {
     parse_signal_bracket(s, offset);
@@ -552,7 +592,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     parse_pc_line(s);
     return true;
   }
-  if (s == "signal arrived during cgo execution") {
+  if (s == "signal arrived during cgo execution" || s == "signal arrived during external code execution") {
     if (!p.signal) p.signal.emplace();
     p.signal->during_cgo = true;
     return true;
@@ -574,6 +614,16 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
   if (is_register_line(s)) {
     register_line(s, offset);
     return true;
+  }
+  // Frames with no goroutine header (Windows exceptions): an unnamed goroutine.
+  if (!last_was_message_ && p.signal && p.signal->from_header && !p.panics.size() &&
+      s.back() == ')' && s.find('(') != std::string_view::npos && s[0] != ' ' && s[0] != '\t') {
+    start_goroutine("goroutine 0 [unknown]:", offset);
+    g_.id = -1;
+    g_.status = GoroutineStatus::Unknown;
+    g_.wait_reason.clear();
+    seen_ids_.insert(-1);
+    return goroutine_line(s, offset);
   }
   // Continuation of a multi-line panic value: "\t"-indented since Go 1.23,
   // raw before.
@@ -800,6 +850,12 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     creator_pending_file_ = true;
     return true;
   }
+  if (starts_with(t, "runtime: ") || starts_with(t, "traceback: ")) {
+    // The runtime's own unwinder warnings, e.g. "traceback: unexpected SPWRITE function".
+    report_->process.notes.emplace_back(t);
+    diag(Severity::Note, offset, "goroutine " + std::to_string(g_.id) + ": runtime says: " + std::string(t));
+    return true;
+  }
   if (starts_with(t, "goroutine running on other thread; stack unavailable")) {
     g_.stack_unavailable = true;
     return true;
@@ -817,9 +873,16 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     return after_goroutine_line(t, offset);
   }
   if (stack_frame_line(b, s)) return true;
+  if (s.empty() || anchor_at_start(s) != Anchor::None) {
+    finish_goroutine(offset);
+    state_ = State::AfterGoroutine;
+    return after_goroutine_line(s, offset);
+  }
   // A garbled frame line: keep it as a frame named by its raw text, so nothing
   // decoded is dropped, and say so.
-  if (t.find('(') != std::string_view::npos && !starts_with(t, "exit status ")) {
+  size_t paren = t.find('(');
+  if (paren != std::string_view::npos && paren > 0 && t[0] != '[' &&
+      t.substr(0, paren).find(' ') == std::string_view::npos) {
     diag(Severity::Warning, offset,
          "goroutine " + std::to_string(g_.id) + ": unparseable frame line kept as is: " +
              std::string(trim(t).substr(0, 120)));
@@ -830,9 +893,7 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     ++b.frames;
     return true;
   }
-  finish_goroutine(offset);
-  state_ = State::AfterGoroutine;
-  return after_goroutine_line(s, offset);
+  return false;  // not dump text: dispatch() decides whether the dump goes on
 }
 
 bool TracebackDecoderImpl::after_goroutine_line(std::string_view s, uint64_t offset) {
@@ -966,10 +1027,8 @@ bool TracebackDecoderImpl::race_line(std::string_view s, uint64_t offset) {
 }
 
 void TracebackDecoderImpl::finish(uint64_t end_offset) {
+  skipped_.clear();
   if (report_) {
-    if (state_ == State::Goroutine && have_g_)
-      diag(Severity::Warning, end_offset,
-           "input ends inside goroutine " + std::to_string(g_.id) + " (truncated?)");
     if (state_ == State::Race)
       diag(Severity::Warning, end_offset, "input ends inside a race report (truncated?)");
     end_report(end_offset);

@@ -21,10 +21,18 @@ static void append_utf8(std::string &out, unsigned cp) {
 
 bool unwrap_docker_json(std::string_view raw, std::string &scratch, std::string_view &payload) {
   std::string_view s = trim_left(raw);
-  static constexpr std::string_view key = "{\"log\":\"";
-  if (!starts_with(s, key)) return false;
+  if (!starts_with(s, "{")) return false;
+  // docker json-file {"log":"..."} and go test -json (test2json) {"Output":"..."}.
+  size_t i = std::string_view::npos;
+  for (std::string_view key : {std::string_view("\"log\":\""), std::string_view("\"Output\":\"")}) {
+    size_t k = s.find(key);
+    if (k != std::string_view::npos) {
+      i = k + key.size();
+      break;
+    }
+  }
+  if (i == std::string_view::npos) return false;
   scratch.clear();
-  size_t i = key.size();
   for (; i < s.size(); ++i) {
     char c = s[i];
     if (c == '"') break;

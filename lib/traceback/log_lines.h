@@ -7,7 +7,8 @@
 
 namespace crashctl {
 
-// Unwraps docker's json-file lines {"log":"...\n","stream":"stderr",...}.
+// Unwraps docker's json-file lines {"log":"...\n","stream":"stderr",...} and
+// go test -json lines {"Action":"output","Output":"...\n",...}.
 // Returns false when `raw` is not such a line. The payload has its JSON escapes
 // decoded and the trailing newline removed; it lives in `scratch`.
 bool unwrap_docker_json(std::string_view raw, std::string &scratch, std::string_view &payload);

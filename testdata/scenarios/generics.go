@@ -6,8 +6,10 @@ import (
 )
 
 // A nil dereference inside a generic method, called through a closure passed
-// to a generic helper, in a goroutine started with `go f(args)` (which newer
-// compilers wrap in a "gowrap" closure), plus an inlinable helper.
+// to a generic helper, in a goroutine started with `go f(args)` (which
+// compilers wrap in a closure: runPipeline.func1 up to go1.21,
+// runPipeline.gowrap1 from go1.22; the wrapper frame is only printed with
+// GOTRACEBACK=system or crash), plus an inlinable helper.
 
 func init() {
 	register("generics-closures", scenarioGenericsClosures)
@@ -55,9 +57,7 @@ var enrichStore *Store2[string, int] // never initialised
 func runPipeline(recs []record) {
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func(part []record) {
-		enrich(enrichStore, part, &wg)
-	}(recs)
+	go enrich(enrichStore, recs, &wg) // compiled as runPipeline.gowrap1 (go1.22+)
 	wg.Wait()
 }
 

@@ -1,0 +1,3 @@
+module crashctl.bench/gen
+
+go 1.21
