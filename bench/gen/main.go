@@ -343,19 +343,21 @@ func processBatch(orders []*order) int {
 func main() {
 	ctx := context.Background()
 	before := runtime.NumGoroutine()
-	startWorkers(560)
-	startEventLoops(ctx, 260)
-	startCacheReaders(150)
-	startShutdownWaiters(130)
-	startQueueConsumers(60)
-	startSleepers(200)
+	// The mix is tuned so that the average goroutine block is ~400 bytes: many
+	// shallow pool goroutines, fewer deep request handlers and netpoll waiters.
+	startWorkers(900)
+	startEventLoops(ctx, 300)
+	startCacheReaders(100) // +1 lock holder
+	startShutdownWaiters(100)
+	startQueueConsumers(50)
+	startSleepers(150)
 	startPublishers(60)
 	waitNil(20)
 	parkForever(10)
-	startLoopback(100) // 100 client readers + 100 server readers + 1 accept loop
-	startPipeReaders(50)
-	startDeepHandlers(280)
-	want := before + 560 + 260 + 151 + 130 + 60 + 200 + 60 + 20 + 10 + 201 + 50 + 280
+	startLoopback(60) // 60 client readers + 60 server readers + 1 accept loop
+	startPipeReaders(30)
+	startDeepHandlers(180)
+	want := before + 900 + 300 + 101 + 100 + 50 + 150 + 60 + 20 + 10 + 121 + 30 + 180
 	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() < want && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -109,10 +109,13 @@ Classified classify_fatal(const Process &p, const std::string &m) {
   return {"runtime-fatal", false};
 }
 
+// C code was running: non-Go frames, or the goroutine is inside cgocall.
 bool has_non_go_frames(const Goroutine *g) {
   if (!g || !g->stack) return false;
-  for (const Frame &f : g->stack->frames)
-    if (f.non_go) return true;
+  const auto &fr = g->stack->frames;
+  for (size_t i = 0; i < fr.size() && i < 4; ++i)
+    if (fr[i].non_go || fr[i].function == "runtime.cgocall" || fr[i].function == "runtime.asmcgocall")
+      return true;
   return false;
 }
 
@@ -247,12 +250,12 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   v.recoverable = c.recoverable;
 
   // Which goroutine, and whose code.
+  const Goroutine *hung_test = nullptr;
   if (v.cls == "external-signal") {
     crashing = nullptr;
   } else if (v.cls == "deadlock") {
     crashing = find_goroutine(p, 1) ? find_goroutine(p, 1) : first_printed(p);
   } else if (v.cls == "test-timeout") {
-    // Blame the goroutine running the test that hung.
     const Goroutine *hung = nullptr;
     for (const auto &[name, dur] : p.test_timeout->running) {
       std::string base = name.substr(0, name.find('/'));
@@ -267,7 +270,22 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
       }
       if (hung) break;
     }
-    crashing = hung ? hung : crashing;
+    // Before Go 1.20 the running tests are not listed: take a test goroutine
+    // (under testing.tRunner) that runs the program's code.
+    for (const Goroutine &g : p.goroutines) {
+      if (hung || !g.stack) break;
+      bool tRunner = false, app = false;
+      for (const Frame &f : g.stack->frames) {
+        tRunner |= f.function == "testing.tRunner";
+        app |= rules.in_app(f);
+      }
+      if (tRunner && app) hung = &g;
+    }
+    // The alarm goroutine panicked; the blame goes to the hung test.
+    if (crashing) v.goroutine = crashing->id;
+    if (hung && hung->stack) v.culprit = pick_culprit(*hung->stack, rules);
+    hung_test = hung;
+    crashing = nullptr;
   }
   if (crashing) {
     v.goroutine = crashing->id;
@@ -301,7 +319,10 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     e = "The testing package's alarm panicked because the test binary ran longer than -timeout (" +
         p.test_timeout->after + "). That panic is raised in the alarm's own goroutine, so no recover in "
         "the test can catch it. ";
-    if (v.culprit) e += "The hung test's goroutine (" + gname + ") is blocked" + where + ". ";
+    if (hung_test)
+      e += "The hung test runs in " + goroutine_name(hung_test->id) + ", " +
+           (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason) +
+           where + ". ";
     e += "Look for a missing channel send, an unreleased lock or a context that is never cancelled.";
   } else if (v.cls == "external-signal") {
     v.summary = "process killed by " + p.signal->name + " (" + p.signal->description + ")" +

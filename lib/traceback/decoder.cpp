@@ -506,8 +506,8 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     return true;
   }
   if (state_ == State::RunningTests) {
-    // "\t\tTestHang (2s)"
-    if (starts_with(s, "\t\t")) {
+    // "\t\tTestHang (2s)" (Go 1.23+), "\tTestHang (2s)" before.
+    if (s[0] == '\t') {
       std::string_view t = trim(s);
       size_t sp = t.rfind(" (");
       if (sp != std::string_view::npos && t.back() == ')')
@@ -537,6 +537,9 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     start_goroutine(s, offset);
     return true;
   case Anchor::SignalHeader: {
+    // GOTRACEBACK=crash repeats "SIGQUIT: quit" for every other M; the first
+    // header names the signal that killed the process.
+    if (p.signal && p.signal->from_header) return true;
     if (!p.signal) p.signal.emplace();
     size_t colon = s.find(": ");
     p.signal->name = std::string(s.substr(0, colon));
@@ -873,7 +876,8 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     return after_goroutine_line(t, offset);
   }
   if (stack_frame_line(b, s)) return true;
-  if (s.empty() || anchor_at_start(s) != Anchor::None) {
+  if (s.empty() || anchor_at_start(s) != Anchor::None || is_register_line(s) || starts_with(s, "-----") ||
+      starts_with(s, "PC=")) {
     finish_goroutine(offset);
     state_ = State::AfterGoroutine;
     return after_goroutine_line(s, offset);
