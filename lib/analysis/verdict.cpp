@@ -302,6 +302,10 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   } else if (p.runtime_stack_frames && v.cls != "external-signal") {
     v.culprit = pick_culprit(*p.runtime_stack_frames, rules);
   }
+  // Crash text prints the panicking goroutine first: its panics are its own.
+  if (crashing && v.cls != "test-timeout")
+    for (PanicRecord &pr : report.process.panics)
+      if (pr.goroutine < 0) pr.goroutine = crashing->id;
   if (v.cls == "stack-overflow" && crashing && crashing->stack) {
     auto cycle = find_recursion_cycle(*crashing->stack);
     if (v.culprit) v.culprit->cycle = cycle;

@@ -667,6 +667,7 @@ void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset) 
     diag(Severity::Note, offset, "goroutine " + std::to_string(g.id) + ": unrecognized header item: " + unknown);
   g.offset = offset;
   features_.header(g);
+  if (!g.labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
   g_ = std::move(g);
   have_g_ = true;
   stack_.clear();
