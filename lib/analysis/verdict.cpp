@@ -91,7 +91,6 @@ Classified classify_panic_message(const std::string &m) {
     return {"closed-channel", true};
   if (starts_with(m, "runtime error: ") || starts_with(m, "close of nil channel"))
     return {"runtime-error", true};
-  if (starts_with(m, "test timed out after ")) return {"test-timeout", false};
   return {"explicit-panic", true};
 }
 
