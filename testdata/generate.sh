@@ -323,7 +323,7 @@ main() {
 			mv "$f.tmp" "$f"
 		done
 	fi
-	log "done: $(tail -n +2 "$MANIFEST" | wc -l) fixtures, $(du -sh "$FIX" | cut -f1)"
+	log "done: $(tail -n +2 "$MANIFEST" | wc -l) fixtures, $(du -sh --apparent-size "$FIX" | cut -f1)"
 	((${#failed[@]} == 0)) || { log "toolchains that could not be used: ${failed[*]}"; exit 1; }
 }
 
