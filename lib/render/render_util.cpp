@@ -12,59 +12,16 @@ std::string hex(uint64_t v) {
   return out;
 }
 
-const char *json_name(InputFormat f) {
-  switch (f) {
-  case InputFormat::Traceback: return "traceback";
-  case InputFormat::Core: return "core";
-  case InputFormat::HeapDump: return "heapdump";
-  case InputFormat::Unknown: break;
-  }
-  return "unknown";
-}
+const char *json_name(InputFormat v) { return to_string(v); }
 
-const char *json_name(Compression c) {
-  switch (c) {
-  case Compression::Gzip: return "gzip";
-  case Compression::Zstd: return "zstd";
-  case Compression::None: break;
-  }
-  return "none";
-}
+const char *json_name(Compression v) { return to_string(v); }
 
-const char *json_name(ReportKind k) {
-  switch (k) {
-  case ReportKind::Snapshot: return "snapshot";
-  case ReportKind::Race: return "race";
-  case ReportKind::Crash: break;
-  }
-  return "crash";
-}
+const char *json_name(ReportKind v) { return to_string(v); }
 
-const char *json_name(Severity s) {
-  switch (s) {
-  case Severity::Note: return "note";
-  case Severity::Error: return "error";
-  case Severity::Warning: break;
-  }
-  return "warning";
-}
+const char *json_name(Severity v) { return to_string(v); }
 
-const char *json_name(GoroutineStatus s) {
-  switch (s) {
-  case GoroutineStatus::Idle: return "idle";
-  case GoroutineStatus::Runnable: return "runnable";
-  case GoroutineStatus::Running: return "running";
-  case GoroutineStatus::Syscall: return "syscall";
-  case GoroutineStatus::Waiting: return "waiting";
-  case GoroutineStatus::Dead: return "dead";
-  case GoroutineStatus::CopyStack: return "copystack";
-  case GoroutineStatus::Preempted: return "preempted";
-  case GoroutineStatus::Leaked: return "leaked";
-  case GoroutineStatus::WaitingForCgoCallback: return "waiting-for-cgo-callback";
-  case GoroutineStatus::Unknown: break;
-  }
-  return "unknown";
-}
+// The model's names are the JSON enum of formats/output.schema.json.
+const char *json_name(GoroutineStatus s) { return to_string(s); }
 
 std::string runtime_state(const Goroutine &g) {
   switch (g.status) {
