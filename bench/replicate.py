@@ -1,25 +1,43 @@
 #!/usr/bin/env python3
 """Replicate the goroutine blocks of a real Go crash dump into a large one.
 
-usage: replicate.py SEED_DUMP OUT_FILE TOTAL_GOROUTINES
+usage: replicate.py [--vary-args] SEED_DUMP OUT_FILE TOTAL_GOROUTINES
 
 The seed's first block (the panic header and the crashing goroutine 1) is kept
 once at the top. Every other goroutine block is copied, in order, until the
 output holds exactly TOTAL_GOROUTINES goroutines. Copy k adds k*SPAN to each
 goroutine id, and to the parent id in "created by ... in goroutine P" lines
 when P is itself a copied goroutine, so ids stay unique and parent links stay
-consistent; P == 1 (the main goroutine) is left alone. Streams the output;
-this is benchmark setup, not part of the measurement.
+consistent; P == 1 (the main goroutine) is left alone. With --vary-args,
+copy k also adds k*0x2000 to every heap-pointer-like hex argument (9+ hex digits)
+of function lines, as if each copy's goroutines worked on their own objects;
+then copies no longer have byte-identical stacks. Streams the output; this is
+benchmark setup, not part of the measurement.
 """
 import re
 import sys
 
 HEADER = re.compile(r"goroutine (\d+)( .*)", re.S)
 CREATED = re.compile(r"(\ncreated by [^\n]* in goroutine )(\d+)(\n)")
+# A function line ("pkg.fn(args)"), then each pointer-like hex argument in it.
+FUNC_LINE = re.compile(r"\n(?!created by |\t)[^\n]*\)(?=\n)")
+HEX_ARG = re.compile(r"0x([0-9a-f]{9,})")  # heap pointers, not static type words
+ARG_STRIDE = 0x2000
+
+
+class Shift:
+    """A number in a template that moves with the copy index."""
+    __slots__ = ("base", "step", "fmt")
+
+    def __init__(self, base, step, fmt):
+        self.base, self.step, self.fmt = base, step, fmt
 
 
 def main() -> int:
-    seed_path, out_path, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    args = sys.argv[1:]
+    vary = "--vary-args" in args
+    args = [a for a in args if a != "--vary-args"]
+    seed_path, out_path, total = args[0], args[1], int(args[2])
     text = open(seed_path, encoding="utf-8", errors="surrogateescape").read()
     blocks = text.split("\n\n")
     head_end = None
@@ -49,13 +67,24 @@ def main() -> int:
 
     compiled = []
     for gid, body in templates:
-        parts = []  # literal strings and ints (parent ids to shift)
-        pos = 0
+        # Positions of numbers to shift: (start, end, Shift), in text order.
+        edits = []
         for m in CREATED.finditer(body):
-            parts.append(body[pos: m.start(2)])
             pid = int(m.group(2))
-            parts.append(pid if pid in ids else str(pid))
-            pos = m.end(2)
+            if pid in ids:
+                edits.append((m.start(2), m.end(2), Shift(pid, span, "%d")))
+        if vary:
+            for fm in FUNC_LINE.finditer(body):
+                for hm in HEX_ARG.finditer(fm.group(0)):
+                    a = fm.start() + hm.start(1)
+                    edits.append((a, a + len(hm.group(1)), Shift(int(hm.group(1), 16), ARG_STRIDE, "%x")))
+        edits.sort(key=lambda e: e[0])
+        parts = []  # literal strings and Shifts
+        pos = 0
+        for a, b, sh in edits:
+            parts.append(body[pos:a])
+            parts.append(sh)
+            pos = b
         parts.append(body[pos:])
         compiled.append((gid, parts))
 
@@ -73,7 +102,7 @@ def main() -> int:
                 chunk.append("\ngoroutine ")
                 chunk.append(str(gid + off))
                 for p in parts:
-                    chunk.append(p if isinstance(p, str) else str(p + off))
+                    chunk.append(p if isinstance(p, str) else p.fmt % (p.base + k * p.step))
                 chunk.append("\n")
             out.write("".join(chunk))
             n = min(need, len(compiled))

@@ -12,6 +12,8 @@
 #   BENCH_CPU   CPU every measured command is pinned to (0)
 #   CRASHCTL    crashctl binary to measure; if unset, build-bench/ is (re)built
 #   SKIP_OTHERS=1  do not install or run gostack2json / panicparse
+#   VARY=0      skip the second input (big-vary.txt) whose copies get their own
+#               heap-pointer arguments, so that stacks are not byte-identical
 #
 # Steps: (1) run bench/gen (a Go program that parks ~2,000 goroutines in
 # realistic ways and then panics) to get a real dump, and replicate its
@@ -30,6 +32,7 @@ GOROUTINES=${GOROUTINES:-1000000}
 TIMEOUT=${TIMEOUT:-600}
 BENCH_CPU=${BENCH_CPU:-0}
 SKIP_OTHERS=${SKIP_OTHERS:-0}
+VARY=${VARY:-1}
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] FAIL: %s\n' "$*" >&2; exit 1; }
@@ -57,13 +60,14 @@ fi
 SEED=$BENCH_DIR/seed.txt
 BIG=$BENCH_DIR/big.txt
 ZST=$BENCH_DIR/big.txt.zst
+VBIG=$BENCH_DIR/big-vary.txt
 KEYFILE=$BENCH_DIR/inputs.key
 key=$( { cat "$HERE/gen/main.go" "$HERE/gen/go.mod" "$HERE/replicate.py"; echo "$GOROUTINES"; go version; } | sha256sum | cut -c1-16)
 
-if [[ -f "$KEYFILE" && "$(cat "$KEYFILE")" == "$key" && -s "$SEED" && -s "$BIG" && -s "$ZST" ]]; then
+if [[ -f "$KEYFILE" && "$(cat "$KEYFILE")" == "$key" && -s "$SEED" && -s "$BIG" && -s "$ZST" && -s "$VBIG" ]]; then
   log "reusing cached inputs in $BENCH_DIR (key $key)"
 else
-  rm -f "$KEYFILE" "$BIG" "$ZST"
+  rm -f "$KEYFILE" "$BIG" "$ZST" "$VBIG"
   log "generating a real goroutine dump with bench/gen"
   (cd "$HERE/gen" && go build -o "$BENCH_DIR/gen" .)
   rc=0
@@ -75,12 +79,15 @@ else
   log "seed: $seed_n goroutines, $(stat -c %s "$SEED") bytes; replicating to $GOROUTINES goroutines"
   got=$(python3 "$HERE/replicate.py" "$SEED" "$BIG" "$GOROUTINES")
   [[ "$got" == "$GOROUTINES" ]] || die "replicate wrote $got goroutines"
+  got=$(python3 "$HERE/replicate.py" --vary-args "$SEED" "$VBIG" "$GOROUTINES")
+  [[ "$got" == "$GOROUTINES" ]] || die "replicate --vary-args wrote $got goroutines"
   log "compressing (zstd -3 -T0)"
   zstd -q -3 -T0 -f "$BIG" -o "$ZST"
   echo "$key" > "$KEYFILE"
 fi
 SIZE=$(stat -c %s "$BIG")
 ZSIZE=$(stat -c %s "$ZST")
+VSIZE=$(stat -c %s "$VBIG")
 SEED_N=$(grep -c '^goroutine ' "$SEED")
 log "big.txt: $SIZE bytes, $GOROUTINES goroutines; big.txt.zst: $ZSIZE bytes"
 
@@ -105,7 +112,9 @@ modver() { go version -m "$1" 2>/dev/null | awk '$1=="mod"{print $3; exit}'; }
 # --- correctness of crashctl's output (fails the benchmark) ------------------------
 log "checking crashctl output"
 want_other=$((GOROUTINES - 1))
-for f in "$BIG" "$ZST"; do
+CHECK=("$BIG" "$ZST")
+if [[ "$VARY" == 1 ]]; then CHECK+=("$VBIG"); fi
+for f in "${CHECK[@]}"; do
   rc=0; "$CRASHCTL" analyze --format text --color never "$f" >"$BENCH_DIR/runs/check.txt" || rc=$?
   [[ $rc -eq 0 ]] || die "crashctl --format text $f exited $rc"
   summary=$(grep -m1 '^other goroutines (' "$BENCH_DIR/runs/check.txt" || true)
@@ -125,6 +134,7 @@ log "crashctl output OK: $GOROUTINES goroutines in JSON and text, verdict index-
 # measure NAME STDIN CMD...: RUNS runs pinned to BENCH_CPU under timeout; keeps the
 # fastest wall time (own ns clock) and the largest max RSS reported by time -v.
 declare -A WALL RSS STATUS
+insize() { if [[ "$1" == *"(vary)"* ]]; then echo "$VSIZE"; else echo "$SIZE"; fi; }
 ORDER=()
 measure() {
   local name=$1 in=$2; shift 2
@@ -152,17 +162,23 @@ measure() {
 
 log "warming the page cache"
 cat "$BIG" "$ZST" >/dev/null
+if [[ "$VARY" == 1 ]]; then cat "$VBIG" >/dev/null; fi
 
 measure "crashctl json (txt)"  /dev/null "$CRASHCTL" analyze --format json "$BIG"
 measure "crashctl text (txt)"  /dev/null "$CRASHCTL" analyze --format text --color never "$BIG"
 measure "crashctl json (zst)"  /dev/null "$CRASHCTL" analyze --format json "$ZST"
+if [[ "$VARY" == 1 ]]; then
+  measure "crashctl json (vary)" /dev/null "$CRASHCTL" analyze --format json "$VBIG"
+  measure "crashctl text (vary)" /dev/null "$CRASHCTL" analyze --format text --color never "$VBIG"
+fi
 measure "zstd -dc"             /dev/null zstd -dc "$ZST"
 measure "cat"                  /dev/null cat "$BIG"
 if [[ -n "$G2J" ]]; then measure "gostack2json" "$BIG" "$G2J"; fi
 if [[ -n "$PP" ]]; then measure "panicparse (pp)" "$BIG" "$PP" -no-color -rebase=false -parse=false; fi
 
 # --- report ------------------------------------------------------------------------
-for n in "crashctl json (txt)" "crashctl text (txt)" "crashctl json (zst)"; do
+for n in "crashctl json (txt)" "crashctl text (txt)" "crashctl json (zst)" "crashctl json (vary)" "crashctl text (vary)"; do
+  [[ -n "${STATUS[$n]:-}" ]] || continue
   [[ "${STATUS[$n]}" == ok ]] || die "$n did not finish: ${STATUS[$n]}"
 done
 
@@ -181,12 +197,16 @@ report() {
   echo "- machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; every command pinned to CPU $BENCH_CPU (taskset)"
   echo "- input: big.txt, $SIZE bytes ($(awk -v s="$SIZE" 'BEGIN{printf "%.1f", s/1e6}') MB), $GOROUTINES goroutines," \
        "replicated from a real GOTRACEBACK=all dump of bench/gen ($SEED_N goroutines, $(go version | awk '{print $3}'))"
+  if [[ "$VARY" == 1 ]]; then
+    echo "- (vary) rows: big-vary.txt, the same but each copy's heap-pointer arguments shifted (replicate.py --vary-args)," \
+         "so copies of a stack are not byte-identical, as in a real dump; $(stat -c %s "$VBIG") bytes"
+  fi
   echo "- big.txt.zst: $ZSIZE bytes (zstd -3, ratio $(awk -v a="$SIZE" -v b="$ZSIZE" 'BEGIN{printf "%.0f", a/b}'):1)"
   echo "- best of $RUNS runs (wall, own ns clock); peak RSS = largest 'Maximum resident set size' of /usr/bin/time -v over the runs"
   echo "- MB/s = decompressed input bytes (10^6) / wall seconds; output to /dev/null"
   if [[ -n "$G2J" ]]; then echo "- gostack2json $(modver "$G2J") (github.com/DataDog/gostackparse), stdin"; fi
   if [[ -n "$PP" ]]; then echo "- panicparse $(modver "$PP") (github.com/maruel/panicparse/v2), stdin, -no-color -rebase=false -parse=false"; fi
-  echo "- crashctl output checked: $GOROUTINES goroutine ids in --format json, 'other goroutines ($want_other)' in --format text (txt and zst)"
+  echo "- crashctl output checked: $GOROUTINES goroutine ids in --format json, 'other goroutines ($want_other)' in --format text (txt, zst and vary)"
   echo
   echo "| tool | MB/s | wall s | peak RSS MB | RSS / input |"
   echo "| --- | ---: | ---: | ---: | ---: |"
@@ -195,7 +215,7 @@ report() {
     if [[ "${STATUS[$n]}" != ok ]]; then
       echo "| $n | - | ${STATUS[$n]} | - | - |"; continue
     fi
-    awk -v n="$n" -v w="${WALL[$n]}" -v r="${RSS[$n]}" -v s="$SIZE" 'BEGIN{
+    awk -v n="$n" -v w="${WALL[$n]}" -v r="${RSS[$n]}" -v s="$(insize "$n")" 'BEGIN{
       ws = w / 1e9; printf "| %s | %.0f | %.3f | %.1f | %.3f |\n", n, s / 1e6 / ws, ws, r * 1024 / 1e6, r * 1024 / s }'
   done
   echo
@@ -207,18 +227,25 @@ report() {
     awk -v l="$1" -v a="$a" -v b="$b" -v t="$5" 'BEGIN{printf "| %s | %.2f | %s |\n", l, a / b, t}'
   }
   local gib=1073741824 n2
-  for n2 in "crashctl json (txt)" "crashctl text (txt)"; do
-    awk -v l="$n2 throughput / 1 GiB/s" -v w="${WALL[$n2]}" -v s="$SIZE" -v g="$gib" \
+  for n2 in "crashctl json (txt)" "crashctl text (txt)" "crashctl json (vary)" "crashctl text (vary)"; do
+    [[ "${STATUS[$n2]:-}" == ok ]] || continue
+    awk -v l="$n2 throughput / 1 GiB/s" -v w="${WALL[$n2]}" -v s="$(insize "$n2")" -v g="$gib" \
       'BEGIN{printf "| %s | %.2f | >= 1 |\n", l, (s / (w / 1e9)) / g}'
   done
   ratio "crashctl json (zst) wall / zstd -dc wall" "crashctl json (zst)" "zstd -dc" x "<= 1.2"
   ratio "crashctl json (txt) wall / cat wall" "crashctl json (txt)" "cat" x "floor"
   if [[ -n "$G2J" ]]; then ratio "gostack2json wall / crashctl json (txt) wall (speedup)" "gostack2json" "crashctl json (txt)" x "> 1"; fi
   if [[ -n "$PP" ]]; then ratio "pp wall / crashctl json (txt) wall (speedup)" "panicparse (pp)" "crashctl json (txt)" x "> 1"; fi
+  if [[ -n "$G2J" ]]; then ratio "gostack2json wall / crashctl json (vary) wall (speedup)" "gostack2json" "crashctl json (vary)" x "> 1"; fi
+  if [[ -n "$PP" ]]; then ratio "pp wall / crashctl json (vary) wall (speedup)" "panicparse (pp)" "crashctl json (vary)" x "> 1"; fi
   awk -v r="${RSS["crashctl json (txt)"]}" -v s="$SIZE" \
     'BEGIN{printf "| crashctl json (txt) peak RSS / input size | %.3f | well under 1 |\n", r * 1024 / s}'
   awk -v r="${RSS["crashctl json (zst)"]}" -v s="$SIZE" \
     'BEGIN{printf "| crashctl json (zst) peak RSS / decompressed size | %.3f | well under 1 |\n", r * 1024 / s}'
+  if [[ "${STATUS["crashctl json (vary)"]:-}" == ok ]]; then
+    awk -v r="${RSS["crashctl json (vary)"]}" -v s="$VSIZE" \
+      'BEGIN{printf "| crashctl json (vary) peak RSS / input size | %.3f | well under 1 |\n", r * 1024 / s}'
+  fi
 }
 
 report | tee "$OUT"
