@@ -102,6 +102,27 @@ Anchor find_anchor(std::string_view s, size_t &pos) {
   return bestKind;
 }
 
+// Goroutine ids seen in the current report: a bitset, since ids are dense.
+class IdSet {
+public:
+  void clear() { bits_.clear(); }
+  void insert(int64_t id) {
+    if (id < 0 || id > kMaxId) return;
+    size_t w = size_t(id) >> 6;
+    if (w >= bits_.size()) bits_.resize(std::max(w + 1, bits_.size() * 2));
+    bits_[w] |= uint64_t(1) << (id & 63);
+  }
+  bool count(int64_t id) const {
+    if (id < 0 || id > kMaxId) return false;
+    size_t w = size_t(id) >> 6;
+    return w < bits_.size() && (bits_[w] >> (id & 63) & 1);
+  }
+
+private:
+  static constexpr int64_t kMaxId = int64_t(1) << 32;  // 512 MiB of bits at most
+  std::vector<uint64_t> bits_;
+};
+
 // A stack under construction. Lines are kept raw (without per-goroutine
 // fp=/sp=) as the interning key, and parsed only for stacks not seen before.
 struct StackBuilder {
@@ -183,7 +204,8 @@ private:
   Ancestor ancestor_;
   StackBuilder ancestor_stack_;
   std::string ancestor_creator_key_;
-  std::unordered_set<int64_t> seen_ids_;
+  IdSet seen_ids_;
+  std::string unknown_header_;
 
   // Race report under construction.
   RaceReport *race_ = nullptr;
@@ -655,20 +677,19 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
 }
 
 void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset) {
-  Goroutine g;
-  std::string unknown;
-  if (!parse_goroutine_header(s, g, &unknown)) {
+  g_ = Goroutine();
+  unknown_header_.clear();
+  if (!parse_goroutine_header(s, g_, &unknown_header_)) {
     diag(Severity::Warning, offset, "malformed goroutine header: " + std::string(s.substr(0, 120)));
-    g = Goroutine();
-    auto id = parse_decimal(s.substr(10, s.find(' ', 10) - 10));
-    g.id = id.value_or(-1);
+    g_ = Goroutine();
+    g_.id = parse_decimal(s.substr(10, s.find(' ', 10) - 10)).value_or(-1);
   }
-  if (!unknown.empty())
-    diag(Severity::Note, offset, "goroutine " + std::to_string(g.id) + ": unrecognized header item: " + unknown);
-  g.offset = offset;
-  features_.header(g);
-  if (!g.labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
-  g_ = std::move(g);
+  if (!unknown_header_.empty())
+    diag(Severity::Note, offset,
+         "goroutine " + std::to_string(g_.id) + ": unrecognized header item: " + unknown_header_);
+  g_.offset = offset;
+  features_.header(g_);
+  if (!g_.labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
   have_g_ = true;
   stack_.clear();
   creator_key_.clear();
@@ -682,20 +703,22 @@ void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset) 
 bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s) {
   if (b.pending_function) {
     std::string_view t = trim(s);
-    FileLineView v;
-    if (!parse_file_line_view(t, v)) return false;
     // fp= and sp= differ per goroutine; keep them out of the shared stack key.
     size_t fp = t.find(" fp=0x");
     if (fp != std::string_view::npos) {
+      FileLineView v;
+      if (!parse_file_line_view(t, v)) return false;
       b.key.append(t.substr(0, fp));
       size_t pc = t.find(" pc=0x", fp);
       if (pc != std::string_view::npos) b.key.append(t.substr(pc));
+      b.any_addr = true;
+      b.addrs.push_back(v.addr);
     } else {
+      if (!looks_like_file_line(t)) return false;
       b.key.append(t);
+      b.addrs.emplace_back();
     }
     b.key.push_back('\n');
-    if (v.has_addr) b.any_addr = true;
-    b.addrs.push_back(v.addr);
     b.pending_function = false;
     return true;
   }
@@ -825,8 +848,7 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   std::string &ckey = in_ancestor_ ? ancestor_creator_key_ : creator_key_;
   if (creator_pending_file_) {
     creator_pending_file_ = false;
-    Frame scratch;
-    if (parse_file_line(s, scratch)) {
+    if (looks_like_file_line(trim(s))) {
       ckey.push_back('\n');
       ckey.append(trim(s));
       return true;
@@ -842,11 +864,19 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     b.pending_function = false;
   }
   std::string_view t = trim_left(s);
+  // Hot path: an ordinary frame line.
+  if (!t.empty()) {
+    char c0 = t[0];
+    bool special = c0 == '[' || c0 == '.' || (c0 == 'c' && starts_with(t, "created by ")) ||
+                   (c0 == 'g' && starts_with(t, "goroutine ")) || (c0 == 'r' && starts_with(t, "runtime: ")) ||
+                   (c0 == 't' && starts_with(t, "traceback: "));
+    if (!special && stack_frame_line(b, s)) return true;
+  }
   if (starts_with(t, "created by ")) {
     ckey.assign(trim(t));
     int64_t parent = -1;
-    Frame scratch;
-    parse_created_by(t, scratch, parent);
+    size_t in = ckey.rfind(" in goroutine ");
+    if (in != std::string::npos) parent = parse_decimal(std::string_view(ckey).substr(in + 14)).value_or(-1);
     if (!in_ancestor_) {
       g_.parent_goid = parent;
       if (parent >= 0) features_.note("1.21");

@@ -202,6 +202,18 @@ bool parse_file_line_view(std::string_view s, FileLineView &out) {
   return true;
 }
 
+bool looks_like_file_line(std::string_view t) {
+  // Cut optional " +0x..." and " pc=0x..." suffixes (fp=/sp= lines take the slow path).
+  size_t sp = t.find(" +0x");
+  if (sp == std::string_view::npos) sp = t.find(" pc=0x");
+  if (sp != std::string_view::npos) t = t.substr(0, sp);
+  size_t colon = t.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= t.size()) return false;
+  for (size_t i = colon + 1; i < t.size(); ++i)
+    if (t[i] < '0' || t[i] > '9') return false;
+  return t.size() - colon - 1 <= 18;
+}
+
 bool parse_file_line(std::string_view s, Frame &f, FrameAddresses *addr, bool *has_addr) {
   FileLineView v;
   if (!parse_file_line_view(s, v)) return false;

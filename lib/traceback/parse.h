@@ -36,6 +36,9 @@ struct FileLineView {
   bool has_addr = false;
 };
 bool parse_file_line_view(std::string_view s, FileLineView &out);
+// A fast check of the same shape: "...:LINE" optionally followed by " +0x..",
+// " pc=0x..". Used on the hot path; parse_file_line_view when values matter.
+bool looks_like_file_line(std::string_view trimmed);
 
 // "pkg.(*T).M[...](0x1, {0x2, 0x3}, ...)" or "pkg.F(...)". Sets function,
 // package and args. Inlined frames are recognized later by their file line
