@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <zlib.h>
+
 using namespace crashctl;
 
 static Input analyze(const std::string &text) { return analyze_bytes(text, "t.txt", AnalysisOptions{}); }
@@ -128,4 +130,29 @@ TEST_CASE("fuzz regression: a chained 'test timed out' panic is not a test timeo
   Input in = analyze("panic: x [recovered]\n\tpanic: test timed out after rd\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n");
   REQUIRE(in.reports.size() == 1);
   CHECK(in.reports[0].verdict.cls == "explicit-panic");
+}
+
+TEST_CASE("a truncated gzip stream keeps the reports before the cut and fails once", "[traceback][io]") {
+  std::string text;
+  for (int i = 0; i < 2000; ++i)
+    text += "panic: p" + std::to_string(i * 7919 % 10007) + "\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:" +
+            std::to_string(i + 1) + " +0x1\n\n";
+  z_stream zs{};
+  REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string gz(deflateBound(&zs, text.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef *>(text.data());
+  zs.avail_in = unsigned(text.size());
+  zs.next_out = reinterpret_cast<Bytef *>(gz.data());
+  zs.avail_out = unsigned(gz.size());
+  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+  gz.resize(zs.total_out);
+  deflateEnd(&zs);
+  Input in = analyze_bytes(std::string_view(gz).substr(0, gz.size() / 2), "cut.gz", AnalysisOptions{});
+  CHECK(in.failed);
+  CHECK(exit_status({in}) == 2);
+  CHECK(in.reports.size() > 100);
+  CHECK(in.reports.size() < 2000);
+  size_t errors = 0;
+  for (const Diagnostic &d : in.diagnostics) errors += d.severity == Severity::Error;
+  CHECK(errors == 1);
 }

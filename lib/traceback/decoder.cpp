@@ -1094,10 +1094,8 @@ void decode_traceback(ByteSource &src, Input &out) {
     dec.line(line, offset);
     progress.tick();
   }
-  if (!reader.error().empty()) {
-    out.failed = true;
-    out.diagnostics.push_back({Severity::Error, reader.bytes_read(), reader.error()});
-  }
+  // The reader already reported the error through on_diagnostic.
+  if (!reader.error().empty()) out.failed = true;
   dec.finish(reader.bytes_read());
   out.size = reader.bytes_read();
 }
