@@ -156,3 +156,24 @@ TEST_CASE("a truncated gzip stream keeps the reports before the cut and fails on
   for (const Diagnostic &d : in.diagnostics) errors += d.severity == Severity::Error;
   CHECK(errors == 1);
 }
+
+TEST_CASE("goroutines share a stack but keep their own argument values", "[traceback]") {
+  Input in = analyze(
+      "goroutine 7 [chan receive]:\nmain.worker(0xc000010000, {0x1, 0x2})\n\t/a/w.go:10 +0x1d\n"
+      "main.run(...)\n\t/a/w.go:20\n\n"
+      "goroutine 8 [chan receive]:\nmain.worker(0xc000020000, {0x1, 0x2})\n\t/a/w.go:10 +0x1d\n"
+      "main.run(...)\n\t/a/w.go:20\n\n"
+      "goroutine 9 [chan receive]:\nmain.worker(0xc000010000, {0x1, 0x2})\n\t/a/w.go:10 +0x1d\n"
+      "main.run(...)\n\t/a/w.go:20\n");
+  REQUIRE(in.reports.size() == 1);
+  const auto &gs = in.reports[0].process.goroutines;
+  REQUIRE(gs.size() == 3);
+  CHECK(gs[0].stack == gs[1].stack);
+  CHECK(gs[1].stack == gs[2].stack);
+  CHECK(frame_args(gs[0], 0) == "0xc000010000, {0x1, 0x2}");
+  CHECK(frame_args(gs[1], 0) == "0xc000020000, {0x1, 0x2}");
+  CHECK(frame_args(gs[2], 0) == "0xc000010000, {0x1, 0x2}");
+  CHECK(gs[2].frame_args.empty());  // same values as the first: nothing stored
+  CHECK(frame_args(gs[1], 1) == "...");
+  CHECK(gs[1].stack->frames[1].inlined);
+}

@@ -19,4 +19,16 @@ const char *to_string(GoroutineStatus s) {
   return "unknown";
 }
 
+std::string_view frame_args(const Goroutine &g, size_t i) {
+  if (!g.stack || i >= g.stack->frames.size()) return {};
+  if (g.frame_args.empty()) return g.stack->frames[i].args;
+  std::string_view all = g.frame_args;
+  for (size_t k = 0; k < i; ++k) {
+    size_t sep = all.find(kArgsSeparator);
+    if (sep == std::string_view::npos) return {};
+    all.remove_prefix(sep + 1);
+  }
+  return all.substr(0, all.find(kArgsSeparator));
+}
+
 }  // namespace crashctl

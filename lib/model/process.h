@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,11 @@ struct Stack {
   // "...additional frames elided..." (count unknown, at the end).
   std::optional<size_t> elided_at;
   int64_t elided_count = 0;
+  // The frames' args joined by kArgsSeparator, as first seen; goroutines
+  // sharing this stack with other argument values carry their own copy.
+  std::string joined_args;
 };
+inline constexpr char kArgsSeparator = '\x1f';
 using StackRef = std::shared_ptr<const Stack>;
 using FrameRef = std::shared_ptr<const Frame>;
 
@@ -67,6 +72,9 @@ enum class GoroutineStatus : uint8_t {
 };
 const char *to_string(GoroutineStatus);
 
+// The arguments printed for frame i of g's stack.
+std::string_view frame_args(const struct Goroutine &g, size_t i);
+
 // "[originating from goroutine N]:" blocks (GODEBUG=tracebackancestors).
 struct Ancestor {
   int64_t goid = 0;
@@ -88,6 +96,9 @@ struct Goroutine {
   int64_t m = -2;                    // " m=N"; -1 for "m=nil"; -2 not shown
   bool stack_unavailable = false;    // "goroutine running on other thread; stack unavailable"
   StackRef stack;                    // never null after decoding
+  // Arguments of this goroutine's frames, joined by kArgsSeparator, when they
+  // differ from stack->joined_args (the frames are shared, the values not).
+  std::string frame_args;
   std::vector<FrameAddresses> frame_addresses;  // parallel to stack->frames when shown
   FrameRef created_by;               // "created by F [in goroutine N]" + its file line
   int64_t parent_goid = -1;          // N of "in goroutine N"; -1 unknown

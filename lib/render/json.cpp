@@ -190,7 +190,7 @@ private:
     });
   }
 
-  void frame(const Frame &f) {
+  void frame(const Frame &f, llvm::StringRef args) {
     j_.object([&] {
       j_.attribute("function", str(f.function));
       j_.attribute("package", str(package_of(f)));
@@ -199,15 +199,19 @@ private:
       j_.attribute("inlined", f.inlined);
       j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
       j_.attribute("pc", hex_or_null(f.pc));
-      j_.attribute("args", str(f.args));
+      j_.attribute("args", str(args));
       j_.attribute("non_go", f.non_go);
     });
   }
 
-  void frames(llvm::StringRef key, const StackRef &stack) {
+  // G, when given, supplies its own argument values for the shared frames.
+  void frames(llvm::StringRef key, const StackRef &stack, const Goroutine *g = nullptr) {
     j_.attributeArray(key, [&] {
-      for (const Frame &f : frames_of(stack))
-        frame(f);
+      const auto &fs = frames_of(stack);
+      for (size_t i = 0; i < fs.size(); ++i) {
+        std::string_view args = g ? frame_args(*g, i) : std::string_view(fs[i].args);
+        frame(fs[i], llvm::StringRef(args.data(), args.size()));
+      }
     });
   }
 
@@ -235,7 +239,7 @@ private:
       j_.attribute("scan", g.scan);
       j_.attribute("labels", str_or_null(g.labels));
       j_.attribute("stack_unavailable", g.stack_unavailable);
-      frames("frames", g.stack);
+      frames("frames", g.stack, &g);
       j_.attributeBegin("frames_elided");
       if (g.stack && g.stack->elided_at)
         j_.object([&] {

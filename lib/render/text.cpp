@@ -47,10 +47,9 @@ bool same_frames(const StackRef &a, const StackRef &b) {
          });
 }
 
-std::string call_text(const Frame &f) {
+std::string call_text(const Frame &f, llvm::StringRef args) {
   if (f.non_go)
     return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
-  llvm::StringRef args = f.args;
   std::string shown = args.size() > kMaxArgsWidth ? (args.take_front(kMaxArgsWidth - 3) + "...").str()
                                                    : args.str();
   return f.function + "(" + shown + ")";
@@ -308,7 +307,7 @@ private:
       os_ << "  (stack unavailable: running on another thread)\n";
     if (g.stack) {
       size_t marked = r.verdict.culprit ? r.verdict.culprit->frame_index : SIZE_MAX;
-      frame_list(*g.stack, nullptr, marked, "");
+      frame_list(*g.stack, nullptr, marked, "", &g);
     }
     for (const Ancestor &a : g.ancestors) {
       os_ << "  originating from goroutine " << a.goid;
@@ -320,13 +319,19 @@ private:
 
   // One line per frame: marker, index, call, location. MARKED is the index
   // of the culprit frame (SIZE_MAX for none); at most LIMIT frames when set.
-  void frame_list(const Stack &stack, const size_t *limit, size_t marked, llvm::StringRef indent) {
+  // G, when given, supplies its own argument values for the shared frames.
+  void frame_list(const Stack &stack, const size_t *limit, size_t marked, llvm::StringRef indent,
+                  const Goroutine *g = nullptr) {
     const auto &frames = stack.frames;
+    auto args_of = [&](size_t i) {
+      std::string_view a = g ? frame_args(*g, i) : std::string_view(frames[i].args);
+      return llvm::StringRef(a.data(), a.size());
+    };
     size_t shown = limit ? std::min(*limit, frames.size()) : frames.size();
     size_t index_width = std::to_string(frames.empty() ? 0 : frames.size() - 1).size();
     size_t call_width = 0;
     for (size_t i = 0; i < shown; ++i)
-      call_width = std::max(call_width, call_text(frames[i]).size());
+      call_width = std::max(call_width, call_text(frames[i], args_of(i)).size());
     call_width = std::min(call_width, kMaxCallWidth);
 
     auto elision = [&] {
@@ -342,7 +347,7 @@ private:
         elision();
       const Frame &f = frames[i];
       bool is_culprit = i == marked;
-      std::string call = call_text(f);
+      std::string call = call_text(f, args_of(i));
       std::string index = std::to_string(i);
       std::string line = std::string(index_width - index.size(), ' ') + index + "  " + call;
       if (call.size() < call_width)

@@ -126,14 +126,28 @@ private:
 // A stack under construction. Lines are kept raw (without per-goroutine
 // fp=/sp=) as the interning key, and parsed only for stacks not seen before.
 struct StackBuilder {
+  // Goroutine stacks keep argument values out of the key, so stacks that
+  // differ only in pointers share one Stack; other stacks keep them in.
+  explicit StackBuilder(bool split_args = false) : split_args(split_args) {}
+  bool split_args;
+  std::string args;  // kArgsSeparator-joined, one field per frame
   std::string key;
   std::vector<FrameAddresses> addrs;
   bool any_addr = false;
   bool pending_function = false;  // a function line waits for its file line
   size_t frames = 0;
 
+  void add_args(std::string_view a) {
+    if (split_args) {
+      if (frames > 0) args.push_back(kArgsSeparator);
+      args.append(a);
+    }
+    ++frames;
+  }
+
   void clear() {
     key.clear();
+    args.clear();
     addrs.clear();
     any_addr = false;
     pending_function = false;
@@ -197,7 +211,7 @@ private:
   // Goroutine under construction.
   Goroutine g_;
   bool have_g_ = false;
-  StackBuilder stack_;
+  StackBuilder stack_{true};
   std::string creator_key_;
   bool creator_pending_file_ = false;
   bool in_ancestor_ = false;
@@ -727,7 +741,7 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
     b.key.append(t);
     b.key.push_back('\n');
     b.addrs.emplace_back();
-    ++b.frames;
+    b.add_args({});
     return true;
   }
   if (starts_with(t, "...") && ends_with(t, "elided...")) {
@@ -737,10 +751,17 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
     return true;
   }
   if (t.size() >= 3 && t.back() == ')' && t.find('(') != std::string_view::npos) {
-    b.key.append(t);
-    b.key.push_back('\n');
+    if (b.split_args) {
+      size_t open = t.rfind('(');
+      b.key.append(t.substr(0, open + 1));
+      b.key.append(")\n");
+      b.add_args(t.substr(open + 1, t.size() - open - 2));
+    } else {
+      b.key.append(t);
+      b.key.push_back('\n');
+      ++b.frames;
+    }
     b.pending_function = true;
-    ++b.frames;
     return true;
   }
   return false;
@@ -786,6 +807,17 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
     st->frames.push_back(std::move(f));
     pendingFrame = &st->frames.back();
   }
+  if (b.split_args) {
+    st->joined_args = b.args;
+    std::string_view all = b.args;
+    for (Frame &f : st->frames) {
+      size_t sep = all.find(kArgsSeparator);
+      f.args = std::string(all.substr(0, sep));
+      f.inlined = f.args == "..." && !f.pc_offset;
+      features_.args(f.args);
+      all = sep == std::string_view::npos ? std::string_view() : all.substr(sep + 1);
+    }
+  }
   StackRef ref = st;
   stacks_.emplace(b.key, ref);
   return ref;
@@ -829,6 +861,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
   if (stack_.frames == 0 && !g_.stack_unavailable)
     diag(Severity::Note, g_.offset, "goroutine " + std::to_string(g_.id) + ": no frames printed");
   g_.stack = intern_stack(stack_);
+  if (stack_.args != g_.stack->joined_args) g_.frame_args = std::move(stack_.args);
   if (stack_.any_addr) g_.frame_addresses = std::move(stack_.addrs);
   if (!creator_key_.empty()) g_.created_by = intern_creator(creator_key_);
   report_->process.goroutines.push_back(std::move(g_));
@@ -925,7 +958,7 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     b.key.append(trim(t));
     b.key.push_back('\n');
     b.pending_function = true;
-    ++b.frames;
+    b.add_args({});
     return true;
   }
   return false;  // not dump text: dispatch() decides whether the dump goes on
