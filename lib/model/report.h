@@ -36,6 +36,19 @@ struct Culprit {
   std::vector<std::string> cycle;  // stack overflow: the repeating functions
 };
 
+// Identical goroutines, grouped: same status, wait reason, stack (by
+// function and line) and creator.
+struct GoroutineGroup {
+  GoroutineStatus status = GoroutineStatus::Unknown;
+  std::string wait_reason;
+  StackRef stack;
+  FrameRef created_by;
+  std::vector<int64_t> goroutine_ids;
+  int64_t min_wait_minutes = -1, max_wait_minutes = -1;  // -1: not shown
+  bool leaked = false;                  // Go 1.26+ "(leaked)" marks: a certain leak
+  std::vector<std::string> leak_reasons;  // non-empty: a leak suspect (formats/taxonomy.md)
+};
+
 struct Verdict {
   std::string cls;              // a class of formats/taxonomy.md, e.g. "nil-pointer-dereference"
   bool recoverable = false;     // could recover() have caught it in principle
@@ -43,6 +56,9 @@ struct Verdict {
   std::string explanation;      // why the process died and why recover did not save it
   int64_t goroutine = -1;       // the crashing goroutine, -1 when none
   std::optional<Culprit> culprit;
+  std::string signature;        // stable bucket hash, formats/signature.md
+  std::string signature_text;   // what the hash was computed from
+  size_t leak_suspects = 0;     // groups of goroutines that look leaked
 };
 
 struct Report {
@@ -51,6 +67,7 @@ struct Report {
   uint64_t end_offset = 0;
   Process process;
   Verdict verdict;
+  std::vector<GoroutineGroup> groups;  // largest first
 };
 
 struct Input {

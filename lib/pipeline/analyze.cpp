@@ -1,5 +1,7 @@
 #include "pipeline/analyze.h"
 
+#include "analysis/groups.h"
+#include "analysis/signature.h"
 #include "io/input.h"
 #include "traceback/decoder.h"
 
@@ -28,7 +30,12 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
     out.diagnostics.push_back({Severity::Error, 0, "unsupported input"});
     break;
   }
-  for (Report &r : out.reports) analyze_report(r, opts);
+  InAppRules rules(opts);
+  for (Report &r : out.reports) {
+    analyze_report(r, opts);
+    group_goroutines(r, LeakOptions{});
+    compute_signature(r, rules, SignatureOptions{});
+  }
 }
 
 static Input failed_input(const std::string &path, llvm::Error err) {

@@ -4,6 +4,8 @@
 #include "render/render.h"
 #include "render/render_util.h"
 
+#include "analysis/groups.h"
+
 #include "llvm/Support/JSON.h"
 
 namespace crashctl {
@@ -114,6 +116,10 @@ private:
         for (const Goroutine &g : p.goroutines)
           goroutine(g);
       });
+      j_.attributeArray("groups", [&] {
+        for (const GoroutineGroup &g : r.groups)
+          group(g);
+      });
       j_.attributeArray("races", [&] {
         for (const RaceReport &race : p.races)
           race_report(race);
@@ -162,6 +168,48 @@ private:
       else
         j_.value(nullptr);
       j_.attributeEnd();
+      j_.attribute("signature", str(v.signature));
+      j_.attribute("signature_text", str(v.signature_text));
+      j_.attribute("leak_suspects", static_cast<uint64_t>(v.leak_suspects));
+    });
+  }
+
+  void group(const GoroutineGroup &g) {
+    j_.object([&] {
+      j_.attribute("count", static_cast<uint64_t>(g.goroutine_ids.size()));
+      j_.attribute("state", json_name(g.status));
+      j_.attribute("wait_reason", str(g.wait_reason));
+      j_.attribute("wait_minutes_min", int_or_null(g.min_wait_minutes));
+      j_.attribute("wait_minutes_max", int_or_null(g.max_wait_minutes));
+      j_.attributeArray("goroutine_ids", [&] {
+        for (int64_t id : g.goroutine_ids)
+          j_.value(id);
+      });
+      j_.attributeBegin("site");
+      if (const Frame *site = group_site(g))
+        location(*site);
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+      j_.attributeBegin("created_by");
+      if (g.created_by)
+        location(*g.created_by);
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+      j_.attribute("leaked", g.leaked);
+      j_.attributeArray("leak_reasons", [&] {
+        for (const std::string &r : g.leak_reasons)
+          j_.value(str(r));
+      });
+    });
+  }
+
+  void location(const Frame &f) {
+    j_.object([&] {
+      j_.attribute("function", str(f.function));
+      j_.attribute("file", str(f.file));
+      j_.attribute("line", f.line);
     });
   }
 

@@ -1,0 +1,123 @@
+#include "analysis/groups.h"
+
+#include "analysis/verdict.h"
+
+#include "traceback/parse.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace crashctl {
+
+bool is_blocking_wait(const std::string &w) {
+  static const char *kPrefixes[] = {"chan receive", "chan send", "select", "sync.Mutex.Lock",
+                                    "sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait",
+                                    "sync.Cond.Wait", "semacquire", "IO wait"};
+  for (const char *p : kPrefixes)
+    if (starts_with(w, p)) return true;
+  return false;
+}
+
+const Frame *group_site(const GoroutineGroup &g) {
+  if (!g.stack) return nullptr;
+  InAppRules rules{AnalysisOptions{}};
+  for (const Frame &f : g.stack->frames)
+    if (rules.in_app(f)) return &f;
+  for (const Frame &f : g.stack->frames)
+    if (!InAppRules::is_runtime(f)) return &f;
+  return g.stack->frames.empty() ? nullptr : &g.stack->frames.front();
+}
+
+namespace {
+
+struct GroupKey {
+  GoroutineStatus status;
+  const std::string *wait_reason;  // the first goroutine's: the process outlives the index
+  const Stack *stack;
+  const Frame *creator;
+  bool operator==(const GroupKey &o) const {
+    return status == o.status && *wait_reason == *o.wait_reason && stack == o.stack && creator == o.creator;
+  }
+};
+
+struct GroupKeyHash {
+  size_t operator()(const GroupKey &k) const {
+    size_t h = std::hash<const void *>()(k.stack);
+    h = h * 31 + std::hash<const void *>()(k.creator);
+    h = h * 31 + std::hash<std::string>()(*k.wait_reason);
+    return h * 31 + size_t(k.status);
+  }
+};
+
+}  // namespace
+
+void group_goroutines(Report &report, const LeakOptions &opts) {
+  const Process &p = report.process;
+  std::vector<GoroutineGroup> groups;
+  std::unordered_map<GroupKey, size_t, GroupKeyHash> index;
+  index.reserve(64);
+  for (const Goroutine &g : p.goroutines) {
+    GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, &g.wait_reason,
+                 g.stack.get(), g.created_by.get()};
+    auto [it, added] = index.emplace(key, groups.size());
+    if (added) {
+      GoroutineGroup grp;
+      grp.status = key.status;
+      grp.wait_reason = g.wait_reason;
+      grp.stack = g.stack;
+      grp.created_by = g.created_by;
+      groups.push_back(std::move(grp));
+    }
+    GoroutineGroup &grp = groups[it->second];
+    grp.goroutine_ids.push_back(g.id);
+    grp.leaked |= g.status == GoroutineStatus::Leaked;
+    if (g.wait_minutes >= 0) {
+      grp.min_wait_minutes = grp.min_wait_minutes < 0 ? g.wait_minutes : std::min(grp.min_wait_minutes, g.wait_minutes);
+      grp.max_wait_minutes = std::max(grp.max_wait_minutes, g.wait_minutes);
+    }
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const GoroutineGroup &a, const GoroutineGroup &b) {
+    return a.goroutine_ids.size() > b.goroutine_ids.size();
+  });
+  size_t total = p.goroutines.size();
+  size_t suspects = 0;
+  for (GoroutineGroup &grp : groups) {
+    size_t n = grp.goroutine_ids.size();
+    if (grp.leaked) grp.leak_reasons.push_back("the runtime marked these goroutines (leaked)");
+    bool large = n >= opts.always_count || (n >= opts.min_count && double(n) >= opts.min_share * double(total));
+    bool blocked = is_blocking_wait(grp.wait_reason);
+    if (large && blocked && grp.created_by) {
+      grp.leak_reasons.push_back(llvm::formatv("{0} of {1} goroutines blocked on {2}", n, total, grp.wait_reason).str());
+      grp.leak_reasons.push_back("all started by the same go statement in " + grp.created_by->function);
+      if (grp.max_wait_minutes >= opts.long_wait_minutes)
+        grp.leak_reasons.push_back(llvm::formatv("waiting up to {0} minutes", grp.max_wait_minutes).str());
+    }
+    if (!grp.leak_reasons.empty()) ++suspects;
+  }
+  // The verdict names leak suspects whatever killed the process.
+  if (suspects > 0) {
+    std::string &e = report.verdict.explanation;
+    e += llvm::formatv("{0}{1} group{2} of goroutines look{3} leaked:", e.empty() ? "" : " ", suspects,
+                       suspects == 1 ? "" : "s", suspects == 1 ? "s" : "").str();
+    size_t listed = 0;
+    for (const GoroutineGroup &grp : groups) {
+      if (grp.leak_reasons.empty()) continue;
+      if (listed++ == 3) break;
+      const Frame *site = group_site(grp);
+      std::string state = grp.wait_reason.empty() ? std::string(to_string(grp.status)) : grp.wait_reason;
+      std::string how = is_blocking_wait(grp.wait_reason) ? "blocked on " + state : "in state " + state;
+      e += llvm::formatv(" {0} goroutines {1} in {2}", grp.goroutine_ids.size(), how,
+                         site ? site->function : std::string("?")).str();
+      if (grp.created_by) e += " (started by " + grp.created_by->function + ")";
+      e += ";";
+    }
+    if (suspects > 3) e += " and more;";
+    e.back() = '.';
+  }
+  report.groups = std::move(groups);
+  report.verdict.leak_suspects = suspects;
+}
+
+}  // namespace crashctl

@@ -1,0 +1,29 @@
+// Goroutine groups and leak suspects (formats/taxonomy.md, "Groups").
+#pragma once
+
+#include "model/report.h"
+
+#include <cstddef>
+
+namespace crashctl {
+
+struct LeakOptions {
+  size_t min_count = 10;        // a suspect group has at least this many goroutines
+  double min_share = 0.05;      // ... and this share of all goroutines,
+  size_t always_count = 1000;   // ... or at least this many regardless of share
+  int64_t long_wait_minutes = 10;  // a wait this long is noted as evidence
+};
+
+// Groups report.process.goroutines in O(n) by (status, wait reason, stack,
+// creator), largest first, and marks leak suspects; sets
+// report.verdict.leak_suspects.
+void group_goroutines(Report &report, const LeakOptions &opts);
+
+// Where a group waits, as a person would name it: the first frame of the
+// program's code, else the first outside the runtime; null without frames.
+const Frame *group_site(const GoroutineGroup &g);
+
+// Wait reasons of goroutines blocked on another goroutine's action.
+bool is_blocking_wait(const std::string &wait_reason);
+
+}  // namespace crashctl

@@ -1,0 +1,98 @@
+// Signatures (formats/signature.md): one per bug across Go releases, a
+// different one per different bug. Checked over every fixture.
+#include "analysis/signature.h"
+#include "pipeline/analyze.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace crashctl;
+
+TEST_CASE("closure and wrapper names normalize across releases", "[signature]") {
+  CHECK(normalize_function("main.main.func1") == "main.main.func");
+  CHECK(normalize_function("main.main.func1.2") == "main.main.func");
+  CHECK(normalize_function("main.main.gowrap1") == "main.main.func");
+  CHECK(normalize_function("main.(*T).m.deferwrap2") == "main.(*T).m.func");
+  CHECK(normalize_function("main.(*Store2[...]).Get") == "main.(*Store2[...]).Get");
+  CHECK(normalize_function("main.handle") == "main.handle");
+  CHECK(normalize_function("main.func1x") == "main.func1x");
+}
+
+TEST_CASE("messages lose addresses, numbers and quoted values", "[signature]") {
+  CHECK(normalize_message("runtime error: index out of range [5] with length 3") ==
+        "runtime error: index out of range [N] with length N");
+  CHECK(normalize_message("bad pointer 0xc000012345 in goroutine 17") == "bad pointer 0x? in goroutine N");
+  CHECK(normalize_message("open \"/tmp/x-42\": no such file") == "open \"?\": no such file");
+  CHECK(normalize_message("sha256 mismatch v2") == "sha256 mismatch v2");
+}
+
+TEST_CASE("one signature per scenario across Go releases, distinct across scenarios", "[signature][fixtures]") {
+  const std::string dir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/";
+  auto buf = llvm::MemoryBuffer::getFile(dir + "MANIFEST.tsv");
+  REQUIRE(buf);
+  std::istringstream in((*buf)->getBuffer().str());
+  std::string line;
+  std::getline(in, line);  // header
+  std::map<std::string, std::set<std::string>> signatures_of;  // scenario.gotraceback -> signatures
+  std::map<std::string, std::set<std::string>> scenarios_of;   // signature -> scenarios
+  std::map<std::string, std::set<std::string>> releases_of;    // scenario.gotraceback -> releases
+  while (std::getline(in, line)) {
+    std::istringstream cells(line);
+    std::string file, version, scenario, traceback;
+    std::getline(cells, file, '\t');
+    std::getline(cells, version, '\t');
+    std::getline(cells, scenario, '\t');
+    std::getline(cells, traceback, '\t');
+    Input input = analyze_input(dir + file, AnalysisOptions{});
+    REQUIRE_FALSE(input.reports.empty());
+    const Verdict &v = input.reports.front().verdict;
+    INFO(file << ": " << v.signature_text);
+    CHECK(v.signature.size() == 16);
+    std::string key = scenario + "." + traceback;
+    signatures_of[key].insert(v.signature);
+    scenarios_of[v.signature].insert(scenario);
+    releases_of[key].insert(version);
+  }
+  size_t across_three = 0;
+  for (const auto &[key, sigs] : signatures_of) {
+    INFO("scenario " << key);
+    CHECK(sigs.size() == 1);
+    across_three += releases_of[key].size() >= 3;
+  }
+  CHECK(across_three > 30);
+  for (const auto &[sig, scenarios] : scenarios_of) {
+    INFO("signature " << sig);
+    CHECK(scenarios.size() == 1);
+  }
+}
+
+TEST_CASE("goroutine groups and leak suspects", "[groups]") {
+  const std::string dir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/";
+  Input in = analyze_input(dir + "go1.26.8/many-goroutines.txt.zst", AnalysisOptions{});
+  REQUIRE(in.reports.size() == 1);
+  const Report &r = in.reports[0];
+  size_t total = 0;
+  for (const GoroutineGroup &g : r.groups) total += g.goroutine_ids.size();
+  CHECK(total == r.process.goroutines.size());
+  REQUIRE(r.groups.size() >= 6);
+  CHECK(r.groups[0].goroutine_ids.size() == 40);
+  // Blocked on channels, mutexes, select, WaitGroup and IO: suspects; sleeping: not.
+  CHECK(r.verdict.leak_suspects == 5);
+  for (const GoroutineGroup &g : r.groups) {
+    INFO(g.wait_reason);
+    CHECK(g.leak_reasons.empty() == (g.wait_reason == "sleep" || g.goroutine_ids.size() == 1));
+  }
+  CHECK(r.verdict.explanation.find("5 groups of goroutines look leaked") != std::string::npos);
+
+  Input leaked = analyze_bytes("goroutine 2 [chan receive (leaked)]:\nmain.wait()\n\t/a.go:3 +0x1\n", "l.txt",
+                               AnalysisOptions{});
+  REQUIRE(leaked.reports.size() == 1);
+  REQUIRE(leaked.reports[0].groups.size() == 1);
+  CHECK(leaked.reports[0].groups[0].leaked);
+  CHECK(leaked.reports[0].verdict.leak_suspects == 1);
+}
