@@ -1,5 +1,6 @@
 #include "analysis/groups.h"
 
+#include "analysis/signature.h"
 #include "analysis/verdict.h"
 
 #include "traceback/parse.h"
@@ -28,6 +29,14 @@ const Frame *group_site(const GoroutineGroup &g) {
   for (const Frame &f : g.stack->frames)
     if (!InAppRules::is_runtime(f)) return &f;
   return g.stack->frames.empty() ? nullptr : &g.stack->frames.front();
+}
+
+std::string group_signature(const GoroutineGroup &g) {
+  std::string text = std::string(to_string(g.status)) + " | " + g.wait_reason;
+  if (g.stack)
+    for (const Frame &f : g.stack->frames) text += " | " + normalize_function(f.function);
+  text += " | created by " + (g.created_by ? normalize_function(g.created_by->function) : std::string("-"));
+  return short_sha1(text);
 }
 
 namespace {

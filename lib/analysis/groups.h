@@ -4,6 +4,7 @@
 #include "model/report.h"
 
 #include <cstddef>
+#include <string>
 
 namespace crashctl {
 
@@ -22,6 +23,11 @@ void group_goroutines(Report &report, const LeakOptions &opts);
 // Where a group waits, as a person would name it: the first frame of the
 // program's code, else the first outside the runtime; null without frames.
 const Frame *group_site(const GoroutineGroup &g);
+
+// A group's identity across dumps of the same program (crashctl diff):
+// 16 hex digits of SHA-1 over state, wait reason, normalized function names
+// of its stack and its creator's function (formats/signature.md, "Groups").
+std::string group_signature(const GoroutineGroup &g);
 
 // Wait reasons of goroutines blocked on another goroutine's action.
 bool is_blocking_wait(const std::string &wait_reason);

@@ -28,6 +28,19 @@ bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c =
 
 }  // namespace
 
+std::string short_sha1(const std::string &text) {
+  llvm::SHA1 sha;
+  sha.update(llvm::StringRef(text));
+  auto digest = sha.final();
+  static const char *hexdigits = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < 8; ++i) {
+    out.push_back(hexdigits[digest[i] >> 4]);
+    out.push_back(hexdigits[digest[i] & 15]);
+  }
+  return out;
+}
+
 std::string normalize_function(const std::string &function) {
   // Split off trailing ".seg" parts that name closures and go/defer wrappers;
   // releases number and nest them differently (func1 vs func1.1, gowrap1).
@@ -170,15 +183,7 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   std::string text;
   for (size_t i = 0; i < parts.size(); ++i) text += (i ? " | " : "") + parts[i];
   v.signature_text = text;
-  llvm::SHA1 sha;
-  sha.update(llvm::StringRef(text));
-  auto digest = sha.final();
-  static const char *hexdigits = "0123456789abcdef";
-  v.signature.clear();
-  for (size_t i = 0; i < 8; ++i) {
-    v.signature.push_back(hexdigits[digest[i] >> 4]);
-    v.signature.push_back(hexdigits[digest[i] & 15]);
-  }
+  v.signature = short_sha1(text);
 }
 
 }  // namespace crashctl

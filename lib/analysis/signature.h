@@ -19,6 +19,9 @@ std::string normalize_function(const std::string &function);
 // Addresses, numbers, quoted values and goroutine ids replaced by placeholders.
 std::string normalize_message(const std::string &message);
 
+// The first 8 bytes of SHA-1(text) as 16 lowercase hex digits.
+std::string short_sha1(const std::string &text);
+
 // Sets report.verdict.signature and signature_text.
 void compute_signature(Report &report, const InAppRules &rules, const SignatureOptions &opts);
 

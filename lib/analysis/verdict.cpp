@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include <fnmatch.h>
+
 namespace crashctl {
 
 namespace {
@@ -58,8 +60,23 @@ bool InAppRules::is_dependency(const Frame &f) {
   return contains(f.file, "/pkg/mod/") || contains(f.file, "/vendor/");
 }
 
+size_t InAppRules::match_length(const std::vector<std::string> &patterns, const Frame &f) {
+  size_t best = 0;
+  for (const std::string &p : patterns) {
+    bool glob = p.find_first_of("*?[") != std::string::npos;
+    bool hit = glob ? fnmatch(p.c_str(), f.function.c_str(), 0) == 0
+                    : f.package == p || starts_with(f.package, p + "/");
+    if (hit) best = std::max(best, p.size());
+  }
+  return best;
+}
+
 bool InAppRules::in_app(const Frame &f) const {
-  if (is_runtime(f) || is_stdlib(f) || f.non_go) return false;
+  if (f.non_go) return false;
+  // Explicit rules first; the longer pattern wins a tie between the two lists.
+  size_t yes = match_length(in_app_, f), no = match_length(not_in_app_, f);
+  if (yes || no) return yes > no;
+  if (is_runtime(f) || is_stdlib(f)) return false;
   if (is_dependency(f)) return false;
   if (!module_.empty() && f.package != "main") {
     return f.package == module_ || starts_with(f.package, module_ + "/") ||

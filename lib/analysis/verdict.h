@@ -12,12 +12,16 @@ namespace crashctl {
 struct AnalysisOptions {
   // Import path prefix of the program's own module (--module); empty: infer.
   std::string module;
+  // --in-app / --not-in-app: a package path (matching it and its
+  // subpackages) or a glob over function names ("*.Handle*").
+  std::vector<std::string> in_app, not_in_app;
 };
 
 // Which frames count as the program's own code.
 class InAppRules {
 public:
-  explicit InAppRules(const AnalysisOptions &opts) : module_(opts.module) {}
+  explicit InAppRules(const AnalysisOptions &opts)
+      : module_(opts.module), in_app_(opts.in_app), not_in_app_(opts.not_in_app) {}
   // Runtime, panic, compiler wrappers: never blamed.
   static bool is_runtime(const Frame &f);
   // Standard library (first path element has no dot), including testing.
@@ -29,7 +33,10 @@ public:
   bool in_app(const Frame &f) const;
 
 private:
+  // Length of the longest pattern matching f, 0 for none.
+  static size_t match_length(const std::vector<std::string> &patterns, const Frame &f);
   std::string module_;
+  std::vector<std::string> in_app_, not_in_app_;
 };
 
 // Fills report.verdict from report.process.

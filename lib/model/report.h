@@ -34,6 +34,11 @@ struct Culprit {
   Frame frame;
   size_t frame_index = 0;       // index in the crashing goroutine's stack
   std::vector<std::string> cycle;  // stack overflow: the repeating functions
+  // Attribution (lib/analysis/attribution.h); empty when unknown.
+  std::string module;   // module path: "github.com/acme/app", "std" for the standard library
+  std::string version;  // "v1.2.3", a Go version for std, "(devel)"/"" for the main module
+  std::string owner;    // from CODEOWNERS or --owners
+  std::string owner_source;  // "CODEOWNERS:12", "owners:3": the rule that matched
 };
 
 // Identical goroutines, grouped: same status, wait reason, stack (by

@@ -1,0 +1,98 @@
+#include "commands.h"
+
+#include "analysis/source_paths.h"
+#include "pipeline/analyze.h"
+#include "render/render.h"
+
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+
+namespace crashctl_cli {
+
+namespace {
+
+const char *kAnalyzeHelp = R"(Examples:
+  crashctl analyze crash.log                   root cause of a panic or fatal error
+  crashctl analyze service.log.zst             compressed logs (zstd, gzip) work as they are
+  kubectl logs pod --previous | crashctl analyze -      read stdin
+  journalctl -u app | crashctl analyze -       log prefixes (journald, klog, docker JSON) are stripped
+  crashctl analyze --format json crash.txt     stable JSON for scripts (formats/output.schema.json)
+  crashctl analyze --format editor crash.txt > errors.txt; vim -q errors.txt
+                                               jump to the culprit and each frame
+  crashctl analyze --path-map /build/src=$HOME/src --format editor crash.txt
+                                               map build-machine paths to local ones
+  crashctl analyze --module github.com/acme/app crash.txt
+                                               blame only frames of your module
+
+Exit status: 0 analyzed, 1 nothing recognizable, 2 input error, 3 usage error.)";
+
+struct AnalyzeArgs {
+  std::vector<std::string> files;
+  std::string format = "text";
+  std::vector<std::string> path_maps;
+  std::string source_root;
+  std::string color = "auto";
+  crashctl::AnalysisOptions analysis;
+};
+
+int run_analyze(const AnalyzeArgs &a) {
+  crashctl::SourcePathMapper paths;
+  for (const std::string &m : a.path_maps) {
+    if (llvm::Error err = paths.add_path_map(m)) {
+      llvm::WithColor::error(llvm::errs(), "crashctl")
+          << "--path-map " << m << ": " << llvm::toString(std::move(err)) << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!a.source_root.empty()) paths.set_source_root(a.source_root);
+  paths.set_go_environment(crashctl::LocalGoEnvironment::detect());
+
+  std::vector<crashctl::Input> inputs;
+  inputs.reserve(a.files.size());
+  for (const std::string &f : a.files) inputs.push_back(crashctl::analyze_input(f, a.analysis));
+
+  crashctl::RenderOptions ropts;
+  ropts.color = want_color(a.color);
+  ropts.paths = &paths;
+  ropts.tool_version = CRASHCTL_VERSION;
+  llvm::raw_ostream &out = llvm::outs();
+  if (a.format == "json") crashctl::render_json(out, inputs, ropts);
+  else if (a.format == "editor") crashctl::render_editor(out, inputs, ropts);
+  else crashctl::render_text(out, inputs, ropts);
+  out.flush();
+
+  // Errors reach stderr too, so a script piping JSON still sees them.
+  if (a.format != "text") {
+    for (const crashctl::Input &in : inputs)
+      for (const crashctl::Diagnostic &d : in.diagnostics)
+        if (d.severity == crashctl::Severity::Error)
+          llvm::WithColor::error(llvm::errs(), "crashctl")
+              << in.path << ": at byte " << d.offset << ": " << d.message << "\n";
+  }
+  return crashctl::exit_status(inputs);
+}
+
+}  // namespace
+
+namespace {
+Command add_analyze_command(CLI::App &app) {
+  auto args = std::make_shared<AnalyzeArgs>();
+  CLI::App *cmd = app.add_subcommand("analyze", "Explain the crash in each input: verdict first, then goroutines");
+  cmd->add_option("files", args->files, "Inputs: crash text, logs, dumps; '-' for stdin")->required();
+  cmd->add_option("-f,--format", args->format, "Output: text (default), json, editor")
+      ->check(CLI::IsMember({"text", "json", "editor"}));
+  add_analysis_options(cmd, args->analysis);
+  cmd->add_option("--path-map", args->path_maps, "OLD=NEW prefix rewrite for source paths (repeatable)");
+  cmd->add_option("--source-root", args->source_root, "Local checkout to resolve build-machine paths against");
+  cmd->add_option("--color", args->color, "auto (TTY and no NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->footer(kAnalyzeHelp);
+  return {cmd, [args] { return run_analyze(*args); }};
+}
+
+RegisterCommand registered(10, add_analyze_command);
+}  // namespace
+
+}  // namespace crashctl_cli

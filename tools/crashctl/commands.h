@@ -1,0 +1,37 @@
+// The crashctl subcommands. Each adds itself to the CLI11 app and returns
+// the function that runs it once parsing chose it.
+#pragma once
+
+#include "analysis/verdict.h"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace crashctl_cli {
+
+// Exit statuses, formats/output.md.
+constexpr int kExitUsage = 3;
+
+struct Command {
+  CLI::App *app = nullptr;
+  std::function<int()> run;
+};
+
+// Each *_command.cpp registers its factory with a file-scope
+//   static RegisterCommand registered(ORDER, add_x_command);
+// and main adds them to the app in ORDER (the order --help lists them).
+using CommandFactory = Command (*)(CLI::App &app);
+struct RegisterCommand {
+  RegisterCommand(int order, CommandFactory factory);
+};
+std::vector<Command> add_registered_commands(CLI::App &app);
+
+// Options every command shares: --module, --in-app, --not-in-app.
+void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts);
+// --color auto|always|never, resolved against stdout being a TTY and NO_COLOR.
+bool want_color(const std::string &color_option);
+
+}  // namespace crashctl_cli

@@ -1,0 +1,41 @@
+#include "commands.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace crashctl_cli {
+
+namespace {
+std::vector<std::pair<int, CommandFactory>> &registry() {
+  static std::vector<std::pair<int, CommandFactory>> factories;
+  return factories;
+}
+}  // namespace
+
+RegisterCommand::RegisterCommand(int order, CommandFactory factory) { registry().emplace_back(order, factory); }
+
+std::vector<Command> add_registered_commands(CLI::App &app) {
+  auto factories = registry();
+  std::sort(factories.begin(), factories.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::vector<Command> commands;
+  for (const auto &f : factories) commands.push_back(f.second(app));
+  return commands;
+}
+
+void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
+  cmd->add_option("--module", opts.module, "Import path of your module; only its frames are blamed");
+  cmd->add_option("--in-app", opts.in_app,
+                  "Count frames as your code: a package path, or a glob over function names (repeatable)");
+  cmd->add_option("--not-in-app", opts.not_in_app,
+                  "Never blame these frames: a package path or a function glob (repeatable)");
+}
+
+bool want_color(const std::string &color_option) {
+  if (color_option == "always") return true;
+  if (color_option == "never" || std::getenv("NO_COLOR")) return false;
+  return isatty(STDOUT_FILENO);
+}
+
+}  // namespace crashctl_cli
