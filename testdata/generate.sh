@@ -31,7 +31,7 @@ FIXTURES=(
 	unlock-unlocked thread-limit
 	cgo-segv cgo-segv.crash
 	sigquit sigquit.crash sigabrt-crash
-	profile-debug2 setcrashoutput
+	profile-debug2 leak-growth setcrashoutput
 	labels labels-default ancestors
 	generics-closures generics-closures.system many-goroutines
 	race test-timeout
@@ -77,6 +77,7 @@ cgo-segv|cgo-signal|main._Cfunc_parse_record|1|SIGSEGV
 sigquit|external-signal|-|-|^SIGQUIT: quit
 sigabrt-crash|nil-pointer-dereference|main.(*Cache).lookup|1|invalid memory address or nil pointer dereference
 profile-debug2|snapshot|-|-|^goroutine 1 \[running\]:
+leak-growth|snapshot|-|-|^leak-growth: goroutine profile after 200 requests$
 setcrashoutput|explicit-panic|main.applyMigration|1|^panic: migration 4: column "email" already exists
 labels|explicit-panic|main.handleUpload|first|^panic: upload: body of 8388608 bytes exceeds limit
 labels-default|explicit-panic|main.chargeCard|1|^panic: chargeCard: negative amount

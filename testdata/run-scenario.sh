@@ -62,6 +62,7 @@ cgo-segv|cgo|-|-|stderr|0|-
 sigquit|main|-|-|sigquit|0|-
 sigabrt-crash|main|crash|-|stderr|0|-
 profile-debug2|main|-|-|stdout|0|-
+leak-growth|main|-|-|stdout|0|-
 setcrashoutput|main|-|-|crashfile|23|-
 labels|main|all|tracebacklabels=1|stderr|0|-
 labels-default|go127|all|-|stderr|27|-

@@ -187,7 +187,7 @@ Input sparse_input() {
   g.wait_minutes = -1;
   Ancestor a;
   a.goid = 3;
-  g.ancestors.push_back(a);
+  g.mutable_extras().ancestors.push_back(a);
   r.process.goroutines.push_back(g);
   in.reports.push_back(r);
   in.reports.push_back(Report{});
@@ -354,7 +354,7 @@ TEST_CASE("json output content", "[render][json]") {
   CHECK(text.back() == '\n');
   json::Value doc = parse(text);
 
-  CHECK(at_string(doc, "/schema_version") == "1.1.0");
+  CHECK(at_string(doc, "/schema_version") == "1.2.0");
   CHECK(at_string(doc, "/tool/name") == "crashctl");
   const std::string r = "/inputs/0/reports/0";
   CHECK(at_string(doc, r + "/kind") == "crash");

@@ -159,21 +159,28 @@ const Goroutine *first_printed(const Process &p) {
   return nullptr;
 }
 
+Culprit make_culprit(const Frame &f, size_t index) {
+  Culprit c;
+  c.frame = f;
+  c.frame_index = index;
+  return c;
+}
+
 // `start` skips frames above the original panic of a re-panicked value.
 std::optional<Culprit> pick_culprit(const Stack &stack, const InAppRules &rules, size_t start = 0) {
   const auto &fr = stack.frames;
   if (start >= fr.size()) start = 0;
   for (size_t i = start; i < fr.size(); ++i) {
-    if (rules.in_app(fr[i])) return Culprit{fr[i], i, {}};
+    if (rules.in_app(fr[i])) return make_culprit(fr[i], i);
   }
   // No code of the main module: blame the first dependency frame, then the
   // first frame outside the runtime.
   for (size_t i = start; i < fr.size(); ++i) {
     if (!InAppRules::is_runtime(fr[i]) && !InAppRules::is_stdlib(fr[i]) && !fr[i].non_go)
-      return Culprit{fr[i], i, {}};
+      return make_culprit(fr[i], i);
   }
   for (size_t i = start; i < fr.size(); ++i) {
-    if (!InAppRules::is_runtime(fr[i]) && !fr[i].non_go) return Culprit{fr[i], i, {}};
+    if (!InAppRules::is_runtime(fr[i]) && !fr[i].non_go) return make_culprit(fr[i], i);
   }
   return std::nullopt;
 }

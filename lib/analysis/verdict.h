@@ -15,6 +15,10 @@ struct AnalysisOptions {
   // --in-app / --not-in-app: a package path (matching it and its
   // subpackages) or a glob over function names ("*.Handle*").
   std::vector<std::string> in_app, not_in_app;
+  // Attribution (formats/attribution.md): --codeowners FILE (else found under
+  // source_root), --owners FILE, --source-root DIR (the local checkout; also
+  // used to map build-machine paths for editors). Empty: not given.
+  std::string codeowners, owners, source_root;
 };
 
 // Which frames count as the program's own code.

@@ -56,6 +56,20 @@ bool LineReader::fill() {
 }
 
 bool LineReader::next(std::string_view &line, uint64_t &offset) {
+  // Fast path: a whole line of ordinary length is in the buffer.
+  if (!skipping_) {
+    char *b = buf_.get();
+    const char *p = static_cast<const char *>(std::memchr(b + begin_, '\n', end_ - begin_));
+    size_t len = p ? static_cast<size_t>(p - (b + begin_)) : 0;
+    if (p && len <= max_line_) {
+      size_t start = begin_;
+      begin_ = start + len + 1;
+      if (len && b[start + len - 1] == '\r') --len;
+      line = std::string_view(b + start, len);
+      offset = base_ + start;
+      return true;
+    }
+  }
   // Bytes after begin_ already known to hold no '\n' (survives compaction).
   size_t scanned = 0;
   for (;;) {

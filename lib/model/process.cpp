@@ -19,6 +19,17 @@ const char *to_string(GoroutineStatus s) {
   return "unknown";
 }
 
+const GoroutineExtras &Goroutine::extras() const {
+  static const GoroutineExtras none;
+  return extras_ ? *extras_ : none;
+}
+
+GoroutineExtras &Goroutine::mutable_extras() {
+  if (!extras_) extras_ = std::make_shared<GoroutineExtras>();
+  else if (extras_.use_count() > 1) extras_ = std::make_shared<GoroutineExtras>(*extras_);
+  return *extras_;
+}
+
 std::string_view frame_args(const Goroutine &g, size_t i) {
   if (!g.stack || i >= g.stack->frames.size()) return {};
   if (g.frame_args.empty()) return g.stack->frames[i].args;

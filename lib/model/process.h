@@ -82,28 +82,40 @@ struct Ancestor {
   FrameRef created_by;
 };
 
-struct Goroutine {
-  int64_t id = 0;
-  GoroutineStatus status = GoroutineStatus::Unknown;
-  std::string wait_reason;           // "" unless waiting/leaked/syscall-with-reason
-  int64_t wait_minutes = -1;         // -1: not shown (under one minute or not waiting)
-  bool locked_to_thread = false;
-  bool scan = false;                 // "(scan)": the GC was scanning its stack
-  bool durable = false;              // synctest "(durable)"
-  int64_t synctest_bubble = -1;      // ", synctest group/bubble N"
+// Goroutine details that few dumps print; kept out of line so that a
+// million-goroutine dump does not pay for them.
+struct GoroutineExtras {
   std::string labels;                // pprof labels as printed, without braces
   std::optional<uint64_t> gp, mp;    // " gp=0x... mp=0x..." (Go 1.22+, level >= 2)
   int64_t m = -2;                    // " m=N"; -1 for "m=nil"; -2 not shown
+  int64_t synctest_bubble = -1;      // ", synctest group/bubble N"
+  std::vector<FrameAddresses> frame_addresses;  // parallel to stack->frames when shown
+  std::vector<Ancestor> ancestors;
+};
+
+struct Goroutine {
+  int64_t id = 0;
+  GoroutineStatus status = GoroutineStatus::Unknown;
+  bool locked_to_thread = false;
+  bool scan = false;                 // "(scan)": the GC was scanning its stack
+  bool durable = false;              // synctest "(durable)"
   bool stack_unavailable = false;    // "goroutine running on other thread; stack unavailable"
+  int64_t wait_minutes = -1;         // -1: not shown (under one minute or not waiting)
+  std::string wait_reason;           // "" unless waiting/leaked/syscall-with-reason
   StackRef stack;                    // never null after decoding
   // Arguments of this goroutine's frames, joined by kArgsSeparator, when they
   // differ from stack->joined_args (the frames are shared, the values not).
   std::string frame_args;
-  std::vector<FrameAddresses> frame_addresses;  // parallel to stack->frames when shown
   FrameRef created_by;               // "created by F [in goroutine N]" + its file line
   int64_t parent_goid = -1;          // N of "in goroutine N"; -1 unknown
-  std::vector<Ancestor> ancestors;
   uint64_t offset = 0;               // byte offset of the header in the decompressed input
+
+  // Labels, gp/m/mp, synctest bubble, frame addresses, ancestors.
+  const GoroutineExtras &extras() const;
+  GoroutineExtras &mutable_extras();  // allocates on first use
+
+private:
+  std::shared_ptr<GoroutineExtras> extras_;  // copies share it until one writes
 };
 
 // One entry of the panic chain, oldest first, as printpanics prints it.

@@ -1,13 +1,17 @@
 #include "pipeline/analyze.h"
 
+#include "analysis/attribution.h"
 #include "analysis/groups.h"
 #include "analysis/signature.h"
 #include "io/input.h"
 #include "traceback/decoder.h"
 
+#include <map>
+#include <mutex>
+
 namespace crashctl {
 
-static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &opts) {
+static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr) {
   out.format = in.format;
   out.compression = in.compression;
   switch (in.format) {
@@ -33,6 +37,8 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
   InAppRules rules(opts);
   for (Report &r : out.reports) {
     analyze_report(r, opts);
+    // Crash text carries no build info: the main module's version is unknown.
+    attribute_culprit(r, attr, std::nullopt);
     group_goroutines(r, LeakOptions{});
     compute_signature(r, rules, SignatureOptions{});
   }
@@ -46,22 +52,65 @@ static Input failed_input(const std::string &path, llvm::Error err) {
   return out;
 }
 
-Input analyze_input(const std::string &path, const AnalysisOptions &opts) {
+llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const AnalysisOptions &opts) {
+  // Everything Attribution::load and InAppRules read, so equal keys give
+  // equal attributions.
+  std::string key;
+  for (const std::string *s : {&opts.module, &opts.codeowners, &opts.owners, &opts.source_root})
+    key += *s + '\0';
+  for (const auto *list : {&opts.in_app, &opts.not_in_app}) {
+    for (const std::string &s : *list) key += s + '\x1f';
+    key += '\0';
+  }
+  struct Entry {
+    std::shared_ptr<const Attribution> attr;
+    std::string error;
+  };
+  static std::mutex mu;
+  static std::map<std::string, Entry> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    Entry e;
+    auto loaded = Attribution::load(opts);
+    if (loaded) e.attr = std::shared_ptr<const Attribution>(std::move(*loaded));
+    else e.error = llvm::toString(loaded.takeError());
+    it = cache.emplace(key, std::move(e)).first;
+  }
+  if (!it->second.attr)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
+  return it->second.attr;
+}
+
+Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr) {
   auto opened = open_input(path);
   if (!opened) return failed_input(path, opened.takeError());
   Input out;
   out.path = path;
-  decode_opened(*opened, out, opts);
+  decode_opened(*opened, out, opts, attr);
   return out;
 }
 
-Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts) {
+Input analyze_input(const std::string &path, const AnalysisOptions &opts) {
+  auto attr = load_attribution(opts);
+  if (!attr) return failed_input(path, attr.takeError());
+  return analyze_input(path, opts, **attr);
+}
+
+Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
+                    const Attribution &attr) {
   auto opened = open_source(memory_source(bytes, name), name);
   if (!opened) return failed_input(name, opened.takeError());
   Input out;
   out.path = name;
-  decode_opened(*opened, out, opts);
+  decode_opened(*opened, out, opts, attr);
   return out;
+}
+
+Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts) {
+  auto attr = load_attribution(opts);
+  if (!attr) return failed_input(name, attr.takeError());
+  return analyze_bytes(bytes, name, opts, **attr);
 }
 
 int exit_status(const std::vector<Input> &inputs) {

@@ -2,20 +2,35 @@
 // analyze. The CLI and tests call this; renderers take its result.
 #pragma once
 
+#include "analysis/attribution.h"
 #include "analysis/verdict.h"
 #include "model/report.h"
 
+#include "llvm/Support/Error.h"
+
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace crashctl {
 
+// The attribution data of OPTS (CODEOWNERS, --owners, go.mod and
+// vendor/modules.txt under --source-root), read once per distinct options and
+// cached for the process (thread-safe). Fails, naming the file and line, on
+// an unreadable file or a bad --owners line; call it before analyzing many
+// inputs to report that once.
+llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const AnalysisOptions &opts);
+
 // Never throws and never aborts on bad input: failures become diagnostics
-// (with the byte offset) and Input::failed.
+// (with the byte offset) and Input::failed. Without ATTR, load_attribution(opts)
+// is used (an error loading it fails the input).
 Input analyze_input(const std::string &path, const AnalysisOptions &opts);
+Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr);
 
 // Same, on bytes already in memory (tests, fuzzing).
 Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts);
+Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
+                    const Attribution &attr);
 
 // Exit status for a set of analyzed inputs (formats/output.md):
 // 0 a crash, race or snapshot was recognized in every readable input,

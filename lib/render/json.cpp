@@ -164,6 +164,10 @@ private:
             for (const std::string &fn : v.culprit->cycle)
               j_.value(str(fn));
           });
+          j_.attribute("module", str_or_null(v.culprit->module));
+          j_.attribute("version", str_or_null(v.culprit->version));
+          j_.attribute("owner", str_or_null(v.culprit->owner));
+          j_.attribute("owner_source", str_or_null(v.culprit->owner_source));
         });
       else
         j_.value(nullptr);
@@ -285,7 +289,7 @@ private:
       j_.attribute("wait_minutes", int_or_null(g.wait_minutes));
       j_.attribute("locked_to_thread", g.locked_to_thread);
       j_.attribute("scan", g.scan);
-      j_.attribute("labels", str_or_null(g.labels));
+      j_.attribute("labels", str_or_null(g.extras().labels));
       j_.attribute("stack_unavailable", g.stack_unavailable);
       frames("frames", g.stack, &g);
       j_.attributeBegin("frames_elided");
@@ -299,7 +303,7 @@ private:
       j_.attributeEnd();
       created_by(g.created_by, g.parent_goid);
       j_.attributeArray("ancestors", [&] {
-        for (const Ancestor &a : g.ancestors)
+        for (const Ancestor &a : g.extras().ancestors)
           j_.object([&] {
             j_.attribute("goroutine", a.goid);
             frames("frames", a.stack);

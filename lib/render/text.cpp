@@ -175,6 +175,10 @@ private:
       styled(c.frame.function, Tone::Strong);
       if (!c.frame.file.empty())
         os_ << "  " << c.frame.file << ':' << c.frame.line;
+      if (!c.module.empty())
+        os_ << "  " << c.module << (c.version.empty() ? "" : "@") << c.version;
+      if (!c.owner.empty())
+        os_ << "  owner " << c.owner << " (" << c.owner_source << ')';
       os_ << '\n';
       if (!c.cycle.empty())
         os_ << "  cycle: " << llvm::join(c.cycle, " -> ") << " -> " << c.cycle.front() << '\n';
@@ -292,8 +296,8 @@ private:
 
   void crashing_block(const Report &r, const Goroutine &g) {
     os_ << "goroutine " << g.id << " [" << goroutine_state(g) << ']';
-    if (!g.labels.empty())
-      os_ << " {" << g.labels << '}';
+    if (!g.extras().labels.empty())
+      os_ << " {" << g.extras().labels << '}';
     os_ << " (crashing)";
     if (g.created_by) {
       os_ << ", created by " << g.created_by->function;
@@ -309,7 +313,7 @@ private:
       size_t marked = r.verdict.culprit ? r.verdict.culprit->frame_index : SIZE_MAX;
       frame_list(*g.stack, nullptr, marked, "", &g);
     }
-    for (const Ancestor &a : g.ancestors) {
+    for (const Ancestor &a : g.extras().ancestors) {
       os_ << "  originating from goroutine " << a.goid;
       if (const Frame *f = telling_frame(frames_of(a.stack)))
         os_ << ": " << f->function << " at " << location_text(*f);

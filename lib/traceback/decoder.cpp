@@ -237,6 +237,10 @@ private:
   // Interned stacks and creators, shared by all reports of this input.
   std::unordered_map<std::string, StackRef> stacks_;
   std::unordered_map<std::string, FrameRef> creators_;
+  // The last entries found or added: runs of goroutines share them, and one
+  // compare is cheaper than hashing the key. Map nodes never move.
+  const std::pair<const std::string, StackRef> *last_stack_ = nullptr;
+  const std::pair<const std::string, FrameRef> *last_creator_ = nullptr;
 
   static constexpr size_t kMaxSkippedLines = 8;
   std::vector<std::pair<uint64_t, std::string>> skipped_;
@@ -703,7 +707,7 @@ void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset) 
          "goroutine " + std::to_string(g_.id) + ": unrecognized header item: " + unknown_header_);
   g_.offset = offset;
   features_.header(g_);
-  if (!g_.labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
+  if (!g_.extras().labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
   have_g_ = true;
   stack_.clear();
   creator_key_.clear();
@@ -718,7 +722,8 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
   if (b.pending_function) {
     std::string_view t = trim(s);
     // fp= and sp= differ per goroutine; keep them out of the shared stack key.
-    size_t fp = t.find(" fp=0x");
+    bool has_equals = std::memchr(t.data(), '=', t.size()) != nullptr;
+    size_t fp = has_equals ? t.find(" fp=0x") : std::string_view::npos;
     if (fp != std::string_view::npos) {
       FileLineView v;
       if (!parse_file_line_view(t, v)) return false;
@@ -737,14 +742,15 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
     return true;
   }
   std::string_view t = trim(s);
-  if (starts_with(t, "non-Go function at pc=")) {
+  if (t.empty()) return false;
+  if (t[0] == 'n' && starts_with(t, "non-Go function at pc=")) {
     b.key.append(t);
     b.key.push_back('\n');
     b.addrs.emplace_back();
     b.add_args({});
     return true;
   }
-  if (starts_with(t, "...") && ends_with(t, "elided...")) {
+  if (t[0] == '.' && starts_with(t, "...") && ends_with(t, "elided...")) {
     b.key.append(t);
     b.key.push_back('\n');
     if (t != "...additional frames elided...") features_.note("1.21");
@@ -753,8 +759,8 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
   if (t.size() >= 3 && t.back() == ')' && t.find('(') != std::string_view::npos) {
     if (b.split_args) {
       size_t open = t.rfind('(');
-      b.key.append(t.substr(0, open + 1));
-      b.key.append(")\n");
+      b.key.append(t.data(), open + 1);
+      b.key.append(std::string_view(")\n"));
       b.add_args(t.substr(open + 1, t.size() - open - 2));
     } else {
       b.key.append(t);
@@ -768,8 +774,12 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
 }
 
 StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
+  if (last_stack_ && last_stack_->first == b.key) return last_stack_->second;
   auto it = stacks_.find(b.key);
-  if (it != stacks_.end()) return it->second;
+  if (it != stacks_.end()) {
+    last_stack_ = &*it;
+    return it->second;
+  }
   auto st = std::make_shared<Stack>();
   std::string_view k = b.key;
   Frame *pendingFrame = nullptr;
@@ -819,13 +829,17 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
     }
   }
   StackRef ref = st;
-  stacks_.emplace(b.key, ref);
+  last_stack_ = &*stacks_.emplace(b.key, ref).first;
   return ref;
 }
 
 FrameRef TracebackDecoderImpl::intern_creator(const std::string &key) {
+  if (last_creator_ && last_creator_->first == key) return last_creator_->second;
   auto it = creators_.find(key);
-  if (it != creators_.end()) return it->second;
+  if (it != creators_.end()) {
+    last_creator_ = &*it;
+    return it->second;
+  }
   auto f = std::make_shared<Frame>();
   std::string_view k = key;
   size_t nl = k.find('\n');
@@ -833,7 +847,7 @@ FrameRef TracebackDecoderImpl::intern_creator(const std::string &key) {
   parse_created_by(k.substr(0, nl), *f, parent);
   if (nl != std::string_view::npos) parse_file_line(k.substr(nl + 1), *f);
   FrameRef ref = f;
-  creators_.emplace(key, ref);
+  last_creator_ = &*creators_.emplace(key, ref).first;
   return ref;
 }
 
@@ -841,7 +855,7 @@ void TracebackDecoderImpl::finish_ancestor() {
   if (!in_ancestor_) return;
   ancestor_.stack = intern_stack(ancestor_stack_);
   if (!ancestor_creator_key_.empty()) ancestor_.created_by = intern_creator(ancestor_creator_key_);
-  g_.ancestors.push_back(std::move(ancestor_));
+  g_.mutable_extras().ancestors.push_back(std::move(ancestor_));
   ancestor_ = Ancestor();
   ancestor_stack_.clear();
   ancestor_creator_key_.clear();
@@ -862,7 +876,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
     diag(Severity::Note, g_.offset, "goroutine " + std::to_string(g_.id) + ": no frames printed");
   g_.stack = intern_stack(stack_);
   if (stack_.args != g_.stack->joined_args) g_.frame_args = std::move(stack_.args);
-  if (stack_.any_addr) g_.frame_addresses = std::move(stack_.addrs);
+  if (stack_.any_addr) g_.mutable_extras().frame_addresses = std::move(stack_.addrs);
   if (!creator_key_.empty()) g_.created_by = intern_creator(creator_key_);
   report_->process.goroutines.push_back(std::move(g_));
   g_ = Goroutine();

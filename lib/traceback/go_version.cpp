@@ -4,8 +4,20 @@
 
 namespace crashctl {
 
-static std::vector<int> release_parts(const std::string &r) {
-  std::vector<int> parts;
+// The dot-separated numbers of "1.21.3", up to kMaxReleaseParts of them.
+namespace {
+constexpr size_t kMaxReleaseParts = 8;
+struct ReleaseParts {
+  int part[kMaxReleaseParts];
+  size_t count = 0;
+  void push(int v) {
+    if (count < kMaxReleaseParts) part[count++] = v;
+  }
+};
+}  // namespace
+
+static ReleaseParts release_parts(std::string_view r) {
+  ReleaseParts parts;
   int cur = 0;
   bool any = false;
   for (char c : r) {
@@ -13,35 +25,37 @@ static std::vector<int> release_parts(const std::string &r) {
       cur = cur * 10 + (c - '0');
       any = true;
     } else if (c == '.') {
-      parts.push_back(cur);
+      parts.push(cur);
       cur = 0;
     } else {
       break;
     }
   }
-  if (any) parts.push_back(cur);
+  if (any) parts.push(cur);
   return parts;
 }
 
-int compare_release(const std::string &a, const std::string &b) {
-  auto pa = release_parts(a), pb = release_parts(b);
-  for (size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
-    int x = i < pa.size() ? pa[i] : -1, y = i < pb.size() ? pb[i] : -1;
+int compare_release(std::string_view a, std::string_view b) {
+  ReleaseParts pa = release_parts(a), pb = release_parts(b);
+  for (size_t i = 0; i < std::max(pa.count, pb.count); ++i) {
+    int x = i < pa.count ? pa.part[i] : -1, y = i < pb.count ? pb.part[i] : -1;
     if (x != y) return x < y ? -1 : 1;
   }
   return 0;
 }
 
 void FormatFeatures::note(const char *release) {
+  if (release == last_not_newer_) return;  // a repeat: min_ only grows
   if (compare_release(release, min_) > 0) min_ = release;
+  else last_not_newer_ = release;
 }
 
 void FormatFeatures::header(const Goroutine &g) {
-  if (g.gp) note("1.22");
+  if (g.extras().gp) note("1.22");
   if (g.status == GoroutineStatus::Leaked) note("1.26");
-  if (!g.labels.empty()) note("1.26");
-  if (g.synctest_bubble >= 0) note("1.24");
-  const std::string &w = g.wait_reason;
+  if (!g.extras().labels.empty()) note("1.26");
+  if (g.extras().synctest_bubble >= 0) note("1.24");
+  std::string_view w = g.wait_reason;  // string_view compares skip strlen
   if (w.empty()) return;
   if (w == "sync.Mutex.Lock" || w == "sync.RWMutex.RLock" || w == "sync.RWMutex.Lock") note("1.20");
   else if (w == "sync.WaitGroup.Wait") note("1.24");

@@ -6,11 +6,12 @@
 #include "model/process.h"
 
 #include <string>
+#include <string_view>
 
 namespace crashctl {
 
 // Compares "1.21" with "1.9" numerically; "" sorts first.
-int compare_release(const std::string &a, const std::string &b);
+int compare_release(std::string_view a, std::string_view b);
 
 class FormatFeatures {
 public:
@@ -22,6 +23,7 @@ public:
 
 private:
   std::string min_;
+  const char *last_not_newer_ = nullptr;  // the last release noted that did not raise min_
 };
 
 // Sets p.go_version from runtime/stdlib frame paths and the features seen.

@@ -4,27 +4,6 @@
 
 namespace crashctl {
 
-std::string_view trim_left(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  return s.substr(i);
-}
-
-std::string_view trim(std::string_view s) {
-  s = trim_left(s);
-  size_t n = s.size();
-  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) --n;
-  return s.substr(0, n);
-}
-
-bool starts_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && std::memcmp(s.data(), p.data(), p.size()) == 0;
-}
-
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && std::memcmp(s.data() + s.size() - p.size(), p.data(), p.size()) == 0;
-}
-
 std::optional<uint64_t> parse_hex(std::string_view s) {
   if (starts_with(s, "0x") || starts_with(s, "0X")) s.remove_prefix(2);
   if (s.empty() || s.size() > 16) return std::nullopt;
@@ -53,7 +32,7 @@ std::optional<int64_t> parse_decimal(std::string_view s) {
 }
 
 GoroutineStatus status_from_text(std::string_view s) {
-  struct { const char *text; GoroutineStatus status; } static const table[] = {
+  struct { std::string_view text; GoroutineStatus status; } static const table[] = {
       {"idle", GoroutineStatus::Idle},
       {"runnable", GoroutineStatus::Runnable},
       {"running", GoroutineStatus::Running},
@@ -96,13 +75,13 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     size_t sp = s.find(' ', p);
     if (sp == std::string_view::npos) return false;
     std::string_view tok = s.substr(p, sp - p);
-    if (starts_with(tok, "gp=")) g.gp = parse_hex(tok.substr(3));
-    else if (starts_with(tok, "mp=")) g.mp = parse_hex(tok.substr(3));
-    else if (tok == "m=nil") g.m = -1;
+    if (starts_with(tok, "gp=")) g.mutable_extras().gp = parse_hex(tok.substr(3));
+    else if (starts_with(tok, "mp=")) g.mutable_extras().mp = parse_hex(tok.substr(3));
+    else if (tok == "m=nil") g.mutable_extras().m = -1;
     else if (starts_with(tok, "m=")) {
       auto m = parse_decimal(tok.substr(2));
       if (!m) return false;
-      g.m = *m;
+      g.mutable_extras().m = *m;
     } else return false;
     p = sp + 1;
   }
@@ -116,15 +95,15 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     inside = rest.substr(0, lb);
     std::string_view labels = rest.substr(lb + 3);
     labels.remove_suffix(1);
-    g.labels = std::string(labels);
+    g.mutable_extras().labels = std::string(labels);
   } else if (!rest.empty() && rest.back() == ']') {
     inside = rest.substr(0, rest.size() - 1);
     // Go 1.26 GODEBUG=tracebacklabels=1: " labels:{...}" inside the brackets.
-    size_t lp = inside.find(" labels:{");
-    if (lp != std::string_view::npos && inside.back() == '}') {
+    size_t lp = inside.empty() || inside.back() != '}' ? std::string_view::npos : inside.find(" labels:{");
+    if (lp != std::string_view::npos) {
       std::string_view labels = inside.substr(lp + 9);
       labels.remove_suffix(1);
-      g.labels = std::string(labels);
+      g.mutable_extras().labels = std::string(labels);
       inside = inside.substr(0, lp);
     }
   } else {
@@ -157,7 +136,7 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     if (item == "locked to thread") { g.locked_to_thread = true; continue; }
     if (starts_with(item, "synctest group ") || starts_with(item, "synctest bubble ")) {
       auto n = parse_decimal(item.substr(item.rfind(' ') + 1));
-      if (n) { g.synctest_bubble = *n; continue; }
+      if (n) { g.mutable_extras().synctest_bubble = *n; continue; }
     }
     if (unknown_suffix) {
       if (!unknown_suffix->empty()) unknown_suffix->append(", ");
@@ -205,13 +184,14 @@ bool parse_file_line_view(std::string_view s, FileLineView &out) {
 bool looks_like_file_line(std::string_view t) {
   // Cut optional " +0x..." and " pc=0x..." suffixes (fp=/sp= lines take the slow path).
   size_t sp = t.find(" +0x");
-  if (sp == std::string_view::npos) sp = t.find(" pc=0x");
+  if (sp == std::string_view::npos && std::memchr(t.data(), '=', t.size())) sp = t.find(" pc=0x");
   if (sp != std::string_view::npos) t = t.substr(0, sp);
-  size_t colon = t.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= t.size()) return false;
-  for (size_t i = colon + 1; i < t.size(); ++i)
-    if (t[i] < '0' || t[i] > '9') return false;
-  return t.size() - colon - 1 <= 18;
+  // ":LINE" at the end, LINE 1 to 18 digits, something before the colon.
+  size_t digits = t.size();
+  while (digits > 0 && t[digits - 1] >= '0' && t[digits - 1] <= '9') --digits;
+  size_t colon = digits - 1;
+  if (digits < 2 || t[colon] != ':' || digits == t.size()) return false;
+  return t.size() - digits <= 18;
 }
 
 bool parse_file_line(std::string_view s, Frame &f, FrameAddresses *addr, bool *has_addr) {

@@ -5,15 +5,31 @@
 #include "model/process.h"
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
 namespace crashctl {
 
-std::string_view trim(std::string_view s);
-std::string_view trim_left(std::string_view s);
-bool starts_with(std::string_view s, std::string_view prefix);
-bool ends_with(std::string_view s, std::string_view suffix);
+// Inline: these run several times per input line.
+inline std::string_view trim_left(std::string_view s) {
+  const char *b = s.data(), *e = b + s.size();
+  while (b < e && (*b == ' ' || *b == '\t')) ++b;
+  return std::string_view(b, size_t(e - b));
+}
+inline std::string_view trim(std::string_view s) {
+  s = trim_left(s);
+  const char *b = s.data(), *e = b + s.size();
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) --e;
+  return std::string_view(b, size_t(e - b));
+}
+inline bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+inline bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         std::memcmp(s.data() + s.size() - suffix.size(), suffix.data(), suffix.size()) == 0;
+}
 std::optional<uint64_t> parse_hex(std::string_view s);  // "0x1f" or "1f"
 std::optional<int64_t> parse_decimal(std::string_view s);
 

@@ -25,6 +25,10 @@ const char *kAnalyzeHelp = R"(Examples:
                                                map build-machine paths to local ones
   crashctl analyze --module github.com/acme/app crash.txt
                                                blame only frames of your module
+  crashctl analyze --source-root ~/src/app crash.txt
+                                               culprit owner from the checkout's CODEOWNERS
+  crashctl analyze --codeowners CODEOWNERS --owners owners.ini crash.txt
+                                               owner from these files (owners.ini: PATTERN=OWNER)
 
 Exit status: 0 analyzed, 1 nothing recognizable, 2 input error, 3 usage error.)";
 
@@ -32,7 +36,6 @@ struct AnalyzeArgs {
   std::vector<std::string> files;
   std::string format = "text";
   std::vector<std::string> path_maps;
-  std::string source_root;
   std::string color = "auto";
   crashctl::AnalysisOptions analysis;
 };
@@ -46,12 +49,15 @@ int run_analyze(const AnalyzeArgs &a) {
       return kExitUsage;
     }
   }
-  if (!a.source_root.empty()) paths.set_source_root(a.source_root);
+  if (!a.analysis.source_root.empty()) paths.set_source_root(a.analysis.source_root);
   paths.set_go_environment(crashctl::LocalGoEnvironment::detect());
+  // CODEOWNERS and --owners are read once, before any input.
+  auto attribution = load_attribution_or_report(a.analysis);
+  if (!attribution) return kExitUsage;
 
   std::vector<crashctl::Input> inputs;
   inputs.reserve(a.files.size());
-  for (const std::string &f : a.files) inputs.push_back(crashctl::analyze_input(f, a.analysis));
+  for (const std::string &f : a.files) inputs.push_back(crashctl::analyze_input(f, a.analysis, *attribution));
 
   crashctl::RenderOptions ropts;
   ropts.color = want_color(a.color);
@@ -85,7 +91,6 @@ Command add_analyze_command(CLI::App &app) {
       ->check(CLI::IsMember({"text", "json", "editor"}));
   add_analysis_options(cmd, args->analysis);
   cmd->add_option("--path-map", args->path_maps, "OLD=NEW prefix rewrite for source paths (repeatable)");
-  cmd->add_option("--source-root", args->source_root, "Local checkout to resolve build-machine paths against");
   cmd->add_option("--color", args->color, "auto (TTY and no NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->footer(kAnalyzeHelp);

@@ -2,11 +2,13 @@
 // the function that runs it once parsing chose it.
 #pragma once
 
+#include "analysis/attribution.h"
 #include "analysis/verdict.h"
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,8 +31,13 @@ struct RegisterCommand {
 };
 std::vector<Command> add_registered_commands(CLI::App &app);
 
-// Options every command shares: --module, --in-app, --not-in-app.
+// Options every command shares: --module, --in-app, --not-in-app,
+// --codeowners, --owners, --source-root.
 void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts);
+// Loads the attribution files of OPTS once (pipeline/analyze.h) and prints
+// their warnings to stderr; on error prints it and returns null (the caller
+// exits with kExitUsage).
+std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const crashctl::AnalysisOptions &opts);
 // --color auto|always|never, resolved against stdout being a TTY and NO_COLOR.
 bool want_color(const std::string &color_option);
 

@@ -1,5 +1,10 @@
 #include "commands.h"
 
+#include "pipeline/analyze.h"
+
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <unistd.h>
@@ -30,6 +35,25 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
                   "Count frames as your code: a package path, or a glob over function names (repeatable)");
   cmd->add_option("--not-in-app", opts.not_in_app,
                   "Never blame these frames: a package path or a function glob (repeatable)");
+  cmd->add_option("--codeowners", opts.codeowners,
+                  "CODEOWNERS file giving the culprit's owner (default: .github/CODEOWNERS, CODEOWNERS "
+                  "or docs/CODEOWNERS under --source-root)");
+  cmd->add_option("--owners", opts.owners,
+                  "PATTERN=OWNER lines (package path or function glob; =ignore, default=) that override "
+                  "CODEOWNERS");
+  cmd->add_option("--source-root", opts.source_root,
+                  "Local checkout: maps build-machine paths to repository paths (CODEOWNERS, editor output)");
+}
+
+std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const crashctl::AnalysisOptions &opts) {
+  auto attr = crashctl::load_attribution(opts);
+  if (!attr) {
+    llvm::WithColor::error(llvm::errs(), "crashctl") << llvm::toString(attr.takeError()) << "\n";
+    return nullptr;
+  }
+  for (const std::string &w : (*attr)->warnings())
+    llvm::WithColor::warning(llvm::errs(), "crashctl") << w << "\n";
+  return *attr;
 }
 
 bool want_color(const std::string &color_option) {

@@ -1,0 +1,187 @@
+// crashctl diff output. JSON keys are written in the fixed order of
+// formats/diff.md; formats/diff.schema.json describes every one.
+#include "render/diff_render.h"
+#include "render/render_util.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <algorithm>
+
+namespace crashctl {
+
+namespace {
+
+using namespace render_detail;
+namespace json = llvm::json;
+
+json::Value str(llvm::StringRef s) { return json::isUTF8(s) ? json::Value(s) : json::Value(json::fixUTF8(s)); }
+json::Value int_or_null(int64_t v) { return v < 0 ? json::Value(nullptr) : json::Value(v); }
+
+std::string signed_number(int64_t v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
+
+std::string pad(std::string s, size_t width, bool right) {
+  if (s.size() < width) s.insert(right ? s.begin() : s.end(), width - s.size(), ' ');
+  return s;
+}
+
+std::string state_of(const GroupDelta &d) {
+  return d.wait_reason.empty() ? std::string(to_string(d.status)) : d.wait_reason;
+}
+
+std::string location(const Frame &f, const char *sep = "  ") {
+  std::string s = f.function;
+  if (!f.file.empty()) s += sep + f.file + (f.line > 0 ? ":" + std::to_string(f.line) : std::string());
+  return s;
+}
+
+std::string minutes(const GroupSide &s) {
+  if (s.count == 0) return "-";
+  if (s.max_wait_minutes < 0) return "<1 min";
+  if (s.min_wait_minutes < 0 || s.min_wait_minutes == s.max_wait_minutes)
+    return std::to_string(s.max_wait_minutes) + " min";
+  return std::to_string(s.min_wait_minutes) + "-" + std::to_string(s.max_wait_minutes) + " min";
+}
+
+std::string source_line(const char *label, const DiffSource &s) {
+  std::string line = std::string(label) + "  " + s.path + "  ";
+  if (s.reports > 1) line += llvm::formatv("report {0} of {1}, ", s.report + 1, s.reports).str();
+  line += llvm::formatv("{0} at byte {1}", to_string(s.kind), s.offset).str();
+  if (!s.go_version.empty()) line += ", " + s.go_version;
+  line += llvm::formatv(": {0} goroutine{1} in {2} group{3}", s.goroutines, s.goroutines == 1 ? "" : "s", s.groups,
+                        s.groups == 1 ? "" : "s").str();
+  return line;
+}
+
+}  // namespace
+
+void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
+  os << source_line("OLD", d.old_source) << "\n" << source_line("NEW", d.new_source) << "\n";
+  int64_t total_delta = int64_t(d.new_source.goroutines) - int64_t(d.old_source.goroutines);
+  os << llvm::formatv("goroutines: {0} -> {1} ({2}); groups: {3} grew, {4} shrank, {5} appeared, {6} vanished, {7} "
+                      "unchanged\n",
+                      d.old_source.goroutines, d.new_source.goroutines, signed_number(total_delta), d.grew, d.shrank,
+                      d.appeared, d.vanished, d.unchanged);
+  for (const std::string &n : d.notes) os << "note: " << n << "\n";
+  for (const GroupDelta &g : d.groups) {
+    if (!g.growing_leak) continue;
+    os << llvm::formatv("leak: growing: {0} -> {1} ({2}) goroutines blocked on {3} in {4}, all started by {5}\n",
+                        g.old_side.count, g.new_side.count, signed_number(g.delta), state_of(g),
+                        g.site ? g.site->function : std::string("?"), location(*g.created_by, " at "));
+  }
+
+  std::vector<const GroupDelta *> rows;
+  size_t unchanged_goroutines = 0;
+  for (const GroupDelta &g : d.groups) {
+    if (g.change == GroupChange::Unchanged) {
+      unchanged_goroutines += g.new_side.count;
+      if (!opts.show_unchanged) continue;
+    }
+    rows.push_back(&g);
+  }
+  if (d.groups.empty()) {
+    os << "\nno goroutine groups in either dump\n";
+    return;
+  }
+  size_t wo = 1, wn = 1, wd = 1;
+  for (const GroupDelta *g : rows) {
+    wo = std::max(wo, std::to_string(g->old_side.count).size());
+    wn = std::max(wn, std::to_string(g->new_side.count).size());
+    wd = std::max(wd, signed_number(g->delta).size());
+  }
+  if (!rows.empty()) os << "\n";
+  for (const GroupDelta *g : rows) {
+    std::string head = pad(to_string(g->change), 9, false) + " " + pad(std::to_string(g->old_side.count), wo, true) +
+                       " -> " + pad(std::to_string(g->new_side.count), wn, false) + " " +
+                       pad(signed_number(g->delta), wd, true) + "  ";
+    std::string indent(head.size(), ' ');
+    os << head << "[" << state_of(*g) << "] " << (g->site ? location(*g->site) : std::string("?")) << "\n";
+    if (g->created_by) os << indent << "created by " << location(*g->created_by) << "\n";
+    if (g->old_side.max_wait_minutes >= 0 || g->new_side.max_wait_minutes >= 0)
+      os << indent << "waiting " << minutes(g->old_side) << " -> " << minutes(g->new_side) << "\n";
+  }
+  if (!opts.show_unchanged && d.unchanged > 0)
+    os << llvm::formatv("{0}unchanged: {1} group{2}, {3} goroutine{4} (--unchanged lists them)\n",
+                        rows.empty() ? "\n" : "", d.unchanged, d.unchanged == 1 ? "" : "s", unchanged_goroutines,
+                        unchanged_goroutines == 1 ? "" : "s");
+}
+
+void render_diff_json(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
+  json::OStream j(os, 2);
+  auto frame = [&](const char *key, const std::optional<Frame> &f) {
+    j.attributeBegin(key);
+    if (f)
+      j.object([&] {
+        j.attribute("function", str(f->function));
+        j.attribute("file", str(f->file));
+        j.attribute("line", int64_t(f->line));
+      });
+    else
+      j.value(nullptr);
+    j.attributeEnd();
+  };
+  auto source = [&](const char *key, const DiffSource &s) {
+    j.attributeObject(key, [&] {
+      j.attribute("path", str(s.path));
+      j.attribute("report", uint64_t(s.report + 1));
+      j.attribute("reports", uint64_t(s.reports));
+      j.attribute("kind", json_name(s.kind));
+      j.attribute("offset", s.offset);
+      j.attribute("end_offset", s.end_offset);
+      j.attribute("go_version", s.go_version.empty() ? json::Value(nullptr) : str(s.go_version));
+      j.attribute("goroutines", uint64_t(s.goroutines));
+      j.attribute("groups", uint64_t(s.groups));
+    });
+  };
+  j.object([&] {
+    j.attribute("schema_version", kDiffSchemaVersion);
+    j.attributeObject("tool", [&] {
+      j.attribute("name", "crashctl");
+      j.attribute("version", str(opts.tool_version));
+    });
+    source("old", d.old_source);
+    source("new", d.new_source);
+    j.attributeObject("goroutines", [&] {
+      j.attribute("old", uint64_t(d.old_source.goroutines));
+      j.attribute("new", uint64_t(d.new_source.goroutines));
+      j.attribute("delta", int64_t(d.new_source.goroutines) - int64_t(d.old_source.goroutines));
+    });
+    j.attributeObject("changes", [&] {
+      j.attribute("grew", uint64_t(d.grew));
+      j.attribute("shrank", uint64_t(d.shrank));
+      j.attribute("appeared", uint64_t(d.appeared));
+      j.attribute("vanished", uint64_t(d.vanished));
+      j.attribute("unchanged", uint64_t(d.unchanged));
+    });
+    j.attribute("growing_leaks", uint64_t(d.growing_leaks));
+    j.attribute("blocked_growth", d.blocked_growth);
+    j.attributeArray("groups", [&] {
+      for (const GroupDelta &g : d.groups)
+        j.object([&] {
+          j.attribute("signature", g.signature);
+          j.attribute("change", to_string(g.change));
+          j.attribute("old_count", uint64_t(g.old_side.count));
+          j.attribute("new_count", uint64_t(g.new_side.count));
+          j.attribute("delta", g.delta);
+          j.attribute("state", json_name(g.status));
+          j.attribute("wait_reason", str(g.wait_reason));
+          j.attribute("blocking", g.blocking);
+          frame("site", g.site);
+          frame("created_by", g.created_by);
+          j.attribute("old_wait_minutes_min", int_or_null(g.old_side.min_wait_minutes));
+          j.attribute("old_wait_minutes_max", int_or_null(g.old_side.max_wait_minutes));
+          j.attribute("new_wait_minutes_min", int_or_null(g.new_side.min_wait_minutes));
+          j.attribute("new_wait_minutes_max", int_or_null(g.new_side.max_wait_minutes));
+          j.attribute("old_groups", uint64_t(g.old_side.groups));
+          j.attribute("new_groups", uint64_t(g.new_side.groups));
+          j.attribute("growing_leak", g.growing_leak);
+        });
+    });
+    j.attributeArray("notes", [&] {
+      for (const std::string &n : d.notes) j.value(str(n));
+    });
+  });
+  os << "\n";
+}
+
+}  // namespace crashctl

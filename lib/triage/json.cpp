@@ -1,0 +1,270 @@
+// The triage table as JSON (formats/triage.md, formats/triage.schema.json):
+// written with json::OStream in a fixed key order, read back for --merge and
+// --baseline.
+#include "triage/triage.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+
+namespace crashctl::triage {
+
+namespace json = llvm::json;
+
+namespace {
+
+json::Value str_or_null(const std::string &s) { return s.empty() ? json::Value(nullptr) : json::Value(s); }
+
+}  // namespace
+
+void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
+  json::OStream j(os, 2);
+  j.object([&] {
+    j.attribute("schema_version", kSchemaVersion);
+    j.attributeObject("tool", [&] {
+      j.attribute("name", "crashctl");
+      j.attribute("version", opts.tool_version);
+    });
+    j.attribute("signature_version", kSignatureVersion);
+    if (t.baseline) {
+      j.attributeObject("baseline", [&] {
+        j.attribute("path", t.baseline->path);
+        j.attribute("buckets", static_cast<uint64_t>(t.baseline->buckets));
+      });
+    } else {
+      j.attribute("baseline", nullptr);
+    }
+    j.attributeObject("totals", [&] {
+      j.attribute("files", t.files);
+      j.attribute("reports", static_cast<uint64_t>(t.reports()));
+      j.attribute("buckets", static_cast<uint64_t>(t.buckets.size()));
+      j.attribute("new_buckets", static_cast<uint64_t>(t.new_buckets()));
+      j.attribute("unreadable", static_cast<uint64_t>(t.unreadable.size()));
+      j.attribute("unrecognized", static_cast<uint64_t>(t.unrecognized.size()));
+    });
+    j.attributeArray("buckets", [&] {
+      for (const Bucket &b : t.buckets) {
+        j.object([&] {
+          j.attribute("signature", b.signature);
+          j.attribute("signature_text", b.rep.signature_text);
+          j.attribute("class", b.rep.cls);
+          j.attribute("new", b.is_new);
+          j.attribute("count", static_cast<uint64_t>(b.count()));
+          j.attribute("summary", b.rep.summary);
+          if (b.rep.culprit) {
+            const CulpritInfo &c = *b.rep.culprit;
+            j.attributeObject("culprit", [&] {
+              j.attribute("function", c.function);
+              j.attribute("file", c.file);
+              j.attribute("line", c.line);
+              j.attribute("module", str_or_null(c.module));
+              j.attribute("version", str_or_null(c.version));
+              j.attribute("owner", str_or_null(c.owner));
+            });
+          } else {
+            j.attribute("culprit", nullptr);
+          }
+          j.attribute("owner", str_or_null(b.owner()));
+          j.attribute("first_seen", iso8601_utc(b.first_seen()));
+          j.attribute("last_seen", iso8601_utc(b.last_seen()));
+          j.attributeArray("go_versions", [&] {
+            for (const std::string &v : b.go_versions()) j.value(v);
+          });
+          j.attributeArray("examples", [&] {
+            for (const std::string &p : b.examples()) j.value(p);
+          });
+          j.attributeArray("files", [&] {
+            for (const Occurrence &o : b.files) {
+              j.object([&] {
+                j.attribute("path", o.path);
+                j.attribute("offset", o.offset);
+                j.attribute("seen", iso8601_utc(o.mtime));
+                j.attribute("go_version", str_or_null(o.go_version));
+              });
+            }
+          });
+        });
+      }
+    });
+    j.attributeArray("unreadable", [&] {
+      for (const Unreadable &u : t.unreadable) {
+        j.object([&] {
+          j.attribute("path", u.path);
+          j.attribute("error", u.error);
+        });
+      }
+    });
+    j.attributeArray("unrecognized", [&] {
+      for (const std::string &p : t.unrecognized) j.object([&] { j.attribute("path", p); });
+    });
+  });
+  os << "\n";
+}
+
+// --- reading --------------------------------------------------------------------
+
+namespace {
+
+class Reader {
+public:
+  llvm::Error error(const std::string &where, const std::string &what) {
+    return llvm::createStringError(std::errc::invalid_argument, "%s: %s", where.c_str(), what.c_str());
+  }
+
+  llvm::Expected<const json::Object *> object(const json::Value *v, const std::string &where) {
+    if (!v) return error(where, "missing");
+    if (const json::Object *o = v->getAsObject()) return o;
+    return error(where, "expected an object");
+  }
+  llvm::Expected<const json::Array *> array(const json::Object &o, llvm::StringRef key, const std::string &where) {
+    const json::Value *v = o.get(key);
+    if (!v) return error(where + "." + key.str(), "missing");
+    if (const json::Array *a = v->getAsArray()) return a;
+    return error(where + "." + key.str(), "expected an array");
+  }
+  llvm::Expected<std::string> string(const json::Object &o, llvm::StringRef key, const std::string &where,
+                                     bool nullable = false) {
+    const json::Value *v = o.get(key);
+    if (!v) return error(where + "." + key.str(), "missing");
+    if (nullable && v->kind() == json::Value::Null) return std::string();
+    if (auto s = v->getAsString()) return s->str();
+    return error(where + "." + key.str(), nullable ? "expected a string or null" : "expected a string");
+  }
+  llvm::Expected<uint64_t> uint(const json::Object &o, llvm::StringRef key, const std::string &where) {
+    const json::Value *v = o.get(key);
+    if (!v) return error(where + "." + key.str(), "missing");
+    if (auto n = v->getAsUINT64()) return *n;
+    return error(where + "." + key.str(), "expected a non-negative integer");
+  }
+  llvm::Expected<int64_t> time(const json::Object &o, llvm::StringRef key, const std::string &where) {
+    auto s = string(o, key, where);
+    if (!s) return s.takeError();
+    if (auto t = parse_iso8601_utc(*s)) return *t;
+    return error(where + "." + key.str(), "expected YYYY-MM-DDTHH:MM:SSZ, got \"" + *s + "\"");
+  }
+};
+
+#define TRY(var, expr)                  \
+  auto var##_or = (expr);               \
+  if (!var##_or) return var##_or.takeError(); \
+  auto var = std::move(*var##_or)
+
+llvm::Expected<Table> read_table(const json::Value &doc) {
+  Reader r;
+  Table t;
+  TRY(root, r.object(&doc, "(root)"));
+  TRY(version, r.string(*root, "schema_version", "(root)"));
+  if (version.rfind("1.", 0) != 0)
+    return r.error("schema_version", "\"" + version + "\" is not a version 1 triage table (this crashctl reads 1.x)");
+  const json::Value *sigv = root->get("signature_version");
+  if (!sigv || !sigv->getAsInteger() || *sigv->getAsInteger() != kSignatureVersion)
+    return r.error("signature_version", "tables with other signature versions cannot be merged (expected " +
+                                            std::to_string(kSignatureVersion) + ")");
+  TRY(totals, r.object(root->get("totals"), "totals"));
+  TRY(files, r.uint(*totals, "files", "totals"));
+  t.files = files;
+
+  TRY(buckets, r.array(*root, "buckets", "(root)"));
+  std::set<std::string> seen;
+  for (size_t i = 0; i < buckets->size(); ++i) {
+    const std::string where = "buckets[" + std::to_string(i) + "]";
+    TRY(bo, r.object(&(*buckets)[i], where));
+    Bucket b;
+    TRY(signature, r.string(*bo, "signature", where));
+    if (!seen.insert(signature).second) return r.error(where, "signature " + signature + " appears twice");
+    b.signature = signature;
+    TRY(text, r.string(*bo, "signature_text", where));
+    b.rep.signature_text = text;
+    TRY(cls, r.string(*bo, "class", where));
+    b.rep.cls = cls;
+    TRY(summary, r.string(*bo, "summary", where));
+    b.rep.summary = summary;
+    const json::Value *cv = bo->get("culprit");
+    if (!cv) return r.error(where + ".culprit", "missing");
+    if (cv->kind() != json::Value::Null) {
+      TRY(co, r.object(cv, where + ".culprit"));
+      CulpritInfo c;
+      const std::string cw = where + ".culprit";
+      TRY(function, r.string(*co, "function", cw));
+      TRY(file, r.string(*co, "file", cw));
+      TRY(line, r.uint(*co, "line", cw));
+      TRY(module, r.string(*co, "module", cw, true));
+      TRY(cversion, r.string(*co, "version", cw, true));
+      TRY(owner, r.string(*co, "owner", cw, true));
+      c.function = function;
+      c.file = file;
+      c.line = static_cast<int64_t>(line);
+      c.module = module;
+      c.version = cversion;
+      c.owner = owner;
+      b.rep.culprit = std::move(c);
+    }
+    TRY(occs, r.array(*bo, "files", where));
+    if (occs->empty()) return r.error(where + ".files", "a bucket has at least one file");
+    for (size_t k = 0; k < occs->size(); ++k) {
+      const std::string ow = where + ".files[" + std::to_string(k) + "]";
+      TRY(oo, r.object(&(*occs)[k], ow));
+      Occurrence o;
+      TRY(path, r.string(*oo, "path", ow));
+      TRY(offset, r.uint(*oo, "offset", ow));
+      TRY(seen_at, r.time(*oo, "seen", ow));
+      TRY(go, r.string(*oo, "go_version", ow, true));
+      o.path = path;
+      o.offset = offset;
+      o.mtime = seen_at;
+      o.go_version = go;
+      b.files.push_back(std::move(o));
+    }
+    TRY(count, r.uint(*bo, "count", where));
+    if (count != b.files.size())
+      return r.error(where + ".count", std::to_string(count) + " but files lists " + std::to_string(b.files.size()));
+    std::sort(b.files.begin(), b.files.end());
+    t.buckets.push_back(std::move(b));
+  }
+
+  TRY(unreadable, r.array(*root, "unreadable", "(root)"));
+  for (size_t i = 0; i < unreadable->size(); ++i) {
+    const std::string where = "unreadable[" + std::to_string(i) + "]";
+    TRY(uo, r.object(&(*unreadable)[i], where));
+    TRY(path, r.string(*uo, "path", where));
+    TRY(err, r.string(*uo, "error", where));
+    t.unreadable.push_back({path, err});
+  }
+  TRY(unrecognized, r.array(*root, "unrecognized", "(root)"));
+  for (size_t i = 0; i < unrecognized->size(); ++i) {
+    const std::string where = "unrecognized[" + std::to_string(i) + "]";
+    TRY(uo, r.object(&(*unrecognized)[i], where));
+    TRY(path, r.string(*uo, "path", where));
+    t.unrecognized.push_back(path);
+  }
+  if (t.files < t.unreadable.size() + t.unrecognized.size())
+    return r.error("totals.files", "fewer files than unreadable and unrecognized entries");
+  // Canonical order, whatever the document's.
+  return merge({t});
+}
+
+#undef TRY
+
+}  // namespace
+
+llvm::Expected<Table> parse_table(std::string_view text) {
+  auto doc = json::parse(llvm::StringRef(text.data(), text.size()));
+  if (!doc) return llvm::createStringError(std::errc::invalid_argument, "not JSON: %s",
+                                           llvm::toString(doc.takeError()).c_str());
+  return read_table(*doc);
+}
+
+llvm::Expected<Table> load_table(const std::string &path) {
+  auto buf = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buf)
+    return llvm::createStringError(buf.getError(), "%s: cannot read: %s", path.c_str(),
+                                   buf.getError().message().c_str());
+  auto table = parse_table(std::string_view((*buf)->getBufferStart(), (*buf)->getBufferSize()));
+  if (!table)
+    return llvm::createStringError(std::errc::invalid_argument, "%s: not a crashctl triage table: %s", path.c_str(),
+                                   llvm::toString(table.takeError()).c_str());
+  return table;
+}
+
+}  // namespace crashctl::triage

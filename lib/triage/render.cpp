@@ -1,0 +1,148 @@
+// The triage table as text (a compact table for people) and CSV (RFC 4180,
+// one row per bucket; columns in formats/triage.md).
+#include "triage/triage.h"
+
+#include <algorithm>
+
+namespace crashctl::triage {
+
+namespace {
+
+// Characters (code points) of valid UTF-8.
+size_t width(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// One line, at most `max` characters; "..." marks a cut.
+std::string cell(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+  if (width(out) <= max) return out;
+  size_t keep = max > 3 ? max - 3 : 0, chars = 0, i = 0;
+  for (; i < out.size(); ++i) {
+    if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80) {
+      if (chars == keep) break;
+      ++chars;
+    }
+  }
+  return out.substr(0, i) + "...";
+}
+
+void pad(llvm::raw_ostream &os, const std::string &s, size_t w, bool right = false) {
+  size_t n = width(s);
+  if (right) os.indent(w > n ? w - n : 0) << s;
+  else os << s, os.indent(w > n ? w - n : 0);
+}
+
+constexpr size_t kCulpritWidth = 44;
+constexpr size_t kListed = 20;  // unreadable / unrecognized files listed in text
+
+}  // namespace
+
+void render_text(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
+  os << t.files << (t.files == 1 ? " file: " : " files: ") << t.reports() << (t.reports() == 1 ? " report" : " reports")
+     << " in " << t.buckets.size() << (t.buckets.size() == 1 ? " bucket" : " buckets");
+  if (t.baseline) os << " (" << t.new_buckets() << " new)";
+  os << ", " << t.unreadable.size() << " unreadable, " << t.unrecognized.size() << " unrecognized\n";
+
+  if (!t.buckets.empty()) {
+    struct Row {
+      std::string count, cls, signature, culprit, owner, summary;
+      bool is_new;
+    };
+    std::vector<Row> rows;
+    Row head{"COUNT", "CLASS", "SIGNATURE", "CULPRIT", "OWNER", "SUMMARY", false};
+    for (const Bucket &b : t.buckets) {
+      std::string culprit = b.rep.culprit ? cell(b.rep.culprit->function, kCulpritWidth) : "-";
+      std::string owner = b.owner().empty() ? "-" : cell(b.owner(), 24);
+      rows.push_back({std::to_string(b.count()), b.rep.cls, b.signature, culprit, owner,
+                      cell(b.rep.summary, opts.summary_width), b.is_new});
+    }
+    size_t wc = width(head.count), wk = width(head.cls), ws = width(head.signature), wu = width(head.culprit),
+           wo = width(head.owner);
+    for (const Row &r : rows) {
+      wc = std::max(wc, width(r.count));
+      wk = std::max(wk, width(r.cls));
+      ws = std::max(ws, width(r.signature));
+      wu = std::max(wu, width(r.culprit));
+      wo = std::max(wo, width(r.owner));
+    }
+    auto line = [&](const Row &r, bool header) {
+      if (t.baseline) {
+        if (r.is_new && opts.color) os << "\x1b[1;31mNEW\x1b[0m ";
+        else os << (r.is_new ? "NEW " : "    ");
+      }
+      pad(os, r.count, wc, /*right=*/true);
+      os << "  ";
+      pad(os, r.cls, wk);
+      os << "  ";
+      pad(os, r.signature, ws);
+      os << "  ";
+      pad(os, r.culprit, wu);
+      os << "  ";
+      pad(os, r.owner, wo);
+      os << "  " << r.summary;
+      os << "\n";
+    };
+    line(head, true);
+    for (const Row &r : rows) line(r, false);
+  }
+
+  if (!t.unreadable.empty()) {
+    os << "unreadable:\n";
+    for (size_t i = 0; i < t.unreadable.size() && i < kListed; ++i)
+      os << "  " << cell(t.unreadable[i].path, 200) << ": " << cell(t.unreadable[i].error, 200) << "\n";
+    if (t.unreadable.size() > kListed)
+      os << "  ... and " << t.unreadable.size() - kListed << " more (--format json lists them all)\n";
+  }
+  if (!t.unrecognized.empty()) {
+    os << "unrecognized (no Go crash text):\n";
+    for (size_t i = 0; i < t.unrecognized.size() && i < kListed; ++i) os << "  " << cell(t.unrecognized[i], 200) << "\n";
+    if (t.unrecognized.size() > kListed)
+      os << "  ... and " << t.unrecognized.size() - kListed << " more (--format json lists them all)\n";
+  }
+}
+
+void render_csv(llvm::raw_ostream &os, const Table &t) {
+  static const char *const kColumns[] = {
+      "signature",       "new",           "count",         "class",     "summary",   "culprit_function",
+      "culprit_file",    "culprit_line",  "culprit_module", "culprit_version", "owner", "first_seen",
+      "last_seen",       "go_versions",   "example_1",     "example_2", "example_3", "signature_text"};
+  bool first = true;
+  for (const char *c : kColumns) {
+    os << (first ? "" : ",") << c;
+    first = false;
+  }
+  os << "\r\n";
+  for (const Bucket &b : t.buckets) {
+    std::vector<std::string> f;
+    f.push_back(b.signature);
+    f.push_back(b.is_new ? "true" : "false");
+    f.push_back(std::to_string(b.count()));
+    f.push_back(b.rep.cls);
+    f.push_back(b.rep.summary);
+    const CulpritInfo none;
+    const CulpritInfo &c = b.rep.culprit ? *b.rep.culprit : none;
+    f.push_back(c.function);
+    f.push_back(c.file);
+    f.push_back(c.line > 0 ? std::to_string(c.line) : "");
+    f.push_back(c.module);
+    f.push_back(c.version);
+    f.push_back(b.owner());
+    f.push_back(iso8601_utc(b.first_seen()));
+    f.push_back(iso8601_utc(b.last_seen()));
+    std::string versions;
+    for (const std::string &v : b.go_versions()) versions += (versions.empty() ? "" : " ") + v;
+    f.push_back(versions);
+    std::vector<std::string> ex = b.examples(3);
+    ex.resize(3);
+    for (std::string &e : ex) f.push_back(std::move(e));
+    f.push_back(b.rep.signature_text);
+    for (size_t i = 0; i < f.size(); ++i) os << (i ? "," : "") << csv_field(f[i]);
+    os << "\r\n";
+  }
+}
+
+}  // namespace crashctl::triage

@@ -1,0 +1,314 @@
+// The bucket table: building from analyzed files, merging, baselines.
+// Every derived figure (count, first/last seen, Go versions, examples) is a
+// function of a bucket's sorted occurrences, and the representative is the
+// minimum of (occurrence, representative) pairs, so merging is a multiset
+// union followed by a min: associative and commutative by construction.
+#include "triage/triage.h"
+
+#include "llvm/Support/JSON.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <tuple>
+
+namespace crashctl::triage {
+
+namespace {
+
+std::string utf8(std::string s) {
+  if (llvm::json::isUTF8(s)) return s;
+  return llvm::json::fixUTF8(s);
+}
+
+auto key(const CulpritInfo &c) { return std::tie(c.function, c.file, c.line, c.module, c.version, c.owner); }
+
+}  // namespace
+
+bool operator<(const Occurrence &a, const Occurrence &b) {
+  return std::tie(a.path, a.offset, a.mtime, a.go_version) < std::tie(b.path, b.offset, b.mtime, b.go_version);
+}
+bool operator==(const Occurrence &a, const Occurrence &b) {
+  return std::tie(a.path, a.offset, a.mtime, a.go_version) == std::tie(b.path, b.offset, b.mtime, b.go_version);
+}
+
+bool operator<(const Representative &a, const Representative &b) {
+  if (auto x = std::tie(a.cls, a.signature_text, a.summary), y = std::tie(b.cls, b.signature_text, b.summary); x != y)
+    return x < y;
+  if (a.culprit.has_value() != b.culprit.has_value()) return !a.culprit.has_value();
+  return a.culprit && key(*a.culprit) < key(*b.culprit);
+}
+
+bool operator<(const Unreadable &a, const Unreadable &b) {
+  return std::tie(a.path, a.error) < std::tie(b.path, b.error);
+}
+
+// --- Bucket ---------------------------------------------------------------------
+
+int64_t Bucket::first_seen() const {
+  int64_t t = files.empty() ? 0 : files.front().mtime;
+  for (const Occurrence &o : files) t = std::min(t, o.mtime);
+  return t;
+}
+
+int64_t Bucket::last_seen() const {
+  int64_t t = files.empty() ? 0 : files.front().mtime;
+  for (const Occurrence &o : files) t = std::max(t, o.mtime);
+  return t;
+}
+
+std::vector<std::string> Bucket::go_versions() const {
+  std::vector<std::string> v;
+  for (const Occurrence &o : files)
+    if (!o.go_version.empty()) v.push_back(o.go_version);
+  std::sort(v.begin(), v.end(), version_less);
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::vector<std::string> Bucket::examples(size_t n) const {
+  std::vector<std::string> v;
+  for (const Occurrence &o : files) {
+    if (v.size() == n) break;
+    if (v.empty() || v.back() != o.path) v.push_back(o.path);  // files are sorted by path
+  }
+  return v;
+}
+
+const std::string &Bucket::owner() const {
+  static const std::string none;
+  return rep.culprit ? rep.culprit->owner : none;
+}
+
+size_t Table::reports() const {
+  size_t n = 0;
+  for (const Bucket &b : buckets) n += b.count();
+  return n;
+}
+
+size_t Table::new_buckets() const {
+  return static_cast<size_t>(std::count_if(buckets.begin(), buckets.end(), [](const Bucket &b) { return b.is_new; }));
+}
+
+// --- building -------------------------------------------------------------------
+
+FileSummary summarize(const Input &input, const std::string &path, int64_t mtime) {
+  FileSummary s;
+  s.path = utf8(path);
+  s.unreadable = input.failed;
+  if (input.failed) {
+    for (const Diagnostic &d : input.diagnostics)
+      if (d.severity == Severity::Error) {
+        // The entry names the file; messages that start with it need not.
+        std::string_view m = d.message;
+        if (!input.path.empty() && m.size() > input.path.size() + 2 && m.substr(0, input.path.size()) == input.path &&
+            m.substr(input.path.size(), 2) == ": ")
+          m.remove_prefix(input.path.size() + 2);
+        s.error = utf8(std::string(m));
+        break;
+      }
+    if (s.error.empty()) s.error = "could not be read";
+  }
+  s.reports.reserve(input.reports.size());
+  for (const Report &r : input.reports) {
+    FileSummary::Found f;
+    const Verdict &v = r.verdict;
+    f.signature = utf8(v.signature);
+    f.occ.path = s.path;
+    f.occ.offset = r.offset;
+    f.occ.mtime = mtime;
+    f.occ.go_version = utf8(r.process.go_version.version);
+    f.rep.cls = utf8(v.cls);
+    f.rep.signature_text = utf8(v.signature_text);
+    f.rep.summary = utf8(v.summary);
+    if (v.culprit) {
+      const Culprit &c = *v.culprit;
+      f.rep.culprit = CulpritInfo{utf8(c.frame.function), utf8(c.frame.file), c.frame.line,
+                                  utf8(c.module),         utf8(c.version),     utf8(c.owner)};
+    }
+    s.reports.push_back(std::move(f));
+  }
+  return s;
+}
+
+void TableBuilder::add_occurrence(const std::string &signature, const Occurrence &occ, const Representative &rep) {
+  auto [it, inserted] = acc_.try_emplace(signature);
+  Acc &a = it->second;
+  if (inserted || occ < a.rep_occ || (occ == a.rep_occ && rep < a.rep)) {
+    a.rep_occ = occ;
+    a.rep = rep;
+  }
+}
+
+void TableBuilder::add(FileSummary file) {
+  ++table_.files;
+  if (file.unreadable) table_.unreadable.push_back({file.path, std::move(file.error)});
+  else if (file.reports.empty()) table_.unrecognized.push_back(file.path);
+  for (FileSummary::Found &f : file.reports) {
+    add_occurrence(f.signature, f.occ, f.rep);
+    acc_[f.signature].files.push_back(std::move(f.occ));
+  }
+}
+
+void TableBuilder::add_unreadable(std::string path, std::string error) {
+  ++table_.files;
+  table_.unreadable.push_back({utf8(std::move(path)), utf8(std::move(error))});
+}
+
+void TableBuilder::add(const Table &t) {
+  table_.files += t.files;
+  table_.unreadable.insert(table_.unreadable.end(), t.unreadable.begin(), t.unreadable.end());
+  table_.unrecognized.insert(table_.unrecognized.end(), t.unrecognized.begin(), t.unrecognized.end());
+  for (const Bucket &b : t.buckets) {
+    if (b.files.empty()) continue;
+    const Occurrence &first = *std::min_element(b.files.begin(), b.files.end());
+    add_occurrence(b.signature, first, b.rep);
+    std::vector<Occurrence> &files = acc_[b.signature].files;
+    files.insert(files.end(), b.files.begin(), b.files.end());
+  }
+}
+
+Table TableBuilder::finish() {
+  Table t = std::move(table_);
+  table_ = Table{};
+  t.baseline.reset();
+  t.buckets.clear();
+  t.buckets.reserve(acc_.size());
+  for (auto &[signature, a] : acc_) {
+    Bucket b;
+    b.signature = signature;
+    b.rep = std::move(a.rep);
+    b.files = std::move(a.files);
+    std::sort(b.files.begin(), b.files.end());
+    t.buckets.push_back(std::move(b));
+  }
+  acc_.clear();
+  std::sort(t.buckets.begin(), t.buckets.end(), [](const Bucket &a, const Bucket &b) {
+    if (a.count() != b.count()) return a.count() > b.count();
+    return a.signature < b.signature;
+  });
+  std::sort(t.unreadable.begin(), t.unreadable.end());
+  std::sort(t.unrecognized.begin(), t.unrecognized.end());
+  return t;
+}
+
+Table merge(const std::vector<Table> &tables) {
+  TableBuilder b;
+  for (const Table &t : tables) b.add(t);
+  return b.finish();
+}
+
+void mark_new(Table &table, const Table &baseline, std::string baseline_path) {
+  std::set<std::string> known;
+  for (const Bucket &b : baseline.buckets) known.insert(b.signature);
+  for (Bucket &b : table.buckets) b.is_new = known.count(b.signature) == 0;
+  table.baseline = BaselineInfo{utf8(std::move(baseline_path)), baseline.buckets.size()};
+}
+
+int exit_status(const Table &table) {
+  if (table.baseline && table.new_buckets() > 0) return kExitNewBuckets;
+  if (table.buckets.empty()) return kExitNothing;
+  return kExitOk;
+}
+
+// --- helpers --------------------------------------------------------------------
+
+namespace {
+// Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civil_from_days(int64_t z, int64_t &y, unsigned &m, unsigned &d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+}  // namespace
+
+std::string iso8601_utc(int64_t t) {
+  t = std::clamp<int64_t>(t, -62167219200, 253402300799);  // years 0000 to 9999
+  int64_t days = floor_div(t, 86400);
+  int64_t secs = t - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02uZ", static_cast<long long>(y), m, d,
+                static_cast<unsigned>(secs / 3600), static_cast<unsigned>(secs / 60 % 60),
+                static_cast<unsigned>(secs % 60));
+  return buf;
+}
+
+std::optional<int64_t> parse_iso8601_utc(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SSZ
+  if (s.size() != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+    return std::nullopt;
+  auto num = [&](size_t at, size_t n, int64_t &out) {
+    out = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      out = out * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  int64_t y, mo, d, h, mi, se;
+  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) || !num(17, 2, se))
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return std::nullopt;
+  int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t t = days * 86400 + h * 3600 + mi * 60 + se;
+  if (iso8601_utc(t) != s) return std::nullopt;  // 2026-02-31 and the like
+  return t;
+}
+
+bool version_less(const std::string &a, const std::string &b) {
+  size_t i = 0, j = 0;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      size_t i0 = i, j0 = j;
+      while (i0 < a.size() && a[i0] == '0') ++i0;
+      while (j0 < b.size() && b[j0] == '0') ++j0;
+      size_t ie = i0, je = j0;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      if (ie - i0 != je - j0) return ie - i0 < je - j0;
+      int c = a.compare(i0, ie - i0, b, j0, je - j0);
+      if (c != 0) return c < 0;
+      i = ie;
+      j = je;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+  if ((i < a.size()) != (j < b.size())) return i >= a.size();
+  return a < b;  // equal as versions ("1.02" vs "1.2"): bytes decide
+}
+
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace crashctl::triage

@@ -1,0 +1,574 @@
+// crashctl triage (lib/triage, formats/triage.md): bucketing of the real
+// fixtures, walking, unreadable and unrecognized files, baselines and exit
+// statuses, merge algebra (byte-equal to one run), schema, CSV and text.
+#include "json_schema_check.h"
+
+#include "pipeline/analyze.h"
+#include "triage/triage.h"
+
+#include "llvm/Support/Chrono.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace crashctl;
+using namespace crashctl::triage;
+namespace fs = llvm::sys::fs;
+namespace json = llvm::json;
+
+namespace {
+
+const std::string kSource = CRASHCTL_SOURCE_DIR;
+const std::string kFixtures = kSource + "/testdata/fixtures";
+
+std::string slurp(const std::string &path) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  return buf ? (*buf)->getBuffer().str() : std::string();
+}
+
+void spit(const std::string &path, const std::string &text) { std::ofstream(path, std::ios::binary) << text; }
+
+std::string to_json(const Table &t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  render_json(os, t, RenderOptions{"9.9.9"});
+  return s;
+}
+std::string to_csv(const Table &t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  render_csv(os, t);
+  return s;
+}
+std::string to_text(const Table &t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  render_text(os, t, RenderOptions{});
+  return s;
+}
+
+Table reparse(const std::string &text) {
+  auto t = parse_table(text);
+  if (!t) FAIL(llvm::toString(t.takeError()));
+  return std::move(*t);
+}
+
+Table run(const std::vector<std::string> &paths, unsigned jobs = 0) {
+  CollectOptions o;
+  o.jobs = jobs;
+  return triage_paths(paths, o);
+}
+
+// A fresh directory, removed at the end of the test.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    llvm::SmallString<128> p;
+    REQUIRE_FALSE(fs::createUniqueDirectory("crashctl-triage-test", p));
+    path = std::string(p);
+  }
+  ~TempDir() { fs::remove_directories(path); }
+  std::string operator/(const std::string &name) const { return path + "/" + name; }
+};
+
+// Runs the CLI; returns the exit status, stdout in OUT.
+int run_cli(const std::string &args, std::string &out) {
+  std::string cmd = std::string(CRASHCTL_BINARY) + " " + args + " 2>/dev/null";
+  FILE *p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  out.clear();
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string quote(const std::string &s) { return "'" + s + "'"; }
+
+struct ManifestRow {
+  std::string file, version, scenario, traceback;
+};
+std::vector<ManifestRow> manifest() {
+  std::istringstream in(slurp(kFixtures + "/MANIFEST.tsv"));
+  std::string line;
+  std::getline(in, line);
+  std::vector<ManifestRow> rows;
+  while (std::getline(in, line)) {
+    std::istringstream cells(line);
+    ManifestRow r;
+    std::getline(cells, r.file, '\t');
+    std::getline(cells, r.version, '\t');
+    std::getline(cells, r.scenario, '\t');
+    std::getline(cells, r.traceback, '\t');
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+const char *kTwoPanics =
+    "panic: boom 1\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:5 +0x1d\nexit status 2\n"
+    "restarting\n"
+    "panic: boom 2\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:5 +0x1d\nexit status 2\n";
+
+const char *kOtherPanic =
+    "panic: runtime error: integer divide by zero\n\ngoroutine 1 [running]:\nmain.avg(...)\n"
+    "\t/src/app/avg.go:9\nmain.main()\n\t/src/app/main.go:12 +0x1d\nexit status 2\n";
+
+void set_mtime(const std::string &path, int64_t t) {
+  int fd;
+  REQUIRE_FALSE(fs::openFileForWrite(path, fd, fs::CD_OpenExisting, fs::OF_Append));
+  REQUIRE_FALSE(fs::setLastAccessAndModificationTime(fd, llvm::sys::toTimePoint(t)));
+  ::close(fd);
+}
+
+// A small table built by hand, with every optional part present.
+Table handmade() {
+  TableBuilder b;
+  FileSummary f;
+  f.path = "logs/a,b.txt";
+  FileSummary::Found r;
+  r.signature = "0123456789abcdef";
+  r.occ = {f.path, 10, 1700000000, "go1.21.13"};
+  r.rep.cls = "explicit-panic";
+  r.rep.signature_text = "explicit-panic | bad \"?\" | main.f";
+  r.rep.summary = "panic: bad \"x\", then\nmore";
+  r.rep.culprit = CulpritInfo{"main.f", "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments"};
+  f.reports.push_back(r);
+  r.occ.offset = 500;
+  r.occ.mtime = 1700086400;
+  f.reports.push_back(r);
+  b.add(f);
+  FileSummary g;
+  g.path = "logs/b.txt";
+  r.signature = "fedcba9876543210";
+  r.occ = {g.path, 0, 1600000000, ""};
+  r.rep.cls = "deadlock";
+  r.rep.signature_text = "deadlock | all goroutines are asleep - deadlock! | ";
+  r.rep.summary = "fatal error: all goroutines are asleep - deadlock!";
+  r.rep.culprit.reset();
+  g.reports.push_back(r);
+  b.add(g);
+  b.add_unreadable("logs/core.1", "ELF core dumps are recognized but not decoded yet");
+  FileSummary h;
+  h.path = "logs/notes.txt";
+  b.add(h);
+  return b.finish();
+}
+
+}  // namespace
+
+TEST_CASE("the fixtures bucket by scenario: one bucket across Go releases, one scenario per bucket",
+          "[triage][fixtures]") {
+  Table t = run({kFixtures});
+  REQUIRE_FALSE(t.buckets.empty());
+
+  // Which bucket holds each file's first report.
+  std::map<std::string, std::pair<uint64_t, std::string>> first_of;  // path -> (offset, signature)
+  size_t occurrences = 0;
+  for (const Bucket &b : t.buckets) {
+    occurrences += b.files.size();
+    CHECK(b.count() == b.files.size());
+    CHECK(std::is_sorted(b.files.begin(), b.files.end()));
+    for (const Occurrence &o : b.files) {
+      auto it = first_of.find(o.path);
+      if (it == first_of.end() || o.offset < it->second.first) first_of[o.path] = {o.offset, b.signature};
+    }
+  }
+  CHECK(occurrences == t.reports());
+
+  std::map<std::string, std::set<std::string>> buckets_of;    // scenario.gotraceback -> signatures
+  std::map<std::string, std::set<std::string>> scenarios_of;  // signature -> scenarios
+  std::map<std::string, std::set<std::string>> releases_of;   // signature -> Go releases (manifest)
+  auto rows = manifest();
+  REQUIRE(rows.size() > 300);
+  for (const ManifestRow &r : rows) {
+    auto it = first_of.find(kFixtures + "/" + r.file);
+    INFO(r.file);
+    REQUIRE(it != first_of.end());
+    buckets_of[r.scenario + "." + r.traceback].insert(it->second.second);
+    scenarios_of[it->second.second].insert(r.scenario);
+    releases_of[it->second.second].insert(r.version);
+  }
+  for (const auto &[key, sigs] : buckets_of) {
+    INFO("scenario " << key);
+    CHECK(sigs.size() == 1);
+  }
+  for (const auto &[sig, scenarios] : scenarios_of) {
+    INFO("bucket " << sig);
+    CHECK(scenarios.size() == 1);
+  }
+  size_t across_releases = 0;
+  for (const auto &[sig, releases] : releases_of) across_releases += releases.size() >= 5;
+  CHECK(across_releases > 20);
+
+  // Counts agree with analyzing every file on its own.
+  size_t reports = 0;
+  for (const ManifestRow &r : rows) reports += analyze_input(kFixtures + "/" + r.file, AnalysisOptions{}).reports.size();
+  size_t manifest_occurrences = 0;
+  for (const Bucket &b : t.buckets)
+    for (const Occurrence &o : b.files) manifest_occurrences += o.path.find("/go1.") != std::string::npos;
+  CHECK(manifest_occurrences == reports);
+
+  // Sorted by count, then signature; derived fields follow the files.
+  for (size_t i = 1; i < t.buckets.size(); ++i) {
+    const Bucket &a = t.buckets[i - 1], &b = t.buckets[i];
+    CHECK((a.count() > b.count() || (a.count() == b.count() && a.signature < b.signature)));
+  }
+  for (const Bucket &b : t.buckets) {
+    INFO(b.signature);
+    std::vector<std::string> ex = b.examples();
+    CHECK(ex.size() == std::min<size_t>(3, std::set<std::string>(ex.begin(), ex.end()).size()));
+    CHECK(ex.front() == b.files.front().path);
+    CHECK(b.first_seen() <= b.last_seen());
+    // The summary is the report at the smallest path's first offset.
+    Input in = analyze_input(b.files.front().path, AnalysisOptions{});
+    bool found = false;
+    for (const Report &r : in.reports)
+      if (r.offset == b.files.front().offset) {
+        found = true;
+        CHECK(r.verdict.summary == b.rep.summary);
+        CHECK(r.verdict.signature == b.signature);
+        CHECK(r.verdict.cls == b.rep.cls);
+      }
+    CHECK(found);
+  }
+
+  // The nil-deref scenario: one bucket holding its files from go1.19.8 to go1.27.4.
+  const Bucket *nil_deref = nullptr;
+  for (const Bucket &b : t.buckets)
+    for (const Occurrence &o : b.files)
+      if (o.path == kFixtures + "/go1.19.8/nil-deref.txt.zst") nil_deref = &b;
+  REQUIRE(nil_deref);
+  CHECK(nil_deref->rep.cls == "nil-pointer-dereference");
+  REQUIRE(nil_deref->rep.culprit);
+  CHECK(nil_deref->rep.culprit->function == "main.(*Cache).lookup");
+  std::set<std::string> dirs;
+  for (const Occurrence &o : nil_deref->files) dirs.insert(o.path.substr(kFixtures.size() + 1, o.path.find('/', kFixtures.size() + 1) - kFixtures.size() - 1));
+  CHECK(dirs.count("go1.19.8"));
+  CHECK(dirs.count("go1.27.4"));
+
+  // MANIFEST.tsv and SKIPPED.tsv hold no crash text.
+  CHECK(std::find(t.unrecognized.begin(), t.unrecognized.end(), kFixtures + "/MANIFEST.tsv") != t.unrecognized.end());
+  CHECK(t.unreadable.empty());
+  CHECK(exit_status(t) == kExitOk);
+}
+
+TEST_CASE("walking: hidden entries, symlink loops, unreadable and unrecognized files", "[triage]") {
+  TempDir d;
+  std::string a = d / "a";
+  REQUIRE_FALSE(fs::create_directories(a + "/.git"));
+  REQUIRE_FALSE(fs::create_directories(a + "/sub/deeper"));
+  spit(a + "/crash.txt", kTwoPanics);
+  spit(a + "/sub/deeper/other.log", kOtherPanic);
+  spit(a + "/notes.txt", "hello\n");
+  spit(a + "/.git/HEAD", kTwoPanics);   // hidden directory: skipped
+  spit(a + "/.hidden.txt", kOtherPanic);  // hidden file: skipped when walking
+  spit(a + "/bad.zst", std::string("\x28\xb5\x2f\xfd", 4) + "garbage, not a zstd frame");
+  REQUIRE_FALSE(fs::create_link(".", a + "/sub/loop"));       // a symlink loop
+  REQUIRE_FALSE(fs::create_link("nowhere", a + "/dangling"));  // a dangling link
+  REQUIRE_FALSE(fs::copy_file(kFixtures + "/go1.26.8/divide.txt.zst", a + "/sub/divide.txt.zst"));
+
+  FileList list = find_files({a, a + "/", d / "missing.txt", a + "/.hidden.txt"});
+  std::set<std::string> files(list.files.begin(), list.files.end());
+  CHECK(files.size() == list.files.size());  // each file once, though `a` came twice
+  CHECK(files == std::set<std::string>{a + "/bad.zst", a + "/crash.txt", a + "/notes.txt", a + "/sub/deeper/other.log",
+                                       a + "/sub/divide.txt.zst", a + "/.hidden.txt"});
+  REQUIRE(list.errors.size() == 2);
+
+  Table t = run({a, d / "missing.txt"});
+  CHECK(t.files == 7);  // 5 walked + the dangling link + the missing argument
+  REQUIRE(t.unreadable.size() == 3);
+  CHECK(t.unreadable[0].path == a + "/bad.zst");
+  CHECK_THAT(t.unreadable[0].error, Catch::Contains("zstd"));
+  CHECK_THAT(t.unreadable[0].error, !Catch::StartsWith(a));  // the path is not repeated
+  CHECK(t.unreadable[1].path == a + "/dangling");
+  CHECK(t.unreadable[2].path == d / "missing.txt");
+  CHECK_THAT(t.unreadable[2].error, Catch::Contains("No such file"));
+  CHECK(t.unrecognized == std::vector<std::string>{a + "/notes.txt"});
+
+  // Two crashes in one file: two entries in one bucket, by offset.
+  REQUIRE(t.buckets.size() == 3);
+  const Bucket &top = t.buckets[0];
+  CHECK(top.count() == 2);
+  REQUIRE(top.files.size() == 2);
+  CHECK(top.files[0].path == a + "/crash.txt");
+  CHECK(top.files[1].path == a + "/crash.txt");
+  CHECK(top.files[0].offset == 0);
+  CHECK(top.files[1].offset > 0);
+  CHECK(top.examples() == std::vector<std::string>{a + "/crash.txt"});
+  CHECK(top.rep.summary.find("boom 1") != std::string::npos);  // the first report, not the second
+  CHECK(exit_status(t) == kExitOk);
+
+  // The prefix marks every path.
+  CollectOptions o;
+  o.path_prefix = "host7:";
+  Table p = triage_paths({a}, o);
+  CHECK(p.buckets[0].files[0].path == "host7:" + a + "/crash.txt");
+  CHECK(p.unreadable[0].path == "host7:" + a + "/bad.zst");
+
+  // Nothing recognizable at all: exit 1.
+  CHECK(exit_status(run({a + "/notes.txt"})) == kExitNothing);
+  CHECK(exit_status(run({d / "missing.txt"})) == kExitNothing);
+}
+
+TEST_CASE("first and last seen come from file modification times", "[triage]") {
+  TempDir d;
+  spit(d / "1.txt", kTwoPanics);
+  spit(d / "2.txt", kTwoPanics);
+  spit(d / "3.txt", kOtherPanic);
+  set_mtime(d / "1.txt", 1700000000);  // 2023-11-14T22:13:20Z
+  set_mtime(d / "2.txt", 1600000000);  // 2020-09-13T12:26:40Z
+  set_mtime(d / "3.txt", 1800000000);
+  Table t = run({d.path});
+  REQUIRE(t.buckets.size() == 2);
+  const Bucket &b = t.buckets[0];
+  CHECK(b.count() == 4);
+  CHECK(iso8601_utc(b.first_seen()) == "2020-09-13T12:26:40Z");
+  CHECK(iso8601_utc(b.last_seen()) == "2023-11-14T22:13:20Z");
+  CHECK(b.examples() == std::vector<std::string>{d / "1.txt", d / "2.txt"});
+  std::string doc = to_json(t);
+  CHECK_THAT(doc, Catch::Contains("\"first_seen\": \"2020-09-13T12:26:40Z\""));
+  CHECK_THAT(doc, Catch::Contains("\"seen\": \"2023-11-14T22:13:20Z\""));
+}
+
+TEST_CASE("time and version helpers", "[triage]") {
+  CHECK(iso8601_utc(0) == "1970-01-01T00:00:00Z");
+  CHECK(iso8601_utc(951782400) == "2000-02-29T00:00:00Z");
+  CHECK(iso8601_utc(-1) == "1969-12-31T23:59:59Z");
+  CHECK(iso8601_utc(4102444799) == "2099-12-31T23:59:59Z");
+  for (int64_t t : {int64_t(0), int64_t(951782400), int64_t(-86401), int64_t(1700000000), int64_t(253402300799)})
+    CHECK(parse_iso8601_utc(iso8601_utc(t)) == t);
+  CHECK_FALSE(parse_iso8601_utc("2026-02-31T00:00:00Z"));
+  CHECK_FALSE(parse_iso8601_utc("2026-01-01 00:00:00Z"));
+  CHECK_FALSE(parse_iso8601_utc("2026-01-01T00:00:00+01:00"));
+
+  std::vector<std::string> v = {"go1.21.13", "go1.9", "go1.19.8", "go1.21.2", "go1.21"};
+  std::sort(v.begin(), v.end(), version_less);
+  CHECK(v == std::vector<std::string>{"go1.9", "go1.19.8", "go1.21", "go1.21.2", "go1.21.13"});
+  CHECK_FALSE(version_less("go1.21.2", "go1.21.2"));
+}
+
+TEST_CASE("merge is associative, commutative and equals one run over all files", "[triage][merge]") {
+  FileList list = find_files({kFixtures});
+  REQUIRE(list.files.size() > 300);
+  const std::string missing = kFixtures + "/no-such-dump.txt";
+  // Three interleaved parts, so most buckets span all three; the missing
+  // file goes to the second.
+  std::vector<std::string> part[3];
+  for (size_t i = 0; i < list.files.size(); ++i) part[i % 3].push_back(list.files[i]);
+  part[1].push_back(missing);
+  std::vector<std::string> all = list.files;
+  all.push_back(missing);
+
+  const std::string single = to_json(run(all));
+  CHECK(to_json(run(all, 1)) == single);  // thread count and scheduling do not matter
+  CHECK(to_json(run({missing, kFixtures})) == single);
+
+  Table a = reparse(to_json(run(part[0]))), b = reparse(to_json(run(part[1]))), c = reparse(to_json(run(part[2])));
+  const std::string ab_c = to_json(merge({merge({a, b}), c}));
+  const std::string a_bc = to_json(merge({a, merge({b, c})}));
+  const std::string cab = to_json(merge({c, a, b}));
+  const std::string bca = to_json(merge({b, c, a}));
+  CHECK(ab_c == single);
+  CHECK(a_bc == single);
+  CHECK(cab == single);
+  CHECK(bca == single);
+  // Through JSON at every step, as on a fleet.
+  CHECK(to_json(merge({reparse(to_json(merge({c, b}))), a})) == single);
+  // Reading a table back and writing it gives the same bytes; merging one table is the identity.
+  CHECK(to_json(reparse(single)) == single);
+  CHECK(to_json(merge({reparse(single)})) == single);
+
+  SECTION("the CLI gives the same bytes") {
+    TempDir d;
+    std::string out;
+    for (int i = 0; i < 3; ++i) {
+      std::string args = "triage -f json";
+      for (const std::string &f : part[i]) args += " " + quote(f);
+      CHECK(run_cli(args, out) == 0);
+      spit(d / ("part" + std::to_string(i) + ".json"), out);
+    }
+    std::string merged;
+    CHECK(run_cli("triage --merge -f json " + quote(d / "part2.json") + " " + quote(d / "part0.json") + " " +
+                       quote(d / "part1.json"),
+                   merged) == 0);
+    std::string whole;
+    CHECK(run_cli("triage -f json " + quote(missing) + " " + quote(kFixtures), whole) == 0);
+    CHECK(merged == whole);
+    CHECK(reparse(whole).files == list.files.size() + 1);
+    // Merging a merged table with nothing else changes nothing.
+    spit(d / "merged.json", merged);
+    std::string again;
+    CHECK(run_cli("triage --merge -f json " + quote(d / "merged.json"), again) == 0);
+    CHECK(again == whole);
+  }
+}
+
+TEST_CASE("baseline: new buckets are flagged and exit 4", "[triage][baseline]") {
+  TempDir d;
+  spit(d / "old.txt", kTwoPanics);
+  spit(d / "new.txt", kOtherPanic);
+  Table before = run({d / "old.txt"});
+  Table now = run({d.path});
+  REQUIRE(now.buckets.size() == 2);
+  CHECK(exit_status(now) == kExitOk);  // no baseline: nothing is new
+
+  mark_new(now, reparse(to_json(before)), "before.json");
+  CHECK(now.new_buckets() == 1);
+  for (const Bucket &b : now.buckets) CHECK(b.is_new == (b.rep.cls == "divide-by-zero"));
+  CHECK(exit_status(now) == kExitNewBuckets);
+  REQUIRE(now.baseline);
+  CHECK(now.baseline->buckets == 1);
+  std::string doc = to_json(now);
+  CHECK_THAT(doc, Catch::Contains("\"new\": true"));
+  CHECK_THAT(doc, Catch::Contains("\"new_buckets\": 1"));
+  CHECK_THAT(to_text(now), Catch::Contains("NEW "));
+  CHECK_THAT(to_text(now), Catch::Contains("(1 new)"));
+  CHECK_THAT(to_csv(now), Catch::Contains(",true,"));
+
+  mark_new(now, now, "self.json");
+  CHECK(now.new_buckets() == 0);
+  CHECK(exit_status(now) == kExitOk);
+
+  SECTION("CLI exit statuses") {
+    std::string out;
+    spit(d / "base.json", to_json(before));
+    CHECK(run_cli("triage --baseline " + quote(d / "base.json") + " " + quote(d / "old.txt"), out) == 0);
+    CHECK(run_cli("triage --baseline " + quote(d / "base.json") + " " + quote(d.path), out) == 4);
+    CHECK_THAT(out, Catch::Contains("NEW "));
+    CHECK(run_cli("triage -f json " + quote(d.path), out) == 0);  // without a baseline
+    spit(d / "broken.json", "{\"schema_version\": \"1.0.0\"");
+    CHECK(run_cli("triage --baseline " + quote(d / "broken.json") + " " + quote(d.path), out) == 2);
+    CHECK(run_cli("triage --baseline " + quote(d / "absent.json") + " " + quote(d.path), out) == 2);
+    CHECK(run_cli("triage --merge " + quote(d / "old.txt"), out) == 2);
+    CHECK(run_cli("triage --format yaml " + quote(d.path), out) == 3);
+    CHECK(run_cli("triage -", out) == 3);
+    CHECK(run_cli("triage --merge --path-prefix x: " + quote(d / "base.json"), out) == 3);
+    spit(d / "empty.txt", "");
+    CHECK(run_cli("triage " + quote(d / "empty.txt"), out) == 1);
+    CHECK(run_cli("triage --help", out) == 0);
+    CHECK_THAT(out, Catch::Contains("--merge"));
+    CHECK_THAT(out, Catch::Contains("Exit status"));
+  }
+}
+
+TEST_CASE("triage JSON validates against formats/triage.schema.json", "[triage][schema]") {
+  auto schema = json::parse(slurp(kSource + "/formats/triage.schema.json"));
+  REQUIRE(bool(schema));
+  Table t = handmade();
+  mark_new(t, Table{}, "none.json");
+  std::string text = to_json(t);
+  auto doc = json::parse(text);
+  REQUIRE(bool(doc));
+  INFO(text);
+  CHECK(schema_check::validate(*schema, *doc).empty());
+  // Keys in the documented order.
+  size_t last = 0;
+  for (const char *key : {"\"schema_version\"", "\"tool\"", "\"signature_version\"", "\"baseline\"", "\"totals\"",
+                          "\"buckets\"", "\"signature\"", "\"signature_text\"", "\"class\"", "\"new\"", "\"count\"",
+                          "\"summary\"", "\"culprit\"", "\"owner\"", "\"first_seen\"", "\"last_seen\"",
+                          "\"go_versions\"", "\"examples\"", "\"files\"", "\"unreadable\"", "\"unrecognized\""}) {
+    size_t at = text.find(key, last);
+    INFO(key);
+    REQUIRE(at != std::string::npos);
+    last = at;
+  }
+  CHECK(to_json(reparse(text)).find("\"baseline\": null") != std::string::npos);  // marks are not merged
+
+  auto fixtures = json::parse(to_json(run({kFixtures})));
+  REQUIRE(bool(fixtures));
+  CHECK(schema_check::validate(*schema, *fixtures).empty());
+
+  auto bucket0 = [](json::Object &o) -> json::Object & {
+    return *(*o.getArray("buckets"))[0].getAsObject();
+  };
+
+  SECTION("the schema rejects broken documents") {
+    auto broken = [&](auto mutate) {
+      json::Value copy = *doc;
+      mutate(*copy.getAsObject());
+      return schema_check::validate(*schema, copy).size();
+    };
+    CHECK(broken([](json::Object &o) { o["schema_version"] = "2.0.0"; }) > 0);
+    CHECK(broken([&](json::Object &o) { bucket0(o).erase("files"); }) > 0);
+    CHECK(broken([&](json::Object &o) { bucket0(o)["signature"] = "XYZ"; }) > 0);
+    CHECK(broken([&](json::Object &o) { bucket0(o)["first_seen"] = "yesterday"; }) > 0);
+    CHECK(broken([&](json::Object &o) { bucket0(o)["class"] = "oops"; }) > 0);
+    CHECK(broken([](json::Object &o) { o["extra"] = 1; }) > 0);
+  }
+
+  SECTION("reading rejects inconsistent tables") {
+    auto error_of = [&](auto mutate) {
+      json::Value copy = *doc;
+      mutate(*copy.getAsObject());
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << copy;
+      auto r = parse_table(s);
+      return r ? std::string() : llvm::toString(r.takeError());
+    };
+    CHECK(error_of([](json::Object &) {}).empty());
+    CHECK_THAT(error_of([&](json::Object &o) { bucket0(o)["count"] = 5; }), Catch::Contains("buckets[0].count"));
+    CHECK_THAT(error_of([](json::Object &o) { o["schema_version"] = "2.0.0"; }), Catch::Contains("schema_version"));
+    CHECK_THAT(error_of([](json::Object &o) { o["signature_version"] = 2; }), Catch::Contains("signature_version"));
+    CHECK_THAT(error_of([&](json::Object &o) { (*bucket0(o).getArray("files"))[0].getAsObject()->erase("seen"); }),
+               Catch::Contains("buckets[0].files[0].seen: missing"));
+  }
+}
+
+TEST_CASE("CSV: RFC 4180 quoting, one row per bucket", "[triage][csv]") {
+  CHECK(csv_field("plain") == "plain");
+  CHECK(csv_field("") == "");
+  CHECK(csv_field("a,b") == "\"a,b\"");
+  CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csv_field("two\nlines") == "\"two\nlines\"");
+  CHECK(csv_field("cr\r") == "\"cr\r\"");
+
+  Table t = handmade();
+  std::string csv = to_csv(t);
+  std::string header =
+      "signature,new,count,class,summary,culprit_function,culprit_file,culprit_line,culprit_module,culprit_version,"
+      "owner,first_seen,last_seen,go_versions,example_1,example_2,example_3,signature_text\r\n";
+  REQUIRE(csv.rfind(header, 0) == 0);
+  std::string row1 =
+      "0123456789abcdef,false,2,explicit-panic,\"panic: bad \"\"x\"\", then\nmore\",main.f,/src/app/f.go,7,"
+      "github.com/acme/app,v1.2.3,@acme/payments,2023-11-14T22:13:20Z,2023-11-15T22:13:20Z,go1.21.13,"
+      "\"logs/a,b.txt\",,,\"explicit-panic | bad \"\"?\"\" | main.f\"\r\n";
+  std::string row2 =
+      "fedcba9876543210,false,1,deadlock,fatal error: all goroutines are asleep - deadlock!,,,,,,,"
+      "2020-09-13T12:26:40Z,2020-09-13T12:26:40Z,,logs/b.txt,,,deadlock | all goroutines are asleep - deadlock! | \r\n";
+  CHECK(csv == header + row1 + row2);
+}
+
+TEST_CASE("text: a compact table with totals, owners and the lists", "[triage][text]") {
+  Table t = handmade();
+  std::string text = to_text(t);
+  INFO(text);
+  CHECK(text.rfind("4 files: 3 reports in 2 buckets, 1 unreadable, 1 unrecognized\n", 0) == 0);
+  CHECK_THAT(text, Catch::Contains("COUNT  CLASS"));
+  CHECK_THAT(text, Catch::Contains("    2  explicit-panic  0123456789abcdef  main.f   @acme/payments  panic: bad \"x\", then more"));
+  CHECK_THAT(text, Catch::Contains("logs/core.1: ELF core dumps"));
+  CHECK_THAT(text, Catch::Contains("unrecognized (no Go crash text):\n  logs/notes.txt\n"));
+  CHECK_THAT(text, !Catch::Contains("NEW"));
+
+  RenderOptions narrow;
+  narrow.summary_width = 12;
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  render_text(os, t, narrow);
+  CHECK_THAT(s, Catch::Contains("panic: ba..."));
+}

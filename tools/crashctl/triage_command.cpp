@@ -1,0 +1,180 @@
+// crashctl triage: many dumps -> one bucket per signature. The work is in
+// lib/triage; this file parses options, draws progress and picks the format.
+#include "commands.h"
+
+#include "triage/triage.h"
+
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <memory>
+#include <unistd.h>
+
+namespace crashctl_cli {
+
+namespace {
+
+const char *kTriageHelp = R"(Examples:
+  crashctl triage /var/crash                   bucket every crash under a directory (recursive)
+  crashctl triage crashes/ old/*.log.zst       files and directories; gzip and zstd as they are
+  crashctl triage -f json crashes/ > today.json        the table for scripts (formats/triage.md)
+  crashctl triage -f csv crashes/ > buckets.csv        one row per bucket for a spreadsheet
+  crashctl triage --baseline yesterday.json crashes/   mark buckets not seen before as NEW
+  crashctl triage --baseline main.json -f csv dumps/   exit status 4 when a new bucket appeared
+  crashctl triage -j 1 crashes/                one thread (default: every core)
+
+Fleet map-reduce: triage on each machine, merge anywhere. The merged table is
+byte for byte the table of one run over all the files:
+  crashctl triage --path-prefix "$(hostname):" -f json /var/crash > "$(hostname).json"
+  crashctl triage --merge -f json host*.json > fleet.json
+  crashctl triage --merge --baseline last-week.json host*.json
+
+Exit status: 0 done (no new buckets), 1 nothing recognizable in any file,
+2 unreadable --baseline or --merge input, 3 usage error, 4 new buckets
+(only with --baseline). Unreadable crash files never stop the run: they are
+listed under "unreadable".)";
+
+struct TriageArgs {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string baseline;
+  bool merge = false;
+  unsigned jobs = 0;
+  std::string path_prefix;
+  std::string color = "auto";
+  crashctl::AnalysisOptions analysis;
+};
+
+void error(const std::string &msg) { llvm::WithColor::error(llvm::errs(), "crashctl") << msg << "\n"; }
+
+// "\r[n/total] path" on stderr, a few times a second, only on a terminal.
+class ProgressLine {
+public:
+  ProgressLine() : enabled_(::isatty(STDERR_FILENO)) {}
+  ~ProgressLine() {
+    if (drawn_) write("\r\x1b[K");
+  }
+  void update(size_t done, size_t total, const std::string &path) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (done != total && drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    std::string shown = path.size() > 60 ? "..." + path.substr(path.size() - 57) : path;
+    write("\r[" + std::to_string(done) + "/" + std::to_string(total) + "] " + shown + "\x1b[K");
+    drawn_ = true;
+  }
+
+private:
+  static void write(const std::string &s) {
+    const char *p = s.data();
+    size_t n = s.size();
+    while (n > 0) {
+      ssize_t w = ::write(STDERR_FILENO, p, n);
+      if (w <= 0) return;
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
+
+int run_triage(const TriageArgs &a) {
+  namespace triage = crashctl::triage;
+  for (const std::string &p : a.paths)
+    if (p == "-" && !a.merge) {
+      error("triage reads files and directories, not stdin; save it to a file first");
+      return kExitUsage;
+    }
+
+  std::optional<triage::Table> baseline;
+  if (!a.baseline.empty()) {
+    auto b = triage::load_table(a.baseline);
+    if (!b) {
+      error("--baseline " + llvm::toString(b.takeError()));
+      return triage::kExitInputError;
+    }
+    baseline = std::move(*b);
+  }
+
+  triage::Table table;
+  if (a.merge) {
+    std::vector<triage::Table> parts;
+    for (const std::string &p : a.paths) {
+      auto t = triage::load_table(p);
+      if (!t) {
+        error("--merge " + llvm::toString(t.takeError()));
+        return triage::kExitInputError;
+      }
+      parts.push_back(std::move(*t));
+    }
+    table = triage::merge(parts);
+  } else {
+    triage::CollectOptions opts;
+    opts.analysis = a.analysis;
+    opts.attribution = load_attribution_or_report(a.analysis);
+    if (!opts.attribution) return kExitUsage;
+    opts.jobs = a.jobs;
+    opts.path_prefix = a.path_prefix;
+    auto progress = std::make_shared<ProgressLine>();
+    opts.on_progress = [progress](size_t done, size_t total, const std::string &path) {
+      progress->update(done, total, path);
+    };
+    table = triage::triage_paths(a.paths, opts);
+  }
+  if (baseline) triage::mark_new(table, *baseline, a.baseline);
+
+  triage::RenderOptions ropts;
+  ropts.tool_version = CRASHCTL_VERSION;
+  ropts.color = want_color(a.color);
+  llvm::raw_ostream &out = llvm::outs();
+  if (a.format == "json") triage::render_json(out, table, ropts);
+  else if (a.format == "csv") triage::render_csv(out, table);
+  else triage::render_text(out, table, ropts);
+  out.flush();
+
+  // The text table lists them; for json and csv, say so on stderr too.
+  if (a.format != "text") {
+    constexpr size_t kMax = 20;
+    for (size_t i = 0; i < table.unreadable.size() && i < kMax; ++i)
+      llvm::WithColor::warning(llvm::errs(), "crashctl")
+          << table.unreadable[i].path << ": " << table.unreadable[i].error << "\n";
+    if (table.unreadable.size() > kMax)
+      llvm::WithColor::warning(llvm::errs(), "crashctl")
+          << (table.unreadable.size() - kMax) << " more unreadable files (see \"unreadable\")\n";
+  }
+  return triage::exit_status(table);
+}
+
+Command add_triage_command(CLI::App &app) {
+  auto args = std::make_shared<TriageArgs>();
+  CLI::App *cmd = app.add_subcommand("triage", "Bucket many crash files by signature: counts, culprits, owners, new bugs");
+  cmd->add_option("paths", args->paths, "Files and directories (walked recursively); with --merge, triage JSON files ('-' for stdin)")
+      ->required()
+      ->type_name("PATH");
+  cmd->add_option("-f,--format", args->format, "Output: text (default), json, csv")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
+  cmd->add_option("--baseline", args->baseline, "A previous 'triage -f json' table: buckets not in it are new (exit 4)")
+      ->type_name("TABLE.json");
+  CLI::Option *merge =
+      cmd->add_flag("--merge", args->merge, "Combine triage JSON tables (from other runs or machines) into one");
+  cmd->add_option("-j,--jobs", args->jobs, "Threads analyzing files; 0 (default) uses every core")
+      ->type_name("N")
+      ->excludes(merge);
+  cmd->add_option("--path-prefix", args->path_prefix, "Prepend to every file path in the table, e.g. \"$(hostname):\"")
+      ->type_name("PREFIX")
+      ->excludes(merge);
+  add_analysis_options(cmd, args->analysis);
+  cmd->add_option("--color", args->color, "auto (TTY and no NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->footer(kTriageHelp);
+  return {cmd, [args] { return run_triage(*args); }};
+}
+
+RegisterCommand registered(20, add_triage_command);
+
+}  // namespace
+
+}  // namespace crashctl_cli
