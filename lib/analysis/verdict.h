@@ -19,6 +19,8 @@ struct AnalysisOptions {
   // source_root), --owners FILE, --source-root DIR (the local checkout; also
   // used to map build-machine paths for editors). Empty: not given.
   std::string codeowners, owners, source_root;
+  // Per-input progress on stderr (a TTY only); triage turns it off.
+  bool show_progress = true;
 };
 
 // Which frames count as the program's own code.

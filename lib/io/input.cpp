@@ -41,7 +41,7 @@ public:
       int err = errno;
       return llvm::createStringError(std::error_code(err, std::generic_category()),
                                      "%s: read error at byte %llu: %s", name_.c_str(),
-                                     static_cast<unsigned long long>(pos_), std::strerror(err));
+                                     static_cast<unsigned long long>(pos_), std::generic_category().message(err).c_str());
     }
   }
   uint64_t raw_position() const override { return pos_; }
@@ -295,7 +295,7 @@ llvm::Expected<OpenedInput> open_input(const std::string &path) {
     if (fd < 0) {
       int err = errno;
       return llvm::createStringError(std::error_code(err, std::generic_category()),
-                                     "%s: cannot open: %s", path.c_str(), std::strerror(err));
+                                     "%s: cannot open: %s", path.c_str(), std::generic_category().message(err).c_str());
     }
     owned = true;
   }

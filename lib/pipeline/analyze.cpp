@@ -16,7 +16,7 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
   out.compression = in.compression;
   switch (in.format) {
   case InputFormat::Traceback:
-    decode_traceback(*in.source, out);
+    decode_traceback(*in.source, out, opts.show_progress);
     break;
   case InputFormat::Core:
     out.failed = true;

@@ -1130,10 +1130,10 @@ TracebackDecoder::~TracebackDecoder() = default;
 void TracebackDecoder::line(std::string_view raw, uint64_t offset) { impl_->line(raw, offset); }
 void TracebackDecoder::finish(uint64_t end_offset) { impl_->finish(end_offset); }
 
-void decode_traceback(ByteSource &src, Input &out) {
+void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   LineReader reader(src, out.path);
   reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
-  Progress progress(out.path, &src);
+  Progress progress(out.path, show_progress ? &src : nullptr);
   TracebackDecoder dec(out);
   std::string_view line;
   uint64_t offset = 0;

@@ -27,7 +27,8 @@ private:
   std::unique_ptr<TracebackDecoderImpl> impl_;
 };
 
-// Reads all of `src` as crash text into `out`.
-void decode_traceback(ByteSource &src, Input &out);
+// Reads all of `src` as crash text into `out`; with show_progress, long reads
+// draw progress on stderr when it is a TTY (off when many inputs run at once).
+void decode_traceback(ByteSource &src, Input &out, bool show_progress = true);
 
 }  // namespace crashctl

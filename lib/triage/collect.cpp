@@ -91,7 +91,9 @@ FileSummary analyze_one(const std::string &path, const CollectOptions &opts, con
   const std::string shown = opts.path_prefix + path;
   try {
     int64_t mtime = mtime_of(path);
-    Input input = analyze_input(path, opts.analysis, attr);
+    AnalysisOptions quiet = opts.analysis;
+    quiet.show_progress = false;  // many files at once: triage draws its own progress
+    Input input = analyze_input(path, quiet, attr);
     return summarize(input, shown, mtime);
   } catch (const std::exception &e) {  // bad_alloc on a pathological file: that file only
     FileSummary s;
