@@ -3,6 +3,7 @@
 #include "json_schema_check.h"
 
 #include "analysis/source_paths.h"
+#include "analysis/groups.h"
 #include "render/render.h"
 
 #include "llvm/Support/JSON.h"
@@ -131,6 +132,7 @@ Input crash_input() {
   in.format = InputFormat::Traceback;
   in.size = 4096;
   in.reports.push_back(nil_deref_report());
+  group_goroutines(in.reports.back(), LeakOptions{});  // as the pipeline does
   in.diagnostics.push_back({Severity::Warning, 1234, "line longer than 16 MiB cut"});
   return in;
 }
@@ -469,7 +471,7 @@ TEST_CASE("text output", "[render][text]") {
   CHECK_THAT(out, Catch::Contains("pc=0x7f0000001000"));
   CHECK_THAT(out, Catch::Contains("\nother goroutines (5):\n"));
   CHECK_THAT(out, Catch::Contains("  goroutine 1 [chan receive, 3 minutes]: main.main at /src/app/main.go:30\n"));
-  CHECK_THAT(out, Catch::Contains("  goroutine 10..12 (3 goroutines) [select]: main.worker at /src/app/worker.go:12"));
+  CHECK_THAT(out, Catch::Contains("  3 goroutines (10, 11, 12) [select]: main.worker at /src/app/worker.go:12"));
   CHECK_THAT(out, Catch::Contains("crash.txt: warning: at byte 1234: line longer than 16 MiB cut\n"));
   CHECK(out.find("\x1b[") == std::string::npos);
 

@@ -96,3 +96,14 @@ TEST_CASE("goroutine groups and leak suspects", "[groups]") {
   CHECK(leaked.reports[0].groups[0].leaked);
   CHECK(leaked.reports[0].verdict.leak_suspects == 1);
 }
+
+TEST_CASE("--signature-lines adds line numbers to the signature frames", "[signature]") {
+  const std::string f = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/go1.26.8/nil-deref.txt.zst";
+  AnalysisOptions plain, lines;
+  lines.signature_lines = true;
+  const Verdict a = analyze_input(f, plain).reports.at(0).verdict;
+  const Verdict b = analyze_input(f, lines).reports.at(0).verdict;
+  CHECK(a.signature != b.signature);
+  CHECK(a.signature_text.find("main.(*Cache).lookup |") != std::string::npos);
+  CHECK(b.signature_text.find("main.(*Cache).lookup:39") != std::string::npos);
+}

@@ -21,6 +21,8 @@ struct AnalysisOptions {
   std::string codeowners, owners, source_root;
   // Per-input progress on stderr (a TTY only); triage turns it off.
   bool show_progress = true;
+  // --signature-lines: signature frames compare by function and line.
+  bool signature_lines = false;
 };
 
 // Which frames count as the program's own code.

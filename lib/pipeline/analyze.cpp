@@ -40,7 +40,9 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
     // Crash text carries no build info: the main module's version is unknown.
     attribute_culprit(r, attr, std::nullopt);
     group_goroutines(r, LeakOptions{});
-    compute_signature(r, rules, SignatureOptions{});
+    SignatureOptions sig;
+    sig.with_lines = opts.signature_lines;
+    compute_signature(r, rules, sig);
   }
 }
 

@@ -1,6 +1,8 @@
 // --format text: the verdict first, then the crashing goroutine in full, then
 // every other goroutine on one line (identical neighbours collapsed).
 #include "render/render.h"
+
+#include <unordered_map>
 #include "render/render_util.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -197,7 +199,7 @@ private:
     }
     for (const RaceReport &race : p.races)
       race_block(race, r.verdict);
-    other_goroutines(p, crashing);
+    other_goroutines(r, crashing);
   }
 
   // Panic values, fatal error, signal, test timeout, notes. Returns whether
@@ -397,12 +399,15 @@ private:
 
   struct Group {
     const Goroutine *first = nullptr;
-    const Goroutine *last = nullptr;
-    size_t count = 0;
+    std::vector<int64_t> ids;
     int64_t min_minutes = -1, max_minutes = -1;
+    const std::vector<std::string> *leak_reasons = nullptr;
   };
 
-  void other_goroutines(const Process &p, const Goroutine *crashing) {
+  // One line per group of identical goroutines (Report::groups), largest
+  // first; the crashing goroutine was shown in full above.
+  void other_goroutines(const Report &r, const Goroutine *crashing) {
+    const Process &p = r.process;
     size_t others = p.goroutines.size() - (crashing ? 1 : 0);
     if (others == 0)
       return;
@@ -412,38 +417,39 @@ private:
       return;
     }
     os_ << (crashing ? "other goroutines (" : "goroutines (") << others << "):\n";
-    Group group;
-    auto same_group = [&](const Goroutine &g) {
-      const Goroutine &f = *group.first;
-      return f.status == g.status && f.wait_reason == g.wait_reason &&
-             f.locked_to_thread == g.locked_to_thread &&
-             f.stack_unavailable == g.stack_unavailable && same_frames(f.stack, g.stack);
-    };
-    for (const Goroutine &g : p.goroutines) {
-      if (&g == crashing)
-        continue;
-      if (group.first && same_group(g)) {
-        group.last = &g;
-        ++group.count;
-        if (g.wait_minutes >= 0) {
-          group.min_minutes = group.min_minutes < 0 ? g.wait_minutes : std::min(group.min_minutes, g.wait_minutes);
-          group.max_minutes = std::max(group.max_minutes, g.wait_minutes);
-        }
-        continue;
+    std::unordered_map<int64_t, const Goroutine *> by_id;
+    by_id.reserve(p.goroutines.size());
+    for (const Goroutine &g : p.goroutines)
+      by_id.emplace(g.id, &g);
+    for (const GoroutineGroup &grp : r.groups) {
+      Group group;
+      group.leak_reasons = &grp.leak_reasons;
+      group.min_minutes = grp.min_wait_minutes;
+      group.max_minutes = grp.max_wait_minutes;
+      for (int64_t id : grp.goroutine_ids) {
+        auto it = by_id.find(id);
+        if (it == by_id.end() || it->second == crashing)
+          continue;
+        if (!group.first)
+          group.first = it->second;
+        group.ids.push_back(id);
       }
       if (group.first)
         group_line(group);
-      group = Group{&g, &g, 1, g.wait_minutes, g.wait_minutes};
     }
-    if (group.first)
-      group_line(group);
   }
 
   void group_line(const Group &group) {
     const Goroutine &g = *group.first;
-    os_ << "  goroutine " << g.id;
-    if (group.count > 1)
-      os_ << ".." << group.last->id << " (" << group.count << " goroutines)";
+    if (group.ids.size() == 1) {
+      os_ << "  goroutine " << g.id;
+    } else {
+      // A few ids, then how many: ids of one group need not be consecutive.
+      os_ << "  " << group.ids.size() << " goroutines (";
+      for (size_t i = 0; i < group.ids.size() && i < 3; ++i)
+        os_ << (i ? ", " : "") << group.ids[i];
+      os_ << (group.ids.size() > 3 ? ", ...)" : ")");
+    }
     std::string state = runtime_state(g);
     if (group.min_minutes >= 0) {
       if (group.min_minutes == group.max_minutes)
@@ -477,6 +483,10 @@ private:
       }
     if (top && top != shown)
       os_ << " (top: " << top->function << ')';
+    if (group.leak_reasons && !group.leak_reasons->empty()) {
+      os_ << "  ";
+      styled("[leak suspect]", Tone::Strong);
+    }
     os_ << '\n';
   }
 

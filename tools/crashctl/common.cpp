@@ -41,6 +41,8 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
   cmd->add_option("--owners", opts.owners,
                   "PATTERN=OWNER lines (package path or function glob; =ignore, default=) that override "
                   "CODEOWNERS");
+  cmd->add_flag("--signature-lines", opts.signature_lines,
+               "Bucket signatures compare frames by function and line, not function alone");
   cmd->add_option("--source-root", opts.source_root,
                   "Local checkout: maps build-machine paths to repository paths (CODEOWNERS, editor output)");
 }
