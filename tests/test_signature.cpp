@@ -107,3 +107,18 @@ TEST_CASE("--signature-lines adds line numbers to the signature frames", "[signa
   CHECK(a.signature_text.find("main.(*Cache).lookup |") != std::string::npos);
   CHECK(b.signature_text.find("main.(*Cache).lookup:39") != std::string::npos);
 }
+
+TEST_CASE("deadlocks say who waits on what, with mutex addresses", "[groups][deadlock]") {
+  for (const char *release : {"go1.19.8", "go1.26.8"}) {
+    INFO(release);
+    Input in = analyze_input(std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/" + release + "/deadlock.txt.zst",
+                             AnalysisOptions{});
+    REQUIRE(in.reports.size() == 1);
+    const std::string &e = in.reports[0].verdict.explanation;
+    CHECK(e.find("Who waits on what:") != std::string::npos);
+    CHECK(e.find("goroutine 18 on sync.Mutex 0x") != std::string::npos);
+    CHECK(e.find("in main.(*ConnPool).acquire") != std::string::npos);
+    CHECK(e.find("goroutine 1 on chan receive in main.waitForWorkers") != std::string::npos);
+    CHECK(e.find("cannot prove a wait-for cycle") != std::string::npos);
+  }
+}

@@ -3,6 +3,7 @@
 #include "analysis/attribution.h"
 #include "analysis/groups.h"
 #include "analysis/signature.h"
+#include "analysis/waits.h"
 #include "io/input.h"
 #include "traceback/decoder.h"
 
@@ -40,6 +41,7 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
     // Crash text carries no build info: the main module's version is unknown.
     attribute_culprit(r, attr, std::nullopt);
     group_goroutines(r, LeakOptions{});
+    explain_waits(r);
     SignatureOptions sig;
     sig.with_lines = opts.signature_lines;
     compute_signature(r, rules, sig);
