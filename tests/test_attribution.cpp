@@ -11,11 +11,12 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "cli_runner.h"
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <fstream>
-#include <sys/wait.h>
 
 using namespace crashctl;
 
@@ -643,15 +644,7 @@ TEST_CASE("crashctl analyze: attribution options and exit status", "[attribution
   TempDir dir;
   std::string fixture = kSrc + "/testdata/fixtures/go1.23.12/race.txt.zst";
   auto run = [&](const std::string &args, std::string &out) {
-    std::string cmd = std::string(CRASHCTL_BINARY) + " analyze " + args + " 2>&1";
-    FILE *p = popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    char buf[4096];
-    size_t n;
-    out.clear();
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return crashctl::testing::run_crashctl("analyze " + args, out, /*merge_stderr=*/true);
   };
   std::string out;
   std::string owners = dir.write("owners.ini", "main.countRequests\n");

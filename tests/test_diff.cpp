@@ -11,6 +11,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "cli_runner.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -19,7 +21,6 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <sys/wait.h>
 
 using namespace crashctl;
 namespace json = llvm::json;
@@ -164,17 +165,7 @@ DiffResult synthetic_diff(const DiffOptions &opts = {}) {
 }
 
 // Runs the CLI; returns its exit status, stdout in OUT.
-int run_cli(const std::string &args, std::string &out) {
-  std::string cmd = std::string(CRASHCTL_BINARY) + " " + args + " 2>/dev/null";
-  FILE *p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  out.clear();
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+int run_cli(const std::string &args, std::string &out) { return crashctl::testing::run_crashctl(args, out); }
 
 }  // namespace
 

@@ -13,9 +13,10 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "cli_runner.h"
+
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -84,18 +85,8 @@ struct TempDir {
   std::string operator/(const std::string &name) const { return path + "/" + name; }
 };
 
-// Runs the CLI; returns the exit status, stdout in OUT.
-int run_cli(const std::string &args, std::string &out) {
-  std::string cmd = std::string(CRASHCTL_BINARY) + " " + args + " 2>/dev/null";
-  FILE *p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  out.clear();
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+// Runs the CLI; returns its exit status, stdout in OUT.
+int run_cli(const std::string &args, std::string &out) { return crashctl::testing::run_crashctl(args, out); }
 
 std::string quote(const std::string &s) { return "'" + s + "'"; }
 
