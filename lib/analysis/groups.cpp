@@ -67,7 +67,8 @@ void group_goroutines(Report &report, const LeakOptions &opts) {
   std::vector<GoroutineGroup> groups;
   std::unordered_map<GroupKey, size_t, GroupKeyHash> index;
   index.reserve(64);
-  for (const Goroutine &g : p.goroutines) {
+  for (size_t gi = 0; gi < p.goroutines.size(); ++gi) {
+    const Goroutine &g = p.goroutines[gi];
     GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, &g.wait_reason,
                  g.stack.get(), g.created_by.get()};
     auto [it, added] = index.emplace(key, groups.size());
@@ -81,6 +82,7 @@ void group_goroutines(Report &report, const LeakOptions &opts) {
     }
     GoroutineGroup &grp = groups[it->second];
     grp.goroutine_ids.push_back(g.id);
+    grp.goroutine_indexes.push_back(uint32_t(gi));
     grp.leaked |= g.status == GoroutineStatus::Leaked;
     if (g.wait_minutes >= 0) {
       grp.min_wait_minutes = grp.min_wait_minutes < 0 ? g.wait_minutes : std::min(grp.min_wait_minutes, g.wait_minutes);

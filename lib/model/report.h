@@ -49,6 +49,7 @@ struct GoroutineGroup {
   StackRef stack;
   FrameRef created_by;
   std::vector<int64_t> goroutine_ids;
+  std::vector<uint32_t> goroutine_indexes;  // parallel to goroutine_ids: positions in Process::goroutines
   int64_t min_wait_minutes = -1, max_wait_minutes = -1;  // -1: not shown
   bool leaked = false;                  // Go 1.26+ "(leaked)" marks: a certain leak
   std::vector<std::string> leak_reasons;  // non-empty: a leak suspect (formats/taxonomy.md)

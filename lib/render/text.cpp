@@ -399,7 +399,8 @@ private:
 
   struct Group {
     const Goroutine *first = nullptr;
-    std::vector<int64_t> ids;
+    std::vector<int64_t> ids;  // the first few
+    size_t count = 0;
     int64_t min_minutes = -1, max_minutes = -1;
     const std::vector<std::string> *leak_reasons = nullptr;
   };
@@ -417,22 +418,20 @@ private:
       return;
     }
     os_ << (crashing ? "other goroutines (" : "goroutines (") << others << "):\n";
-    std::unordered_map<int64_t, const Goroutine *> by_id;
-    by_id.reserve(p.goroutines.size());
-    for (const Goroutine &g : p.goroutines)
-      by_id.emplace(g.id, &g);
     for (const GoroutineGroup &grp : r.groups) {
       Group group;
       group.leak_reasons = &grp.leak_reasons;
       group.min_minutes = grp.min_wait_minutes;
       group.max_minutes = grp.max_wait_minutes;
-      for (int64_t id : grp.goroutine_ids) {
-        auto it = by_id.find(id);
-        if (it == by_id.end() || it->second == crashing)
+      for (size_t k = 0; k < grp.goroutine_ids.size(); ++k) {
+        const Goroutine *g = &p.goroutines[grp.goroutine_indexes[k]];
+        if (g == crashing)
           continue;
         if (!group.first)
-          group.first = it->second;
-        group.ids.push_back(id);
+          group.first = g;
+        if (group.ids.size() < 3)
+          group.ids.push_back(grp.goroutine_ids[k]);
+        ++group.count;
       }
       if (group.first)
         group_line(group);
@@ -441,14 +440,14 @@ private:
 
   void group_line(const Group &group) {
     const Goroutine &g = *group.first;
-    if (group.ids.size() == 1) {
+    if (group.count == 1) {
       os_ << "  goroutine " << g.id;
     } else {
       // A few ids, then how many: ids of one group need not be consecutive.
-      os_ << "  " << group.ids.size() << " goroutines (";
-      for (size_t i = 0; i < group.ids.size() && i < 3; ++i)
+      os_ << "  " << group.count << " goroutines (";
+      for (size_t i = 0; i < group.ids.size(); ++i)
         os_ << (i ? ", " : "") << group.ids[i];
-      os_ << (group.ids.size() > 3 ? ", ...)" : ")");
+      os_ << (group.count > group.ids.size() ? ", ...)" : ")");
     }
     std::string state = runtime_state(g);
     if (group.min_minutes >= 0) {
