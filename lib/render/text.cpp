@@ -2,7 +2,6 @@
 // every other goroutine on one line (identical neighbours collapsed).
 #include "render/render.h"
 
-#include <unordered_map>
 #include "render/render_util.h"
 
 #include "llvm/ADT/STLExtras.h"
