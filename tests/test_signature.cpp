@@ -97,7 +97,7 @@ TEST_CASE("goroutine groups and leak suspects", "[groups]") {
   CHECK(leaked.reports[0].verdict.leak_suspects == 1);
 }
 
-TEST_CASE("--signature-lines adds line numbers to the signature frames", "[signature]") {
+TEST_CASE("the signature-lines option adds line numbers to the signature frames", "[signature]") {
   const std::string f = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/go1.26.8/nil-deref.txt.zst";
   AnalysisOptions plain, lines;
   lines.signature_lines = true;
