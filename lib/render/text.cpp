@@ -38,16 +38,6 @@ private:
 
 enum class Tone { Plain, Class, Strong, Dim, Warning };
 
-bool same_frames(const StackRef &a, const StackRef &b) {
-  if (a == b)
-    return true;
-  const auto &fa = frames_of(a), &fb = frames_of(b);
-  return fa.size() == fb.size() &&
-         std::equal(fa.begin(), fa.end(), fb.begin(), [](const Frame &x, const Frame &y) {
-           return x.function == y.function && x.file == y.file && x.line == y.line;
-         });
-}
-
 std::string call_text(const Frame &f, llvm::StringRef args) {
   if (f.non_go)
     return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
