@@ -5,6 +5,7 @@
 #include "analysis/source_paths.h"
 #include "analysis/groups.h"
 #include "render/render.h"
+#include "traceback/parse.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -24,6 +25,7 @@ Frame frame(std::string function, std::string file, int line, std::optional<uint
             bool inlined = false) {
   Frame f;
   f.function = std::move(function);
+  f.package = package_of(f.function);  // as the decoders fill it
   f.file = std::move(file);
   f.line = line;
   f.pc_offset = off;

@@ -22,13 +22,7 @@ bool is_blocking_wait(const std::string &w) {
 }
 
 const Frame *group_site(const GoroutineGroup &g) {
-  if (!g.stack) return nullptr;
-  InAppRules rules{AnalysisOptions{}};
-  for (const Frame &f : g.stack->frames)
-    if (rules.in_app(f)) return &f;
-  for (const Frame &f : g.stack->frames)
-    if (!InAppRules::is_runtime(f)) return &f;
-  return g.stack->frames.empty() ? nullptr : &g.stack->frames.front();
+  return g.stack ? telling_frame(g.stack->frames, InAppRules{AnalysisOptions{}}) : nullptr;
 }
 
 std::string group_signature(const GoroutineGroup &g) {

@@ -85,6 +85,14 @@ bool InAppRules::in_app(const Frame &f) const {
   return true;
 }
 
+const Frame *telling_frame(const std::vector<Frame> &frames, const InAppRules &rules) {
+  for (const Frame &f : frames)
+    if (rules.in_app(f)) return &f;
+  for (const Frame &f : frames)
+    if (!InAppRules::is_runtime(f)) return &f;
+  return frames.empty() ? nullptr : &frames.front();
+}
+
 std::vector<std::string> find_recursion_cycle(const Stack &stack) {
   std::vector<std::string> names;
   for (const Frame &f : stack.frames)

@@ -47,6 +47,10 @@ private:
   std::vector<std::string> in_app_, not_in_app_;
 };
 
+// The frame that says what a goroutine is doing: its first in-app frame,
+// else its first frame outside the runtime, else its top frame; null if none.
+const Frame *telling_frame(const std::vector<Frame> &frames, const InAppRules &rules);
+
 // Fills report.verdict from report.process.
 void analyze_report(Report &report, const AnalysisOptions &opts);
 

@@ -53,13 +53,8 @@ void explain_waits(Report &report) {
   for (const Goroutine &g : report.process.goroutines) {
     std::string target = wait_target(g);
     if (target.empty() || !g.stack) continue;
-    std::string site;
-    for (const Frame &f : g.stack->frames)
-      if (rules.in_app(f)) {
-        site = f.function;
-        break;
-      }
-    waits[{target, site}].push_back(g.id);
+    const Frame *site = telling_frame(g.stack->frames, rules);
+    waits[{target, site ? site->function : std::string()}].push_back(g.id);
   }
   if (waits.empty()) return;
   std::string &e = report.verdict.explanation;

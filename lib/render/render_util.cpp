@@ -55,23 +55,6 @@ llvm::StringRef package_of(const Frame &f) {
   return dot == llvm::StringRef::npos ? llvm::StringRef() : fn.take_front(dot);
 }
 
-bool is_runtime_frame(const Frame &f) {
-  if (f.function == "panic")
-    return true;
-  llvm::StringRef pkg = package_of(f);
-  return pkg == "runtime" || pkg.starts_with("runtime/internal/") ||
-         pkg.starts_with("internal/runtime/");
-}
-
-bool is_user_frame(const Frame &f) {
-  if (f.non_go)
-    return false;
-  llvm::StringRef pkg = package_of(f);
-  if (pkg == "main")
-    return true;
-  return pkg.split('/').first.contains('.');
-}
-
 const Goroutine *crashing_goroutine(const Report &r) {
   if (r.verdict.goroutine < 0)
     return nullptr;

@@ -25,10 +25,6 @@ std::string runtime_state(const Goroutine &g);
 
 const std::vector<Frame> &frames_of(const StackRef &s);
 llvm::StringRef package_of(const Frame &f);
-bool is_runtime_frame(const Frame &f);  // runtime internals, dimmed in text
-// Heuristic for "the program's own or third-party code": not in the standard
-// library, whose import paths have no dot in their first element.
-bool is_user_frame(const Frame &f);
 
 // The goroutine the verdict names, or null.
 const Goroutine *crashing_goroutine(const Report &r);

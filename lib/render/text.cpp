@@ -4,6 +4,8 @@
 
 #include "render/render_util.h"
 
+#include "analysis/verdict.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -68,18 +70,6 @@ std::string goroutine_state(const Goroutine &g) {
   if (g.locked_to_thread)
     s += ", locked to thread";
   return s;
-}
-
-// The frame that says what a goroutine is doing: its first user frame, else
-// its first frame outside the runtime, else its top frame.
-const Frame *telling_frame(const std::vector<Frame> &frames) {
-  for (const Frame &f : frames)
-    if (is_user_frame(f))
-      return &f;
-  for (const Frame &f : frames)
-    if (!is_runtime_frame(f))
-      return &f;
-  return frames.empty() ? nullptr : &frames.front();
 }
 
 class TextWriter {
@@ -306,7 +296,7 @@ private:
     }
     for (const Ancestor &a : g.extras().ancestors) {
       os_ << "  originating from goroutine " << a.goid;
-      if (const Frame *f = telling_frame(frames_of(a.stack)))
+      if (const Frame *f = telling_frame(frames_of(a.stack), rules_))
         os_ << ": " << f->function << " at " << location_text(*f);
       os_ << '\n';
     }
@@ -352,7 +342,7 @@ private:
         line += " [inlined]";
       os_ << indent;
       styled((is_culprit ? "  > " : "    ") + line,
-             is_culprit ? Tone::Strong : is_runtime_frame(f) ? Tone::Dim : Tone::Plain);
+             is_culprit ? Tone::Strong : InAppRules::is_runtime(f) ? Tone::Dim : Tone::Plain);
       os_ << '\n';
     }
     if (stack.elided_at && *stack.elided_at >= shown && shown == frames.size())
@@ -453,7 +443,7 @@ private:
       os_ << "(stack unavailable)\n";
       return;
     }
-    const Frame *shown = telling_frame(frames);
+    const Frame *shown = telling_frame(frames, rules_);
     if (!shown) {
       os_ << "(no frames)\n";
       return;
@@ -465,7 +455,7 @@ private:
       os_ << location_text(*shown);
     const Frame *top = nullptr;
     for (const Frame &f : frames)
-      if (!is_runtime_frame(f)) {
+      if (!InAppRules::is_runtime(f)) {
         top = &f;
         break;
       }
@@ -480,6 +470,7 @@ private:
 
   llvm::raw_ostream &os_;
   const RenderOptions &opts_;
+  const InAppRules rules_{AnalysisOptions{}};  // which frame names a goroutine
 };
 
 }  // namespace
