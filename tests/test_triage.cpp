@@ -563,3 +563,14 @@ TEST_CASE("text: a compact table with totals, owners and the lists", "[triage][t
   render_text(os, t, narrow);
   CHECK_THAT(s, Catch::Contains("panic: ba..."));
 }
+
+TEST_CASE("triage JSON stays valid UTF-8 when crash text is not", "[triage][json]") {
+  TempDir dir;
+  std::ofstream(dir / "bad.txt", std::ios::binary)
+      << "panic: bad \xff\xfe bytes\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/app/m\xe9in.go:3 +0x1d\n";
+  std::string out;
+  CHECK(run_cli("triage -f json " + dir.path, out) == 0);
+  auto doc = llvm::json::parse(out);
+  REQUIRE(bool(doc));
+  CHECK(out.find("bad \xef\xbf\xbd\xef\xbf\xbd bytes") != std::string::npos);  // U+FFFD each
+}

@@ -15,8 +15,6 @@ namespace {
 using namespace render_detail;
 namespace json = llvm::json;
 
-json::Value str(llvm::StringRef s) { return json::isUTF8(s) ? json::Value(s) : json::Value(json::fixUTF8(s)); }
-json::Value int_or_null(int64_t v) { return v < 0 ? json::Value(nullptr) : json::Value(v); }
 
 std::string signed_number(int64_t v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
 

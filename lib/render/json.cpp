@@ -15,14 +15,6 @@ namespace {
 using namespace render_detail;
 namespace json = llvm::json;
 
-// Crash text may hold any bytes; JSON strings must be UTF-8.
-json::Value str(llvm::StringRef s) {
-  if (json::isUTF8(s))
-    return json::Value(s);
-  return json::Value(json::fixUTF8(s));
-}
-json::Value str_or_null(llvm::StringRef s) { return s.empty() ? json::Value(nullptr) : str(s); }
-json::Value int_or_null(int64_t v) { return v < 0 ? json::Value(nullptr) : json::Value(v); }
 json::Value hex_or_null(const std::optional<uint64_t> &v) {
   return v ? json::Value(hex(*v)) : json::Value(nullptr);
 }

@@ -5,6 +5,14 @@
 
 namespace crashctl::render_detail {
 
+llvm::json::Value str(llvm::StringRef s) {
+  if (llvm::json::isUTF8(s))
+    return llvm::json::Value(s);
+  return llvm::json::Value(llvm::json::fixUTF8(s));
+}
+llvm::json::Value str_or_null(llvm::StringRef s) { return s.empty() ? llvm::json::Value(nullptr) : str(s); }
+llvm::json::Value int_or_null(int64_t v) { return v < 0 ? llvm::json::Value(nullptr) : llvm::json::Value(v); }
+
 std::string hex(uint64_t v) {
   std::string out;
   llvm::raw_string_ostream os(out);

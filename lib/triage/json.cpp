@@ -3,6 +3,8 @@
 // --baseline.
 #include "triage/triage.h"
 
+#include "render/render_util.h"
+
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -12,11 +14,8 @@ namespace crashctl::triage {
 
 namespace json = llvm::json;
 
-namespace {
-
-json::Value str_or_null(const std::string &s) { return s.empty() ? json::Value(nullptr) : json::Value(s); }
-
-}  // namespace
+using render_detail::str;
+using render_detail::str_or_null;
 
 void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
   json::OStream j(os, 2);
@@ -47,16 +46,16 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
       for (const Bucket &b : t.buckets) {
         j.object([&] {
           j.attribute("signature", b.signature);
-          j.attribute("signature_text", b.rep.signature_text);
+          j.attribute("signature_text", str(b.rep.signature_text));
           j.attribute("class", b.rep.cls);
           j.attribute("new", b.is_new);
           j.attribute("count", static_cast<uint64_t>(b.count()));
-          j.attribute("summary", b.rep.summary);
+          j.attribute("summary", str(b.rep.summary));
           if (b.rep.culprit) {
             const CulpritInfo &c = *b.rep.culprit;
             j.attributeObject("culprit", [&] {
-              j.attribute("function", c.function);
-              j.attribute("file", c.file);
+              j.attribute("function", str(c.function));
+              j.attribute("file", str(c.file));
               j.attribute("line", c.line);
               j.attribute("module", str_or_null(c.module));
               j.attribute("version", str_or_null(c.version));
@@ -72,12 +71,12 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
             for (const std::string &v : b.go_versions()) j.value(v);
           });
           j.attributeArray("examples", [&] {
-            for (const std::string &p : b.examples()) j.value(p);
+            for (const std::string &p : b.examples()) j.value(str(p));
           });
           j.attributeArray("files", [&] {
             for (const Occurrence &o : b.files) {
               j.object([&] {
-                j.attribute("path", o.path);
+                j.attribute("path", str(o.path));
                 j.attribute("offset", o.offset);
                 j.attribute("seen", iso8601_utc(o.mtime));
                 j.attribute("go_version", str_or_null(o.go_version));
@@ -90,13 +89,13 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
     j.attributeArray("unreadable", [&] {
       for (const Unreadable &u : t.unreadable) {
         j.object([&] {
-          j.attribute("path", u.path);
-          j.attribute("error", u.error);
+          j.attribute("path", str(u.path));
+          j.attribute("error", str(u.error));
         });
       }
     });
     j.attributeArray("unrecognized", [&] {
-      for (const std::string &p : t.unrecognized) j.object([&] { j.attribute("path", p); });
+      for (const std::string &p : t.unrecognized) j.object([&] { j.attribute("path", str(p)); });
     });
   });
   os << "\n";
