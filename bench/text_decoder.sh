@@ -34,27 +34,13 @@ BENCH_CPU=${BENCH_CPU:-0}
 SKIP_OTHERS=${SKIP_OTHERS:-0}
 VARY=${VARY:-1}
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] FAIL: %s\n' "$*" >&2; exit 1; }
-trap 'rc=$?; printf "[bench] FAIL: line %s exited %s\n" "$LINENO" "$rc" >&2' ERR
-
+# shellcheck source=bench/common.sh
+source "$HERE/common.sh"
 mkdir -p "$BENCH_DIR/bin" "$BENCH_DIR/runs"
-for t in go zstd taskset python3; do
-  command -v "$t" >/dev/null || die "$t not found"
-done
-if [[ ! -x /usr/bin/time ]]; then
-  log "installing GNU time"
-  apt-get install -y time >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
-fi
+require_tools go zstd taskset python3
 
 # --- crashctl ------------------------------------------------------------------
-if [[ -z "${CRASHCTL:-}" ]]; then
-  log "building crashctl (Release) in $ROOT/build-bench"
-  cmake -S "$ROOT" -B "$ROOT/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRASHCTL_TESTS=OFF >/dev/null
-  cmake --build "$ROOT/build-bench" -j2 >/dev/null
-  CRASHCTL=$ROOT/build-bench/tools/crashctl
-fi
-[[ -x "$CRASHCTL" ]] || die "no crashctl binary at $CRASHCTL"
+use_crashctl
 
 # --- inputs (cached) -------------------------------------------------------------
 SEED=$BENCH_DIR/seed.txt

@@ -26,26 +26,12 @@ RUNS=${RUNS:-3}
 DATE=$(date -u +%Y-%m-%d)
 OUT=${OUT:-$HERE/results/triage-$DATE.md}
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] FAIL: %s\n' "$*" >&2; exit 1; }
-trap 'rc=$?; printf "[bench] FAIL: line %s exited %s\n" "$LINENO" "$rc" >&2' ERR
-
-for t in python3 zstd taskset nproc; do
-  command -v "$t" >/dev/null || die "$t not found"
-done
-if [[ ! -x /usr/bin/time ]]; then
-  log "installing GNU time"
-  apt-get install -y time >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
-fi
+# shellcheck source=bench/common.sh
+source "$HERE/common.sh"
+require_tools python3 zstd taskset nproc
 
 # --- crashctl ------------------------------------------------------------------
-if [[ -z "${CRASHCTL:-}" ]]; then
-  log "building crashctl (Release) in $ROOT/build-bench"
-  cmake -S "$ROOT" -B "$ROOT/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRASHCTL_TESTS=OFF >/dev/null
-  cmake --build "$ROOT/build-bench" -j"$(nproc)" >/dev/null
-  CRASHCTL=$ROOT/build-bench/tools/crashctl
-fi
-[[ -x "$CRASHCTL" ]] || die "no crashctl binary at $CRASHCTL"
+use_crashctl
 
 # --- inputs (cached, keyed on FILES and the fixture manifest) -------------------
 DUMPS=$BENCH_DIR/dumps
