@@ -23,6 +23,10 @@ struct AnalysisOptions {
   bool show_progress = true;
   // --signature-lines: signature frames compare by function and line.
   bool signature_lines = false;
+  // Cores and heap dumps: --exe (the executable; found from the core when
+  // empty) and --debug-dir (directories searched by build id).
+  std::string exe;
+  std::vector<std::string> debug_dirs;
 };
 
 // Which frames count as the program's own code.

@@ -43,3 +43,15 @@ std::string_view frame_args(const Goroutine &g, size_t i) {
 }
 
 }  // namespace crashctl
+
+namespace crashctl {
+const char *to_string(DeferKind k) {
+  switch (k) {
+  case DeferKind::OpenCoded: return "open-coded";
+  case DeferKind::Heap: return "heap";
+  case DeferKind::Stack: return "stack";
+  case DeferKind::RangeFunc: return "rangefunc";
+  }
+  return "heap";
+}
+}  // namespace crashctl

@@ -82,6 +82,28 @@ struct Ancestor {
   FrameRef created_by;
 };
 
+// A deferred call, from a core or heap dump (crash text shows none).
+enum class DeferKind : uint8_t {
+  OpenCoded,  // compiled inline; found through the frame's deferBits
+  Heap,       // a heap-allocated _defer record
+  Stack,      // a stack-allocated _defer record
+  RangeFunc,  // a _defer of a range-over-func loop body
+};
+const char *to_string(DeferKind);
+
+struct Defer {
+  std::string function;  // the deferred function, compiler wrappers unwrapped
+  std::string file;
+  int line = 0;          // where the deferred function starts
+  DeferKind kind = DeferKind::Heap;
+  // Whether the deferred function itself calls runtime.gorecover (recover()
+  // works only there); unset when the code could not be read.
+  std::optional<bool> calls_recover;
+  bool ran = false;       // already run (during a panic); pending otherwise
+  int64_t frame_index = -1;  // frame of the stack that deferred it; -1 unknown
+  uint64_t pc = 0, sp = 0;   // deferring pc and its frame's sp, when known
+};
+
 // Goroutine details that few dumps print; kept out of line so that a
 // million-goroutine dump does not pay for them.
 struct GoroutineExtras {
@@ -91,6 +113,13 @@ struct GoroutineExtras {
   int64_t synctest_bubble = -1;      // ", synctest group/bubble N"
   std::vector<FrameAddresses> frame_addresses;  // parallel to stack->frames when shown
   std::vector<Ancestor> ancestors;
+  // Cores and heap dumps.
+  std::vector<Defer> defers;       // in the order they would run (innermost first)
+  std::string start_function;      // g.startpc
+  int64_t wait_since_ns = -1;      // g.waitsince (nanotime), -1 unknown
+  uint32_t raw_status = 0;         // g.atomicstatus as read (with _Gscan bits)
+  bool system = false;             // a runtime goroutine (isSystemGoroutine)
+  std::string unreadable;          // why (part of) its stack or record could not be read
 };
 
 struct Goroutine {
@@ -127,6 +156,8 @@ struct PanicRecord {
   bool fatal = false;        // a "\tfatal error:" line inside the chain (Go 1.26+)
   int64_t goroutine = -1;    // goroutine that raised it, when known
   std::string value_type;    // cores/heap dumps: dynamic type of the value
+  std::string value;         // cores/heap dumps: the decoded value ("" when not decodable)
+  std::string value_note;    // why the value is not shown, when it is not
   uint64_t offset = 0;
 };
 
@@ -151,6 +182,10 @@ struct SignalInfo {
 // A register dump of one thread (M), printed after its goroutines.
 struct Thread {
   int64_t m = -1;
+  int64_t tid = -1;          // OS thread id (m.procid, NT_PRSTATUS pid)
+  int64_t goroutine = -1;    // the goroutine it was running (m.curg), -1 none
+  bool crashed = false;      // the thread that took the fatal signal
+  std::string signal;        // "SIGSEGV" etc. for that thread
   std::vector<std::pair<std::string, uint64_t>> registers;
   uint64_t offset = 0;
 };
@@ -186,8 +221,25 @@ struct GoVersion {
   std::string source;      // "runtime path", "buildinfo", "heap dump params", "format"
 };
 
+// The main module and dependencies from .go.buildinfo (cores).
+struct Module {
+  std::string path, version, sum;
+  std::string replaced_by;  // "path version" of a replace directive
+};
+struct BuildInfo {
+  std::string go_version;  // runtime.buildVersion
+  std::string path;        // main package path
+  Module main;
+  std::vector<Module> deps;
+  std::vector<std::pair<std::string, std::string>> settings;  // -ldflags, vcs.revision, ...
+};
+
 struct Process {
   GoVersion go_version;
+  std::optional<BuildInfo> build_info;
+  std::string executable;  // the binary used to symbolize (cores, heap dumps)
+  // Memory statistics from a heap dump or core, name -> value (MemStats field names).
+  std::vector<std::pair<std::string, uint64_t>> memstats;
   std::vector<PanicRecord> panics;
   std::optional<FatalError> fatal;
   std::optional<SignalInfo> signal;
