@@ -257,7 +257,9 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   // one not recovered is where it started.
   const PanicRecord *last = nullptr, *first = nullptr;
   for (const PanicRecord &pr : p.panics) {
-    if (pr.fatal) continue;
+    // Goexit is not a panic; a core also holds other goroutines' panics.
+    if (pr.fatal || pr.goexit) continue;
+    if (pr.goroutine >= 0 && crashing && pr.goroutine != crashing->id) continue;
     last = &pr;
     if (!first) first = &pr;
   }
@@ -435,7 +437,8 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     } else if (last && last->repanicked) {
       e += " The value was recovered and panicked again ([recovered, repanicked]).";
     }
-    e += kDefersUnknown;
+    if (p.executable.empty())
+      e += kDefersUnknown;
   }
   if (v.summary.empty()) v.summary = what;
 }

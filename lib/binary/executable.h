@@ -56,7 +56,8 @@ struct Func {
   uint8_t flag = 0;                         // abi.FuncFlag (TopFrame 1, SPWrite 2, Asm 4)
   int32_t args = 0;
   uint32_t deferreturn = 0;                 // offset of the deferreturn call, 0 = none
-  int32_t start_line = 0;
+  int32_t start_line = 0;                   // 0 before Go 1.20
+  uint32_t cu_offset = 0;                   // index of the function's CU in the cutab
 };
 
 struct GoModuleInfo;  // internal
@@ -99,6 +100,8 @@ public:
   // the result reports the lines of the call. Falls back to the pclntab
   // (function, file, line and its inline tree) without DWARF.
   std::vector<SymbolizedFrame> symbolize(uint64_t pc) const;
+  // The same from the pclntab and its inline tree alone, ignoring DWARF.
+  std::vector<SymbolizedFrame> symbolize_pclntab(uint64_t pc) const;
   // A package-level variable's address (DW_TAG_variable with DW_OP_addr),
   // falling back to the symbol table.
   std::optional<uint64_t> global_address(std::string_view name) const;
@@ -128,6 +131,9 @@ public:
   std::optional<bool> calls(const Func &f, std::string_view target) const;
   // moduledata.gofunc: the base that FUNCDATA offsets are relative to.
   std::optional<uint64_t> gofunc_base() const;
+  // Why the pclntab is unusable or incomplete ("" when it was read fully),
+  // e.g. an unsupported magic. DWARF keeps working without it.
+  std::string pclntab_error() const;
 
 private:
   Executable();

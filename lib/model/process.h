@@ -99,9 +99,13 @@ struct Defer {
   // Whether the deferred function itself calls runtime.gorecover (recover()
   // works only there); unset when the code could not be read.
   std::optional<bool> calls_recover;
+  // A function it calls that calls recover: such a recover returns nil,
+  // since recover works only when the deferred function calls it directly.
+  std::string indirect_recover;
   bool ran = false;       // already run (during a panic); pending otherwise
   int64_t frame_index = -1;  // frame of the stack that deferred it; -1 unknown
   uint64_t pc = 0, sp = 0;   // deferring pc and its frame's sp, when known
+  uint64_t fn_pc = 0;        // entry pc of the deferred function (heap dumps), 0 unknown
 };
 
 // Goroutine details that few dumps print; kept out of line so that a
@@ -116,6 +120,7 @@ struct GoroutineExtras {
   // Cores and heap dumps.
   std::vector<Defer> defers;       // in the order they would run (innermost first)
   std::string start_function;      // g.startpc
+  uint64_t creator_pc = 0;         // g.gopc (the go statement), 0 unknown
   int64_t wait_since_ns = -1;      // g.waitsince (nanotime), -1 unknown
   uint32_t raw_status = 0;         // g.atomicstatus as read (with _Gscan bits)
   bool system = false;             // a runtime goroutine (isSystemGoroutine)

@@ -2,8 +2,13 @@
 
 #include "analysis/attribution.h"
 #include "analysis/groups.h"
+#include "analysis/recover.h"
 #include "analysis/signature.h"
 #include "analysis/waits.h"
+#include "core/decoder.h"
+#include "binary/executable.h"
+#include "heapdump/decoder.h"
+#include "heapdump/exe.h"
 #include "io/input.h"
 #include "traceback/decoder.h"
 
@@ -20,16 +25,42 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
     decode_traceback(*in.source, out, opts.show_progress);
     break;
   case InputFormat::Core:
-    out.failed = true;
-    out.diagnostics.push_back({Severity::Error, 0,
-                               "ELF core dumps are recognized but not decoded yet; "
-                               "analyze the crash text (stderr) for now"});
+    decode_core(out.path, in, out, opts);
     break;
-  case InputFormat::HeapDump:
-    out.failed = true;
-    out.diagnostics.push_back({Severity::Error, 0,
-                               "Go heap dumps are recognized but not decoded yet"});
+  case InputFormat::HeapDump: {
+    HeapDumpOptions hd;
+    hd.show_progress = opts.show_progress;
+    // Panic values point into heap objects written before the goroutines:
+    // a file can be read again to fetch them; stdin cannot.
+    if (out.path != "-")
+      hd.reopen = [path = out.path]() -> std::unique_ptr<ByteSource> {
+        auto again = open_input(path);
+        if (!again) {
+          llvm::consumeError(again.takeError());
+          return nullptr;
+        }
+        return std::move(again->source);
+      };
+    // --exe: file:line, inlined frames, creators, defers, type names.
+    std::unique_ptr<binary::Executable> exe;
+    if (!opts.exe.empty()) {
+      auto opened = binary::Executable::open(opts.exe);
+      if (opened) {
+        exe = std::move(*opened);
+        use_executable(hd, *exe);
+      } else {
+        out.diagnostics.push_back({Severity::Warning, 0,
+                                   "--exe: " + llvm::toString(opened.takeError()) +
+                                       "; frames are not symbolized"});
+      }
+    } else {
+      out.diagnostics.push_back({Severity::Note, 0,
+                                 "heap-dump frames carry function names only: pass --exe for "
+                                 "file:line, inlined frames and goroutine creators"});
+    }
+    decode_heapdump(*in.source, out, hd);
     break;
+  }
   case InputFormat::Unknown:
     out.failed = true;
     out.diagnostics.push_back({Severity::Error, 0, "unsupported input"});
@@ -38,6 +69,7 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
   InAppRules rules(opts);
   for (Report &r : out.reports) {
     analyze_report(r, opts);
+    explain_recover(r);
     // Crash text carries no build info: the main module's version is unknown.
     attribute_culprit(r, attr, std::nullopt);
     group_goroutines(r, LeakOptions{});

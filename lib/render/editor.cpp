@@ -37,6 +37,16 @@ public:
         line(*crashing->created_by, "note",
              "goroutine " + std::to_string(crashing->id) + " created here by " +
                  crashing->created_by->function);
+      for (const Defer &d : crashing->extras().defers) {
+        if (d.file.empty() || d.line <= 0)
+          continue;
+        std::string recover = !d.calls_recover ? "" : *d.calls_recover ? ", calls recover" : ", no recover";
+        if (!d.indirect_recover.empty())
+          recover += ", recover only through " + d.indirect_recover;
+        line(d.file, d.line, "note",
+             std::string("deferred ") + (d.ran ? "(ran) " : "(pending) ") + d.function + " [" + to_string(d.kind) +
+                 recover + "]");
+      }
     }
     for (const RaceReport &race : r.process.races)
       race_notes(race);

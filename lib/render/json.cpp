@@ -71,6 +71,12 @@ private:
         j_.attribute("min_release", str_or_null(p.go_version.min_release));
         j_.attribute("source", str_or_null(p.go_version.source));
       });
+      j_.attribute("executable", str_or_null(p.executable));
+      build_info(p.build_info);
+      j_.attributeObject("memstats", [&] {
+        for (const auto &[name, value] : p.memstats)
+          j_.attribute(json::fixUTF8(name), value);
+      });
       verdict(r.verdict);
       j_.attributeArray("panics", [&] {
         for (const PanicRecord &pr : p.panics)
@@ -98,6 +104,10 @@ private:
         for (const Thread &t : p.threads)
           j_.object([&] {
             j_.attribute("m", t.m);
+            j_.attribute("tid", int_or_null(t.tid));
+            j_.attribute("goroutine", int_or_null(t.goroutine));
+            j_.attribute("crashed", t.crashed);
+            j_.attribute("signal", str_or_null(t.signal));
             j_.attributeObject("registers", [&] {
               for (const auto &[name, value] : t.registers)
                 j_.attribute(json::fixUTF8(name), hex(value));
@@ -108,6 +118,7 @@ private:
         for (const Goroutine &g : p.goroutines)
           goroutine(g);
       });
+      frames("system_stack_frames", p.runtime_stack_frames);
       j_.attributeArray("groups", [&] {
         for (const GoroutineGroup &g : r.groups)
           group(g);
@@ -132,6 +143,38 @@ private:
         j_.value(nullptr);
       j_.attributeEnd();
     });
+  }
+
+  void build_info(const std::optional<BuildInfo> &bi) {
+    j_.attributeBegin("build_info");
+    if (bi) {
+      auto module = [&](const Module &m) {
+        j_.object([&] {
+          j_.attribute("path", str(m.path));
+          j_.attribute("version", str_or_null(m.version));
+          j_.attribute("sum", str_or_null(m.sum));
+          j_.attribute("replaced_by", str_or_null(m.replaced_by));
+        });
+      };
+      j_.object([&] {
+        j_.attribute("go_version", str_or_null(bi->go_version));
+        j_.attribute("path", str_or_null(bi->path));
+        j_.attributeBegin("main");
+        module(bi->main);
+        j_.attributeEnd();
+        j_.attributeArray("deps", [&] {
+          for (const Module &m : bi->deps)
+            module(m);
+        });
+        j_.attributeObject("settings", [&] {
+          for (const auto &[k, v] : bi->settings)
+            j_.attribute(json::fixUTF8(k), str(v));
+        });
+      });
+    } else {
+      j_.value(nullptr);
+    }
+    j_.attributeEnd();
   }
 
   void verdict(const Verdict &v) {
@@ -218,6 +261,8 @@ private:
       j_.attribute("fatal", pr.fatal);
       j_.attribute("goexit", pr.goexit);
       j_.attribute("value_type", str_or_null(pr.value_type));
+      j_.attribute("value", str_or_null(pr.value));
+      j_.attribute("value_note", str_or_null(pr.value_note));
     });
   }
 
@@ -294,6 +339,24 @@ private:
         j_.value(nullptr);
       j_.attributeEnd();
       created_by(g.created_by, g.parent_goid);
+      const GoroutineExtras &ex = g.extras();
+      j_.attributeArray("defers", [&] {
+        for (const Defer &d : ex.defers)
+          j_.object([&] {
+            j_.attribute("function", str(d.function));
+            j_.attribute("file", str(d.file));
+            j_.attribute("line", d.line);
+            j_.attribute("kind", to_string(d.kind));
+            j_.attribute("calls_recover", d.calls_recover ? json::Value(*d.calls_recover) : json::Value(nullptr));
+            j_.attribute("ran", d.ran);
+            j_.attribute("frame_index", int_or_null(d.frame_index));
+          });
+      });
+      j_.attribute("start_function", str_or_null(ex.start_function));
+      j_.attribute("system", ex.system);
+      j_.attribute("wait_since_ns", int_or_null(ex.wait_since_ns));
+      j_.attribute("gp", hex_or_null(ex.gp));
+      j_.attribute("unreadable", str_or_null(ex.unreadable));
       j_.attributeArray("ancestors", [&] {
         for (const Ancestor &a : g.extras().ancestors)
           j_.object([&] {

@@ -147,6 +147,17 @@ private:
       os_ << (r.verdict.recoverable ? " (recoverable: yes, but not recovered)" : " (recoverable: no)");
     os_ << '\n';
 
+    if (!p.executable.empty()) {
+      os_ << "  executable: " << p.executable;
+      if (!p.go_version.version.empty())
+        os_ << " (" << p.go_version.version;
+      if (p.build_info && !p.build_info->main.path.empty())
+        os_ << ", " << p.build_info->main.path
+            << (p.build_info->main.version.empty() ? "" : "@" + p.build_info->main.version);
+      if (!p.go_version.version.empty())
+        os_ << ')';
+      os_ << '\n';
+    }
     bool described = cause_lines(p);
     if (!described && !r.verdict.summary.empty())
       indented(r.verdict.summary, "  ");
@@ -178,6 +189,7 @@ private:
     }
     for (const RaceReport &race : p.races)
       race_block(race, r.verdict);
+    thread_list(p);
     other_goroutines(r, crashing);
   }
 
@@ -188,15 +200,21 @@ private:
     bool chain = p.panics.size() > 1 || (p.panics.size() == 1 && p.panics[0].recovered);
     for (const PanicRecord &pr : p.panics) {
       std::string text = chain ? "panic: " + pr.message : pr.message;
-      if (!pr.value_type.empty())
+      if (!pr.value_type.empty() && pr.value_type != "string")
         text += " (" + pr.value_type + ")";
+      if (pr.goroutine >= 0 && !p.goroutines.empty() && pr.goroutine != p.goroutines.front().id)
+        text += " in goroutine " + std::to_string(pr.goroutine);
       if (pr.repanicked)
         text += " [recovered, repanicked]";
       else if (pr.recovered)
         text += " [recovered]";
       if (pr.goexit)
-        text += " [goexit]";
+        text = "runtime.Goexit in progress in goroutine " + std::to_string(pr.goroutine);
       indented(text, "  ");
+      if (!pr.value.empty() && pr.value != pr.message)
+        indented("value: " + pr.value, "    ");
+      if (!pr.value_note.empty())
+        indented("(" + pr.value_note + ")", "    ");
       any = true;
     }
     if (p.fatal) {
@@ -294,10 +312,48 @@ private:
       size_t marked = r.verdict.culprit ? r.verdict.culprit->frame_index : SIZE_MAX;
       frame_list(*g.stack, nullptr, marked, "", &g);
     }
+    defer_list(g);
     for (const Ancestor &a : g.extras().ancestors) {
       os_ << "  originating from goroutine " << a.goid;
       if (const Frame *f = telling_frame(frames_of(a.stack), rules_))
         os_ << ": " << f->function << " at " << location_text(*f);
+      os_ << '\n';
+    }
+  }
+
+  // Deferred calls in the order they would run; the ones that already ran
+  // (during a panic or Goexit) are marked.
+  void defer_list(const Goroutine &g) {
+    const auto &defers = g.extras().defers;
+    if (defers.empty())
+      return;
+    os_ << "  defers (in run order):\n";
+    for (const Defer &d : defers) {
+      os_ << "    " << (d.ran ? "ran      " : "pending  ") << d.function;
+      if (!d.file.empty())
+        os_ << "  " << d.file << ':' << d.line;
+      os_ << "  [" << to_string(d.kind);
+      if (d.calls_recover)
+        os_ << (*d.calls_recover ? ", calls recover" : ", no recover");
+      os_ << ']';
+      if (d.frame_index >= 0 && g.stack && size_t(d.frame_index) < g.stack->frames.size())
+        os_ << "  deferred by #" << d.frame_index;
+      os_ << '\n';
+    }
+  }
+
+  void thread_list(const Process &p) {
+    if (p.threads.empty() || p.threads.front().tid < 0)
+      return;
+    os_ << "\nthreads:\n";
+    for (const Thread &t : p.threads) {
+      os_ << "  tid " << t.tid;
+      if (t.m >= 0)
+        os_ << "  m" << t.m;
+      if (t.goroutine >= 0)
+        os_ << "  running goroutine " << t.goroutine;
+      if (t.crashed)
+        os_ << "  took " << (t.signal.empty() ? std::string("the fatal signal") : t.signal);
       os_ << '\n';
     }
   }

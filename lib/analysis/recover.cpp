@@ -1,0 +1,70 @@
+#include "analysis/recover.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+namespace crashctl {
+
+namespace {
+std::string site(const Defer &d) {
+  std::string s = d.function;
+  if (!d.file.empty()) s += " (" + d.file.substr(d.file.rfind('/') + 1) + ":" + std::to_string(d.line) + ")";
+  return s;
+}
+
+std::string list(const std::vector<std::string> &items, size_t max = 4) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < max; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > max) out += llvm::formatv(" and {0} more", items.size() - max).str();
+  return out;
+}
+}  // namespace
+
+void explain_recover(Report &r) {
+  const Process &p = r.process;
+  if (p.executable.empty() || r.kind != ReportKind::Crash) return;
+  Verdict &v = r.verdict;
+  std::string &e = v.explanation;
+  const Goroutine *crashing = nullptr;
+  for (const Goroutine &g : p.goroutines)
+    if (g.id == v.goroutine) crashing = &g;
+  bool fatal = !v.recoverable;
+
+  if (crashing && !fatal) {
+    std::vector<std::string> ran, direct, indirect, pending;
+    for (const Defer &d : crashing->extras().defers) {
+      (d.ran ? ran : pending).push_back(site(d));
+      if (d.calls_recover.value_or(false)) direct.push_back(site(d));
+      if (!d.indirect_recover.empty()) indirect.push_back(site(d) + " calls recover through " + d.indirect_recover);
+    }
+    if (crashing->extras().defers.empty()) {
+      e += " The core shows no deferred call on this goroutine's stack, so nothing could recover.";
+    } else {
+      if (!ran.empty())
+        e += " Deferred calls that ran during the panic: " + list(ran) + ".";
+      if (!indirect.empty())
+        e += " " + list(indirect) +
+             ": recover returns nil unless the deferred function itself calls it, so these did not stop the panic.";
+      else if (direct.empty())
+        e += " None of this goroutine's deferred functions calls recover itself.";
+      else
+        e += " " + list(direct) + " call" + (direct.size() == 1 ? "s" : "") +
+             " recover directly, yet the panic went on: it re-panicked, or recover ran in another frame.";
+    }
+  }
+  // Recovering defers elsewhere cannot help.
+  std::vector<std::string> elsewhere;
+  for (const Goroutine &g : p.goroutines) {
+    if (crashing && g.id == crashing->id) continue;
+    for (const Defer &d : g.extras().defers)
+      if (!d.ran && d.calls_recover.value_or(false))
+        elsewhere.push_back(site(d) + " in goroutine " + std::to_string(g.id));
+  }
+  if (!elsewhere.empty())
+    e += std::string(" Pending deferred calls that do call recover exist in other goroutines (") + list(elsewhere) +
+         "), but " + (fatal ? "a fatal error runs no deferred calls at all, and " : "") +
+         "a recover only catches a panic of its own goroutine.";
+  else if (fatal)
+    e += " A fatal error runs no deferred calls, so no recover ever ran.";
+}
+
+}  // namespace crashctl

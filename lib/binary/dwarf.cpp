@@ -1,0 +1,260 @@
+// DWARF: symbolization with inlining, globals, constants and types. One pass
+// over the top-level DIEs of every unit builds the name indexes on first use.
+#include "binary/executable_impl.h"
+
+#include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
+#include "llvm/DebugInfo/DWARF/DWARFUnit.h"
+
+namespace crashctl::binary {
+
+using namespace llvm;
+
+namespace {
+
+constexpr auto kGoKind = dwarf::Attribute(0x2900);
+constexpr auto kGoElem = dwarf::Attribute(0x2902);
+constexpr auto kGoRuntimeType = dwarf::Attribute(0x2904);
+constexpr uint16_t kLangGo = 0x16;
+
+bool is_type_tag(dwarf::Tag tag) {
+  switch (tag) {
+  case dwarf::DW_TAG_base_type: case dwarf::DW_TAG_pointer_type: case dwarf::DW_TAG_structure_type:
+  case dwarf::DW_TAG_typedef: case dwarf::DW_TAG_array_type: case dwarf::DW_TAG_subroutine_type:
+  case dwarf::DW_TAG_unspecified_type: case dwarf::DW_TAG_union_type: case dwarf::DW_TAG_enumeration_type:
+  case dwarf::DW_TAG_class_type: case dwarf::DW_TAG_const_type: case dwarf::DW_TAG_volatile_type:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool read_uleb(ArrayRef<uint8_t> b, size_t &pos, uint64_t &out) {
+  out = 0;
+  for (unsigned shift = 0; pos < b.size() && shift < 64; shift += 7) {
+    uint8_t c = b[pos++];
+    out |= uint64_t(c & 0x7f) << shift;
+    if (!(c & 0x80)) return true;
+  }
+  return false;
+}
+
+// A location that is a single static address: DW_OP_addr or DW_OP_addrx.
+std::optional<uint64_t> static_address(const DWARFDie &die) {
+  auto loc = die.find(dwarf::DW_AT_location);
+  if (!loc) return std::nullopt;
+  auto block = loc->getAsBlock();
+  if (!block || block->empty()) return std::nullopt;
+  const ArrayRef<uint8_t> b = *block;
+  if (b[0] == dwarf::DW_OP_addr && b.size() == 9) {
+    uint64_t v = 0;
+    for (int i = 8; i >= 1; --i) v = v << 8 | b[i];
+    return v;
+  }
+  if (b[0] == dwarf::DW_OP_addrx || b[0] == dwarf::DW_OP_GNU_addr_index) {
+    size_t pos = 1;
+    uint64_t index;
+    if (!read_uleb(b, pos, index) || pos != b.size() || index > UINT32_MAX) return std::nullopt;
+    if (auto a = die.getDwarfUnit()->getAddrOffsetSectionItem(uint32_t(index))) return a->Address;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> const_value(const DWARFDie &die) {
+  auto v = die.find(dwarf::DW_AT_const_value);
+  if (!v) return std::nullopt;
+  if (v->getForm() == dwarf::DW_FORM_udata) {
+    if (auto u = v->getAsUnsignedConstant()) return int64_t(*u);
+    return std::nullopt;
+  }
+  return v->getAsSignedConstant();
+}
+
+std::string name_of(const DWARFDie &die) {
+  const char *n = die ? die.getShortName() : nullptr;
+  return n ? n : "";
+}
+
+}  // namespace
+
+const DwarfIndex &Executable::Impl::index() {
+  std::call_once(dwarf_index_once, [&] {
+    if (!dwarf_present) return;
+    std::lock_guard<std::mutex> lock(dwarf_mutex);
+    DwarfIndex &ix = dwarf_index;
+    for (const auto &cu : dwarf->compile_units()) {
+      DWARFDie root = cu->getUnitDIE(/*ExtractUnitDIEOnly=*/false);
+      if (!root) continue;
+      const bool go_unit = dwarf::toUnsigned(root.find(dwarf::DW_AT_language), 0) == kLangGo;
+      for (DWARFDie die : root.children()) {
+        const dwarf::Tag tag = die.getTag();
+        if (tag == dwarf::DW_TAG_variable) {
+          const char *n = dwarf::toString(die.find(dwarf::DW_AT_name), nullptr);
+          if (!n) continue;
+          if (auto addr = static_address(die)) ix.globals.emplace(n, *addr);
+        } else if (tag == dwarf::DW_TAG_constant) {
+          const char *n = dwarf::toString(die.find(dwarf::DW_AT_name), nullptr);
+          if (!n) continue;
+          if (auto v = const_value(die)) ix.constants.emplace(n, *v);
+        } else if (is_type_tag(tag)) {
+          const char *n = dwarf::toString(die.find(dwarf::DW_AT_name), nullptr);
+          if (!n) continue;
+          uint8_t rank = !go_unit ? 2 : tag == dwarf::DW_TAG_typedef ? 1 : 0;
+          auto [it, inserted] = ix.types.try_emplace(n, DwarfIndex::TypeEntry{die, rank});
+          if (!inserted && rank < it->second.rank) it->second = {die, rank};
+          if (go_unit) {
+            if (auto rt = die.find(kGoRuntimeType)) {
+              uint64_t off = rt->getAsAddress().value_or(rt->getAsUnsignedConstant().value_or(0));
+              if (off) ix.by_runtime_type.emplace(off, die);
+            }
+          }
+        }
+      }
+    }
+  });
+  return dwarf_index;
+}
+
+std::unique_ptr<TypeInfo> Executable::Impl::build_type(DWARFDie die) {
+  auto t = std::make_unique<TypeInfo>();
+  t->name = name_of(die);
+  t->tag = uint16_t(die.getTag());
+  t->go_kind = uint8_t(dwarf::toUnsigned(die.find(kGoKind), 0));
+  t->encoding = uint8_t(dwarf::toUnsigned(die.find(dwarf::DW_AT_encoding), 0));
+  t->size = die.getTypeSize(8).value_or(0);
+  DWARFDie elem = die.getAttributeValueAsReferencedDie(kGoElem);
+  if (!elem) elem = die.getAttributeValueAsReferencedDie(dwarf::DW_AT_type);
+  if (elem) t->elem = name_of(elem);
+  for (DWARFDie child : die.children()) {
+    if (child.getTag() == dwarf::DW_TAG_subrange_type && die.getTag() == dwarf::DW_TAG_array_type) {
+      if (auto c = dwarf::toUnsigned(child.find(dwarf::DW_AT_count))) t->count = *c;
+      else if (auto ub = dwarf::toUnsigned(child.find(dwarf::DW_AT_upper_bound))) t->count = *ub + 1;
+    } else if (child.getTag() == dwarf::DW_TAG_member) {
+      TypeField f;
+      f.name = name_of(child);
+      if (auto loc = child.find(dwarf::DW_AT_data_member_location)) {
+        if (auto c = loc->getAsUnsignedConstant()) {
+          f.offset = *c;
+        } else if (auto b = loc->getAsBlock(); b && !b->empty() && (*b)[0] == dwarf::DW_OP_plus_uconst) {
+          size_t pos = 1;
+          read_uleb(*b, pos, f.offset);
+        }
+      }
+      DWARFDie ft = child.getAttributeValueAsReferencedDie(dwarf::DW_AT_type);
+      f.type = name_of(ft);
+      if (ft) f.size = ft.getTypeSize(8).value_or(0);
+      t->fields.push_back(std::move(f));
+    }
+  }
+  return t;
+}
+
+const TypeInfo *Executable::Impl::type_locked(std::string_view name) {
+  std::string key(name);
+  if (auto it = type_cache.find(key); it != type_cache.end()) return it->second.get();
+  std::unique_ptr<TypeInfo> t;
+  if (auto it = dwarf_index.types.find(name); it != dwarf_index.types.end()) {
+    t = build_type(it->second.die);
+    t->name = key;
+  }
+  return type_cache.emplace(std::move(key), std::move(t)).first->second.get();
+}
+
+const TypeInfo *Executable::type(std::string_view name) const {
+  Impl &im = *impl_;
+  if (!im.dwarf_present) return nullptr;
+  im.index();
+  std::lock_guard<std::mutex> lock(im.dwarf_mutex);
+  return im.type_locked(name);
+}
+
+const TypeInfo *Executable::type_by_runtime_offset(uint64_t offset) const {
+  Impl &im = *impl_;
+  if (!im.dwarf_present) return nullptr;
+  const DwarfIndex &ix = im.index();
+  auto it = ix.by_runtime_type.find(offset);
+  if (it == ix.by_runtime_type.end()) return nullptr;
+  std::lock_guard<std::mutex> lock(im.dwarf_mutex);
+  if (auto c = im.type_by_offset_cache.find(offset); c != im.type_by_offset_cache.end()) return c->second;
+  const TypeInfo *t;
+  std::string name = name_of(it->second);
+  auto named = ix.types.find(name);
+  if (!name.empty() && named != ix.types.end() && named->second.die == it->second) {
+    t = im.type_locked(name);  // the by-name entry is this very DIE: share it
+  } else {
+    auto built = im.build_type(it->second);
+    t = built.get();
+    im.type_cache.emplace("#runtime-type:" + std::to_string(offset), std::move(built));
+  }
+  im.type_by_offset_cache.emplace(offset, t);
+  return t;
+}
+
+std::optional<uint64_t> Executable::global_address(std::string_view name) const {
+  if (impl_->dwarf_present) {
+    const DwarfIndex &ix = impl_->index();
+    if (auto it = ix.globals.find(name); it != ix.globals.end()) return it->second;
+  }
+  if (auto s = symbol(name)) return s->first;
+  return std::nullopt;
+}
+
+std::optional<int64_t> Executable::constant(std::string_view name) const {
+  if (!impl_->dwarf_present) return std::nullopt;
+  const DwarfIndex &ix = impl_->index();
+  auto it = ix.constants.find(name);
+  if (it == ix.constants.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::pair<std::string, int64_t>> Executable::constants_with_prefix(std::string_view prefix) const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  if (!impl_->dwarf_present) return out;
+  const DwarfIndex &ix = impl_->index();
+  for (auto it = ix.constants.lower_bound(prefix); it != ix.constants.end(); ++it) {
+    if (std::string_view(it->first).substr(0, prefix.size()) != prefix) break;
+    out.emplace_back(it->first, it->second);
+  }
+  return out;
+}
+
+std::vector<SymbolizedFrame> Executable::symbolize_pclntab(uint64_t pc) const {
+  auto frames = pclntab_frames(*this, impl_->pclntab(*this), pc);
+  for (size_t i = 0; i < frames.size(); ++i) frames[i].inlined = i + 1 < frames.size();
+  return frames;
+}
+
+std::vector<SymbolizedFrame> Executable::symbolize(uint64_t pc) const {
+  Impl &im = *impl_;
+  std::lock_guard<std::mutex> lock(im.dwarf_mutex);
+  if (auto it = im.symbolize_cache.find(pc); it != im.symbolize_cache.end()) return it->second;
+  std::vector<SymbolizedFrame> frames;
+  if (im.dwarf_present) {
+    DILineInfoSpecifier spec(DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath,
+                             DINameKind::LinkageName);
+    DIInliningInfo info =
+        im.dwarf->getInliningInfoForAddress({pc, object::SectionedAddress::UndefSection}, spec);
+    for (uint32_t i = 0; i < info.getNumberOfFrames(); ++i) {
+      const DILineInfo &li = info.getFrame(i);
+      if (li.FunctionName == DILineInfo::BadString) continue;
+      SymbolizedFrame f;
+      f.function = li.FunctionName;
+      if (li.FileName != DILineInfo::BadString) f.file = li.FileName;
+      f.line = int(li.Line);
+      frames.push_back(std::move(f));
+    }
+  }
+  if (frames.empty()) frames = pclntab_frames(*this, im.pclntab(*this), pc);
+  if (frames.empty()) {
+    if (auto s = symbol_at(pc)) {
+      SymbolizedFrame f;
+      f.function = s->first;
+      frames.push_back(std::move(f));
+    }
+  }
+  for (size_t i = 0; i < frames.size(); ++i) frames[i].inlined = i + 1 < frames.size();
+  im.symbolize_cache.emplace(pc, frames);
+  return frames;
+}
+
+}  // namespace crashctl::binary

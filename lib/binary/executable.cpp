@@ -1,0 +1,223 @@
+// ELF reading: headers, segments, notes, symbols, and the public accessors.
+#include "binary/executable_impl.h"
+
+#include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Support/Format.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace crashctl::binary {
+
+using namespace llvm;
+
+const TypeField *TypeInfo::field(std::string_view n) const {
+  for (const TypeField &f : fields)
+    if (f.name == n) return &f;
+  return nullptr;
+}
+
+namespace {
+
+Error fail(const std::string &path, const Twine &what) {
+  return createStringError(inconvertibleErrorCode(), path + ": " + what);
+}
+
+std::string hex(ArrayRef<uint8_t> bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+const SectionInfo *Executable::Impl::section(std::string_view name) const {
+  auto it = sections.find(name);
+  return it == sections.end() ? nullptr : &it->second;
+}
+
+std::string_view Executable::Impl::section_bytes(std::string_view name) const {
+  const SectionInfo *s = section(name);
+  if (!s || !s->in_file) return {};
+  return file().substr(s->offset, s->size);
+}
+
+std::string_view Executable::Impl::bytes_at(uint64_t vaddr, uint64_t n) const {
+  for (const Segment &s : segments) {
+    if (vaddr < s.vaddr || vaddr - s.vaddr >= s.filesz) continue;
+    uint64_t rel = vaddr - s.vaddr;
+    if (n > s.filesz - rel) return {};
+    return file().substr(s.offset + rel, n);
+  }
+  return {};
+}
+
+bool Executable::Impl::read(uint64_t vaddr, void *out, size_t n) const {
+  if (n == 0) return true;
+  std::string_view b = bytes_at(vaddr, n);
+  if (b.size() != n) return false;
+  std::memcpy(out, b.data(), n);
+  return true;
+}
+
+Executable::Executable() : impl_(std::make_unique<Impl>()) {}
+Executable::~Executable() = default;
+
+Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) {
+  auto buf = MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buf) return fail(path, "cannot open: " + buf.getError().message());
+  StringRef bytes = (*buf)->getBuffer();
+  if (bytes.size() < 16 || !bytes.starts_with("\x7f" "ELF")) return fail(path, "not an ELF file");
+  if (uint8_t(bytes[ELF::EI_CLASS]) != ELF::ELFCLASS64)
+    return fail(path, "32-bit ELF is not supported (only 64-bit Go executables are read)");
+  if (uint8_t(bytes[ELF::EI_DATA]) != ELF::ELFDATA2LSB) return fail(path, "big-endian ELF is not supported");
+
+  std::unique_ptr<Executable> exe(new Executable());
+  Impl &im = *exe->impl_;
+  im.path = path;
+  im.buffer = std::move(*buf);
+  auto obj = object::ELF64LEObjectFile::create(im.buffer->getMemBufferRef());
+  if (!obj) return fail(path, "malformed ELF: " + toString(obj.takeError()));
+  im.object = std::make_unique<object::ELF64LEObjectFile>(std::move(*obj));
+  const auto &elf = im.object->getELFFile();
+  const auto &hdr = elf.getHeader();
+  if (hdr.e_type == ELF::ET_CORE) return fail(path, "is a core dump, not an executable");
+  if (hdr.e_type != ELF::ET_EXEC && hdr.e_type != ELF::ET_DYN)
+    return fail(path, "not an executable (ELF type " + Twine(unsigned(hdr.e_type)) + ")");
+  if (hdr.e_machine != ELF::EM_X86_64 && hdr.e_machine != ELF::EM_AARCH64)
+    return fail(path, "unsupported machine " + Twine(unsigned(hdr.e_machine)) + " (amd64 and arm64 are read)");
+  im.machine = hdr.e_machine;
+  im.pie = hdr.e_type == ELF::ET_DYN;
+  im.entry = hdr.e_entry;
+  const uint64_t file_size = bytes.size();
+
+  auto phdrs = elf.program_headers();
+  if (!phdrs) return fail(path, "bad program headers: " + toString(phdrs.takeError()));
+  for (const auto &ph : *phdrs) {
+    if (ph.p_type == ELF::PT_LOAD) {
+      Segment s;
+      s.vaddr = ph.p_vaddr;
+      s.memsz = ph.p_memsz;
+      s.offset = ph.p_offset;
+      s.flags = ph.p_flags;
+      // Only the part present in the file (a truncated file keeps what it has).
+      uint64_t filesz = std::min<uint64_t>(ph.p_filesz, ph.p_memsz);
+      s.filesz = s.offset >= file_size ? 0 : std::min<uint64_t>(filesz, file_size - s.offset);
+      im.segments.push_back(s);
+    }
+  }
+
+  auto read_note = [&](const object::ELF64LE::Note &note) {
+    StringRef name = note.getName().rtrim('\0');
+    if (name == "GNU" && note.getType() == ELF::NT_GNU_BUILD_ID && im.gnu_build_id.empty())
+      im.gnu_build_id = hex(note.getDesc(4));
+    else if (name == "Go" && note.getType() == 4 && im.go_build_id.empty()) {
+      ArrayRef<uint8_t> d = note.getDesc(4);
+      im.go_build_id.assign(d.begin(), d.end());
+      while (!im.go_build_id.empty() && im.go_build_id.back() == '\0') im.go_build_id.pop_back();
+    }
+  };
+
+  if (auto secs = elf.sections()) {
+    for (const auto &sec : *secs) {
+      auto name = elf.getSectionName(sec);
+      if (!name) {
+        consumeError(name.takeError());
+        continue;
+      }
+      SectionInfo info;
+      info.addr = sec.sh_addr;
+      info.offset = sec.sh_offset;
+      info.size = sec.sh_size;
+      info.in_file = sec.sh_type != ELF::SHT_NOBITS && sec.sh_offset <= file_size &&
+                     sec.sh_size <= file_size - sec.sh_offset;
+      im.sections.emplace(name->str(), info);
+      if (sec.sh_type == ELF::SHT_NOTE && info.in_file) {
+        Error err = Error::success();
+        for (const auto &note : elf.notes(sec, err)) read_note(note);
+        consumeError(std::move(err));
+      }
+    }
+    // Symbols: .symtab first, then .dynsym.
+    for (unsigned want : {unsigned(ELF::SHT_SYMTAB), unsigned(ELF::SHT_DYNSYM)}) {
+      for (const auto &sec : *secs) {
+        if (sec.sh_type != want) continue;
+        auto syms = elf.symbols(&sec);
+        auto strtab = elf.getStringTableForSymtab(sec);
+        if (!syms || !strtab) {
+          if (!syms) consumeError(syms.takeError());
+          if (!strtab) consumeError(strtab.takeError());
+          continue;
+        }
+        for (const auto &sym : *syms) {
+          unsigned type = sym.getType();
+          if (type == ELF::STT_SECTION || type == ELF::STT_FILE || sym.st_shndx == ELF::SHN_UNDEF) continue;
+          auto name = sym.getName(*strtab);
+          if (!name) {
+            consumeError(name.takeError());
+            continue;
+          }
+          if (name->empty()) continue;
+          std::string_view n(name->data(), name->size());
+          im.symbols_by_name.emplace(n, std::make_pair(uint64_t(sym.st_value), uint64_t(sym.st_size)));
+          if (sym.st_value != 0) im.symbols_by_addr.push_back({sym.st_value, sym.st_size, n});
+        }
+      }
+    }
+  } else {
+    consumeError(secs.takeError());
+  }
+  if (im.gnu_build_id.empty() || im.go_build_id.empty()) {
+    for (const auto &ph : *phdrs) {
+      if (ph.p_type != ELF::PT_NOTE) continue;
+      Error err = Error::success();
+      for (const auto &note : elf.notes(ph, err)) read_note(note);
+      consumeError(std::move(err));
+    }
+  }
+  std::stable_sort(im.symbols_by_addr.begin(), im.symbols_by_addr.end(),
+                   [](const SymbolEntry &a, const SymbolEntry &b) { return a.addr < b.addr; });
+
+  const SectionInfo *info = im.section(".debug_info");
+  if (info && info->in_file && info->size > 0) {
+    im.dwarf = DWARFContext::create(*im.object, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
+                                    [](Error e) { consumeError(std::move(e)); },
+                                    [](Error e) { consumeError(std::move(e)); }, /*ThreadSafe=*/true);
+    im.dwarf_present = im.dwarf && im.dwarf->getNumCompileUnits() > 0;
+  }
+  return exe;
+}
+
+const std::string &Executable::path() const { return impl_->path; }
+uint16_t Executable::machine() const { return impl_->machine; }
+unsigned Executable::pointer_size() const { return 8; }
+bool Executable::is_pie() const { return impl_->pie; }
+uint64_t Executable::entry() const { return impl_->entry; }
+std::string Executable::gnu_build_id() const { return impl_->gnu_build_id; }
+std::string Executable::go_build_id() const { return impl_->go_build_id; }
+const std::vector<Executable::Segment> &Executable::load_segments() const { return impl_->segments; }
+bool Executable::read(uint64_t vaddr, void *out, size_t n) const { return impl_->read(vaddr, out, n); }
+bool Executable::has_dwarf() const { return impl_->dwarf_present; }
+
+std::optional<std::pair<uint64_t, uint64_t>> Executable::symbol(std::string_view name) const {
+  auto it = impl_->symbols_by_name.find(name);
+  if (it == impl_->symbols_by_name.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::pair<std::string, uint64_t>> Executable::symbol_at(uint64_t addr) const {
+  const auto &v = impl_->symbols_by_addr;
+  auto it = std::upper_bound(v.begin(), v.end(), addr, [](uint64_t a, const SymbolEntry &s) { return a < s.addr; });
+  // Walk back over symbols starting at or before ADDR; take the first that covers it.
+  for (int steps = 0; it != v.begin() && steps < 8; ++steps) {
+    --it;
+    if (addr < it->addr + std::max<uint64_t>(it->size, 1)) return std::make_pair(std::string(it->name), it->addr);
+  }
+  return std::nullopt;
+}
+
+}  // namespace crashctl::binary

@@ -1,0 +1,883 @@
+#include "core/decoder.h"
+
+#include "binary/executable.h"
+#include "core/core_file.h"
+#include "core/memory.h"
+#include "core/runtime_layout.h"
+#include "core/unwind.h"
+#include "core/values.h"
+#include "traceback/parse.h"
+
+#include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace crashctl {
+
+using namespace core;
+
+namespace {
+
+constexpr uint64_t kAtEntry = 9, kAtExecfn = 31;
+constexpr int kFuncdataOpenCodedDeferInfo = 4;
+
+std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
+
+// "main.Map[go.shape.int]" -> "main.Map[...]", as the runtime prints
+// instantiated generic functions.
+std::string runtime_style_name(std::string name) {
+  if (name == "runtime.gopanic") return "panic";
+  size_t open = name.find('[');
+  if (open == std::string::npos) return name;
+  std::string out;
+  int depth = 0;
+  for (char c : name) {
+    if (c == '[') {
+      if (depth++ == 0) out += "[...]";
+      continue;
+    }
+    if (c == ']') {
+      if (depth > 0) --depth;
+      continue;
+    }
+    if (depth == 0) out += c;
+  }
+  return out;
+}
+
+struct G {
+  uint64_t addr = 0;
+  std::vector<char> raw;
+  const RuntimeLayout *l = nullptr;
+  uint64_t u64(const Off &o) const {
+    uint64_t v = 0;
+    if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
+    return v;
+  }
+  uint32_t u32(const Off &o) const {
+    uint32_t v = 0;
+    if (o.ok && o.at + 4 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 4);
+    return v;
+  }
+  uint8_t u8(const Off &o) const { return o.ok && o.at < raw.size() ? uint8_t(raw[o.at]) : 0; }
+};
+
+struct M {
+  uint64_t addr = 0, procid = 0, curg = 0, g0 = 0, gsignal = 0;
+  int64_t id = -1;
+  int32_t throwing = 0;
+};
+
+class CoreDecoder {
+public:
+  CoreDecoder(const CoreFile &core, const binary::Executable &exe, uint64_t bias, Input &out, Report &report)
+      : core_(core), exe_(exe), mem_(core, &exe, bias), bias_(bias), out_(out), r_(report), p_(report.process) {}
+
+  void run();
+
+private:
+  void diag(Severity s, uint64_t offset, std::string msg) { out_.diagnostics.push_back({s, offset, std::move(msg)}); }
+  bool read_g(uint64_t addr, G &g);
+  std::vector<M> read_ms();
+  std::string wait_reason(uint8_t idx);
+  StackRef make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical);
+  FrameRef created_by(uint64_t gopc);
+  void read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
+                   const std::vector<int64_t> &phys_to_logical);
+  void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
+  void describe_deferred(uint64_t funcval, Defer &d);
+  std::vector<PanicRecord> read_panics(const G &g, int64_t goid);
+  void classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames, int64_t goid);
+  std::optional<std::string> throw_message(const PhysicalFrame &pf);
+  int go_minor() const;
+
+  const CoreFile &core_;
+  const binary::Executable &exe_;
+  Memory mem_;
+  uint64_t bias_;
+  Input &out_;
+  Report &r_;
+  Process &p_;
+  RuntimeLayout l_;
+  std::unordered_map<uint64_t, std::vector<Frame>> logical_cache_;
+  std::map<std::vector<uint64_t>, StackRef> stacks_;
+  std::unordered_map<uint64_t, FrameRef> creators_;
+  std::vector<std::string> wait_reasons_;
+};
+
+int CoreDecoder::go_minor() const {
+  const std::string &v = p_.go_version.version;  // "go1.22.3"
+  if (v.rfind("go1.", 0) != 0) return 0;
+  return std::atoi(v.c_str() + 4);
+}
+
+bool CoreDecoder::read_g(uint64_t addr, G &g) {
+  g.addr = addr;
+  g.l = &l_;
+  g.raw.assign(l_.g_size, 0);
+  return mem_.read(addr, g.raw.data(), g.raw.size());
+}
+
+std::vector<M> CoreDecoder::read_ms() {
+  std::vector<M> ms;
+  auto allm = exe_.global_address("runtime.allm");
+  if (!allm) return ms;
+  auto mp = mem_.u64(*allm + bias_);
+  std::set<uint64_t> seen;
+  while (mp && *mp && seen.insert(*mp).second && ms.size() < 100000) {
+    M m;
+    m.addr = *mp;
+    auto field = [&](const Off &o) -> uint64_t {
+      if (!o.ok) return 0;
+      return mem_.u64(m.addr + o.at).value_or(0);
+    };
+    m.procid = field(l_.m_procid);
+    m.curg = field(l_.m_curg);
+    m.g0 = field(l_.m_g0);
+    m.gsignal = field(l_.m_gsignal);
+    m.id = l_.m_id.ok ? int64_t(mem_.u64(m.addr + l_.m_id.at).value_or(0)) : -1;
+    m.throwing = l_.m_throwing.ok ? int32_t(mem_.u32(m.addr + l_.m_throwing.at).value_or(0)) : 0;
+    ms.push_back(m);
+    mp = l_.m_alllink.ok ? mem_.u64(m.addr + l_.m_alllink.at) : std::nullopt;
+  }
+  return ms;
+}
+
+std::string CoreDecoder::wait_reason(uint8_t idx) {
+  if (wait_reasons_.empty()) {
+    auto addr = exe_.global_address("runtime.waitReasonStrings");
+    const binary::TypeInfo *t = nullptr;
+    for (auto name : {"[]string"}) (void)name;
+    size_t n = 0;
+    if (addr) {
+      // An array of strings; its length from DWARF when available.
+      n = 64;
+      if ((t = exe_.type("runtime.waitReasonStrings"))) n = t->count;
+    }
+    for (size_t i = 0; addr && i < n; ++i) {
+      auto s = mem_.go_string(*addr + bias_ + 16 * i, 256);
+      if (!s) break;
+      wait_reasons_.push_back(*s);
+    }
+    if (wait_reasons_.empty()) wait_reasons_.push_back("");
+  }
+  return idx < wait_reasons_.size() ? wait_reasons_[idx] : "waitReason(" + std::to_string(idx) + ")";
+}
+
+StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical) {
+  std::vector<uint64_t> key;
+  key.reserve(frames.size() * 2);
+  for (const PhysicalFrame &pf : frames) key.push_back(pf.pc << 1 | (pf.trap ? 1 : 0));
+  if (phys_to_logical) phys_to_logical->clear();
+  auto found = stacks_.find(key);
+  auto stack = std::make_shared<Stack>();
+  size_t logical = 0;
+  for (const PhysicalFrame &pf : frames) {
+    uint64_t link = pf.pc - bias_;
+    uint64_t lookup = (pf.trap || !pf.fn || link == pf.fn->entry) ? link : link - 1;
+    uint64_t cache_key = lookup << 1 | (pf.trap ? 1 : 0);
+    auto it = logical_cache_.find(cache_key);
+    if (it == logical_cache_.end()) {
+      std::vector<Frame> fs;
+      if (!pf.fn) {
+        Frame f;
+        f.non_go = true;
+        f.pc = pf.pc;
+        if (auto sym = exe_.symbol_at(link)) {
+          f.function = sym->first;
+          f.pc_offset = link - sym->second;
+        }
+        fs.push_back(f);
+      } else {
+        auto sym = exe_.symbolize(lookup);
+        if (sym.empty()) sym.push_back({pf.fn->name, "", 0, false});
+        for (size_t i = 0; i < sym.size(); ++i) {
+          Frame f;
+          f.function = runtime_style_name(sym[i].function);
+          f.package = package_of(f.function);
+          f.file = sym[i].file;
+          f.line = sym[i].line;
+          f.inlined = i + 1 < sym.size();
+          if (f.inlined) {
+            f.args = "...";
+          } else {
+            f.function = runtime_style_name(pf.fn->name);
+            f.package = package_of(f.function);
+            f.pc_offset = link - pf.fn->entry;
+            f.pc = pf.pc;
+          }
+          fs.push_back(std::move(f));
+        }
+      }
+      it = logical_cache_.emplace(cache_key, std::move(fs)).first;
+    }
+    for (const Frame &f : it->second) stack->frames.push_back(f);
+    if (phys_to_logical) phys_to_logical->push_back(int64_t(logical + it->second.size() - 1));
+    logical += it->second.size();
+  }
+  if (found != stacks_.end()) return found->second;
+  for (size_t i = 0; i < stack->frames.size(); ++i) {
+    if (i) stack->joined_args += kArgsSeparator;
+    stack->joined_args += stack->frames[i].args;
+  }
+  StackRef ref = stack;
+  stacks_.emplace(std::move(key), ref);
+  return ref;
+}
+
+FrameRef CoreDecoder::created_by(uint64_t gopc) {
+  if (!gopc) return nullptr;
+  auto it = creators_.find(gopc);
+  if (it != creators_.end()) return it->second;
+  FrameRef ref;
+  if (const binary::Func *fn = exe_.func_at(gopc - bias_)) {
+    auto f = std::make_shared<Frame>();
+    f->function = runtime_style_name(fn->name);
+    f->package = package_of(f->function);
+    auto sym = exe_.symbolize(gopc - bias_ - 1);
+    if (!sym.empty()) {
+      f->file = sym.front().file;
+      f->line = sym.front().line;
+    }
+    f->pc_offset = gopc - bias_ - fn->entry;
+    f->pc = gopc;
+    ref = f;
+  }
+  creators_.emplace(gopc, ref);
+  return ref;
+}
+
+// The function a funcval points to, unwrapped from the compiler's defer
+// wrappers, and whether it calls recover itself.
+void CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
+  auto code = funcval ? mem_.u64(funcval) : std::nullopt;
+  const binary::Func *fn = code ? exe_.func_at(*code - bias_) : nullptr;
+  if (!fn) {
+    d.function = funcval ? "funcval " + hex(funcval) + " (unreadable)" : "(nil)";
+    return;
+  }
+  // `defer f(x)` and `defer x.M()` compile to a closure "F.deferwrapN"
+  // (Go 1.22+; "F.funcN" before) that calls the deferred function.
+  if (fn->name.find(".deferwrap") != std::string::npos) {
+    if (auto target = first_call_target(exe_, *fn))
+      if (const binary::Func *inner = exe_.func_at(*target)) fn = inner;
+  }
+  d.function = runtime_style_name(fn->name);
+  auto sym = exe_.symbolize(fn->entry);
+  if (!sym.empty()) {
+    d.file = sym.back().file;
+    d.line = fn->start_line > 0 ? fn->start_line : sym.back().line;
+  }
+  d.calls_recover = exe_.calls(*fn, "runtime.gorecover");
+  if (d.calls_recover && !*d.calls_recover)
+    for (uint64_t target : call_targets(exe_, *fn))
+      if (const binary::Func *callee = exe_.func_at(target); callee && exe_.calls(*callee, "runtime.gorecover").value_or(false)) {
+        d.indirect_recover = runtime_style_name(callee->name);
+        break;
+      }
+}
+
+void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out) {
+  if (!pf.fn || pf.fn->funcdata.size() <= kFuncdataOpenCodedDeferInfo) return;
+  uint64_t info = pf.fn->funcdata[kFuncdataOpenCodedDeferInfo];
+  if (!info) return;
+  auto uvarint = [&](uint64_t &at) -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t b;
+      if (!exe_.read(at++, &b, 1)) return std::nullopt;
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    return std::nullopt;
+  };
+  uint64_t at = info;
+  auto bits_off = uvarint(at);
+  if (!bits_off) return;
+  // varp as traceback.go computes it: below the return address and the
+  // saved frame pointer (amd64).
+  uint64_t varp = pf.fp - 8;
+  if (varp > pf.sp) varp -= 8;
+  auto bits = mem_.u8(varp - *bits_off);
+  if (!bits) {
+    diag(Severity::Warning, 0,
+         "open-coded defers of " + pf.fn->name + ": deferBits at " + hex(varp - *bits_off) + " unreadable");
+    return;
+  }
+  std::vector<std::pair<int, uint64_t>> slots;  // defer index, closure slot address
+  if (go_minor() >= 22 || go_minor() == 0) {
+    // Go 1.22+: uvarint(deferBitsOffset), uvarint(slotsOffset); slot i at varp-slotsOffset+8i.
+    auto slots_off = uvarint(at);
+    if (!slots_off) return;
+    for (int i = 0; i < 8; ++i) slots.emplace_back(i, varp - *slots_off + 8 * uint64_t(i));
+  } else {
+    // Go <= 1.21: uvarint(deferBitsOffset), uvarint(nDefers), then per defer
+    // (last first) uvarint(closureOffset) [, uvarint(nArgs)... in older releases].
+    auto n = uvarint(at);
+    if (!n || *n > 8) return;
+    for (int i = int(*n) - 1; i >= 0; --i) {
+      auto off = uvarint(at);
+      if (!off) return;
+      slots.emplace_back(i, varp - *off);
+    }
+  }
+  std::sort(slots.begin(), slots.end(), [](auto &a, auto &b) { return a.first > b.first; });
+  for (const auto &[i, slot] : slots) {
+    bool pending = (*bits >> i) & 1;
+    auto closure = mem_.u64(slot);
+    if (!closure || !*closure) continue;
+    Defer d;
+    d.kind = DeferKind::OpenCoded;
+    d.frame_index = logical;
+    d.sp = pf.sp;
+    d.pc = pf.pc;
+    describe_deferred(*closure, d);
+    if (!pending) {
+      // The slots are zeroed on entry and never cleared (cmd/compile
+      // ssagen openDeferSave: needzero), so a set slot with its bit clear
+      // is a defer that has run or is running. Past the last defer the
+      // slots are other variables: accept only closures of this function.
+      std::string owner = runtime_style_name(pf.fn->name);
+      if (d.function.rfind(owner + ".", 0) != 0 && !(go_minor() && go_minor() <= 21)) continue;
+      d.ran = true;
+    }
+    out.push_back(std::move(d));
+  }
+}
+
+void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
+                              const std::vector<int64_t> &phys_to_logical) {
+  std::vector<Defer> linked, open;
+  uint64_t d = g.u64(l_.g_defer);
+  std::set<uint64_t> seen;
+  while (d && seen.insert(d).second && linked.size() < 10000) {
+    std::vector<char> raw(l_.defer_size ? l_.defer_size : 64);
+    if (!mem_.read(d, raw.data(), raw.size())) {
+      out.mutable_extras().unreadable += "defer record at " + hex(d) + " unreadable; ";
+      break;
+    }
+    auto u64 = [&](const Off &o) -> uint64_t {
+      uint64_t v = 0;
+      if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
+      return v;
+    };
+    auto flag = [&](const Off &o) { return o.ok && o.at < raw.size() && raw[o.at] != 0; };
+    Defer rec;
+    rec.sp = u64(l_.d_sp);
+    rec.pc = u64(l_.d_pc);
+    rec.kind = flag(l_.d_rangefunc) ? DeferKind::RangeFunc : flag(l_.d_heap) ? DeferKind::Heap : DeferKind::Stack;
+    bool open_record = flag(l_.d_open);  // Go <= 1.21: a frame of open-coded defers, found below
+    if (!open_record) {
+      describe_deferred(u64(l_.d_fn), rec);
+      for (size_t i = 0; i < frames.size(); ++i)
+        if (frames[i].sp == rec.sp) rec.frame_index = phys_to_logical[i];
+      rec.ran = flag(l_.d_started);
+      linked.push_back(std::move(rec));
+    }
+    d = u64(l_.d_link);
+  }
+  for (size_t i = 0; i < frames.size(); ++i) open_coded_defers(frames[i], phys_to_logical[i], open);
+  // Run order: innermost frame first; within a frame, the open-coded ones
+  // from the highest bit and the linked ones from the head of the chain.
+  std::vector<Defer> all;
+  for (auto &x : open) all.push_back(std::move(x));
+  for (auto &x : linked) all.push_back(std::move(x));
+  std::stable_sort(all.begin(), all.end(), [](const Defer &a, const Defer &b) {
+    uint64_t as = a.sp ? a.sp : UINT64_MAX, bs = b.sp ? b.sp : UINT64_MAX;
+    return as < bs;
+  });
+  if (!all.empty()) out.mutable_extras().defers = std::move(all);
+}
+
+std::vector<PanicRecord> CoreDecoder::read_panics(const G &g, int64_t goid) {
+  std::vector<PanicRecord> chain;  // newest first while walking
+  uint64_t p = g.u64(l_.g_panic);
+  std::set<uint64_t> seen;
+  ValueReader values(mem_, exe_, l_);
+  while (p && seen.insert(p).second && chain.size() < 1000) {
+    std::vector<char> raw(l_.panic_size ? l_.panic_size : 64);
+    PanicRecord pr;
+    pr.goroutine = goid;
+    if (!mem_.read(p, raw.data(), raw.size())) {
+      pr.message = "(panic record at " + hex(p) + " unreadable)";
+      pr.value_note = "the core does not hold the panic record";
+      chain.push_back(pr);
+      break;
+    }
+    auto u64 = [&](const Off &o) -> uint64_t {
+      uint64_t v = 0;
+      if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
+      return v;
+    };
+    auto flag = [&](const Off &o) { return o.ok && o.at < raw.size() && raw[o.at] != 0; };
+    pr.recovered = flag(l_.p_recovered);
+    pr.repanicked = flag(l_.p_repanicked);
+    pr.goexit = flag(l_.p_goexit);
+    if (l_.p_arg.ok) {
+      PanicValue v = values.eface(u64(l_.p_arg), u64({l_.p_arg.at + 8, true}));
+      pr.value_type = v.type;
+      pr.value = v.value;
+      pr.message = v.printed;
+      pr.value_note = v.note;
+    }
+    chain.push_back(std::move(pr));
+    p = u64(l_.p_link);
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+// The message of runtime.throw/fatal: the closure that prints it keeps the
+// string on the frame (print("fatal error: ", s) runs on the system stack).
+std::optional<std::string> CoreDecoder::throw_message(const PhysicalFrame &pf) {
+  for (uint64_t at = pf.sp; at + 16 <= pf.fp; at += 8) {
+    auto ptr = mem_.u64(at), len = mem_.u64(at + 8);
+    if (!ptr || !len || *len == 0 || *len > 200) continue;
+    // Messages are constants in the executable's read-only data.
+    char buf[200];
+    if (!exe_.read(*ptr - bias_, buf, *len)) continue;
+    bool text = true;
+    for (uint64_t i = 0; i < *len && text; ++i) text = buf[i] >= 0x20 && buf[i] < 0x7f;
+    if (text) return std::string(buf, *len);
+  }
+  return std::nullopt;
+}
+
+void CoreDecoder::classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames, int64_t goid) {
+  (void)goid;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const binary::Func *f = frames[i].fn;
+    if (!f) continue;
+    if (f->name == "runtime.fatalpanic") return;  // a panic: the panic chain says it
+    bool thrower = f->name == "runtime.throw" || f->name == "runtime.fatal" || f->name == "sync.fatal" ||
+                   f->name == "internal/runtime/maps.fatal" || f->name == "sync.throw" ||
+                   f->name == "runtime.sync_fatal" || f->name == "runtime.sync_throw";
+    if (!thrower) continue;
+    FatalError fe;
+    auto msg = throw_message(frames[i]);
+    std::string caller;
+    for (size_t j = i + 1; j < frames.size(); ++j)
+      if (frames[j].fn && frames[j].fn->name != "runtime.throw" && frames[j].fn->name != "runtime.fatal") {
+        caller = frames[j].fn->name;
+        break;
+      }
+    if (msg) {
+      fe.message = *msg;
+    } else if (caller.find("map") != std::string::npos) {
+      fe.message = caller.find("access") != std::string::npos ? "concurrent map read and map write"
+                   : caller.find("iter") != std::string::npos ? "concurrent map iteration and map write"
+                                                              : "concurrent map writes";
+    } else if (caller == "runtime.checkdead") {
+      fe.message = "all goroutines are asleep - deadlock!";
+    } else if (caller == "runtime.newstack") {
+      fe.message = "stack overflow";
+    } else if (caller.find("unlock") != std::string::npos || caller.find("Unlock") != std::string::npos) {
+      fe.message = "sync: unlock of unlocked mutex";
+    } else {
+      fe.message = "runtime error in " + caller;
+    }
+    fe.runtime_lines.push_back("(read from the core: " + f->name + " called from " + caller + ")");
+    p_.fatal = fe;
+    return;
+  }
+}
+
+void CoreDecoder::run() {
+  l_ = RuntimeLayout::read(exe_);
+  for (const std::string &prob : l_.problems) diag(Severity::Warning, 0, exe_.path() + ": " + prob);
+  if (!l_.g_goid.ok || !l_.g_sched_sp.ok) {
+    out_.failed = true;
+    diag(Severity::Error, 0,
+         exe_.path() + ": the executable's DWARF does not describe runtime.g; goroutines cannot be read "
+                       "(was it built with -ldflags=-w?)");
+    return;
+  }
+  // Go version and build info.
+  if (auto bv = exe_.global_address("runtime.buildVersion"))
+    if (auto s = mem_.go_string(*bv + bias_, 64); s && !s->empty()) p_.go_version = {*s, "", "buildVersion"};
+  if (auto bi = exe_.build_info()) {
+    if (p_.go_version.version.empty() && !bi->go_version.empty()) p_.go_version = {bi->go_version, "", "buildinfo"};
+    p_.build_info = std::move(*bi);
+  }
+
+  std::vector<M> ms = read_ms();
+  std::unordered_map<uint64_t, const M *> m_by_addr;
+  std::unordered_map<int64_t, const M *> m_by_tid;
+  for (const M &m : ms) {
+    m_by_addr[m.addr] = &m;
+    m_by_tid[int64_t(m.procid)] = &m;
+  }
+
+  // The crashing thread: the kernel writes the thread that took the fatal
+  // signal first; its cursig is set.
+  const CoreThread *crash_thread = nullptr;
+  for (const CoreThread &t : core_.threads())
+    if (t.cursig) {
+      crash_thread = &t;
+      break;
+    }
+
+  // Goroutines.
+  auto allgs = exe_.global_address("runtime.allgs");
+  std::vector<uint64_t> gptrs;
+  if (!allgs) {
+    diag(Severity::Error, 0, exe_.path() + ": no runtime.allgs variable; goroutines cannot be listed");
+  } else {
+    auto ptr = mem_.u64(*allgs + bias_), len = mem_.u64(*allgs + bias_ + 8);
+    if (!ptr || !len) {
+      diag(Severity::Error, 0, core_.name() + ": runtime.allgs at " + hex(*allgs + bias_) + " is not in the core");
+    } else {
+      uint64_t n = std::min<uint64_t>(*len, 50'000'000);
+      gptrs.resize(n);
+      if (n && !mem_.read(*ptr, gptrs.data(), n * 8)) {
+        gptrs.clear();
+        for (uint64_t i = 0; i < n; ++i) {
+          auto gp = mem_.u64(*ptr + 8 * i);
+          if (!gp) {
+            diag(Severity::Error, 0, llvm::formatv("{0}: allgs[{1}..{2}] unreadable (truncated core?)", core_.name(), i, n).str());
+            break;
+          }
+          gptrs.push_back(*gp);
+        }
+      }
+    }
+  }
+
+  struct ThreadUnwind {
+    const CoreThread *thread;
+    const M *m;
+    UnwindResult result;
+  };
+  std::unordered_map<uint64_t, ThreadUnwind> by_curg;  // g address -> its thread's unwind
+  std::vector<ThreadUnwind> thread_unwinds;
+  std::vector<PhysicalFrame> crash_thread_frames;
+  int64_t crash_goid = -1;
+  for (const CoreThread &t : core_.threads()) {
+    Thread th;
+    th.tid = t.tid;
+    th.registers = t.registers;
+    th.crashed = &t == crash_thread;
+    if (th.crashed && core_.siginfo()) th.signal = signal_name(core_.siginfo()->signo);
+    auto mit = m_by_tid.find(t.tid);
+    const M *m = mit == m_by_tid.end() ? nullptr : mit->second;
+    SavedContext sched;
+    G curg;
+    UnwindStart start{t.pc, t.sp, 0, true, nullptr};
+    if (m) {
+      th.m = m->id;
+      if (m->curg && read_g(m->curg, curg)) {
+        th.goroutine = int64_t(curg.u64(l_.g_goid));
+        sched = {curg.u64(l_.g_sched_pc), curg.u64(l_.g_sched_sp), curg.u64(l_.g_sched_lr)};
+        start.curg_sched = &sched;
+      }
+    }
+    UnwindResult ur = unwind(mem_, exe_, start);
+    if (th.crashed) {
+      crash_thread_frames = ur.frames;
+      crash_goid = th.goroutine;
+    }
+    if (m && m->curg) by_curg[m->curg] = {&t, m, std::move(ur)};
+    p_.threads.push_back(std::move(th));
+  }
+
+  std::vector<Goroutine> gs;
+  gs.reserve(gptrs.size());
+  G g;
+  for (uint64_t gp : gptrs) {
+    if (!gp) continue;
+    if (!read_g(gp, g)) {
+      Goroutine bad;
+      bad.id = -1;
+      bad.stack = std::make_shared<Stack>();
+      bad.mutable_extras().unreadable = "g at " + hex(gp) + " is not in the core";
+      bad.mutable_extras().gp = gp;
+      gs.push_back(std::move(bad));
+      continue;
+    }
+    uint32_t raw_status = g.u32(l_.g_status);
+    uint32_t status = raw_status & ~l_.gscan;
+    auto sn = l_.status_names.find(status);
+    std::string sname = sn == l_.status_names.end() ? "status " + std::to_string(status) : sn->second;
+    if (sname == "dead") continue;
+    Goroutine out;
+    out.id = int64_t(g.u64(l_.g_goid));
+    out.scan = raw_status & l_.gscan;
+    auto &ex = out.mutable_extras();
+    ex.gp = gp;
+    ex.raw_status = raw_status;
+    ex.wait_since_ns = int64_t(g.u64(l_.g_waitsince));
+    uint64_t mptr = g.u64(l_.g_m);
+    if (mptr) ex.mp = mptr;
+    if (auto it = m_by_addr.find(mptr); it != m_by_addr.end()) ex.m = it->second->id;
+    out.locked_to_thread = g.u64(l_.g_lockedm) != 0;
+    out.parent_goid = l_.g_parent_goid.ok ? int64_t(g.u64(l_.g_parent_goid)) : -1;
+    if (out.parent_goid == 0) out.parent_goid = -1;
+    // The runtime prints no creator for goroutine 1 (started by rt0_go).
+    if (out.id != 1) out.created_by = created_by(g.u64(l_.g_gopc));
+    if (uint64_t spc = g.u64(l_.g_startpc))
+      if (const binary::Func *sf = exe_.func_at(spc - bias_)) {
+        ex.start_function = runtime_style_name(sf->name);
+        ex.system = sf->name.rfind("runtime.", 0) == 0 && sf->name != "runtime.main" &&
+                    sf->name != "runtime.corostart" && sf->name != "runtime.handleAsyncEvent";
+      }
+    if (sname == "running") out.status = GoroutineStatus::Running;
+    else if (sname == "runnable") out.status = GoroutineStatus::Runnable;
+    else if (sname == "syscall") out.status = GoroutineStatus::Syscall;
+    else if (sname == "waiting") out.status = GoroutineStatus::Waiting;
+    else if (sname == "copystack") out.status = GoroutineStatus::CopyStack;
+    else if (sname == "preempted") out.status = GoroutineStatus::Preempted;
+    else if (sname == "leaked") out.status = GoroutineStatus::Leaked;
+    else if (sname == "idle") out.status = GoroutineStatus::Idle;
+    if (out.status == GoroutineStatus::Waiting || out.status == GoroutineStatus::Leaked) {
+      uint8_t wr = g.u8(l_.g_waitreason);
+      if (wr) out.wait_reason = wait_reason(wr);
+    }
+
+    // Where its stack starts.
+    std::vector<PhysicalFrame> frames;
+    std::string stopped;
+    uint64_t lo = g.u64(l_.g_stack_lo), hi = g.u64(l_.g_stack_hi);
+    auto on_stack = [&](uint64_t sp) { return sp >= lo && sp < hi; };
+    if (auto it = by_curg.find(gp); it != by_curg.end() && out.status == GoroutineStatus::Running) {
+      // Running: the thread's registers, keeping the frames on this goroutine's stack.
+      for (const PhysicalFrame &pf : it->second.result.frames)
+        if (on_stack(pf.sp)) frames.push_back(pf);
+      stopped = it->second.result.stopped;
+    }
+    if (frames.empty()) {
+      UnwindStart start;
+      if (out.status == GoroutineStatus::Syscall && g.u64(l_.g_syscallsp)) {
+        start = {g.u64(l_.g_syscallpc), g.u64(l_.g_syscallsp), 0, false, nullptr};
+      } else {
+        start = {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
+      }
+      if (start.pc && start.sp) {
+        UnwindResult ur = unwind(mem_, exe_, start);
+        frames = std::move(ur.frames);
+        stopped = ur.stopped;
+      } else if (out.status == GoroutineStatus::Running) {
+        out.stack_unavailable = true;
+      }
+    }
+    // A goroutine parked by systemstack shows the switch as its first frame.
+    if (!frames.empty() && frames.front().fn && frames.front().fn->name == "runtime.systemstack_switch")
+      frames.erase(frames.begin());
+    if (!stopped.empty() && !frames.empty())
+      ex.unreadable = "stack walk stopped: " + stopped;
+    std::vector<int64_t> phys_to_logical;
+    out.stack = make_stack(frames, &phys_to_logical);
+    read_defers(g, out, frames, phys_to_logical);
+    if (g.u64(l_.g_panic)) {
+      for (PanicRecord &pr : read_panics(g, out.id)) p_.panics.push_back(std::move(pr));
+    }
+    if (uint32_t sig = g.u32(l_.g_sig); sig && out.id == crash_goid && !p_.signal) {
+      SignalInfo si;
+      si.number = sig;
+      si.name = signal_name(int(sig));
+      si.description = signal_description(int(sig));
+      si.code = g.u64(l_.g_sigcode0);
+      si.addr = g.u64(l_.g_sigcode1);
+      si.pc = g.u64(l_.g_sigpc);
+      p_.signal = si;
+    }
+    gs.push_back(std::move(out));
+  }
+
+  // The crashing goroutine goes first, as the runtime prints it.
+  if (crash_goid < 0) {
+    for (const PanicRecord &pr : p_.panics)
+      if (!pr.goexit && !pr.recovered) crash_goid = pr.goroutine;
+  }
+  std::stable_partition(gs.begin(), gs.end(), [&](const Goroutine &x) { return x.id == crash_goid; });
+  for (Goroutine &x : gs) p_.goroutines.push_back(std::move(x));
+  // The panic chain of the crashing goroutine last: the verdict reads the last one.
+  std::stable_partition(p_.panics.begin(), p_.panics.end(),
+                        [&](const PanicRecord &pr) { return pr.goroutine != crash_goid; });
+
+  // Frames on the crashing thread's system stacks (g0, gsignal).
+  if (crash_thread) {
+    std::vector<PhysicalFrame> sys;
+    const Goroutine *cg = crash_goid >= 0 && !p_.goroutines.empty() && p_.goroutines.front().id == crash_goid
+                              ? &p_.goroutines.front()
+                              : nullptr;
+    // The frames below the goroutine's own stack: g0 or the signal stack.
+    uint64_t lo = 0, hi = 0;
+    if (cg && cg->extras().gp) {
+      G cgg;
+      if (read_g(*cg->extras().gp, cgg)) {
+        lo = cgg.u64(l_.g_stack_lo);
+        hi = cgg.u64(l_.g_stack_hi);
+      }
+    }
+    for (const PhysicalFrame &pf : crash_thread_frames) {
+      if (pf.sp >= lo && pf.sp < hi) break;
+      sys.push_back(pf);
+    }
+    if (!sys.empty()) {
+      p_.runtime_stack_frames = make_stack(sys, nullptr);
+    }
+    classify_fatal_from_frames(crash_thread_frames, crash_goid);
+    if (p_.fatal && !p_.runtime_stack_frames) p_.runtime_stack = true;
+    if (p_.fatal) p_.runtime_stack = true;
+  }
+  // Signals that are not the runtime's own abort: a fault in C code, or a
+  // signal from outside.
+  if (core_.siginfo() && !p_.signal) {
+    int signo = core_.siginfo()->signo;
+    bool abort_after_print = signo == 6 && !crash_thread_frames.empty();
+    if (!abort_after_print || (p_.panics.empty() && !p_.fatal)) {
+      SignalInfo si;
+      si.number = signo;
+      si.name = signal_name(signo);
+      si.description = signal_description(signo);
+      si.code = uint64_t(core_.siginfo()->code);
+      si.addr = core_.siginfo()->addr;
+      if (crash_thread) si.pc = crash_thread->pc;
+      si.from_header = true;
+      si.during_cgo = !crash_thread_frames.empty() && !crash_thread_frames.front().fn;
+      if (signo) p_.signal = si;
+    }
+  }
+  bool crashed = crash_thread || !p_.panics.empty() || p_.fatal;
+  bool live_panic = false;
+  for (const PanicRecord &pr : p_.panics) live_panic |= !pr.goexit && !pr.recovered;
+  r_.kind = (crash_thread || p_.fatal || live_panic) ? ReportKind::Crash : ReportKind::Snapshot;
+  (void)crashed;
+  p_.goroutine_profile = r_.kind == ReportKind::Snapshot;
+}
+
+std::optional<std::string> find_in_debug_dirs(const std::vector<std::string> &dirs, const std::string &build_id) {
+  if (build_id.size() < 3) return std::nullopt;
+  for (const std::string &d : dirs) {
+    for (std::string cand : {d + "/" + build_id, d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2),
+                             d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug"})
+      if (llvm::sys::fs::exists(cand)) return cand;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void decode_core(const std::string &path, OpenedInput &in, Input &out, const AnalysisOptions &opts) {
+  auto core = CoreFile::open(path, in);
+  if (!core) {
+    out.failed = true;
+    out.diagnostics.push_back({Severity::Error, 0, llvm::toString(core.takeError())});
+    return;
+  }
+  for (const auto &[off, msg] : (*core)->problems())
+    out.diagnostics.push_back({Severity::Warning, off, path + ": " + msg});
+
+  // Which executable.
+  std::string exe_path = opts.exe;
+  std::string recorded;
+  if (auto it = (*core)->auxv().find(kAtExecfn); it != (*core)->auxv().end()) {
+    // AT_EXECFN points to a string in the process's stack.
+    char buf[4096];
+    size_t got = (*core)->read(it->second, buf, sizeof buf - 1);
+    buf[got] = 0;
+    if (got) recorded = buf;
+  }
+  if (!(*core)->files().empty()) recorded = (*core)->files().front().path;
+  if (exe_path.empty()) exe_path = recorded;
+  if (exe_path.empty() || !llvm::sys::fs::exists(exe_path)) {
+    std::string tried = exe_path;
+    exe_path.clear();
+    // Look for it by build id: the core keeps the first page of the executable.
+    if (!opts.debug_dirs.empty() && !(*core)->files().empty()) {
+      // The GNU build id note sits in the first page of a Go executable.
+      const MappedFile &f = (*core)->files().front();
+      char page[4096];
+      size_t got = (*core)->read(f.start, page, sizeof page);
+      std::string_view sv(page, got);
+      size_t at = sv.find(std::string_view("GNU\0", 4));
+      if (at != std::string_view::npos && at >= 12) {
+        uint32_t descsz;
+        std::memcpy(&descsz, page + at - 8, 4);
+        if (descsz <= 64 && at + 4 + descsz <= got) {
+          std::string id;
+          for (uint32_t i = 0; i < descsz; ++i) id += llvm::formatv("{0:x-2}", uint8_t(page[at + 4 + i])).str();
+          if (auto found = find_in_debug_dirs(opts.debug_dirs, id)) exe_path = *found;
+        }
+      }
+    }
+    if (exe_path.empty()) {
+      out.failed = true;
+      out.diagnostics.push_back(
+          {Severity::Error, 0,
+           path + ": the executable is needed to read a core: pass --exe PROGRAM" +
+               (tried.empty() ? std::string() : " (the core names " + tried + ", which does not exist here)")});
+      return;
+    }
+  }
+  auto exe = binary::Executable::open(exe_path);
+  if (!exe) {
+    out.failed = true;
+    out.diagnostics.push_back({Severity::Error, 0, llvm::toString(exe.takeError())});
+    return;
+  }
+  const binary::Executable &x = **exe;
+  if (x.machine() != (*core)->machine()) {
+    out.failed = true;
+    out.diagnostics.push_back({Severity::Error, 0,
+                               llvm::formatv("{0} (machine {1}) does not match the core {2} (machine {3})",
+                                             exe_path, x.machine(), path, (*core)->machine())
+                                   .str()});
+    return;
+  }
+  // PIE: the load bias from the entry point the kernel recorded.
+  uint64_t bias = 0;
+  if (x.is_pie()) {
+    auto it = (*core)->auxv().find(kAtEntry);
+    if (it == (*core)->auxv().end()) {
+      out.failed = true;
+      out.diagnostics.push_back({Severity::Error, 0, path + ": position-independent executable, but the core "
+                                                             "has no AT_ENTRY to find where it was loaded"});
+      return;
+    }
+    bias = it->second - x.entry();
+  }
+  // The executable must be the one that ran: compare its read-only bytes with
+  // what the core kept of them (kernel cores keep the first page).
+  uint64_t compared = 0;
+  for (const auto &seg : x.load_segments()) {
+    if (seg.flags & llvm::ELF::PF_W) continue;
+    for (uint64_t at = seg.vaddr; at < seg.vaddr + seg.filesz && compared < (1 << 20); at += 4096) {
+      char a[4096], b[4096];
+      size_t n = std::min<uint64_t>(4096, seg.vaddr + seg.filesz - at);
+      size_t got = (*core)->read(at + bias, a, n);
+      if (got != n || !x.read(at, b, n)) continue;
+      if (std::memcmp(a, b, n) != 0) {
+        out.failed = true;
+        out.diagnostics.push_back(
+            {Severity::Error, 0,
+             llvm::formatv("{0} is not the executable that produced {1}: its bytes at {2:x} differ from the "
+                           "core's (rebuild-identical binary needed; pass the right one with --exe)",
+                           exe_path, path, at + bias)
+                 .str()});
+        return;
+      }
+      compared += n;
+    }
+  }
+  if (!compared)
+    out.diagnostics.push_back({Severity::Warning, 0,
+                               path + ": the core holds none of the executable's read-only bytes, so " + exe_path +
+                                   " could not be checked against it"});
+
+  Report report;
+  report.offset = 0;
+  report.process.executable = exe_path;
+  CoreDecoder dec(**core, x, bias, out, report);
+  dec.run();
+  if (!out.failed) out.reports.push_back(std::move(report));
+}
+
+}  // namespace crashctl

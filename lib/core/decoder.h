@@ -1,0 +1,21 @@
+// The core-dump decoder: rebuilds the goroutines, their stacks, defers and
+// panics, and the threads of a Go process from an ELF core and its
+// executable. Struct layouts, constants and strings come from the
+// executable's DWARF, not from per-release tables.
+#pragma once
+
+#include "analysis/verdict.h"
+#include "io/input.h"
+#include "model/report.h"
+
+#include <string>
+
+namespace crashctl {
+
+// Decodes the core at PATH (already opened as IN) into one Report in OUT.
+// The executable is opts.exe, else the path the core records (NT_FILE or
+// auxv), else a file named by its build id under opts.debug_dirs.
+// Problems become diagnostics; a mismatching executable fails the input.
+void decode_core(const std::string &path, OpenedInput &in, Input &out, const AnalysisOptions &opts);
+
+}  // namespace crashctl

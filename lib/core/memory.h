@@ -1,0 +1,37 @@
+// The crashed process's address space: the core's segments over the
+// executable's file-backed segments (kernel cores leave out code and
+// read-only data), shifted by the PIE load bias.
+#pragma once
+
+#include "binary/executable.h"
+#include "core/core_file.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace crashctl::core {
+
+class Memory {
+public:
+  Memory(const CoreFile &core, const binary::Executable *exe, uint64_t load_bias)
+      : core_(core), exe_(exe), bias_(load_bias) {}
+
+  // Copies N bytes at ADDR; false unless all of them are readable.
+  bool read(uint64_t addr, void *out, size_t n) const;
+  std::optional<uint64_t> u64(uint64_t addr) const;
+  std::optional<uint32_t> u32(uint64_t addr) const;
+  std::optional<uint8_t> u8(uint64_t addr) const;
+  // A Go string header {ptr, len} at ADDR, its bytes capped at MAX.
+  std::optional<std::string> go_string(uint64_t addr, size_t max = 4096) const;
+  // The bytes of a string whose data pointer and length are known.
+  std::optional<std::string> bytes(uint64_t ptr, uint64_t len, size_t max = 4096) const;
+  uint64_t bias() const { return bias_; }
+
+private:
+  const CoreFile &core_;
+  const binary::Executable *exe_;
+  uint64_t bias_;
+};
+
+}  // namespace crashctl::core

@@ -1,0 +1,49 @@
+// Offsets of the runtime's structures and the values of its constants, read
+// from the executable's DWARF for the Go release that built it.
+#pragma once
+
+#include "binary/executable.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crashctl::core {
+
+// A field offset; `ok` is false when this release's runtime has no such field.
+struct Off {
+  uint64_t at = 0;
+  bool ok = false;
+};
+
+struct RuntimeLayout {
+  uint64_t g_size = 0, m_size = 0, defer_size = 0, panic_size = 0;
+  // runtime.g
+  Off g_stack_lo, g_stack_hi, g_panic, g_defer, g_m, g_sched_sp, g_sched_pc, g_sched_bp, g_sched_lr,
+      g_syscallsp, g_syscallpc, g_syscallbp, g_status, g_goid, g_waitsince, g_waitreason, g_gopc,
+      g_startpc, g_parent_goid, g_lockedm, g_sig, g_sigcode0, g_sigcode1, g_sigpc;
+  // runtime.m
+  Off m_procid, m_curg, m_g0, m_gsignal, m_id, m_alllink, m_throwing;
+  // runtime._defer
+  Off d_heap, d_rangefunc, d_open, d_started, d_sp, d_pc, d_fn, d_link;
+  // runtime._panic
+  Off p_arg, p_link, p_recovered, p_repanicked, p_goexit, p_aborted;
+  // internal/abi.Type (runtime._type before 1.21)
+  Off t_str, t_tflag, t_kind;
+  // runtime.moduledata
+  Off md_types;
+
+  std::map<uint32_t, std::string> status_names;  // _Grunning -> "running" etc., without _Gscan
+  uint32_t gscan = 0x1000;
+  std::vector<std::string> problems;  // missing types or fields that matter
+
+  // Reads everything from EXE's DWARF; missing pieces are listed in problems.
+  static RuntimeLayout read(const binary::Executable &exe);
+};
+
+// The offset of PATH ("sched.pc") inside the DWARF struct TYPE.
+Off field_offset(const binary::Executable &exe, std::string_view type, std::string_view path);
+
+}  // namespace crashctl::core

@@ -1,0 +1,44 @@
+// Walks Go stacks in a core the way the runtime's own unwinder does
+// (src/runtime/traceback.go): frame sizes from the pclntab's pcsp table,
+// return addresses at fp-8 (amd64), stack switches at systemstack and
+// morestack, and signal frames through the sigtramp ucontext.
+#pragma once
+
+#include "binary/executable.h"
+#include "core/memory.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crashctl::core {
+
+struct PhysicalFrame {
+  uint64_t pc = 0;   // runtime address
+  uint64_t sp = 0, fp = 0;
+  const binary::Func *fn = nullptr;  // nullptr: not Go code
+  bool trap = false;  // pc is where a fault or signal hit, not a return address
+};
+
+// Where a goroutine's saved context is, for the switch from g0 back to it.
+struct SavedContext {
+  uint64_t pc = 0, sp = 0, lr = 0;
+};
+
+struct UnwindStart {
+  uint64_t pc = 0, sp = 0, lr = 0;
+  bool trap = false;  // the first pc is a fault pc (thread registers)
+  // The M's current goroutine's g.sched, for jumps out of systemstack/morestack
+  // on g0; unset when none.
+  const SavedContext *curg_sched = nullptr;
+};
+
+struct UnwindResult {
+  std::vector<PhysicalFrame> frames;
+  std::string stopped;  // why unwinding ended early ("" at a top frame such as goexit)
+};
+
+UnwindResult unwind(const Memory &mem, const binary::Executable &exe, const UnwindStart &start,
+                    size_t max_frames = 4096);
+
+}  // namespace crashctl::core

@@ -1,0 +1,49 @@
+// Decoding Go values in a core: panic values (interfaces) through the
+// runtime's type descriptors and the executable's DWARF, and the small
+// helpers around them (signal names, compiler wrappers).
+#pragma once
+
+#include "binary/executable.h"
+#include "core/memory.h"
+#include "core/runtime_layout.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crashctl::core {
+
+struct PanicValue {
+  std::string type;     // dynamic type as Go spells it: "*errors.errorString", "string"
+  std::string value;    // the value: a string's text, an error's message, fields of a struct
+  std::string printed;  // what the runtime prints after "panic: " for it
+  std::string note;     // why the value is not (fully) shown
+};
+
+class ValueReader {
+public:
+  ValueReader(const Memory &mem, const binary::Executable &exe, const RuntimeLayout &l)
+      : mem_(mem), exe_(exe), l_(l) {}
+  // An interface value {_type, data}.
+  PanicValue eface(uint64_t type, uint64_t data) const;
+  // The name of the runtime type descriptor at TYPE ("" when unreadable).
+  std::string type_name(uint64_t type) const;
+
+private:
+  std::string format(const binary::TypeInfo &t, uint64_t addr, int depth) const;
+  std::optional<uint64_t> types_base() const;
+  const Memory &mem_;
+  const binary::Executable &exe_;
+  const RuntimeLayout &l_;
+};
+
+// The first direct call in F's code to another Go function outside the
+// runtime (the function a compiler wrapper such as F.deferwrap1 calls).
+std::optional<uint64_t> first_call_target(const binary::Executable &exe, const binary::Func &f);
+// Every direct call in F's code to the entry of a Go function outside the runtime.
+std::vector<uint64_t> call_targets(const binary::Executable &exe, const binary::Func &f);
+
+const char *signal_name(int signo);
+const char *signal_description(int signo);
+
+}  // namespace crashctl::core

@@ -1,0 +1,50 @@
+// The heap-dump decoder: reads runtime/debug.WriteHeapDump output ("go1.7
+// heap dump", formats/heapdump.md) into one Report. Streams the dump with
+// bounded memory: objects, data, bss and finalizers are only counted.
+#pragma once
+
+#include "io/input.h"
+#include "model/report.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace crashctl {
+
+// Reads bytes at a virtual address from a source other than the dump (the
+// executable's read-only data); false when it cannot.
+using StaticReader = std::function<bool(uint64_t addr, void *out, size_t n)>;
+
+struct HeapDumpOptions {
+  // Opens the same dump again from its start, for the extra passes that read
+  // heap objects a panic value points to (objects precede goroutines in the
+  // dump). Empty: a single pass, panic values only from `read_static`.
+  std::function<std::unique_ptr<ByteSource>()> reopen;
+  StaticReader read_static;
+  // Names a type by its runtime type-descriptor address when the dump has no
+  // type record for it (types are only written for itabs).
+  std::function<std::string(uint64_t type_addr)> type_name;
+  // Called once the goroutines are read and before panic values are
+  // resolved: symbolizes with an executable (lib/heapdump/exe.h).
+  std::function<void(Report &, std::vector<Diagnostic> &)> symbolize;
+  bool show_progress = true;
+};
+
+// Raw facts kept for symbolization with an executable (lib/heapdump/exe.cpp).
+struct HeapDumpExtras {
+  uint64_t arena_start = 0, arena_end = 0;
+  unsigned ptr_size = 8;
+  bool big_endian = false;
+  std::string arch;
+};
+
+// Decodes `src` into out.reports (one report) and out.diagnostics. Truncated
+// or corrupt input keeps what was read and adds an Error diagnostic naming
+// the offset and what was expected there.
+void decode_heapdump(ByteSource &src, Input &out, const HeapDumpOptions &opts = {},
+                     HeapDumpExtras *extras = nullptr);
+
+}  // namespace crashctl

@@ -1,0 +1,3 @@
+module crashctl.test/scenarios-core
+
+go 1.21

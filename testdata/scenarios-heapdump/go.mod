@@ -1,0 +1,3 @@
+module crashctl.test/scenarios-heapdump
+
+go 1.21
