@@ -92,7 +92,7 @@ private:
   void read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
                    const std::vector<int64_t> &phys_to_logical);
   void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
-  void describe_deferred(uint64_t funcval, Defer &d);
+  std::string describe_deferred(uint64_t funcval, Defer &d);
   std::vector<PanicRecord> read_panics(const G &g, int64_t goid);
   void classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames, int64_t goid);
   std::optional<std::string> throw_message(const PhysicalFrame &pf);
@@ -256,13 +256,14 @@ FrameRef CoreDecoder::created_by(uint64_t gopc) {
 
 // The function a funcval points to, unwrapped from the compiler's defer
 // wrappers, and whether it calls recover itself.
-void CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
+std::string CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
   auto code = funcval ? mem_.u64(funcval) : std::nullopt;
   const binary::Func *fn = code ? exe_.func_at(*code - bias_) : nullptr;
   if (!fn) {
     d.function = funcval ? "funcval " + hex(funcval) + " (unreadable)" : "(nil)";
-    return;
+    return "";
   }
+  std::string closure = runtime_style_name(fn->name);
   // `defer f(x)` and `defer x.M()` compile to a closure "F.deferwrapN"
   // (Go 1.22+; "F.funcN" before) that calls the deferred function.
   if (fn->name.find(".deferwrap") != std::string::npos) {
@@ -282,6 +283,7 @@ void CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
         d.indirect_recover = runtime_style_name(callee->name);
         break;
       }
+  return closure;
 }
 
 void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out) {
@@ -338,14 +340,14 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
     d.frame_index = logical;
     d.sp = pf.sp;
     d.pc = pf.pc;
-    describe_deferred(*closure, d);
+    std::string closure_fn = describe_deferred(*closure, d);
     if (!pending) {
       // The slots are zeroed on entry and never cleared (cmd/compile
       // ssagen openDeferSave: needzero), so a set slot with its bit clear
       // is a defer that has run or is running. Past the last defer the
       // slots are other variables: accept only closures of this function.
       std::string owner = runtime_style_name(pf.fn->name);
-      if (d.function.rfind(owner + ".", 0) != 0 && !(go_minor() && go_minor() <= 21)) continue;
+      if (closure_fn.rfind(owner + ".", 0) != 0 && !(go_minor() && go_minor() <= 21)) continue;
       d.ran = true;
     }
     out.push_back(std::move(d));
@@ -374,6 +376,26 @@ void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<Phys
     rec.pc = u64(l_.d_pc);
     rec.kind = flag(l_.d_rangefunc) ? DeferKind::RangeFunc : flag(l_.d_heap) ? DeferKind::Heap : DeferKind::Stack;
     bool open_record = flag(l_.d_open);  // Go <= 1.21: a frame of open-coded defers, found below
+    if (rec.kind == DeferKind::RangeFunc && l_.d_head.ok) {
+      // A range-over-func loop's defers hang off an atomic list head
+      // (runtime.deferrangefunc); the record itself defers nothing.
+      auto head = mem_.u64(u64(l_.d_head));
+      uint64_t e = head.value_or(0);
+      std::set<uint64_t> seen_rf;
+      while (e > 4096 && seen_rf.insert(e).second && seen_rf.size() < 10000) {
+        Defer inner;
+        inner.kind = DeferKind::RangeFunc;
+        inner.sp = rec.sp;
+        if (l_.d_pc.ok) inner.pc = mem_.u64(e + l_.d_pc.at).value_or(0);
+        describe_deferred(l_.d_fn.ok ? mem_.u64(e + l_.d_fn.at).value_or(0) : 0, inner);
+        for (size_t i = 0; i < frames.size(); ++i)
+          if (frames[i].sp == rec.sp) inner.frame_index = phys_to_logical[i];
+        linked.push_back(std::move(inner));
+        e = l_.d_link.ok ? mem_.u64(e + l_.d_link.at).value_or(0) : 0;
+      }
+      d = u64(l_.d_link);
+      continue;
+    }
     if (!open_record) {
       describe_deferred(u64(l_.d_fn), rec);
       for (size_t i = 0; i < frames.size(); ++i)
@@ -393,6 +415,12 @@ void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<Phys
     uint64_t as = a.sp ? a.sp : UINT64_MAX, bs = b.sp ? b.sp : UINT64_MAX;
     return as < bs;
   });
+  // A deferred call that ran but has not returned is still on the stack.
+  if (out.stack)
+    for (Defer &x : all)
+      if (x.ran && x.frame_index > 0)
+        for (int64_t i = 0; i < x.frame_index && size_t(i) < out.stack->frames.size(); ++i)
+          if (out.stack->frames[size_t(i)].function == x.function) x.running = true;
   if (!all.empty()) out.mutable_extras().defers = std::move(all);
 }
 
@@ -726,6 +754,33 @@ void CoreDecoder::run() {
     classify_fatal_from_frames(crash_thread_frames, crash_goid);
     if (p_.fatal && !p_.runtime_stack_frames) p_.runtime_stack = true;
     if (p_.fatal) p_.runtime_stack = true;
+  }
+  // The signal that made the runtime crash: GOTRACEBACK=crash re-raises
+  // SIGABRT from the handler of the first signal, so the crashing thread
+  // shows nested signal frames; the outermost one that is not that abort
+  // is the cause. Each sigtramp frame's rt_sigframe holds the ucontext (at
+  // its fp) and then the siginfo (sizeof(ucontext) = 304 on amd64 Linux).
+  if (crash_thread && !p_.signal && exe_.machine() == llvm::ELF::EM_X86_64) {
+    for (size_t i = crash_thread_frames.size(); i-- > 0;) {
+      const PhysicalFrame &pf = crash_thread_frames[i];
+      if (!pf.fn || (pf.fn->name != "runtime.sigtramp" && pf.fn->name != "runtime.cgoSigtramp")) continue;
+      auto signo = mem_.u32(pf.fp + 304), code = mem_.u32(pf.fp + 304 + 8);
+      auto addr = mem_.u64(pf.fp + 304 + 16), rip = mem_.u64(pf.fp + 40 + 16 * 8);
+      if (!signo || !rip) continue;
+      const binary::Func *at = exe_.func_at(*rip - bias_);
+      if (*signo == 6 && at && (at->name == "runtime.raise" || at->name == "runtime.raiseproc")) break;
+      SignalInfo si;
+      si.number = int64_t(*signo);
+      si.name = signal_name(int(*signo));
+      si.description = signal_description(int(*signo));
+      si.code = code.value_or(0);
+      si.addr = addr.value_or(0);
+      si.pc = *rip;
+      si.from_header = true;
+      si.during_cgo = !at;
+      p_.signal = si;
+      break;
+    }
   }
   // Signals that are not the runtime's own abort: a fault in C code, or a
   // signal from outside.

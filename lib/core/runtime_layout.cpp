@@ -76,6 +76,7 @@ RuntimeLayout RuntimeLayout::read(const binary::Executable &exe) {
   l.d_pc = d("pc");
   l.d_fn = d("fn");
   l.d_link = d("link");
+  l.d_head = d("head");
   auto p = [&](std::string_view f) { return field_offset(exe, "runtime._panic", f); };
   l.p_arg = p("arg");
   l.p_link = p("link");

@@ -27,7 +27,7 @@ struct RuntimeLayout {
   // runtime.m
   Off m_procid, m_curg, m_g0, m_gsignal, m_id, m_alllink, m_throwing;
   // runtime._defer
-  Off d_heap, d_rangefunc, d_open, d_started, d_sp, d_pc, d_fn, d_link;
+  Off d_heap, d_rangefunc, d_open, d_started, d_sp, d_pc, d_fn, d_link, d_head;
   // runtime._panic
   Off p_arg, p_link, p_recovered, p_repanicked, p_goexit, p_aborted;
   // internal/abi.Type (runtime._type before 1.21)

@@ -62,6 +62,7 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
   p.executable = exe.path();
 
   std::map<const Stack *, StackRef> done;
+  std::map<uint64_t, FrameRef> creators;  // shared: groups compare creators by identity
   for (Goroutine &g : p.goroutines) {
     if (g.stack) {
       auto it = done.find(g.stack.get());
@@ -97,7 +98,9 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
       g.stack = it->second;
     }
     uint64_t gopc = g.extras().creator_pc;
-    if (gopc && g.id != 1) {
+    if (auto c = creators.find(gopc); gopc && g.id != 1 && c != creators.end()) {
+      g.created_by = c->second;
+    } else if (gopc && g.id != 1) {
       const binary::Func *fn = exe.func_at(gopc - uint64_t(st.bias));
       if (fn) {
         auto lf = logical(st, gopc, fn->entry + uint64_t(st.bias), false);
@@ -110,7 +113,8 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
         }
         cf->pc = gopc;
         cf->pc_offset = gopc - (fn->entry + uint64_t(st.bias));
-        g.created_by = std::move(cf);
+        g.created_by = cf;
+        creators.emplace(gopc, std::move(cf));
       }
     }
     if (!g.extras().defers.empty()) {

@@ -103,6 +103,7 @@ struct Defer {
   // since recover works only when the deferred function calls it directly.
   std::string indirect_recover;
   bool ran = false;       // already run (during a panic); pending otherwise
+  bool running = false;   // ran is set and its call is still on the stack (blocked or panicking in it)
   int64_t frame_index = -1;  // frame of the stack that deferred it; -1 unknown
   uint64_t pc = 0, sp = 0;   // deferring pc and its frame's sp, when known
   uint64_t fn_pc = 0;        // entry pc of the deferred function (heap dumps), 0 unknown

@@ -348,7 +348,9 @@ private:
             j_.attribute("line", d.line);
             j_.attribute("kind", to_string(d.kind));
             j_.attribute("calls_recover", d.calls_recover ? json::Value(*d.calls_recover) : json::Value(nullptr));
+            j_.attribute("recover_via", str_or_null(d.indirect_recover));
             j_.attribute("ran", d.ran);
+            j_.attribute("running", d.running);
             j_.attribute("frame_index", int_or_null(d.frame_index));
           });
       });

@@ -329,12 +329,14 @@ private:
       return;
     os_ << "  defers (in run order):\n";
     for (const Defer &d : defers) {
-      os_ << "    " << (d.ran ? "ran      " : "pending  ") << d.function;
+      os_ << "    " << (d.running ? "running  " : d.ran ? "ran      " : "pending  ") << d.function;
       if (!d.file.empty())
         os_ << "  " << d.file << ':' << d.line;
       os_ << "  [" << to_string(d.kind);
       if (d.calls_recover)
         os_ << (*d.calls_recover ? ", calls recover" : ", no recover");
+      if (!d.indirect_recover.empty())
+        os_ << ", recover only inside " << d.indirect_recover;
       os_ << ']';
       if (d.frame_index >= 0 && g.stack && size_t(d.frame_index) < g.stack->frames.size())
         os_ << "  deferred by #" << d.frame_index;
@@ -470,6 +472,39 @@ private:
       }
       if (group.first)
         group_line(group);
+    }
+    other_defers(p, crashing);
+  }
+
+  // Cores and heap dumps: what the other goroutines have deferred, so that a
+  // recover waiting in the wrong goroutine is visible.
+  void other_defers(const Process &p, const Goroutine *crashing) {
+    size_t shown = 0, with = 0;
+    for (const Goroutine &g : p.goroutines)
+      with += &g != crashing && !g.extras().defers.empty();
+    if (!with)
+      return;
+    os_ << "\ndeferred calls in other goroutines:\n";
+    for (const Goroutine &g : p.goroutines) {
+      const auto &defers = g.extras().defers;
+      if (&g == crashing || defers.empty())
+        continue;
+      if (shown++ == 10) {
+        os_ << "  ... " << (with - 10) << " more goroutines with deferred calls\n";
+        break;
+      }
+      os_ << "  goroutine " << g.id << ":";
+      for (const Defer &d : defers) {
+        os_ << ' ' << d.function;
+        if (d.calls_recover.value_or(false))
+          os_ << " (recover)";
+        if (d.running)
+          os_ << " (running)";
+        else if (d.ran)
+          os_ << " (ran)";
+        os_ << (&d == &defers.back() ? "" : ",");
+      }
+      os_ << '\n';
     }
   }
 
