@@ -267,7 +267,7 @@ TEST_CASE("Executable reads Go executables of every release", "[binary]") {
 
       // pclntab functions agree with the symbol table (go tool nm).
       size_t compared = 0, mismatched = 0;
-      for (const char *name : {"main.main", "main.guard", "runtime.gopanic", "runtime.goexit", "runtime.mstart"}) {
+      for (const char *name : {"main.main", "main.guard", "runtime.gopanic", "runtime.main", "runtime.schedule"}) {
         const Func *f = exe->func_named(name);
         REQUIRE(f);
         auto sym = exe->symbol(name);
@@ -280,10 +280,13 @@ TEST_CASE("Executable reads Go executables of every release", "[binary]") {
       for (uint64_t pc = exe->func_named("runtime.gopanic")->entry - 0x20000; compared < 3000; pc += 97) {
         const Func *f = exe->func_at(pc);
         if (!f) continue;
-        auto sym = exe->symbol(f->name);
+        // Assembly functions are "name.abi0" in the symbol table; their ABI
+        // wrapper takes the plain name there but shares it in the pclntab.
+        auto sym = exe->symbol(f->name), sym0 = exe->symbol(f->name + ".abi0");
         if (!sym) continue;
         ++compared;
-        if (sym->first != f->entry) ++mismatched;
+        if (sym0 && sym0->first == f->entry) continue;
+        if (sym->first != f->entry && mismatched++ < 3) WARN(f->name << " pclntab " << f->entry << " symtab " << sym->first);
       }
       CHECK(mismatched == 0);
       auto gofunc = exe->symbol("go:func.*");
@@ -341,9 +344,8 @@ TEST_CASE("Executable reads Go executables of every release", "[binary]") {
 }
 
 TEST_CASE("Executable symbolizes inlined frames innermost first", "[binary]") {
-  // main.(*Conn).Close and friends are tiny and inlined; any pc whose DWARF
-  // frames number more than one must have all but the last flagged inlined,
-  // and the outermost frame is the pclntab function.
+  // Every pc: all frames but the last flagged inlined, and the outermost
+  // frame is the pclntab function containing the pc.
   auto exe = open_fixture("go1.26.8/scenarios-core.exe");
   if (!exe) return;
   const Func *m = exe->func_named("main.main");

@@ -1,6 +1,7 @@
 // Every fixture produced by real Go toolchains (testdata/generate.sh) must
 // give the verdict its scenario was written to produce.
 #include "pipeline/analyze.h"
+#include "test_support.h"
 #include "traceback/parse.h"
 
 #include "llvm/Support/MemoryBuffer.h"
@@ -12,39 +13,10 @@
 #include <sstream>
 
 using namespace crashctl;
+using crashctl::test::ManifestRow;
+using crashctl::test::read_manifest;
 
 namespace {
-
-struct ManifestRow {
-  std::map<std::string, std::string> cols;
-  const std::string &operator[](const std::string &k) const { return cols.at(k); }
-};
-
-std::vector<ManifestRow> read_manifest(const std::string &path) {
-  std::vector<ManifestRow> rows;
-  auto buf = llvm::MemoryBuffer::getFile(path);
-  if (!buf) return rows;
-  std::istringstream in((*buf)->getBuffer().str());
-  std::string line;
-  std::vector<std::string> header;
-  auto split = [](const std::string &l) {
-    std::vector<std::string> out;
-    std::stringstream ss(l);
-    std::string cell;
-    while (std::getline(ss, cell, '\t')) out.push_back(cell);
-    return out;
-  };
-  std::getline(in, line);
-  header = split(line);
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto cells = split(line);
-    ManifestRow r;
-    for (size_t i = 0; i < header.size(); ++i) r.cols[header[i]] = i < cells.size() ? cells[i] : "";
-    rows.push_back(std::move(r));
-  }
-  return rows;
-}
 
 // Where crashctl's culprit rule deliberately differs from the scenario
 // table's first in-app frame (formats/taxonomy.md, "Culprit"):

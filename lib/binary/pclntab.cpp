@@ -91,7 +91,7 @@ const Pclntab &Executable::Impl::pclntab(const Executable &self) {
 
     const size_t func_header = t.go118 ? 40 : 44;
     const uint64_t max_entries = t.pclntable.size() / 8;
-    if (nfunc + 1 > max_entries) {
+    if (nfunc >= max_entries) {
       t.error = "functab is truncated";
       nfunc = max_entries ? max_entries - 1 : 0;
     }

@@ -266,7 +266,10 @@ std::string CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
   std::string closure = runtime_style_name(fn->name);
   // `defer f(x)` and `defer x.M()` compile to a closure "F.deferwrapN"
   // (Go 1.22+; "F.funcN" before) that calls the deferred function.
-  if (fn->name.find(".deferwrap") != std::string::npos) {
+  // Go 1.21 names the wrapper F.funcN like any closure, but the compiler
+  // marks it a wrapper (abi.FuncIDWrapper; user closures have FuncIDNormal).
+  if (fn->name.find(".deferwrap") != std::string::npos ||
+      (fn->func_id != 0 && fn->name.find(".func") != std::string::npos)) {
     if (auto target = first_call_target(exe_, *fn))
       if (const binary::Func *inner = exe_.func_at(*target)) fn = inner;
   }
@@ -694,9 +697,6 @@ void CoreDecoder::run() {
         out.stack_unavailable = true;
       }
     }
-    // A goroutine parked by systemstack shows the switch as its first frame.
-    if (!frames.empty() && frames.front().fn && frames.front().fn->name == "runtime.systemstack_switch")
-      frames.erase(frames.begin());
     if (!stopped.empty() && !frames.empty())
       ex.unreadable = "stack walk stopped: " + stopped;
     std::vector<int64_t> phys_to_logical;

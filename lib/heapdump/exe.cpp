@@ -120,6 +120,11 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
     if (!g.extras().defers.empty()) {
       auto &x = g.mutable_extras();
       for (Defer &d : x.defers) {
+        // Go <= 1.21 adds a _defer for a frame's open-coded defers during a
+        // panic; its pc is that function's deferreturn point.
+        if (const binary::Func *at = d.pc ? exe.func_at(d.pc - uint64_t(st.bias)) : nullptr;
+            at && at->deferreturn && d.pc - uint64_t(st.bias) == at->entry + at->deferreturn)
+          d.kind = DeferKind::OpenCoded;
         if (!d.fn_pc) continue;
         const binary::Func *fn = exe.func_at(d.fn_pc - uint64_t(st.bias));
         if (!fn) continue;

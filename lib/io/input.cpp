@@ -239,7 +239,8 @@ std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string na
   return std::make_unique<MemorySource>(bytes);
 }
 
-llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name) {
+llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name,
+                                        bool detect_kind) {
   OpenedInput out;
   // 1. Compression, from the first raw bytes.
   std::string magic;
@@ -271,9 +272,11 @@ llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const s
     });
     if (deferred.empty()) deferred = name + ": read error";
   }
-  auto kind = classify(head, name);
-  if (!kind) return kind.takeError();
-  out.format = *kind;
+  if (detect_kind) {
+    auto kind = classify(head, name);
+    if (!kind) return kind.takeError();
+    out.format = *kind;
+  }
   auto src = std::make_unique<PrefixSource>(std::move(head), std::move(stream), std::move(deferred),
                                             deferred_ec);
   if (eof) src->set_inner_eof();
@@ -281,7 +284,7 @@ llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const s
   return out;
 }
 
-llvm::Expected<OpenedInput> open_input(const std::string &path) {
+llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind) {
   int fd;
   bool owned;
   std::string name = path;
@@ -312,7 +315,7 @@ llvm::Expected<OpenedInput> open_input(const std::string &path) {
       ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
   }
-  return open_source(std::make_unique<FileSource>(fd, owned, name, size), name);
+  return open_source(std::make_unique<FileSource>(fd, owned, name, size), name, detect_kind);
 }
 
 }  // namespace crashctl

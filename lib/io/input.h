@@ -37,12 +37,15 @@ struct OpenedInput {
 // Opens PATH ("-" for stdin), detects compression by magic and the input kind
 // by the decompressed content. Fails with a message naming the file for
 // unreadable files and unsupported content (e.g. an ELF executable, not a core).
-llvm::Expected<OpenedInput> open_input(const std::string &path);
+// With DETECT_KIND false, any content is accepted (format stays Unknown):
+// for executables, which may be compressed too.
+llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind = true);
 
 // Wraps an in-memory buffer (tests, fuzzing). The buffer must outlive it.
 std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name);
 // Adds decompression to any source. Exposed for tests and fuzzing.
-llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name);
+llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name,
+                                        bool detect_kind = true);
 
 // Splits a ByteSource into lines with bounded memory. Lines exclude the
 // trailing "\n" and a "\r" before it. Lines longer than max_line are cut and

@@ -1,0 +1,311 @@
+// Core dumps from real Go toolchains (testdata/generate-cores.sh): verdicts,
+// a cross-check of every goroutine against the runtime's own stderr of the
+// same crash, defer chains and panic values against the scenario sources,
+// and bad input.
+#include "pipeline/analyze.h"
+#include "test_support.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+using namespace crashctl;
+using crashctl::test::decompressed_copy;
+using crashctl::test::ManifestRow;
+using crashctl::test::read_manifest;
+
+namespace {
+
+const std::string kCores = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/cores/";
+
+Input analyze_core(const ManifestRow &r) {
+  AnalysisOptions opts;
+  opts.exe = decompressed_copy(kCores + r["exe"]);
+  return analyze_input(kCores + r["core"], opts);
+}
+
+// Same deliberate culprit rules as the crash-text fixtures (tests/test_fixtures.cpp).
+std::string expected_culprit(const ManifestRow &r) {
+  if (r["scenario"] == "repanic") return "main.decodeRecord";
+  if (r["scenario"] == "cgo-segv") return "main.decodeRecord.func1";
+  return r["expected_culprit"];
+}
+
+const Goroutine *find(const Process &p, int64_t id) {
+  for (const Goroutine &g : p.goroutines)
+    if (g.id == id) return &g;
+  return nullptr;
+}
+
+std::vector<std::string> functions(const Goroutine &g) {
+  std::vector<std::string> out;
+  for (const Frame &f : g.stack->frames) out.push_back(f.function);
+  return out;
+}
+
+// A goroutine's defers as "function/kind/recover/state" strings.
+std::vector<std::string> defer_list(const Goroutine &g) {
+  std::vector<std::string> out;
+  for (const Defer &d : g.extras().defers) {
+    std::string s = d.function + "/" + to_string(d.kind) + "/" + (d.calls_recover.value_or(false) ? "R" : "-") +
+                    "/" + (d.running ? "running" : d.ran ? "ran" : "pending");
+    out.push_back(s);
+  }
+  return out;
+}
+
+// The goroutine whose stack contains FUNCTION.
+const Goroutine *running(const Process &p, const std::string &function) {
+  for (const Goroutine &g : p.goroutines)
+    for (const Frame &f : g.stack->frames)
+      if (f.function == function) return &g;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("cores from real Go toolchains: verdict, culprit, crashing goroutine", "[cores]") {
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  REQUIRE(rows.size() >= 100);
+  std::set<std::string> releases;
+  for (const ManifestRow &r : rows) {
+    INFO("core " << r["core"]);
+    releases.insert(r["release"]);
+    Input in = analyze_core(r);
+    for (const Diagnostic &d : in.diagnostics) {
+      INFO(d.message);
+      CHECK(d.severity != Severity::Error);
+    }
+    REQUIRE(in.reports.size() == 1);
+    CHECK(in.format == InputFormat::Core);
+    const Report &rep = in.reports.front();
+    CHECK(rep.verdict.cls == r["expected_class"]);
+    if (r["expected_crashing_goroutine"] != "-")
+      CHECK(std::to_string(rep.verdict.goroutine) == r["expected_crashing_goroutine"]);
+    std::string culprit = expected_culprit(r);
+    if (culprit != "-") {
+      REQUIRE(rep.verdict.culprit);
+      CHECK(rep.verdict.culprit->frame.function == culprit);
+    }
+    CHECK(rep.kind == (r["source"] == "gcore" ? ReportKind::Snapshot : ReportKind::Crash));
+    CHECK(rep.process.go_version.version == r["release"]);
+    REQUIRE(rep.process.build_info);
+    CHECK(!rep.process.build_info->main.path.empty());
+  }
+  CHECK(releases.size() >= 7);
+}
+
+TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[cores]") {
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  size_t compared_goroutines = 0, compared = 0;
+  for (const ManifestRow &r : rows) {
+    if (!r.has("stderr") || r["stderr"] == "-") continue;
+    INFO("core " << r["core"] << " vs " << r["stderr"]);
+    Input text = analyze_input(kCores + r["stderr"], AnalysisOptions{});
+    Input core = analyze_core(r);
+    REQUIRE(text.reports.size() == 1);
+    REQUIRE(core.reports.size() == 1);
+    const Process &tp = text.reports[0].process, &cp = core.reports[0].process;
+    ++compared;
+    // GOTRACEBACK=crash prints every goroutine, the runtime's included, and
+    // after a signal each thread's g0 stack as "goroutine 0", which a core
+    // keeps with its thread instead.
+    size_t text_goroutines = 0;
+    for (const Goroutine &tg : tp.goroutines) text_goroutines += tg.id != 0;
+    CHECK(cp.goroutines.size() == text_goroutines);
+    for (const Goroutine &tg : tp.goroutines) {
+      if (tg.id == 0) continue;
+      INFO("goroutine " << tg.id);
+      const Goroutine *cg = find(cp, tg.id);
+      REQUIRE(cg);
+      ++compared_goroutines;
+      CHECK(to_string(cg->status) == std::string(to_string(tg.status)));
+      CHECK(cg->wait_reason == tg.wait_reason);
+      CHECK(cg->locked_to_thread == tg.locked_to_thread);
+      if (tg.created_by) {
+        REQUIRE(cg->created_by);
+        CHECK(cg->created_by->function == tg.created_by->function);
+        CHECK(cg->created_by->line == tg.created_by->line);
+        CHECK(cg->parent_goid == tg.parent_goid);
+      }
+      // The text starts the crashing goroutine at panic (or the fault); the
+      // core also shows the runtime's frames above it.
+      auto tf = functions(tg), cf = functions(*cg);
+      if (tg.stack->elided_at) continue;
+      REQUIRE(cf.size() >= tf.size());
+      std::vector<std::string> tail(cf.end() - tf.size(), cf.end());
+      CHECK(tail == tf);
+      // Lines of the frames the text shows.
+      for (size_t i = 0; i < tf.size(); ++i) {
+        const Frame &a = tg.stack->frames[i], &b = cg->stack->frames[cf.size() - tf.size() + i];
+        INFO("frame " << a.function);
+        CHECK(a.line == b.line);
+        CHECK(a.inlined == b.inlined);
+        if (a.pc_offset) CHECK(a.pc_offset == b.pc_offset);
+      }
+    }
+    // The panic chain as the runtime printed it.
+    std::vector<std::string> tpanics, cpanics;
+    for (const PanicRecord &pr : tp.panics) tpanics.push_back(pr.message);
+    for (const PanicRecord &pr : cp.panics)
+      if (!pr.goexit && pr.goroutine == core.reports[0].verdict.goroutine) cpanics.push_back(pr.message);
+    CHECK(cpanics == tpanics);
+    // One crash, one bucket: the signature depends only on the model.
+    if (r["source"] != "gcore") CHECK(core.reports[0].verdict.signature == text.reports[0].verdict.signature);
+  }
+  CHECK(compared >= 100);
+  CHECK(compared_goroutines >= 1000);
+}
+
+// Expected defers come from the comments in testdata/scenarios-core/*.go.
+TEST_CASE("core defer chains match the scenario sources in every release", "[cores]") {
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  size_t checked = 0;
+  for (const ManifestRow &r : rows) {
+    INFO("core " << r["core"]);
+    const std::string &s = r["scenario"];
+    if (r["source"] != "kernel") continue;
+    Input in = analyze_core(r);
+    REQUIRE(in.reports.size() == 1);
+    const Process &p = in.reports[0].process;
+    const Goroutine *g1 = find(p, 1);
+    REQUIRE(g1);
+    if (s == "open-coded-defers") {
+      const Goroutine *serve = running(p, "main.serveSession");
+      REQUIRE(serve);
+      CHECK(defer_list(*serve) == std::vector<std::string>{"main.logExit/open-coded/-/pending",
+                                                            "main.serveSession.func1/open-coded/R/pending",
+                                                            "main.(*Conn).Close/open-coded/-/pending"});
+      const Goroutine *poll = running(p, "main.pollUpstream");
+      REQUIRE(poll);
+      CHECK(defer_list(*poll) == std::vector<std::string>{"main.releaseBuffer/open-coded/-/pending",
+                                                           "main.guard/open-coded/R/pending",
+                                                           "main.logExit/open-coded/-/pending"});
+      CHECK(defer_list(*g1).front() == "main.logExit/open-coded/-/ran");
+      CHECK(in.reports[0].verdict.explanation.find("main.guard") != std::string::npos);
+      ++checked;
+    } else if (s == "linked-defers") {
+      const Goroutine *drain = running(p, "main.drainQueues");
+      REQUIRE(drain);
+      CHECK(defer_list(*drain) == std::vector<std::string>{"main.releaseSlot/heap/-/pending",
+                                                            "main.releaseSlot/heap/-/pending",
+                                                            "main.releaseSlot/heap/-/pending",
+                                                            "main.closeQueues/stack/-/pending"});
+      const Goroutine *shut = running(p, "main.shutdownAll");
+      REQUIRE(shut);
+      auto d = defer_list(*shut);
+      REQUIRE(d.size() == 10);
+      CHECK(d.front() == "main.guard/stack/R/pending");
+      for (size_t i = 1; i < d.size(); ++i) CHECK(d[i] == "main.closeStep/stack/-/pending");
+      ++checked;
+    } else if (s == "goexit-pending") {
+      const Goroutine *w = running(p, "main.workerMain");
+      REQUIRE(w);
+      CHECK(defer_list(*w) == std::vector<std::string>{"main.markStopping/open-coded/-/ran",
+                                                        "main.flushAndWait/open-coded/-/running",
+                                                        "main.logExit/open-coded/-/pending"});
+      bool goexit = false;
+      for (const PanicRecord &pr : p.panics) goexit |= pr.goexit && pr.goroutine == w->id;
+      CHECK(goexit);
+      ++checked;
+    } else if (s == "indirect-recover") {
+      REQUIRE_FALSE(g1->extras().defers.empty());
+      const Defer &d = g1->extras().defers.front();
+      CHECK(d.function == "main.cleanupJob");
+      CHECK(d.ran);
+      CHECK(d.calls_recover == false);
+      CHECK(d.indirect_recover == "main.tryRecover");
+      ++checked;
+    } else if (s == "rangefunc-defers") {
+      const Goroutine *g = running(p, "main.replayLog");
+      REQUIRE(g);
+      CHECK(defer_list(*g) == std::vector<std::string>{"main.undoEntry/rangefunc/-/pending",
+                                                        "main.undoEntry/rangefunc/-/pending",
+                                                        "main.undoEntry/rangefunc/-/pending",
+                                                        "main.closeLog/stack/-/pending"});
+      ++checked;
+    }
+  }
+  CHECK(checked >= 30);
+}
+
+TEST_CASE("core panic values", "[cores]") {
+  // Values that are neither errors nor Stringers keep their type in
+  // _panic.arg; the others were replaced by their text before printing
+  // (runtime.preprintpanics), so the core holds a string.
+  const std::map<std::string, std::pair<std::string, std::string>> expected = {
+      {"value-custom-int", {"main.Priority", "7"}},
+      {"value-struct", {"main.LimitExceeded", "main.LimitExceeded{Resource: \"memory\", Used: 1536, Limit: 1024}"}},
+      {"value-stringer", {"string", "Point(3,-1 \"origin\")"}},
+  };
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  size_t checked = 0;
+  for (const ManifestRow &r : rows) {
+    auto it = expected.find(r["scenario"]);
+    if (it == expected.end()) continue;
+    INFO("core " << r["core"]);
+    Input in = analyze_core(r);
+    REQUIRE(in.reports.size() == 1);
+    const auto &panics = in.reports[0].process.panics;
+    REQUIRE_FALSE(panics.empty());
+    CHECK(panics.back().value_type == it->second.first);
+    CHECK(panics.back().value == it->second.second);
+    ++checked;
+  }
+  CHECK(checked >= 20);
+}
+
+TEST_CASE("bad core input gives errors and partial results, never a crash", "[cores]") {
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  const ManifestRow *nil = nullptr, *other = nullptr;
+  for (const ManifestRow &r : rows)
+    if (r["release"] == "go1.26.8" && r["scenario"] == "nil-deref") nil = &r;
+    else if (r["release"] == "go1.21.13" && r["scenario"] == "open-coded-defers" && r["build_mode"] == "exe")
+      other = &r;
+  REQUIRE(nil);
+  REQUIRE(other);
+  SECTION("the wrong executable is refused") {
+    AnalysisOptions opts;
+    opts.exe = decompressed_copy(kCores + (*other)["exe"]);
+    Input in = analyze_input(kCores + (*nil)["core"], opts);
+    CHECK(in.failed);
+    CHECK(in.reports.empty());
+    REQUIRE_FALSE(in.diagnostics.empty());
+    CHECK(in.diagnostics.back().message.find("is not the executable") != std::string::npos);
+  }
+  SECTION("a missing executable is named") {
+    Input in = analyze_input(kCores + (*nil)["core"], AnalysisOptions{});
+    CHECK(in.failed);
+    REQUIRE_FALSE(in.diagnostics.empty());
+    CHECK(in.diagnostics.back().message.find("--exe") != std::string::npos);
+  }
+  SECTION("truncated and corrupted cores") {
+    std::string core_path = decompressed_copy(kCores + (*nil)["core"]);
+    auto buf = llvm::MemoryBuffer::getFile(core_path);
+    REQUIRE(buf);
+    std::string bytes = (*buf)->getBuffer().str();
+    AnalysisOptions opts;
+    opts.exe = decompressed_copy(kCores + (*nil)["exe"]);
+    size_t partial = 0;
+    for (size_t cut : {size_t(64), size_t(4096), bytes.size() / 8, bytes.size() / 2, bytes.size() - 4096}) {
+      INFO("cut at " << cut);
+      std::string path = core_path + ".cut";
+      std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(cut));
+      Input in = analyze_input(path, opts);
+      CHECK_FALSE(in.diagnostics.empty());
+      partial += !in.reports.empty();
+    }
+    CHECK(partial >= 1);
+    // Flip bytes all over the file: whatever is read must not crash.
+    std::string damaged = bytes;
+    for (size_t at = 0; at < damaged.size(); at += 977) damaged[at] = char(damaged[at] ^ 0x5a);
+    std::string path = core_path + ".damaged";
+    std::ofstream(path, std::ios::binary).write(damaged.data(), std::streamsize(damaged.size()));
+    Input in = analyze_input(path, opts);
+    CHECK((in.failed || !in.reports.empty()));
+  }
+}

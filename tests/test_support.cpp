@@ -1,0 +1,75 @@
+#include "test_support.h"
+
+#include "io/input.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace crashctl::test {
+
+std::vector<ManifestRow> read_manifest(const std::string &path) {
+  std::vector<ManifestRow> rows;
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf) return rows;
+  std::istringstream in((*buf)->getBuffer().str());
+  auto split = [](const std::string &l) {
+    std::vector<std::string> out;
+    std::stringstream ss(l);
+    std::string cell;
+    while (std::getline(ss, cell, '\t')) out.push_back(cell);
+    return out;
+  };
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header = split(line);
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto cells = split(line);
+    ManifestRow r;
+    for (size_t i = 0; i < header.size(); ++i) r.cols[header[i]] = i < cells.size() ? cells[i] : "";
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::string decompressed_copy(const std::string &path) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> done;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = done.find(path); it != done.end()) return it->second;
+  static const std::string dir = [] {
+    std::string d = "/tmp/crashctl-tests-" + std::to_string(getpid());
+    mkdir(d.c_str(), 0700);
+    return d;
+  }();
+  std::string out = dir + "/" + std::to_string(done.size()) + "-" + path.substr(path.rfind('/') + 1);
+  if (out.size() > 4 && out.compare(out.size() - 4, 4, ".zst") == 0) out.resize(out.size() - 4);
+  auto opened = open_input(path, /*detect_kind=*/false);
+  if (!opened) {
+    llvm::consumeError(opened.takeError());
+    return "";
+  }
+  std::ofstream f(out, std::ios::binary);
+  std::string buf(1 << 16, '\0');
+  for (;;) {
+    auto n = opened->source->read(buf.data(), buf.size());
+    if (!n) {
+      llvm::consumeError(n.takeError());
+      return "";
+    }
+    if (*n == 0) break;
+    f.write(buf.data(), std::streamsize(*n));
+  }
+  f.close();
+  chmod(out.c_str(), 0755);
+  done[path] = out;
+  return out;
+}
+
+}  // namespace crashctl::test
