@@ -15,7 +15,7 @@ shopt -s inherit_errexit
 
 TOOLCHAINS=(go1.21.13 go1.22.12 go1.23.12 go1.24.13 go1.25.14 go1.26.8 go1.27.4)
 # Releases whose executable is committed (with DWARF), for --exe tests.
-EXE_RELEASES=" go1.21.13 go1.26.8 "
+EXE_RELEASES=" go1.21.13 go1.26.8 go1.27.4 "
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=$HERE/heapdumps

@@ -462,6 +462,10 @@ std::vector<PanicRecord> CoreDecoder::read_panics(const G &g, int64_t goid) {
     p = u64(l_.p_link);
   }
   std::reverse(chain.begin(), chain.end());
+  // A value recovered and panicked again is one entry, as printpanics shows
+  // it: the older record carries "repanicked", the newer one is its copy.
+  for (size_t i = 0; i + 1 < chain.size(); ++i)
+    if (chain[i].repanicked && chain[i + 1].message == chain[i].message) chain.erase(chain.begin() + long(i) + 1);
   return chain;
 }
 

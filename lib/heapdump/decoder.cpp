@@ -232,7 +232,7 @@ GoroutineStatus status_from_dump(uint64_t st) {
   case 1: return GoroutineStatus::Runnable;
   case 2: return GoroutineStatus::Running;
   case 3: return GoroutineStatus::Syscall;
-  case 4: return GoroutineStatus::Runnable;
+  case 4: return GoroutineStatus::Waiting;
   case 6: case 11: return GoroutineStatus::Dead;
   case 8: return GoroutineStatus::CopyStack;
   case 9: return GoroutineStatus::Preempted;
