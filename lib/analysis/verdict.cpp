@@ -340,6 +340,22 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
       const auto &fr = crashing->stack->frames;
       for (size_t i = 0; i < fr.size(); ++i)
         if (fr[i].function == "panic" || fr[i].function == "runtime.gopanic") start = i + 1;
+    } else if (v.recoverable && crashing->stack) {
+      // When every panic in flight shows its panic frame, the frames above
+      // the innermost one are deferred calls it is running (a heap dump
+      // written from a deferred function): the panic was raised below them.
+      // Crash text hides the newest panic's own frame, so there the frames
+      // above the older panic are where the newer one was raised.
+      const auto &fr = crashing->stack->frames;
+      size_t panic_frames = 0, in_flight = 0, innermost = SIZE_MAX;
+      for (size_t i = 0; i < fr.size(); ++i)
+        if (fr[i].function == "panic" || fr[i].function == "runtime.gopanic") {
+          ++panic_frames;
+          innermost = std::min(innermost, i);
+        }
+      for (const PanicRecord &pr : p.panics)
+        in_flight += !pr.fatal && !pr.goexit && !pr.recovered && (pr.goroutine < 0 || pr.goroutine == crashing->id);
+      if (innermost != SIZE_MAX && in_flight > 0 && panic_frames >= in_flight) start = innermost + 1;
     }
     if (crashing->stack) v.culprit = pick_culprit(*crashing->stack, rules, start);
   } else if (p.runtime_stack_frames && v.cls != "external-signal") {

@@ -158,7 +158,7 @@ private:
         os_ << ')';
       os_ << '\n';
     }
-    bool described = cause_lines(p);
+    bool described = cause_lines(p, r.verdict.goroutine);
     if (!described && !r.verdict.summary.empty())
       indented(r.verdict.summary, "  ");
     if (r.verdict.culprit) {
@@ -195,14 +195,14 @@ private:
 
   // Panic values, fatal error, signal, test timeout, notes. Returns whether
   // any of them was shown.
-  bool cause_lines(const Process &p) {
+  bool cause_lines(const Process &p, int64_t crashing_goroutine) {
     bool any = false;
     bool chain = p.panics.size() > 1 || (p.panics.size() == 1 && p.panics[0].recovered);
     for (const PanicRecord &pr : p.panics) {
       std::string text = chain ? "panic: " + pr.message : pr.message;
       if (!pr.value_type.empty() && pr.value_type != "string")
         text += " (" + pr.value_type + ")";
-      if (pr.goroutine >= 0 && !p.goroutines.empty() && pr.goroutine != p.goroutines.front().id)
+      if (pr.goroutine >= 0 && crashing_goroutine >= 0 && pr.goroutine != crashing_goroutine)
         text += " in goroutine " + std::to_string(pr.goroutine);
       if (pr.repanicked)
         text += " [recovered, repanicked]";
