@@ -88,6 +88,7 @@ private:
   std::vector<M> read_ms();
   std::string wait_reason(uint8_t idx);
   StackRef make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical);
+  std::vector<Frame> logical_frames(const PhysicalFrame &pf, uint64_t link, uint64_t lookup);
   FrameRef created_by(uint64_t gopc);
   void read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
                    const std::vector<int64_t> &phys_to_logical);
@@ -107,7 +108,11 @@ private:
   Process &p_;
   RuntimeLayout l_;
   std::unordered_map<uint64_t, std::vector<Frame>> logical_cache_;
-  std::map<std::vector<uint64_t>, StackRef> stacks_;
+  struct CachedStack {
+    StackRef stack;
+    std::vector<int64_t> phys_to_logical;
+  };
+  std::map<std::vector<uint64_t>, CachedStack> stacks_;
   std::unordered_map<uint64_t, FrameRef> creators_;
   std::vector<std::string> wait_reasons_;
 };
@@ -173,63 +178,68 @@ std::string CoreDecoder::wait_reason(uint8_t idx) {
 
 StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical) {
   std::vector<uint64_t> key;
-  key.reserve(frames.size() * 2);
+  key.reserve(frames.size());
   for (const PhysicalFrame &pf : frames) key.push_back(pf.pc << 1 | (pf.trap ? 1 : 0));
-  if (phys_to_logical) phys_to_logical->clear();
+  // Goroutines parked at the same pcs share one Stack.
   auto found = stacks_.find(key);
+  if (found != stacks_.end()) {
+    if (phys_to_logical) *phys_to_logical = found->second.phys_to_logical;
+    return found->second.stack;
+  }
   auto stack = std::make_shared<Stack>();
-  size_t logical = 0;
+  std::vector<int64_t> p2l;
   for (const PhysicalFrame &pf : frames) {
     uint64_t link = pf.pc - bias_;
     uint64_t lookup = (pf.trap || !pf.fn || link == pf.fn->entry) ? link : link - 1;
     uint64_t cache_key = lookup << 1 | (pf.trap ? 1 : 0);
     auto it = logical_cache_.find(cache_key);
-    if (it == logical_cache_.end()) {
-      std::vector<Frame> fs;
-      if (!pf.fn) {
-        Frame f;
-        f.non_go = true;
-        f.pc = pf.pc;
-        if (auto sym = exe_.symbol_at(link)) {
-          f.function = sym->first;
-          f.pc_offset = link - sym->second;
-        }
-        fs.push_back(f);
-      } else {
-        auto sym = exe_.symbolize(lookup);
-        if (sym.empty()) sym.push_back({pf.fn->name, "", 0, false});
-        for (size_t i = 0; i < sym.size(); ++i) {
-          Frame f;
-          f.function = runtime_style_name(sym[i].function);
-          f.package = package_of(f.function);
-          f.file = sym[i].file;
-          f.line = sym[i].line;
-          f.inlined = i + 1 < sym.size();
-          if (f.inlined) {
-            f.args = "...";
-          } else {
-            f.function = runtime_style_name(pf.fn->name);
-            f.package = package_of(f.function);
-            f.pc_offset = link - pf.fn->entry;
-            f.pc = pf.pc;
-          }
-          fs.push_back(std::move(f));
-        }
-      }
-      it = logical_cache_.emplace(cache_key, std::move(fs)).first;
-    }
+    if (it == logical_cache_.end()) it = logical_cache_.emplace(cache_key, logical_frames(pf, link, lookup)).first;
     for (const Frame &f : it->second) stack->frames.push_back(f);
-    if (phys_to_logical) phys_to_logical->push_back(int64_t(logical + it->second.size() - 1));
-    logical += it->second.size();
+    p2l.push_back(int64_t(stack->frames.size()) - 1);
   }
-  if (found != stacks_.end()) return found->second;
   for (size_t i = 0; i < stack->frames.size(); ++i) {
     if (i) stack->joined_args += kArgsSeparator;
     stack->joined_args += stack->frames[i].args;
   }
+  if (phys_to_logical) *phys_to_logical = p2l;
   StackRef ref = stack;
-  stacks_.emplace(std::move(key), ref);
+  stacks_.emplace(std::move(key), CachedStack{ref, std::move(p2l)});
   return ref;
+}
+
+// The logical frames (inlined ones first) of one physical frame.
+std::vector<Frame> CoreDecoder::logical_frames(const PhysicalFrame &pf, uint64_t link, uint64_t lookup) {
+  std::vector<Frame> fs;
+  if (!pf.fn) {
+    Frame f;
+    f.non_go = true;
+    f.pc = pf.pc;
+    if (auto sym = exe_.symbol_at(link)) {
+      f.function = sym->first;
+      f.pc_offset = link - sym->second;
+    }
+    fs.push_back(f);
+    return fs;
+  }
+  auto sym = exe_.symbolize(lookup);
+  if (sym.empty()) sym.push_back({pf.fn->name, "", 0, false});
+  for (size_t i = 0; i < sym.size(); ++i) {
+    Frame f;
+    f.function = runtime_style_name(sym[i].function);
+    f.file = sym[i].file;
+    f.line = sym[i].line;
+    f.inlined = i + 1 < sym.size();
+    if (f.inlined) {
+      f.args = "...";
+    } else {
+      f.function = runtime_style_name(pf.fn->name);
+      f.pc_offset = link - pf.fn->entry;
+      f.pc = pf.pc;
+    }
+    f.package = package_of(f.function);
+    fs.push_back(std::move(f));
+  }
+  return fs;
 }
 
 FrameRef CoreDecoder::created_by(uint64_t gopc) {

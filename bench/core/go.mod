@@ -1,0 +1,3 @@
+module crashctl.test/bench-core
+
+go 1.21
