@@ -3,6 +3,7 @@
 //   CRASHCTL_UPDATE_GOLDENS=1 build/tests/crashctl_tests "[goldens]"
 // and review the diff line by line before committing.
 #include "json_schema_check.h"
+#include "test_support.h"
 
 #include "analysis/source_paths.h"
 #include "pipeline/analyze.h"
@@ -15,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 using namespace crashctl;
@@ -26,6 +28,14 @@ const char *kGoldens[] = {
     "go1.25.14/repanic",              "go1.22.12/stack-overflow", "go1.27.4/labels",
     "go1.24.13/sigquit",              "go1.23.12/race",           "go1.26.8/test-timeout",
     "go1.21.13/deep-recursion-panic",
+};
+
+// Cores and heap dumps, read with their executable: {input, executable}
+// under testdata/.
+const std::pair<const char *, const char *> kBinaryGoldens[] = {
+    {"cores/go1.26.8/open-coded-defers.core.zst", "cores/go1.26.8/scenarios-core.exe.zst"},
+    {"cores/go1.21.13/goexit-pending.core.zst", "cores/go1.21.13/scenarios-core.exe.zst"},
+    {"heapdumps/go1.26.8/panic.dump.zst", "heapdumps/go1.26.8/exe.zst"},
 };
 
 std::string slurp(const std::string &path) {
@@ -55,12 +65,23 @@ TEST_CASE("goldens: JSON and editor output of real fixtures", "[goldens]") {
   auto schema = llvm::json::parse(slurp(src + "/formats/output.schema.json"));
   REQUIRE(bool(schema));
   bool update = std::getenv("CRASHCTL_UPDATE_GOLDENS") != nullptr;
-  for (const char *name : kGoldens) {
+  std::vector<std::pair<std::string, std::string>> cases;  // input, executable
+  for (const char *name : kGoldens) cases.emplace_back(std::string("fixtures/") + name + ".txt.zst", "");
+  for (const auto &[input, exe] : kBinaryGoldens) cases.emplace_back(input, exe);
+  for (const auto &[name, exe] : cases) {
     INFO("golden " << name);
-    std::string rel = std::string("testdata/fixtures/") + name + ".txt.zst";
-    Input in = analyze_input(src + "/" + rel, AnalysisOptions{});
+    std::string rel = "testdata/" + name;
+    AnalysisOptions opts;
+    if (!exe.empty()) opts.exe = test::decompressed_copy(src + "/testdata/" + exe);
+    Input in = analyze_input(src + "/" + rel, opts);
     in.path = rel;
-    std::string stem = std::string(name);
+    // The executable was decompressed to a temporary path: name the committed one.
+    for (Report &r : in.reports)
+      if (!r.process.executable.empty()) r.process.executable = "testdata/" + exe;
+    std::string stem = name.substr(name.find('/') + 1);
+    for (const char *ext : {".txt.zst", ".zst"})
+      if (stem.size() > strlen(ext) && stem.compare(stem.size() - strlen(ext), strlen(ext), ext) == 0)
+        stem.resize(stem.size() - strlen(ext));
     std::replace(stem.begin(), stem.end(), '/', '_');
     for (bool json : {true, false}) {
       std::string got = render(in, json);

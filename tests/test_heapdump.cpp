@@ -174,8 +174,10 @@ TEST_CASE("heap dump fixtures decode without errors and match their scenario", "
         CHECK(n_open == (minor <= 21 && with_exe ? 1u : 0u));
         CHECK(ds.size() == n_stack + n_heap + n_open);
         if (with_exe) {
-          CHECK(ds.back().function.rfind("main.runPanic.", 0) == 0);
-          CHECK(ds.back().line == 66);
+          // `defer releaseSlot(100 + i)`: the wrapper is unwrapped to the
+          // deferred function, even where releaseSlot was inlined into it.
+          CHECK(ds.back().function == "main.releaseSlot");
+          CHECK(ds.back().line == 35);
         }
         // The panic's own frames, under the deferred call that took the dump.
         bool reserve = false;

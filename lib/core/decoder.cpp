@@ -1,6 +1,7 @@
 #include "core/decoder.h"
 
 #include "binary/executable.h"
+#include "binary/go_names.h"
 #include "core/core_file.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
@@ -30,27 +31,7 @@ constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
 
-// "main.Map[go.shape.int]" -> "main.Map[...]", as the runtime prints
-// instantiated generic functions.
-std::string runtime_style_name(std::string name) {
-  if (name == "runtime.gopanic") return "panic";
-  size_t open = name.find('[');
-  if (open == std::string::npos) return name;
-  std::string out;
-  int depth = 0;
-  for (char c : name) {
-    if (c == '[') {
-      if (depth++ == 0) out += "[...]";
-      continue;
-    }
-    if (c == ']') {
-      if (depth > 0) --depth;
-      continue;
-    }
-    if (depth == 0) out += c;
-  }
-  return out;
-}
+std::string runtime_style_name(std::string_view name) { return binary::print_name(name); }
 
 struct G {
   uint64_t addr = 0;
@@ -273,30 +254,13 @@ std::string CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
     d.function = funcval ? "funcval " + hex(funcval) + " (unreadable)" : "(nil)";
     return "";
   }
-  std::string closure = runtime_style_name(fn->name);
-  // `defer f(x)` and `defer x.M()` compile to a closure "F.deferwrapN"
-  // (Go 1.22+; "F.funcN" before) that calls the deferred function.
-  // Go 1.21 names the wrapper F.funcN like any closure, but the compiler
-  // marks it a wrapper (abi.FuncIDWrapper; user closures have FuncIDNormal).
-  if (fn->name.find(".deferwrap") != std::string::npos ||
-      (fn->func_id != 0 && fn->name.find(".func") != std::string::npos)) {
-    if (auto target = first_call_target(exe_, *fn))
-      if (const binary::Func *inner = exe_.func_at(*target)) fn = inner;
-  }
-  d.function = runtime_style_name(fn->name);
-  auto sym = exe_.symbolize(fn->entry);
-  if (!sym.empty()) {
-    d.file = sym.back().file;
-    d.line = fn->start_line > 0 ? fn->start_line : sym.back().line;
-  }
-  d.calls_recover = exe_.calls(*fn, "runtime.gorecover");
-  if (d.calls_recover && !*d.calls_recover)
-    for (uint64_t target : call_targets(exe_, *fn))
-      if (const binary::Func *callee = exe_.func_at(target); callee && exe_.calls(*callee, "runtime.gorecover").value_or(false)) {
-        d.indirect_recover = runtime_style_name(callee->name);
-        break;
-      }
-  return closure;
+  binary::DeferredCall call = binary::deferred_call(exe_, *fn);
+  d.function = call.name;
+  d.file = call.file;
+  d.line = call.line;
+  d.calls_recover = call.calls_recover;
+  d.indirect_recover = call.indirect_recover;
+  return call.closure;
 }
 
 void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out) {
@@ -834,13 +798,25 @@ std::optional<std::string> find_in_debug_dirs(const std::vector<std::string> &di
 
 }  // namespace
 
+static void decode_core_file(const std::string &path, llvm::Expected<std::unique_ptr<CoreFile>> core, Input &out,
+                             const AnalysisOptions &opts);
+
 void decode_core(const std::string &path, OpenedInput &in, Input &out, const AnalysisOptions &opts) {
-  auto core = CoreFile::open(path, in);
+  decode_core_file(path, CoreFile::open(path, in), out, opts);
+}
+
+void decode_core_bytes(llvm::StringRef bytes, const std::string &name, Input &out, const AnalysisOptions &opts) {
+  decode_core_file(name, CoreFile::from_bytes(bytes, name), out, opts);
+}
+
+static void decode_core_file(const std::string &path, llvm::Expected<std::unique_ptr<CoreFile>> core, Input &out,
+                             const AnalysisOptions &opts) {
   if (!core) {
     out.failed = true;
     out.diagnostics.push_back({Severity::Error, 0, llvm::toString(core.takeError())});
     return;
   }
+  out.size = (*core)->bytes().size();
   for (const auto &[off, msg] : (*core)->problems())
     out.diagnostics.push_back({Severity::Warning, off, path + ": " + msg});
 
@@ -943,6 +919,7 @@ void decode_core(const std::string &path, OpenedInput &in, Input &out, const Ana
 
   Report report;
   report.offset = 0;
+  report.end_offset = out.size;
   report.process.executable = exe_path;
   CoreDecoder dec(**core, x, bias, out, report);
   dec.run();

@@ -8,6 +8,8 @@
 #include "io/input.h"
 #include "model/report.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <string>
 
 namespace crashctl {
@@ -17,5 +19,8 @@ namespace crashctl {
 // auxv), else a file named by its build id under opts.debug_dirs.
 // Problems become diagnostics; a mismatching executable fails the input.
 void decode_core(const std::string &path, OpenedInput &in, Input &out, const AnalysisOptions &opts);
+
+// The same for a core already in memory (tests, fuzzing); BYTES must outlive OUT's use.
+void decode_core_bytes(llvm::StringRef bytes, const std::string &name, Input &out, const AnalysisOptions &opts);
 
 }  // namespace crashctl

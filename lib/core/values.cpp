@@ -217,32 +217,6 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
   return v;
 }
 
-std::vector<uint64_t> call_targets(const binary::Executable &exe, const binary::Func &f) {
-  std::vector<uint64_t> out;
-  if (exe.machine() != llvm::ELF::EM_X86_64) return out;
-  uint64_t n = std::min<uint64_t>(f.end - f.entry, 1 << 16);
-  std::string code(n, '\0');
-  if (!exe.read(f.entry, code.data(), n)) return out;
-  // E8 rel32; a stray E8 byte inside another instruction would have to
-  // land exactly on a function entry to be taken for a call.
-  for (uint64_t i = 0; i + 5 <= n; ++i) {
-    if (uint8_t(code[i]) != 0xE8) continue;
-    int32_t rel;
-    std::memcpy(&rel, code.data() + i + 1, 4);
-    uint64_t target = f.entry + i + 5 + int64_t(rel);
-    const binary::Func *t = exe.func_at(target);
-    if (!t || t->entry != target || t->name.rfind("runtime.", 0) == 0) continue;
-    out.push_back(target);
-  }
-  return out;
-}
-
-std::optional<uint64_t> first_call_target(const binary::Executable &exe, const binary::Func &f) {
-  auto all = call_targets(exe, f);
-  if (all.empty()) return std::nullopt;
-  return all.front();
-}
-
 const char *signal_name(int signo) {
   static const char *const names[] = {"",        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP",
                                       "SIGABRT", "SIGBUS",  "SIGFPE",    "SIGKILL", "SIGUSR1",  "SIGSEGV",

@@ -37,12 +37,6 @@ private:
   const RuntimeLayout &l_;
 };
 
-// The first direct call in F's code to another Go function outside the
-// runtime (the function a compiler wrapper such as F.deferwrap1 calls).
-std::optional<uint64_t> first_call_target(const binary::Executable &exe, const binary::Func &f);
-// Every direct call in F's code to the entry of a Go function outside the runtime.
-std::vector<uint64_t> call_targets(const binary::Executable &exe, const binary::Func &f);
-
 const char *signal_name(int signo);
 const char *signal_description(int signo);
 

@@ -1,6 +1,7 @@
 #include "heapdump/exe.h"
 
 #include "binary/executable.h"
+#include "binary/go_names.h"
 #include "traceback/parse.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -17,7 +18,7 @@ struct State {
   bool usable = false;  // the executable matches the dump
 };
 
-std::string print_name(const std::string &n) { return n == "runtime.gopanic" ? "panic" : n; }
+using binary::print_name;
 
 // Logical frames for a physical frame at PC (entry ENTRY); `after_sigpanic`
 // means the callee was a fault, so PC is the faulting instruction itself.
@@ -126,14 +127,14 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
             at && at->deferreturn && d.pc - uint64_t(st.bias) == at->entry + at->deferreturn)
           d.kind = DeferKind::OpenCoded;
         if (!d.fn_pc) continue;
-        const binary::Func *fn = exe.func_at(d.fn_pc - uint64_t(st.bias));
-        if (!fn) continue;
-        d.function = fn->name;
-        if (auto fl = exe.pcln_line(*fn, fn->entry)) {
-          d.file = fl->first;
-          d.line = fl->second;
-        }
-        d.calls_recover = exe.calls(*fn, "runtime.gorecover");
+        const binary::Func *closure = exe.func_at(d.fn_pc - uint64_t(st.bias));
+        if (!closure) continue;
+        binary::DeferredCall call = binary::deferred_call(exe, *closure);
+        d.function = call.name;
+        d.file = call.file;
+        d.line = call.line;
+        d.calls_recover = call.calls_recover;
+        d.indirect_recover = call.indirect_recover;
       }
     }
   }
