@@ -13,8 +13,13 @@
 #
 # For each fixture (core and executable decompressed into a temporary dir):
 #   pass 1: `goroutines` -> the goroutine ids Delve sees;
-#   pass 2: goroutines, goroutines -t, threads, and for every id
-#           `goroutine N`, `goroutine N stack -full` and `goroutine N stack -defer`.
+#   pass 2: goroutines, goroutines -l (labels), goroutines -g (go statement),
+#           threads, regs (current thread), and for every id `goroutine N stack -full` (Delve's
+#           default depth, 50) and `goroutine N stack DEPTH -defer`
+#           (DLV_DEPTH, default 1000, so deep stacks are not cut at 50).
+#           Every command is preceded by `print "@@ <command>"`, so the
+#           output has one `"@@ <command>"` line before each command's output
+#           (compare-delve.py splits on these).
 # Both run non-interactively: `dlv core EXE CORE --check-go-version=false
 # --allow-non-terminal-interactive=true --init SCRIPT` with `exit` as the last
 # command of SCRIPT, stdin from /dev/null, TERM=dumb (no colour escapes) and a
@@ -24,11 +29,17 @@
 # OUTDIR/summary.tsv: release, scenario, core, dlv exit status, goroutines
 # Delve listed, "goroutine N [" blocks in the runtime's stderr (- for gcore),
 # and the first line of Delve's output that looks like an error.
+#
+# With CRASHCTL=/path/to/crashctl, also writes crashctl's JSON for the same
+# fixture (same decompressed executable) to
+# ${CRASHCTL_OUT:-OUTDIR/crashctl}/<release>/<core name>.json, for
+#   compare-delve.py OUTDIR OUTDIR/crashctl
 set -euo pipefail
 shopt -s inherit_errexit
 
 DLV_VERSION=${DLV_VERSION:-v1.27.2}
 TIMEOUT=${CRASHCTL_TIMEOUT:-300}
+DEPTH=${DLV_DEPTH:-1000}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CORES=$HERE/cores
 MANIFEST=$CORES/MANIFEST.tsv
@@ -54,6 +65,11 @@ if [[ -z ${DLV:-} ]]; then
 fi
 log "using $("$DLV" version | grep -m1 -i version)"
 mkdir -p "$OUTDIR" "$WORK/xdg"
+if [[ -n ${CRASHCTL:-} ]]; then
+	[[ -x $CRASHCTL ]] || die "CRASHCTL=$CRASHCTL is not executable"
+	CRASHCTL_OUT=${CRASHCTL_OUT:-$OUTDIR/crashctl}
+	mkdir -p "$CRASHCTL_OUT"
+fi
 
 selected() { # RELEASE SCENARIO COREPATH
 	((${#FILTERS[@]})) || return 0
@@ -101,13 +117,15 @@ while IFS=$'\t' read -r release scenario core exe mode source _sig _class _cg _c
 	rc1=$(run_dlv "$e" "$c" "$d/pass1.init" "$d/pass1.txt")
 	mapfile -t ids < <(grep -oE '^[ *]+Goroutine [0-9]+' "$d/pass1.txt" | awk '{print $NF}')
 	{
-		echo goroutines
-		echo "goroutines -t"
-		echo threads
+		cmd() { printf 'print "@@ %s"\n%s\n' "$1" "$1"; }
+		cmd goroutines
+		cmd "goroutines -l"
+		cmd "goroutines -g"
+		cmd threads
+		cmd regs
 		for id in "${ids[@]}"; do
-			echo "goroutine $id"
-			echo "goroutine $id stack -full"
-			echo "goroutine $id stack -defer"
+			cmd "goroutine $id stack -full"
+			cmd "goroutine $id stack $DEPTH -defer"
 		done
 		echo exit
 	} >"$d/pass2.init"
@@ -122,6 +140,11 @@ while IFS=$'\t' read -r release scenario core exe mode source _sig _class _cg _c
 		grep -m1 -i -E 'error|could not|unsupported|panic|not supported|too old|unknown' | tr '\t' ' ' || true)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$release" "$scenario" "$core" "$rc" "${#ids[@]}" "$blocks" "${err:--}" >>"$SUMMARY"
 	log "$core: dlv exit $rc, ${#ids[@]} goroutines (stderr: $blocks blocks)${err:+; $err}"
+	if [[ -n ${CRASHCTL:-} ]]; then
+		mkdir -p "$CRASHCTL_OUT/$release"
+		"$CRASHCTL" analyze "$c" --exe "$e" -f json >"$CRASHCTL_OUT/$release/$name.json" ||
+			log "$core: crashctl exit $? (JSON kept as written)"
+	fi
 	rm -f "$c"
 done <"$WORK/manifest.tsv"
 ((n)) || die "no fixture matched ${FILTERS[*]}"
