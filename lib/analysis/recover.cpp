@@ -65,6 +65,18 @@ void explain_recover(Report &r) {
          "a recover only catches a panic of its own goroutine.";
   else if (fatal)
     e += " A fatal error runs no deferred calls, so no recover ever ran.";
+  // What a GOTRACEBACK=single traceback would not have shown.
+  size_t suspects = 0, leaked = 0;
+  for (const GoroutineGroup &g : r.groups)
+    if (!g.leak_reasons.empty()) {
+      ++suspects;
+      leaked += g.goroutine_ids.size();
+    }
+  if (suspects)
+    e += llvm::formatv(" The core also holds {0} goroutine{1} in {2} group{3} that look{4} leaked (see the groups), "
+                       "which a GOTRACEBACK=single traceback does not show.",
+                       leaked, leaked == 1 ? "" : "s", suspects, suspects == 1 ? "" : "s", suspects == 1 ? "s" : "")
+             .str();
 }
 
 }  // namespace crashctl

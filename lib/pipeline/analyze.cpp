@@ -69,10 +69,10 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
   InAppRules rules(opts);
   for (Report &r : out.reports) {
     analyze_report(r, opts);
-    explain_recover(r);
     // Crash text carries no build info: the main module's version is unknown.
     attribute_culprit(r, attr, std::nullopt);
     group_goroutines(r, LeakOptions{});
+    explain_recover(r);
     explain_waits(r);
     SignatureOptions sig;
     sig.with_lines = opts.signature_lines;

@@ -12,6 +12,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <map>
 
 namespace crashctl {
 
@@ -479,32 +480,43 @@ private:
   // Cores and heap dumps: what the other goroutines have deferred, so that a
   // recover waiting in the wrong goroutine is visible.
   void other_defers(const Process &p, const Goroutine *crashing) {
-    size_t shown = 0, with = 0;
-    for (const Goroutine &g : p.goroutines)
-      with += &g != crashing && !g.extras().defers.empty();
-    if (!with)
-      return;
-    os_ << "\ndeferred calls in other goroutines:\n";
+    // Goroutines with the same deferred calls share a line.
+    std::vector<std::pair<std::string, std::vector<int64_t>>> lines;
+    std::map<std::string, size_t> index;
     for (const Goroutine &g : p.goroutines) {
       const auto &defers = g.extras().defers;
       if (&g == crashing || defers.empty())
         continue;
-      if (shown++ == 10) {
-        os_ << "  ... " << (with - 10) << " more goroutines with deferred calls\n";
+      std::string text;
+      for (const Defer &d : defers) {
+        text += (text.empty() ? " " : ", ") + d.function;
+        if (d.calls_recover.value_or(false))
+          text += " (recover)";
+        if (d.running)
+          text += " (running)";
+        else if (d.ran)
+          text += " (ran)";
+      }
+      auto [it, added] = index.emplace(text, lines.size());
+      if (added)
+        lines.push_back({text, {}});
+      lines[it->second].second.push_back(g.id);
+    }
+    if (lines.empty())
+      return;
+    os_ << "\ndeferred calls in other goroutines:\n";
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i == 10) {
+        os_ << "  ... " << (lines.size() - 10) << " more\n";
         break;
       }
-      os_ << "  goroutine " << g.id << ":";
-      for (const Defer &d : defers) {
-        os_ << ' ' << d.function;
-        if (d.calls_recover.value_or(false))
-          os_ << " (recover)";
-        if (d.running)
-          os_ << " (running)";
-        else if (d.ran)
-          os_ << " (ran)";
-        os_ << (&d == &defers.back() ? "" : ",");
-      }
-      os_ << '\n';
+      const auto &ids = lines[i].second;
+      os_ << "  goroutine" << (ids.size() > 1 ? "s " : " ");
+      for (size_t k = 0; k < ids.size() && k < 3; ++k)
+        os_ << (k ? ", " : "") << ids[k];
+      if (ids.size() > 3)
+        os_ << " and " << (ids.size() - 3) << " more";
+      os_ << ':' << lines[i].first << '\n';
     }
   }
 
