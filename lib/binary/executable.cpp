@@ -1,11 +1,14 @@
 // ELF reading: headers, segments, notes, symbols, and the public accessors.
 #include "binary/executable_impl.h"
+#include "io/input.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <sys/stat.h>
 
 namespace crashctl::binary {
 
@@ -67,9 +70,53 @@ bool Executable::Impl::read(uint64_t vaddr, void *out, size_t n) const {
 Executable::Executable() : impl_(std::make_unique<Impl>()) {}
 Executable::~Executable() = default;
 
+// A compressed executable, decompressed into memory.
+static Expected<std::unique_ptr<MemoryBuffer>> decompressed(const std::string &path) {
+  auto in = open_input(path, /*detect_kind=*/false);
+  if (!in) return in.takeError();
+  std::string bytes, chunk(1 << 16, '\0');
+  for (;;) {
+    auto n = in->source->read(chunk.data(), chunk.size());
+    if (!n) return n.takeError();
+    if (*n == 0) break;
+    bytes.append(chunk.data(), *n);
+  }
+  return MemoryBuffer::getMemBufferCopy(bytes, path);
+}
+
+Expected<std::shared_ptr<const Executable>> Executable::open_shared(const std::string &path) {
+  struct stat st {};
+  std::string key = path;
+  if (::stat(path.c_str(), &st) == 0)
+    key += "\0" + std::to_string(st.st_size) + "\0" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec);
+  static std::mutex mu;
+  static std::vector<std::pair<std::string, std::shared_ptr<const Executable>>> recent;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto &[k, exe] : recent)
+      if (k == key) return exe;
+  }
+  auto opened = open(path);
+  if (!opened) return opened.takeError();
+  std::shared_ptr<const Executable> exe = std::move(*opened);
+  std::lock_guard<std::mutex> lock(mu);
+  recent.emplace_back(key, exe);
+  if (recent.size() > 4) recent.erase(recent.begin());
+  return exe;
+}
+
 Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) {
   auto buf = MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
   if (!buf) return fail(path, "cannot open: " + buf.getError().message());
+  StringRef head = (*buf)->getBuffer();
+  bool zstd = head.size() >= 4 && head.starts_with("\x28\xb5\x2f\xfd");
+  bool gzip = head.size() >= 2 && head.starts_with("\x1f\x8b");
+  if (zstd || gzip) {
+    auto plain = decompressed(path);
+    if (!plain) return fail(path, "cannot decompress: " + toString(plain.takeError()));
+    buf = std::move(*plain);
+  }
   StringRef bytes = (*buf)->getBuffer();
   if (bytes.size() < 16 || !bytes.starts_with("\x7f" "ELF")) return fail(path, "not an ELF file");
   if (uint8_t(bytes[ELF::EI_CLASS]) != ELF::ELFCLASS64)

@@ -65,7 +65,12 @@ struct GoModuleInfo;  // internal
 class Executable {
 public:
   // Maps PATH and reads its headers; an error names the file and what is wrong.
+  // A zstd- or gzip-compressed executable is decompressed into memory.
   static llvm::Expected<std::unique_ptr<Executable>> open(const std::string &path);
+  // The same, shared: the last few executables opened stay open (keyed by
+  // path, size and modification time), so that many cores or heap dumps of
+  // one program index its DWARF once. Thread-safe.
+  static llvm::Expected<std::shared_ptr<const Executable>> open_shared(const std::string &path);
   ~Executable();
 
   const std::string &path() const;

@@ -862,7 +862,7 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
       return;
     }
   }
-  auto exe = binary::Executable::open(exe_path);
+  auto exe = binary::Executable::open_shared(exe_path);
   if (!exe) {
     out.failed = true;
     out.diagnostics.push_back({Severity::Error, 0, llvm::toString(exe.takeError())});

@@ -25,6 +25,16 @@ public:
   virtual uint64_t raw_position() const = 0;
   // Total size of the underlying file, 0 when unknown (pipes).
   virtual uint64_t raw_size() const = 0;
+  // The whole stream, from offset 0, when it is already in memory or can be
+  // memory-mapped (uncompressed regular files, memory buffers); empty
+  // otherwise. Call it before any read(); then read nothing. The view stays
+  // valid as long as the source. LineReader uses it to avoid read() copies.
+  virtual std::string_view mapped() { return {}; }
+  // Tells a mapped source that bytes before `upto` will not be read again,
+  // so that their pages can leave the resident set.
+  virtual void release_mapped(uint64_t upto) { (void)upto; }
+  // With a mapping in use, the reader reports its position here (progress).
+  virtual void set_mapped_position(uint64_t pos) { (void)pos; }
 };
 
 // An opened input: decompression applied, kind detected from the first bytes.
@@ -57,22 +67,45 @@ public:
   // Returns false at end of input or on error (then error() is set).
   bool next(std::string_view &line, uint64_t &offset);
   // Set when reading failed; the lines before it were delivered.
-  const std::string &error() const { return error_; }
+  const std::string &error() const {
+    static const std::string none;
+    return deferred_error_ ? none : error_;
+  }
   uint64_t bytes_read() const { return consumed_; }
+  // Bytes buffered after the last line delivered (valid until the next call
+  // to next(), more() or skip()). In mapped mode, the rest of the input.
+  std::string_view buffered() const {
+    return skipping_ ? std::string_view() : std::string_view(data_ + begin_, end_ - begin_);
+  }
+  // Tries to buffer at least `want` bytes after the last line (one read at
+  // most); false at end of input, on error or when already buffered.
+  bool more(size_t want);
+  // Consumes n bytes of buffered() as if delivered as lines (n <= size, and
+  // ending just after a '\n'); returns the offset of the first.
+  uint64_t skip(size_t n) {
+    size_t start = begin_;
+    begin_ += n;
+    return base_ + start;
+  }
   // Called with long-line or read-error diagnostics.
   std::function<void(Diagnostic)> on_diagnostic;
 
 private:
-  bool fill();
+  bool fill(bool defer = false);  // defer: keep a read error for next() to report
   ByteSource &src_;
   std::string name_;
   size_t max_line_;
+  void release();                // mapped mode: drop pages behind begin_
   std::unique_ptr<char[]> buf_;
+  char *data_ = nullptr;         // buf_, or the mapping in mapped mode
+  bool mapped_ = false;
+  size_t released_ = 0;          // mapped mode: bytes before this were released
   size_t cap_ = 0, begin_ = 0, end_ = 0;
   uint64_t base_ = 0;      // decompressed offset of buf_[0]
   uint64_t consumed_ = 0;
   bool eof_ = false;
   std::string error_;
+  bool deferred_error_ = false;  // error_ met by more(), not reported yet
   bool skipping_ = false;        // skipping the rest of a cut line
   void cut(size_t start);        // reports a line cut at max_line
 };

@@ -9,6 +9,9 @@ namespace crashctl {
 
 namespace {
 constexpr size_t kInitialBuffer = 1 << 20;
+// Mapped mode drops the pages behind the reader in steps of this size, so
+// that a mapped file does not stay in the resident set.
+constexpr size_t kReleaseStep = 8 << 20;
 
 std::string size_text(size_t n) {
   if (n >= (1 << 20) && n % (1 << 20) == 0) return std::to_string(n >> 20) + " MiB";
@@ -19,13 +22,42 @@ std::string size_text(size_t n) {
 
 LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
     : src_(src), name_(std::move(name)),
-      max_line_(std::max<size_t>(std::min<size_t>(max_line, SIZE_MAX / 4), 1)),
-      buf_(new char[kInitialBuffer]), cap_(kInitialBuffer) {}
+      max_line_(std::max<size_t>(std::min<size_t>(max_line, SIZE_MAX / 4), 1)) {
+  std::string_view m = src_.mapped();
+  if (!m.empty()) {
+    // The whole input is addressable: lines are views into it, no copies.
+    mapped_ = true;
+    data_ = const_cast<char *>(m.data());
+    cap_ = end_ = m.size();
+    consumed_ = m.size();
+    eof_ = true;
+    return;
+  }
+  buf_.reset(new char[kInitialBuffer]);
+  data_ = buf_.get();
+  cap_ = kInitialBuffer;
+}
 
 LineReader::~LineReader() = default;
 
-bool LineReader::fill() {
-  char *b = buf_.get();
+void LineReader::release() {
+  size_t upto = begin_ & ~size_t(4095);
+  if (upto > released_) {
+    src_.release_mapped(upto);
+    released_ = upto;
+  }
+  src_.set_mapped_position(begin_);
+}
+
+bool LineReader::more(size_t want) {
+  if (eof_ || skipping_ || deferred_error_ || end_ - begin_ >= want) return false;
+  size_t before = end_ - begin_;
+  fill(true);
+  return end_ - begin_ > before;
+}
+
+bool LineReader::fill(bool defer) {
+  char *b = data_;
   if (begin_ > 0) {  // keep only the partial line
     size_t keep = end_ - begin_;
     if (keep) std::memmove(b, b + begin_, keep);
@@ -38,13 +70,24 @@ bool LineReader::fill() {
     std::unique_ptr<char[]> nb(new char[want]);
     std::memcpy(nb.get(), b, end_);
     buf_ = std::move(nb);
+    data_ = buf_.get();
     cap_ = want;
-    b = buf_.get();
+    b = data_;
+  }
+  if (deferred_error_) {  // met by more(); reported now, where next() would have met it
+    deferred_error_ = false;
+    eof_ = true;
+    if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
+    return false;
   }
   auto r = src_.read(b + end_, cap_ - end_);
   if (!r) {
     error_ = llvm::toString(r.takeError());
     if (error_.empty()) error_ = name_ + ": read error";
+    if (defer) {
+      deferred_error_ = true;
+      return false;
+    }
     eof_ = true;
     if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
     return false;
@@ -56,9 +99,10 @@ bool LineReader::fill() {
 }
 
 bool LineReader::next(std::string_view &line, uint64_t &offset) {
+  if (mapped_ && begin_ - released_ >= kReleaseStep) release();
   // Fast path: a whole line of ordinary length is in the buffer.
   if (!skipping_) {
-    char *b = buf_.get();
+    char *b = data_;
     const char *p = static_cast<const char *>(std::memchr(b + begin_, '\n', end_ - begin_));
     size_t len = p ? static_cast<size_t>(p - (b + begin_)) : 0;
     if (p && len <= max_line_) {
@@ -73,7 +117,7 @@ bool LineReader::next(std::string_view &line, uint64_t &offset) {
   // Bytes after begin_ already known to hold no '\n' (survives compaction).
   size_t scanned = 0;
   for (;;) {
-    char *b = buf_.get();
+    char *b = data_;
     size_t avail = end_ - begin_;
     if (skipping_) {  // the rest of a cut line
       const void *p = std::memchr(b + begin_, '\n', avail);

@@ -42,9 +42,9 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
         return std::move(again->source);
       };
     // --exe: file:line, inlined frames, creators, defers, type names.
-    std::unique_ptr<binary::Executable> exe;
+    std::shared_ptr<const binary::Executable> exe;
     if (!opts.exe.empty()) {
-      auto opened = binary::Executable::open(opts.exe);
+      auto opened = binary::Executable::open_shared(opts.exe);
       if (opened) {
         exe = std::move(*opened);
         use_executable(hd, *exe);
