@@ -2,9 +2,11 @@
 // a cross-check of every goroutine against the runtime's own stderr of the
 // same crash, defer chains and panic values against the scenario sources,
 // and bad input.
+#include "binary/executable.h"
 #include "pipeline/analyze.h"
 #include "test_support.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <catch2/catch.hpp>
@@ -148,6 +150,9 @@ TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[co
         if (a.pc_offset) CHECK(a.pc_offset == b.pc_offset);
       }
     }
+    // A fatal error is read from the crashing thread's frames, without stderr.
+    REQUIRE(bool(cp.fatal) == bool(tp.fatal));
+    if (tp.fatal) CHECK(cp.fatal->message == tp.fatal->message);
     // The panic chain as the runtime printed it.
     std::vector<std::string> tpanics, cpanics;
     for (const PanicRecord &pr : tp.panics) tpanics.push_back(pr.message);
@@ -276,6 +281,28 @@ TEST_CASE("bad core input gives errors and partial results, never a crash", "[co
     CHECK(in.reports.empty());
     REQUIRE_FALSE(in.diagnostics.empty());
     CHECK(in.diagnostics.back().message.find("is not the executable") != std::string::npos);
+  }
+  SECTION("the executable is found by build id under --debug-dir") {
+    // Go writes a GNU build id from 1.24; name a copy of the executable by it.
+    const ManifestRow *r = nullptr;
+    for (const ManifestRow &row : rows)
+      if (row["release"] == "go1.26.8" && row["scenario"] == "open-coded-defers" && row["build_mode"] == "exe") r = &row;
+    REQUIRE(r);
+    auto exe = binary::Executable::open(kCores + (*r)["exe"]);
+    REQUIRE(bool(exe));
+    std::string id = (*exe)->gnu_build_id();
+    REQUIRE(id.size() > 8);
+    std::string dir = decompressed_copy(kCores + (*r)["exe"]) + ".debug-dir";
+    llvm::sys::fs::create_directories(dir + "/.build-id/" + id.substr(0, 2));
+    REQUIRE_FALSE(llvm::sys::fs::copy_file(decompressed_copy(kCores + (*r)["exe"]),
+                                           dir + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2)));
+    AnalysisOptions opts;
+    opts.debug_dirs = {dir};
+    Input in = analyze_input(kCores + (*r)["core"], opts);
+    REQUIRE(in.reports.size() == 1);
+    CHECK(in.reports[0].verdict.cls == "nil-pointer-dereference");
+    opts.debug_dirs = {dir + "/nothing-here"};
+    CHECK(analyze_input(kCores + (*r)["core"], opts).failed);
   }
   SECTION("a missing executable is named") {
     Input in = analyze_input(kCores + (*nil)["core"], AnalysisOptions{});

@@ -492,7 +492,8 @@ void CoreDecoder::classify_fatal_from_frames(const std::vector<PhysicalFrame> &f
     } else {
       fe.message = "runtime error in " + caller;
     }
-    fe.runtime_lines.push_back("(read from the core: " + f->name + " called from " + caller + ")");
+    p_.notes.push_back("fatal error read from the core: " + f->name + " called from " + caller +
+                       (msg ? ", message from its frame" : ", message inferred from the caller"));
     p_.fatal = fe;
     return;
   }

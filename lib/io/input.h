@@ -82,6 +82,7 @@ public:
   bool more(size_t want);
   // Consumes n bytes of buffered() as if delivered as lines (n <= size, and
   // ending just after a '\n'); returns the offset of the first.
+  uint64_t position() const { return base_ + begin_; }
   uint64_t skip(size_t n) {
     size_t start = begin_;
     begin_ += n;

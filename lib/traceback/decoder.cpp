@@ -5,11 +5,16 @@
 #include "traceback/parse.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cctype>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace crashctl {
 
@@ -155,6 +160,29 @@ struct StackBuilder {
   }
 };
 
+// The length of a goroutine body that starts at b[0] (just after its header
+// line): through the '\n' of the first empty line, 0 when there is none in
+// the first `limit` bytes.
+size_t block_length(std::string_view b, size_t limit) {
+  const char *p = b.data();
+  size_t n = std::min(b.size(), limit);
+  if (n && p[0] == '\n') return 1;
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (i + 17 <= n) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
+    unsigned m = unsigned(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, nl), _mm_cmpeq_epi8(c, nl))));
+    if (m) return i + size_t(__builtin_ctz(m)) + 2;
+    i += 16;
+  }
+#endif
+  for (; i + 1 < n; ++i)
+    if (p[i] == '\n' && p[i + 1] == '\n') return i + 2;
+  return 0;
+}
+
 }  // namespace
 
 class TracebackDecoderImpl {
@@ -163,6 +191,25 @@ public:
 
   void line(std::string_view raw, uint64_t offset);
   void finish(uint64_t end_offset);
+
+  // Block fast path, for dumps of many identical goroutines. Right after the
+  // header line at `header_offset`, block_ready() says whether the body that
+  // follows may be taken whole; block() then gets the body's bytes (through
+  // the empty line that ends it) at `offset`. When the same bytes were
+  // decoded before from the same state, block() applies what they gave then
+  // and returns true: the caller skips them. Otherwise it returns false, the
+  // lines go through line() as usual, and the outcome is remembered when
+  // every line took a path whose effect depends only on its bytes.
+  static constexpr size_t kMaxBlock = 64 << 10;
+  bool block_enabled_ = true;
+  bool block_ready(uint64_t header_offset) const {
+    return block_enabled_ && state_ == State::Goroutine && have_g_ && g_.offset == header_offset &&
+           prefix_.empty() && !in_ancestor_ && stack_.frames == 0 && stack_.key.empty() &&
+           !stack_.pending_function && creator_key_.empty() && !creator_pending_file_ &&
+           skipped_.empty() && !g_.stack_unavailable && report_ != nullptr;
+  }
+  bool block(std::string_view body, uint64_t offset);
+  void stats() { fprintf(stderr, "lookups %lu hits %lu blocks %zu bytes %zu stacks %zu\n", (unsigned long)block_lookups_, (unsigned long)block_hits_, blocks_.size(), block_bytes_, stacks_.size()); }
 
 private:
   enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests };
@@ -247,13 +294,91 @@ private:
 
   std::string json_scratch_;
   FormatFeatures features_;
+
+  // Block fast path: bodies seen before and what they gave.
+  struct CachedBlock {
+    std::string bytes;   // the body, through its final "\n\n"
+    StackRef stack;
+    std::string frame_args;
+    FrameRef created_by;
+    int64_t parent_goid = -1;
+    bool note_121 = false;  // the body noted a Go 1.21 feature
+  };
+  void remember_block();
+  std::vector<CachedBlock> blocks_;
+  std::unordered_map<uint64_t, uint32_t> block_index_;  // hash -> blocks_ index
+  size_t block_bytes_ = 0;
+  static constexpr size_t kMaxBlocks = 1 << 16, kMaxBlockBytes = 32 << 20;
+  uint64_t block_lookups_ = 0, block_hits_ = 0;
+  // Recording the body being decoded line by line.
+  bool rec_active_ = false;
+  bool rec_ok_ = false;         // every line so far took a recordable path
+  bool rec_note_121_ = false;
+  uint64_t rec_hash_ = 0;
+  uint64_t rec_end_ = 0;        // offset of the empty line that ends the body
+  size_t rec_diags_ = 0;        // diagnostics count when the body began
+  std::string rec_body_;
 };
+
+bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
+  uint64_t h = llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size()));
+  ++block_lookups_;
+  auto it = block_index_.find(h);
+  if (it != block_index_.end()) {
+    const CachedBlock &e = blocks_[it->second];
+    if (e.bytes.size() == body.size() && std::memcmp(e.bytes.data(), body.data(), body.size()) == 0) {
+      ++block_hits_;
+      // What goroutine_line() did for these lines, ending with finish_goroutine().
+      if (e.note_121) features_.note("1.21");
+      g_.stack = e.stack;
+      g_.frame_args = e.frame_args;
+      g_.created_by = e.created_by;
+      g_.parent_goid = e.parent_goid;
+      report_->process.goroutines.push_back(std::move(g_));
+      g_ = Goroutine();
+      have_g_ = false;
+      state_ = State::AfterGoroutine;
+      foreign_lines_ = 0;
+      report_end_ = last_offset_ = offset + body.size() - 1;
+      return true;
+    }
+  }
+  // Mostly distinct bodies (arguments differing per goroutine): stop looking.
+  if (block_lookups_ >= 65536 && block_hits_ * 16 < block_lookups_) block_enabled_ = false;
+  if (blocks_.size() < kMaxBlocks && block_bytes_ + body.size() <= kMaxBlockBytes &&
+      !block_index_.count(h)) {
+    rec_active_ = true;
+    rec_ok_ = true;
+    rec_note_121_ = false;
+    rec_hash_ = h;
+    rec_end_ = offset + body.size() - 1;
+    rec_diags_ = out_.diagnostics.size();
+    rec_body_.assign(body.data(), body.size());
+  }
+  return false;
+}
+
+void TracebackDecoderImpl::remember_block() {
+  const Goroutine &g = report_->process.goroutines.back();
+  CachedBlock e;
+  e.bytes = std::move(rec_body_);
+  rec_body_ = std::string();
+  e.stack = g.stack;
+  e.frame_args = g.frame_args;
+  e.created_by = g.created_by;
+  e.parent_goid = g.parent_goid;
+  e.note_121 = rec_note_121_;
+  block_bytes_ += e.bytes.size();
+  block_index_.emplace(rec_hash_, uint32_t(blocks_.size()));
+  blocks_.push_back(std::move(e));
+}
 
 void TracebackDecoderImpl::line(std::string_view raw, uint64_t offset) {
   last_offset_ = offset + raw.size();
   std::string_view line = raw;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (!line.empty() && line[0] == '{') {
+    rec_ok_ = false;
     std::string_view payload;
     if (unwrap_docker_json(line, json_scratch_, payload)) line = payload;
   }
@@ -695,6 +820,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
 }
 
 void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset) {
+  rec_active_ = false;
   g_ = Goroutine();
   unknown_header_.clear();
   if (!parse_goroutine_header(s, g_, &unknown_header_)) {
@@ -753,7 +879,10 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
   if (t[0] == '.' && starts_with(t, "...") && ends_with(t, "elided...")) {
     b.key.append(t);
     b.key.push_back('\n');
-    if (t != "...additional frames elided...") features_.note("1.21");
+    if (t != "...additional frames elided...") {
+      features_.note("1.21");
+      rec_note_121_ = true;
+    }
     return true;
   }
   if (t.size() >= 3 && t.back() == ')' && t.find('(') != std::string_view::npos) {
@@ -887,7 +1016,13 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
 
 bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   if (s.empty()) {
+    // A recorded body ends here: remember it if every line took a path
+    // whose effect depends on its bytes only, and nothing was diagnosed.
+    bool rec = rec_active_ && rec_ok_ && offset == rec_end_ && !in_ancestor_ && !stack_.any_addr &&
+               out_.diagnostics.size() == rec_diags_;
+    rec_active_ = false;
     finish_goroutine(offset);
+    if (rec && out_.diagnostics.size() == rec_diags_) remember_block();
     state_ = State::AfterGoroutine;
     return true;
   }
@@ -926,11 +1061,15 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     if (in != std::string::npos) parent = parse_decimal(std::string_view(ckey).substr(in + 14)).value_or(-1);
     if (!in_ancestor_) {
       g_.parent_goid = parent;
-      if (parent >= 0) features_.note("1.21");
+      if (parent >= 0) {
+        features_.note("1.21");
+        rec_note_121_ = true;
+      }
     }
     creator_pending_file_ = true;
     return true;
   }
+  rec_ok_ = false;  // the paths below are not replayed by block()
   if (starts_with(t, "runtime: ") || starts_with(t, "traceback: ")) {
     // The runtime's own unwinder warnings, e.g. "traceback: unexpected SPWRITE function".
     report_->process.notes.emplace_back(t);
@@ -1134,16 +1273,29 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   LineReader reader(src, out.path);
   reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
   Progress progress(out.path, show_progress ? &src : nullptr);
-  TracebackDecoder dec(out);
+  TracebackDecoderImpl dec(out);
+  if (getenv("NOBLOCK")) dec.block_enabled_ = false;  // XXX experiment
   std::string_view line;
   uint64_t offset = 0;
   while (reader.next(line, offset)) {
     dec.line(line, offset);
     progress.tick();
+    if (dec.block_ready(offset)) {
+      // A goroutine header: take its body whole when it was seen before.
+      std::string_view rest = reader.buffered();
+      size_t n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
+      if (n == 0 && rest.size() < TracebackDecoderImpl::kMaxBlock &&
+          reader.more(TracebackDecoderImpl::kMaxBlock)) {
+        rest = reader.buffered();
+        n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
+      }
+      if (n != 0 && dec.block(rest.substr(0, n), reader.position())) reader.skip(n);
+    }
   }
   // The reader already reported the error through on_diagnostic.
   if (!reader.error().empty()) out.failed = true;
   dec.finish(reader.bytes_read());
+  if (getenv("BLOCKSTATS")) dec.stats();  // XXX
   out.size = reader.bytes_read();
 }
 
