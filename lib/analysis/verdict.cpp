@@ -242,10 +242,22 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   if (report.kind == ReportKind::Snapshot) {
     v.cls = "snapshot";
     v.recoverable = false;
-    v.summary = llvm::formatv("goroutine dump with {0} goroutines, no crash", p.goroutines.size()).str();
-    v.explanation =
-        "This text is a goroutine dump (runtime.Stack, a goroutine?debug=2 profile or a logged "
-        "traceback) without a panic or fatal error: the process was not killed by it.";
+    v.summary = llvm::formatv("{0} with {1} goroutines, no crash",
+                              report.format == InputFormat::HeapDump ? "heap dump"
+                              : report.format == InputFormat::Core   ? "core"
+                                                                     : "goroutine dump",
+                              p.goroutines.size())
+                    .str();
+    if (report.format == InputFormat::HeapDump)
+      v.explanation = "This is a heap dump (runtime/debug.WriteHeapDump) taken while no panic was in flight: "
+                      "a picture of a live process, not of a crash.";
+    else if (report.format == InputFormat::Core)
+      v.explanation = "This core shows no crash: no thread took a fatal signal and no panic is in flight, as "
+                      "in a core taken from a live process with gcore.";
+    else
+      v.explanation =
+          "This text is a goroutine dump (runtime.Stack, a goroutine?debug=2 profile or a logged "
+          "traceback) without a panic or fatal error: the process was not killed by it.";
     return;
   }
 

@@ -763,7 +763,7 @@ void CoreDecoder::run() {
   }
   // Signals that are not the runtime's own abort: a fault in C code, or a
   // signal from outside.
-  if (core_.siginfo() && !p_.signal) {
+  if (crash_thread && core_.siginfo() && !p_.signal) {
     int signo = core_.siginfo()->signo;
     bool abort_after_print = signo == 6 && !crash_thread_frames.empty();
     if (!abort_after_print || (p_.panics.empty() && !p_.fatal)) {

@@ -69,6 +69,7 @@ struct Verdict {
 
 struct Report {
   ReportKind kind = ReportKind::Crash;
+  InputFormat format = InputFormat::Traceback;  // what it was decoded from
   uint64_t offset = 0;      // where this report starts in the decompressed input
   uint64_t end_offset = 0;
   Process process;

@@ -68,6 +68,7 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
   }
   InAppRules rules(opts);
   for (Report &r : out.reports) {
+    r.format = out.format;
     analyze_report(r, opts);
     // Crash text carries no build info: the main module's version is unknown.
     attribute_culprit(r, attr, std::nullopt);

@@ -201,7 +201,6 @@ public:
   // lines go through line() as usual, and the outcome is remembered when
   // every line took a path whose effect depends only on its bytes.
   static constexpr size_t kMaxBlock = 64 << 10;
-  bool block_enabled_ = true;
   bool block_ready(uint64_t header_offset) const {
     return block_enabled_ && state_ == State::Goroutine && have_g_ && g_.offset == header_offset &&
            prefix_.empty() && !in_ancestor_ && stack_.frames == 0 && stack_.key.empty() &&
@@ -209,7 +208,6 @@ public:
            skipped_.empty() && !g_.stack_unavailable && report_ != nullptr;
   }
   bool block(std::string_view body, uint64_t offset);
-  void stats() { fprintf(stderr, "lookups %lu hits %lu blocks %zu bytes %zu stacks %zu\n", (unsigned long)block_lookups_, (unsigned long)block_hits_, blocks_.size(), block_bytes_, stacks_.size()); }
 
 private:
   enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests };
@@ -308,8 +306,9 @@ private:
   std::vector<CachedBlock> blocks_;
   std::unordered_map<uint64_t, uint32_t> block_index_;  // hash -> blocks_ index
   size_t block_bytes_ = 0;
-  static constexpr size_t kMaxBlocks = 1 << 16, kMaxBlockBytes = 32 << 20;
+  static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
   uint64_t block_lookups_ = 0, block_hits_ = 0;
+  bool block_enabled_ = true;
   // Recording the body being decoded line by line.
   bool rec_active_ = false;
   bool rec_ok_ = false;         // every line so far took a recordable path
@@ -1274,7 +1273,6 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
   Progress progress(out.path, show_progress ? &src : nullptr);
   TracebackDecoderImpl dec(out);
-  if (getenv("NOBLOCK")) dec.block_enabled_ = false;  // XXX experiment
   std::string_view line;
   uint64_t offset = 0;
   while (reader.next(line, offset)) {
@@ -1295,7 +1293,6 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   // The reader already reported the error through on_diagnostic.
   if (!reader.error().empty()) out.failed = true;
   dec.finish(reader.bytes_read());
-  if (getenv("BLOCKSTATS")) dec.stats();  // XXX
   out.size = reader.bytes_read();
 }
 
