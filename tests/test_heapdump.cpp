@@ -9,6 +9,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "test_support.h"
+
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -23,26 +25,7 @@ const std::string kDir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/heapdumps
 
 std::vector<std::map<std::string, std::string>> manifest() {
   std::vector<std::map<std::string, std::string>> rows;
-  auto buf = llvm::MemoryBuffer::getFile(kDir + "MANIFEST.tsv");
-  if (!buf) return rows;
-  std::istringstream in((*buf)->getBuffer().str());
-  auto split = [](const std::string &l) {
-    std::vector<std::string> out;
-    std::stringstream ss(l);
-    std::string c;
-    while (std::getline(ss, c, '\t')) out.push_back(c);
-    return out;
-  };
-  std::string line;
-  std::getline(in, line);
-  auto header = split(line);
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto cells = split(line);
-    std::map<std::string, std::string> r;
-    for (size_t i = 0; i < header.size() && i < cells.size(); ++i) r[header[i]] = cells[i];
-    rows.push_back(std::move(r));
-  }
+  for (const test::ManifestRow &r : test::read_manifest(kDir + "MANIFEST.tsv")) rows.push_back(r.cols);
   return rows;
 }
 

@@ -83,4 +83,13 @@ DeferredCall deferred_call(const Executable &exe, const Func &closure) {
   return d;
 }
 
+void describe_defer(const Executable &exe, const Func &closure, Defer &d) {
+  DeferredCall call = deferred_call(exe, closure);
+  d.function = call.name;
+  d.file = call.file;
+  d.line = call.line;
+  d.calls_recover = call.calls_recover;
+  d.indirect_recover = call.indirect_recover;
+}
+
 }  // namespace crashctl::binary

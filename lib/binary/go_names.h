@@ -31,5 +31,7 @@ struct DeferredCall {
   std::string indirect_recover;        // a function fn calls that calls recover
 };
 DeferredCall deferred_call(const Executable &exe, const Func &closure);
+// Fills D's function, file, line and recover facts from the deferred closure.
+void describe_defer(const Executable &exe, const Func &closure, Defer &d);
 
 }  // namespace crashctl::binary

@@ -33,6 +33,17 @@ std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
 
 std::string runtime_style_name(std::string_view name) { return binary::print_name(name); }
 
+// A runtime struct copied out of the core, read by DWARF field offsets.
+struct Record {
+  std::vector<char> raw;
+  uint64_t u64(const Off &o) const {
+    uint64_t v = 0;
+    if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
+    return v;
+  }
+  bool flag(const Off &o) const { return o.ok && o.at < raw.size() && raw[o.at] != 0; }
+};
+
 struct G {
   uint64_t addr = 0;
   std::vector<char> raw;
@@ -254,13 +265,8 @@ std::string CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
     d.function = funcval ? "funcval " + hex(funcval) + " (unreadable)" : "(nil)";
     return "";
   }
-  binary::DeferredCall call = binary::deferred_call(exe_, *fn);
-  d.function = call.name;
-  d.file = call.file;
-  d.line = call.line;
-  d.calls_recover = call.calls_recover;
-  d.indirect_recover = call.indirect_recover;
-  return call.closure;
+  binary::describe_defer(exe_, *fn, d);
+  return binary::print_name(fn->name);
 }
 
 void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out) {
@@ -337,17 +343,13 @@ void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<Phys
   uint64_t d = g.u64(l_.g_defer);
   std::set<uint64_t> seen;
   while (d && seen.insert(d).second && linked.size() < 10000) {
-    std::vector<char> raw(l_.defer_size ? l_.defer_size : 64);
-    if (!mem_.read(d, raw.data(), raw.size())) {
+    Record rec_raw{std::vector<char>(l_.defer_size ? l_.defer_size : 64)};
+    if (!mem_.read(d, rec_raw.raw.data(), rec_raw.raw.size())) {
       out.mutable_extras().unreadable += "defer record at " + hex(d) + " unreadable; ";
       break;
     }
-    auto u64 = [&](const Off &o) -> uint64_t {
-      uint64_t v = 0;
-      if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
-      return v;
-    };
-    auto flag = [&](const Off &o) { return o.ok && o.at < raw.size() && raw[o.at] != 0; };
+    auto u64 = [&](const Off &o) { return rec_raw.u64(o); };
+    auto flag = [&](const Off &o) { return rec_raw.flag(o); };
     Defer rec;
     rec.sp = u64(l_.d_sp);
     rec.pc = u64(l_.d_pc);
@@ -407,21 +409,17 @@ std::vector<PanicRecord> CoreDecoder::read_panics(const G &g, int64_t goid) {
   std::set<uint64_t> seen;
   ValueReader values(mem_, exe_, l_);
   while (p && seen.insert(p).second && chain.size() < 1000) {
-    std::vector<char> raw(l_.panic_size ? l_.panic_size : 64);
+    Record rec_raw{std::vector<char>(l_.panic_size ? l_.panic_size : 64)};
     PanicRecord pr;
     pr.goroutine = goid;
-    if (!mem_.read(p, raw.data(), raw.size())) {
+    if (!mem_.read(p, rec_raw.raw.data(), rec_raw.raw.size())) {
       pr.message = "(panic record at " + hex(p) + " unreadable)";
       pr.value_note = "the core does not hold the panic record";
       chain.push_back(pr);
       break;
     }
-    auto u64 = [&](const Off &o) -> uint64_t {
-      uint64_t v = 0;
-      if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
-      return v;
-    };
-    auto flag = [&](const Off &o) { return o.ok && o.at < raw.size() && raw[o.at] != 0; };
+    auto u64 = [&](const Off &o) { return rec_raw.u64(o); };
+    auto flag = [&](const Off &o) { return rec_raw.flag(o); };
     pr.recovered = flag(l_.p_recovered);
     pr.repanicked = flag(l_.p_repanicked);
     pr.goexit = flag(l_.p_goexit);

@@ -129,12 +129,7 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
         if (!d.fn_pc) continue;
         const binary::Func *closure = exe.func_at(d.fn_pc - uint64_t(st.bias));
         if (!closure) continue;
-        binary::DeferredCall call = binary::deferred_call(exe, *closure);
-        d.function = call.name;
-        d.file = call.file;
-        d.line = call.line;
-        d.calls_recover = call.calls_recover;
-        d.indirect_recover = call.indirect_recover;
+        binary::describe_defer(exe, *closure, d);
       }
     }
   }

@@ -1,0 +1,193 @@
+// The block fast path of decode_traceback (identical goroutine bodies taken
+// whole) must give exactly what decoding line by line gives. The oracle is
+// TracebackDecoder fed one line at a time, which never takes the fast path.
+#include "io/input.h"
+#include "traceback/decoder.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+using namespace crashctl;
+
+namespace {
+
+// Delivers at most `step` bytes per read: the reader's buffered mode.
+class ChunkSource : public ByteSource {
+public:
+  ChunkSource(std::string data, size_t step) : data_(std::move(data)), step_(step) {}
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    size_t k = std::min({n, step_, data_.size() - pos_});
+    std::memcpy(buf, data_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  uint64_t raw_position() const override { return pos_; }
+  uint64_t raw_size() const override { return data_.size(); }
+
+private:
+  std::string data_;
+  size_t step_;
+  size_t pos_ = 0;
+};
+
+void dump_frame(std::ostringstream &o, const Frame &f) {
+  o << "  " << f.function << " [" << f.package << "] (" << f.args << ") " << f.file << ":" << f.line
+    << " off=" << (f.pc_offset ? std::to_string(*f.pc_offset) : "-")
+    << " pc=" << (f.pc ? std::to_string(*f.pc) : "-") << (f.inlined ? " inlined" : "")
+    << (f.non_go ? " non-go" : "") << "\n";
+}
+
+// Everything the decoder fills, as text; stacks by content and by identity.
+std::string dump(const Input &in) {
+  std::ostringstream o;
+  o << "size=" << in.size << " failed=" << in.failed << "\n";
+  for (const Report &r : in.reports) {
+    const Process &p = r.process;
+    o << "report kind=" << int(r.kind) << " " << r.offset << ".." << r.end_offset
+      << " go=" << p.go_version.version << "/" << p.go_version.min_release << "/" << p.go_version.source
+      << " panics=" << p.panics.size() << " notes=" << p.notes.size() << "\n";
+    std::vector<const Stack *> seen;
+    for (const Goroutine &g : p.goroutines) {
+      auto idx = std::find(seen.begin(), seen.end(), g.stack.get()) - seen.begin();
+      if (size_t(idx) == seen.size()) seen.push_back(g.stack.get());
+      o << "g " << g.id << " st=" << int(g.status) << " wr=" << g.wait_reason << " min=" << g.wait_minutes
+        << " parent=" << g.parent_goid << " off=" << g.offset << " unavail=" << g.stack_unavailable
+        << " stack#" << idx << " own_args=[" << g.frame_args << "] extras: m=" << g.extras().m
+        << " addrs=" << g.extras().frame_addresses.size() << " anc=" << g.extras().ancestors.size() << "\n";
+      if (g.created_by)
+        o << " created_by " << g.created_by->function << " " << g.created_by->file << ":" << g.created_by->line
+          << "\n";
+      for (size_t i = 0; i < g.stack->frames.size(); ++i) {
+        dump_frame(o, g.stack->frames[i]);
+        o << "   args=" << frame_args(g, i) << "\n";
+      }
+      if (g.stack->elided_at) o << "  elided at " << *g.stack->elided_at << " n=" << g.stack->elided_count << "\n";
+    }
+  }
+  for (const Diagnostic &d : in.diagnostics)
+    o << "diag " << int(d.severity) << " @" << d.offset << " " << d.message << "\n";
+  return o.str();
+}
+
+Input line_by_line(const std::string &text) {
+  Input in;
+  in.path = "t.txt";
+  TracebackDecoder dec(in);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    size_t end = nl == std::string::npos ? text.size() : nl;
+    std::string_view l(text.data() + pos, end - pos);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    dec.line(l, pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  dec.finish(text.size());
+  in.size = text.size();
+  return in;
+}
+
+Input streamed(ByteSource &src) {
+  Input in;
+  in.path = "t.txt";
+  decode_traceback(src, in, false);
+  return in;
+}
+
+// Checks the fast path (mapped and chunked reads) against the oracle.
+void check_same(const std::string &text) {
+  std::string want = dump(line_by_line(text));
+  auto mem = memory_source(text, "t.txt");
+  CHECK(dump(streamed(*mem)) == want);
+  for (size_t step : {size_t(7), size_t(100), size_t(4096)}) {
+    ChunkSource src(text, step);
+    CHECK(dump(streamed(src)) == want);
+  }
+}
+
+const char *kBody =
+    "main.worker(0xc000010000, {0x1, 0x2})\n\t/a/w.go:10 +0x1d\n"
+    "main.run(...)\n\t/a/w.go:20\n"
+    "created by main.start in goroutine 1\n\t/a/w.go:30 +0x4f\n";
+
+std::string goroutine(int id, const std::string &body, const char *state = "chan receive") {
+  return "goroutine " + std::to_string(id) + " [" + state + "]:\n" + body + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("block fast path: identical bodies share what the first gave", "[traceback][block]") {
+  std::string text = "panic: boom\n\n" + goroutine(1, "main.main()\n\t/a/m.go:5 +0x10\n", "running");
+  for (int i = 0; i < 50; ++i) text += goroutine(10 + i, kBody, i % 2 ? "chan receive" : "select");
+  check_same(text);
+  Input in = line_by_line(text);
+  REQUIRE(in.reports.size() == 1);
+  REQUIRE(in.reports[0].process.goroutines.size() == 51);
+  CHECK(in.reports[0].process.goroutines[50].parent_goid == 1);
+}
+
+TEST_CASE("block fast path: same frames, different argument values", "[traceback][block]") {
+  std::string text = "panic: boom\n\n";
+  std::string other = kBody;
+  other.replace(other.find("0xc000010000"), 12, "0xc000020000");
+  for (int i = 0; i < 40; ++i) text += goroutine(10 + i, i % 3 == 1 ? other : std::string(kBody));
+  check_same(text);
+  Input in = line_by_line(text);
+  const auto &gs = in.reports[0].process.goroutines;
+  CHECK(frame_args(gs[1], 0) == "0xc000020000, {0x1, 0x2}");
+  CHECK(frame_args(gs[2], 0) == "0xc000010000, {0x1, 0x2}");
+  CHECK(frame_args(gs[4], 0) == "0xc000020000, {0x1, 0x2}");
+  CHECK(gs[1].stack == gs[2].stack);
+}
+
+TEST_CASE("block fast path: bodies that differ by one byte", "[traceback][block]") {
+  std::string text = "panic: boom\n\n";
+  std::vector<std::string> variants;
+  std::string base = kBody;
+  // Each variant changes one byte: a line number, the parent id, a file name,
+  // an inlined marker, a tab into a space, a CRLF, a garbled line.
+  variants.push_back(base);
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"w.go:10", "w.go:11"}, {"goroutine 1\n", "goroutine 2\n"}, {"/a/w.go:20", "/b/w.go:20"},
+           {"run(...)", "run(..x)"}, {"\t/a/w.go:30", " /a/w.go:30"}, {"+0x1d\n", "+0x1d\r\n"},
+           {"+0x4f", "+0x4g"}, {"main.run", "{ain.run"}, {"created by", "created_by"},
+           {"+0x1d", "+0x1d fp=0xc000 sp=0xc008 pc=0x1"}, {"main.run(...)\n", "...1 frames elided...\n"}}) {
+    std::string v = base;
+    v.replace(v.find(from), from.size(), to);
+    variants.push_back(v);
+  }
+  int id = 10;
+  for (int round = 0; round < 3; ++round)
+    for (const std::string &v : variants) text += goroutine(id++, v);
+  check_same(text);
+}
+
+TEST_CASE("block fast path: bodies cut at the end of input and odd endings", "[traceback][block]") {
+  std::string head = "panic: boom\n\n";
+  std::string full;
+  for (int i = 0; i < 5; ++i) full += goroutine(10 + i, kBody);
+  // Cut anywhere in the last copies: no final empty line, a partial line.
+  for (size_t cut = full.size() - 2 * std::strlen(kBody); cut <= full.size(); ++cut)
+    check_same(head + full.substr(0, cut));
+  // A body followed by a line that is not dump text, and one with no frames.
+  check_same(head + full + goroutine(20, kBody).substr(0, 40) + "some log line\n\n" + full);
+  check_same(head + "goroutine 5 [running]:\n\n" + "goroutine 6 [running]:\n\n" + full);
+  // Headers without a blank line before the next header; CRLF everywhere.
+  std::string crlf;
+  for (char c : head + full + full) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  check_same(crlf);
+  std::string noblank = head;
+  for (int i = 0; i < 6; ++i) noblank += "goroutine " + std::to_string(30 + i) + " [select]:\n" + kBody;
+  check_same(noblank + "\n" + full);
+  // A second dump repeating the same goroutine ids starts a new report.
+  check_same(head + full + "\n" + "goroutine 10 [chan receive]:\n" + kBody + "\n" + full);
+  // Docker JSON lines and a log prefix take the line path.
+  check_same("2024-01-01 panic: boom\n2024-01-01 \n2024-01-01 goroutine 1 [running]:\n2024-01-01 main.main()\n"
+             "2024-01-01 \t/a/m.go:5 +0x10\n2024-01-01 \n" + full);
+}
