@@ -4,6 +4,8 @@
 #include "io/input.h"
 #include "traceback/decoder.h"
 
+#include "test_support.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -14,24 +16,6 @@ using namespace crashctl;
 
 namespace {
 
-// Delivers at most `step` bytes per read: the reader's buffered mode.
-class ChunkSource : public ByteSource {
-public:
-  ChunkSource(std::string data, size_t step) : data_(std::move(data)), step_(step) {}
-  llvm::Expected<size_t> read(char *buf, size_t n) override {
-    size_t k = std::min({n, step_, data_.size() - pos_});
-    std::memcpy(buf, data_.data() + pos_, k);
-    pos_ += k;
-    return k;
-  }
-  uint64_t raw_position() const override { return pos_; }
-  uint64_t raw_size() const override { return data_.size(); }
-
-private:
-  std::string data_;
-  size_t step_;
-  size_t pos_ = 0;
-};
 
 void dump_frame(std::ostringstream &o, const Frame &f) {
   o << "  " << f.function << " [" << f.package << "] (" << f.args << ") " << f.file << ":" << f.line
@@ -103,7 +87,7 @@ void check_same(const std::string &text) {
   auto mem = memory_source(text, "t.txt");
   CHECK(dump(streamed(*mem)) == want);
   for (size_t step : {size_t(7), size_t(100), size_t(4096)}) {
-    ChunkSource src(text, step);
+    test::TrickleSource src(text, step);
     CHECK(dump(streamed(src)) == want);
   }
 }

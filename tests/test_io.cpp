@@ -1,6 +1,8 @@
 // Tests for lib/io: decompression, kind detection, LineReader.
 #include "io/input.h"
 
+#include "test_support.h"
+
 #include <catch2/catch.hpp>
 
 #include <zlib.h>
@@ -147,24 +149,6 @@ Lines read_lines(ByteSource &src, size_t max_line = 16 << 20) {
   return out;
 }
 
-// Delivers at most `step` bytes per read, to exercise buffer boundaries.
-class TrickleSource : public ByteSource {
-public:
-  TrickleSource(std::string data, size_t step) : data_(std::move(data)), step_(step) {}
-  llvm::Expected<size_t> read(char *buf, size_t n) override {
-    size_t k = std::min({n, step_, data_.size() - pos_});
-    std::memcpy(buf, data_.data() + pos_, k);
-    pos_ += k;
-    return k;
-  }
-  uint64_t raw_position() const override { return pos_; }
-  uint64_t raw_size() const override { return data_.size(); }
-
-private:
-  std::string data_;
-  size_t step_;
-  size_t pos_ = 0;
-};
 
 // Yields its data, then fails.
 class FailingSource : public ByteSource {
@@ -497,7 +481,7 @@ TEST_CASE("io: LineReader splitting", "[io][lines]") {
   SECTION("byte-at-a-time source: same lines, CRLF split across reads") {
     std::string text = "one\r\ntwo\nthree\r\n\r\nfour";
     for (size_t step : {1, 2, 3, 5}) {
-      TrickleSource src(text, step);
+      test::TrickleSource src(text, step);
       auto l = read_lines(src);
       CHECK(l.lines == std::vector<std::string>{"one", "two", "three", "", "four"});
       CHECK(l.offsets == std::vector<uint64_t>{0, 5, 9, 16, 18});
@@ -511,7 +495,7 @@ TEST_CASE("io: LineReader splitting", "[io][lines]") {
       want.push_back(line);
       text += line + (i % 3 ? "\n" : "\r\n");
     }
-    TrickleSource src(text, 65536 + 17);
+    test::TrickleSource src(text, 65536 + 17);
     auto l = read_lines(src);
     CHECK(l.lines == want);
   }
@@ -523,7 +507,7 @@ TEST_CASE("io: LineReader cuts overlong lines with a diagnostic", "[io][lines]")
                      std::string(100, 'e') + "\r\n" + std::string(101, 'f') + "\r\n" +
                      std::string(250, 'T');
   for (size_t step : {size_t(7), size_t(1) << 20}) {
-    TrickleSource src(text, step);
+    test::TrickleSource src(text, step);
     auto l = read_lines(src, 100);
     REQUIRE(l.lines.size() == 7);
     CHECK(l.lines[0] == "short");
@@ -571,7 +555,7 @@ TEST_CASE("io: LineReader handles 50 MB and a 20 MB line without quadratic work"
   {
     // A 20 MB line delivered in 64 KiB reads (pipe-like) is cut at 16 MiB.
     std::string huge = "head\n" + std::string(20 << 20, 'x') + "\ntail\n";
-    TrickleSource src(huge, 65536);
+    test::TrickleSource src(huge, 65536);
     auto l = read_lines(src);
     REQUIRE(l.lines.size() == 3);
     CHECK(l.lines[1].size() == (16u << 20));

@@ -1,6 +1,10 @@
 // Helpers shared by the fixture-driven tests.
 #pragma once
 
+#include "io/input.h"
+
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,5 +22,24 @@ std::vector<ManifestRow> read_manifest(const std::string &path);
 // Decompresses a committed (zstd or gzip) fixture such as an executable
 // into a per-process temporary file, once per path, and returns its path.
 std::string decompressed_copy(const std::string &path);
+
+// Delivers at most `step` bytes per read, to exercise buffer boundaries.
+class TrickleSource : public ByteSource {
+public:
+  TrickleSource(std::string data, size_t step) : data_(std::move(data)), step_(step) {}
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    size_t k = std::min({n, step_, data_.size() - pos_});
+    std::memcpy(buf, data_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  uint64_t raw_position() const override { return pos_; }
+  uint64_t raw_size() const override { return data_.size(); }
+
+private:
+  std::string data_;
+  size_t step_;
+  size_t pos_ = 0;
+};
 
 }  // namespace crashctl::test
