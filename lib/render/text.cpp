@@ -184,7 +184,9 @@ private:
       os_ << '\n';
       crashing_block(r, *crashing);
     }
-    if (p.runtime_stack_frames && !p.runtime_stack_frames->frames.empty()) {
+    // The system stack matters when the runtime itself threw; after a panic
+    // it only shows the runtime's own abort.
+    if (p.runtime_stack_frames && !p.runtime_stack_frames->frames.empty() && (!crashing || !r.verdict.recoverable)) {
       os_ << "\nruntime stack (system stack of the crashing thread):\n";
       frame_list(*p.runtime_stack_frames, nullptr, SIZE_MAX, "");
     }
