@@ -8,6 +8,8 @@
 
 #include "llvm/Support/JSON.h"
 
+#include <unordered_map>
+
 namespace crashctl {
 
 namespace {
@@ -19,9 +21,37 @@ json::Value hex_or_null(const std::optional<uint64_t> &v) {
   return v ? json::Value(hex(*v)) : json::Value(nullptr);
 }
 
+// Forwards to the real stream and, while recording, keeps a copy: a shared
+// stack's frames are written once and then repeated byte for byte.
+class RecordingStream final : public llvm::raw_ostream {
+public:
+  explicit RecordingStream(llvm::raw_ostream &out) : out_(out) {}
+  ~RecordingStream() override { flush(); }
+  void start() {
+    flush();
+    recording_ = true;
+    copy_.clear();
+  }
+  std::string stop() {
+    flush();
+    recording_ = false;
+    return std::move(copy_);
+  }
+
+private:
+  void write_impl(const char *p, size_t n) override {
+    out_.write(p, n);
+    if (recording_) copy_.append(p, n);
+  }
+  uint64_t current_pos() const override { return out_.tell(); }
+  llvm::raw_ostream &out_;
+  bool recording_ = false;
+  std::string copy_;
+};
+
 class JsonWriter {
 public:
-  explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : j_(os, 2), opts_(opts) {}
+  explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : rec_(os), j_(rec_, 2), opts_(opts) {}
 
   void document(const std::vector<Input> &inputs) {
     j_.object([&] {
@@ -293,6 +323,26 @@ private:
     });
   }
 
+  // A goroutine's frames. Goroutines sharing a stack and its argument values
+  // print the same bytes: the first one's output is kept and repeated (its
+  // place in the goroutine object, after other attributes, is always the same).
+  void goroutine_frames(const Goroutine &g) {
+    if (!g.stack || !g.frame_args.empty()) return frames("frames", g.stack, &g);
+    auto it = frames_json_.find(g.stack.get());
+    if (it != frames_json_.end()) {
+      rec_ << it->second;
+      return;
+    }
+    bool keep = frames_json_bytes_ < kFramesJsonBudget;
+    if (keep) rec_.start();
+    frames("frames", g.stack, &g);
+    if (keep) {
+      std::string text = rec_.stop();
+      frames_json_bytes_ += text.size();
+      frames_json_.emplace(g.stack.get(), std::move(text));
+    }
+  }
+
   // G, when given, supplies its own argument values for the shared frames.
   void frames(llvm::StringRef key, const StackRef &stack, const Goroutine *g = nullptr) {
     j_.attributeArray(key, [&] {
@@ -328,7 +378,7 @@ private:
       j_.attribute("scan", g.scan);
       j_.attribute("labels", str_or_null(g.extras().labels));
       j_.attribute("stack_unavailable", g.stack_unavailable);
-      frames("frames", g.stack, &g);
+      goroutine_frames(g);
       j_.attributeBegin("frames_elided");
       if (g.stack && g.stack->elided_at)
         j_.object([&] {
@@ -394,8 +444,12 @@ private:
     });
   }
 
+  static constexpr size_t kFramesJsonBudget = 64 << 20;
+  RecordingStream rec_;
   json::OStream j_;
   const RenderOptions &opts_;
+  std::unordered_map<const Stack *, std::string> frames_json_;
+  size_t frames_json_bytes_ = 0;
 };
 
 }  // namespace
