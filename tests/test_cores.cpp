@@ -327,6 +327,23 @@ TEST_CASE("bad core input gives errors and partial results, never a crash", "[co
       partial += !in.reports.empty();
     }
     CHECK(partial >= 1);
+    // A compressed core cut short (a systemd-coredump .zst interrupted):
+    // the input is incomplete (an error, exit status 2), yet what was
+    // decompressed is read.
+    {
+      auto zst = llvm::MemoryBuffer::getFile(kCores + (*nil)["core"]);
+      REQUIRE(zst);
+      std::string cut_path = core_path + ".cut.zst";
+      std::ofstream(cut_path, std::ios::binary)
+          .write((*zst)->getBufferStart(), std::streamsize((*zst)->getBufferSize() * 9 / 10));
+      Input in = analyze_input(cut_path, opts);
+      CHECK(in.failed);
+      REQUIRE_FALSE(in.diagnostics.empty());
+      CHECK(in.diagnostics.front().severity == Severity::Error);
+      REQUIRE(in.reports.size() == 1);
+      CHECK(in.reports[0].verdict.cls == "nil-pointer-dereference");
+      CHECK(exit_status({in}) == 2);
+    }
     // Flip bytes all over the file: whatever is read must not crash.
     std::string damaged = bytes;
     for (size_t at = 0; at < damaged.size(); at += 977) damaged[at] = char(damaged[at] ^ 0x5a);

@@ -25,8 +25,11 @@ static llvm::Error core_error(const std::string &name, uint64_t offset, const ll
 
 // Writes the decompressed stream into an unlinked temporary file, seeking
 // over all-zero blocks so that a sparse core stays sparse on disk.
+// A stream that fails part-way (a truncated .zst) keeps what came before the
+// failure, and the failure goes to STREAM_ERROR: a cut core is still read.
 static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(const std::string &name,
-                                                                             ByteSource &src) {
+                                                                             ByteSource &src,
+                                                                             std::string &stream_error) {
   const char *tmpdir = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/crashctl-core-XXXXXX";
   int fd = mkstemp(tmpl.data());
@@ -44,8 +47,8 @@ static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(co
     while (have < kBlock) {  // fill whole blocks so that zero runs line up
       auto got = src.read(buf.get() + have, kBlock - have);
       if (!got) {
-        close(fd);
-        return got.takeError();
+        stream_error = llvm::toString(got.takeError());
+        break;
       }
       if (*got == 0) break;
       have += *got;
@@ -65,6 +68,10 @@ static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(co
     }
     total += have;
     if (have < kBlock) break;
+  }
+  if (total == 0 && !stream_error.empty()) {
+    close(fd);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), stream_error);
   }
   if (ftruncate(fd, off_t(total)) != 0) goto io_error;
   {
@@ -93,9 +100,13 @@ llvm::Expected<std::unique_ptr<CoreFile>> CoreFile::open(const std::string &path
     if (!mb) return llvm::createStringError(mb.getError(), path + ": " + mb.getError().message());
     core->buffer_ = std::move(*mb);
   } else {
-    auto mb = decompress_to_temp(path, *in.source);
+    std::string stream_error;
+    auto mb = decompress_to_temp(path, *in.source, stream_error);
     if (!mb) return mb.takeError();
     core->buffer_ = std::move(*mb);
+    if (!stream_error.empty())
+      core->stream_error_ = stream_error + "; the " + std::to_string(core->buffer_->getBufferSize()) +
+                            " bytes decompressed before it are read";
   }
   core->bytes_ = core->buffer_->getBuffer();
   if (auto err = core->parse()) return err;

@@ -65,6 +65,8 @@ public:
   llvm::StringRef bytes() const { return bytes_; }
   // Problems found while reading headers and notes (offset, message).
   const std::vector<std::pair<uint64_t, std::string>> &problems() const { return problems_; }
+  // The compressed stream ended early or failed: what came before it is read.
+  const std::string &stream_error() const { return stream_error_; }
 
   // Copies N bytes at VADDR from the segments' file contents. Returns the
   // number of leading bytes available (N when all are).
@@ -85,6 +87,7 @@ private:
   std::vector<MappedFile> files_;
   std::string command_, args_;
   std::vector<std::pair<uint64_t, std::string>> problems_;
+  std::string stream_error_;
 };
 
 }  // namespace crashctl::core

@@ -816,6 +816,9 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
     return;
   }
   out.size = (*core)->bytes().size();
+  // A cut compressed core: an error (the input is incomplete), yet read.
+  if (!(*core)->stream_error().empty())
+    out.diagnostics.push_back({Severity::Error, out.size, (*core)->stream_error()});
   for (const auto &[off, msg] : (*core)->problems())
     out.diagnostics.push_back({Severity::Warning, off, path + ": " + msg});
 
@@ -923,6 +926,7 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   CoreDecoder dec(**core, x, bias, out, report);
   dec.run();
   if (!out.failed) out.reports.push_back(std::move(report));
+  if (!(*core)->stream_error().empty()) out.failed = true;
 }
 
 }  // namespace crashctl
