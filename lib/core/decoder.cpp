@@ -18,6 +18,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 namespace crashctl {
@@ -31,8 +32,6 @@ constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
 
-std::string runtime_style_name(std::string_view name) { return binary::print_name(name); }
-
 // A runtime struct copied out of the core, read by DWARF field offsets.
 struct Record {
   std::vector<char> raw;
@@ -44,15 +43,8 @@ struct Record {
   bool flag(const Off &o) const { return o.ok && o.at < raw.size() && raw[o.at] != 0; }
 };
 
-struct G {
+struct G : Record {
   uint64_t addr = 0;
-  std::vector<char> raw;
-  const RuntimeLayout *l = nullptr;
-  uint64_t u64(const Off &o) const {
-    uint64_t v = 0;
-    if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
-    return v;
-  }
   uint32_t u32(const Off &o) const {
     uint32_t v = 0;
     if (o.ok && o.at + 4 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 4);
@@ -62,9 +54,8 @@ struct G {
 };
 
 struct M {
-  uint64_t addr = 0, procid = 0, curg = 0, g0 = 0, gsignal = 0;
+  uint64_t addr = 0, procid = 0, curg = 0;
   int64_t id = -1;
-  int32_t throwing = 0;
 };
 
 class CoreDecoder {
@@ -87,7 +78,7 @@ private:
   void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
   std::string describe_deferred(uint64_t funcval, Defer &d);
   std::vector<PanicRecord> read_panics(const G &g, int64_t goid);
-  void classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames, int64_t goid);
+  void classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames);
   std::optional<std::string> throw_message(const PhysicalFrame &pf);
   int go_minor() const;
 
@@ -117,7 +108,6 @@ int CoreDecoder::go_minor() const {
 
 bool CoreDecoder::read_g(uint64_t addr, G &g) {
   g.addr = addr;
-  g.l = &l_;
   g.raw.assign(l_.g_size, 0);
   return mem_.read(addr, g.raw.data(), g.raw.size());
 }
@@ -137,10 +127,7 @@ std::vector<M> CoreDecoder::read_ms() {
     };
     m.procid = field(l_.m_procid);
     m.curg = field(l_.m_curg);
-    m.g0 = field(l_.m_g0);
-    m.gsignal = field(l_.m_gsignal);
     m.id = l_.m_id.ok ? int64_t(mem_.u64(m.addr + l_.m_id.at).value_or(0)) : -1;
-    m.throwing = l_.m_throwing.ok ? int32_t(mem_.u32(m.addr + l_.m_throwing.at).value_or(0)) : 0;
     ms.push_back(m);
     mp = l_.m_alllink.ok ? mem_.u64(m.addr + l_.m_alllink.at) : std::nullopt;
   }
@@ -150,14 +137,10 @@ std::vector<M> CoreDecoder::read_ms() {
 std::string CoreDecoder::wait_reason(uint8_t idx) {
   if (wait_reasons_.empty()) {
     auto addr = exe_.global_address("runtime.waitReasonStrings");
-    const binary::TypeInfo *t = nullptr;
-    for (auto name : {"[]string"}) (void)name;
+    // A [N]string array: N from the symbol's size.
     size_t n = 0;
-    if (addr) {
-      // An array of strings; its length from DWARF when available.
-      n = 64;
-      if ((t = exe_.type("runtime.waitReasonStrings"))) n = t->count;
-    }
+    if (auto sym = exe_.symbol("runtime.waitReasonStrings"); sym && sym->second >= 16) n = sym->second / 16;
+    else if (addr) n = 64;
     for (size_t i = 0; addr && i < n; ++i) {
       auto s = mem_.go_string(*addr + bias_ + 16 * i, 256);
       if (!s) break;
@@ -217,14 +200,14 @@ std::vector<Frame> CoreDecoder::logical_frames(const PhysicalFrame &pf, uint64_t
   if (sym.empty()) sym.push_back({pf.fn->name, "", 0, false});
   for (size_t i = 0; i < sym.size(); ++i) {
     Frame f;
-    f.function = runtime_style_name(sym[i].function);
+    f.function = binary::print_name(sym[i].function);
     f.file = sym[i].file;
     f.line = sym[i].line;
     f.inlined = i + 1 < sym.size();
     if (f.inlined) {
       f.args = "...";
     } else {
-      f.function = runtime_style_name(pf.fn->name);
+      f.function = binary::print_name(pf.fn->name);
       f.pc_offset = link - pf.fn->entry;
       f.pc = pf.pc;
     }
@@ -241,7 +224,7 @@ FrameRef CoreDecoder::created_by(uint64_t gopc) {
   FrameRef ref;
   if (const binary::Func *fn = exe_.func_at(gopc - bias_)) {
     auto f = std::make_shared<Frame>();
-    f->function = runtime_style_name(fn->name);
+    f->function = binary::print_name(fn->name);
     f->package = package_of(f->function);
     auto sym = exe_.symbolize(gopc - bias_ - 1);
     if (!sym.empty()) {
@@ -329,7 +312,7 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
       // ssagen openDeferSave: needzero), so a set slot with its bit clear
       // is a defer that has run or is running. Past the last defer the
       // slots are other variables: accept only closures of this function.
-      std::string owner = runtime_style_name(pf.fn->name);
+      std::string owner = binary::print_name(pf.fn->name);
       if (closure_fn.rfind(owner + ".", 0) != 0 && !(go_minor() && go_minor() <= 21)) continue;
       d.ran = true;
     }
@@ -457,8 +440,7 @@ std::optional<std::string> CoreDecoder::throw_message(const PhysicalFrame &pf) {
   return std::nullopt;
 }
 
-void CoreDecoder::classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames, int64_t goid) {
-  (void)goid;
+void CoreDecoder::classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames) {
   for (size_t i = 0; i < frames.size(); ++i) {
     const binary::Func *f = frames[i].fn;
     if (!f) continue;
@@ -597,6 +579,7 @@ void CoreDecoder::run() {
 
   std::vector<Goroutine> gs;
   gs.reserve(gptrs.size());
+  std::unordered_map<int64_t, std::pair<uint64_t, uint64_t>> stack_bounds;  // goid -> g.stack.lo, hi
   G g;
   for (uint64_t gp : gptrs) {
     if (!gp) continue;
@@ -631,7 +614,7 @@ void CoreDecoder::run() {
     if (out.id != 1) out.created_by = created_by(g.u64(l_.g_gopc));
     if (uint64_t spc = g.u64(l_.g_startpc))
       if (const binary::Func *sf = exe_.func_at(spc - bias_)) {
-        ex.start_function = runtime_style_name(sf->name);
+        ex.start_function = binary::print_name(sf->name);
         ex.system = sf->name.rfind("runtime.", 0) == 0 && sf->name != "runtime.main" &&
                     sf->name != "runtime.corostart" && sf->name != "runtime.handleAsyncEvent";
       }
@@ -652,6 +635,8 @@ void CoreDecoder::run() {
     std::vector<PhysicalFrame> frames;
     std::string stopped;
     uint64_t lo = g.u64(l_.g_stack_lo), hi = g.u64(l_.g_stack_hi);
+    // Kept for the goroutines that may turn out to be the crashing one.
+    if (out.id == crash_goid || g.u64(l_.g_panic)) stack_bounds[out.id] = {lo, hi};
     auto on_stack = [&](uint64_t sp) { return sp >= lo && sp < hi; };
     if (auto it = by_curg.find(gp); it != by_curg.end() && out.status == GoroutineStatus::Running) {
       // Running: the thread's registers, keeping the frames on this goroutine's stack.
@@ -709,18 +694,9 @@ void CoreDecoder::run() {
   // Frames on the crashing thread's system stacks (g0, gsignal).
   if (crash_thread) {
     std::vector<PhysicalFrame> sys;
-    const Goroutine *cg = crash_goid >= 0 && !p_.goroutines.empty() && p_.goroutines.front().id == crash_goid
-                              ? &p_.goroutines.front()
-                              : nullptr;
     // The frames below the goroutine's own stack: g0 or the signal stack.
     uint64_t lo = 0, hi = 0;
-    if (cg && cg->extras().gp) {
-      G cgg;
-      if (read_g(*cg->extras().gp, cgg)) {
-        lo = cgg.u64(l_.g_stack_lo);
-        hi = cgg.u64(l_.g_stack_hi);
-      }
-    }
+    if (auto it = stack_bounds.find(crash_goid); it != stack_bounds.end()) std::tie(lo, hi) = it->second;
     for (const PhysicalFrame &pf : crash_thread_frames) {
       if (pf.sp >= lo && pf.sp < hi) break;
       sys.push_back(pf);
@@ -728,7 +704,7 @@ void CoreDecoder::run() {
     if (!sys.empty()) {
       p_.runtime_stack_frames = make_stack(sys, nullptr);
     }
-    classify_fatal_from_frames(crash_thread_frames, crash_goid);
+    classify_fatal_from_frames(crash_thread_frames);
     if (p_.fatal && !p_.runtime_stack_frames) p_.runtime_stack = true;
     if (p_.fatal) p_.runtime_stack = true;
   }
@@ -777,11 +753,9 @@ void CoreDecoder::run() {
       if (signo) p_.signal = si;
     }
   }
-  bool crashed = crash_thread || !p_.panics.empty() || p_.fatal;
   bool live_panic = false;
   for (const PanicRecord &pr : p_.panics) live_panic |= !pr.goexit && !pr.recovered;
   r_.kind = (crash_thread || p_.fatal || live_panic) ? ReportKind::Crash : ReportKind::Snapshot;
-  (void)crashed;
   p_.goroutine_profile = r_.kind == ReportKind::Snapshot;
 }
 

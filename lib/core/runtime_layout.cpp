@@ -62,11 +62,8 @@ RuntimeLayout RuntimeLayout::read(const binary::Executable &exe) {
   auto m = [&](std::string_view p) { return field_offset(exe, "runtime.m", p); };
   l.m_procid = m("procid");
   l.m_curg = m("curg");
-  l.m_g0 = m("g0");
-  l.m_gsignal = m("gsignal");
   l.m_id = m("id");
   l.m_alllink = m("alllink");
-  l.m_throwing = m("throwing");
   auto d = [&](std::string_view p) { return field_offset(exe, "runtime._defer", p); };
   l.d_heap = d("heap");
   l.d_rangefunc = d("rangefunc");

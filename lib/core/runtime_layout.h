@@ -25,7 +25,7 @@ struct RuntimeLayout {
       g_syscallsp, g_syscallpc, g_syscallbp, g_status, g_goid, g_waitsince, g_waitreason, g_gopc,
       g_startpc, g_parent_goid, g_lockedm, g_sig, g_sigcode0, g_sigcode1, g_sigpc;
   // runtime.m
-  Off m_procid, m_curg, m_g0, m_gsignal, m_id, m_alllink, m_throwing;
+  Off m_procid, m_curg, m_id, m_alllink;
   // runtime._defer
   Off d_heap, d_rangefunc, d_open, d_started, d_sp, d_pc, d_fn, d_link, d_head;
   // runtime._panic
