@@ -39,7 +39,7 @@ std::string dump(const Input &in) {
       if (size_t(idx) == seen.size()) seen.push_back(g.stack.get());
       o << "g " << g.id << " st=" << int(g.status) << " wr=" << g.wait_reason << " min=" << g.wait_minutes
         << " parent=" << g.parent_goid << " off=" << g.offset << " unavail=" << g.stack_unavailable
-        << " stack#" << idx << " own_args=[" << g.frame_args << "] extras: m=" << g.extras().m
+        << " stack#" << idx << " own_args=[" << (g.frame_args ? std::string_view(*g.frame_args) : std::string_view()) << "] extras: m=" << g.extras().m
         << " addrs=" << g.extras().frame_addresses.size() << " anc=" << g.extras().ancestors.size() << "\n";
       if (g.created_by)
         o << " created_by " << g.created_by->function << " " << g.created_by->file << ":" << g.created_by->line

@@ -35,7 +35,7 @@ Frame frame(std::string function, std::string file, int line, std::optional<uint
 }
 
 StackRef stack(std::vector<Frame> frames) {
-  auto s = std::make_shared<Stack>();
+  auto s = make_ref<Stack>();
   s->frames = std::move(frames);
   return s;
 }
@@ -85,7 +85,7 @@ Report nil_deref_report() {
       frame("runtime.goexit", "/usr/local/go/src/runtime/asm_amd64.s", 1650, 0x1),
   });
   Goroutine g7 = goroutine(7, GoroutineStatus::Running, "", crash_stack);
-  g7.created_by = std::make_shared<Frame>(frame("main.serve", "/src/app/server.go", 88, 0x5a));
+  g7.created_by = make_ref<Frame>(frame("main.serve", "/src/app/server.go", 88, 0x5a));
   g7.parent_goid = 1;
 
   Goroutine g1 = goroutine(1, GoroutineStatus::Waiting, "chan receive",
@@ -98,7 +98,7 @@ Report nil_deref_report() {
                        frame("runtime.selectgo", "/usr/local/go/src/runtime/select.go", 327, 0x7be),
                        frame("main.worker", "/src/app/worker.go", 12, 0x9c)});
 
-  auto deep = std::make_shared<Stack>();
+  auto deep = make_ref<Stack>();
   deep->frames = {frame("main.recurse", "/src/app/deep.go", 5, 0x10),
                   frame("main.recurse", "/src/app/deep.go", 5, 0x10),
                   frame("main.recurse", "/src/app/deep.go", 5, 0x10)};
@@ -194,7 +194,7 @@ Input sparse_input() {
   g.mutable_extras().ancestors.push_back(a);
   r.process.goroutines.push_back(g);
   in.reports.push_back(r);
-  in.reports.push_back(Report{});
+  in.reports.emplace_back();
   // Analysis always signs a report; these are built by hand.
   for (Report &x : in.reports) x.verdict.signature = "00000000000000ff";
   return in;

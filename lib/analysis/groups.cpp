@@ -37,11 +37,11 @@ namespace {
 
 struct GroupKey {
   GoroutineStatus status;
-  const std::string *wait_reason;  // the first goroutine's: the process outlives the index
+  InternedString wait_reason;
   const Stack *stack;
   const Frame *creator;
   bool operator==(const GroupKey &o) const {
-    return status == o.status && *wait_reason == *o.wait_reason && stack == o.stack && creator == o.creator;
+    return status == o.status && wait_reason == o.wait_reason && stack == o.stack && creator == o.creator;
   }
 };
 
@@ -49,7 +49,7 @@ struct GroupKeyHash {
   size_t operator()(const GroupKey &k) const {
     size_t h = std::hash<const void *>()(k.stack);
     h = h * 31 + std::hash<const void *>()(k.creator);
-    h = h * 31 + std::hash<std::string>()(*k.wait_reason);
+    h = h * 31 + std::hash<const void *>()(k.wait_reason.identity());
     return h * 31 + size_t(k.status);
   }
 };
@@ -63,7 +63,7 @@ void group_goroutines(Report &report, const LeakOptions &opts) {
   index.reserve(64);
   for (size_t gi = 0; gi < p.goroutines.size(); ++gi) {
     const Goroutine &g = p.goroutines[gi];
-    GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, &g.wait_reason,
+    GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, g.wait_reason,
                  g.stack.get(), g.created_by.get()};
     auto [it, added] = index.emplace(key, groups.size());
     if (added) {

@@ -396,7 +396,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
         "the test can catch it. ";
     if (hung_test)
       e += "The hung test runs in " + goroutine_name(hung_test->id) + ", " +
-           (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason) +
+           (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason.str()) +
            where + ". ";
     e += "Look for a missing channel send, an unreleased lock or a context that is never cancelled.";
   } else if (v.cls == "external-signal") {

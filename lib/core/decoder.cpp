@@ -161,7 +161,7 @@ StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::
     if (phys_to_logical) *phys_to_logical = found->second.phys_to_logical;
     return found->second.stack;
   }
-  auto stack = std::make_shared<Stack>();
+  auto stack = make_ref<Stack>();
   std::vector<int64_t> p2l;
   for (const PhysicalFrame &pf : frames) {
     uint64_t link = pf.pc - bias_;
@@ -223,7 +223,7 @@ FrameRef CoreDecoder::created_by(uint64_t gopc) {
   if (it != creators_.end()) return it->second;
   FrameRef ref;
   if (const binary::Func *fn = exe_.func_at(gopc - bias_)) {
-    auto f = std::make_shared<Frame>();
+    auto f = make_ref<Frame>();
     f->function = binary::print_name(fn->name);
     f->package = package_of(f->function);
     auto sym = exe_.symbolize(gopc - bias_ - 1);
@@ -586,7 +586,7 @@ void CoreDecoder::run() {
     if (!read_g(gp, g)) {
       Goroutine bad;
       bad.id = -1;
-      bad.stack = std::make_shared<Stack>();
+      bad.stack = make_ref<Stack>();
       bad.mutable_extras().unreadable = "g at " + hex(gp) + " is not in the core";
       bad.mutable_extras().gp = gp;
       gs.push_back(std::move(bad));

@@ -573,7 +573,7 @@ void Decoder::close_goroutine() {
   std::string key = stack_key(open_.frames);
   auto it = stacks_.find(key);
   if (it == stacks_.end()) {
-    auto st = std::make_shared<Stack>();
+    auto st = make_ref<Stack>();
     for (const RawFrame &rf : open_.frames) {
       Frame f;
       // The runtime's traceback prints runtime.gopanic as "panic".
@@ -812,11 +812,7 @@ void Decoder::finish(uint64_t size) {
     // The verdict treats the first goroutine as the crashing one.
     int64_t gid = p.panics.back().goroutine;
     auto it = std::find_if(p.goroutines.begin(), p.goroutines.end(), [&](const Goroutine &g) { return g.id == gid; });
-    if (it != p.goroutines.end() && it != p.goroutines.begin()) {
-      Goroutine g = std::move(*it);
-      p.goroutines.erase(it);
-      p.goroutines.push_front(std::move(g));
-    }
+    if (it != p.goroutines.end()) std::rotate(p.goroutines.begin(), it, it + 1);
   } else {
     rep_.kind = ReportKind::Snapshot;
   }

@@ -68,7 +68,7 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
     if (g.stack) {
       auto it = done.find(g.stack.get());
       if (it == done.end()) {
-        auto st2 = std::make_shared<Stack>(*g.stack);
+        auto st2 = make_ref<Stack>(*g.stack);
         st2->frames.clear();
         bool after_sigpanic = false;
         for (const Frame &f : g.stack->frames) {
@@ -105,7 +105,7 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
       const binary::Func *fn = exe.func_at(gopc - uint64_t(st.bias));
       if (fn) {
         auto lf = logical(st, gopc, fn->entry + uint64_t(st.bias), false);
-        auto cf = std::make_shared<Frame>();
+        auto cf = make_ref<Frame>();
         cf->function = print_name(fn->name);
         cf->package = package_of(cf->function);
         if (!lf.empty()) {

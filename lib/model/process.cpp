@@ -25,15 +25,15 @@ const GoroutineExtras &Goroutine::extras() const {
 }
 
 GoroutineExtras &Goroutine::mutable_extras() {
-  if (!extras_) extras_ = std::make_shared<GoroutineExtras>();
-  else if (extras_.use_count() > 1) extras_ = std::make_shared<GoroutineExtras>(*extras_);
+  if (!extras_) extras_ = make_ref<GoroutineExtras>();
+  else if (extras_->UseCount() > 1) extras_ = make_ref<GoroutineExtras>(static_cast<const GoroutineExtras &>(*extras_));
   return *extras_;
 }
 
 std::string_view frame_args(const Goroutine &g, size_t i) {
   if (!g.stack || i >= g.stack->frames.size()) return {};
-  if (g.frame_args.empty()) return g.stack->frames[i].args;
-  std::string_view all = g.frame_args;
+  if (!g.frame_args) return g.stack->frames[i].args;
+  std::string_view all = *g.frame_args;
   for (size_t k = 0; k < i; ++k) {
     size_t sep = all.find(kArgsSeparator);
     if (sep == std::string_view::npos) return {};

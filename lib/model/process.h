@@ -3,8 +3,9 @@
 // Names follow the Go runtime: goroutine, frame, defer, panic, wait reason.
 #pragma once
 
+#include "model/shared.h"
+
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,8 +49,8 @@ struct Stack {
   std::string joined_args;
 };
 inline constexpr char kArgsSeparator = '\x1f';
-using StackRef = std::shared_ptr<const Stack>;
-using FrameRef = std::shared_ptr<const Frame>;
+using StackRef = Ref<Stack>;   // 8 bytes; copies share the stack
+using FrameRef = Ref<Frame>;
 
 // Stack addresses printed per frame at GOTRACEBACK=system and above.
 struct FrameAddresses {
@@ -128,29 +129,31 @@ struct GoroutineExtras {
   std::string unreadable;          // why (part of) its stack or record could not be read
 };
 
+// Laid out for size (80 bytes): a dump may hold millions of these.
 struct Goroutine {
   int64_t id = 0;
+  int64_t wait_minutes = -1;         // -1: not shown (under one minute or not waiting)
+  int64_t parent_goid = -1;          // N of "in goroutine N"; -1 unknown
+  uint64_t offset = 0;               // byte offset of the header in the decompressed input
+  InternedString wait_reason;        // "" unless waiting/leaked/syscall-with-reason
+  StackRef stack;                    // never null after decoding
+  // Arguments of this goroutine's frames, joined by kArgsSeparator, when they
+  // differ from stack->joined_args (the frames are shared, the values not);
+  // null otherwise.
+  Ref<std::string> frame_args;
+  FrameRef created_by;               // "created by F [in goroutine N]" + its file line
   GoroutineStatus status = GoroutineStatus::Unknown;
   bool locked_to_thread = false;
   bool scan = false;                 // "(scan)": the GC was scanning its stack
   bool durable = false;              // synctest "(durable)"
   bool stack_unavailable = false;    // "goroutine running on other thread; stack unavailable"
-  int64_t wait_minutes = -1;         // -1: not shown (under one minute or not waiting)
-  std::string wait_reason;           // "" unless waiting/leaked/syscall-with-reason
-  StackRef stack;                    // never null after decoding
-  // Arguments of this goroutine's frames, joined by kArgsSeparator, when they
-  // differ from stack->joined_args (the frames are shared, the values not).
-  std::string frame_args;
-  FrameRef created_by;               // "created by F [in goroutine N]" + its file line
-  int64_t parent_goid = -1;          // N of "in goroutine N"; -1 unknown
-  uint64_t offset = 0;               // byte offset of the header in the decompressed input
 
   // Labels, gp/m/mp, synctest bubble, frame addresses, ancestors.
   const GoroutineExtras &extras() const;
   GoroutineExtras &mutable_extras();  // allocates on first use
 
 private:
-  std::shared_ptr<GoroutineExtras> extras_;  // copies share it until one writes
+  llvm::IntrusiveRefCntPtr<Shared<GoroutineExtras>> extras_;  // copies share it until one writes
 };
 
 // One entry of the panic chain, oldest first, as printpanics prints it.
@@ -250,7 +253,7 @@ struct Process {
   std::optional<FatalError> fatal;
   std::optional<SignalInfo> signal;
   std::vector<Thread> threads;
-  std::deque<Goroutine> goroutines;  // deque: stable references, no 2x growth copy
+  StableVector<Goroutine> goroutines;  // stable references, no growth copies
   bool runtime_stack = false;        // "runtime stack:" block seen (failure on g0)
   StackRef runtime_stack_frames;     // frames of that block
   std::vector<RaceReport> races;

@@ -327,7 +327,7 @@ private:
   // print the same bytes: the first one's output is kept and repeated (its
   // place in the goroutine object, after other attributes, is always the same).
   void goroutine_frames(const Goroutine &g) {
-    if (!g.stack || !g.frame_args.empty()) return frames("frames", g.stack, &g);
+    if (!g.stack || g.frame_args) return frames("frames", g.stack, &g);
     auto it = frames_json_.find(g.stack.get());
     if (it != frames_json_.end()) {
       rec_ << it->second;
@@ -372,7 +372,7 @@ private:
     j_.object([&] {
       j_.attribute("id", g.id);
       j_.attribute("state", json_name(g.status));
-      j_.attribute("wait_reason", str(g.wait_reason));
+      j_.attribute("wait_reason", str(g.wait_reason.str()));
       j_.attribute("wait_minutes", int_or_null(g.wait_minutes));
       j_.attribute("locked_to_thread", g.locked_to_thread);
       j_.attribute("scan", g.scan);

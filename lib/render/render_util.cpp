@@ -34,11 +34,11 @@ const char *json_name(GoroutineStatus s) { return to_string(s); }
 std::string runtime_state(const Goroutine &g) {
   switch (g.status) {
   case GoroutineStatus::Waiting:
-    return g.wait_reason.empty() ? "waiting" : g.wait_reason;
+    return g.wait_reason.empty() ? "waiting" : g.wait_reason.str();
   case GoroutineStatus::Leaked:
-    return (g.wait_reason.empty() ? std::string("waiting") : g.wait_reason) + " (leaked)";
+    return (g.wait_reason.empty() ? std::string("waiting") : g.wait_reason.str()) + " (leaked)";
   case GoroutineStatus::Syscall:
-    return g.wait_reason.empty() ? "syscall" : "syscall, " + g.wait_reason;
+    return g.wait_reason.empty() ? "syscall" : "syscall, " + g.wait_reason.str();
   case GoroutineStatus::WaitingForCgoCallback:
     return "waiting for cgo callback";
   case GoroutineStatus::Unknown:

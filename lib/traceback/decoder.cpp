@@ -297,7 +297,7 @@ private:
   struct CachedBlock {
     std::string bytes;   // the body, through its final "\n\n"
     StackRef stack;
-    std::string frame_args;
+    Ref<std::string> frame_args;
     FrameRef created_by;
     int64_t parent_goid = -1;
     bool note_121 = false;  // the body noted a Go 1.21 feature
@@ -788,7 +788,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     start_goroutine("goroutine 0 [unknown]:", offset);
     g_.id = -1;
     g_.status = GoroutineStatus::Unknown;
-    g_.wait_reason.clear();
+    g_.wait_reason = InternedString();
     seen_ids_.insert(-1);
     return goroutine_line(s, offset);
   }
@@ -908,7 +908,7 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
     last_stack_ = &*it;
     return it->second;
   }
-  auto st = std::make_shared<Stack>();
+  auto st = make_ref<Stack>();
   std::string_view k = b.key;
   Frame *pendingFrame = nullptr;
   while (!k.empty()) {
@@ -968,7 +968,7 @@ FrameRef TracebackDecoderImpl::intern_creator(const std::string &key) {
     last_creator_ = &*it;
     return it->second;
   }
-  auto f = std::make_shared<Frame>();
+  auto f = make_ref<Frame>();
   std::string_view k = key;
   size_t nl = k.find('\n');
   int64_t parent;
@@ -1003,7 +1003,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
   if (stack_.frames == 0 && !g_.stack_unavailable)
     diag(Severity::Note, g_.offset, "goroutine " + std::to_string(g_.id) + ": no frames printed");
   g_.stack = intern_stack(stack_);
-  if (stack_.args != g_.stack->joined_args) g_.frame_args = std::move(stack_.args);
+  if (stack_.args != g_.stack->joined_args) g_.frame_args = make_ref<std::string>(std::move(stack_.args));
   if (stack_.any_addr) g_.mutable_extras().frame_addresses = std::move(stack_.addrs);
   if (!creator_key_.empty()) g_.created_by = intern_creator(creator_key_);
   report_->process.goroutines.push_back(std::move(g_));

@@ -55,7 +55,7 @@ void FormatFeatures::header(const Goroutine &g) {
   if (g.status == GoroutineStatus::Leaked) note("1.26");
   if (!g.extras().labels.empty()) note("1.26");
   if (g.extras().synctest_bubble >= 0) note("1.24");
-  std::string_view w = g.wait_reason;  // string_view compares skip strlen
+  std::string_view w = g.wait_reason.str();  // string_view compares skip strlen
   if (w.empty()) return;
   if (w == "sync.Mutex.Lock" || w == "sync.RWMutex.RLock" || w == "sync.RWMutex.Lock") note("1.20");
   else if (w == "sync.WaitGroup.Wait") note("1.24");
