@@ -175,3 +175,26 @@ TEST_CASE("block fast path: bodies cut at the end of input and odd endings", "[t
   check_same("2024-01-01 panic: boom\n2024-01-01 \n2024-01-01 goroutine 1 [running]:\n2024-01-01 main.main()\n"
              "2024-01-01 \t/a/m.go:5 +0x10\n2024-01-01 \n" + full);
 }
+
+TEST_CASE("block fast path: the predicted next body is often wrong", "[traceback][block]") {
+  // Bodies that share all but their last bytes (the parent id), in an order
+  // that breaks the "same successor as last time" guess at random.
+  std::vector<std::string> variants;
+  for (int parent : {1, 2, 3, 12, 123}) {
+    std::string v = kBody;
+    v.replace(v.find("goroutine 1\n"), 12, "goroutine " + std::to_string(parent) + "\n");
+    variants.push_back(v);
+  }
+  variants.push_back(std::string(kBody).substr(0, std::strlen(kBody) - 10) + "\n");  // a shorter one
+  std::string text = "panic: boom\n\n";
+  uint32_t rnd = 12345;
+  for (int id = 10; id < 400; ++id) {
+    rnd = rnd * 1103515245 + 12345;
+    text += goroutine(id, variants[(rnd >> 16) % variants.size()]);
+  }
+  check_same(text);
+  // The input ends inside the body the guess expects.
+  std::string cyc = "panic: boom\n\n";
+  for (int id = 10; id < 20; ++id) cyc += goroutine(id, variants[id % 2]);
+  for (size_t cut = 1; cut < 30; ++cut) check_same(cyc.substr(0, cyc.size() - cut));
+}

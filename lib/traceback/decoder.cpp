@@ -208,6 +208,16 @@ public:
            skipped_.empty() && !g_.stack_unavailable && report_ != nullptr;
   }
   bool block(std::string_view body, uint64_t offset);
+  // The body that followed the last replayed or remembered one the last time
+  // it was seen: dumps list runs and cycles of the same stacks, so checking
+  // it first avoids the scan and hash. nullptr when there is none.
+  const std::string *predicted_block() const {
+    return last_block_ < blocks_.size() && blocks_[last_block_].next < blocks_.size()
+               ? &blocks_[blocks_[last_block_].next].bytes
+               : nullptr;
+  }
+  // Applies the predicted body, which the caller found at `offset`.
+  void replay_predicted(uint64_t offset) { replay(blocks_[last_block_].next, offset); }
 
 private:
   enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests };
@@ -301,8 +311,16 @@ private:
     FrameRef created_by;
     int64_t parent_goid = -1;
     bool note_121 = false;  // the body noted a Go 1.21 feature
+    uint32_t next = kNoBlock;  // the body that followed this one last time
   };
+  static constexpr uint32_t kNoBlock = ~uint32_t(0);
   void remember_block();
+  void replay(uint32_t index, uint64_t offset);
+  void follow(uint32_t index) {  // `index` is the body just taken
+    if (last_block_ < blocks_.size()) blocks_[last_block_].next = index;
+    last_block_ = index;
+  }
+  uint32_t last_block_ = kNoBlock;
   std::vector<CachedBlock> blocks_;
   std::unordered_map<uint64_t, uint32_t> block_index_;  // hash -> blocks_ index
   size_t block_bytes_ = 0;
@@ -326,19 +344,7 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
   if (it != block_index_.end()) {
     const CachedBlock &e = blocks_[it->second];
     if (e.bytes.size() == body.size() && std::memcmp(e.bytes.data(), body.data(), body.size()) == 0) {
-      ++block_hits_;
-      // What goroutine_line() did for these lines, ending with finish_goroutine().
-      if (e.note_121) features_.note("1.21");
-      g_.stack = e.stack;
-      g_.frame_args = e.frame_args;
-      g_.created_by = e.created_by;
-      g_.parent_goid = e.parent_goid;
-      report_->process.goroutines.push_back(std::move(g_));
-      g_ = Goroutine();
-      have_g_ = false;
-      state_ = State::AfterGoroutine;
-      foreign_lines_ = 0;
-      report_end_ = last_offset_ = offset + body.size() - 1;
+      replay(it->second, offset);
       return true;
     }
   }
@@ -357,6 +363,25 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
   return false;
 }
 
+void TracebackDecoderImpl::replay(uint32_t index, uint64_t offset) {
+  const CachedBlock &e = blocks_[index];
+  ++block_lookups_;
+  ++block_hits_;
+  // What goroutine_line() did for these lines, ending with finish_goroutine().
+  if (e.note_121) features_.note("1.21");
+  g_.stack = e.stack;
+  g_.frame_args = e.frame_args;
+  g_.created_by = e.created_by;
+  g_.parent_goid = e.parent_goid;
+  report_->process.goroutines.push_back(std::move(g_));
+  g_ = Goroutine();
+  have_g_ = false;
+  state_ = State::AfterGoroutine;
+  foreign_lines_ = 0;
+  report_end_ = last_offset_ = offset + e.bytes.size() - 1;
+  follow(index);
+}
+
 void TracebackDecoderImpl::remember_block() {
   const Goroutine &g = report_->process.goroutines.back();
   CachedBlock e;
@@ -370,6 +395,7 @@ void TracebackDecoderImpl::remember_block() {
   block_bytes_ += e.bytes.size();
   block_index_.emplace(rec_hash_, uint32_t(blocks_.size()));
   blocks_.push_back(std::move(e));
+  follow(uint32_t(blocks_.size() - 1));
 }
 
 void TracebackDecoderImpl::line(std::string_view raw, uint64_t offset) {
@@ -1009,6 +1035,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
   report_->process.goroutines.push_back(std::move(g_));
   g_ = Goroutine();
   have_g_ = false;
+  last_block_ = kNoBlock;  // remember_block() may set it again
   stack_.clear();
   creator_key_.clear();
 }
@@ -1020,8 +1047,12 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     bool rec = rec_active_ && rec_ok_ && offset == rec_end_ && !in_ancestor_ && !stack_.any_addr &&
                out_.diagnostics.size() == rec_diags_;
     rec_active_ = false;
+    uint32_t before = last_block_;
     finish_goroutine(offset);
-    if (rec && out_.diagnostics.size() == rec_diags_) remember_block();
+    if (rec && out_.diagnostics.size() == rec_diags_) {
+      last_block_ = before;
+      remember_block();
+    }
     state_ = State::AfterGoroutine;
     return true;
   }
@@ -1281,6 +1312,15 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
     if (dec.block_ready(offset)) {
       // A goroutine header: take its body whole when it was seen before.
       std::string_view rest = reader.buffered();
+      if (const std::string *p = dec.predicted_block()) {
+        if (rest.size() < p->size() && reader.more(p->size())) rest = reader.buffered();
+        // The cached bytes end with the body's only empty line, so a prefix match is the whole body.
+        if (rest.size() >= p->size() && std::memcmp(rest.data(), p->data(), p->size()) == 0) {
+          dec.replay_predicted(reader.position());
+          reader.skip(p->size());
+          continue;
+        }
+      }
       size_t n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
       if (n == 0 && rest.size() < TracebackDecoderImpl::kMaxBlock &&
           reader.more(TracebackDecoderImpl::kMaxBlock)) {
