@@ -1,6 +1,7 @@
 // The block fast path of decode_traceback (identical goroutine bodies taken
 // whole) must give exactly what decoding line by line gives. The oracle is
 // TracebackDecoder fed one line at a time, which never takes the fast path.
+#include "analysis/groups.h"
 #include "io/input.h"
 #include "traceback/decoder.h"
 
@@ -197,4 +198,29 @@ TEST_CASE("block fast path: the predicted next body is often wrong", "[traceback
   std::string cyc = "panic: boom\n\n";
   for (int id = 10; id < 20; ++id) cyc += goroutine(id, variants[id % 2]);
   for (size_t cut = 1; cut < 30; ++cut) check_same(cyc.substr(0, cyc.size() - cut));
+}
+
+TEST_CASE("goroutines one go statement started from different parents share one creator and one group",
+          "[traceback][block]") {
+  std::string text = "panic: boom\n\n";
+  for (int id = 10; id < 40; ++id) {
+    std::string v = kBody;
+    v.replace(v.find("goroutine 1\n"), 12, "goroutine " + std::to_string(100 + id % 7) + "\n");
+    text += goroutine(id, v);
+  }
+  check_same(text);
+  auto mem = memory_source(text, "t.txt");
+  Input in = streamed(*mem);
+  REQUIRE(in.reports.size() == 1);
+  Report &r = in.reports[0];
+  const auto &gs = r.process.goroutines;
+  REQUIRE(gs.size() == 30);
+  for (size_t i = 0; i < gs.size(); ++i) {
+    CHECK(gs[i].parent_goid == 100 + int64_t(gs[i].id % 7));
+    CHECK(gs[i].created_by == gs[0].created_by);
+  }
+  group_goroutines(r, LeakOptions{});
+  REQUIRE(r.groups.size() == 1);
+  CHECK(r.groups[0].goroutine_ids.size() == 30);
+  CHECK(r.groups[0].created_by->function == "main.start");
 }

@@ -183,6 +183,37 @@ size_t block_length(std::string_view b, size_t limit) {
   return 0;
 }
 
+// Where the parent id of a body's "created by F in goroutine N" line sits:
+// bodies that differ only there give the same goroutine but for its parent,
+// so the block cache treats those digits as a hole. len 0: no such line.
+struct ParentHole {
+  size_t at = 0, len = 0;
+};
+ParentHole parent_hole(std::string_view body) {
+  // body = ...\ncreated by F in goroutine N\n\tfile:line +0x..\n\n
+  if (body.size() < 3) return {};
+  size_t file_nl = body.size() - 2;
+  size_t creator_nl = body.rfind('\n', file_nl - 1);
+  if (creator_nl == std::string_view::npos || creator_nl == 0) return {};
+  size_t before = body.rfind('\n', creator_nl - 1);
+  size_t start = before == std::string_view::npos ? 0 : before + 1;
+  std::string_view line = body.substr(start, creator_nl - start);
+  if (!starts_with(line, "created by ")) return {};
+  size_t in = line.rfind(" in goroutine ");
+  if (in == std::string_view::npos) return {};
+  size_t at = in + 14, len = 0;
+  while (at + len < line.size() && line[at + len] >= '0' && line[at + len] <= '9') ++len;
+  if (len == 0 || len > 18 || at + len != line.size()) return {};
+  return {start + at, len};
+}
+
+uint64_t body_hash(std::string_view body, ParentHole h) {
+  if (h.len == 0) return llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size()));
+  uint64_t a = llvm::xxh3_64bits(llvm::StringRef(body.data(), h.at));
+  uint64_t b = llvm::xxh3_64bits(llvm::StringRef(body.data() + h.at + h.len, body.size() - h.at - h.len));
+  return a * 0x9E3779B97F4A7C15ull ^ b;
+}
+
 }  // namespace
 
 class TracebackDecoderImpl {
@@ -210,14 +241,21 @@ public:
   bool block(std::string_view body, uint64_t offset);
   // The body that followed the last replayed or remembered one the last time
   // it was seen: dumps list runs and cycles of the same stacks, so checking
-  // it first avoids the scan and hash. nullptr when there is none.
-  const std::string *predicted_block() const {
+  // it first avoids the scan and hash. predicted_size() is 0 when there is
+  // none; take_predicted() applies it when `rest` (at `offset`) starts with
+  // it and returns the bytes it took, 0 otherwise.
+  size_t predicted_size() const {
     return last_block_ < blocks_.size() && blocks_[last_block_].next < blocks_.size()
-               ? &blocks_[blocks_[last_block_].next].bytes
-               : nullptr;
+               ? blocks_[blocks_[last_block_].next].bytes.size()
+               : 0;
   }
-  // Applies the predicted body, which the caller found at `offset`.
-  void replay_predicted(uint64_t offset) { replay(blocks_[last_block_].next, offset); }
+  size_t take_predicted(std::string_view rest, uint64_t offset) {
+    uint32_t index = blocks_[last_block_].next;
+    int64_t parent = -1;
+    size_t n = match(blocks_[index], rest, parent);
+    if (n) replay(index, parent, offset, n);
+    return n;
+  }
 
 private:
   enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests };
@@ -306,16 +344,20 @@ private:
   // Block fast path: bodies seen before and what they gave.
   struct CachedBlock {
     std::string bytes;   // the body, through its final "\n\n"
+    ParentHole hole;     // any parent id matches there
     StackRef stack;
     Ref<std::string> frame_args;
     FrameRef created_by;
-    int64_t parent_goid = -1;
+    int64_t parent_goid = -1;  // when there is no hole
     bool note_121 = false;  // the body noted a Go 1.21 feature
     uint32_t next = kNoBlock;  // the body that followed this one last time
   };
   static constexpr uint32_t kNoBlock = ~uint32_t(0);
   void remember_block();
-  void replay(uint32_t index, uint64_t offset);
+  // The length of e's body at the start of `rest` (its parent id there in
+  // `parent`), or 0.
+  static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent);
+  void replay(uint32_t index, int64_t parent, uint64_t offset, size_t size);
   void follow(uint32_t index) {  // `index` is the body just taken
     if (last_block_ < blocks_.size()) blocks_[last_block_].next = index;
     last_block_ = index;
@@ -332,19 +374,21 @@ private:
   bool rec_ok_ = false;         // every line so far took a recordable path
   bool rec_note_121_ = false;
   uint64_t rec_hash_ = 0;
+  ParentHole rec_hole_;
   uint64_t rec_end_ = 0;        // offset of the empty line that ends the body
   size_t rec_diags_ = 0;        // diagnostics count when the body began
   std::string rec_body_;
 };
 
 bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
-  uint64_t h = llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size()));
+  ParentHole hole = parent_hole(body);
+  uint64_t h = body_hash(body, hole);
   ++block_lookups_;
   auto it = block_index_.find(h);
   if (it != block_index_.end()) {
-    const CachedBlock &e = blocks_[it->second];
-    if (e.bytes.size() == body.size() && std::memcmp(e.bytes.data(), body.data(), body.size()) == 0) {
-      replay(it->second, offset);
+    int64_t parent = -1;
+    if (match(blocks_[it->second], body, parent) == body.size()) {
+      replay(it->second, parent, offset, body.size());
       return true;
     }
   }
@@ -356,6 +400,7 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
     rec_ok_ = true;
     rec_note_121_ = false;
     rec_hash_ = h;
+    rec_hole_ = hole;
     rec_end_ = offset + body.size() - 1;
     rec_diags_ = out_.diagnostics.size();
     rec_body_.assign(body.data(), body.size());
@@ -363,7 +408,30 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
   return false;
 }
 
-void TracebackDecoderImpl::replay(uint32_t index, uint64_t offset) {
+size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, int64_t &parent) {
+  // e.bytes has its only empty line at its end, so a prefix match is a whole body.
+  const std::string &b = e.bytes;
+  if (e.hole.len == 0) {
+    if (rest.size() < b.size() || std::memcmp(rest.data(), b.data(), b.size()) != 0) return 0;
+    parent = e.parent_goid;
+    return b.size();
+  }
+  size_t at = e.hole.at;
+  if (rest.size() < at || std::memcmp(rest.data(), b.data(), at) != 0) return 0;
+  size_t len = 0;
+  int64_t v = 0;
+  while (at + len < rest.size() && len <= 18 && rest[at + len] >= '0' && rest[at + len] <= '9')
+    v = v * 10 + (rest[at + len++] - '0');
+  if (len == 0 || len > 18) return 0;
+  size_t tail = b.size() - at - e.hole.len;
+  if (rest.size() - at - len < tail ||
+      std::memcmp(rest.data() + at + len, b.data() + at + e.hole.len, tail) != 0)
+    return 0;
+  parent = v;
+  return at + len + tail;
+}
+
+void TracebackDecoderImpl::replay(uint32_t index, int64_t parent, uint64_t offset, size_t size) {
   const CachedBlock &e = blocks_[index];
   ++block_lookups_;
   ++block_hits_;
@@ -372,13 +440,13 @@ void TracebackDecoderImpl::replay(uint32_t index, uint64_t offset) {
   g_.stack = e.stack;
   g_.frame_args = e.frame_args;
   g_.created_by = e.created_by;
-  g_.parent_goid = e.parent_goid;
+  g_.parent_goid = parent;
   report_->process.goroutines.push_back(std::move(g_));
   g_ = Goroutine();
   have_g_ = false;
   state_ = State::AfterGoroutine;
   foreign_lines_ = 0;
-  report_end_ = last_offset_ = offset + e.bytes.size() - 1;
+  report_end_ = last_offset_ = offset + size - 1;
   follow(index);
 }
 
@@ -387,6 +455,7 @@ void TracebackDecoderImpl::remember_block() {
   CachedBlock e;
   e.bytes = std::move(rec_body_);
   rec_body_ = std::string();
+  e.hole = rec_hole_;
   e.stack = g.stack;
   e.frame_args = g.frame_args;
   e.created_by = g.created_by;
@@ -1088,7 +1157,12 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     ckey.assign(trim(t));
     int64_t parent = -1;
     size_t in = ckey.rfind(" in goroutine ");
-    if (in != std::string::npos) parent = parse_decimal(std::string_view(ckey).substr(in + 14)).value_or(-1);
+    if (in != std::string::npos) {
+      if (auto n = parse_decimal(std::string_view(ckey).substr(in + 14))) {
+        parent = *n;
+        ckey.resize(in);  // one creator frame for every parent
+      }
+    }
     if (!in_ancestor_) {
       g_.parent_goid = parent;
       if (parent >= 0) {
@@ -1312,12 +1386,11 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
     if (dec.block_ready(offset)) {
       // A goroutine header: take its body whole when it was seen before.
       std::string_view rest = reader.buffered();
-      if (const std::string *p = dec.predicted_block()) {
-        if (rest.size() < p->size() && reader.more(p->size())) rest = reader.buffered();
-        // The cached bytes end with the body's only empty line, so a prefix match is the whole body.
-        if (rest.size() >= p->size() && std::memcmp(rest.data(), p->data(), p->size()) == 0) {
-          dec.replay_predicted(reader.position());
-          reader.skip(p->size());
+      if (size_t want = dec.predicted_size()) {
+        want += 20;  // a longer parent id
+        if (rest.size() < want && reader.more(want)) rest = reader.buffered();
+        if (size_t n = dec.take_predicted(rest, reader.position())) {
+          reader.skip(n);
           continue;
         }
       }
