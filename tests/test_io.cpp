@@ -586,3 +586,42 @@ TEST_CASE("io: Progress is silent when stderr is not a TTY", "[io][progress]") {
   for (int i = 0; i < 100000; ++i) p.tick();  // must not crash nor block
   SUCCEED();
 }
+
+TEST_CASE("io: large compressed streams decompress on a second thread, in order, errors last",
+          "[io][zstd][gzip][readahead]") {
+  std::string text = sample_text(400000);  // ~18 MB: past the 4 MiB read on the caller's thread
+  REQUIRE(text.size() > (12u << 20));
+  for (const std::string &z : {zstd_frame(text), zstd_frame(text.substr(0, 7 << 20)) + zstd_frame(text.substr(7 << 20)),
+                               gzip_member(text)}) {
+    for (size_t chunk : {size_t(1000), size_t(4096), size_t(3 << 20)}) {
+      auto in = open_ok(z, "big.zst");
+      auto d = drain(*in.source, chunk);
+      CHECK(d.error.empty());
+      CHECK(d.bytes.size() == text.size());
+      CHECK(d.bytes == text);
+      CHECK(in.source->raw_position() == z.size());
+    }
+  }
+  // Cut: every decoded byte first, then the error naming the compressed offset.
+  std::string z = zstd_frame(text);
+  std::string cut = z.substr(0, z.size() * 3 / 4);
+  auto in = open_ok(cut, "cut.zst");
+  auto d = drain(*in.source, 65536);
+  CHECK(d.bytes.size() > (8u << 20));
+  CHECK(text.compare(0, d.bytes.size(), d.bytes) == 0);
+  CHECK(d.error == "cut.zst: at compressed byte " + std::to_string(cut.size()) +
+                       ": truncated zstd frame (expected more compressed data)");
+  std::vector<char> buf(100);
+  auto again = in.source->read(buf.data(), buf.size());
+  CHECK_FALSE(bool(again));  // the error stays
+  if (!again) llvm::consumeError(again.takeError());
+  // Dropped half-way: the worker stops, nothing hangs.
+  auto early = open_ok(z, "early.zst");
+  std::vector<char> big(6 << 20);
+  auto r = early.source->read(big.data(), big.size());
+  REQUIRE(bool(r));
+  r = early.source->read(big.data(), big.size());
+  REQUIRE(bool(r));
+  CHECK(*r > 0);
+  early.source.reset();
+}

@@ -19,10 +19,7 @@ const char *to_string(GoroutineStatus s) {
   return "unknown";
 }
 
-const GoroutineExtras &Goroutine::extras() const {
-  static const GoroutineExtras none;
-  return extras_ ? *extras_ : none;
-}
+const GoroutineExtras Goroutine::kNoExtras;
 
 GoroutineExtras &Goroutine::mutable_extras() {
   if (!extras_) extras_ = make_ref<GoroutineExtras>();

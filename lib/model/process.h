@@ -149,8 +149,9 @@ struct Goroutine {
   bool stack_unavailable = false;    // "goroutine running on other thread; stack unavailable"
 
   // Labels, gp/m/mp, synctest bubble, frame addresses, ancestors.
-  const GoroutineExtras &extras() const;
+  const GoroutineExtras &extras() const { return extras_ ? *extras_ : kNoExtras; }
   GoroutineExtras &mutable_extras();  // allocates on first use
+  static const GoroutineExtras kNoExtras;
 
 private:
   llvm::IntrusiveRefCntPtr<Shared<GoroutineExtras>> extras_;  // copies share it until one writes

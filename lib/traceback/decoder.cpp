@@ -274,7 +274,9 @@ private:
   bool race_line(std::string_view s, uint64_t offset);
   void idle_line(std::string_view raw, uint64_t offset);
 
-  void start_goroutine(std::string_view s, uint64_t offset);
+  // PARSED/UNKNOWN: what parse_goroutine_header() gave for s, when called already.
+  void start_goroutine(std::string_view s, uint64_t offset, Goroutine *parsed = nullptr,
+                       std::string *unknown = nullptr);
   void finish_goroutine(uint64_t offset);
   void finish_ancestor();
   bool stack_frame_line(StackBuilder &b, std::string_view s);
@@ -913,11 +915,17 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
   return false;
 }
 
-void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset) {
+void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset, Goroutine *parsed,
+                                           std::string *unknown) {
   rec_active_ = false;
-  g_ = Goroutine();
-  unknown_header_.clear();
-  if (!parse_goroutine_header(s, g_, &unknown_header_)) {
+  if (parsed) {
+    g_ = std::move(*parsed);
+    unknown_header_ = std::move(*unknown);
+  } else {
+    g_ = Goroutine();
+    unknown_header_.clear();
+  }
+  if (!parsed && !parse_goroutine_header(s, g_, &unknown_header_)) {
     diag(Severity::Warning, offset, "malformed goroutine header: " + std::string(s.substr(0, 120)));
     g_ = Goroutine();
     g_.id = parse_decimal(s.substr(10, s.find(' ', 10) - 10)).value_or(-1);
@@ -1226,10 +1234,15 @@ bool TracebackDecoderImpl::after_goroutine_line(std::string_view s, uint64_t off
   if (s.empty()) return true;
   switch (anchor_at_start(s)) {
   case Anchor::Goroutine: {
-    Goroutine probe;
     bool crash = !p.panics.empty() || p.fatal || p.signal;
-    if (!crash && parse_goroutine_header(s, probe) && seen_ids_.count(probe.id)) {
-      return false;  // the same goroutine again: a second dump begins
+    if (!crash) {
+      Goroutine probe;
+      std::string unknown;
+      if (parse_goroutine_header(s, probe, &unknown)) {
+        if (seen_ids_.count(probe.id)) return false;  // the same goroutine again: a second dump begins
+        start_goroutine(s, offset, &probe, &unknown);
+        return true;
+      }
     }
     start_goroutine(s, offset);
     return true;

@@ -24,6 +24,7 @@ public:
 private:
   std::string min_;
   const char *last_not_newer_ = nullptr;  // the last release noted that did not raise min_
+  const void *last_reason_ = nullptr;     // the last wait reason header() looked at
 };
 
 // Sets p.go_version from runtime/stdlib frame paths and the features seen.

@@ -120,10 +120,10 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
   GoroutineStatus st = status_from_text(head);
   if (leaked) {
     g.status = GoroutineStatus::Leaked;
-    if (st == GoroutineStatus::Waiting) g.wait_reason = std::string(head);
+    if (st == GoroutineStatus::Waiting) g.wait_reason = head;
   } else {
     g.status = st;
-    if (st == GoroutineStatus::Waiting) g.wait_reason = std::string(head);
+    if (st == GoroutineStatus::Waiting) g.wait_reason = head;
   }
   while (comma != std::string_view::npos) {
     size_t start = comma + 2;

@@ -1,0 +1,159 @@
+// Decompression on a second thread: the decoder parses one buffer while the
+// next is being decompressed. Used by open_source() for compressed streams.
+#include "io/input.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace crashctl {
+namespace detail {
+namespace {
+
+// Small streams are read on the caller's thread: no thread for a fixture.
+constexpr uint64_t kSyncBytes = 4 << 20;
+constexpr size_t kSlots = 4, kSlotBytes = 256 << 10;  // stays in L2/L3 between the threads
+
+class ReadAheadSource final : public ByteSource {
+public:
+  explicit ReadAheadSource(std::unique_ptr<ByteSource> inner)
+      : inner_(std::move(inner)), raw_size_(inner_->raw_size()) {}
+  ~ReadAheadSource() override {
+    if (worker_.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+      }
+      cv_.notify_all();
+      worker_.join();
+    }
+  }
+
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    if (!worker_.joinable()) {
+      if (delivered_ < kSyncBytes) {
+        auto r = inner_->read(buf, n);
+        if (r) delivered_ += *r;
+        raw_position_ = inner_->raw_position();
+        return r;
+      }
+      start();
+    }
+    if (n == 0) return 0;
+    if (!current_) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !filled_.empty(); });
+      current_ = filled_.front();
+      cursor_ = 0;
+    }
+    Slot &s = *current_;
+    if (s.size == 0) {  // the end, or an error after everything before it
+      if (s.error.empty()) return 0;
+      return llvm::createStringError(s.ec, "%s", s.error.c_str());
+    }
+    size_t k = std::min(n, s.size - cursor_);
+    std::memcpy(buf, s.bytes.data() + cursor_, k);
+    cursor_ += k;
+    if (cursor_ == s.size) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        filled_.erase(filled_.begin());
+        free_.push_back(current_);
+      }
+      cv_.notify_all();
+      current_ = nullptr;
+    }
+    return k;
+  }
+  uint64_t raw_position() const override { return raw_position_.load(std::memory_order_relaxed); }
+  uint64_t raw_size() const override { return raw_size_; }
+
+private:
+  struct Slot {
+    std::vector<char> bytes;
+    size_t size = 0;
+    std::string error;
+    std::error_code ec;
+  };
+
+  void start() {
+    slots_.resize(kSlots);
+    for (Slot &s : slots_) {
+      s.bytes.resize(kSlotBytes);
+      free_.push_back(&s);
+    }
+    worker_ = std::thread([this] { run(); });
+  }
+
+  void run() {
+    for (;;) {
+      Slot *s;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+        if (stop_) return;
+        s = free_.back();
+        free_.pop_back();
+      }
+      s->size = 0;
+      bool last = false;
+      while (s->size < kSlotBytes) {
+        auto r = inner_->read(s->bytes.data() + s->size, kSlotBytes - s->size);
+        raw_position_.store(inner_->raw_position(), std::memory_order_relaxed);
+        if (!r) {
+          llvm::handleAllErrors(r.takeError(), [&](const llvm::ErrorInfoBase &info) {
+            s->error = info.message();
+            s->ec = info.convertToErrorCode();
+          });
+          last = true;
+          break;
+        }
+        if (*r == 0) {
+          last = true;
+          break;
+        }
+        s->size += *r;
+      }
+      Slot *end = nullptr;
+      if (last && s->size != 0) {  // the data, then the end (or error) in a slot of its own
+        end = &end_;
+        end_.error = std::move(s->error);
+        end_.ec = s->ec;
+        s->error.clear();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        filled_.push_back(s);
+        if (end) filled_.push_back(end);
+      }
+      cv_.notify_all();
+      if (last) return;
+    }
+  }
+
+  std::unique_ptr<ByteSource> inner_;  // read by the worker once it runs
+  uint64_t raw_size_;
+  std::atomic<uint64_t> raw_position_{0};
+  uint64_t delivered_ = 0;
+  std::vector<Slot> slots_;
+  Slot end_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Slot *> free_, filled_;  // filled_ in stream order
+  bool stop_ = false;
+  std::thread worker_;
+  Slot *current_ = nullptr;  // consumer side
+  size_t cursor_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner) {
+  return std::make_unique<ReadAheadSource>(std::move(inner));
+}
+
+}  // namespace detail
+}  // namespace crashctl
