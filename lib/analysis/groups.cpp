@@ -5,6 +5,7 @@
 
 #include "traceback/parse.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -45,27 +46,36 @@ struct GroupKey {
   }
 };
 
-struct GroupKeyHash {
-  size_t operator()(const GroupKey &k) const {
-    size_t h = std::hash<const void *>()(k.stack);
-    h = h * 31 + std::hash<const void *>()(k.creator);
-    h = h * 31 + std::hash<const void *>()(k.wait_reason.identity());
-    return h * 31 + size_t(k.status);
+}  // namespace
+}  // namespace crashctl
+
+template <> struct llvm::DenseMapInfo<crashctl::GroupKey> {
+  using Key = crashctl::GroupKey;
+  static Key getEmptyKey() { return {{}, {}, reinterpret_cast<const crashctl::Stack *>(uintptr_t(-1)), nullptr}; }
+  static Key getTombstoneKey() { return {{}, {}, reinterpret_cast<const crashctl::Stack *>(uintptr_t(-2)), nullptr}; }
+  static unsigned getHashValue(const Key &k) {
+    uint64_t h = uint64_t(uintptr_t(k.stack)) * 0x9E3779B97F4A7C15ull ^
+                 uint64_t(uintptr_t(k.creator)) * 0xC2B2AE3D27D4EB4Full ^
+                 uint64_t(uintptr_t(k.wait_reason.identity())) * 0x165667B19E3779F9ull ^ uint64_t(k.status);
+    return unsigned(h ^ (h >> 29));
   }
+  static bool isEqual(const Key &a, const Key &b) { return a == b; }
 };
+
+namespace crashctl {
+namespace {
 
 }  // namespace
 
 void group_goroutines(Report &report, const LeakOptions &opts) {
   const Process &p = report.process;
   std::vector<GoroutineGroup> groups;
-  std::unordered_map<GroupKey, size_t, GroupKeyHash> index;
-  index.reserve(64);
+  llvm::DenseMap<GroupKey, uint32_t> index;  // open addressing: a few thousand keys stay in cache
   for (size_t gi = 0; gi < p.goroutines.size(); ++gi) {
     const Goroutine &g = p.goroutines[gi];
     GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, g.wait_reason,
                  g.stack.get(), g.created_by.get()};
-    auto [it, added] = index.emplace(key, groups.size());
+    auto [it, added] = index.try_emplace(key, uint32_t(groups.size()));
     if (added) {
       GoroutineGroup grp;
       grp.status = key.status;

@@ -15,7 +15,7 @@ namespace {
 
 // Small streams are read on the caller's thread: no thread for a fixture.
 constexpr uint64_t kSyncBytes = 4 << 20;
-constexpr size_t kSlots = 4, kSlotBytes = 256 << 10;  // stays in L2/L3 between the threads
+constexpr size_t kSlots = 4, kSlotBytes = 1 << 20;  // within L3, shared by the two cores
 
 class ReadAheadSource final : public ByteSource {
 public:
@@ -45,7 +45,9 @@ public:
     if (n == 0) return 0;
     if (!current_) {
       std::unique_lock<std::mutex> lock(mu_);
+      consumer_waiting_ = true;
       cv_.wait(lock, [&] { return !filled_.empty(); });
+      consumer_waiting_ = false;
       current_ = filled_.front();
       cursor_ = 0;
     }
@@ -58,12 +60,14 @@ public:
     std::memcpy(buf, s.bytes.data() + cursor_, k);
     cursor_ += k;
     if (cursor_ == s.size) {
+      bool wake;
       {
         std::lock_guard<std::mutex> lock(mu_);
         filled_.erase(filled_.begin());
         free_.push_back(current_);
+        wake = producer_waiting_;
       }
-      cv_.notify_all();
+      if (wake) cv_.notify_all();  // a futex call only when the worker sleeps
       current_ = nullptr;
     }
     return k;
@@ -93,7 +97,9 @@ private:
       Slot *s;
       {
         std::unique_lock<std::mutex> lock(mu_);
+        producer_waiting_ = true;
         cv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+        producer_waiting_ = false;
         if (stop_) return;
         s = free_.back();
         free_.pop_back();
@@ -124,12 +130,14 @@ private:
         end_.ec = s->ec;
         s->error.clear();
       }
+      bool wake;
       {
         std::lock_guard<std::mutex> lock(mu_);
         filled_.push_back(s);
         if (end) filled_.push_back(end);
+        wake = consumer_waiting_;
       }
-      cv_.notify_all();
+      if (wake) cv_.notify_all();
       if (last) return;
     }
   }
@@ -144,6 +152,7 @@ private:
   std::condition_variable cv_;
   std::vector<Slot *> free_, filled_;  // filled_ in stream order
   bool stop_ = false;
+  bool consumer_waiting_ = false, producer_waiting_ = false;
   std::thread worker_;
   Slot *current_ = nullptr;  // consumer side
   size_t cursor_ = 0;

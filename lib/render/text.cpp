@@ -476,7 +476,7 @@ private:
       if (group.first)
         group_line(group);
     }
-    other_defers(p, crashing);
+    if (r.format != InputFormat::Traceback) other_defers(p, crashing);  // crash text shows no defers
   }
 
   // Cores and heap dumps: what the other goroutines have deferred, so that a
