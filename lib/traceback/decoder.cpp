@@ -4,6 +4,7 @@
 #include "traceback/log_lines.h"
 #include "traceback/parse.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
@@ -207,11 +208,13 @@ ParentHole parent_hole(std::string_view body) {
   return {start + at, len};
 }
 
+// Never ~0 or ~0-1, which DenseMap reserves.
 uint64_t body_hash(std::string_view body, ParentHole h) {
-  if (h.len == 0) return llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size()));
+  constexpr uint64_t kMask = ~uint64_t(0) >> 1;
+  if (h.len == 0) return llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size())) & kMask;
   uint64_t a = llvm::xxh3_64bits(llvm::StringRef(body.data(), h.at));
   uint64_t b = llvm::xxh3_64bits(llvm::StringRef(body.data() + h.at + h.len, body.size() - h.at - h.len));
-  return a * 0x9E3779B97F4A7C15ull ^ b;
+  return (a * 0x9E3779B97F4A7C15ull ^ b) & kMask;
 }
 
 }  // namespace
@@ -366,7 +369,7 @@ private:
   }
   uint32_t last_block_ = kNoBlock;
   std::vector<CachedBlock> blocks_;
-  std::unordered_map<uint64_t, uint32_t> block_index_;  // hash -> blocks_ index
+  llvm::DenseMap<uint64_t, uint32_t> block_index_;  // hash -> blocks_ index; open addressing stays in cache
   size_t block_bytes_ = 0;
   static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
   uint64_t block_lookups_ = 0, block_hits_ = 0;
@@ -464,7 +467,7 @@ void TracebackDecoderImpl::remember_block() {
   e.parent_goid = g.parent_goid;
   e.note_121 = rec_note_121_;
   block_bytes_ += e.bytes.size();
-  block_index_.emplace(rec_hash_, uint32_t(blocks_.size()));
+  block_index_.try_emplace(rec_hash_, uint32_t(blocks_.size()));
   blocks_.push_back(std::move(e));
   follow(uint32_t(blocks_.size() - 1));
 }
