@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 #include <catch2/catch.hpp>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -223,4 +224,30 @@ TEST_CASE("goroutines one go statement started from different parents share one 
   REQUIRE(r.groups.size() == 1);
   CHECK(r.groups[0].goroutine_ids.size() == 30);
   CHECK(r.groups[0].created_by->function == "main.start");
+}
+
+TEST_CASE("block fast path over a large compressed dump read in the decompressor's buffers",
+          "[traceback][block][readahead]") {
+  // > 4 MiB, so that decompression runs on its own thread and the reader
+  // takes its buffers in place; bodies and headers straddle every buffer end.
+  std::vector<std::string> variants;
+  for (int parent : {1, 7, 4242}) {
+    std::string v = kBody;
+    v.replace(v.find("goroutine 1\n"), 12, "goroutine " + std::to_string(parent) + "\n");
+    variants.push_back(v);
+  }
+  variants.push_back(std::string(kBody).replace(std::strlen("main.worker(0xc000010000"), 0, std::string(3000, '7')));
+  std::string text = "panic: boom\n\n" + goroutine(1, "main.main()\n\t/a/m.go:5 +0x10\n", "running");
+  uint32_t rnd = 7;
+  for (int id = 10; text.size() < (12u << 20); ++id) {
+    rnd = rnd * 1103515245 + 12345;
+    text += goroutine(id, variants[(rnd >> 16) % variants.size()], (rnd >> 8) % 3 ? "chan receive" : "select");
+  }
+  std::string want = dump(line_by_line(text));
+  std::string z(ZSTD_compressBound(text.size()), '\0');
+  z.resize(ZSTD_compress(&z[0], z.size(), text.data(), text.size(), 1));
+  auto opened = open_source(memory_source(z, "t.txt"), "t.txt");
+  REQUIRE(bool(opened));
+  Input in = streamed(*opened->source);
+  CHECK(dump(in) == want);
 }

@@ -625,3 +625,46 @@ TEST_CASE("io: large compressed streams decompress on a second thread, in order,
   CHECK(*r > 0);
   early.source.reset();
 }
+
+TEST_CASE("io: LineReader on a large compressed stream reads the decoder's buffers in place",
+          "[io][zstd][readahead][lines]") {
+  // Lines across every buffer boundary, one longer than the room kept in
+  // front of a buffer (256 KiB), one longer than a buffer (1 MiB), CRLF.
+  std::string text = sample_text(150000);
+  text += std::string(600 << 10, 'a') + "\n" + sample_text(90000) + std::string(3 << 20, 'b') + "\r\n" +
+          sample_text(150000) + "last line without newline";
+  REQUIRE(text.size() > (16u << 20));
+  Lines want = read_lines(*memory_source(text, "in"));
+  Lines want_cut = read_lines(*memory_source(text, "in"), 1 << 20);
+  for (const std::string &z : {zstd_frame(text), gzip_member(text)}) {
+    auto in = open_ok(z, "in");
+    Lines got = read_lines(*in.source);
+    CHECK(got.error.empty());
+    CHECK(got.lines.size() == want.lines.size());
+    CHECK(got.lines == want.lines);
+    CHECK(got.offsets == want.offsets);
+    auto in2 = open_ok(z, "in");
+    Lines cut = read_lines(*in2.source, 1 << 20);  // the 3 MiB line is cut, with a diagnostic
+    CHECK(cut.lines == want_cut.lines);
+    REQUIRE(cut.diags.size() == want_cut.diags.size());
+    for (size_t i = 0; i < cut.diags.size(); ++i) {
+      CHECK(cut.diags[i].offset == want_cut.diags[i].offset);
+      CHECK(cut.diags[i].message == want_cut.diags[i].message);
+    }
+  }
+  // Cut short: the lines before the cut, then the error.
+  std::string z = zstd_frame(text);
+  std::string cut = z.substr(0, z.size() * 2 / 3);  // outlives the source reading it
+  auto in = open_ok(cut, "cut.zst");
+  Lines got = read_lines(*in.source);
+  CHECK(got.lines.size() > 400000);  // 17 MB: well past the 4 MiB read before the worker starts
+  for (size_t i = 0; i + 1 < got.lines.size(); ++i) {
+    if (got.lines[i] != want.lines[i]) {
+      FAIL("line " << i << " differs");
+      break;
+    }
+  }
+  CHECK(got.error.find("cut.zst: at compressed byte") != std::string::npos);
+  REQUIRE_FALSE(got.diags.empty());
+  CHECK(got.diags.back().severity == Severity::Error);
+}

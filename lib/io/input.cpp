@@ -111,6 +111,10 @@ public:
   void release_mapped(uint64_t upto) override { inner_->release_mapped(upto); }
   void set_mapped_position(uint64_t pos) override { inner_->set_mapped_position(pos); }
   void set_inner_eof() { inner_eof_ = true; }
+  bool can_lend() const override {
+    return pos_ >= prefix_.size() && deferred_.empty() && !inner_eof_ && inner_->can_lend();
+  }
+  llvm::Expected<LentChunk> lend_chunk() override { return inner_->lend_chunk(); }
 
 private:
   std::string prefix_;

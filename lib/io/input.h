@@ -35,6 +35,19 @@ public:
   virtual void release_mapped(uint64_t upto) { (void)upto; }
   // With a mapping in use, the reader reports its position here (progress).
   virtual void set_mapped_position(uint64_t pos) { (void)pos; }
+
+  // Zero-copy reading for sources that decode into buffers of their own
+  // (io/read_ahead.cpp). lend_chunk() lends the next bytes of the stream,
+  // with `headroom` writable bytes before `data` that the caller may use to
+  // put the end of the previous chunk in front; a lent chunk stays valid
+  // until the second lend_chunk() call after it. Size 0 at the end. Call it
+  // only while can_lend() says so; read() and lend_chunk() may alternate.
+  struct LentChunk {
+    char *data = nullptr;
+    size_t size = 0, headroom = 0;
+  };
+  virtual bool can_lend() const { return false; }
+  virtual llvm::Expected<LentChunk> lend_chunk() { return LentChunk{}; }
 };
 
 // An opened input: decompression applied, kind detected from the first bytes.
@@ -93,6 +106,8 @@ public:
 
 private:
   bool fill(bool defer = false);  // defer: keep a read error for next() to report
+  bool fill_lent(bool defer);     // fill() from ByteSource::lend_chunk()
+  bool read_failed(llvm::Error e, bool defer);
   ByteSource &src_;
   std::string name_;
   size_t max_line_;
@@ -101,7 +116,8 @@ private:
   char *data_ = nullptr;         // buf_, or the mapping in mapped mode
   bool mapped_ = false;
   size_t released_ = 0;          // mapped mode: bytes before this were released
-  size_t cap_ = 0, begin_ = 0, end_ = 0;
+  size_t cap_ = 0, begin_ = 0, end_ = 0;  // data_[0, cap_) is usable
+  size_t buf_cap_ = 0;                    // size of buf_
   uint64_t base_ = 0;      // decompressed offset of buf_[0]
   uint64_t consumed_ = 0;
   bool eof_ = false;

@@ -35,7 +35,7 @@ LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
   }
   buf_.reset(new char[kInitialBuffer]);
   data_ = buf_.get();
-  cap_ = kInitialBuffer;
+  cap_ = buf_cap_ = kInitialBuffer;
 }
 
 LineReader::~LineReader() = default;
@@ -56,8 +56,73 @@ bool LineReader::more(size_t want) {
   return end_ - begin_ > before;
 }
 
+bool LineReader::read_failed(llvm::Error e, bool defer) {
+  error_ = llvm::toString(std::move(e));
+  if (error_.empty()) error_ = name_ + ": read error";
+  if (defer) {
+    deferred_error_ = true;
+    return false;
+  }
+  eof_ = true;
+  if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
+  return false;
+}
+
+bool LineReader::fill_lent(bool defer) {
+  auto c = src_.lend_chunk();
+  if (!c) return read_failed(c.takeError(), defer);
+  if (c->size == 0) {
+    eof_ = true;
+    return false;
+  }
+  // The unread bytes (the start of a line, or a block being looked at) go
+  // in front of the new chunk: in its headroom when they fit, else both go
+  // to our own buffer. They live in the previous chunk or in buf_, both
+  // still valid.
+  size_t keep = end_ - begin_;
+  base_ += begin_;
+  if (keep <= c->headroom) {
+    char *dst = c->data - keep;
+    if (keep) std::memcpy(dst, data_ + begin_, keep);
+    data_ = dst;
+    cap_ = keep + c->size;
+  } else {
+    size_t want = keep + c->size;
+    if (!buf_ || buf_cap_ < want) {
+      std::unique_ptr<char[]> nb(new char[want]);
+      std::memcpy(nb.get(), data_ + begin_, keep);
+      buf_ = std::move(nb);
+      buf_cap_ = want;
+    } else {
+      std::memmove(buf_.get(), data_ + begin_, keep);
+    }
+    data_ = buf_.get();
+    std::memcpy(data_ + keep, c->data, c->size);
+    cap_ = buf_cap_;
+  }
+  begin_ = 0;
+  end_ = keep + c->size;
+  consumed_ += c->size;
+  return true;
+}
+
 bool LineReader::fill(bool defer) {
+  if (!deferred_error_ && src_.can_lend()) return fill_lent(defer);
   char *b = data_;
+  if (!mapped_ && b != buf_.get()) {  // after lent chunks: back to our own buffer
+    size_t keep = end_ - begin_;
+    size_t want = std::max(kInitialBuffer, keep + 1);
+    if (buf_cap_ < want) {
+      buf_.reset(new char[want]);
+      buf_cap_ = want;
+    }
+    std::memcpy(buf_.get(), b + begin_, keep);
+    base_ += begin_;
+    begin_ = 0;
+    end_ = keep;
+    data_ = b = buf_.get();
+    cap_ = buf_cap_;
+  }
   if (begin_ > 0) {  // keep only the partial line
     size_t keep = end_ - begin_;
     if (keep) std::memmove(b, b + begin_, keep);
@@ -71,7 +136,7 @@ bool LineReader::fill(bool defer) {
     std::memcpy(nb.get(), b, end_);
     buf_ = std::move(nb);
     data_ = buf_.get();
-    cap_ = want;
+    cap_ = buf_cap_ = want;
     b = data_;
   }
   if (deferred_error_) {  // met by more(); reported now, where next() would have met it
@@ -81,17 +146,7 @@ bool LineReader::fill(bool defer) {
     return false;
   }
   auto r = src_.read(b + end_, cap_ - end_);
-  if (!r) {
-    error_ = llvm::toString(r.takeError());
-    if (error_.empty()) error_ = name_ + ": read error";
-    if (defer) {
-      deferred_error_ = true;
-      return false;
-    }
-    eof_ = true;
-    if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
-    return false;
-  }
+  if (!r) return read_failed(r.takeError(), defer);
   if (*r == 0) eof_ = true;
   end_ += *r;
   consumed_ += *r;

@@ -15,7 +15,9 @@ namespace {
 
 // Small streams are read on the caller's thread: no thread for a fixture.
 constexpr uint64_t kSyncBytes = 4 << 20;
-constexpr size_t kSlots = 4, kSlotBytes = 1 << 20;  // within L3, shared by the two cores
+constexpr size_t kSlots = 6, kSlotBytes = 1 << 20;  // within L3, shared by the two cores
+// Room before each slot's bytes for the end of the previous one (lend_chunk).
+constexpr size_t kHeadroom = 256 << 10;
 
 class ReadAheadSource final : public ByteSource {
 public:
@@ -57,20 +59,47 @@ public:
       return llvm::createStringError(s.ec, "%s", s.error.c_str());
     }
     size_t k = std::min(n, s.size - cursor_);
-    std::memcpy(buf, s.bytes.data() + cursor_, k);
+    std::memcpy(buf, s.bytes.data() + kHeadroom + cursor_, k);
     cursor_ += k;
     if (cursor_ == s.size) {
-      bool wake;
       {
         std::lock_guard<std::mutex> lock(mu_);
         filled_.erase(filled_.begin());
-        free_.push_back(current_);
-        wake = producer_waiting_;
       }
-      if (wake) cv_.notify_all();  // a futex call only when the worker sleeps
+      give_back(current_);
       current_ = nullptr;
     }
     return k;
+  }
+  bool can_lend() const override { return worker_.joinable() || delivered_ >= kSyncBytes; }
+  llvm::Expected<LentChunk> lend_chunk() override {
+    if (!worker_.joinable()) start();
+    give_back(lent_prev_);
+    lent_prev_ = lent_cur_;
+    lent_cur_ = nullptr;
+    Slot *s = current_;
+    size_t from = cursor_;
+    if (!s) {
+      std::unique_lock<std::mutex> lock(mu_);
+      consumer_waiting_ = true;
+      cv_.wait(lock, [&] { return !filled_.empty(); });
+      consumer_waiting_ = false;
+      s = filled_.front();
+      from = 0;
+      if (s->size != 0) filled_.erase(filled_.begin());
+    } else if (s->size != 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      filled_.erase(filled_.begin());  // current_ is filled_'s front
+    }
+    if (s->size == 0) {  // the end stays at the front: every later call sees it too
+      current_ = s;
+      cursor_ = 0;
+      if (s->error.empty()) return LentChunk{};
+      return llvm::createStringError(s->ec, "%s", s->error.c_str());
+    }
+    current_ = nullptr;
+    lent_cur_ = s;
+    return LentChunk{s->bytes.data() + kHeadroom + from, s->size - from, kHeadroom + from};
   }
   uint64_t raw_position() const override { return raw_position_.load(std::memory_order_relaxed); }
   uint64_t raw_size() const override { return raw_size_; }
@@ -83,10 +112,22 @@ private:
     std::error_code ec;
   };
 
+  // Returns a consumed slot to the worker.
+  void give_back(Slot *s) {
+    if (!s || s == &end_) return;
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(s);
+      wake = producer_waiting_;
+    }
+    if (wake) cv_.notify_all();  // a futex call only when the worker sleeps
+  }
+
   void start() {
     slots_.resize(kSlots);
     for (Slot &s : slots_) {
-      s.bytes.resize(kSlotBytes);
+      s.bytes.resize(kHeadroom + kSlotBytes);
       free_.push_back(&s);
     }
     worker_ = std::thread([this] { run(); });
@@ -107,7 +148,7 @@ private:
       s->size = 0;
       bool last = false;
       while (s->size < kSlotBytes) {
-        auto r = inner_->read(s->bytes.data() + s->size, kSlotBytes - s->size);
+        auto r = inner_->read(s->bytes.data() + kHeadroom + s->size, kSlotBytes - s->size);
         raw_position_.store(inner_->raw_position(), std::memory_order_relaxed);
         if (!r) {
           llvm::handleAllErrors(r.takeError(), [&](const llvm::ErrorInfoBase &info) {
@@ -154,8 +195,9 @@ private:
   bool stop_ = false;
   bool consumer_waiting_ = false, producer_waiting_ = false;
   std::thread worker_;
-  Slot *current_ = nullptr;  // consumer side
+  Slot *current_ = nullptr;  // consumer side: the slot read() is in (filled_'s front)
   size_t cursor_ = 0;
+  Slot *lent_cur_ = nullptr, *lent_prev_ = nullptr;  // lent by the last two lend_chunk() calls
 };
 
 }  // namespace
