@@ -208,13 +208,50 @@ ParentHole parent_hole(std::string_view body) {
   return {start + at, len};
 }
 
+// Where the argument values of one frame sit in a cached body: bodies that
+// differ only there (pointers, as in most real dumps) share the stack; the
+// values become the goroutine's own frame_args.
+struct ArgHole {
+  size_t at = 0, len = 0;
+  size_t frame = 0;  // its field in the kArgsSeparator-joined arguments
+};
+
+// Argument text that parses the same wherever it stands: hex and decimal
+// values, "?", "...", "{", "}", ", ".
+bool plain_args(const char *p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    char c = p[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x' || c == ',' || c == ' ' || c == '{' ||
+          c == '}' || c == '.' || c == '?'))
+      return false;
+  }
+  return true;
+}
+
+// The hash of a body without what block matching lets differ: the values
+// between a frame line's last '(' and its final ')', and the parent id.
 // Never ~0 or ~0-1, which DenseMap reserves.
-uint64_t body_hash(std::string_view body, ParentHole h) {
-  constexpr uint64_t kMask = ~uint64_t(0) >> 1;
-  if (h.len == 0) return llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size())) & kMask;
-  uint64_t a = llvm::xxh3_64bits(llvm::StringRef(body.data(), h.at));
-  uint64_t b = llvm::xxh3_64bits(llvm::StringRef(body.data() + h.at + h.len, body.size() - h.at - h.len));
-  return (a * 0x9E3779B97F4A7C15ull ^ b) & kMask;
+uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &scratch) {
+  scratch.clear();
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t nl = body.find('\n', pos);
+    if (nl == std::string_view::npos) nl = body.size() - 1;
+    std::string_view line = body.substr(pos, nl - pos);
+    size_t open;
+    if (parent.len && parent.at >= pos && parent.at < nl) {
+      scratch.append(body.substr(pos, parent.at - pos));
+      scratch.append(body.substr(parent.at + parent.len, nl + 1 - parent.at - parent.len));
+    } else if (!line.empty() && line[0] != '\t' && line.back() == ')' &&
+               (open = line.rfind('(')) != std::string_view::npos) {
+      scratch.append(line.substr(0, open + 1));
+      scratch.append(")\n");
+    } else {
+      scratch.append(body.substr(pos, nl + 1 - pos));
+    }
+    pos = nl + 1;
+  }
+  return llvm::xxh3_64bits(llvm::StringRef(scratch)) & (~uint64_t(0) >> 1);
 }
 
 }  // namespace
@@ -255,8 +292,9 @@ public:
   size_t take_predicted(std::string_view rest, uint64_t offset) {
     uint32_t index = blocks_[last_block_].next;
     int64_t parent = -1;
-    size_t n = match(blocks_[index], rest, parent);
-    if (n) replay(index, parent, offset, n);
+    bool own = false;
+    size_t n = match(blocks_[index], rest, parent, args_scratch_, own);
+    if (n) replay(index, parent, offset, n, own ? &args_scratch_ : nullptr);
     return n;
   }
 
@@ -350,6 +388,7 @@ private:
   struct CachedBlock {
     std::string bytes;   // the body, through its final "\n\n"
     ParentHole hole;     // any parent id matches there
+    std::vector<ArgHole> arg_holes;  // any plain argument values match there, in order
     StackRef stack;
     Ref<std::string> frame_args;
     FrameRef created_by;
@@ -359,17 +398,20 @@ private:
   };
   static constexpr uint32_t kNoBlock = ~uint32_t(0);
   void remember_block();
-  // The length of e's body at the start of `rest` (its parent id there in
-  // `parent`), or 0.
-  static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent);
-  void replay(uint32_t index, int64_t parent, uint64_t offset, size_t size);
+  // The length of e's body at the start of `rest`, or 0. Its parent id goes
+  // to `parent`; when its argument values differ from e's, their joined text
+  // goes to `args` and `own_args` is set.
+  static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
+                      bool &own_args);
+  void replay(uint32_t index, int64_t parent, uint64_t offset, size_t size, std::string *args = nullptr);
   void follow(uint32_t index) {  // `index` is the body just taken
     if (last_block_ < blocks_.size()) blocks_[last_block_].next = index;
     last_block_ = index;
   }
   uint32_t last_block_ = kNoBlock;
+  std::string args_scratch_, hash_scratch_;
   std::vector<CachedBlock> blocks_;
-  llvm::DenseMap<uint64_t, uint32_t> block_index_;  // hash -> blocks_ index; open addressing stays in cache
+  llvm::DenseMap<uint64_t, uint32_t> block_index_;  // skeleton_hash -> blocks_ index; open addressing stays in cache
   size_t block_bytes_ = 0;
   static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
   uint64_t block_lookups_ = 0, block_hits_ = 0;
@@ -380,6 +422,10 @@ private:
   bool rec_note_121_ = false;
   uint64_t rec_hash_ = 0;
   ParentHole rec_hole_;
+  uint64_t rec_start_ = 0;      // offset of the body's first byte
+  std::vector<ArgHole> rec_arg_holes_;
+  bool rec_args_plain_ = true;
+  uint64_t line_offset_ = 0;    // offset of the line goroutine_line() is looking at
   uint64_t rec_end_ = 0;        // offset of the empty line that ends the body
   size_t rec_diags_ = 0;        // diagnostics count when the body began
   std::string rec_body_;
@@ -387,13 +433,14 @@ private:
 
 bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
   ParentHole hole = parent_hole(body);
-  uint64_t h = body_hash(body, hole);
+  uint64_t h = skeleton_hash(body, hole, hash_scratch_);
   ++block_lookups_;
   auto it = block_index_.find(h);
   if (it != block_index_.end()) {
     int64_t parent = -1;
-    if (match(blocks_[it->second], body, parent) == body.size()) {
-      replay(it->second, parent, offset, body.size());
+    bool own = false;
+    if (match(blocks_[it->second], body, parent, args_scratch_, own) == body.size()) {
+      replay(it->second, parent, offset, body.size(), own ? &args_scratch_ : nullptr);
       return true;
     }
   }
@@ -407,43 +454,88 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
     rec_hash_ = h;
     rec_hole_ = hole;
     rec_end_ = offset + body.size() - 1;
+    rec_start_ = offset;
+    rec_arg_holes_.clear();
+    rec_args_plain_ = true;
     rec_diags_ = out_.diagnostics.size();
     rec_body_.assign(body.data(), body.size());
   }
   return false;
 }
 
-size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, int64_t &parent) {
-  // e.bytes has its only empty line at its end, so a prefix match is a whole body.
+size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
+                                   bool &own_args) {
+  // e.bytes has its only empty line at its end, and holes hold no '\n', so a
+  // prefix match is a whole body.
   const std::string &b = e.bytes;
-  if (e.hole.len == 0) {
-    if (rest.size() < b.size() || std::memcmp(rest.data(), b.data(), b.size()) != 0) return 0;
-    parent = e.parent_goid;
-    return b.size();
+  own_args = false;
+  size_t pc = 0, pr = 0;  // positions in b and in rest
+  auto same = [&](size_t upto) {  // b[pc, upto) == rest[pr, ...)
+    size_t n = upto - pc;
+    if (rest.size() - pr < n || std::memcmp(rest.data() + pr, b.data() + pc, n) != 0) return false;
+    pc = upto;
+    pr += n;
+    return true;
+  };
+  std::string_view values[64];
+  size_t holes = std::min(e.arg_holes.size(), std::size(values));
+  for (size_t i = 0; i < e.arg_holes.size(); ++i) {
+    const ArgHole &h = e.arg_holes[i];
+    if (!same(h.at)) return 0;
+    if (i >= holes) continue;  // past the ones we track: must be byte-identical
+    // The values run to the frame line's ')', which b has right after the hole.
+    const void *close = std::memchr(rest.data() + pr, ')', rest.size() - pr);
+    if (!close) return 0;
+    size_t n = size_t(static_cast<const char *>(close) - (rest.data() + pr));
+    if (!plain_args(rest.data() + pr, n)) return 0;
+    values[i] = rest.substr(pr, n);
+    if (n != h.len || std::memcmp(rest.data() + pr, b.data() + h.at, n) != 0) own_args = true;
+    pr += n;
+    pc = h.at + h.len;
   }
-  size_t at = e.hole.at;
-  if (rest.size() < at || std::memcmp(rest.data(), b.data(), at) != 0) return 0;
-  size_t len = 0;
-  int64_t v = 0;
-  while (at + len < rest.size() && len <= 18 && rest[at + len] >= '0' && rest[at + len] <= '9')
-    v = v * 10 + (rest[at + len++] - '0');
-  if (len == 0 || len > 18) return 0;
-  size_t tail = b.size() - at - e.hole.len;
-  if (rest.size() - at - len < tail ||
-      std::memcmp(rest.data() + at + len, b.data() + at + e.hole.len, tail) != 0)
-    return 0;
-  parent = v;
-  return at + len + tail;
+  if (e.hole.len == 0) {
+    if (!same(b.size())) return 0;
+    parent = e.parent_goid;
+  } else {
+    if (!same(e.hole.at)) return 0;
+    size_t len = 0;
+    int64_t v = 0;
+    while (pr + len < rest.size() && len <= 18 && rest[pr + len] >= '0' && rest[pr + len] <= '9')
+      v = v * 10 + (rest[pr + len++] - '0');
+    if (len == 0 || len > 18) return 0;
+    pr += len;
+    pc = e.hole.at + e.hole.len;
+    if (!same(b.size())) return 0;
+    parent = v;
+  }
+  if (own_args) {
+    // e's argument fields with this body's values in the holes.
+    std::string_view base = e.frame_args ? std::string_view(*e.frame_args) : std::string_view(e.stack->joined_args);
+    args.clear();
+    size_t field = 0, next_hole = 0;
+    for (;;) {
+      size_t sep = base.find(kArgsSeparator);
+      std::string_view f = base.substr(0, sep);
+      if (next_hole < holes && e.arg_holes[next_hole].frame == field) f = values[next_hole++];
+      args.append(f);
+      if (sep == std::string_view::npos) break;
+      args.push_back(kArgsSeparator);
+      base.remove_prefix(sep + 1);
+      ++field;
+    }
+  }
+  return pr;
 }
 
-void TracebackDecoderImpl::replay(uint32_t index, int64_t parent, uint64_t offset, size_t size) {
+void TracebackDecoderImpl::replay(uint32_t index, int64_t parent, uint64_t offset, size_t size, std::string *args) {
   const CachedBlock &e = blocks_[index];
   ++block_lookups_;
   ++block_hits_;
   // What goroutine_line() did for these lines, ending with finish_goroutine().
   if (e.note_121) features_.note("1.21");
   g_.stack = e.stack;
-  g_.frame_args = e.frame_args;
+  if (!args) g_.frame_args = e.frame_args;
+  else if (*args != e.stack->joined_args) g_.frame_args = make_ref<std::string>(*args);
   g_.created_by = e.created_by;
   g_.parent_goid = parent;
   report_->process.goroutines.push_back(std::move(g_));
@@ -461,6 +553,8 @@ void TracebackDecoderImpl::remember_block() {
   e.bytes = std::move(rec_body_);
   rec_body_ = std::string();
   e.hole = rec_hole_;
+  if (rec_args_plain_) e.arg_holes = std::move(rec_arg_holes_);
+  rec_arg_holes_.clear();
   e.stack = g.stack;
   e.frame_args = g.frame_args;
   e.created_by = g.created_by;
@@ -995,7 +1089,12 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
       size_t open = t.rfind('(');
       b.key.append(t.data(), open + 1);
       b.key.append(std::string_view(")\n"));
-      b.add_args(t.substr(open + 1, t.size() - open - 2));
+      std::string_view a = t.substr(open + 1, t.size() - open - 2);
+      if (rec_active_ && &b == &stack_ && line_offset_ >= rec_start_) {
+        if (!plain_args(a.data(), a.size())) rec_args_plain_ = false;  // then only byte-identical bodies match
+        rec_arg_holes_.push_back({size_t(line_offset_ - rec_start_) + size_t(a.data() - s.data()), a.size(), b.frames});
+      }
+      b.add_args(a);
     } else {
       b.key.append(t);
       b.key.push_back('\n');
@@ -1121,6 +1220,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
 }
 
 bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
+  line_offset_ = offset;
   if (s.empty()) {
     // A recorded body ends here: remember it if every line took a path
     // whose effect depends on its bytes only, and nothing was diagnosed.
@@ -1403,7 +1503,7 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
       // A goroutine header: take its body whole when it was seen before.
       std::string_view rest = reader.buffered();
       if (size_t want = dec.predicted_size()) {
-        want += 20;  // a longer parent id
+        want += 256;  // longer argument values or parent id
         if (rest.size() < want && reader.more(want)) rest = reader.buffered();
         if (size_t n = dec.take_predicted(rest, reader.position())) {
           reader.skip(n);
