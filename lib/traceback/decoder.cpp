@@ -218,14 +218,33 @@ struct ArgHole {
 
 // Argument text that parses the same wherever it stands: hex and decimal
 // values, "?", "...", "{", "}", ", ".
-bool plain_args(const char *p, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    char c = p[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x' || c == ',' || c == ' ' || c == '{' ||
-          c == '}' || c == '.' || c == '?'))
-      return false;
+struct PlainArgChars {
+  bool ok[256] = {};
+  PlainArgChars() {
+    for (const char *c = "0123456789abcdefx, {}.?"; *c; ++c) ok[static_cast<unsigned char>(*c)] = true;
   }
+};
+const PlainArgChars kPlainArgChars;
+bool plain_args(const char *p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!kPlainArgChars.ok[static_cast<unsigned char>(p[i])]) return false;
   return true;
+}
+// The length of the plain argument text at p, which must end at a ')'
+// before `end`; npos otherwise.
+size_t plain_args_to_paren(const char *p, const char *end) {
+  const char *q = p;
+  while (q < end && kPlainArgChars.ok[static_cast<unsigned char>(*q)]) ++q;
+  return q < end && *q == ')' ? size_t(q - p) : std::string_view::npos;
+}
+
+// The hash of a body without its parent id. Never ~0 or ~0-1 (DenseMap's).
+uint64_t body_hash(std::string_view body, ParentHole h) {
+  constexpr uint64_t kMask = ~uint64_t(0) >> 1;
+  if (h.len == 0) return llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size())) & kMask;
+  uint64_t a = llvm::xxh3_64bits(llvm::StringRef(body.data(), h.at));
+  uint64_t b = llvm::xxh3_64bits(llvm::StringRef(body.data() + h.at + h.len, body.size() - h.at - h.len));
+  return (a * 0x9E3779B97F4A7C15ull ^ b) & kMask;
 }
 
 // The hash of a body without what block matching lets differ: the values
@@ -293,8 +312,12 @@ public:
     uint32_t index = blocks_[last_block_].next;
     int64_t parent = -1;
     bool own = false;
-    size_t n = match(blocks_[index], rest, parent, args_scratch_, own);
-    if (n) replay(index, parent, offset, n, own ? &args_scratch_ : nullptr);
+    size_t n = match(blocks_[index], rest, parent, args_scratch_, own, layout_scratch_);
+    if (n) {
+      uint32_t prev = last_block_;
+      replay(index, parent, offset, n, own ? &args_scratch_ : nullptr);
+      if (own) remember_variant(index, rest.substr(0, n), prev);
+    }
     return n;
   }
 
@@ -401,17 +424,27 @@ private:
   // The length of e's body at the start of `rest`, or 0. Its parent id goes
   // to `parent`; when its argument values differ from e's, their joined text
   // goes to `args` and `own_args` is set.
+  // `layout` gets where this body's holes are.
+  struct Layout {
+    std::vector<ArgHole> arg_holes;
+    ParentHole hole;
+  };
   static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
-                      bool &own_args);
+                      bool &own_args, Layout &layout);
+  // Caches a body that matched e only through its holes, so that its next
+  // byte-identical copy shares its argument values too.
+  void remember_variant(uint32_t index, std::string_view body, uint32_t prev);
   void replay(uint32_t index, int64_t parent, uint64_t offset, size_t size, std::string *args = nullptr);
   void follow(uint32_t index) {  // `index` is the body just taken
     if (last_block_ < blocks_.size()) blocks_[last_block_].next = index;
     last_block_ = index;
   }
   uint32_t last_block_ = kNoBlock;
-  std::string args_scratch_, hash_scratch_;
+  std::string args_scratch_, args_scratch2_, hash_scratch_;
+  Layout layout_scratch_;
   std::vector<CachedBlock> blocks_;
   llvm::DenseMap<uint64_t, uint32_t> block_index_;  // skeleton_hash -> blocks_ index; open addressing stays in cache
+  llvm::DenseMap<uint64_t, uint32_t> exact_index_;  // body_hash -> blocks_ index, variants included
   size_t block_bytes_ = 0;
   static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
   uint64_t block_lookups_ = 0, block_hits_ = 0;
@@ -420,7 +453,7 @@ private:
   bool rec_active_ = false;
   bool rec_ok_ = false;         // every line so far took a recordable path
   bool rec_note_121_ = false;
-  uint64_t rec_hash_ = 0;
+  uint64_t rec_hash_ = 0, rec_exact_hash_ = 0;
   ParentHole rec_hole_;
   uint64_t rec_start_ = 0;      // offset of the body's first byte
   std::vector<ArgHole> rec_arg_holes_;
@@ -433,14 +466,26 @@ private:
 
 bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
   ParentHole hole = parent_hole(body);
-  uint64_t h = skeleton_hash(body, hole, hash_scratch_);
+  uint64_t hx = body_hash(body, hole);
   ++block_lookups_;
+  auto ex = exact_index_.find(hx);
+  if (ex != exact_index_.end()) {
+    int64_t parent = -1;
+    bool own = false;
+    if (match(blocks_[ex->second], body, parent, args_scratch_, own, layout_scratch_) == body.size() && !own) {
+      replay(ex->second, parent, offset, body.size());
+      return true;
+    }
+  }
+  uint64_t h = skeleton_hash(body, hole, hash_scratch_);
   auto it = block_index_.find(h);
   if (it != block_index_.end()) {
     int64_t parent = -1;
     bool own = false;
-    if (match(blocks_[it->second], body, parent, args_scratch_, own) == body.size()) {
+    if (match(blocks_[it->second], body, parent, args_scratch_, own, layout_scratch_) == body.size()) {
+      uint32_t prev = last_block_;
       replay(it->second, parent, offset, body.size(), own ? &args_scratch_ : nullptr);
+      if (own) remember_variant(it->second, body, prev);
       return true;
     }
   }
@@ -452,6 +497,7 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
     rec_ok_ = true;
     rec_note_121_ = false;
     rec_hash_ = h;
+    rec_exact_hash_ = hx;
     rec_hole_ = hole;
     rec_end_ = offset + body.size() - 1;
     rec_start_ = offset;
@@ -464,11 +510,19 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
 }
 
 size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
-                                   bool &own_args) {
+                                   bool &own_args, Layout &layout) {
+  own_args = false;
+  const std::string &b = e.bytes;
+  // Most bodies are byte-identical to the cached one: one compare.
+  if (rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0) {
+    parent = e.parent_goid;
+    if (e.hole.len) parent = parse_decimal(std::string_view(b).substr(e.hole.at, e.hole.len)).value_or(-1);
+    return b.size();
+  }
+  layout.arg_holes.clear();
+  layout.hole = {};
   // e.bytes has its only empty line at its end, and holes hold no '\n', so a
   // prefix match is a whole body.
-  const std::string &b = e.bytes;
-  own_args = false;
   size_t pc = 0, pr = 0;  // positions in b and in rest
   auto same = [&](size_t upto) {  // b[pc, upto) == rest[pr, ...)
     size_t n = upto - pc;
@@ -484,11 +538,10 @@ size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, 
     if (!same(h.at)) return 0;
     if (i >= holes) continue;  // past the ones we track: must be byte-identical
     // The values run to the frame line's ')', which b has right after the hole.
-    const void *close = std::memchr(rest.data() + pr, ')', rest.size() - pr);
-    if (!close) return 0;
-    size_t n = size_t(static_cast<const char *>(close) - (rest.data() + pr));
-    if (!plain_args(rest.data() + pr, n)) return 0;
+    size_t n = plain_args_to_paren(rest.data() + pr, rest.data() + rest.size());
+    if (n == std::string_view::npos) return 0;
     values[i] = rest.substr(pr, n);
+    layout.arg_holes.push_back({pr, n, h.frame});
     if (n != h.len || std::memcmp(rest.data() + pr, b.data() + h.at, n) != 0) own_args = true;
     pr += n;
     pc = h.at + h.len;
@@ -503,6 +556,7 @@ size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, 
     while (pr + len < rest.size() && len <= 18 && rest[pr + len] >= '0' && rest[pr + len] <= '9')
       v = v * 10 + (rest[pr + len++] - '0');
     if (len == 0 || len > 18) return 0;
+    layout.hole = {pr, len};
     pr += len;
     pc = e.hole.at + e.hole.len;
     if (!same(b.size())) return 0;
@@ -547,6 +601,40 @@ void TracebackDecoderImpl::replay(uint32_t index, int64_t parent, uint64_t offse
   follow(index);
 }
 
+void TracebackDecoderImpl::remember_variant(uint32_t index, std::string_view body, uint32_t prev) {
+  // Full: nothing new is cached (then per-goroutine values, as in most real dumps, cost nothing more).
+  if (blocks_.size() >= kMaxBlocks || block_bytes_ + body.size() > kMaxBlockBytes) return;
+  uint64_t hx = body_hash(body, layout_scratch_.hole);
+  auto ex = exact_index_.find(hx);
+  if (ex != exact_index_.end() && blocks_[ex->second].bytes.size() == body.size() &&
+      blocks_[ex->second].stack == blocks_[index].stack) {
+    int64_t parent;
+    bool own;
+    Layout unused;
+    if (match(blocks_[ex->second], body, parent, args_scratch2_, own, unused) == body.size() && !own) {
+      last_block_ = prev;  // seen before: link to that copy
+      follow(ex->second);
+      return;
+    }
+  }
+  if (layout_scratch_.arg_holes.size() != blocks_[index].arg_holes.size()) return;  // holes past the tracked ones
+  const Goroutine &g = report_->process.goroutines.back();  // what replay() gave
+  CachedBlock v;
+  v.bytes.assign(body.data(), body.size());
+  v.hole = layout_scratch_.hole;
+  v.arg_holes = layout_scratch_.arg_holes;
+  v.stack = blocks_[index].stack;
+  v.frame_args = g.frame_args;
+  v.created_by = blocks_[index].created_by;
+  v.parent_goid = blocks_[index].parent_goid;
+  v.note_121 = blocks_[index].note_121;
+  block_bytes_ += v.bytes.size();
+  exact_index_.try_emplace(hx, uint32_t(blocks_.size()));
+  blocks_.push_back(std::move(v));
+  last_block_ = prev;  // replay() linked prev to `index`: link it to the variant instead
+  follow(uint32_t(blocks_.size() - 1));
+}
+
 void TracebackDecoderImpl::remember_block() {
   const Goroutine &g = report_->process.goroutines.back();
   CachedBlock e;
@@ -562,6 +650,7 @@ void TracebackDecoderImpl::remember_block() {
   e.note_121 = rec_note_121_;
   block_bytes_ += e.bytes.size();
   block_index_.try_emplace(rec_hash_, uint32_t(blocks_.size()));
+  exact_index_.try_emplace(rec_exact_hash_, uint32_t(blocks_.size()));
   blocks_.push_back(std::move(e));
   follow(uint32_t(blocks_.size() - 1));
 }
