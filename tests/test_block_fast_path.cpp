@@ -294,3 +294,24 @@ TEST_CASE("block fast path: bodies that differ in argument values and parent ids
   }
   CHECK(shared > 100);
 }
+
+TEST_CASE("block fast path: copies of a body with its own argument values share them", "[traceback][block]") {
+  std::string a = kBody, b = kBody;
+  a.replace(a.find("0xc000010000"), 12, "0xc000020000");
+  b.replace(b.find("0xc000010000"), 12, "0xc000030000");
+  std::string text = "panic: boom\n\n";
+  for (int i = 0; i < 60; ++i) text += goroutine(10 + i, i % 3 == 0 ? std::string(kBody) : i % 3 == 1 ? a : b);
+  check_same(text);
+  auto mem = memory_source(text, "t.txt");
+  Input in = streamed(*mem);
+  const auto &gs = in.reports[0].process.goroutines;
+  REQUIRE(gs.size() == 60);
+  for (size_t i = 0; i < gs.size(); ++i) {
+    CHECK(gs[i].stack == gs[0].stack);
+    CHECK(bool(gs[i].frame_args) == (i % 3 != 0));
+    // After the first round every copy reuses the cached values: one string each for a and b.
+    if (i >= 6 && i % 3 != 0) CHECK(gs[i].frame_args.get() == gs[i - 3].frame_args.get());
+  }
+  CHECK(frame_args(gs[1], 0) == "0xc000020000, {0x1, 0x2}");
+  CHECK(frame_args(gs[2], 0) == "0xc000030000, {0x1, 0x2}");
+}
