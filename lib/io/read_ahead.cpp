@@ -46,11 +46,7 @@ public:
     }
     if (n == 0) return 0;
     if (!current_) {
-      std::unique_lock<std::mutex> lock(mu_);
-      consumer_waiting_ = true;
-      cv_.wait(lock, [&] { return !filled_.empty(); });
-      consumer_waiting_ = false;
-      current_ = filled_.front();
+      current_ = next_filled(false);
       cursor_ = 0;
     }
     Slot &s = *current_;
@@ -80,13 +76,8 @@ public:
     Slot *s = current_;
     size_t from = cursor_;
     if (!s) {
-      std::unique_lock<std::mutex> lock(mu_);
-      consumer_waiting_ = true;
-      cv_.wait(lock, [&] { return !filled_.empty(); });
-      consumer_waiting_ = false;
-      s = filled_.front();
+      s = next_filled(true);
       from = 0;
-      if (s->size != 0) filled_.erase(filled_.begin());
     } else if (s->size != 0) {
       std::lock_guard<std::mutex> lock(mu_);
       filled_.erase(filled_.begin());  // current_ is filled_'s front
@@ -111,6 +102,18 @@ private:
     std::string error;
     std::error_code ec;
   };
+
+  // Waits for the next filled slot; TAKE removes it from the queue unless it
+  // is the end (which stays, so that every later call sees it too).
+  Slot *next_filled(bool take) {
+    std::unique_lock<std::mutex> lock(mu_);
+    consumer_waiting_ = true;
+    cv_.wait(lock, [&] { return !filled_.empty(); });
+    consumer_waiting_ = false;
+    Slot *s = filled_.front();
+    if (take && s->size != 0) filled_.erase(filled_.begin());
+    return s;
+  }
 
   // Returns a consumed slot to the worker.
   void give_back(Slot *s) {
