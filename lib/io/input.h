@@ -107,6 +107,7 @@ public:
 private:
   bool fill(bool defer = false);  // defer: keep a read error for next() to report
   bool fill_lent(bool defer);     // fill() from ByteSource::lend_chunk()
+  void keep_unread(size_t extra); // moves the unread bytes to the start of buf_, with room for `extra` more
   bool read_failed(llvm::Error e, bool defer);
   ByteSource &src_;
   std::string name_;

@@ -80,56 +80,45 @@ bool LineReader::fill_lent(bool defer) {
   // to our own buffer. They live in the previous chunk or in buf_, both
   // still valid.
   size_t keep = end_ - begin_;
-  base_ += begin_;
   if (keep <= c->headroom) {
     char *dst = c->data - keep;
     if (keep) std::memcpy(dst, data_ + begin_, keep);
+    base_ += begin_;
     data_ = dst;
-    cap_ = keep + c->size;
+    begin_ = 0;
+    end_ = cap_ = keep + c->size;
   } else {
-    size_t want = keep + c->size;
-    if (!buf_ || buf_cap_ < want) {
-      std::unique_ptr<char[]> nb(new char[want]);
-      std::memcpy(nb.get(), data_ + begin_, keep);
-      buf_ = std::move(nb);
-      buf_cap_ = want;
-    } else {
-      std::memmove(buf_.get(), data_ + begin_, keep);
-    }
-    data_ = buf_.get();
-    std::memcpy(data_ + keep, c->data, c->size);
-    cap_ = buf_cap_;
+    keep_unread(c->size);
+    std::memcpy(data_ + end_, c->data, c->size);
+    end_ += c->size;
   }
-  begin_ = 0;
-  end_ = keep + c->size;
   consumed_ += c->size;
   return true;
 }
 
+void LineReader::keep_unread(size_t extra) {
+  size_t keep = end_ - begin_;
+  if (buf_cap_ < keep + extra) {
+    size_t want = std::max(kInitialBuffer, keep + extra);
+    std::unique_ptr<char[]> nb(new char[want]);
+    if (keep) std::memcpy(nb.get(), data_ + begin_, keep);
+    buf_ = std::move(nb);
+    buf_cap_ = want;
+  } else if (keep && data_ + begin_ != buf_.get()) {
+    std::memmove(buf_.get(), data_ + begin_, keep);
+  }
+  base_ += begin_;
+  begin_ = 0;
+  end_ = keep;
+  data_ = buf_.get();
+  cap_ = buf_cap_;
+}
+
 bool LineReader::fill(bool defer) {
   if (!deferred_error_ && src_.can_lend()) return fill_lent(defer);
+  // Keep only the partial line, in our own buffer (after lent chunks too).
+  if (!mapped_ && (begin_ > 0 || data_ != buf_.get())) keep_unread(0);
   char *b = data_;
-  if (!mapped_ && b != buf_.get()) {  // after lent chunks: back to our own buffer
-    size_t keep = end_ - begin_;
-    size_t want = std::max(kInitialBuffer, keep + 1);
-    if (buf_cap_ < want) {
-      buf_.reset(new char[want]);
-      buf_cap_ = want;
-    }
-    std::memcpy(buf_.get(), b + begin_, keep);
-    base_ += begin_;
-    begin_ = 0;
-    end_ = keep;
-    data_ = b = buf_.get();
-    cap_ = buf_cap_;
-  }
-  if (begin_ > 0) {  // keep only the partial line
-    size_t keep = end_ - begin_;
-    if (keep) std::memmove(b, b + begin_, keep);
-    base_ += begin_;
-    end_ = keep;
-    begin_ = 0;
-  }
   if (end_ == cap_) {  // a long line: grow, up to max_line + "\r\n"
     size_t want = std::max(std::min(cap_ * 2, max_line_ + 2), end_ + 1);
     std::unique_ptr<char[]> nb(new char[want]);
