@@ -314,9 +314,8 @@ public:
     bool own = false;
     size_t n = match(blocks_[index], rest, parent, args_scratch_, own, layout_scratch_);
     if (n) {
-      uint32_t prev = last_block_;
-      replay(index, parent, offset, n, own ? &args_scratch_ : nullptr);
-      if (own) remember_variant(index, rest.substr(0, n), prev);
+      ++block_lookups_;  // a miss is counted by block()
+      take(index, rest.substr(0, n), parent, own, offset);
     }
     return n;
   }
@@ -431,6 +430,8 @@ private:
   };
   static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
                       bool &own_args, Layout &layout);
+  // Applies blocks_[index] to `body`, which match() took with these results.
+  void take(uint32_t index, std::string_view body, int64_t parent, bool own_args, uint64_t offset);
   // Caches a body that matched e only through its holes, so that its next
   // byte-identical copy shares its argument values too.
   void remember_variant(uint32_t index, std::string_view body, uint32_t prev);
@@ -440,7 +441,7 @@ private:
     last_block_ = index;
   }
   uint32_t last_block_ = kNoBlock;
-  std::string args_scratch_, args_scratch2_, hash_scratch_;
+  std::string args_scratch_, hash_scratch_;
   Layout layout_scratch_;
   std::vector<CachedBlock> blocks_;
   llvm::DenseMap<uint64_t, uint32_t> block_index_;  // skeleton_hash -> blocks_ index; open addressing stays in cache
@@ -473,7 +474,7 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
     int64_t parent = -1;
     bool own = false;
     if (match(blocks_[ex->second], body, parent, args_scratch_, own, layout_scratch_) == body.size() && !own) {
-      replay(ex->second, parent, offset, body.size());
+      take(ex->second, body, parent, false, offset);
       return true;
     }
   }
@@ -483,9 +484,7 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
     int64_t parent = -1;
     bool own = false;
     if (match(blocks_[it->second], body, parent, args_scratch_, own, layout_scratch_) == body.size()) {
-      uint32_t prev = last_block_;
-      replay(it->second, parent, offset, body.size(), own ? &args_scratch_ : nullptr);
-      if (own) remember_variant(it->second, body, prev);
+      take(it->second, body, parent, own, offset);
       return true;
     }
   }
@@ -583,7 +582,6 @@ size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, 
 
 void TracebackDecoderImpl::replay(uint32_t index, int64_t parent, uint64_t offset, size_t size, std::string *args) {
   const CachedBlock &e = blocks_[index];
-  ++block_lookups_;
   ++block_hits_;
   // What goroutine_line() did for these lines, ending with finish_goroutine().
   if (e.note_121) features_.note("1.21");
@@ -601,17 +599,24 @@ void TracebackDecoderImpl::replay(uint32_t index, int64_t parent, uint64_t offse
   follow(index);
 }
 
+void TracebackDecoderImpl::take(uint32_t index, std::string_view body, int64_t parent, bool own_args,
+                                uint64_t offset) {
+  uint32_t prev = last_block_;
+  replay(index, parent, offset, body.size(), own_args ? &args_scratch_ : nullptr);
+  if (own_args) remember_variant(index, body, prev);
+}
+
 void TracebackDecoderImpl::remember_variant(uint32_t index, std::string_view body, uint32_t prev) {
   // Full: nothing new is cached (then per-goroutine values, as in most real dumps, cost nothing more).
   if (blocks_.size() >= kMaxBlocks || block_bytes_ + body.size() > kMaxBlockBytes) return;
   uint64_t hx = body_hash(body, layout_scratch_.hole);
   auto ex = exact_index_.find(hx);
-  if (ex != exact_index_.end() && blocks_[ex->second].bytes.size() == body.size() &&
-      blocks_[ex->second].stack == blocks_[index].stack) {
+  if (ex != exact_index_.end() && blocks_[ex->second].stack == blocks_[index].stack) {
     int64_t parent;
     bool own;
     Layout unused;
-    if (match(blocks_[ex->second], body, parent, args_scratch2_, own, unused) == body.size() && !own) {
+    // args_scratch_ is free again: replay() has made its string.
+    if (match(blocks_[ex->second], body, parent, args_scratch_, own, unused) == body.size() && !own) {
       last_block_ = prev;  // seen before: link to that copy
       follow(ex->second);
       return;
