@@ -63,9 +63,6 @@ template <> struct llvm::DenseMapInfo<crashctl::GroupKey> {
 };
 
 namespace crashctl {
-namespace {
-
-}  // namespace
 
 void group_goroutines(Report &report, const LeakOptions &opts) {
   const Process &p = report.process;

@@ -81,13 +81,15 @@ RuntimeLayout RuntimeLayout::read(const binary::Executable &exe) {
   l.p_repanicked = p("repanicked");
   l.p_goexit = p("goexit");
   l.p_aborted = p("aborted");
+  // internal/abi.Type (Go 1.21+) exports its fields; runtime._type did not.
   std::string type_name = exe.type("internal/abi.Type") ? "internal/abi.Type" : "runtime._type";
-  l.t_str = field_offset(exe, type_name, "Str");
-  if (!l.t_str.ok) l.t_str = field_offset(exe, type_name, "str");
-  l.t_tflag = field_offset(exe, type_name, "TFlag");
-  if (!l.t_tflag.ok) l.t_tflag = field_offset(exe, type_name, "tflag");
-  l.t_kind = field_offset(exe, type_name, "Kind_");
-  if (!l.t_kind.ok) l.t_kind = field_offset(exe, type_name, "kind");
+  auto t = [&](std::string_view exported, std::string_view old) {
+    Off o = field_offset(exe, type_name, exported);
+    return o.ok ? o : field_offset(exe, type_name, old);
+  };
+  l.t_str = t("Str", "str");
+  l.t_tflag = t("TFlag", "tflag");
+  l.t_kind = t("Kind_", "kind");
   l.md_types = field_offset(exe, "runtime.moduledata", "types");
 
   struct Need {
