@@ -246,6 +246,8 @@ llvm::Expected<InputFormat> classify(std::string_view head, const std::string &n
       head.substr(4, 6) == "\x31\x41\x59\x26\x53\x59")
     return unsupported(name, head, "; it is bzip2-compressed: decompress it with bunzip2 first");
   if (looks_like_text(head.substr(0, kSniffSize))) return InputFormat::Traceback;
+  // journalctl -o export: text fields, with binary-safe ones (little-endian lengths) among them.
+  if (starts_with(head, "__CURSOR=") || starts_with(head, "__REALTIME_TIMESTAMP=")) return InputFormat::Traceback;
   if (starts_with(head, "\xff\xfe") || starts_with(head, "\xfe\xff"))
     return unsupported(name, head,
                        "; it looks like UTF-16 text: convert it with iconv -f UTF-16 -t UTF-8");

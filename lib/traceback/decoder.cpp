@@ -1,5 +1,6 @@
 #include "traceback/decoder.h"
 
+#include "logs/unwrap.h"
 #include "traceback/go_version.h"
 #include "traceback/log_lines.h"
 #include "traceback/parse.h"
@@ -275,11 +276,18 @@ uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &sc
 
 }  // namespace
 
-class TracebackDecoderImpl {
+class TracebackDecoderImpl final : public logs::LineSink {
 public:
   explicit TracebackDecoderImpl(Input &out) : out_(out) {}
 
-  void line(std::string_view raw, uint64_t offset);
+  // logs::LineSink: the logical lines of the input, unwrapped.
+  void line(std::string_view s, uint64_t offset) override;
+  void record_begin(const logs::LogRecord &record) override;
+  void stack_begin(logs::StackDialect dialect, uint64_t offset) override;
+  void record_end(uint64_t offset) override;
+  void diagnostic(Severity severity, uint64_t offset, std::string message) override {
+    diag(severity, offset, std::move(message));
+  }
   void finish(uint64_t end_offset);
 
   // Block fast path, for dumps of many identical goroutines. Right after the
@@ -358,6 +366,7 @@ private:
   Input &out_;
   std::unique_ptr<Report> report_;
   bool tentative_ = false;     // started mid-line; dropped unless confirmed
+  bool in_record_ = false;     // between record_begin and record_end
   LinePrefix prefix_;
   State state_ = State::Idle;
   uint64_t last_offset_ = 0;
@@ -403,7 +412,6 @@ private:
   static constexpr size_t kMaxSkippedLines = 8;
   std::vector<std::pair<uint64_t, std::string>> skipped_;
 
-  std::string json_scratch_;
   FormatFeatures features_;
 
   // Block fast path: bodies seen before and what they gave.
@@ -660,15 +668,8 @@ void TracebackDecoderImpl::remember_block() {
   follow(uint32_t(blocks_.size() - 1));
 }
 
-void TracebackDecoderImpl::line(std::string_view raw, uint64_t offset) {
-  last_offset_ = offset + raw.size();
-  std::string_view line = raw;
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (!line.empty() && line[0] == '{') {
-    rec_ok_ = false;
-    std::string_view payload;
-    if (unwrap_docker_json(line, json_scratch_, payload)) line = payload;
-  }
+void TracebackDecoderImpl::line(std::string_view line, uint64_t offset) {
+  last_offset_ = offset + line.size();
   if (!in_report()) {
     idle_line(line, offset);
     return;
@@ -691,6 +692,22 @@ void TracebackDecoderImpl::line(std::string_view raw, uint64_t offset) {
   }
   foreign_lines_ = 0;
   dispatch(payload, offset);
+}
+
+void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
+  // A structured log record is a unit of its own: whatever was being read ends.
+  if (report_) end_report(record.offset);
+  in_record_ = true;
+}
+
+void TracebackDecoderImpl::stack_begin(logs::StackDialect dialect, uint64_t offset) {
+  (void)dialect;
+  (void)offset;
+}
+
+void TracebackDecoderImpl::record_end(uint64_t offset) {
+  if (report_) end_report(offset);
+  in_record_ = false;
 }
 
 void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
@@ -1578,22 +1595,31 @@ void TracebackDecoderImpl::finish(uint64_t end_offset) {
   }
 }
 
-TracebackDecoder::TracebackDecoder(Input &out) : impl_(std::make_unique<TracebackDecoderImpl>(out)) {}
+struct TracebackDecoder::State {
+  explicit State(Input &out) : dec(out), unwrap(dec) {}
+  TracebackDecoderImpl dec;
+  logs::LogUnwrapper unwrap;
+};
+TracebackDecoder::TracebackDecoder(Input &out) : impl_(std::make_unique<State>(out)) {}
 TracebackDecoder::~TracebackDecoder() = default;
-void TracebackDecoder::line(std::string_view raw, uint64_t offset) { impl_->line(raw, offset); }
-void TracebackDecoder::finish(uint64_t end_offset) { impl_->finish(end_offset); }
+void TracebackDecoder::line(std::string_view raw, uint64_t offset) { impl_->unwrap.line(raw, offset); }
+void TracebackDecoder::finish(uint64_t end_offset) {
+  impl_->unwrap.finish(end_offset);
+  impl_->dec.finish(end_offset);
+}
 
 void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   LineReader reader(src, out.path);
   reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
   Progress progress(out.path, show_progress ? &src : nullptr);
   TracebackDecoderImpl dec(out);
+  logs::LogUnwrapper unwrap(dec);
   std::string_view line;
   uint64_t offset = 0;
   while (reader.next(line, offset)) {
-    dec.line(line, offset);
+    unwrap.line(line, offset);
     progress.tick();
-    if (dec.block_ready(offset)) {
+    if (unwrap.passed_through() && dec.block_ready(offset)) {
       // A goroutine header: take its body whole when it was seen before.
       std::string_view rest = reader.buffered();
       if (size_t want = dec.predicted_size()) {
@@ -1615,6 +1641,7 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   }
   // The reader already reported the error through on_diagnostic.
   if (!reader.error().empty()) out.failed = true;
+  unwrap.finish(reader.bytes_read());
   dec.finish(reader.bytes_read());
   out.size = reader.bytes_read();
 }

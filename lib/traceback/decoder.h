@@ -10,8 +10,6 @@
 
 namespace crashctl {
 
-class TracebackDecoderImpl;
-
 // Streaming decoder. Feed it every line of the input in order; each crash
 // found becomes one Report in `out.reports` (Process filled, verdict empty),
 // problems become `out.diagnostics`. Memory stays bounded by the number of
@@ -24,7 +22,8 @@ public:
   void finish(uint64_t end_offset);
 
 private:
-  std::unique_ptr<TracebackDecoderImpl> impl_;
+  struct State;
+  std::unique_ptr<State> impl_;
 };
 
 // Reads all of `src` as crash text into `out`; with show_progress, long reads

@@ -1,0 +1,146 @@
+#include "logs/terminal.h"
+
+#include <cstring>
+
+namespace crashctl::logs {
+
+bool has_terminal_escape(std::string_view s) {
+  if (std::memchr(s.data(), 0x1b, s.size())) return true;
+  const char *p = s.data(), *end = p + s.size();
+  while ((p = static_cast<const char *>(std::memchr(p, 0xC2, size_t(end - p))))) {
+    if (p + 1 < end && (static_cast<unsigned char>(p[1]) == 0x9B || static_cast<unsigned char>(p[1]) == 0x9D))
+      return true;
+    ++p;
+  }
+  return false;
+}
+
+namespace {
+
+// Skips a string-type sequence body (OSC, DCS, ...) from i: up to BEL or ST
+// (ESC \ or U+009C). Returns the index after its terminator, or size.
+size_t skip_string_body(std::string_view s, size_t i, bool bel_ends) {
+  for (; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0x07 && bel_ends) return i + 1;
+    if (c == 0x1b) return i + 1 < s.size() && s[i + 1] == '\\' ? i + 2 : i + 1;
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x9C) return i + 2;
+  }
+  return s.size();
+}
+
+// Skips CSI parameters, intermediates and the final byte from i.
+size_t skip_csi_body(std::string_view s, size_t i) {
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x30 && c <= 0x3F) { ++i; continue; }  // parameters
+    if (c >= 0x20 && c <= 0x2F) { ++i; continue; }  // intermediates
+    if (c >= 0x40 && c <= 0x7E) return i + 1;       // final byte
+    return i;  // malformed: stop before the odd byte
+  }
+  return i;
+}
+
+}  // namespace
+
+void strip_terminal_escapes(std::string_view s, std::string &out) {
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0xC2 && i + 1 < n) {
+      unsigned char d = static_cast<unsigned char>(s[i + 1]);
+      if (d == 0x9B) { i = skip_csi_body(s, i + 2); continue; }
+      if (d == 0x9D) { i = skip_string_body(s, i + 2, true); continue; }
+    }
+    if (c != 0x1b) {
+      size_t j = i + 1;
+      while (j < n && s[j] != '\x1b' && static_cast<unsigned char>(s[j]) != 0xC2) ++j;
+      out.append(s.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    if (i + 1 >= n) break;
+    char k = s[i + 1];
+    switch (k) {
+    case '[': i = skip_csi_body(s, i + 2); break;
+    case ']': i = skip_string_body(s, i + 2, true); break;
+    case 'P': case 'X': case '^': case '_': i = skip_string_body(s, i + 2, false); break;
+    case '(': case ')': case '*': case '+': case '#': case '%': i = std::min(n, i + 3); break;
+    default: i += 2; break;  // ESC 7, ESC =, ESC c, ...
+    }
+  }
+}
+
+bool needs_control_escape(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 ? c != '\t' : c == 0x7f) return true;
+    if (c >= 0x80) {
+      // Validate UTF-8 and look for C1 controls.
+      size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+      if (len == 0 || c > 0xF4 || i + len > s.size()) return true;
+      for (size_t k = 1; k < len; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return true;
+      if (c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) return true;
+      if (c == 0xE0 && static_cast<unsigned char>(s[i + 1]) < 0xA0) return true;  // overlong
+      if (c == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0) return true;  // surrogates
+      if (c == 0xF0 && static_cast<unsigned char>(s[i + 1]) < 0x90) return true;  // overlong
+      if (c == 0xF4 && static_cast<unsigned char>(s[i + 1]) >= 0x90) return true;  // > U+10FFFF
+      i += len - 1;
+    }
+  }
+  return false;
+}
+
+std::string escape_control(std::string_view s) {
+  if (!needs_control_escape(s)) return std::string(s);
+  static const char *hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      switch (c) {
+      case '\t': out.push_back('\t'); break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        out += "\\x";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+      }
+      continue;
+    }
+    if (c < 0x80) {
+      out.push_back(char(c));
+      continue;
+    }
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    bool ok = len != 0 && c <= 0xF4 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len >= 2) {
+      unsigned char d = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0) && !(c == 0xF0 && d < 0x90) &&
+           !(c == 0xF4 && d >= 0x90);
+    }
+    if (!ok) {
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+      continue;
+    }
+    if (c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
+      out += "\\u00";
+      unsigned char d = static_cast<unsigned char>(s[i + 1]);
+      out.push_back(hex[d >> 4]);
+      out.push_back(hex[d & 15]);
+      i += 1;
+      continue;
+    }
+    out.append(s.data() + i, len);
+    i += len - 1;
+  }
+  return out;
+}
+
+}  // namespace crashctl::logs

@@ -1,0 +1,27 @@
+// Terminal control sequences in logs: CI logs and coloured loggers put ANSI
+// escapes (SGR colours, OSC 8 hyperlinks, cursor moves) inside crash text.
+// They are removed before any parsing; whatever control characters remain
+// are escaped before anything from the input reaches a terminal.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace crashctl::logs {
+
+// Whether S holds an ESC byte or a C1 CSI/OSC (U+009B, U+009D in UTF-8).
+bool has_terminal_escape(std::string_view s);
+
+// Appends S to OUT without its escape sequences: CSI (ESC [ ... final byte),
+// OSC (ESC ] ... BEL or ESC \), DCS/SOS/PM/APC strings, two- and
+// three-byte ESC sequences, and the UTF-8 encoded C1 forms of CSI and OSC.
+// A sequence cut off by the end of S is dropped.
+void strip_terminal_escapes(std::string_view s, std::string &out);
+
+// S with every control character (C0 but tab, DEL, C1) and invalid UTF-8
+// shown as an escape: "\x1b", "\r", "\u009b", "\xff". Plain text is returned
+// unchanged.
+std::string escape_control(std::string_view s);
+bool needs_control_escape(std::string_view s);
+
+}  // namespace crashctl::logs
