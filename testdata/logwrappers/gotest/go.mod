@@ -1,0 +1,3 @@
+module crashctl.test/logwrappers/gotest
+
+go 1.21
