@@ -199,6 +199,109 @@ std::string describe_site(const Culprit &c) {
   return s;
 }
 
+bool is_panic_frame(const Frame &f) {
+  return f.function == "panic" || f.function == "runtime.gopanic" || f.function == "runtime.panic";
+}
+
+bool contains_recover(const Frame &f) {
+  std::string lower = f.function + " " + f.file;
+  for (char &c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return contains(lower, "recover");
+}
+
+// What the library that recovered a panic does with the request or job.
+std::string producer_consequence(const std::string &producer) {
+  if (producer == "net/http")
+    return "net/http recovered it in the connection's goroutine and closed the connection, so the client "
+           "saw the connection drop instead of an HTTP response.";
+  if (producer == "gin") return "gin's Recovery middleware answered the request with status 500.";
+  if (producer == "echo")
+    return "echo's Recover middleware passed the panic to the HTTP error handler (status 500 by default).";
+  if (producer == "chi") return "chi's Recoverer middleware answered the request with status 500.";
+  if (producer == "k8s.io/apimachinery HandleCrash")
+    return "k8s.io/apimachinery's HandleCrash logged it; unless ReallyCrash was turned off it panics again, "
+           "and then the process dies with the same value.";
+  return "";
+}
+
+}  // namespace
+
+void explain_recovered(Report &report, const InAppRules &rules) {
+  const Process &p = report.process;
+  Verdict &v = report.verdict;
+  const Goroutine *g = first_printed(p);
+  if (!g && !p.goroutines.empty()) g = &p.goroutines.front();
+  const PanicRecord *value = nullptr;
+  for (const PanicRecord &pr : p.panics)
+    if (!pr.fatal && !pr.goexit) value = &pr;
+  Classified c{"unknown", true};
+  if (value && !value->message.empty()) c = classify_panic_message(value->message);
+  v.cls = c.cls;
+  v.recoverable = true;
+  v.goroutine = g && g->id >= 0 ? g->id : -1;
+  auto low = [&](std::string reason) {
+    v.low_confidence = true;
+    v.confidence_reasons.push_back(std::move(reason));
+  };
+  if (!value || value->message.empty()) low("the log does not show the panic value, so its class is unknown");
+  if (g && g->stack) {
+    const auto &fr = g->stack->frames;
+    // The frames above the innermost panic frame are the deferred call that
+    // recovered (and printed) it: the value was raised below.
+    size_t panic_at = SIZE_MAX;
+    for (size_t i = 0; i < fr.size(); ++i)
+      if (is_panic_frame(fr[i])) {
+        panic_at = i;
+        break;
+      }
+    size_t start = panic_at == SIZE_MAX ? 0 : panic_at + 1;
+    v.culprit = pick_culprit(*g->stack, rules, start);
+    const Frame *by = nullptr;
+    if (panic_at != SIZE_MAX) {
+      for (size_t i = panic_at; i-- > 0;)
+        if (!InAppRules::is_runtime(fr[i])) {
+          by = &fr[i];
+          break;
+        }
+    } else {
+      // Libraries that print only the frames below the panic: their middleware
+      // frame is on the stack as a caller ("Recovery", "Recoverer").
+      for (const Frame &f : fr)
+        if (contains_recover(f)) {
+          by = &f;
+          break;
+        }
+    }
+    if (by) v.recovered_by = CodeLocation{by->function, by->file, by->line};
+    if (fr.empty()) low("the logged stack has no frames");
+  } else {
+    low("no stack was logged with the panic");
+  }
+  if (!v.culprit && g && g->stack && !g->stack->frames.empty())
+    low("no frame outside the runtime on the logged stack");
+
+  std::string msg = value ? first_line(value->message) : std::string();
+  std::string where = v.culprit ? " in " + describe_site(*v.culprit) : "";
+  v.summary = (msg.empty() ? std::string("recovered panic") : "recovered panic: " + msg) + where;
+  std::string producer = p.recovery ? p.recovery->producer : "";
+  std::string &e = v.explanation;
+  e = "The program recovered this panic and logged it; the process kept running. ";
+  if (v.recovered_by) e += "It was recovered in " + v.recovered_by->function + ". ";
+  else if (!producer.empty() && producer.find('.') == std::string::npos && producer.find('/') == std::string::npos)
+    e += "It was recovered by " + producer + ". ";
+  std::string consequence = producer_consequence(producer);
+  if (!consequence.empty()) e += consequence + " ";
+  e += "Recovering kept the process alive, not the work: whatever ";
+  e += v.goroutine >= 0 ? "goroutine " + std::to_string(v.goroutine) : std::string("the goroutine");
+  e += " was doing when it panicked was abandoned, and the bug";
+  e += v.culprit ? " in " + v.culprit->frame.function : std::string();
+  e += " will fire again on the same input. Fix it there; the stack below the panic frame shows where it was raised.";
+  if (c.cls == "unknown")
+    e += " The log does not show the panic value; the frames still show where it was raised.";
+}
+
+namespace {
+
 const char *kDefersUnknown =
     " Crash text does not record deferred calls; a core dump of the same crash shows which "
     "deferred functions were pending and whether they call recover directly.";
@@ -235,6 +338,11 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
         "at least one of them writing. This is not a panic: the race runtime reports it and, by "
         "default, the program exits with status 66 when it ends (GORACE=halt_on_error=1 stops at once). "
         "recover has nothing to catch. Fix it with a mutex, a channel or sync/atomic around both accesses.";
+    return;
+  }
+
+  if (report.kind == ReportKind::Recovered) {
+    explain_recovered(report, rules);
     return;
   }
 

@@ -57,6 +57,8 @@ const Frame *telling_frame(const std::vector<Frame> &frames, const InAppRules &r
 
 // Fills report.verdict from report.process.
 void analyze_report(Report &report, const AnalysisOptions &opts);
+// The verdict of a recovered panic (report.kind Recovered).
+void explain_recovered(Report &report, const InAppRules &rules);
 
 // Stack overflow: the shortest repeating cycle of functions, innermost first.
 std::vector<std::string> find_recursion_cycle(const Stack &stack);

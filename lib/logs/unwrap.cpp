@@ -88,11 +88,11 @@ template <size_t N> int key_rank(const char *const (&keys)[N], std::string_view 
 
 }  // namespace
 
-bool looks_like_stack(std::string_view s, StackDialect &dialect) {
+bool looks_like_stack(std::string_view s, StackForm &dialect) {
   if (s.find('\n') == std::string_view::npos) return false;
   for (size_t at = s.find("goroutine "); at != std::string_view::npos; at = s.find("goroutine ", at + 1)) {
     if (is_goroutine_header_at(s, at)) {
-      dialect = StackDialect::Goroutine;
+      dialect = StackForm::Goroutine;
       return true;
     }
   }
@@ -115,7 +115,7 @@ bool looks_like_stack(std::string_view s, StackDialect &dialect) {
     if (pairs >= 2) done = true;
   });
   if (pairs == 0) return false;
-  dialect = with_args == pairs ? StackDialect::Goroutine : StackDialect::FrameLines;
+  dialect = with_args == pairs ? StackForm::Goroutine : StackForm::FrameLines;
   return true;
 }
 
@@ -309,7 +309,7 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   r.format = "json";
   int msg_rank = 99, value_rank = 99, level_rank = 99, stack_rank = 99;
   std::string stack_text, stack_key;
-  StackDialect dialect = StackDialect::Goroutine;
+  StackForm dialect = StackForm::Goroutine;
   std::string msg_text;
   JsonObjectScanner scanner(s);
   bool ok = scanner.scan([&](const JsonMember &m) {
@@ -340,7 +340,7 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
       if (srank < stack_rank) {
         std::string text;
         decode_json_string(m.raw, true, text);
-        StackDialect d;
+        StackForm d;
         if (looks_like_stack(text, d)) {
           stack_rank = srank;
           stack_text = std::move(text);
@@ -388,7 +388,7 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
   r.format = klog_block ? "klog" : "logfmt";
   int msg_rank = 99, value_rank = 99, level_rank = 99, stack_rank = 99;
   std::string stack_text;
-  StackDialect dialect = StackDialect::Goroutine;
+  StackForm dialect = StackForm::Goroutine;
   for (const LogfmtField &f : fields) {
     int rank;
     if (f.key.empty() && f.quoted && msg_rank == 99) {
@@ -407,7 +407,7 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
     if (f.quoted && f.value.find('\n') != std::string::npos) {
       int srank = key_rank(kStackKeys, f.key);
       if (srank < 0) srank = 50;
-      StackDialect d;
+      StackForm d;
       if (srank < stack_rank && looks_like_stack(f.value, d)) {
         stack_rank = srank;
         stack_text = f.value;
@@ -423,7 +423,7 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
     if (start == 0 || r.level.empty()) r.level = std::string(1, s[0]);
     sink_.record_begin(r);
     if (!r.message.empty()) payload(r.message, offset, 3);
-    sink_.stack_begin(StackDialect::Goroutine, offset);
+    sink_.stack_begin(StackForm::Goroutine, offset);
     klog_block_ = true;  // the lines that follow, tab-indented, up to " >"
     return true;
   }

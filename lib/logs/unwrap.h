@@ -18,7 +18,7 @@
 namespace crashctl::logs {
 
 // How the lines of a logged stack are laid out.
-enum class StackDialect : uint8_t {
+enum class StackForm : uint8_t {
   Goroutine,   // the runtime's own: "goroutine N [...]:", "FUNC(ARGS)", "\tFILE:LINE +0xOFF"
   FrameLines,  // "FUNC" and "\tFILE:LINE" pairs, no header, no arguments (zap's stacktrace)
 };
@@ -42,7 +42,7 @@ public:
   // A structured record with a stack: record_begin, its message's lines,
   // stack_begin, the stack's lines, record_end.
   virtual void record_begin(const LogRecord &record) = 0;
-  virtual void stack_begin(StackDialect dialect, uint64_t offset) = 0;
+  virtual void stack_begin(StackForm dialect, uint64_t offset) = 0;
   virtual void record_end(uint64_t offset) = 0;
   virtual void diagnostic(Severity severity, uint64_t offset, std::string message) = 0;
 };
@@ -117,6 +117,6 @@ private:
 
 // Whether S looks like a stack in one of the dialects (a multi-line value
 // worth reading as one); sets DIALECT.
-bool looks_like_stack(std::string_view s, StackDialect &dialect);
+bool looks_like_stack(std::string_view s, StackForm &dialect);
 
 }  // namespace crashctl::logs

@@ -244,6 +244,16 @@ struct BuildInfo {
   std::vector<std::pair<std::string, std::string>> settings;  // -ldflags, vcs.revision, ...
 };
 
+// How a recovered panic reached the log: what printed it and where its value
+// was read (Report kind Recovered).
+struct RecoveryLog {
+  std::string producer;      // "net/http", "gin", "echo", "chi", "k8s HandleCrash", "json log", "logfmt log", "log line", ...
+  std::string message;       // the log message around it ("Observed a panic", "panic recovered"), "" when none
+  std::string value_source;  // where the panic value came from ("http: panic serving", "field panic", ...), "" unknown
+  std::string stack_format;  // "goroutine", "frame lines" (zap), "gin", "chi", "file list"
+  uint64_t offset = 0;
+};
+
 struct Process {
   GoVersion go_version;
   std::optional<BuildInfo> build_info;
@@ -260,6 +270,7 @@ struct Process {
   std::vector<RaceReport> races;
   std::optional<TestTimeout> test_timeout;
   bool goroutine_profile = false;    // looks like runtime.Stack / debug=2 (no crash lines)
+  std::optional<RecoveryLog> recovery;  // set for recovered panics
   // Lines that explain the crash but fit nowhere else, e.g. "unexpected fault address".
   std::vector<std::string> notes;
 };

@@ -35,6 +35,7 @@ const char *to_string(ReportKind k) {
   case ReportKind::Crash: return "crash";
   case ReportKind::Snapshot: return "snapshot";
   case ReportKind::Race: return "race";
+  case ReportKind::Recovered: return "recovered";
   }
   return "crash";
 }

@@ -26,7 +26,11 @@ struct Diagnostic {
   std::string message;
 };
 
-enum class ReportKind { Crash, Snapshot, Race };
+// Crash: the process died. Recovered: a panic that the program recovered and
+// logged (net/http, gin, a defer with recover, ...); it lived on. Snapshot:
+// goroutines of a live process (a dump, a profile, a logged stack). Race: a
+// race detector report.
+enum class ReportKind { Crash, Snapshot, Race, Recovered };
 const char *to_string(ReportKind);
 
 // The frame the verdict blames: the first frame of the program's own code.
@@ -55,6 +59,12 @@ struct GoroutineGroup {
   std::vector<std::string> leak_reasons;  // non-empty: a leak suspect (formats/taxonomy.md)
 };
 
+// A frame named by where it is, for verdict fields that point at code.
+struct CodeLocation {
+  std::string function, file;
+  int line = 0;
+};
+
 struct Verdict {
   std::string cls;              // a class of formats/taxonomy.md, e.g. "nil-pointer-dereference"
   bool recoverable = false;     // could recover() have caught it in principle
@@ -65,6 +75,13 @@ struct Verdict {
   std::string signature;        // stable bucket hash, formats/signature.md
   std::string signature_text;   // what the hash was computed from
   size_t leak_suspects = 0;     // groups of goroutines that look leaked
+  // Recovered panics: the frame that recovered or logged the value, where the
+  // stack shows it (net/http.(*conn).serve.func1).
+  std::optional<CodeLocation> recovered_by;
+  // Low when the verdict rests on partial evidence; the reasons say what is
+  // missing (each is also a diagnostic of the input).
+  bool low_confidence = false;
+  std::vector<std::string> confidence_reasons;
 };
 
 struct Report {

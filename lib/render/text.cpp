@@ -119,6 +119,8 @@ private:
                                 : "data race";
     case ReportKind::Snapshot:
       return llvm::formatv("goroutine snapshot ({0} goroutines)", p.goroutines.size()).str();
+    case ReportKind::Recovered:
+      return "recovered panic" + where;
     case ReportKind::Crash:
       break;
     }

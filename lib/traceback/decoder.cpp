@@ -4,6 +4,7 @@
 #include "traceback/go_version.h"
 #include "traceback/log_lines.h"
 #include "traceback/parse.h"
+#include "traceback/recovery.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -283,7 +284,7 @@ public:
   // logs::LineSink: the logical lines of the input, unwrapped.
   void line(std::string_view s, uint64_t offset) override;
   void record_begin(const logs::LogRecord &record) override;
-  void stack_begin(logs::StackDialect dialect, uint64_t offset) override;
+  void stack_begin(logs::StackForm dialect, uint64_t offset) override;
   void record_end(uint64_t offset) override;
   void diagnostic(Severity severity, uint64_t offset, std::string message) override {
     diag(severity, offset, std::move(message));
@@ -329,7 +330,7 @@ public:
   }
 
 private:
-  enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests };
+  enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests, Foreign, GinPreamble };
 
   // Report lifecycle.
   void start_report(uint64_t offset, const LinePrefix &prefix, bool tentative);
@@ -343,6 +344,15 @@ private:
   bool after_goroutine_line(std::string_view s, uint64_t offset);
   bool runtime_stack_line(std::string_view s, uint64_t offset);
   bool race_line(std::string_view s, uint64_t offset);
+  bool foreign_line(std::string_view s, uint64_t offset);
+  bool gin_preamble_line(std::string_view s, uint64_t offset);
+  // Recovered panics (traceback/recovery.h).
+  bool recovery_header(std::string_view line, uint64_t offset);
+  void set_pending_recovery(const char *producer, std::string value, std::string value_source,
+                            std::string_view message, uint64_t offset);
+  bool headerless_start(std::string_view line, uint64_t offset);
+  void start_headerless_goroutine(StackDialect dialect, uint64_t offset);
+  void classify_report(Report &r);
   void idle_line(std::string_view raw, uint64_t offset);
 
   // PARSED/UNKNOWN: what parse_goroutine_header() gave for s, when called already.
@@ -395,6 +405,32 @@ private:
 
   // Runtime stack ("runtime stack:").
   StackBuilder runtime_stack_;
+
+  // Recovered panics: what a log line or a structured record said before the
+  // stack it introduces; it lapses after a few lines.
+  struct PendingRecovery {
+    RecoveryLog log;
+    std::string value;
+    unsigned lines = 0;
+  };
+  std::optional<PendingRecovery> pending_recovery_;
+  std::string context_line_;       // the last idle line that was not traceback text
+  uint64_t context_offset_ = 0;
+  bool context_fresh_ = false;     // no other line came after it
+  std::string report_context_;     // context_line_ when it came right before this report
+  uint64_t report_context_offset_ = 0;
+  // A function line that may begin a stack printed without a goroutine header.
+  std::string headerless_fn_;
+  uint64_t headerless_fn_offset_ = 0;
+  // Set by stack_begin: the record's stack follows, with or without a header.
+  std::optional<logs::StackForm> record_stack_;
+  // A stack in a library's own format (StackDialect other than Goroutine).
+  StackDialect dialect_ = StackDialect::Goroutine;
+  std::vector<Frame> foreign_frames_;
+  Frame foreign_creator_;
+  bool foreign_creator_open_ = false, foreign_frame_open_ = false;
+  enum class GinPhase { Start, RequestDump, Value } gin_phase_ = GinPhase::Start;
+  std::string gin_value_;
 
   // "runtime: ..." lines seen just before a crash anchor.
   std::vector<std::string> pending_runtime_;
@@ -698,16 +734,25 @@ void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
   // A structured log record is a unit of its own: whatever was being read ends.
   if (report_) end_report(record.offset);
   in_record_ = true;
+  record_stack_.reset();
+  const char *producer = std::string_view(record.format) == "klog" ? "klog"
+                         : std::string_view(record.format) == "json" ? "json log"
+                                                                      : "logfmt log";
+  std::string message = record.message.substr(0, record.message.find('\n'));
+  set_pending_recovery(producer, record.value, "field " + record.value_field, message, record.offset);
+  pending_recovery_->log.stack_format = "";
 }
 
-void TracebackDecoderImpl::stack_begin(logs::StackDialect dialect, uint64_t offset) {
-  (void)dialect;
+void TracebackDecoderImpl::stack_begin(logs::StackForm form, uint64_t offset) {
   (void)offset;
+  record_stack_ = form;
 }
 
 void TracebackDecoderImpl::record_end(uint64_t offset) {
   if (report_) end_report(offset);
   in_record_ = false;
+  record_stack_.reset();
+  pending_recovery_.reset();
 }
 
 void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
@@ -720,6 +765,8 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
   case State::AfterGoroutine: handled = after_goroutine_line(s, offset); break;
   case State::RuntimeStack: handled = runtime_stack_line(s, offset); break;
   case State::Race: handled = race_line(s, offset); break;
+  case State::Foreign: handled = foreign_line(s, offset); break;
+  case State::GinPreamble: handled = gin_preamble_line(s, offset); break;
   }
   if (handled) {
     // Unrelated lines amid a dump (interleaved logs, annotations) are reported
@@ -743,11 +790,19 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
 }
 
 void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
+  if (recovery_header(line, offset)) return;
+  if (headerless_start(line, offset)) return;
   size_t pos = 0;
   Anchor a = anchor_at_start(line);
   if (a == Anchor::None) a = find_anchor(line, pos);
   if (a == Anchor::None) {
     pending_runtime_.clear();
+    if (pending_recovery_ && !in_record_ && ++pending_recovery_->lines > 3) pending_recovery_.reset();
+    if (!trim(line).empty()) {
+      context_line_.assign(line.substr(0, 4096));
+      context_offset_ = offset;
+      context_fresh_ = true;
+    }
     return;
   }
   LinePrefix prefix(line.substr(0, pos));
@@ -788,6 +843,337 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
   dispatch(payload, offset);
 }
 
+void TracebackDecoderImpl::set_pending_recovery(const char *producer, std::string value, std::string value_source,
+                                                std::string_view message, uint64_t offset) {
+  PendingRecovery pr;
+  pr.log.producer = producer;
+  pr.log.message = std::string(trim(message).substr(0, 512));
+  pr.log.value_source = value.empty() ? std::string() : std::move(value_source);
+  pr.log.offset = offset;
+  pr.value = std::move(value);
+  pending_recovery_ = std::move(pr);
+}
+
+bool TracebackDecoderImpl::recovery_header(std::string_view line, uint64_t offset) {
+  // Every form below names a panic or gin's Recovery: one search rules most lines out.
+  if (line.find("anic") == std::string_view::npos && line.find("ANIC") == std::string_view::npos &&
+      line.find("[Recovery]") == std::string_view::npos)
+    return false;
+  std::string value, message;
+  size_t header_at = std::string_view::npos;
+  if (parse_http_panic_serving(line, value)) {
+    set_pending_recovery("net/http", std::move(value), "http: panic serving", line, offset);
+    return true;
+  }
+  if (is_gin_recovery_header(line)) {
+    set_pending_recovery("gin", "", "", line, offset);
+    start_report(offset, LinePrefix(), false);
+    report_end_ = offset + line.size();
+    state_ = State::GinPreamble;
+    gin_phase_ = GinPhase::Start;
+    gin_value_.clear();
+    return true;
+  }
+  if (parse_echo_panic_recover(line, value, header_at)) {
+    set_pending_recovery("echo", std::move(value), "[PANIC RECOVER]", line, offset);
+    // The goroutine header shares the line; the stack's lines have no prefix.
+    if (header_at != std::string_view::npos) idle_line(line.substr(header_at), offset + header_at);
+    return true;
+  }
+  if (parse_observed_panic(line, value)) {
+    set_pending_recovery("k8s.io/apimachinery HandleCrash", std::move(value), "Observed a panic", line, offset);
+    return true;
+  }
+  if (parse_zap_console_line(line, message, value)) {
+    set_pending_recovery("zap", std::move(value), "zap field", message, offset);
+    return true;
+  }
+  return false;
+}
+
+void TracebackDecoderImpl::start_headerless_goroutine(StackDialect dialect, uint64_t offset) {
+  rec_active_ = false;
+  g_ = Goroutine();
+  g_.id = -1;
+  g_.offset = offset;
+  have_g_ = true;
+  stack_.clear();
+  creator_key_.clear();
+  creator_pending_file_ = false;
+  in_ancestor_ = false;
+  last_was_message_ = false;
+  dialect_ = dialect;
+  foreign_frames_.clear();
+  foreign_creator_ = Frame();
+  foreign_frame_open_ = foreign_creator_open_ = false;
+  state_ = dialect == StackDialect::Goroutine ? State::Goroutine : State::Foreign;
+}
+
+bool TracebackDecoderImpl::headerless_start(std::string_view line, uint64_t offset) {
+  // A structured record's stack: decided on its first line.
+  if (record_stack_) {
+    logs::StackForm form = *record_stack_;
+    record_stack_.reset();
+    if (is_goroutine_header_start(line)) return false;
+    Frame probe;
+    std::string_view t = trim(line);
+    if (form == logs::StackForm::FrameLines && looks_like_bare_function(line)) {
+      start_report(offset, LinePrefix(), false);
+      start_headerless_goroutine(StackDialect::FrameLines, offset);
+      foreign_line(line, offset);
+      report_end_ = offset + line.size();
+      return true;
+    }
+    if (form == logs::StackForm::Goroutine && !t.empty() && t.back() == ')' && parse_function_line(t, probe)) {
+      start_report(offset, LinePrefix(), false);
+      start_headerless_goroutine(StackDialect::Goroutine, offset);
+      goroutine_line(line, offset);
+      report_end_ = offset + line.size();
+      return true;
+    }
+    return false;
+  }
+  // Old apimachinery logPanic: "Observed a panic: ..." then FILE:LINE lines.
+  if (pending_recovery_ && pending_recovery_->log.producer == "k8s.io/apimachinery HandleCrash") {
+    ForeignStackLine fl;
+    if (parse_foreign_stack_line(StackDialect::FileList, line, fl)) {
+      start_report(offset, LinePrefix(), false);
+      report_->process.recovery->stack_format = to_string(StackDialect::FileList);
+      start_headerless_goroutine(StackDialect::FileList, offset);
+      foreign_line(line, offset);
+      report_end_ = offset + line.size();
+      return true;
+    }
+  }
+  // A function line, then its file line, with no goroutine header: zap's
+  // stacktrace printed by its console encoder, or a paste cut at the top.
+  if (!headerless_fn_.empty()) {
+    std::string fn = std::move(headerless_fn_);
+    headerless_fn_.clear();
+    uint64_t fn_offset = headerless_fn_offset_;
+    if (looks_like_bare_file_line(line) && looks_like_bare_function(fn)) {
+      start_report(fn_offset, LinePrefix(), false);
+      start_headerless_goroutine(StackDialect::FrameLines, fn_offset);
+      foreign_line(fn, fn_offset);
+      foreign_line(line, offset);
+      report_end_ = offset + line.size();
+      return true;
+    }
+    if (!line.empty() && line[0] == '\t' && fn.back() == ')') {
+      std::string_view t = trim(line);
+      FileLineView v;
+      if (parse_file_line_view(t, v) && v.pc_offset) {
+        start_report(fn_offset, LinePrefix(), false);
+        start_headerless_goroutine(StackDialect::Goroutine, fn_offset);
+        diag(Severity::Note, fn_offset,
+             "a stack without its goroutine header (the text starts inside it); read as one goroutine");
+        goroutine_line(fn, fn_offset);
+        goroutine_line(line, offset);
+        report_end_ = offset + line.size();
+        return true;
+      }
+    }
+  }
+  if (!line.empty() && line[0] != '\t' && line[0] != ' ' && line.size() < 2048) {
+    Frame probe;
+    if (looks_like_bare_function(line) || (line.back() == ')' && line.find(' ') > line.find('(') &&
+                                           parse_function_line(line, probe))) {
+      headerless_fn_.assign(line);
+      headerless_fn_offset_ = offset;
+    }
+  }
+  return false;
+}
+
+bool TracebackDecoderImpl::foreign_line(std::string_view s, uint64_t offset) {
+  ForeignStackLine fl;
+  auto new_frame = [&](std::string_view function) -> Frame & {
+    foreign_frames_.emplace_back();
+    Frame &f = foreign_frames_.back();
+    f.function = std::string(function);
+    f.package = package_of(function);
+    return f;
+  };
+  // Dialects that leave out the package: read it from GOROOT or the module cache.
+  auto fill_package = [](Frame &f) {
+    if (f.function.empty() || f.function.find('.') == std::string::npos || f.function[0] == '(')
+      f.package = package_from_path(f.file);
+  };
+  if (parse_foreign_stack_line(dialect_, s, fl)) {
+    report_end_ = offset + s.size();
+    switch (fl.kind) {
+    case ForeignStackLine::Function:
+      if (dialect_ == StackDialect::Gin && foreign_frame_open_) {
+        Frame &f = foreign_frames_.back();
+        f.function = std::string(fl.function);
+        f.package.clear();
+        fill_package(f);
+        foreign_frame_open_ = false;
+        return true;
+      }
+      new_frame(fl.function);
+      foreign_frame_open_ = dialect_ != StackDialect::Gin;
+      return true;
+    case ForeignStackLine::File:
+      if (foreign_creator_open_) {
+        foreign_creator_.file = std::string(fl.file);
+        foreign_creator_.line = int(fl.line);
+        foreign_creator_open_ = false;
+        return true;
+      }
+      if (foreign_frame_open_ && dialect_ != StackDialect::Gin) {
+        Frame &f = foreign_frames_.back();
+        f.file = std::string(fl.file);
+        f.line = int(fl.line);
+        foreign_frame_open_ = false;
+        return true;
+      }
+      {
+        Frame &f = new_frame("");
+        f.package.clear();
+        f.file = std::string(fl.file);
+        f.line = int(fl.line);
+        f.pc = fl.pc;
+        if (dialect_ != StackDialect::Gin) fill_package(f);
+        foreign_frame_open_ = dialect_ == StackDialect::Gin;
+      }
+      return true;
+    case ForeignStackLine::CreatedBy:
+      foreign_creator_ = Frame();
+      foreign_creator_.function = std::string(fl.function);
+      foreign_creator_.package = package_of(fl.function);
+      g_.parent_goid = fl.parent;
+      foreign_creator_open_ = true;
+      return true;
+    }
+  }
+  // chi's layout has blank lines after its top frame and at its end.
+  if (dialect_ == StackDialect::Chi && trim(s).empty()) return true;
+  return false;
+}
+
+bool TracebackDecoderImpl::gin_preamble_line(std::string_view s, uint64_t offset) {
+  // After "[Recovery] ... panic recovered:": the request (debug mode: request
+  // line, headers, a blank line), the value, then gin's stack.
+  switch (gin_phase_) {
+  case GinPhase::Start: {
+    if (trim(s).empty()) return true;
+    size_t sp = s.find(' ');
+    if (sp != std::string_view::npos && sp > 0 && sp < 10 && s.find(" HTTP/") != std::string_view::npos &&
+        std::all_of(s.begin(), s.begin() + sp, [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      gin_phase_ = GinPhase::RequestDump;
+      return true;
+    }
+    gin_phase_ = GinPhase::Value;
+    return gin_preamble_line(s, offset);
+  }
+  case GinPhase::RequestDump:
+    if (trim(s).empty()) gin_phase_ = GinPhase::Value;
+    return true;
+  case GinPhase::Value: {
+    ForeignStackLine fl;
+    if (parse_foreign_stack_line(StackDialect::Gin, s, fl) && fl.kind == ForeignStackLine::File) {
+      while (!gin_value_.empty() && gin_value_.back() == '\n') gin_value_.pop_back();
+      Process &p = report_->process;
+      if (!gin_value_.empty()) {
+        PanicRecord pr;
+        pr.message = std::move(gin_value_);
+        pr.recovered = true;
+        pr.offset = offset;
+        p.panics.push_back(std::move(pr));
+        if (p.recovery) p.recovery->value_source = "gin value line";
+      }
+      gin_value_.clear();
+      if (p.recovery) p.recovery->stack_format = to_string(StackDialect::Gin);
+      start_headerless_goroutine(StackDialect::Gin, offset);
+      return foreign_line(s, offset);
+    }
+    if (gin_value_.empty() && trim(s).empty()) return true;
+    if (gin_value_.size() > (64u << 10)) return false;
+    if (!gin_value_.empty()) gin_value_.push_back('\n');
+    gin_value_.append(s);
+    return true;
+  }
+  }
+  return false;
+}
+
+namespace {
+
+bool is_panic_function(const std::string &f) {
+  return f == "panic" || f == "runtime.gopanic" || f == "runtime.panic";
+}
+
+bool is_runtime_function(const Frame &f) {
+  return f.package == "runtime" || starts_with(f.package, "runtime/internal") ||
+         starts_with(f.package, "internal/runtime") || f.function == "panic";
+}
+
+}  // namespace
+
+void TracebackDecoderImpl::classify_report(Report &r) {
+  Process &p = r.process;
+  if (!p.races.empty()) {
+    r.kind = ReportKind::Race;
+    return;
+  }
+  const Goroutine *first = nullptr;
+  for (const Goroutine &g : p.goroutines)
+    if (g.id != 0) {
+      first = &g;
+      break;
+    }
+  bool printer_top = false, above_panic = false, panic_frame = false;
+  if (first && first->stack && !first->stack->frames.empty()) {
+    const auto &fr = first->stack->frames;
+    printer_top = fr[0].function == "runtime/debug.Stack" || fr[0].function == "runtime.Stack";
+    for (size_t i = 0; i < fr.size(); ++i) {
+      if (!is_panic_function(fr[i].function)) continue;
+      panic_frame = true;
+      for (size_t k = 0; k < i; ++k) above_panic |= !is_runtime_function(fr[k]);
+      break;
+    }
+  }
+  bool fatal = p.fatal || p.signal;
+  bool panic_lines = false;
+  for (const PanicRecord &pr : p.panics) panic_lines |= !pr.recovered || pr.repanicked;
+  ReportKind kind;
+  if (fatal) kind = ReportKind::Crash;
+  else if (p.recovery) kind = ReportKind::Recovered;
+  else if (printer_top && (panic_frame || !p.panics.empty())) kind = ReportKind::Recovered;
+  else if (!panic_lines && above_panic) kind = ReportKind::Recovered;
+  else if (printer_top || p.panics.empty()) kind = ReportKind::Snapshot;
+  else kind = ReportKind::Crash;
+  r.kind = kind;
+  if (kind == ReportKind::Snapshot) {
+    p.goroutine_profile = !printer_top;
+    if (printer_top)
+      diag(Severity::Note, r.offset,
+           "a stack printed by " + first->stack->frames[0].function +
+               " in a running program (a logged stack, not a crash)");
+    return;
+  }
+  if (kind != ReportKind::Recovered) return;
+  if (!p.recovery) {
+    p.recovery.emplace();
+    p.recovery->producer = printer_top ? first->stack->frames[0].function : "runtime.Stack";
+    p.recovery->offset = r.offset;
+  }
+  if (p.recovery->stack_format.empty()) p.recovery->stack_format = to_string(dialect_);
+  if (p.panics.empty() && !report_context_.empty()) {
+    std::string v = value_from_log_line(report_context_);
+    if (!v.empty()) {
+      PanicRecord pr;
+      pr.message = std::move(v);
+      pr.offset = report_context_offset_;
+      p.panics.push_back(std::move(pr));
+      p.recovery->value_source = "log line";
+      if (p.recovery->message.empty()) p.recovery->message = std::string(trim(report_context_).substr(0, 512));
+    }
+  }
+  for (PanicRecord &pr : p.panics) pr.recovered = true;
+}
+
 void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefix, bool tentative) {
   report_ = std::make_unique<Report>();
   report_->offset = offset;
@@ -803,6 +1189,26 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
     report_->process.notes = pending_runtime_;
   }
   pending_runtime_.clear();
+  dialect_ = StackDialect::Goroutine;
+  if (pending_recovery_) {
+    Process &p = report_->process;
+    p.recovery = std::move(pending_recovery_->log);
+    if (!pending_recovery_->value.empty()) {
+      PanicRecord pr;
+      pr.message = std::move(pending_recovery_->value);
+      pr.recovered = true;
+      pr.offset = p.recovery->offset;
+      p.panics.push_back(std::move(pr));
+    }
+    pending_recovery_.reset();
+  }
+  report_context_.clear();
+  if (context_fresh_ && !report_->process.recovery) {
+    report_context_ = context_line_;
+    report_context_offset_ = context_offset_;
+  }
+  context_fresh_ = false;
+  headerless_fn_.clear();
 }
 
 void TracebackDecoderImpl::end_report(uint64_t end_offset) {
@@ -836,13 +1242,7 @@ void TracebackDecoderImpl::end_report(uint64_t end_offset) {
     }
     p.notes = std::move(keep);
   }
-  if (!p.races.empty()) report_->kind = ReportKind::Race;
-  else if (p.panics.empty() && !p.fatal && !p.signal) {
-    report_->kind = ReportKind::Snapshot;
-    p.goroutine_profile = true;
-  } else {
-    report_->kind = ReportKind::Crash;
-  }
+  classify_report(*report_);
   if (report_->kind == ReportKind::Crash && p.goroutines.empty() && !p.runtime_stack) {
     diag(Severity::Warning, report_end_,
          "the crash message is not followed by a goroutine traceback (GOTRACEBACK=none, or the text is truncated)");
@@ -1059,6 +1459,20 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     parse_signal_bracket(s, offset);
     last_was_message_ = false;
     return true;
+  }
+  if (starts_with(s, "-> ") && prefix_.text() == " " && p.goroutines.empty() && p.panics.size() == 1 &&
+      !p.fatal && !p.signal) {
+    // chi's Recoverer (middleware.PrintPrettyStack): " panic: VALUE", then the
+    // panicking frame as " -> FUNC" / " ->   FILE:LINE", then its callers.
+    prefix_ = LinePrefix();
+    tentative_ = false;
+    p.recovery.emplace();
+    p.recovery->producer = "chi";
+    p.recovery->value_source = "chi panic line";
+    p.recovery->stack_format = to_string(StackDialect::Chi);
+    p.recovery->offset = report_->offset;
+    start_headerless_goroutine(StackDialect::Chi, offset);
+    return foreign_line(std::string(" ") + std::string(s), offset);
   }
   if (starts_with(s, "PC=")) {
     parse_pc_line(s);
@@ -1308,6 +1722,18 @@ void TracebackDecoderImpl::finish_ancestor() {
 
 void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
   if (!have_g_) return;
+  if (dialect_ != StackDialect::Goroutine) {
+    auto st = make_ref<Stack>();
+    st->frames = std::move(foreign_frames_);
+    foreign_frames_.clear();
+    g_.stack = st;
+    if (!foreign_creator_.function.empty()) g_.created_by = make_ref<Frame>(std::move(foreign_creator_));
+    foreign_creator_ = Frame();
+    report_->process.goroutines.push_back(std::move(g_));
+    g_ = Goroutine();
+    have_g_ = false;
+    return;
+  }
   finish_ancestor();
   if (stack_.pending_function)
     diag(Severity::Warning, offset,
