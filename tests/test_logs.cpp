@@ -3,6 +3,7 @@
 // log pipelines (testdata/wrap-logs.sh): every manifest row must give the
 // kind, class, panic value, culprit and recovering frame its scenario was
 // written to produce.
+#include "analysis/diff.h"
 #include "pipeline/analyze.h"
 #include "test_support.h"
 
@@ -42,7 +43,6 @@ TEST_CASE("recovered panics logged by real libraries: kind, class, value, culpri
   std::set<std::string> releases, producers;
   for (const ManifestRow &r : rows) {
     INFO("log " << r["file"] << " (" << r["producer"] << ")");
-    if (r["file"].find("profile") != std::string::npos) continue;  // TEMP
     Input in = analyze_input(dir + r["file"], AnalysisOptions{});
     CHECK_FALSE(in.failed);
     REQUIRE_FALSE(in.reports.empty());
@@ -82,4 +82,60 @@ TEST_CASE("recovered panics logged by real libraries: kind, class, value, culpri
   }
   CHECK(releases.size() >= 3);
   CHECK(producers.size() >= 10);
+}
+
+TEST_CASE("goroutine profiles, debug=1 text and debug=0 proto: groups, wait reasons, leak growth", "[logs][profile]") {
+  const std::string dir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/logs/";
+  std::set<std::string> releases;
+  for (const ManifestRow &r : read_manifest(dir + "MANIFEST.tsv"))
+    if (r["scenario"] == "goroutine-profile") releases.insert(r["go_version"]);
+  REQUIRE(releases.size() >= 3);
+  for (const std::string &release : releases) {
+    for (const char *form : {"debug1", "debug0"}) {
+      bool proto = std::string(form) == "debug0";
+      std::string ext = proto ? ".pb.gz" : ".txt.zst";
+      INFO(release << " " << form);
+      std::vector<Input> inputs;
+      for (const char *side : {"a", "b"})
+        inputs.push_back(analyze_input(dir + release + "/profile-" + form + "." + side + ext, AnalysisOptions{}));
+      for (const Input &in : inputs) {
+        CHECK_FALSE(in.failed);
+        REQUIRE(in.reports.size() == 1);
+        CHECK(in.format == (proto ? InputFormat::Profile : InputFormat::Traceback));
+        CHECK(in.reports[0].kind == ReportKind::Snapshot);
+        CHECK(in.reports[0].process.profile == (proto ? "proto" : "debug=1"));
+      }
+      const Report &a = inputs[0].reports[0], &b = inputs[1].reports[0];
+      // "goroutine profile: total 51" and "total 76"; proto counts sum the same.
+      CHECK(a.process.goroutines.size() == 51);
+      CHECK(b.process.goroutines.size() == 76);
+      // The pool that leaks: 20 then 45 goroutines waiting in acquire, under labels.
+      REQUIRE_FALSE(b.groups.empty());
+      const GoroutineGroup &top = b.groups.front();
+      CHECK(top.goroutine_ids.size() == 45);
+      REQUIRE(top.stack);
+      const Frame *site = nullptr;
+      for (const Frame &f : top.stack->frames)
+        if (f.package == "main") {
+          site = &f;
+          break;
+        }
+      REQUIRE(site);
+      CHECK(site->function == "main.(*ConnPool).acquire");
+      const Goroutine &g = b.process.goroutines[top.goroutine_indexes.front()];
+      CHECK(g.extras().labels == "\"handler\":\"/orders\"");
+      CHECK(g.status == GoroutineStatus::Waiting);
+      // The proto keeps runtime.chanrecv; debug=1 hides it.
+      CHECK(g.wait_reason == (proto ? "chan receive" : ""));
+      CHECK_FALSE(top.leak_reasons.empty());
+      // The mutex waiters show their wait in both forms (sync frames are not hidden).
+      bool mutex = false;
+      for (const GoroutineGroup &grp : b.groups) mutex |= grp.wait_reason == "sync.Mutex.Lock";
+      CHECK(mutex);
+      DiffResult d = diff_reports(a, b);
+      CHECK(d.grew == 1);
+      CHECK(d.growing_leaks == 1);
+      CHECK(diff_exit_status(d) == 4);
+    }
+  }
 }

@@ -30,12 +30,14 @@ void add_to_side(GroupSide &s, const GoroutineGroup &g) {
   s.max_wait_minutes = std::max(s.max_wait_minutes, g.max_wait_minutes);
 }
 
-void describe(GroupDelta &d, const GoroutineGroup &g) {
+void describe(GroupDelta &d, const GoroutineGroup &g, bool profile) {
   d.status = g.status;
   d.wait_reason = g.wait_reason;
-  d.blocking = is_blocking_wait(g.wait_reason);
+  d.blocking = is_blocking_wait(g.wait_reason) ||
+               (profile && g.status == GoroutineStatus::Waiting && g.wait_reason.empty());
   if (const Frame *site = group_site(g)) d.site = *site;
   if (g.created_by) d.created_by = *g.created_by;
+  else if (profile && g.stack && !g.stack->frames.empty()) d.entry = g.stack->frames.back();
 }
 
 }  // namespace
@@ -63,14 +65,15 @@ DiffResult diff_reports(const Report &old_report, const Report &new_report, cons
     GroupDelta &d = e.d;
     d.signature = signature;
     d.delta = int64_t(d.new_side.count) - int64_t(d.old_side.count);
-    describe(d, e.new_rep ? *e.new_rep : *e.old_rep);
+    describe(d, e.new_rep ? *e.new_rep : *e.old_rep,
+             !old_report.process.profile.empty() || !new_report.process.profile.empty());
     if (d.old_side.count == 0) d.change = GroupChange::Appeared;
     else if (d.new_side.count == 0) d.change = GroupChange::Vanished;
     else if (d.delta > 0) d.change = GroupChange::Grew;
     else if (d.delta < 0) d.change = GroupChange::Shrank;
     else d.change = GroupChange::Unchanged;
     bool grew = d.change == GroupChange::Grew && d.delta >= std::max<int64_t>(opts.min_growth, 1);
-    d.growing_leak = grew && d.blocking && d.created_by.has_value();
+    d.growing_leak = grew && d.blocking && (d.created_by.has_value() || d.entry.has_value());
     r.blocked_growth |= grew && d.blocking;
     r.growing_leaks += d.growing_leak;
     switch (d.change) {

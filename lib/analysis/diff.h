@@ -35,8 +35,12 @@ struct GroupDelta {
   bool blocking = false;            // is_blocking_wait(wait_reason)
   std::optional<Frame> site;        // group_site
   std::optional<Frame> created_by;  // the go statement
+  // Goroutine profiles name no creator: the function the goroutines run
+  // (their stack's last frame) stands in for it.
+  std::optional<Frame> entry;
   // Grew by at least DiffOptions::min_growth, is blocked on another
-  // goroutine and was started by one go statement: "leak: growing".
+  // goroutine (in a profile: parked in the runtime) and was started by one go
+  // statement (in a profile: runs one function): "leak: growing".
   bool growing_leak = false;
 };
 

@@ -100,9 +100,17 @@ void group_goroutines(Report &report, const LeakOptions &opts) {
     if (grp.leaked) grp.leak_reasons.push_back("the runtime marked these goroutines (leaked)");
     bool large = n >= opts.always_count || (n >= opts.min_count && double(n) >= opts.min_share * double(total));
     bool blocked = is_blocking_wait(grp.wait_reason);
-    if (large && blocked && grp.created_by) {
-      grp.leak_reasons.push_back(llvm::formatv("{0} of {1} goroutines blocked on {2}", n, total, grp.wait_reason).str());
-      grp.leak_reasons.push_back("all started by the same go statement in " + grp.created_by->function);
+    // Profiles name no creator and, at debug=1, hide what a parked goroutine
+    // waits on: the stack's entry function and "parked" stand in for them.
+    bool profile = !p.profile.empty();
+    bool parked = profile && grp.status == GoroutineStatus::Waiting && grp.wait_reason.empty();
+    const Frame *entry = grp.stack && !grp.stack->frames.empty() ? &grp.stack->frames.back() : nullptr;
+    if (large && (blocked || parked) && (grp.created_by || (profile && entry))) {
+      std::string on = blocked ? "blocked on " + grp.wait_reason
+                               : std::string("parked in the runtime (a debug=1 profile does not say on what)");
+      grp.leak_reasons.push_back(llvm::formatv("{0} of {1} goroutines {2}", n, total, on).str());
+      if (grp.created_by) grp.leak_reasons.push_back("all started by the same go statement in " + grp.created_by->function);
+      else grp.leak_reasons.push_back("all running " + entry->function + " (the profile names no creator)");
       if (grp.max_wait_minutes >= opts.long_wait_minutes)
         grp.leak_reasons.push_back(llvm::formatv("waiting up to {0} minutes", grp.max_wait_minutes).str());
     }

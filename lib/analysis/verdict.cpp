@@ -239,6 +239,7 @@ void explain_recovered(Report &report, const InAppRules &rules) {
   v.cls = c.cls;
   v.recoverable = true;
   v.goroutine = g && g->id >= 0 ? g->id : -1;
+  if (g) v.goroutine_index = size_t(g - &p.goroutines[0]);
   auto low = [&](std::string reason) {
     v.low_confidence = true;
     v.confidence_reasons.push_back(std::move(reason));
@@ -353,7 +354,8 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     v.summary = llvm::formatv("{0} with {1} goroutines, no crash",
                               report.format == InputFormat::HeapDump ? "heap dump"
                               : report.format == InputFormat::Core   ? "core"
-                                                                     : "goroutine dump",
+                              : !p.profile.empty()                   ? "goroutine profile (" + p.profile + ")"
+                                                                     : std::string("goroutine dump"),
                               p.goroutines.size())
                     .str();
     if (report.format == InputFormat::HeapDump)
@@ -362,6 +364,12 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     else if (report.format == InputFormat::Core)
       v.explanation = "This core shows no crash: no thread took a fatal signal and no panic is in flight, as "
                       "in a core taken from a live process with gcore.";
+    else if (!p.profile.empty())
+      v.explanation =
+          "This is a goroutine profile (runtime/pprof, " + p.profile +
+          "): how many goroutines stood at each stack in a live process. It counts goroutines per stack and "
+          "has no goroutine ids, creators or wait times; wait reasons shown here are read from the frames "
+          "(a debug=1 profile hides the runtime's own frames, so a channel wait shows as [waiting]).";
     else
       v.explanation =
           "This text is a goroutine dump (runtime.Stack, a goroutine?debug=2 profile or a logged "

@@ -197,6 +197,47 @@ bool looks_like_text(std::string_view s) {
   return bad * 10 <= n * 3;
 }
 
+// A serialized profile.proto (pprof): a run of top-level fields with the
+// numbers and wire types of the Profile message. Strict enough that text,
+// which this is checked before, does not pass.
+bool looks_like_profile_proto(std::string_view head) {
+  size_t i = 0;
+  auto varint = [&](uint64_t &v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (i >= head.size()) return false;
+      uint8_t b = static_cast<uint8_t>(head[i++]);
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  };
+  int fields = 0;
+  bool sample_type = false;
+  while (fields < 6 && i < head.size()) {
+    uint64_t tag;
+    if (!varint(tag)) return false;
+    uint64_t field = tag >> 3, wire = tag & 7;
+    bool len_field = field <= 6 || field == 11 || field == 13;
+    bool varint_field = (field >= 7 && field <= 10) || field == 12 || field == 13 || field == 14;
+    if (wire == 2 && len_field) {
+      uint64_t len;
+      if (!varint(len) || len > (uint64_t(1) << 30)) return false;
+      // ValueType (sample_type, period_type): small varint fields 1 and 2.
+      if ((field == 1 || field == 11) && (len < 2 || len > 22 || i >= head.size() || head[i] != 0x08)) return false;
+      sample_type |= field == 1 || field == 11;
+      i += len;
+    } else if (wire == 0 && varint_field) {
+      uint64_t v;
+      if (!varint(v)) return false;
+    } else {
+      return false;
+    }
+    ++fields;
+  }
+  return sample_type && (fields >= 4 || i >= head.size());
+}
+
 llvm::Error unsupported(const std::string &name, std::string_view head, const char *hint = "") {
   return llvm::createStringError(
       std::errc::invalid_argument,
@@ -245,6 +286,7 @@ llvm::Expected<InputFormat> classify(std::string_view head, const std::string &n
   if (head.size() >= 10 && starts_with(head, "BZh") && head[3] >= '1' && head[3] <= '9' &&
       head.substr(4, 6) == "\x31\x41\x59\x26\x53\x59")
     return unsupported(name, head, "; it is bzip2-compressed: decompress it with bunzip2 first");
+  if (looks_like_profile_proto(head)) return InputFormat::Profile;
   if (looks_like_text(head.substr(0, kSniffSize))) return InputFormat::Traceback;
   // journalctl -o export: text fields, with binary-safe ones (little-endian lengths) among them.
   if (starts_with(head, "__CURSOR=") || starts_with(head, "__REALTIME_TIMESTAMP=")) return InputFormat::Traceback;

@@ -25,12 +25,13 @@ struct Frame {
   std::optional<uint64_t> pc;         // " pc=0x..." (level >= 2) or from memory
   bool inlined = false;  // logical frame inlined into the next physical frame
   bool non_go = false;   // "non-Go function at pc=0x..."
+  bool no_args = false;  // the format prints no argument list (zap, gin, chi, profiles)
   std::string args;      // raw argument text between the parentheses, "..." for inlined
 
   bool operator==(const Frame &o) const {
     return function == o.function && file == o.file && line == o.line &&
            pc_offset == o.pc_offset && pc == o.pc && inlined == o.inlined &&
-           non_go == o.non_go && args == o.args;
+           non_go == o.non_go && no_args == o.no_args && args == o.args;
   }
 };
 
@@ -271,6 +272,9 @@ struct Process {
   std::optional<TestTimeout> test_timeout;
   bool goroutine_profile = false;    // looks like runtime.Stack / debug=2 (no crash lines)
   std::optional<RecoveryLog> recovery;  // set for recovered panics
+  // A goroutine profile ("debug=1" text, "proto"): goroutines counted per
+  // stack, without ids or wait reasons (inferred from frames where they show).
+  std::string profile;
   // Lines that explain the crash but fit nowhere else, e.g. "unexpected fault address".
   std::vector<std::string> notes;
 };

@@ -7,6 +7,7 @@ const char *to_string(InputFormat f) {
   case InputFormat::Traceback: return "traceback";
   case InputFormat::Core: return "core";
   case InputFormat::HeapDump: return "heapdump";
+  case InputFormat::Profile: return "profile";
   case InputFormat::Unknown: return "unknown";
   }
   return "unknown";

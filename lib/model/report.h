@@ -10,7 +10,7 @@
 
 namespace crashctl {
 
-enum class InputFormat { Traceback, Core, HeapDump, Unknown };
+enum class InputFormat { Traceback, Core, HeapDump, Profile, Unknown };
 enum class Compression { None, Gzip, Zstd };
 const char *to_string(InputFormat);
 const char *to_string(Compression);
@@ -71,6 +71,9 @@ struct Verdict {
   std::string summary;          // one line
   std::string explanation;      // why the process died and why recover did not save it
   int64_t goroutine = -1;       // the crashing goroutine, -1 when none
+  // Its index in Process::goroutines, when set: the way to find one whose
+  // id the input does not show (a stack logged without a goroutine header).
+  std::optional<size_t> goroutine_index;
   std::optional<Culprit> culprit;
   std::string signature;        // stable bucket hash, formats/signature.md
   std::string signature_text;   // what the hash was computed from

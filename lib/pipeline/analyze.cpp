@@ -10,6 +10,7 @@
 #include "heapdump/decoder.h"
 #include "heapdump/exe.h"
 #include "io/input.h"
+#include "profile/goroutine_profile.h"
 #include "traceback/decoder.h"
 
 #include <map>
@@ -61,6 +62,9 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
     decode_heapdump(*in.source, out, hd);
     break;
   }
+  case InputFormat::Profile:
+    profile::decode_profile_proto(*in.source, out);
+    break;
   case InputFormat::Unknown:
     out.failed = true;
     out.diagnostics.push_back({Severity::Error, 0, "unsupported input"});

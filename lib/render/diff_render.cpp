@@ -63,9 +63,12 @@ void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
   for (const std::string &n : d.notes) os << "note: " << n << "\n";
   for (const GroupDelta &g : d.groups) {
     if (!g.growing_leak) continue;
-    os << llvm::formatv("leak: growing: {0} -> {1} ({2}) goroutines blocked on {3} in {4}, all started by {5}\n",
-                        g.old_side.count, g.new_side.count, signed_number(g.delta), state_of(g),
-                        g.site ? g.site->function : std::string("?"), location(*g.created_by, " at "));
+    std::string how = g.wait_reason.empty() ? "parked (the profile does not say on what)" : "blocked on " + state_of(g);
+    std::string origin = g.created_by ? "all started by " + location(*g.created_by, " at ")
+                                      : "all running " + location(*g.entry, " at ") + " (a profile names no creator)";
+    os << llvm::formatv("leak: growing: {0} -> {1} ({2}) goroutines {3} in {4}, {5}\n", g.old_side.count,
+                        g.new_side.count, signed_number(g.delta), how, g.site ? g.site->function : std::string("?"),
+                        origin);
   }
 
   std::vector<const GroupDelta *> rows;

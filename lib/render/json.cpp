@@ -108,6 +108,19 @@ private:
           j_.attribute(json::fixUTF8(name), value);
       });
       verdict(r.verdict);
+      j_.attributeBegin("recovery");
+      if (p.recovery)
+        j_.object([&] {
+          j_.attribute("producer", str(p.recovery->producer));
+          j_.attribute("message", str_or_null(p.recovery->message));
+          j_.attribute("value_source", str_or_null(p.recovery->value_source));
+          j_.attribute("stack_format", str_or_null(p.recovery->stack_format));
+          j_.attribute("offset", p.recovery->offset);
+        });
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+      j_.attribute("profile", str_or_null(p.profile));
       j_.attributeArray("panics", [&] {
         for (const PanicRecord &pr : p.panics)
           panic_record(pr);
@@ -240,6 +253,21 @@ private:
       j_.attribute("signature", str(v.signature));
       j_.attribute("signature_text", str(v.signature_text));
       j_.attribute("leak_suspects", static_cast<uint64_t>(v.leak_suspects));
+      j_.attributeBegin("recovered_by");
+      if (v.recovered_by)
+        j_.object([&] {
+          j_.attribute("function", str(v.recovered_by->function));
+          j_.attribute("file", str(v.recovered_by->file));
+          j_.attribute("line", v.recovered_by->line);
+        });
+      else
+        j_.value(nullptr);
+      j_.attributeEnd();
+      j_.attribute("confidence", v.low_confidence ? "low" : "high");
+      j_.attributeArray("confidence_reasons", [&] {
+        for (const std::string &why : v.confidence_reasons)
+          j_.value(str(why));
+      });
     });
   }
 

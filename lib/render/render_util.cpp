@@ -64,6 +64,8 @@ llvm::StringRef package_of(const Frame &f) {
 }
 
 const Goroutine *crashing_goroutine(const Report &r) {
+  if (r.verdict.goroutine_index && *r.verdict.goroutine_index < r.process.goroutines.size())
+    return &r.process.goroutines[*r.verdict.goroutine_index];
   if (r.verdict.goroutine < 0)
     return nullptr;
   for (const Goroutine &g : r.process.goroutines)

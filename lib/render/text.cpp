@@ -2,6 +2,7 @@
 // every other goroutine on one line (identical neighbours collapsed).
 #include "render/render.h"
 
+#include "render/escaping_stream.h"
 #include "render/render_util.h"
 
 #include "analysis/verdict.h"
@@ -44,6 +45,8 @@ enum class Tone { Plain, Class, Strong, Dim, Warning };
 std::string call_text(const Frame &f, llvm::StringRef args) {
   if (f.non_go)
     return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
+  if (f.no_args)
+    return f.function.empty() ? std::string("?") : f.function;
   std::string shown = args.size() > kMaxArgsWidth ? (args.take_front(kMaxArgsWidth - 3) + "...").str()
                                                    : args.str();
   return f.function + "(" + shown + ")";
@@ -60,6 +63,15 @@ std::string location_text(const Frame &f) {
   if (f.pc_offset)
     loc += " +" + hex(*f.pc_offset);
   return loc;
+}
+
+// "?" for goroutines whose id the input does not show (profiles, stacks
+// logged without a goroutine header).
+std::string goroutine_id(const Goroutine &g) { return g.id < 0 ? std::string("?") : std::to_string(g.id); }
+
+std::string shorten(llvm::StringRef s, size_t max) {
+  s = s.take_until([](char c) { return c == '\n'; });
+  return s.size() <= max ? s.str() : (s.take_front(max - 3) + "...").str();
 }
 
 std::string goroutine_state(const Goroutine &g) {
@@ -148,6 +160,10 @@ private:
     styled(verdict_class(r.verdict), Tone::Class);
     if (r.kind == ReportKind::Crash)
       os_ << (r.verdict.recoverable ? " (recoverable: yes, but not recovered)" : " (recoverable: no)");
+    if (r.kind == ReportKind::Recovered)
+      os_ << " (recovered; the process lived on)";
+    if (r.verdict.low_confidence)
+      styled(" [low confidence]", Tone::Warning);
     os_ << '\n';
 
     if (!p.executable.empty()) {
@@ -178,6 +194,21 @@ private:
       if (!c.cycle.empty())
         os_ << "  cycle: " << llvm::join(c.cycle, " -> ") << " -> " << c.cycle.front() << '\n';
     }
+    if (r.verdict.recovered_by) {
+      const CodeLocation &by = *r.verdict.recovered_by;
+      os_ << "  recovered by: " << by.function;
+      if (!by.file.empty())
+        os_ << "  " << by.file << ':' << by.line;
+      os_ << '\n';
+    }
+    if (p.recovery) {
+      os_ << "  logged by: " << p.recovery->producer;
+      if (!p.recovery->message.empty())
+        os_ << " (" << shorten(p.recovery->message, 120) << ")";
+      os_ << '\n';
+    }
+    for (const std::string &why : r.verdict.confidence_reasons)
+      os_ << "  confidence: low: " << why << '\n';
     if (!r.verdict.explanation.empty())
       wrapped("  why: ", r.verdict.explanation);
 
@@ -202,7 +233,8 @@ private:
   // any of them was shown.
   bool cause_lines(const Process &p, int64_t crashing_goroutine) {
     bool any = false;
-    bool chain = p.panics.size() > 1 || (p.panics.size() == 1 && p.panics[0].recovered);
+    bool recovered_report = p.recovery.has_value();
+    bool chain = !recovered_report && (p.panics.size() > 1 || (p.panics.size() == 1 && p.panics[0].recovered));
     for (const PanicRecord &pr : p.panics) {
       std::string text = chain ? "panic: " + pr.message : pr.message;
       if (!pr.value_type.empty() && pr.value_type != "string")
@@ -211,7 +243,7 @@ private:
         text += " in goroutine " + std::to_string(pr.goroutine);
       if (pr.repanicked)
         text += " [recovered, repanicked]";
-      else if (pr.recovered)
+      else if (pr.recovered && !recovered_report)
         text += " [recovered]";
       if (pr.goexit)
         text = "runtime.Goexit in progress in goroutine " + std::to_string(pr.goroutine);
@@ -299,10 +331,10 @@ private:
   }
 
   void crashing_block(const Report &r, const Goroutine &g) {
-    os_ << "goroutine " << g.id << " [" << goroutine_state(g) << ']';
+    os_ << "goroutine " << goroutine_id(g) << " [" << goroutine_state(g) << ']';
     if (!g.extras().labels.empty())
       os_ << " {" << g.extras().labels << '}';
-    os_ << " (crashing)";
+    os_ << (r.kind == ReportKind::Recovered ? " (panicked)" : " (crashing)");
     if (g.created_by) {
       os_ << ", created by " << g.created_by->function;
       if (g.parent_goid >= 0)
@@ -527,7 +559,9 @@ private:
   void group_line(const Group &group) {
     const Goroutine &g = *group.first;
     if (group.count == 1) {
-      os_ << "  goroutine " << g.id;
+      os_ << "  goroutine " << goroutine_id(g);
+    } else if (!group.ids.empty() && group.ids.front() < 0) {
+      os_ << "  " << group.count << " goroutines";  // a profile: no ids
     } else {
       // A few ids, then how many: ids of one group need not be consecutive.
       os_ << "  " << group.count << " goroutines (";
@@ -584,10 +618,12 @@ private:
 
 void render_text(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
   ColorScope colors(os, opts.color);
-  TextWriter writer(os, opts);
+  ControlEscapingStream esc(os);
+  esc.enable_colors(opts.color);
+  TextWriter writer(esc, opts);
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (i > 0)
-      os << '\n';
+      esc << '\n';
     writer.input(inputs[i]);
   }
 }

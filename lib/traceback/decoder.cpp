@@ -4,6 +4,7 @@
 #include "traceback/go_version.h"
 #include "traceback/log_lines.h"
 #include "traceback/parse.h"
+#include "profile/goroutine_profile.h"
 #include "traceback/recovery.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -23,7 +24,7 @@ namespace crashctl {
 
 namespace {
 
-enum class Anchor { None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime, Exception };
+enum class Anchor { None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime, Exception, Profile };
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -64,6 +65,7 @@ Anchor anchor_at_start(std::string_view s) {
     break;
   case 'g':
     if (is_goroutine_header_start(s)) return Anchor::Goroutine;
+    if (starts_with(s, "goroutine profile: total ")) return Anchor::Profile;
     break;
   case 'S':
     if (is_signal_header(s)) return Anchor::SignalHeader;
@@ -330,7 +332,9 @@ public:
   }
 
 private:
-  enum class State { Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests, Foreign, GinPreamble };
+  enum class State {
+    Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests, Foreign, GinPreamble, Profile
+  };
 
   // Report lifecycle.
   void start_report(uint64_t offset, const LinePrefix &prefix, bool tentative);
@@ -346,6 +350,8 @@ private:
   bool race_line(std::string_view s, uint64_t offset);
   bool foreign_line(std::string_view s, uint64_t offset);
   bool gin_preamble_line(std::string_view s, uint64_t offset);
+  bool profile_line(std::string_view s, uint64_t offset);
+  void finish_profile_record();
   // Recovered panics (traceback/recovery.h).
   bool recovery_header(std::string_view line, uint64_t offset);
   void set_pending_recovery(const char *producer, std::string value, std::string value_source,
@@ -430,6 +436,14 @@ private:
   Frame foreign_creator_;
   bool foreign_creator_open_ = false, foreign_frame_open_ = false;
   enum class GinPhase { Start, RequestDump, Value } gin_phase_ = GinPhase::Start;
+  // goroutine?debug=1: the record being read ("N @ 0x..." and its "#" lines).
+  struct ProfileRecord {
+    uint64_t count = 0, offset = 0;
+    size_t pcs = 0;  // addresses on the "@" line
+    std::string labels;
+    std::vector<Frame> frames;
+    bool open = false;
+  } profile_record_;
   std::string gin_value_;
 
   // "runtime: ..." lines seen just before a crash anchor.
@@ -767,6 +781,7 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
   case State::Race: handled = race_line(s, offset); break;
   case State::Foreign: handled = foreign_line(s, offset); break;
   case State::GinPreamble: handled = gin_preamble_line(s, offset); break;
+  case State::Profile: handled = profile_line(s, offset); break;
   }
   if (handled) {
     // Unrelated lines amid a dump (interleaved logs, annotations) are reported
@@ -830,6 +845,14 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
     start = pending_runtime_offset_;
   start_report(start, prefix, tentative);
   report_end_ = offset + line.size();
+  if (a == Anchor::Profile) {
+    report_->kind = ReportKind::Snapshot;
+    report_->process.profile = "debug=1";
+    report_->process.goroutine_profile = true;
+    profile_record_ = ProfileRecord();
+    state_ = State::Profile;
+    return;
+  }
   if (a == Anchor::Race) {
     report_->kind = ReportKind::Race;
     report_->process.races.emplace_back();
@@ -992,6 +1015,7 @@ bool TracebackDecoderImpl::foreign_line(std::string_view s, uint64_t offset) {
     Frame &f = foreign_frames_.back();
     f.function = std::string(function);
     f.package = package_of(function);
+    f.no_args = true;
     return f;
   };
   // Dialects that leave out the package: read it from GOROOT or the module cache.
@@ -1160,6 +1184,13 @@ void TracebackDecoderImpl::classify_report(Report &r) {
     p.recovery->offset = r.offset;
   }
   if (p.recovery->stack_format.empty()) p.recovery->stack_format = to_string(dialect_);
+  // A stack logged without its header was printed by the goroutine itself,
+  // while it ran the deferred call that recovered.
+  for (Goroutine &g : p.goroutines)
+    if (g.id < 0 && g.status == GoroutineStatus::Unknown) {
+      g.status = GoroutineStatus::Running;
+      break;
+    }
   if (p.panics.empty() && !report_context_.empty()) {
     std::string v = value_from_log_line(report_context_);
     if (!v.empty()) {
@@ -1172,6 +1203,84 @@ void TracebackDecoderImpl::classify_report(Report &r) {
     }
   }
   for (PanicRecord &pr : p.panics) pr.recovered = true;
+}
+
+void TracebackDecoderImpl::finish_profile_record() {
+  ProfileRecord &rec = profile_record_;
+  if (!rec.open) return;
+  rec.open = false;
+  auto st = make_ref<Stack>();
+  st->frames = std::move(rec.frames);
+  // debug=1 hides the runtime's frames at the top: more addresses than frames
+  // means the goroutine stopped inside the runtime, parked.
+  bool parked = rec.pcs > st->frames.size() + 1;
+  profile::add_goroutines(report_->process, rec.count, StackRef(st), rec.labels, parked, rec.offset);
+  rec = ProfileRecord();
+}
+
+bool TracebackDecoderImpl::profile_line(std::string_view s, uint64_t offset) {
+  // runtime/pprof printCountProfile: "N @ 0x.. 0x..", "# labels: {...}",
+  // "#\t0xPC\tFUNC+0xOFF\tFILE:LINE" (tab runs from a tabwriter), a blank line.
+  ProfileRecord &rec = profile_record_;
+  if (s.empty()) {
+    finish_profile_record();
+    return true;
+  }
+  if (s[0] == '#') {
+    if (!rec.open) return false;
+    if (starts_with(s, "# labels: {") && s.back() == '}') {
+      rec.labels = std::string(s.substr(11, s.size() - 12));
+      return true;
+    }
+    std::vector<std::string_view> parts;
+    size_t pos = 1;
+    while (pos < s.size()) {
+      while (pos < s.size() && s[pos] == '\t') ++pos;
+      size_t end = s.find('\t', pos);
+      if (end == std::string_view::npos) end = s.size();
+      if (end > pos) parts.push_back(s.substr(pos, end - pos));
+      pos = end;
+    }
+    Frame f;
+    if (parts.empty() || !parse_hex(parts[0])) return false;
+    f.pc = parse_hex(parts[0]);
+    f.no_args = true;
+    if (parts.size() >= 2) {
+      std::string_view fn = parts[1];
+      size_t plus = fn.rfind("+0x");
+      if (plus != std::string_view::npos) {
+        f.pc_offset = parse_hex(fn.substr(plus + 1));
+        fn = fn.substr(0, plus);
+      }
+      f.function = std::string(fn);
+      f.package = package_of(fn);
+    }
+    if (parts.size() >= 3) {
+      std::string_view fl = parts[2];
+      size_t colon = fl.rfind(':');
+      if (colon != std::string_view::npos) {
+        f.file = std::string(fl.substr(0, colon));
+        f.line = int(parse_decimal(fl.substr(colon + 1)).value_or(0));
+      }
+    }
+    rec.frames.push_back(std::move(f));
+    return true;
+  }
+  size_t at = s.find(" @");
+  auto count = parse_decimal(s.substr(0, at));
+  if (at == std::string_view::npos || !count || *count < 0) return false;
+  finish_profile_record();
+  rec.open = true;
+  rec.count = uint64_t(*count);
+  rec.offset = offset;
+  rec.pcs = 0;
+  for (size_t i = at + 2; i < s.size();) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    if (i >= s.size()) break;
+    ++rec.pcs;
+    while (i < s.size() && s[i] != ' ') ++i;
+  }
+  return true;
 }
 
 void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefix, bool tentative) {
@@ -1214,6 +1323,7 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
 void TracebackDecoderImpl::end_report(uint64_t end_offset) {
   if (!report_) return;
   if (have_g_) finish_goroutine(end_offset);
+  if (state_ == State::Profile) finish_profile_record();
   if (state_ == State::RuntimeStack) {
     report_->process.runtime_stack_frames = intern_stack(runtime_stack_);
     runtime_stack_.clear();
@@ -1438,6 +1548,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     return true;
   }
   case Anchor::Race:
+  case Anchor::Profile:
     return false;
   case Anchor::None:
     break;

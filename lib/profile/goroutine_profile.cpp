@@ -1,0 +1,246 @@
+#include "profile/goroutine_profile.h"
+
+#include "traceback/parse.h"
+
+#include "profile.pb.h"  // generated from profile/profile.proto
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <unordered_map>
+
+namespace crashctl::profile {
+
+namespace {
+
+// Code that a waiting goroutine's stack passes through before the program's
+// own frames: the runtime, sync, time and the poller.
+bool is_wait_machinery(const std::string &fn) {
+  return starts_with(fn, "runtime.") || starts_with(fn, "sync.") || starts_with(fn, "internal/sync.") ||
+         starts_with(fn, "time.") || starts_with(fn, "internal/poll.") || starts_with(fn, "internal/runtime/");
+}
+
+constexpr uint64_t kMaxGoroutines = uint64_t(1) << 24;
+
+}  // namespace
+
+std::string infer_wait_reason(const std::vector<Frame> &frames) {
+  struct Rule {
+    const char *prefix;
+    const char *reason;
+  };
+  static constexpr Rule kRules[] = {
+      {"runtime.chanrecv", "chan receive"},
+      {"runtime.chansend", "chan send"},
+      {"runtime.selectgo", "select"},
+      {"runtime.block", "select (no cases)"},
+      {"sync.(*RWMutex).RLock", "sync.RWMutex.RLock"},
+      {"sync.(*RWMutex).Lock", "sync.RWMutex.Lock"},
+      {"sync.(*Mutex).Lock", "sync.Mutex.Lock"},
+      {"sync.(*WaitGroup).Wait", "sync.WaitGroup.Wait"},
+      {"sync.(*Cond).Wait", "sync.Cond.Wait"},
+      {"time.Sleep", "sleep"},
+      {"internal/poll.runtime_pollWait", "IO wait"},
+      {"runtime.netpollblock", "IO wait"},
+  };
+  for (const Frame &f : frames) {
+    for (const Rule &r : kRules)
+      if (starts_with(f.function, r.prefix)) return r.reason;
+    if (!is_wait_machinery(f.function)) break;
+  }
+  return "";
+}
+
+void add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::string_view labels, bool parked,
+                    uint64_t offset) {
+  Goroutine g;
+  g.id = -1;
+  g.offset = offset;
+  g.stack = stack;
+  std::string reason = stack ? infer_wait_reason(stack->frames) : std::string();
+  if (!reason.empty()) {
+    g.status = GoroutineStatus::Waiting;
+    g.wait_reason = InternedString(reason);
+  } else if (stack && !stack->frames.empty() && starts_with(stack->frames.front().function, "runtime/pprof.")) {
+    g.status = GoroutineStatus::Running;  // the goroutine writing the profile
+  } else if (parked) {
+    g.status = GoroutineStatus::Waiting;
+  }
+  if (!labels.empty()) g.mutable_extras().labels = std::string(labels);
+  uint64_t room = kMaxGoroutines > p.goroutines.size() ? kMaxGoroutines - p.goroutines.size() : 0;
+  for (uint64_t i = 0; i < std::min(count, room); ++i) p.goroutines.push_back(g);
+}
+
+// --- profile.proto -------------------------------------------------------------
+
+void decode_profile_proto(ByteSource &src, Input &out) {
+  // Profiles are read whole (protobuf messages are at most 2 GiB).
+  constexpr size_t kMax = size_t(1) << 31;
+  std::string data;
+  char buf[1 << 16];
+  for (;;) {
+    auto n = src.read(buf, sizeof buf);
+    if (!n) {
+      out.failed = true;
+      out.diagnostics.push_back({Severity::Error, data.size(), llvm::toString(n.takeError())});
+      break;
+    }
+    if (*n == 0) break;
+    if (data.size() + *n > kMax) {
+      out.failed = true;
+      out.diagnostics.push_back({Severity::Error, data.size(), "profile larger than 2 GiB; read no further"});
+      break;
+    }
+    data.append(buf, *n);
+  }
+  out.size = data.size();
+
+  // Top-level fields one by one, so that a damaged profile keeps what came
+  // before the damage and the error names its offset.
+  pprof::Profile prof;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t *>(data.data()), int(data.size()));
+  in.SetTotalBytesLimit(int(std::min<size_t>(data.size() + 1, size_t(INT32_MAX))));
+  for (;;) {
+    uint64_t at = uint64_t(in.CurrentPosition());
+    uint32_t tag = in.ReadTag();
+    if (tag == 0) {
+      if (!in.ConsumedEntireMessage() && uint64_t(in.CurrentPosition()) < data.size()) {
+        out.diagnostics.push_back({Severity::Error, at, "profile.proto: malformed field tag; read no further"});
+        out.failed = true;
+      }
+      break;
+    }
+    uint32_t field = tag >> 3, wire = tag & 7;
+    auto fail = [&](const char *what) {
+      out.diagnostics.push_back({Severity::Error, at,
+                                 std::string("profile.proto: ") + what + " in field " + std::to_string(field) +
+                                     "; read no further"});
+      out.failed = true;
+    };
+    if (wire == 2) {
+      uint32_t len;
+      std::string bytes;
+      if (!in.ReadVarint32(&len) || !in.ReadString(&bytes, int(len))) {
+        fail("a length-delimited value runs past the end");
+        break;
+      }
+      bool ok = true;
+      switch (field) {
+      case 1: ok = prof.add_sample_type()->ParseFromString(bytes); break;
+      case 2: ok = prof.add_sample()->ParseFromString(bytes); break;
+      case 3: ok = prof.add_mapping()->ParseFromString(bytes); break;
+      case 4: ok = prof.add_location()->ParseFromString(bytes); break;
+      case 5: ok = prof.add_function()->ParseFromString(bytes); break;
+      case 6: prof.add_string_table(std::move(bytes)); break;
+      case 11: ok = prof.mutable_period_type()->ParseFromString(bytes); break;
+      default: break;  // comments (packed), unknown fields
+      }
+      if (!ok) {
+        fail("a malformed message");
+        break;
+      }
+    } else if (wire == 0) {
+      uint64_t v;
+      if (!in.ReadVarint64(&v)) {
+        fail("a truncated varint");
+        break;
+      }
+      if (field == 9) prof.set_time_nanos(int64_t(v));
+    } else if (wire == 1) {
+      uint64_t v;
+      if (!in.ReadLittleEndian64(&v)) {
+        fail("a truncated fixed64");
+        break;
+      }
+    } else if (wire == 5) {
+      uint32_t v;
+      if (!in.ReadLittleEndian32(&v)) {
+        fail("a truncated fixed32");
+        break;
+      }
+    } else {
+      fail("an unknown wire type");
+      break;
+    }
+  }
+
+  const auto &strings = prof.string_table();
+  auto str = [&](int64_t i) -> std::string {
+    return i >= 0 && i < strings.size() ? strings[int(i)] : std::string();
+  };
+  if (prof.sample_type_size() == 0 || str(prof.sample_type(0).type()) != "goroutine") {
+    std::string type = prof.sample_type_size() ? str(prof.sample_type(0).type()) : std::string("no sample type");
+    out.failed = true;
+    out.diagnostics.push_back({Severity::Error, 0,
+                               "a pprof profile of " + (type.empty() ? std::string("unknown type") : type) +
+                                   ", not a goroutine profile: crashctl reads goroutine profiles only"});
+    return;
+  }
+
+  std::unordered_map<uint64_t, const pprof::Function *> functions;
+  for (const auto &f : prof.function()) functions[f.id()] = &f;
+  std::unordered_map<uint64_t, const pprof::Location *> locations;
+  for (const auto &l : prof.location()) locations[l.id()] = &l;
+
+  Report r;
+  r.kind = ReportKind::Snapshot;
+  r.format = InputFormat::Profile;
+  Process &p = r.process;
+  p.profile = "proto";
+  p.goroutine_profile = true;
+  size_t missing = 0;
+  uint64_t total = 0;
+  for (const auto &s : prof.sample()) {
+    auto st = make_ref<Stack>();
+    for (uint64_t id : s.location_id()) {
+      auto it = locations.find(id);
+      if (it == locations.end()) {
+        ++missing;
+        continue;
+      }
+      const pprof::Location &loc = *it->second;
+      for (int i = 0; i < loc.line_size(); ++i) {
+        const pprof::Line &ln = loc.line(i);
+        Frame f;
+        auto fn = functions.find(ln.function_id());
+        if (fn != functions.end()) {
+          f.function = str(fn->second->name());
+          f.file = str(fn->second->filename());
+        }
+        f.package = package_of(f.function);
+        f.no_args = true;
+        f.line = int(ln.line());
+        // Inlined calls come first; the last line is the function the pc is in.
+        f.inlined = i + 1 < loc.line_size();
+        if (i + 1 == loc.line_size()) f.pc = loc.address();
+        if (f.function == "runtime.goexit") continue;
+        st->frames.push_back(std::move(f));
+      }
+    }
+    std::string labels;
+    for (const auto &l : s.label()) {
+      if (!labels.empty()) labels += ", ";
+      labels += '"' + str(l.key()) + "\":";
+      labels += l.str() ? '"' + str(l.str()) + '"' : std::to_string(l.num());
+    }
+    int64_t count = s.value_size() ? s.value(0) : 0;
+    if (count <= 0) continue;
+    total += uint64_t(count);
+    bool parked = !st->frames.empty() && starts_with(st->frames.front().function, "runtime.gopark");
+    // The runtime's frames above the first telling one say how it waits; they
+    // stay in the stack as the proto has them.
+    add_goroutines(p, uint64_t(count), StackRef(st), labels, parked, 0);
+  }
+  if (missing)
+    out.diagnostics.push_back({Severity::Warning, 0,
+                               std::to_string(missing) + " sample location ids name no location; those frames are missing"});
+  if (total > p.goroutines.size())
+    out.diagnostics.push_back({Severity::Warning, 0,
+                               "the profile counts " + std::to_string(total) + " goroutines; only the first " +
+                                   std::to_string(p.goroutines.size()) + " are expanded"});
+  p.go_version.source = "";
+  r.offset = 0;
+  r.end_offset = data.size();
+  out.reports.push_back(std::move(r));
+}
+
+}  // namespace crashctl::profile

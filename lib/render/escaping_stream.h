@@ -1,0 +1,38 @@
+// Text for terminals: whatever a dump or log holds (ESC sequences, CR,
+// backspace, invalid UTF-8, C1 controls) is shown escaped, never sent raw.
+// Every human-readable renderer writes through this stream, so no field can
+// forget to escape; colours set through changeColor() pass through.
+#pragma once
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <string_view>
+
+namespace crashctl {
+
+class ControlEscapingStream : public llvm::raw_ostream {
+public:
+  explicit ControlEscapingStream(llvm::raw_ostream &out);
+  ~ControlEscapingStream() override;
+
+  raw_ostream &changeColor(enum Colors colors, bool bold = false, bool bg = false) override;
+  raw_ostream &resetColor() override;
+  raw_ostream &reverseColor() override;
+  bool is_displayed() const override { return out_.is_displayed(); }
+  bool has_colors() const override { return out_.has_colors(); }
+
+private:
+  void write_impl(const char *ptr, size_t size) override;
+  uint64_t current_pos() const override { return pos_; }
+  void emit(std::string_view s);
+  llvm::raw_ostream &out_;
+  uint64_t pos_ = 0;
+  std::string carry_;  // an incomplete UTF-8 sequence at the end of a write
+};
+
+// S with control characters and invalid UTF-8 escaped as the stream does:
+// "\x1b", "\r", "\u009b", "\xff"; tab and newline kept.
+std::string escape_control(std::string_view s);
+
+}  // namespace crashctl
