@@ -807,6 +807,8 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
 void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
   if (recovery_header(line, offset)) return;
   if (headerless_start(line, offset)) return;
+  // A possible first line of a headerless stack is not the log line before it.
+  if (!headerless_fn_.empty() && headerless_fn_offset_ == offset) return;
   size_t pos = 0;
   Anchor a = anchor_at_start(line);
   if (a == Anchor::None) a = find_anchor(line, pos);
@@ -974,6 +976,17 @@ bool TracebackDecoderImpl::headerless_start(std::string_view line, uint64_t offs
     std::string fn = std::move(headerless_fn_);
     headerless_fn_.clear();
     uint64_t fn_offset = headerless_fn_offset_;
+    // debug.Stack before Go 1.6 (and gin today): "FILE:LINE (0xPC)" then "\tFUNC: SOURCE".
+    ForeignStackLine gin_file, gin_fn;
+    if (parse_foreign_stack_line(StackDialect::Gin, fn, gin_file) && gin_file.kind == ForeignStackLine::File &&
+        parse_foreign_stack_line(StackDialect::Gin, line, gin_fn) && gin_fn.kind == ForeignStackLine::Function) {
+      start_report(fn_offset, LinePrefix(), false);
+      start_headerless_goroutine(StackDialect::Gin, fn_offset);
+      foreign_line(fn, fn_offset);
+      foreign_line(line, offset);
+      report_end_ = offset + line.size();
+      return true;
+    }
     if (looks_like_bare_file_line(line) && looks_like_bare_function(fn)) {
       start_report(fn_offset, LinePrefix(), false);
       start_headerless_goroutine(StackDialect::FrameLines, fn_offset);
@@ -999,8 +1012,10 @@ bool TracebackDecoderImpl::headerless_start(std::string_view line, uint64_t offs
   }
   if (!line.empty() && line[0] != '\t' && line[0] != ' ' && line.size() < 2048) {
     Frame probe;
-    if (looks_like_bare_function(line) || (line.back() == ')' && line.find(' ') > line.find('(') &&
-                                           parse_function_line(line, probe))) {
+    ForeignStackLine gin_file;
+    if (looks_like_bare_function(line) ||
+        (line.back() == ')' && line.find(' ') > line.find('(') && parse_function_line(line, probe)) ||
+        (parse_foreign_stack_line(StackDialect::Gin, line, gin_file) && gin_file.kind == ForeignStackLine::File)) {
       headerless_fn_.assign(line);
       headerless_fn_offset_ = offset;
     }
@@ -1124,10 +1139,6 @@ bool TracebackDecoderImpl::gin_preamble_line(std::string_view s, uint64_t offset
 
 namespace {
 
-bool is_panic_function(const std::string &f) {
-  return f == "panic" || f == "runtime.gopanic" || f == "runtime.panic";
-}
-
 bool is_runtime_function(const Frame &f) {
   return f.package == "runtime" || starts_with(f.package, "runtime/internal") ||
          starts_with(f.package, "internal/runtime") || f.function == "panic";
@@ -1152,7 +1163,7 @@ void TracebackDecoderImpl::classify_report(Report &r) {
     const auto &fr = first->stack->frames;
     printer_top = fr[0].function == "runtime/debug.Stack" || fr[0].function == "runtime.Stack";
     for (size_t i = 0; i < fr.size(); ++i) {
-      if (!is_panic_function(fr[i].function)) continue;
+      if (!is_panic_call(fr[i])) continue;
       panic_frame = true;
       for (size_t k = 0; k < i; ++k) above_panic |= !is_runtime_function(fr[k]);
       break;
@@ -2071,15 +2082,20 @@ bool TracebackDecoderImpl::race_line(std::string_view s, uint64_t offset) {
     end_report(offset + s.size());
     return true;
   }
-  // "Write at 0x00c000092008 by goroutine 6:", "Previous read at ... by main goroutine:"
+  // "Write at 0x00c000092008 by goroutine 6:", "Previous read at ... by main goroutine:";
+  // before Go 1.7 without the address: "Read by goroutine 13:".
   size_t at = t.find(" at 0x");
   size_t by = t.find(" by ");
-  if (t.back() == ':' && at != std::string_view::npos && by != std::string_view::npos && by > at &&
-      s[0] != ' ') {
+  bool no_address = at == std::string_view::npos && by != std::string_view::npos &&
+                    (starts_with(t, "Read by ") || starts_with(t, "Write by ") ||
+                     starts_with(t, "Previous read by ") || starts_with(t, "Previous write by ") ||
+                     starts_with(t, "Atomic ") || starts_with(t, "Previous atomic "));
+  if (t.back() == ':' && by != std::string_view::npos && s[0] != ' ' &&
+      (no_address || (at != std::string_view::npos && by > at))) {
     finish_race_stack();
     RaceAccess acc;
-    acc.operation = std::string(t.substr(0, at));
-    acc.address = parse_hex(t.substr(at + 4, by - at - 4)).value_or(0);
+    acc.operation = std::string(t.substr(0, no_address ? by : at));
+    acc.address = no_address ? 0 : parse_hex(t.substr(at + 4, by - at - 4)).value_or(0);
     std::string_view who = t.substr(by + 4);
     who.remove_suffix(1);
     if (who == "main goroutine") {

@@ -153,6 +153,11 @@ std::string value_from_log_line(std::string_view line) {
   return "";
 }
 
+bool is_panic_call(const Frame &f) {
+  if (f.function == "panic" || f.function == "runtime.gopanic" || f.function == "runtime.panic") return true;
+  return f.package == "runtime" && (f.function == "gopanic" || f.function == "panic");
+}
+
 const char *to_string(StackDialect d) {
   switch (d) {
   case StackDialect::Goroutine: return "goroutine";
@@ -288,6 +293,7 @@ std::string package_from_path(std::string_view file) {
                 root.find("golang.org/toolchain@") != std::string_view::npos;
   if (!goroot) return "";
   std::string_view pkg = dir.substr(src + 5);
+  if (starts_with(pkg, "pkg/")) pkg = pkg.substr(4);  // GOROOT/src/pkg/ before Go 1.4
   std::string_view first = pkg.substr(0, pkg.find('/'));
   if (!pkg.empty() && first.find('.') == std::string_view::npos) return std::string(pkg);
   return "";

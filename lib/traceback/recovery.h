@@ -40,6 +40,12 @@ bool parse_zap_console_line(std::string_view line, std::string &message, std::st
 // value are read, so a line that merely mentions a panic gives nothing.
 std::string value_from_log_line(std::string_view line);
 
+// The frame of the runtime's panic call: "panic" (Go 1.6+ prints gopanic so),
+// "runtime.gopanic" (zap, GOTRACEBACK=system), "runtime.panic" (Go 1.3 and
+// older), and "gopanic"/"panic" without a package in runtime files (gin, old
+// debug.Stack).
+bool is_panic_call(const Frame &f);
+
 // Stack formats of libraries that print a stack their own way.
 enum class StackDialect : uint8_t {
   Goroutine,   // the runtime's (goroutine headers, frames with arguments)
