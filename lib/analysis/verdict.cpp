@@ -247,6 +247,32 @@ std::string producer_consequence(const std::string &producer) {
 
 }  // namespace
 
+// Low confidence when the verdict rests on partial evidence: the reasons
+// the decoder recorded, and what the verdict itself had to do without.
+void add_confidence(Report &report) {
+  Verdict &v = report.verdict;
+  const Process &p = report.process;
+  auto low = [&](std::string why) {
+    v.low_confidence = true;
+    if (std::find(v.confidence_reasons.begin(), v.confidence_reasons.end(), why) == v.confidence_reasons.end())
+      v.confidence_reasons.push_back(std::move(why));
+  };
+  for (const std::string &gap : report.evidence_gaps) low(gap);
+  if (report.kind == ReportKind::Snapshot && !report.evidence_gaps.empty())
+    low("a line is missing next to this dump: it may have been a crash message");
+  if (report.kind != ReportKind::Crash) return;
+  if (p.goroutines.empty() && !p.runtime_stack_frames && v.cls != "external-signal")
+    low("no goroutine traceback follows the crash message (GOTRACEBACK=none, or the text was cut)");
+  if (v.goroutine >= 0) {
+    for (const Goroutine &g : p.goroutines)
+      if (g.id == v.goroutine && (g.stack_unavailable || !g.stack || g.stack->frames.empty())) {
+        low("the crashing goroutine's stack is missing");
+        break;
+      }
+  }
+  if (v.cls == "unknown") low("the crash message is missing, so the class is unknown");
+}
+
 void explain_recovered(Report &report, const InAppRules &rules) {
   const Process &p = report.process;
   Verdict &v = report.verdict;
@@ -422,6 +448,11 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   } else if (last) {
     c = classify_panic_message(last->message);
     what = "panic: " + first_line(last->message);
+  } else if (crashing && crashing->stack && !crashing->stack->frames.empty() &&
+             is_panic_call(crashing->stack->frames.front()) && !p.signal) {
+    // The goroutine stopped at its panic call, but the "panic:" line is gone.
+    c = {"unknown", true};
+    what = "panic (its message is missing)";
   } else if (p.signal && p.signal->from_header) {
     bool cgo = p.signal->during_cgo || has_non_go_frames(crashing);
     bool external = p.signal->name == "SIGQUIT" || p.signal->name == "SIGABRT" ||

@@ -59,6 +59,9 @@ const Frame *telling_frame(const std::vector<Frame> &frames, const InAppRules &r
 void analyze_report(Report &report, const AnalysisOptions &opts);
 // The verdict of a recovered panic (report.kind Recovered).
 void explain_recovered(Report &report, const InAppRules &rules);
+// Marks the verdict low-confidence where it rests on partial evidence
+// (report.evidence_gaps, a crash without its traceback or message).
+void add_confidence(Report &report);
 
 // Stack overflow: the shortest repeating cycle of functions, innermost first.
 std::vector<std::string> find_recursion_cycle(const Stack &stack);

@@ -1,6 +1,7 @@
 #include "logs/unwrap.h"
 
 #include "logs/json_scan.h"
+#include "logs/line_prefix.h"
 #include "logs/logfmt.h"
 #include "logs/terminal.h"
 
@@ -123,15 +124,7 @@ void LogUnwrapper::line(std::string_view raw, uint64_t offset) {
   passed_through_ = false;
   if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
   if (export_state_ != ExportState::Idle && export_line(raw, offset)) return;
-  if (klog_block_) {
-    if (!raw.empty() && raw[0] == '\t') {
-      payload(raw.substr(1), offset + 1, 3);
-      return;
-    }
-    klog_block_ = false;
-    sink_.record_end(offset);
-    if (raw == " >") return;
-  }
+  if (verbose_record_ && verbose_line(raw, offset)) return;
   if (!raw.empty()) {
     char c = raw[0];
     if (c == '{' && json_line(raw, offset, 0)) return;
@@ -142,8 +135,13 @@ void LogUnwrapper::line(std::string_view raw, uint64_t offset) {
       export_line(raw, offset);
       return;
     }
+    if (verbose_header(raw)) {
+      verbose_record_ = true;
+      wrappers_ |= kWrapJournalVerbose;
+      return;
+    }
   }
-  if (!has_terminal_escape(raw) && !std::memchr(raw.data(), '"', raw.size())) {
+  if (!klog_block_ && !has_terminal_escape(raw) && !std::memchr(raw.data(), '"', raw.size())) {
     passed_through_ = true;
     sink_.line(raw, offset);
     return;
@@ -172,13 +170,59 @@ void LogUnwrapper::payload_lines(std::string_view text, uint64_t offset, unsigne
 }
 
 void LogUnwrapper::text_line(std::string_view s, uint64_t offset, unsigned depth) {
+  // klog's multi-line value: its lines, one tab in, up to " >".
+  if (klog_block_) {
+    std::string_view body = s;
+    if (klog_block_prefix_.empty() || klog_block_prefix_.strip(s, body)) {
+      if (!body.empty() && body[0] == '\t') {
+        sink_.line(body.substr(1), offset);
+        return;
+      }
+      // journalctl's short formats expand the tab to 8 spaces.
+      if (body.size() > 8 && body.compare(0, 8, "        ") == 0) {
+        sink_.line(body.substr(8), offset);
+        return;
+      }
+    }
+    klog_block_ = false;
+    sink_.record_end(offset);
+    if (body == " >") return;
+  }
   if (depth < 3 && !s.empty()) {
     size_t i = 0;
     while (i < s.size() && s[i] == ' ') ++i;
     if (i < s.size() && s[i] == '{' && json_line(s.substr(i), offset, depth + 1)) return;
+    // A structured record after a prefix the pipeline added (a timestamp, a
+    // journald or CI prefix): only one that carries a stack is taken.
+    size_t open;
+    if (s.back() == '}' && i < s.size() && s[i] != '{' && (open = s.find("{\"")) != std::string_view::npos &&
+        open < 512 && json_record(s.substr(open), offset, depth + 1, /*only_with_stack=*/true))
+      return;
     if (std::memchr(s.data(), '"', s.size()) && logfmt_record(s, offset)) return;
   }
   sink_.line(s, offset);
+}
+
+bool LogUnwrapper::verbose_header(std::string_view s) {
+  // journalctl -o verbose: "Sun 2026-12-06 09:55:16.419890 UTC [s=...;i=3;...]"
+  if (s.size() < 30 || s[3] != ' ' || s.back() != ']') return false;
+  size_t open = s.find(" [s=");
+  return open != std::string_view::npos && open > 20 && is_digit(s[4]) && s[8] == '-' && s[11] == '-';
+}
+
+bool LogUnwrapper::verbose_line(std::string_view s, uint64_t offset) {
+  // "    FIELD=value" lines under each record header; only MESSAGE matters.
+  if (verbose_header(s)) return true;
+  if (s.size() > 4 && s.compare(0, 4, "    ") == 0) {
+    std::string_view f = s.substr(4);
+    size_t eq = f.find('=');
+    if (eq != std::string_view::npos && is_journal_field_name(f.substr(0, eq))) {
+      if (f.compare(0, 8, "MESSAGE=") == 0) payload(f.substr(8), offset + 12, 1);
+      return true;
+    }
+  }
+  verbose_record_ = false;
+  return false;
 }
 
 bool LogUnwrapper::cri_line(std::string_view s, uint64_t offset) {
@@ -293,7 +337,9 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
         return true;
       }
     } else {
-      return true;  // null: journalctl leaves out messages too large to show
+      sink_.missing_line(offset, "journalctl wrote a MESSAGE as null (a message over 4096 bytes; "
+                                 "journalctl -a shows it)");
+      return true;
     }
     payload(text, offset, depth + 1);
     return true;
@@ -301,7 +347,7 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
   return json_record(s, offset, depth);
 }
 
-bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned depth) {
+bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned depth, bool only_with_stack) {
   // A structured logger's record. Only records carrying a multi-line value
   // matter here; others become their message line.
   LogRecord r;
@@ -353,6 +399,7 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   });
   if (!ok) return false;
   if (stack_key.empty()) {
+    if (only_with_stack) return false;
     if (msg_rank != 99) payload(msg_text, offset, depth);
     else sink_.line(s, offset);
     return true;
@@ -375,12 +422,16 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
   // klog's multi-line value opener ends the line: `... stacktrace=<`.
   bool klog_block = s.size() >= 2 && s.compare(s.size() - 2, 2, "=<") == 0;
   if (!klog_block && s.find("\\n") == std::string_view::npos) return false;
-  // Skip a klog/glog header ("E1206 10:11:12.123456   12345 file.go:12] ").
-  size_t start = 0;
-  size_t bracket = s.find("] ");
-  if (bracket != std::string_view::npos && bracket < 64 && !s.empty() &&
-      (s[0] == 'I' || s[0] == 'W' || s[0] == 'E' || s[0] == 'F') && s.size() > 5 && is_digit(s[1]))
-    start = bracket + 2;
+  // Skip a klog/glog header ("E1206 10:11:12.123456   12345 file.go:12] "),
+  // and whatever a pipeline put before it (a journald or CI prefix).
+  size_t start = 0, header_at = 0;
+  for (size_t i = 0; i < std::min<size_t>(s.size(), 256); ++i) {
+    if (size_t n = klog_header_length(s.substr(i))) {
+      header_at = i;
+      start = i + n;
+      break;
+    }
+  }
   std::vector<LogfmtField> fields;
   if (!parse_logfmt(s.substr(start), fields)) return false;
   LogRecord r;
@@ -425,6 +476,7 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
     if (!r.message.empty()) payload(r.message, offset, 3);
     sink_.stack_begin(StackForm::Goroutine, offset);
     klog_block_ = true;  // the lines that follow, tab-indented, up to " >"
+    klog_block_prefix_ = LinePrefix(s.substr(0, header_at));
     return true;
   }
   wrappers_ |= kWrapLogfmtRecord;

@@ -8,6 +8,7 @@
 // formats/logs.md describes every form with a real example.
 #pragma once
 
+#include "logs/line_prefix.h"
 #include "model/report.h"
 
 #include <cstdint>
@@ -45,6 +46,8 @@ public:
   virtual void stack_begin(StackForm dialect, uint64_t offset) = 0;
   virtual void record_end(uint64_t offset) = 0;
   virtual void diagnostic(Severity severity, uint64_t offset, std::string message) = 0;
+  // A line the pipeline dropped or replaced (journalctl's null MESSAGE).
+  virtual void missing_line(uint64_t offset, std::string why) = 0;
 };
 
 // The wrappers an input used (bits), for diagnostics and tests.
@@ -58,6 +61,7 @@ enum Wrapper : unsigned {
   kWrapLogfmtRecord = 1u << 6,
   kWrapKlogBlock = 1u << 7,
   kWrapTerminalEscapes = 1u << 8,
+  kWrapJournalVerbose = 1u << 9,
 };
 
 class LogUnwrapper {
@@ -70,7 +74,7 @@ public:
   // Nothing is held across lines: the next physical line stands alone, so a
   // reader may hand plain text to the sink's block path directly.
   bool idle() const {
-    return partials_.empty() && export_state_ == ExportState::Idle && !klog_block_;
+    return partials_.empty() && export_state_ == ExportState::Idle && !klog_block_ && !verbose_record_;
   }
   unsigned wrappers() const { return wrappers_; }
   // The last physical line went to the sink as it was (no wrapper, escape or
@@ -94,7 +98,9 @@ private:
   void payload_lines(std::string_view text, uint64_t offset, unsigned depth);
   void text_line(std::string_view s, uint64_t offset, unsigned depth);
   bool json_line(std::string_view s, uint64_t offset, unsigned depth);
-  bool json_record(std::string_view s, uint64_t offset, unsigned depth);
+  bool json_record(std::string_view s, uint64_t offset, unsigned depth, bool only_with_stack = false);
+  bool verbose_header(std::string_view s);
+  bool verbose_line(std::string_view s, uint64_t offset);
   bool logfmt_record(std::string_view s, uint64_t offset);
   bool cri_line(std::string_view s, uint64_t offset);
   bool export_line(std::string_view s, uint64_t offset);
@@ -113,6 +119,8 @@ private:
   uint64_t export_binary_offset_ = 0;
   // klog's `key=<` ... ` >` multi-line value
   bool klog_block_ = false;
+  LinePrefix klog_block_prefix_;  // a pipeline's prefix before the block's lines
+  bool verbose_record_ = false;  // inside journalctl -o verbose records
 };
 
 // Whether S looks like a stack in one of the dialects (a multi-line value

@@ -95,6 +95,10 @@ struct Report {
   Process process;
   Verdict verdict;
   std::vector<GoroutineGroup> groups;  // largest first
+  // What the input lost that the verdict would have used (a line a log
+  // pipeline dropped or replaced, a crash message without its traceback);
+  // each makes the verdict low-confidence.
+  std::vector<std::string> evidence_gaps;
 };
 
 struct Input {

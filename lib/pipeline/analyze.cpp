@@ -74,6 +74,7 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
   for (Report &r : out.reports) {
     r.format = out.format;
     analyze_report(r, opts);
+    add_confidence(r);
     // Crash text carries no build info: the main module's version is unknown.
     attribute_culprit(r, attr, std::nullopt);
     group_goroutines(r, LeakOptions{});

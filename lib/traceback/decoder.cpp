@@ -2,7 +2,7 @@
 
 #include "logs/unwrap.h"
 #include "traceback/go_version.h"
-#include "traceback/log_lines.h"
+#include "logs/line_prefix.h"
 #include "traceback/parse.h"
 #include "profile/goroutine_profile.h"
 #include "traceback/recovery.h"
@@ -21,6 +21,8 @@
 #endif
 
 namespace crashctl {
+
+using logs::LinePrefix;
 
 namespace {
 
@@ -291,6 +293,7 @@ public:
   void diagnostic(Severity severity, uint64_t offset, std::string message) override {
     diag(severity, offset, std::move(message));
   }
+  void missing_line(uint64_t offset, std::string why) override;
   void finish(uint64_t end_offset);
 
   // Block fast path, for dumps of many identical goroutines. Right after the
@@ -383,6 +386,9 @@ private:
   std::unique_ptr<Report> report_;
   bool tentative_ = false;     // started mid-line; dropped unless confirmed
   bool in_record_ = false;     // between record_begin and record_end
+  std::string_view current_line_;  // the logical line being read, before its prefix is stripped
+  std::string pending_gap_;        // a missing line just before the next report
+  unsigned pending_gap_lines_ = 0;
   LinePrefix prefix_;
   State state_ = State::Idle;
   uint64_t last_offset_ = 0;
@@ -720,6 +726,7 @@ void TracebackDecoderImpl::remember_block() {
 
 void TracebackDecoderImpl::line(std::string_view line, uint64_t offset) {
   last_offset_ = offset + line.size();
+  current_line_ = line;
   if (!in_report()) {
     idle_line(line, offset);
     return;
@@ -742,6 +749,15 @@ void TracebackDecoderImpl::line(std::string_view line, uint64_t offset) {
   }
   foreign_lines_ = 0;
   dispatch(payload, offset);
+}
+
+void TracebackDecoderImpl::missing_line(uint64_t offset, std::string why) {
+  diag(Severity::Warning, offset, "a line of the log is missing: " + why);
+  if (report_) report_->evidence_gaps.push_back("a line of the log is missing at byte " + std::to_string(offset) + ": " + why);
+  else {
+    pending_gap_ = "a line of the log is missing at byte " + std::to_string(offset) + ": " + why;
+    pending_gap_lines_ = 0;
+  }
 }
 
 void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
@@ -769,7 +785,21 @@ void TracebackDecoderImpl::record_end(uint64_t offset) {
   pending_recovery_.reset();
 }
 
+// journalctl's stand-in for a line it will not print: "[67B blob data]".
+bool is_blob_placeholder(std::string_view s) {
+  s = trim(s);
+  if (!starts_with(s, "[") || !ends_with(s, "B blob data]")) return false;
+  for (size_t i = 1; i + 12 < s.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.' && s[i] != 'K' && s[i] != 'M') return false;
+  return true;
+}
+
 void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
+  if (is_blob_placeholder(s)) {
+    missing_line(offset, "journalctl printed " + std::string(trim(s)) +
+                             " instead of it (it holds control characters or is long; journalctl -a shows it)");
+    return;
+  }
   bool handled = false;
   switch (state_) {
   case State::Idle: break;
@@ -797,14 +827,24 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
     skipped_.emplace_back(offset, std::string(s.substr(0, 120)));
     return;
   }
-  // The line ends the report; it may start the next one.
+  // The line ends the report; it may start the next one, with its own prefix.
   uint64_t end = skipped_.empty() ? offset : skipped_.front().first;
   skipped_.clear();
   end_report(end);
-  idle_line(s, offset);
+  bool suffix = s.data() >= current_line_.data() && s.data() + s.size() == current_line_.data() + current_line_.size();
+  idle_line(suffix ? current_line_ : s, offset);
 }
 
 void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
+  if (size_t colon = line.find(": ["); colon != std::string_view::npos && is_blob_placeholder(line.substr(colon + 2))) {
+    missing_line(offset, "journalctl printed " + std::string(trim(line.substr(colon + 2))) +
+                             " instead of it (it holds control characters or is long; journalctl -a shows it)");
+    return;
+  }
+  if (is_blob_placeholder(line)) {
+    missing_line(offset, "journalctl printed " + std::string(trim(line)) + " instead of it");
+    return;
+  }
   if (recovery_header(line, offset)) return;
   if (headerless_start(line, offset)) return;
   // A possible first line of a headerless stack is not the log line before it.
@@ -815,6 +855,7 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
   if (a == Anchor::None) {
     pending_runtime_.clear();
     if (pending_recovery_ && !in_record_ && ++pending_recovery_->lines > 3) pending_recovery_.reset();
+    if (!pending_gap_.empty() && ++pending_gap_lines_ > 2) pending_gap_.clear();
     if (!trim(line).empty()) {
       context_line_.assign(line.substr(0, 4096));
       context_offset_ = offset;
@@ -1172,8 +1213,19 @@ void TracebackDecoderImpl::classify_report(Report &r) {
   bool fatal = p.fatal || p.signal;
   bool panic_lines = false;
   for (const PanicRecord &pr : p.panics) panic_lines |= !pr.recovered || pr.repanicked;
+  // A goroutine stopped at its panic call, with nothing above it, is how the
+  // runtime prints a fatal panic: its message line was lost (cut from a
+  // paste, or dropped by a log pipeline).
+  bool dying_panic = !above_panic && panic_frame && first && first->stack && is_panic_call(first->stack->frames[0]) &&
+                     (first->status == GoroutineStatus::Running || first->status == GoroutineStatus::Unknown);
   ReportKind kind;
   if (fatal) kind = ReportKind::Crash;
+  else if (dying_panic && p.panics.empty() && !p.recovery && !printer_top) {
+    r.kind = ReportKind::Crash;
+    r.evidence_gaps.push_back("the panic message is missing: goroutine " + std::to_string(first->id) +
+                              " stopped at its panic call, as a fatal panic prints it");
+    return;
+  }
   else if (p.recovery) kind = ReportKind::Recovered;
   else if (printer_top && (panic_frame || !p.panics.empty())) kind = ReportKind::Recovered;
   else if (!panic_lines && above_panic) kind = ReportKind::Recovered;
@@ -1321,6 +1373,10 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
       p.panics.push_back(std::move(pr));
     }
     pending_recovery_.reset();
+  }
+  if (!pending_gap_.empty()) {
+    report_->evidence_gaps.push_back(std::move(pending_gap_));
+    pending_gap_.clear();
   }
   report_context_.clear();
   if (context_fresh_ && !report_->process.recovery) {
@@ -1582,11 +1638,12 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     last_was_message_ = false;
     return true;
   }
-  if (starts_with(s, "-> ") && prefix_.text() == " " && p.goroutines.empty() && p.panics.size() == 1 &&
+  if (starts_with(s, "-> ") && ends_with(prefix_.text(), " ") && p.goroutines.empty() && p.panics.size() == 1 &&
       !p.fatal && !p.signal) {
     // chi's Recoverer (middleware.PrintPrettyStack): " panic: VALUE", then the
-    // panicking frame as " -> FUNC" / " ->   FILE:LINE", then its callers.
-    prefix_ = LinePrefix();
+    // panicking frame as " -> FUNC" / " ->   FILE:LINE", then its callers. Its
+    // leading space was taken for part of a prefix: give it back.
+    prefix_ = LinePrefix(std::string_view(prefix_.text()).substr(0, prefix_.text().size() - 1));
     tentative_ = false;
     p.recovery.emplace();
     p.recovery->producer = "chi";
