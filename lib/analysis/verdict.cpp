@@ -213,6 +213,12 @@ std::string describe_site(const Culprit &c) {
   return s;
 }
 
+bool has_function(const Stack &s, std::string_view fn) {
+  for (const Frame &f : s.frames)
+    if (f.function == fn) return true;
+  return false;
+}
+
 // A closure or method-value wrapper: "main.f.func1", "main.func·001".
 bool is_closure_name(const std::string &fn) {
   size_t dot = fn.rfind('.');
@@ -448,6 +454,28 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   } else if (last) {
     c = classify_panic_message(last->message);
     what = "panic: " + first_line(last->message);
+  } else if (p.runtime_stack_frames && has_function(*p.runtime_stack_frames, "runtime.newstack") &&
+             has_function(*p.runtime_stack_frames, "runtime.morestack")) {
+    // Text cut at the top ("runtime stack:" first): the runtime threw from
+    // newstack on the way back from morestack, as it does on a stack overflow.
+    c = {"stack-overflow", false};
+    what = "stack overflow (inferred: the fatal error line is missing)";
+    v.low_confidence = true;
+    v.confidence_reasons.push_back("the text starts after its fatal error line; stack overflow is inferred from "
+                                   "runtime.newstack and runtime.morestack on the system stack");
+  } else if (p.signal && !p.signal->from_header && p.signal->name != "SIGQUIT") {
+    // Text cut at the top ("[signal ..." first): what the runtime's sigpanic
+    // makes of the signal.
+    const SignalInfo &sig = *p.signal;
+    bool fault = sig.name == "SIGSEGV" || sig.name == "SIGBUS" || sig.number == 0xb || sig.number == 0x7;
+    if (fault && sig.code == 1u && sig.addr && *sig.addr < 0x1000) c = {"nil-pointer-dereference", true};
+    else if ((sig.name == "SIGFPE" || sig.number == 0x8) && sig.code == 1u) c = {"divide-by-zero", true};
+    else c = {"runtime-fatal", false};
+    what = "signal " + (sig.name.empty() ? std::to_string(sig.number) : sig.name) +
+           " (inferred: the crash message is missing)";
+    v.low_confidence = true;
+    v.confidence_reasons.push_back("the text starts at its signal line; the panic or fatal error message before it is "
+                                   "missing, so the class is what the runtime makes of that signal");
   } else if (crashing && crashing->stack && !crashing->stack->frames.empty() &&
              is_panic_call(crashing->stack->frames.front()) && !p.signal) {
     // The goroutine stopped at its panic call, but the "panic:" line is gone.
@@ -515,7 +543,9 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     // A recovered and re-panicked value: the deepest panic frame marks where it
     // was first raised; the frames above it are the recovering handler.
     size_t start = 0;
-    bool repanic = last && (last->repanicked || (first != last && first->recovered));
+    // A tool that recovered the value only to report it and die (the
+    // compiler's internal compiler error) counts as one.
+    bool repanic = last && (last->repanicked || (first != last && first->recovered) || !p.tool_failure.empty());
     if (repanic && crashing->stack) {
       const auto &fr = crashing->stack->frames;
       for (size_t i = 0; i < fr.size(); ++i)
@@ -644,6 +674,12 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     }
     if (p.executable.empty())
       e += kDefersUnknown;
+    if (!p.tool_failure.empty())
+      e = "The Go compiler panicked while compiling; it recovered the panic only to report an internal compiler "
+          "error and stop. The bug is in the compiler" +
+          (v.culprit ? " (" + v.culprit->frame.function + ")" : std::string()) +
+          ", not in the program being compiled: report it at https://go.dev/issue/new with a program that "
+          "triggers it; another Go release may not have it.";
   }
   if (v.summary.empty()) v.summary = what;
 }

@@ -51,6 +51,20 @@ bool LinePrefix::match(const std::string &t, std::string_view line, std::string_
       payload = std::string_view();
       return true;
     }
+    // A right-aligned number (a line-number gutter, a padded pid): any run of
+    // spaces and digits matches.
+    if (t[p] == ' ' && p + 1 < t.size() && (t[p + 1] == ' ' || is_digit(t[p + 1]))) {
+      size_t q = p;
+      while (q < t.size() && t[q] == ' ') ++q;
+      if (q < t.size() && is_digit(t[q]) && (line[l] == ' ' || is_digit(line[l]))) {
+        size_t m = l;
+        while (m < line.size() && line[m] == ' ') ++m;
+        if (m < line.size() && is_digit(line[m])) {
+          p = q;
+          l = m;
+        }
+      }
+    }
     if (is_digit(t[p])) {
       if (!is_digit(line[l])) return false;
       while (p < t.size() && is_digit(t[p])) ++p;

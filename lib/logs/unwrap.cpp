@@ -123,6 +123,21 @@ bool looks_like_stack(std::string_view s, StackForm &dialect) {
 void LogUnwrapper::line(std::string_view raw, uint64_t offset) {
   passed_through_ = false;
   if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  // An empty line between the records of a container or journald stream is
+  // not a line of the text they carry: it must not end a goroutine.
+  bool after_envelope = last_was_envelope_;
+  last_was_envelope_ = false;
+  if (raw.empty() && after_envelope) {
+    sink_.diagnostic(Severity::Note, offset, "skipped an empty line between log records");
+    last_was_envelope_ = true;
+    return;
+  }
+  line_inner(raw, offset);
+  last_was_envelope_ = envelope_line_;
+  envelope_line_ = false;
+}
+
+void LogUnwrapper::line_inner(std::string_view raw, uint64_t offset) {
   if (export_state_ != ExportState::Idle && export_line(raw, offset)) return;
   if (verbose_record_ && verbose_line(raw, offset)) return;
   if (!raw.empty()) {
@@ -239,6 +254,7 @@ bool LogUnwrapper::cri_line(std::string_view s, uint64_t offset) {
   if (tags.empty() || (tags[0] != 'P' && tags[0] != 'F') || (tags.size() > 1 && tags[1] != ':')) return false;
   std::string_view text = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
   wrappers_ |= kWrapCri;
+  envelope_line_ = true;
   uint64_t text_offset = offset + uint64_t(text.data() - s.data());
   if (sp == std::string_view::npos) text_offset = offset + s.size();
   join(kWrapCri, stream, text, tags[0] == 'F', text_offset, 1);
@@ -305,6 +321,7 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
   if (log && (has_stream || has_time)) {
     // docker json-file: {"log":"TEXT\n","stream":"stderr","time":"..."}; no "\n" at the end: a partial line.
     wrappers_ |= kWrapDocker;
+    envelope_line_ = true;
     std::string text;
     decode_json_string(log->raw, log->value_escaped, text);
     bool last = !text.empty() && text.back() == '\n';
@@ -315,6 +332,7 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
   if (output && has_action) {
     // go test -json: {"Action":"output","Package":"p","Test":"TestX","Output":"TEXT\n"}
     wrappers_ |= kWrapTest2Json;
+    envelope_line_ = true;
     std::string text;
     decode_json_string(output->raw, output->value_escaped, text);
     bool last = !text.empty() && text.back() == '\n';
@@ -328,6 +346,7 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
     // journalctl -o json: MESSAGE is a string, or an array of bytes when it
     // holds control characters or invalid UTF-8, or null.
     wrappers_ |= kWrapJournalJson;
+    envelope_line_ = true;
     std::string text;
     if (message->kind == JsonKind::String) {
       decode_json_string(message->raw, message->value_escaped, text);

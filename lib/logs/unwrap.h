@@ -94,6 +94,7 @@ private:
   };
   enum class ExportState { Idle, Fields, Binary };
 
+  void line_inner(std::string_view raw, uint64_t offset);
   void payload(std::string_view text, uint64_t offset, unsigned depth);
   void payload_lines(std::string_view text, uint64_t offset, unsigned depth);
   void text_line(std::string_view s, uint64_t offset, unsigned depth);
@@ -111,6 +112,8 @@ private:
   LineSink &sink_;
   unsigned wrappers_ = 0;
   bool passed_through_ = false;
+  bool last_was_envelope_ = false;  // the previous physical line was a CRI/docker/journald/test2json record
+  bool envelope_line_ = false;      // this one is
   std::vector<Partial> partials_;
   // journalctl -o export
   ExportState export_state_ = ExportState::Idle;

@@ -272,6 +272,9 @@ struct Process {
   std::optional<TestTimeout> test_timeout;
   bool goroutine_profile = false;    // looks like runtime.Stack / debug=2 (no crash lines)
   std::optional<RecoveryLog> recovery;  // set for recovered panics
+  // A Go tool that recovered a panic only to report it and die: the
+  // compiler's "internal compiler error: ... panic during ..." line.
+  std::string tool_failure;
   // A goroutine profile ("debug=1" text, "proto"): goroutines counted per
   // stack, without ids or wait reasons (inferred from frames where they show).
   std::string profile;

@@ -26,7 +26,12 @@ using logs::LinePrefix;
 
 namespace {
 
-enum class Anchor { None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime, Exception, Profile };
+// SignalBracket and RuntimeStack start a report only where the text lost its
+// first lines (a paste that starts at "[signal ..." or "runtime stack:").
+enum class Anchor {
+  None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime, Exception, Profile, SignalBracket,
+  RuntimeStack
+};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -80,6 +85,10 @@ Anchor anchor_at_start(std::string_view s) {
     break;
   case 'r':
     if (starts_with(s, "runtime: ")) return Anchor::Runtime;
+    if (s == "runtime stack:") return Anchor::RuntimeStack;
+    break;
+  case '[':
+    if (starts_with(s, "[signal ")) return Anchor::SignalBracket;
     break;
   case 'E':
     // Windows: "Exception 0xc0000005 0x0 0x8 0x7ffda9322f15"
@@ -93,7 +102,7 @@ Anchor anchor_at_start(std::string_view s) {
 Anchor find_anchor(std::string_view s, size_t &pos) {
   static constexpr std::string_view tokens[] = {"panic: ", "fatal error: ", "goroutine ", "SIG",
                                                 "WARNING: DATA RACE", "unexpected fault address ",
-                                                "runtime: ", "Exception 0x"};
+                                                "runtime: ", "Exception 0x", "[signal ", "runtime stack:"};
   size_t best = std::string_view::npos;
   Anchor bestKind = Anchor::None;
   for (std::string_view tok : tokens) {
@@ -294,6 +303,7 @@ public:
     diag(severity, offset, std::move(message));
   }
   void missing_line(uint64_t offset, std::string why) override;
+  void note_cut_goroutine(uint64_t offset, const std::string &text);
   void finish(uint64_t end_offset);
 
   // Block fast path, for dumps of many identical goroutines. Right after the
@@ -424,6 +434,8 @@ private:
     RecoveryLog log;
     std::string value;
     unsigned lines = 0;
+    bool value_follows = false;  // the value is on the next non-empty line
+    std::string tool_failure;    // a Go tool died reporting it (internal compiler error)
   };
   std::optional<PendingRecovery> pending_recovery_;
   std::string context_line_;       // the last idle line that was not traceback text
@@ -751,6 +763,17 @@ void TracebackDecoderImpl::line(std::string_view line, uint64_t offset) {
   dispatch(payload, offset);
 }
 
+void TracebackDecoderImpl::note_cut_goroutine(uint64_t offset, const std::string &text) {
+  // A goroutine's frames end at its blank line or "created by"; goroutine 1's
+  // at main.main. Anything else means the text after it may have held more.
+  if (!have_g_ || state_ != State::Goroutine || !creator_key_.empty() || stack_.frames == 0) return;
+  if (starts_with(text, "exit status ") || stack_.key.find("main.main()") != std::string::npos) return;
+  diag(Severity::Note, offset,
+       "goroutine " + std::to_string(g_.id) +
+           ": its frames stop at a line that is not traceback text (\"" + text +
+           "\"); frames after it, if any, are not in this report");
+}
+
 void TracebackDecoderImpl::missing_line(uint64_t offset, std::string why) {
   diag(Severity::Warning, offset, "a line of the log is missing: " + why);
   if (report_) report_->evidence_gaps.push_back("a line of the log is missing at byte " + std::to_string(offset) + ": " + why);
@@ -829,6 +852,8 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
   }
   // The line ends the report; it may start the next one, with its own prefix.
   uint64_t end = skipped_.empty() ? offset : skipped_.front().first;
+  if (!skipped_.empty()) note_cut_goroutine(skipped_.front().first, skipped_.front().second);
+  else if (anchor_at_start(s) == Anchor::None) note_cut_goroutine(offset, std::string(s.substr(0, 120)));
   skipped_.clear();
   end_report(end);
   bool suffix = s.data() >= current_line_.data() && s.data() + s.size() == current_line_.data() + current_line_.size();
@@ -854,6 +879,12 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
   if (a == Anchor::None) a = find_anchor(line, pos);
   if (a == Anchor::None) {
     pending_runtime_.clear();
+    if (pending_recovery_ && pending_recovery_->value_follows && !trim(line).empty()) {
+      pending_recovery_->value = std::string(trim(line));
+      pending_recovery_->log.value_source = "the line after the internal compiler error";
+      pending_recovery_->value_follows = false;
+      return;
+    }
     if (pending_recovery_ && !in_record_ && ++pending_recovery_->lines > 3) pending_recovery_.reset();
     if (!pending_gap_.empty() && ++pending_gap_lines_ > 2) pending_gap_.clear();
     if (!trim(line).empty()) {
@@ -949,6 +980,21 @@ bool TracebackDecoderImpl::recovery_header(std::string_view line, uint64_t offse
   if (parse_observed_panic(line, value)) {
     set_pending_recovery("k8s.io/apimachinery HandleCrash", std::move(value), "Observed a panic", line, offset);
     return true;
+  }
+  // The compiler's own panics: "x.go:11:8: internal compiler error: 'f': panic
+  // during lower while compiling f:", a blank line, the value, a blank line,
+  // the stack (devel builds); or "...: internal compiler error: panic: VALUE".
+  if (size_t ice = line.find("internal compiler error: "); ice != std::string_view::npos) {
+    std::string_view rest = line.substr(ice + 25);
+    size_t during = rest.find("panic during ");
+    size_t inline_panic = rest.find("panic: ");
+    if (during != std::string_view::npos || inline_panic != std::string_view::npos) {
+      std::string v = during == std::string_view::npos ? std::string(trim(rest.substr(inline_panic + 7))) : "";
+      set_pending_recovery("go compiler", v, "internal compiler error", line, offset);
+      pending_recovery_->value_follows = v.empty();
+      pending_recovery_->tool_failure = std::string(trim(line));
+      return true;
+    }
   }
   if (parse_zap_console_line(line, message, value)) {
     set_pending_recovery("zap", std::move(value), "zap field", message, offset);
@@ -1210,7 +1256,8 @@ void TracebackDecoderImpl::classify_report(Report &r) {
       break;
     }
   }
-  bool fatal = p.fatal || p.signal;
+  // Only a dying runtime prints a signal line or its system stack.
+  bool fatal = p.fatal || p.signal || p.runtime_stack || !p.tool_failure.empty();
   bool panic_lines = false;
   for (const PanicRecord &pr : p.panics) panic_lines |= !pr.recovered || pr.repanicked;
   // A goroutine stopped at its panic call, with nothing above it, is how the
@@ -1362,6 +1409,19 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
   }
   pending_runtime_.clear();
   dialect_ = StackDialect::Goroutine;
+  if (pending_recovery_ && !pending_recovery_->tool_failure.empty()) {
+    Process &p = report_->process;
+    p.tool_failure = std::move(pending_recovery_->tool_failure);
+    p.notes.push_back(p.tool_failure);
+    if (!pending_recovery_->value.empty()) {
+      PanicRecord pr;
+      pr.message = std::move(pending_recovery_->value);
+      pr.recovered = true;  // recovered by the tool, which then reported it and died
+      pr.offset = offset;
+      p.panics.push_back(std::move(pr));
+    }
+    pending_recovery_.reset();
+  }
   if (pending_recovery_) {
     Process &p = report_->process;
     p.recovery = std::move(pending_recovery_->log);
@@ -1617,6 +1677,8 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
   case Anchor::Race:
   case Anchor::Profile:
     return false;
+  case Anchor::SignalBracket:
+  case Anchor::RuntimeStack:
   case Anchor::None:
     break;
   }
@@ -2189,6 +2251,7 @@ bool TracebackDecoderImpl::race_line(std::string_view s, uint64_t offset) {
 }
 
 void TracebackDecoderImpl::finish(uint64_t end_offset) {
+  if (!skipped_.empty()) note_cut_goroutine(skipped_.front().first, skipped_.front().second);
   skipped_.clear();
   if (report_) {
     if (state_ == State::Race)
