@@ -270,11 +270,12 @@ void add_confidence(Report &report) {
   if (p.goroutines.empty() && !p.runtime_stack_frames && v.cls != "external-signal")
     low("no goroutine traceback follows the crash message (GOTRACEBACK=none, or the text was cut)");
   if (v.goroutine >= 0) {
-    for (const Goroutine &g : p.goroutines)
-      if (g.id == v.goroutine && (g.stack_unavailable || !g.stack || g.stack->frames.empty())) {
-        low("the crashing goroutine's stack is missing");
-        break;
-      }
+    // The crashing goroutine is printed first: this ends at once.
+    for (const Goroutine &g : p.goroutines) {
+      if (g.id != v.goroutine) continue;
+      if (g.stack_unavailable || !g.stack || g.stack->frames.empty()) low("the crashing goroutine's stack is missing");
+      break;
+    }
   }
   if (v.cls == "unknown") low("the crash message is missing, so the class is unknown");
 }

@@ -2,18 +2,44 @@
 
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace crashctl::logs {
 
-bool has_terminal_escape(std::string_view s) {
-  if (std::memchr(s.data(), 0x1b, s.size())) return true;
-  const char *p = s.data(), *end = p + s.size();
-  while ((p = static_cast<const char *>(std::memchr(p, 0xC2, size_t(end - p))))) {
-    if (p + 1 < end && (static_cast<unsigned char>(p[1]) == 0x9B || static_cast<unsigned char>(p[1]) == 0x9D))
-      return true;
-    ++p;
+unsigned scan_line(std::string_view s) {
+  // One pass for the bytes that send a line off the plain path.
+  unsigned found = 0;
+  const char *p = s.data();
+  size_t n = s.size(), i = 0;
+#ifdef __SSE2__
+  if (n >= 16) {
+    const __m128i esc = _mm_set1_epi8(0x1b), c2 = _mm_set1_epi8(char(0xC2)), quote = _mm_set1_epi8('"');
+    auto hits = [&](size_t at) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + at));
+      return unsigned(_mm_movemask_epi8(
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, esc), _mm_cmpeq_epi8(v, c2)), _mm_cmpeq_epi8(v, quote))));
+    };
+    for (; i + 16 <= n; i += 16)
+      if (hits(i)) break;  // the scalar loop below looks closer
+    // The tail, as one load that overlaps the last block.
+    if (i + 16 > n && !hits(n - 16)) return 0;
+    if (i + 16 > n) i = n - 16;
   }
-  return false;
+#endif
+  for (; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c == 0x1b) found |= kLineEscape;
+    else if (c == '"') found |= kLineQuote;
+    else if (c == 0xC2 && i + 1 < n && (static_cast<unsigned char>(p[i + 1]) == 0x9B ||
+                                         static_cast<unsigned char>(p[i + 1]) == 0x9D))
+      found |= kLineEscape;
+  }
+  return found;
 }
+
+bool has_terminal_escape(std::string_view s) { return (scan_line(s) & kLineEscape) != 0; }
 
 namespace {
 

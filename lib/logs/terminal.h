@@ -11,6 +11,10 @@ namespace crashctl::logs {
 
 // Whether S holds an ESC byte or a C1 CSI/OSC (U+009B, U+009D in UTF-8).
 bool has_terminal_escape(std::string_view s);
+// Both questions the unwrapper asks of every line, in one pass: bits of
+// kLineEscape (as has_terminal_escape) and kLineQuote (a '"').
+enum : unsigned { kLineEscape = 1, kLineQuote = 2 };
+unsigned scan_line(std::string_view s);
 
 // Appends S to OUT without its escape sequences: CSI (ESC [ ... final byte),
 // OSC (ESC ] ... BEL or ESC \), DCS/SOS/PM/APC strings, two- and

@@ -121,8 +121,15 @@ bool looks_like_stack(std::string_view s, StackForm &dialect) {
 }
 
 void LogUnwrapper::line(std::string_view raw, uint64_t offset) {
-  passed_through_ = false;
   if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  // The hot path: a line of crash text itself (frames, file lines, headers).
+  if (!raw.empty() && (raw[0] == '\t' || (raw[0] >= 'a' && raw[0] <= 'z')) && idle() && !last_was_envelope_ &&
+      scan_line(raw) == 0) {
+    passed_through_ = true;
+    sink_.line(raw, offset);
+    return;
+  }
+  passed_through_ = false;
   // An empty line between the records of a container or journald stream is
   // not a line of the text they carry: it must not end a goroutine.
   bool after_envelope = last_was_envelope_;
@@ -156,7 +163,7 @@ void LogUnwrapper::line_inner(std::string_view raw, uint64_t offset) {
       return;
     }
   }
-  if (!klog_block_ && !has_terminal_escape(raw) && !std::memchr(raw.data(), '"', raw.size())) {
+  if (!klog_block_ && scan_line(raw) == 0) {
     passed_through_ = true;
     sink_.line(raw, offset);
     return;

@@ -501,7 +501,10 @@ private:
   // goes to `args` and `own_args` is set.
   // `layout` gets where this body's holes are.
   struct Layout {
-    std::vector<ArgHole> arg_holes;
+    // At most as many holes as match() tracks; a fixed array keeps the
+    // per-body match free of vector growth checks.
+    ArgHole arg_holes[64];
+    size_t arg_hole_count = 0;
     ParentHole hole;
   };
   static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
@@ -594,7 +597,7 @@ size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, 
     if (e.hole.len) parent = parse_decimal(std::string_view(b).substr(e.hole.at, e.hole.len)).value_or(-1);
     return b.size();
   }
-  layout.arg_holes.clear();
+  layout.arg_hole_count = 0;
   layout.hole = {};
   // e.bytes has its only empty line at its end, and holes hold no '\n', so a
   // prefix match is a whole body.
@@ -616,7 +619,7 @@ size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, 
     size_t n = plain_args_to_paren(rest.data() + pr, rest.data() + rest.size());
     if (n == std::string_view::npos) return 0;
     values[i] = rest.substr(pr, n);
-    layout.arg_holes.push_back({pr, n, h.frame});
+    layout.arg_holes[layout.arg_hole_count++] = {pr, n, h.frame};
     if (n != h.len || std::memcmp(rest.data() + pr, b.data() + h.at, n) != 0) own_args = true;
     pr += n;
     pc = h.at + h.len;
@@ -698,12 +701,12 @@ void TracebackDecoderImpl::remember_variant(uint32_t index, std::string_view bod
       return;
     }
   }
-  if (layout_scratch_.arg_holes.size() != blocks_[index].arg_holes.size()) return;  // holes past the tracked ones
+  if (layout_scratch_.arg_hole_count != blocks_[index].arg_holes.size()) return;  // holes past the tracked ones
   const Goroutine &g = report_->process.goroutines.back();  // what replay() gave
   CachedBlock v;
   v.bytes.assign(body.data(), body.size());
   v.hole = layout_scratch_.hole;
-  v.arg_holes = layout_scratch_.arg_holes;
+  v.arg_holes.assign(layout_scratch_.arg_holes, layout_scratch_.arg_holes + layout_scratch_.arg_hole_count);
   v.stack = blocks_[index].stack;
   v.frame_args = g.frame_args;
   v.created_by = blocks_[index].created_by;
