@@ -15,7 +15,6 @@ namespace detail {
 std::unique_ptr<ByteSource> make_zstd_source(std::unique_ptr<ByteSource> raw, std::string name);
 std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> raw, std::string name);
 bool is_zstd_magic(const unsigned char *p);
-std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner);
 }  // namespace detail
 
 namespace {
@@ -343,7 +342,7 @@ llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const s
   }
   // Large compressed streams decompress on a second thread (io/read_ahead.cpp).
   if (out.compression != Compression::None && deferred.empty() && !eof)
-    stream = detail::make_read_ahead_source(std::move(stream));
+    stream = make_read_ahead_source(std::move(stream));
   auto src = std::make_unique<PrefixSource>(std::move(head), std::move(stream), std::move(deferred),
                                             deferred_ec);
   if (eof) src->set_inner_eof();

@@ -64,6 +64,11 @@ struct OpenedInput {
 // for executables, which may be compressed too.
 llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind = true);
 
+// Reads INNER on a second thread once more than a few MiB have been read, so
+// that producing the bytes (decompressing, unwrapping a log) and consuming
+// them overlap. INNER's read() then runs on that thread only.
+std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner);
+
 // Wraps an in-memory buffer (tests, fuzzing). The buffer must outlive it.
 std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name);
 // Adds decompression to any source. Exposed for tests and fuzzing.

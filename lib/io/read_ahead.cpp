@@ -204,10 +204,10 @@ private:
 };
 
 }  // namespace
+}  // namespace detail
 
 std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner) {
-  return std::make_unique<ReadAheadSource>(std::move(inner));
+  return std::make_unique<detail::ReadAheadSource>(std::move(inner));
 }
 
-}  // namespace detail
 }  // namespace crashctl

@@ -264,6 +264,12 @@ bool LogUnwrapper::cri_line(std::string_view s, uint64_t offset) {
   envelope_line_ = true;
   uint64_t text_offset = offset + uint64_t(text.data() - s.data());
   if (sp == std::string_view::npos) text_offset = offset + s.size();
+  // A whole line of plain text (most of a crash): straight to the sink.
+  if (tags[0] == 'F' && partials_.empty() && !klog_block_ && (text.empty() || (text[0] != '{' && text[0] != ' ')) &&
+      scan_line(text) == 0) {
+    sink_.line(text, text_offset);
+    return true;
+  }
   join(kWrapCri, stream, text, tags[0] == 'F', text_offset, 1);
   return true;
 }

@@ -77,6 +77,12 @@ public:
     return partials_.empty() && export_state_ == ExportState::Idle && !klog_block_ && !verbose_record_;
   }
   unsigned wrappers() const { return wrappers_; }
+  // A caller that unwrapped a plain CRI line itself says so (UnwrappedText).
+  void took_cri_line() {
+    wrappers_ |= kWrapCri;
+    last_was_envelope_ = true;
+    passed_through_ = false;
+  }
   // The last physical line went to the sink as it was (no wrapper, escape or
   // record), so the bytes after it in the reader's buffer are plain text too
   // as far as the sink can tell.

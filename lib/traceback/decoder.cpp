@@ -1,6 +1,7 @@
 #include "traceback/decoder.h"
 
 #include "logs/unwrap.h"
+#include "logs/unwrapped_text.h"
 #include "traceback/go_version.h"
 #include "logs/line_prefix.h"
 #include "traceback/parse.h"
@@ -779,9 +780,9 @@ void TracebackDecoderImpl::note_cut_goroutine(uint64_t offset, const std::string
 
 void TracebackDecoderImpl::missing_line(uint64_t offset, std::string why) {
   diag(Severity::Warning, offset, "a line of the log is missing: " + why);
-  if (report_) report_->evidence_gaps.push_back("a line of the log is missing at byte " + std::to_string(offset) + ": " + why);
+  if (report_) report_->evidence_gaps.push_back("a line of the log is missing: " + why);
   else {
-    pending_gap_ = "a line of the log is missing at byte " + std::to_string(offset) + ": " + why;
+    pending_gap_ = "a line of the log is missing: " + why;
     pending_gap_lines_ = 0;
   }
 }
@@ -2284,9 +2285,142 @@ void TracebackDecoder::finish(uint64_t end_offset) {
   impl_->dec.finish(end_offset);
 }
 
+namespace {
+
+// After a goroutine header: takes the body that follows whole when it was
+// seen before (the block cache). REST_LIMIT: bytes of the reader's buffer it
+// may look at (an event of a structured record lies beyond). True when the
+// body was taken and skipped.
+template <class Limit> bool take_block(TracebackDecoderImpl &dec, LineReader &reader, Limit rest_limit) {
+  auto bounded = [&] {
+    std::string_view rest = reader.buffered();
+    uint64_t limit = rest_limit();
+    return rest.size() > limit ? rest.substr(0, limit) : rest;
+  };
+  std::string_view rest = bounded();
+  if (size_t want = dec.predicted_size()) {
+    want += 256;  // longer argument values or parent id
+    if (rest.size() < want && reader.more(want)) rest = bounded();
+    if (size_t n = dec.take_predicted(rest, reader.position())) {
+      reader.skip(n);
+      return true;
+    }
+  }
+  size_t n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
+  if (n == 0 && rest.size() < TracebackDecoderImpl::kMaxBlock && reader.more(TracebackDecoderImpl::kMaxBlock)) {
+    rest = bounded();
+    n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
+  }
+  if (n != 0 && dec.block(rest.substr(0, n), reader.position())) {
+    reader.skip(n);
+    return true;
+  }
+  return false;
+}
+
+// A ByteSource that reads another one it does not own.
+class BorrowedSource final : public ByteSource {
+public:
+  explicit BorrowedSource(ByteSource &src) : src_(src) {}
+  llvm::Expected<size_t> read(char *buf, size_t n) override { return src_.read(buf, n); }
+  uint64_t raw_position() const override { return src_.raw_position(); }
+  uint64_t raw_size() const override { return src_.raw_size(); }
+
+private:
+  ByteSource &src_;
+};
+
+// Offsets the decoder recorded in unwrapped text, moved to the input's.
+void map_offsets(Input &out, size_t first_diagnostic, const logs::OffsetMap &map) {
+  logs::OffsetMap::Cursor cursor(map);
+  auto fix = [&](uint64_t &o) { o = cursor.to_input(o); };
+  for (Report &r : out.reports) {
+    Process &p = r.process;
+    fix(r.offset);
+    for (PanicRecord &pr : p.panics) fix(pr.offset);
+    if (p.fatal) fix(p.fatal->offset);
+    if (p.signal) fix(p.signal->offset);
+    if (p.recovery) fix(p.recovery->offset);
+    for (Thread &t : p.threads) fix(t.offset);
+    for (RaceReport &race : p.races) fix(race.offset);
+    for (Goroutine &g : p.goroutines) fix(g.offset);
+    fix(r.end_offset);
+  }
+  for (size_t i = first_diagnostic; i < out.diagnostics.size(); ++i) fix(out.diagnostics[i].offset);
+}
+
+// A log whose lines are wrapped (CRI, docker, journald, go test -json):
+// the decoder reads the text they carry, fast paths included.
+void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_progress) {
+  // Unwrapping runs on a second thread once the log is large (io/read_ahead.cpp).
+  logs::UnwrappedText text(raw, src);
+  std::unique_ptr<ByteSource> ahead = make_read_ahead_source(std::make_unique<BorrowedSource>(text));
+  LineReader reader(*ahead, out.path);
+  size_t first_diagnostic = out.diagnostics.size();
+  reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
+  Progress progress(out.path, show_progress ? ahead.get() : nullptr);
+  TracebackDecoderImpl dec(out);
+  auto deliver = [&](uint64_t upto) {
+    logs::TextEvent e;
+    while (text.pop_event(upto, e)) {
+      switch (e.kind) {
+      case logs::TextEvent::RecordBegin:
+        e.record.offset = e.text_offset;  // the decoder works in text offsets
+        dec.record_begin(e.record);
+        break;
+      case logs::TextEvent::StackBegin: dec.stack_begin(e.form, e.text_offset); break;
+      case logs::TextEvent::RecordEnd: dec.record_end(e.text_offset); break;
+      case logs::TextEvent::MissingLine: dec.missing_line(e.text_offset, std::move(e.why)); break;
+      }
+    }
+  };
+  // The events of bytes the reader holds are queued before the bytes come:
+  // with none queued, none can come before the end of the reader's buffer.
+  uint64_t recheck_at = 0;
+  auto refresh = [&] {
+    uint64_t next = text.next_event_offset();
+    recheck_at = next != UINT64_MAX ? next : reader.position() + reader.buffered().size();
+  };
+  auto block_limit = [&]() -> uint64_t {
+    uint64_t next = text.next_event_offset();
+    if (next == UINT64_MAX) return UINT64_MAX;
+    return next > reader.position() ? next - reader.position() : 0;
+  };
+  std::string_view line;
+  uint64_t offset = 0;
+  while (reader.next(line, offset)) {
+    if (offset >= recheck_at) {
+      deliver(offset);
+      refresh();
+    }
+    dec.line(line, offset);
+    progress.tick();
+    if (dec.block_ready(offset) && take_block(dec, reader, block_limit)) refresh();
+  }
+  uint64_t text_size = reader.bytes_read();
+  bool reader_failed = !reader.error().empty();
+  ahead.reset();  // joins the unwrapping thread: the map, the events and raw are ours again
+  deliver(UINT64_MAX);
+  if (reader_failed || !raw.error().empty()) out.failed = true;
+  dec.finish(text_size);
+  map_offsets(out, first_diagnostic, text.map());
+  for (Diagnostic &d : text.diagnostics()) out.diagnostics.push_back(std::move(d));
+  std::stable_sort(out.diagnostics.begin() + long(first_diagnostic), out.diagnostics.end(),
+                   [](const Diagnostic &a, const Diagnostic &b) { return a.offset < b.offset; });
+  out.size = raw.bytes_read();
+}
+
+}  // namespace
+
 void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   LineReader reader(src, out.path);
   reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
+  // A log whose every line is a wrapper is read through its text.
+  reader.more(64 << 10);
+  if (logs::mostly_wrapped(reader.buffered())) {
+    decode_wrapped(reader, src, out, show_progress);
+    return;
+  }
   Progress progress(out.path, show_progress ? &src : nullptr);
   TracebackDecoderImpl dec(out);
   logs::LogUnwrapper unwrap(dec);
@@ -2295,25 +2429,7 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   while (reader.next(line, offset)) {
     unwrap.line(line, offset);
     progress.tick();
-    if (unwrap.passed_through() && dec.block_ready(offset)) {
-      // A goroutine header: take its body whole when it was seen before.
-      std::string_view rest = reader.buffered();
-      if (size_t want = dec.predicted_size()) {
-        want += 256;  // longer argument values or parent id
-        if (rest.size() < want && reader.more(want)) rest = reader.buffered();
-        if (size_t n = dec.take_predicted(rest, reader.position())) {
-          reader.skip(n);
-          continue;
-        }
-      }
-      size_t n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
-      if (n == 0 && rest.size() < TracebackDecoderImpl::kMaxBlock &&
-          reader.more(TracebackDecoderImpl::kMaxBlock)) {
-        rest = reader.buffered();
-        n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
-      }
-      if (n != 0 && dec.block(rest.substr(0, n), reader.position())) reader.skip(n);
-    }
+    if (unwrap.passed_through() && dec.block_ready(offset)) take_block(dec, reader, [] { return UINT64_MAX; });
   }
   // The reader already reported the error through on_diagnostic.
   if (!reader.error().empty()) out.failed = true;
