@@ -67,7 +67,9 @@ llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind
 // Reads INNER on a second thread once more than a few MiB have been read, so
 // that producing the bytes (decompressing, unwrapping a log) and consuming
 // them overlap. INNER's read() then runs on that thread only.
-std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner);
+// SYNC_BYTES are read on the caller's thread first (small inputs need no thread).
+std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner,
+                                                   uint64_t sync_bytes = uint64_t(4) << 20);
 
 // Wraps an in-memory buffer (tests, fuzzing). The buffer must outlive it.
 std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name);

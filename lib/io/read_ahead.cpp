@@ -13,16 +13,14 @@ namespace crashctl {
 namespace detail {
 namespace {
 
-// Small streams are read on the caller's thread: no thread for a fixture.
-constexpr uint64_t kSyncBytes = 4 << 20;
 constexpr size_t kSlots = 6, kSlotBytes = 1 << 20;  // within L3, shared by the two cores
 // Room before each slot's bytes for the end of the previous one (lend_chunk).
 constexpr size_t kHeadroom = 256 << 10;
 
 class ReadAheadSource final : public ByteSource {
 public:
-  explicit ReadAheadSource(std::unique_ptr<ByteSource> inner)
-      : inner_(std::move(inner)), raw_size_(inner_->raw_size()) {}
+  ReadAheadSource(std::unique_ptr<ByteSource> inner, uint64_t sync_bytes)
+      : inner_(std::move(inner)), raw_size_(inner_->raw_size()), sync_bytes_(sync_bytes) {}
   ~ReadAheadSource() override {
     if (worker_.joinable()) {
       {
@@ -36,7 +34,7 @@ public:
 
   llvm::Expected<size_t> read(char *buf, size_t n) override {
     if (!worker_.joinable()) {
-      if (delivered_ < kSyncBytes) {
+      if (delivered_ < sync_bytes_) {
         auto r = inner_->read(buf, n);
         if (r) delivered_ += *r;
         raw_position_ = inner_->raw_position();
@@ -67,7 +65,7 @@ public:
     }
     return k;
   }
-  bool can_lend() const override { return worker_.joinable() || delivered_ >= kSyncBytes; }
+  bool can_lend() const override { return worker_.joinable() || delivered_ >= sync_bytes_; }
   llvm::Expected<LentChunk> lend_chunk() override {
     if (!worker_.joinable()) start();
     give_back(lent_prev_);
@@ -188,6 +186,7 @@ private:
 
   std::unique_ptr<ByteSource> inner_;  // read by the worker once it runs
   uint64_t raw_size_;
+  uint64_t sync_bytes_;
   std::atomic<uint64_t> raw_position_{0};
   uint64_t delivered_ = 0;
   std::vector<Slot> slots_;
@@ -206,8 +205,8 @@ private:
 }  // namespace
 }  // namespace detail
 
-std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner) {
-  return std::make_unique<detail::ReadAheadSource>(std::move(inner));
+std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner, uint64_t sync_bytes) {
+  return std::make_unique<detail::ReadAheadSource>(std::move(inner), sync_bytes);
 }
 
 }  // namespace crashctl

@@ -3,6 +3,10 @@
 #include <cstring>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace crashctl::logs {
 
 namespace {
@@ -47,8 +51,22 @@ bool JsonObjectScanner::string(std::string_view &raw, bool &escaped) {
   const char *p = s_.data();
   size_t n = s_.size();
   for (;;) {
-    // Plain runs: find the next quote or backslash, then check for control bytes.
+    // Plain runs: find the next quote, backslash or control byte, 16 at a time.
     size_t i = pos_;
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1f);
+    while (i + 16 <= n) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                 _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));  // bytes <= 0x1f
+      unsigned m = unsigned(_mm_movemask_epi8(hit));
+      if (m) {
+        i += unsigned(__builtin_ctz(m));
+        break;
+      }
+      i += 16;
+    }
+#endif
     while (i < n) {
       unsigned char c = static_cast<unsigned char>(p[i]);
       if (c == '"' || c == '\\' || c < 0x20) break;

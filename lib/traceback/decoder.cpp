@@ -323,6 +323,12 @@ public:
            skipped_.empty() && !g_.stack_unavailable && report_ != nullptr;
   }
   bool block(std::string_view body, uint64_t offset);
+  // Text whose goroutines are not separated by blank lines (journald drops
+  // them) has no body to take: after many tries, stop looking.
+  void block_end_found(bool found) {
+    if (found) bodies_without_end_ = 0;
+    else if (++bodies_without_end_ >= 32) block_enabled_ = false;
+  }
   // The body that followed the last replayed or remembered one the last time
   // it was seen: dumps list runs and cycles of the same stacks, so checking
   // it first avoids the scan and hash. predicted_size() is 0 when there is
@@ -530,6 +536,7 @@ private:
   static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
   uint64_t block_lookups_ = 0, block_hits_ = 0;
   bool block_enabled_ = true;
+  unsigned bodies_without_end_ = 0;
   // Recording the body being decoded line by line.
   bool rec_active_ = false;
   bool rec_ok_ = false;         // every line so far took a recordable path
@@ -2311,6 +2318,7 @@ template <class Limit> bool take_block(TracebackDecoderImpl &dec, LineReader &re
     rest = bounded();
     n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
   }
+  dec.block_end_found(n != 0);
   if (n != 0 && dec.block(rest.substr(0, n), reader.position())) {
     reader.skip(n);
     return true;
@@ -2354,7 +2362,9 @@ void map_offsets(Input &out, size_t first_diagnostic, const logs::OffsetMap &map
 void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_progress) {
   // Unwrapping runs on a second thread once the log is large (io/read_ahead.cpp).
   logs::UnwrappedText text(raw, src);
-  std::unique_ptr<ByteSource> ahead = make_read_ahead_source(std::make_unique<BorrowedSource>(text));
+  // One line of text can cost a kilobyte of input (journald's JSON): the
+  // second thread starts early.
+  std::unique_ptr<ByteSource> ahead = make_read_ahead_source(std::make_unique<BorrowedSource>(text), 256 << 10);
   LineReader reader(*ahead, out.path);
   size_t first_diagnostic = out.diagnostics.size();
   reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
