@@ -1,5 +1,6 @@
 // Renderers (text, json, editor), the JSON schema and its validator, and
 // source path mapping. Models are built by hand; no decoder is involved.
+#include "cli_runner.h"
 #include "json_schema_check.h"
 
 #include "analysis/source_paths.h"
@@ -622,5 +623,42 @@ TEST_CASE("source path mapping", "[paths]") {
     env["GOMODCACHE"] = "/cache";
     CHECK(LocalGoEnvironment::detect(getenv, exists).goroot == "/custom/go");
     CHECK(LocalGoEnvironment::detect(getenv, exists).module_cache == "/cache");
+  }
+}
+
+TEST_CASE("command-line etiquette: problems on stderr, help, suggestions, one --color", "[cli]") {
+  using crashctl::testing::run_crashctl;
+  std::string out, both;
+  // Errors reach stderr in text mode too: `analyze missing.txt > out` shows them.
+  CHECK(run_crashctl("analyze /nonexistent/crash.txt", out) == 2);
+  CHECK(out.find("cannot open") == std::string::npos);
+  CHECK(run_crashctl("analyze /nonexistent/crash.txt", both, /*merge_stderr=*/true) == 2);
+  CHECK(both.find("error: /nonexistent/crash.txt: at byte 0: cannot open") != std::string::npos);
+  // The file is named once per line.
+  CHECK(both.find("/nonexistent/crash.txt: at byte 0: /nonexistent/crash.txt") == std::string::npos);
+  // help, and help COMMAND.
+  CHECK(run_crashctl("help", out) == 0);
+  CHECK(out.find("analyze") != std::string::npos);
+  CHECK(out.find("triage") != std::string::npos);
+  CHECK(run_crashctl("help triage", out) == 0);
+  CHECK(out.find("--baseline") != std::string::npos);
+  // A mistyped command: a suggestion and the usage status.
+  CHECK(run_crashctl("anlyze x.txt", both, true) == 3);
+  CHECK(both.find("did you mean 'analyze'?") != std::string::npos);
+  CHECK(run_crashctl("help trige", both, true) == 3);
+  CHECK(both.find("did you mean 'triage'?") != std::string::npos);
+  // triage on a missing path exits 2, like analyze.
+  CHECK(run_crashctl("triage /nonexistent/dumps", out) == 2);
+  // --color is accepted, and means the same, everywhere.
+  const std::string fixture = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/logs/go1.26.8/profile-debug1.a.txt.zst";
+  const std::string other = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/logs/go1.26.8/profile-debug1.b.txt.zst";
+  for (const std::string &cmd : {"analyze " + fixture, "triage " + fixture, "diff " + fixture + " " + other}) {
+    INFO(cmd);
+    std::string never, always;
+    run_crashctl(cmd + " --color never", never);
+    run_crashctl(cmd + " --color always", always);
+    CHECK(never.find('\x1b') == std::string::npos);
+    CHECK(always.find('\x1b') != std::string::npos);
+    CHECK(run_crashctl(cmd + " --color sometimes", out) == 3);
   }
 }

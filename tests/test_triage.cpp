@@ -390,7 +390,9 @@ TEST_CASE("merge is associative, commutative and equals one run over all files",
     for (int i = 0; i < 3; ++i) {
       std::string args = "triage -f json";
       for (const std::string &f : part[i]) args += " " + quote(f);
-      CHECK(run_cli(args, out) == 0);
+      // A path that is not there is listed as unreadable, and the run exits 2 (as analyze does).
+      bool has_missing = std::find(part[i].begin(), part[i].end(), missing) != part[i].end();
+      CHECK(run_cli(args, out) == (has_missing ? 2 : 0));
       spit(d / ("part" + std::to_string(i) + ".json"), out);
     }
     std::string merged;
@@ -398,7 +400,7 @@ TEST_CASE("merge is associative, commutative and equals one run over all files",
                        quote(d / "part1.json"),
                    merged) == 0);
     std::string whole;
-    CHECK(run_cli("triage -f json " + quote(missing) + " " + quote(kFixtures), whole) == 0);
+    CHECK(run_cli("triage -f json " + quote(missing) + " " + quote(kFixtures), whole) == 2);
     CHECK(merged == whole);
     CHECK(reparse(whole).files == list.files.size() + 1);
     // Merging a merged table with nothing else changes nothing.
@@ -550,8 +552,8 @@ TEST_CASE("text: a compact table with totals, owners and the lists", "[triage][t
   std::string text = to_text(t);
   INFO(text);
   CHECK(text.rfind("4 files: 3 reports in 2 buckets, 1 unreadable, 1 unrecognized\n", 0) == 0);
-  CHECK_THAT(text, Catch::Contains("COUNT  CLASS"));
-  CHECK_THAT(text, Catch::Contains("    2  explicit-panic  0123456789abcdef  main.f   @acme/payments  panic: bad \"x\", then more"));
+  CHECK_THAT(text, Catch::Contains("COUNT  KINDS    CLASS"));
+  CHECK_THAT(text, Catch::Contains("    2  crash:2  explicit-panic  0123456789abcdef  main.f   @acme/payments  panic: bad \"x\", then more"));
   CHECK_THAT(text, Catch::Contains("logs/core.1: ELF core dumps"));
   CHECK_THAT(text, Catch::Contains("unrecognized (no Go crash text):\n  logs/notes.txt\n"));
   CHECK_THAT(text, !Catch::Contains("NEW"));
@@ -573,4 +575,59 @@ TEST_CASE("triage JSON stays valid UTF-8 when crash text is not", "[triage][json
   auto doc = llvm::json::parse(out);
   REQUIRE(bool(doc));
   CHECK(out.find("bad \xef\xbf\xbd\xef\xbf\xbd bytes") != std::string::npos);  // U+FFFD each
+}
+
+TEST_CASE("recovered and fatal reports of one bug share a bucket that counts them by kind", "[triage][logs]") {
+  // klog-crash: apimachinery's HandleCrash logs the panic (recovered), then
+  // panics again and the runtime prints it (crash): one bug, two kinds.
+  const std::string logs = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/logs/";
+  std::vector<std::string> paths;
+  for (const char *release : {"go1.23.12", "go1.26.8", "go1.27.4"})
+    for (const char *scenario : {"klog-crash", "klog", "nethttp"})
+      paths.push_back(logs + release + "/" + scenario + ".log.zst");
+  CollectOptions opts;
+  Table t = triage_paths(paths, opts);
+  CHECK(t.files == 9);
+  const Bucket *klog = nullptr;
+  for (const Bucket &b : t.buckets)
+    if (b.rep.cls == "nil-map-assignment") klog = &b;
+  REQUIRE(klog);
+  auto kinds = klog->kinds();
+  REQUIRE(kinds.size() == 2);
+  CHECK(kinds[0] == std::make_pair(std::string("crash"), size_t(3)));
+  CHECK(kinds[1] == std::make_pair(std::string("recovered"), size_t(3)));
+  // The JSON says so, and reads back.
+  std::string json;
+  llvm::raw_string_ostream os(json);
+  render_json(os, t, RenderOptions{});
+  os.flush();
+  CHECK(json.find("\"kinds\": {\n") != std::string::npos);
+  auto back = parse_table(json);
+  REQUIRE(bool(back));
+  CHECK(back->buckets.size() == t.buckets.size());
+  for (const Bucket &b : back->buckets)
+    if (b.rep.cls == "nil-map-assignment") CHECK(b.kinds() == kinds);
+  std::string text;
+  llvm::raw_string_ostream ts(text);
+  render_text(ts, t, RenderOptions{});
+  ts.flush();
+  CHECK_THAT(text, Catch::Contains("crash:3 recovered:3"));
+}
+
+TEST_CASE("low-confidence buckets are listed apart", "[triage]") {
+  TempDir dir;
+  // A crash message that no traceback follows, and a whole crash.
+  std::ofstream(dir / "cut.txt") << "panic: lost its stack\n";
+  std::ofstream(dir / "whole.txt") << "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/a/main.go:3 +0x1d\n";
+  CollectOptions opts;
+  Table t = triage_paths({dir.path}, opts);
+  REQUIRE(t.buckets.size() == 2);
+  std::string text;
+  llvm::raw_string_ostream ts(text);
+  render_text(ts, t, RenderOptions{});
+  ts.flush();
+  size_t apart = text.find("low confidence");
+  REQUIRE(apart != std::string::npos);
+  CHECK(text.find("lost its stack") > apart);
+  CHECK(text.find("panic: boom") < apart);
 }

@@ -1,6 +1,8 @@
 // crashctl diff output. JSON keys are written in the fixed order of
 // formats/diff.md; formats/diff.schema.json describes every one.
 #include "render/diff_render.h"
+
+#include "render/escaping_stream.h"
 #include "render/render_util.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -53,7 +55,7 @@ std::string source_line(const char *label, const DiffSource &s) {
 
 }  // namespace
 
-void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
+static void diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
   os << source_line("OLD", d.old_source) << "\n" << source_line("NEW", d.new_source) << "\n";
   int64_t total_delta = int64_t(d.new_source.goroutines) - int64_t(d.old_source.goroutines);
   os << llvm::formatv("goroutines: {0} -> {1} ({2}); groups: {3} grew, {4} shrank, {5} appeared, {6} vanished, {7} "
@@ -66,7 +68,10 @@ void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
     std::string how = g.wait_reason.empty() ? "parked (the profile does not say on what)" : "blocked on " + state_of(g);
     std::string origin = g.created_by ? "all started by " + location(*g.created_by, " at ")
                                       : "all running " + location(*g.entry, " at ") + " (a profile names no creator)";
-    os << llvm::formatv("leak: growing: {0} -> {1} ({2}) goroutines {3} in {4}, {5}\n", g.old_side.count,
+    os.changeColor(llvm::raw_ostream::RED, /*Bold=*/true);
+    os << "leak: growing:";
+    os.resetColor();
+    os << llvm::formatv(" {0} -> {1} ({2}) goroutines {3} in {4}, {5}\n", g.old_side.count,
                         g.new_side.count, signed_number(g.delta), how, g.site ? g.site->function : std::string("?"),
                         origin);
   }
@@ -96,7 +101,10 @@ void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
                        " -> " + pad(std::to_string(g->new_side.count), wn, false) + " " +
                        pad(signed_number(g->delta), wd, true) + "  ";
     std::string indent(head.size(), ' ');
-    os << head << "[" << state_of(*g) << "] " << (g->site ? location(*g->site) : std::string("?")) << "\n";
+    if (g->change == GroupChange::Grew || g->change == GroupChange::Appeared) os.changeColor(llvm::raw_ostream::YELLOW);
+    os << head;
+    os.resetColor();
+    os << "[" << state_of(*g) << "] " << (g->site ? location(*g->site) : std::string("?")) << "\n";
     if (g->created_by) os << indent << "created by " << location(*g->created_by) << "\n";
     if (g->old_side.max_wait_minutes >= 0 || g->new_side.max_wait_minutes >= 0)
       os << indent << "waiting " << minutes(g->old_side) << " -> " << minutes(g->new_side) << "\n";
@@ -105,6 +113,18 @@ void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
     os << llvm::formatv("{0}unchanged: {1} group{2}, {3} goroutine{4} (--unchanged lists them)\n",
                         rows.empty() ? "\n" : "", d.unchanged, d.unchanged == 1 ? "" : "s", unchanged_goroutines,
                         unchanged_goroutines == 1 ? "" : "s");
+}
+
+void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
+  // Function names and paths come from the inputs: escaped, never raw.
+  bool saved = os.colors_enabled();
+  os.enable_colors(opts.color);
+  {
+    ControlEscapingStream esc(os);
+    esc.enable_colors(opts.color);
+    diff_text(esc, d, opts);
+  }
+  os.enable_colors(saved);
 }
 
 void render_diff_json(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {

@@ -15,6 +15,7 @@ inline constexpr const char *kDiffSchemaVersion = "1.0.0";
 
 struct DiffRenderOptions {
   bool show_unchanged = false;  // text: list unchanged groups too (JSON always does)
+  bool color = false;           // text: leaks and growth in colour
 #ifdef CRASHCTL_VERSION
   std::string tool_version = CRASHCTL_VERSION;
 #else

@@ -30,13 +30,16 @@ size_t utf8_length(std::string_view s, size_t i) {
 }
 
 // Escapes S into OUT; returns how many trailing bytes form a cut sequence.
-size_t escape_into(std::string_view s, std::string &out, bool final) {
+// CRLF: a CR right before LF is a line end (CSV's), kept.
+size_t escape_into(std::string_view s, std::string &out, bool final, bool crlf = false) {
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (c >= 0x20 && c != 0x7f) out.push_back(char(c));
       else if (c == '\n' || c == '\t') out.push_back(char(c));
+      else if (c == '\r' && crlf && i + 1 == s.size() && !final) return 1;
+      else if (c == '\r' && crlf && s[i + 1] == '\n') out.push_back('\r');
       else if (c == '\r') out += "\\r";
       else put_hex(out, "\\x", c);
       ++i;
@@ -71,7 +74,8 @@ std::string escape_control(std::string_view s) {
   return out;
 }
 
-ControlEscapingStream::ControlEscapingStream(llvm::raw_ostream &out) : raw_ostream(/*unbuffered=*/false), out_(out) {
+ControlEscapingStream::ControlEscapingStream(llvm::raw_ostream &out, bool crlf_line_ends)
+    : raw_ostream(/*unbuffered=*/false), out_(out), crlf_(crlf_line_ends) {
   enable_colors(out.colors_enabled());
 }
 
@@ -79,7 +83,7 @@ ControlEscapingStream::~ControlEscapingStream() {
   flush();
   if (!carry_.empty()) {
     std::string tail;
-    escape_into(carry_, tail, true);
+    escape_into(carry_, tail, true, crlf_);
     out_ << tail;
     carry_.clear();
   }
@@ -98,7 +102,7 @@ void ControlEscapingStream::write_impl(const char *ptr, size_t size) {
   }
   std::string out;
   out.reserve(s.size());
-  size_t cut = escape_into(s, out, false);
+  size_t cut = escape_into(s, out, false, crlf_);
   if (cut) carry_.assign(s.substr(s.size() - cut));
   emit(out);
 }

@@ -13,7 +13,8 @@ namespace crashctl {
 
 class ControlEscapingStream : public llvm::raw_ostream {
 public:
-  explicit ControlEscapingStream(llvm::raw_ostream &out);
+  // CRLF_LINE_ENDS: "\r\n" is a line end (CSV) and passes; a lone CR is escaped.
+  explicit ControlEscapingStream(llvm::raw_ostream &out, bool crlf_line_ends = false);
   ~ControlEscapingStream() override;
 
   raw_ostream &changeColor(enum Colors colors, bool bold = false, bool bg = false) override;
@@ -28,7 +29,8 @@ private:
   void emit(std::string_view s);
   llvm::raw_ostream &out_;
   uint64_t pos_ = 0;
-  std::string carry_;  // an incomplete UTF-8 sequence at the end of a write
+  bool crlf_;
+  std::string carry_;  // an incomplete UTF-8 sequence (or CR) at the end of a write
 };
 
 // S with control characters and invalid UTF-8 escaped as the stream does:

@@ -20,6 +20,9 @@ inline constexpr const char *kJsonSchemaVersion = "1.4.0";
 struct RenderOptions {
   bool color = false;          // decided by the CLI (TTY and no NO_COLOR)
   bool all_goroutines = true;  // text: show other goroutines (compactly)
+  // text: list warnings and errors after each input's reports too; a CLI
+  // that prints them on stderr turns it off (notes are always listed).
+  bool text_lists_problems = true;
   const SourcePathMapper *paths = nullptr;  // editor output path mapping (may be null)
 #ifdef CRASHCTL_VERSION
   std::string tool_version = CRASHCTL_VERSION;  // JSON "tool.version"

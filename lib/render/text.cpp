@@ -99,9 +99,13 @@ public:
         os_ << '\n';
       report(name, in.reports[i], in.reports.size() > 1);
     }
-    if (!in.reports.empty() && !in.diagnostics.empty())
-      os_ << '\n';
+    bool any = false;
     for (const Diagnostic &d : in.diagnostics) {
+      if (d.severity != Severity::Note && !opts_.text_lists_problems)
+        continue;
+      if (!any && !in.reports.empty())
+        os_ << '\n';
+      any = true;
       os_ << name << ": ";
       styled(json_name(d.severity), d.severity == Severity::Note ? Tone::Plain : Tone::Warning);
       os_ << ": at byte " << d.offset << ": " << d.message << '\n';

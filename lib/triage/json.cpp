@@ -50,6 +50,10 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
           j.attribute("class", b.rep.cls);
           j.attribute("new", b.is_new);
           j.attribute("count", static_cast<uint64_t>(b.count()));
+          j.attributeObject("kinds", [&] {
+            for (const auto &[kind, n] : b.kinds()) j.attribute(kind, static_cast<uint64_t>(n));
+          });
+          j.attribute("low_confidence", b.low_confidence());
           j.attribute("summary", str(b.rep.summary));
           if (b.rep.culprit) {
             const CulpritInfo &c = *b.rep.culprit;
@@ -80,6 +84,8 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
                 j.attribute("offset", o.offset);
                 j.attribute("seen", iso8601_utc(o.mtime));
                 j.attribute("go_version", str_or_null(o.go_version));
+                j.attribute("kind", o.kind);
+                j.attribute("low_confidence", o.low_confidence);
               });
             }
           });
@@ -209,6 +215,16 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
       TRY(offset, r.uint(*oo, "offset", ow));
       TRY(seen_at, r.time(*oo, "seen", ow));
       TRY(go, r.string(*oo, "go_version", ow, true));
+      // 1.0.0 tables name no kind: before recovered panics, the class tells.
+      o.kind = b.rep.cls == "snapshot" ? "snapshot" : b.rep.cls == "data-race" ? "race" : "crash";
+      if (oo->get("kind")) {
+        TRY(kind, r.string(*oo, "kind", ow));
+        o.kind = kind;
+      }
+      if (const json::Value *lc = oo->get("low_confidence")) {
+        if (!lc->getAsBoolean()) return r.error(ow + ".low_confidence", "expected a boolean");
+        o.low_confidence = *lc->getAsBoolean();
+      }
       o.path = path;
       o.offset = offset;
       o.mtime = seen_at;

@@ -2,6 +2,8 @@
 // one row per bucket; columns in formats/triage.md).
 #include "triage/triage.h"
 
+#include "render/escaping_stream.h"
+
 #include <algorithm>
 
 namespace crashctl::triage {
@@ -41,7 +43,7 @@ constexpr size_t kListed = 20;  // unreadable / unrecognized files listed in tex
 
 }  // namespace
 
-void render_text(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
+static void text_table(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
   os << t.files << (t.files == 1 ? " file: " : " files: ") << t.reports() << (t.reports() == 1 ? " report" : " reports")
      << " in " << t.buckets.size() << (t.buckets.size() == 1 ? " bucket" : " buckets");
   if (t.baseline) os << " (" << t.new_buckets() << " new)";
@@ -49,34 +51,50 @@ void render_text(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
 
   if (!t.buckets.empty()) {
     struct Row {
-      std::string count, cls, signature, culprit, owner, summary;
+      std::string count, kinds, cls, signature, culprit, owner, summary;
       bool is_new;
     };
-    std::vector<Row> rows;
-    Row head{"COUNT", "CLASS", "SIGNATURE", "CULPRIT", "OWNER", "SUMMARY", false};
+    // Buckets whose every verdict rests on partial evidence come last, apart.
+    std::vector<Row> rows, low_rows;
+    Row head{"COUNT", "KINDS", "CLASS", "SIGNATURE", "CULPRIT", "OWNER", "SUMMARY", false};
     for (const Bucket &b : t.buckets) {
       std::string culprit = b.rep.culprit ? cell(b.rep.culprit->function, kCulpritWidth) : "-";
       std::string owner = b.owner().empty() ? "-" : cell(b.owner(), 24);
-      rows.push_back({std::to_string(b.count()), b.rep.cls, b.signature, culprit, owner,
+      std::string kinds;
+      for (const auto &[kind, n] : b.kinds()) kinds += (kinds.empty() ? "" : " ") + kind + ":" + std::to_string(n);
+      (b.low_confidence() ? low_rows : rows)
+          .push_back({std::to_string(b.count()), kinds, b.rep.cls, b.signature, culprit, owner,
                       cell(b.rep.summary, opts.summary_width), b.is_new});
     }
-    size_t wc = width(head.count), wk = width(head.cls), ws = width(head.signature), wu = width(head.culprit),
-           wo = width(head.owner);
-    for (const Row &r : rows) {
-      wc = std::max(wc, width(r.count));
-      wk = std::max(wk, width(r.cls));
-      ws = std::max(ws, width(r.signature));
-      wu = std::max(wu, width(r.culprit));
-      wo = std::max(wo, width(r.owner));
-    }
+    size_t wc = width(head.count), wn = width(head.kinds), wk = width(head.cls), ws = width(head.signature),
+           wu = width(head.culprit), wo = width(head.owner);
+    for (const std::vector<Row> *list : {&rows, &low_rows})
+      for (const Row &r : *list) {
+        wc = std::max(wc, width(r.count));
+        wn = std::max(wn, width(r.kinds));
+        wk = std::max(wk, width(r.cls));
+        ws = std::max(ws, width(r.signature));
+        wu = std::max(wu, width(r.culprit));
+        wo = std::max(wo, width(r.owner));
+      }
     auto line = [&](const Row &r, bool header) {
       if (t.baseline) {
-        if (r.is_new && opts.color) os << "\x1b[1;31mNEW\x1b[0m ";
-        else os << (r.is_new ? "NEW " : "    ");
+        if (r.is_new) {
+          os.changeColor(llvm::raw_ostream::RED, /*Bold=*/true);
+          os << "NEW";
+          os.resetColor();
+          os << " ";
+        } else {
+          os << "    ";
+        }
       }
       pad(os, r.count, wc, /*right=*/true);
       os << "  ";
+      pad(os, r.kinds, wn);
+      os << "  ";
+      if (!header) os.changeColor(llvm::raw_ostream::RED, /*Bold=*/true);  // as analyze shows a class
       pad(os, r.cls, wk);
+      if (!header) os.resetColor();
       os << "  ";
       pad(os, r.signature, ws);
       os << "  ";
@@ -88,6 +106,10 @@ void render_text(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
     };
     line(head, true);
     for (const Row &r : rows) line(r, false);
+    if (!low_rows.empty()) {
+      os << "low confidence (partial evidence: a missing message, stack or log line; see each file's diagnostics):\n";
+      for (const Row &r : low_rows) line(r, false);
+    }
   }
 
   if (!t.unreadable.empty()) {
@@ -105,7 +127,7 @@ void render_text(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
   }
 }
 
-void render_csv(llvm::raw_ostream &os, const Table &t) {
+static void csv_table(llvm::raw_ostream &os, const Table &t) {
   static const char *const kColumns[] = {
       "signature",       "new",           "count",         "class",     "summary",   "culprit_function",
       "culprit_file",    "culprit_line",  "culprit_module", "culprit_version", "owner", "first_seen",
@@ -143,6 +165,23 @@ void render_csv(llvm::raw_ostream &os, const Table &t) {
     for (size_t i = 0; i < f.size(); ++i) os << (i ? "," : "") << csv_field(f[i]);
     os << "\r\n";
   }
+}
+
+// What a crash or log holds reaches terminals and spreadsheets escaped.
+void render_text(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
+  bool saved = os.colors_enabled();
+  os.enable_colors(opts.color);
+  {
+    ControlEscapingStream esc(os);
+    esc.enable_colors(opts.color);
+    text_table(esc, t, opts);
+  }
+  os.enable_colors(saved);
+}
+
+void render_csv(llvm::raw_ostream &os, const Table &t) {
+  ControlEscapingStream esc(os, /*crlf_line_ends=*/true);
+  csv_table(esc, t);
 }
 
 }  // namespace crashctl::triage

@@ -25,10 +25,12 @@ auto key(const CulpritInfo &c) { return std::tie(c.function, c.file, c.line, c.m
 }  // namespace
 
 bool operator<(const Occurrence &a, const Occurrence &b) {
-  return std::tie(a.path, a.offset, a.mtime, a.go_version) < std::tie(b.path, b.offset, b.mtime, b.go_version);
+  return std::tie(a.path, a.offset, a.mtime, a.go_version, a.kind, a.low_confidence) <
+         std::tie(b.path, b.offset, b.mtime, b.go_version, b.kind, b.low_confidence);
 }
 bool operator==(const Occurrence &a, const Occurrence &b) {
-  return std::tie(a.path, a.offset, a.mtime, a.go_version) == std::tie(b.path, b.offset, b.mtime, b.go_version);
+  return std::tie(a.path, a.offset, a.mtime, a.go_version, a.kind, a.low_confidence) ==
+         std::tie(b.path, b.offset, b.mtime, b.go_version, b.kind, b.low_confidence);
 }
 
 bool operator<(const Representative &a, const Representative &b) {
@@ -74,6 +76,18 @@ std::vector<std::string> Bucket::examples(size_t n) const {
   return v;
 }
 
+std::vector<std::pair<std::string, size_t>> Bucket::kinds() const {
+  std::map<std::string, size_t> counts;
+  for (const Occurrence &o : files) ++counts[o.kind];
+  return {counts.begin(), counts.end()};
+}
+
+bool Bucket::low_confidence() const {
+  for (const Occurrence &o : files)
+    if (!o.low_confidence) return false;
+  return !files.empty();
+}
+
 const std::string &Bucket::owner() const {
   static const std::string none;
   return rep.culprit ? rep.culprit->owner : none;
@@ -117,6 +131,8 @@ FileSummary summarize(const Input &input, const std::string &path, int64_t mtime
     f.occ.offset = r.offset;
     f.occ.mtime = mtime;
     f.occ.go_version = utf8(r.process.go_version.version);
+    f.occ.kind = to_string(r.kind);
+    f.occ.low_confidence = v.low_confidence;
     f.rep.cls = utf8(v.cls);
     f.rep.signature_text = utf8(v.signature_text);
     f.rep.summary = utf8(v.summary);

@@ -24,7 +24,7 @@
 namespace crashctl::triage {
 
 // formats/triage.schema.json
-inline constexpr const char *kSchemaVersion = "1.0.0";
+inline constexpr const char *kSchemaVersion = "1.1.0";
 // formats/signature.md: tables of different signature versions do not merge.
 inline constexpr int64_t kSignatureVersion = 1;
 
@@ -40,6 +40,8 @@ struct Occurrence {
   uint64_t offset = 0;     // the report's byte offset in the decompressed file
   int64_t mtime = 0;       // the file's modification time, seconds since the Unix epoch
   std::string go_version;  // "go1.21.13"; "" when unknown
+  std::string kind = "crash";   // the report's kind: "crash", "recovered", "snapshot", "race"
+  bool low_confidence = false;  // its verdict rests on partial evidence
 };
 bool operator<(const Occurrence &a, const Occurrence &b);
 bool operator==(const Occurrence &a, const Occurrence &b);
@@ -70,6 +72,11 @@ struct Bucket {
   std::vector<std::string> go_versions() const;          // distinct, in release order
   std::vector<std::string> examples(size_t n = 3) const;  // the first n distinct paths
   const std::string &owner() const;                       // the culprit's owner, "" unknown
+  // Occurrences by report kind, kinds in name order: "crashed 3 times,
+  // recovered 4,012 times".
+  std::vector<std::pair<std::string, size_t>> kinds() const;
+  // Every occurrence's verdict rests on partial evidence.
+  bool low_confidence() const;
 };
 
 struct Unreadable {

@@ -63,6 +63,7 @@ int run_analyze(const AnalyzeArgs &a) {
 
   crashctl::RenderOptions ropts;
   ropts.color = want_color(a.color);
+  ropts.text_lists_problems = false;  // stderr has them
   ropts.paths = &paths;
   ropts.tool_version = CRASHCTL_VERSION;
   llvm::raw_ostream &out = llvm::outs();
@@ -71,14 +72,9 @@ int run_analyze(const AnalyzeArgs &a) {
   else crashctl::render_text(out, inputs, ropts);
   out.flush();
 
-  // Errors reach stderr too, so a script piping JSON still sees them.
-  if (a.format != "text") {
-    for (const crashctl::Input &in : inputs)
-      for (const crashctl::Diagnostic &d : in.diagnostics)
-        if (d.severity == crashctl::Severity::Error)
-          llvm::WithColor::error(llvm::errs(), "crashctl")
-              << in.path << ": at byte " << d.offset << ": " << d.message << "\n";
-  }
+  // Warnings and errors go to stderr in every format: `analyze x > out`
+  // still shows them.
+  report_problems(inputs);
   int status = crashctl::exit_status(inputs);
   // Freeing a million goroutines one by one takes longer than the exit does
   // (clang's -disable-free does the same).
@@ -97,8 +93,7 @@ Command add_analyze_command(CLI::App &app) {
       ->check(CLI::IsMember({"text", "json", "editor"}));
   add_analysis_options(cmd, args->analysis);
   cmd->add_option("--path-map", args->path_maps, "OLD=NEW prefix rewrite for source paths (repeatable)");
-  cmd->add_option("--color", args->color, "auto (TTY and no NO_COLOR), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+  add_color_option(cmd, args->color);
   cmd->footer(kAnalyzeHelp);
   return {cmd, [args] { return run_analyze(*args); }};
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "analysis/attribution.h"
+#include "model/report.h"
 #include "analysis/verdict.h"
 
 #include <CLI/CLI.hpp>
@@ -40,5 +41,10 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts);
 std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const crashctl::AnalysisOptions &opts);
 // --color auto|always|never, resolved against stdout being a TTY and NO_COLOR.
 bool want_color(const std::string &color_option);
+// Adds --color to CMD, the same for every command.
+void add_color_option(CLI::App *cmd, std::string &color);
+// Prints each input's warnings and errors on stderr, naming its file once
+// per line (messages that start with the file's name do not repeat it).
+void report_problems(const std::vector<crashctl::Input> &inputs);
 
 }  // namespace crashctl_cli

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "pipeline/analyze.h"
+#include "render/escaping_stream.h"
 
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -61,6 +62,25 @@ std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const cr
   for (const std::string &w : (*attr)->warnings())
     llvm::WithColor::warning(llvm::errs(), "crashctl") << w << "\n";
   return *attr;
+}
+
+void add_color_option(CLI::App *cmd, std::string &color) {
+  cmd->add_option("--color", color, "Colour: auto (a terminal without NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+void report_problems(const std::vector<crashctl::Input> &inputs) {
+  for (const crashctl::Input &in : inputs) {
+    std::string name = in.path == "-" ? "<stdin>" : in.path;
+    for (const crashctl::Diagnostic &d : in.diagnostics) {
+      if (d.severity == crashctl::Severity::Note) continue;
+      llvm::StringRef m = d.message;
+      if (m.consume_front(in.path)) m.consume_front(": ");
+      auto &os = d.severity == crashctl::Severity::Error ? llvm::WithColor::error(llvm::errs(), "crashctl")
+                                                         : llvm::WithColor::warning(llvm::errs(), "crashctl");
+      os << name << ": at byte " << d.offset << ": " << crashctl::escape_control(m) << "\n";
+    }
+  }
 }
 
 bool want_color(const std::string &color_option) {

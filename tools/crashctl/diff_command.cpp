@@ -32,6 +32,7 @@ line names each one started by one go statement).)";
 struct DiffArgs {
   std::vector<std::string> files;
   std::string format = "text";
+  std::string color = "auto";
   int64_t old_report = 0, new_report = 0;
   int64_t min_growth = 1;
   bool unchanged = false;
@@ -40,11 +41,7 @@ struct DiffArgs {
 int run_diff(const DiffArgs &a) {
   std::vector<crashctl::Input> inputs;
   for (const std::string &f : a.files) inputs.push_back(crashctl::analyze_input(f, crashctl::AnalysisOptions{}));
-  for (const crashctl::Input &in : inputs)
-    for (const crashctl::Diagnostic &d : in.diagnostics)
-      if (d.severity == crashctl::Severity::Error)
-        llvm::WithColor::error(llvm::errs(), "crashctl")
-            << in.path << ": at byte " << d.offset << ": " << d.message << "\n";
+  report_problems(inputs);
 
   crashctl::DiffSelection sel{a.old_report, a.new_report};
   crashctl::DiffOptions dopts;
@@ -56,6 +53,7 @@ int run_diff(const DiffArgs &a) {
   }
   crashctl::DiffRenderOptions ropts;
   ropts.show_unchanged = a.unchanged;
+  ropts.color = want_color(a.color);
   ropts.tool_version = CRASHCTL_VERSION;
   llvm::raw_ostream &out = llvm::outs();
   if (a.format == "json") crashctl::render_diff_json(out, *run.result, ropts);
@@ -70,6 +68,7 @@ Command add_diff_command(CLI::App &app) {
   cmd->add_option("files", args->files, "OLD NEW, or one FILE holding several dumps; '-' for stdin")
       ->required()
       ->expected(1, 2);
+  add_color_option(cmd, args->color);
   cmd->add_option("-f,--format", args->format, "Output: text (default), json")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--old-report", args->old_report,

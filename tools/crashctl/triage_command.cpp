@@ -4,6 +4,7 @@
 
 #include "triage/triage.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -99,6 +100,16 @@ int run_triage(const TriageArgs &a) {
     baseline = std::move(*b);
   }
 
+  // A path given on the command line that is not there is an input error
+  // (exit 2, as for analyze); unreadable files found by walking are listed.
+  bool missing = false;
+  if (!a.merge)
+    for (const std::string &p : a.paths)
+      if (!llvm::sys::fs::exists(p)) {
+        error(p + ": no such file or directory");
+        missing = true;
+      }
+
   triage::Table table;
   if (a.merge) {
     std::vector<triage::Table> parts;
@@ -145,7 +156,8 @@ int run_triage(const TriageArgs &a) {
       llvm::WithColor::warning(llvm::errs(), "crashctl")
           << (table.unreadable.size() - kMax) << " more unreadable files (see \"unreadable\")\n";
   }
-  return triage::exit_status(table);
+  int status = triage::exit_status(table);
+  return missing ? triage::kExitInputError : status;
 }
 
 Command add_triage_command(CLI::App &app) {
@@ -167,8 +179,7 @@ Command add_triage_command(CLI::App &app) {
       ->type_name("PREFIX")
       ->excludes(merge);
   add_analysis_options(cmd, args->analysis);
-  cmd->add_option("--color", args->color, "auto (TTY and no NO_COLOR), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+  add_color_option(cmd, args->color);
   cmd->footer(kTriageHelp);
   return {cmd, [args] { return run_triage(*args); }};
 }
