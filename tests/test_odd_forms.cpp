@@ -236,3 +236,27 @@ TEST_CASE("JSON log records: surrogate pairs, byte arrays, escapes", "[odd][logs
   REQUIRE(t.reports.size() == 1);
   CHECK(t.reports[0].process.panics.at(0).message == "x");
 }
+
+TEST_CASE("generated code and cut file lines are not blamed as the program's own by default", "[odd]") {
+  for (const char *release : {"go1.22.12", "go1.24.13", "go1.26.8"}) {
+    INFO(release);
+    std::string text = fixture_text(std::string("fixtures-odd/") + release + "/line-directive.txt.zst");
+    // main.parseExpr's file line is "grammar/expr.y:58" (a //line directive).
+    Input in_r = analyze(text);
+    const Report &r = only_report(in_r);
+    CHECK(r.verdict.cls == "nil-pointer-dereference");
+    CHECK(culprit(r) == "main.(*Evaluator).eval");
+    // --in-app makes it the program's own again.
+    AnalysisOptions opts;
+    opts.in_app = {"*.parseExpr"};
+    Input in_o = analyze_bytes(text, "paste.txt", opts);
+    CHECK(culprit(only_report(in_o)) == "main.parseExpr");
+    // A paste that lost eval's file line: eval is no longer blamed, main.main is.
+    auto lines = split_lines(text);
+    auto cut = std::find(lines.begin(), lines.end(), "\t/work/main/testdata/scenarios-odd/main.go:15");
+    REQUIRE(cut != lines.end());
+    lines.erase(cut);
+    Input in_c = analyze(join_lines(lines));
+    CHECK(culprit(only_report(in_c)) == "main.main");
+  }
+}

@@ -82,11 +82,27 @@ bool InAppRules::in_app(const Frame &f) const {
   if (yes || no) return yes > no;
   if (is_runtime(f) || is_stdlib(f)) return false;
   if (is_dependency(f)) return false;
-  if (!module_.empty() && f.package != "main") {
-    return f.package == module_ || starts_with(f.package, module_ + "/") ||
-           starts_with(f.package, module_ + ".");
-  }
-  return true;
+  bool in_module = f.package == module_ || starts_with(f.package, module_ + "/") || starts_with(f.package, module_ + ".");
+  if (!module_.empty() && f.package != "main") return in_module;
+  // A frame without its file, or with a file that is not where its package
+  // is built from (generated code, //line directives, a cut paste), is not
+  // counted as the program's own unless --module or --in-app says so.
+  return built_from_package_dir(f);
+}
+
+bool InAppRules::built_from_package_dir(const Frame &f) {
+  const std::string &file = f.file;
+  if (file.empty()) return false;
+  // Absolute: "/src/app/x.go", "C:/Users/x/app/x.go", "C:\\app\\x.go".
+  if (file[0] == '/' || (file.size() > 2 && file[1] == ':' && (file[2] == '/' || file[2] == '\\'))) return true;
+  // -trimpath: the package's import path, then the file; for package main,
+  // whose import path the name hides, a module path ("github.com/x/y/...").
+  if (!f.package.empty() && starts_with(file, f.package + "/") &&
+      file.find('/', f.package.size() + 1) == std::string::npos)
+    return true;
+  std::string_view first = std::string_view(file).substr(0, file.find('/'));
+  return f.package == "main" && file.find('/') != std::string::npos && first.find('.') != std::string_view::npos &&
+         ends_with(file, ".go");
 }
 
 const Frame *telling_frame(const std::vector<Frame> &frames, const InAppRules &rules) {

@@ -40,6 +40,10 @@ public:
   static bool is_stdlib(const Frame &f);
   // Module-cache and vendored code.
   static bool is_dependency(const Frame &f);
+  // Whether F's file lies where its package is built from: an absolute path,
+  // or under the package's import path (-trimpath); not for generated code
+  // with //line directives, relative paths or a missing file line.
+  static bool built_from_package_dir(const Frame &f);
   // The main module's code: not runtime, stdlib or a dependency; within
   // --module when given.
   bool in_app(const Frame &f) const;

@@ -2037,6 +2037,16 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   }
   if (b.pending_function && stack_frame_line(b, s)) return true;
   if (b.pending_function) {
+    // A line that is neither the file line nor traceback text (a comment in
+    // a paste, a log line) is skipped; the file line may still follow.
+    std::string_view u = trim(s);
+    Frame probe;
+    bool traceback_text = u.empty() || anchor_at_start(s) != Anchor::None || starts_with(u, "created by ") ||
+                          (u.back() == ')' && parse_function_line(u, probe)) || starts_with(u, "...");
+    if (!traceback_text && !in_ancestor_ && skipped_.size() < kMaxSkippedLines) {
+      rec_ok_ = false;
+      return false;
+    }
     diag(Severity::Warning, offset,
          "goroutine " + std::to_string(g_.id) + ": expected the file:line of the frame above, got: " +
              std::string(trim(s).substr(0, 120)));

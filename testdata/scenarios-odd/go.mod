@@ -1,0 +1,3 @@
+module crashctl.test/scenarios-odd
+
+go 1.21
