@@ -189,6 +189,7 @@ void render_diff_json(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
           j.attribute("blocking", g.blocking);
           frame("site", g.site);
           frame("created_by", g.created_by);
+          frame("entry", g.entry);
           j.attribute("old_wait_minutes_min", int_or_null(g.old_side.min_wait_minutes));
           j.attribute("old_wait_minutes_max", int_or_null(g.old_side.max_wait_minutes));
           j.attribute("new_wait_minutes_min", int_or_null(g.new_side.min_wait_minutes));
