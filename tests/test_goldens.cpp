@@ -30,6 +30,16 @@ const char *kGoldens[] = {
     "go1.21.13/deep-recursion-panic",
 };
 
+// Logs from real libraries and pipelines (testdata/logs), goldens named
+// logs_<release>_<scenario>: recovered panics of four producers, a log with
+// a recovered panic and then its crash, both profile forms, CRI chunks.
+const char *kLogGoldens[] = {
+    "logs/go1.26.8/nethttp.log.zst",          "logs/go1.26.8/gin-recovery.log.zst",
+    "logs/go1.26.8/zap-production.log.zst",   "logs/go1.26.8/klog-crash.log.zst",
+    "logs/go1.26.8/profile-debug1.a.txt.zst", "logs/go1.26.8/profile-debug0.a.pb.gz",
+    "logs/wrapped/cri/panic-in-goroutine.all.max40.log.zst",
+};
+
 // Cores and heap dumps, read with their executable: {input, executable}
 // under testdata/.
 const std::pair<const char *, const char *> kBinaryGoldens[] = {
@@ -68,6 +78,7 @@ TEST_CASE("goldens: JSON and editor output of real fixtures", "[goldens]") {
   std::vector<std::pair<std::string, std::string>> cases;  // input, executable
   for (const char *name : kGoldens) cases.emplace_back(std::string("fixtures/") + name + ".txt.zst", "");
   for (const auto &[input, exe] : kBinaryGoldens) cases.emplace_back(input, exe);
+  for (const char *log : kLogGoldens) cases.emplace_back(log, "");
   for (const auto &[name, exe] : cases) {
     INFO("golden " << name);
     std::string rel = "testdata/" + name;
@@ -78,8 +89,8 @@ TEST_CASE("goldens: JSON and editor output of real fixtures", "[goldens]") {
     // The executable was decompressed to a temporary path: name the committed one.
     for (Report &r : in.reports)
       if (!r.process.executable.empty()) r.process.executable = "testdata/" + exe;
-    std::string stem = name.substr(name.find('/') + 1);
-    for (const char *ext : {".txt.zst", ".zst"})
+    std::string stem = name.rfind("logs/", 0) == 0 ? name : name.substr(name.find('/') + 1);
+    for (const char *ext : {".txt.zst", ".log.zst", ".pb.gz", ".zst"})
       if (stem.size() > strlen(ext) && stem.compare(stem.size() - strlen(ext), strlen(ext), ext) == 0)
         stem.resize(stem.size() - strlen(ext));
     std::replace(stem.begin(), stem.end(), '/', '_');

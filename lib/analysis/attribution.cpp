@@ -27,7 +27,9 @@ bool is_absolute(llvm::StringRef p) {
   return p.starts_with("/") || (p.size() > 2 && llvm::isAlpha(p[0]) && p[1] == ':');
 }
 
-std::string package_path(const Frame &f) { return f.package.empty() ? package_of(f.function) : f.package; }
+std::string package_path(const Frame &f) {
+  return f.package.empty() && !f.bare_name ? package_of(f.function) : f.package;
+}
 
 bool under(llvm::StringRef pkg, llvm::StringRef prefix) {
   return pkg == prefix || (pkg.starts_with(prefix) && pkg.size() > prefix.size() && pkg[prefix.size()] == '/');

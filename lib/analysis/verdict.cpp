@@ -310,6 +310,9 @@ void explain_recovered(Report &report, const InAppRules &rules) {
   v.recoverable = true;
   v.goroutine = g && g->id >= 0 ? g->id : -1;
   if (g) v.goroutine_index = size_t(g - &p.goroutines[0]);
+  // The value was raised in the goroutine whose stack was logged.
+  for (PanicRecord &pr : report.process.panics)
+    if (pr.goroutine < 0) pr.goroutine = v.goroutine;
   auto low = [&](std::string reason) {
     v.low_confidence = true;
     v.confidence_reasons.push_back(std::move(reason));

@@ -6,6 +6,7 @@
 #include "logs/terminal.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace crashctl::logs {
@@ -385,6 +386,7 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   LogRecord r;
   r.offset = offset;
   r.format = "json";
+  bool has_ts = false, has_caller = false, has_msg = false, has_message = false, echo = false;
   int msg_rank = 99, value_rank = 99, level_rank = 99, stack_rank = 99;
   std::string stack_text, stack_key;
   StackForm dialect = StackForm::Goroutine;
@@ -393,6 +395,11 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   bool ok = scanner.scan([&](const JsonMember &m) {
     std::string key;
     decode_json_string(m.key, m.key_escaped, key);
+    has_ts |= key == "ts";
+    has_caller |= key == "caller";
+    has_msg |= key == "msg";
+    has_message |= key == "message";
+    echo |= key == "prefix" && m.raw == "echo";
     if (m.kind != JsonKind::String) return true;
     int rank;
     if ((rank = key_rank(kMessageKeys, key)) >= 0 && rank < msg_rank) {
@@ -438,6 +445,13 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   }
   wrappers_ |= kWrapJsonRecord;
   r.message = msg_text;
+  // Which logger wrote it, where its field names tell (formats/logs.md).
+  bool upper = !r.level.empty() && std::isupper(static_cast<unsigned char>(r.level[0]));
+  if (echo) r.logger = "echo";
+  else if (has_ts && has_caller) r.logger = "zap";
+  else if (has_message && !has_msg) r.logger = "zerolog";
+  else if (has_msg && upper) r.logger = "slog";
+  else if (has_msg && !r.level.empty()) r.logger = "logrus";
   r.stack_field = stack_key;
   // The value field may be the stack itself (a logged debug.Stack() in "error").
   if (r.value_field == stack_key) r.value.clear(), r.value_field.clear();
@@ -445,7 +459,7 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   if (msg_rank != 99 && stack_key != kMessageKeys[msg_rank]) payload(msg_text, offset, 3);
   sink_.stack_begin(dialect, offset);
   payload(stack_text, offset, 3);
-  sink_.record_end(offset);
+  sink_.record_end(offset + s.size());
   (void)depth;
   return true;
 }
@@ -512,11 +526,15 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
     return true;
   }
   wrappers_ |= kWrapLogfmtRecord;
+  // logrus quotes its time and writes levels in lower case; slog does neither.
+  bool quoted_time = !fields.empty() && fields.front().key == "time" && fields.front().quoted;
+  if (!r.level.empty() && std::isupper(static_cast<unsigned char>(r.level[0]))) r.logger = "slog";
+  else if (quoted_time) r.logger = "logrus";
   sink_.record_begin(r);
   if (!r.message.empty() && r.message.find('\n') == std::string::npos) payload(r.message, offset, 3);
   sink_.stack_begin(dialect, offset);
   payload(stack_text, offset, 3);
-  sink_.record_end(offset);
+  sink_.record_end(offset + s.size());
   return true;
 }
 

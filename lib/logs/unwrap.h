@@ -28,6 +28,7 @@ enum class StackForm : uint8_t {
 struct LogRecord {
   uint64_t offset = 0;        // where the record starts in the input
   const char *format = "";    // "json", "logfmt", "klog"
+  const char *logger = "";    // "zap", "zerolog", "slog", "logrus", "echo" when the field names tell
   std::string level;          // "error", "E", ... as written; "" when absent
   std::string message;        // msg / message
   std::string value;          // the panic value: panic / error / err field; "" when absent

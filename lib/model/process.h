@@ -26,12 +26,13 @@ struct Frame {
   bool inlined = false;  // logical frame inlined into the next physical frame
   bool non_go = false;   // "non-Go function at pc=0x..."
   bool no_args = false;  // the format prints no argument list (zap, gin, chi, profiles)
+  bool bare_name = false;  // printed without its package (gin): `package` is what the file's path tells, or ""
   std::string args;      // raw argument text between the parentheses, "..." for inlined
 
   bool operator==(const Frame &o) const {
     return function == o.function && file == o.file && line == o.line &&
            pc_offset == o.pc_offset && pc == o.pc && inlined == o.inlined &&
-           non_go == o.non_go && no_args == o.no_args && args == o.args;
+           non_go == o.non_go && no_args == o.no_args && bare_name == o.bare_name && args == o.args;
   }
 };
 

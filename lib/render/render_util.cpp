@@ -54,7 +54,7 @@ const std::vector<Frame> &frames_of(const StackRef &s) {
 }
 
 llvm::StringRef package_of(const Frame &f) {
-  if (!f.package.empty())
+  if (!f.package.empty() || f.bare_name)
     return f.package;
   // "net/http.(*conn).serve" -> "net/http": the first '.' after the last '/'.
   llvm::StringRef fn = f.function;

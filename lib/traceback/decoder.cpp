@@ -799,7 +799,8 @@ void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
   if (report_) end_report(record.offset);
   in_record_ = true;
   record_stack_.reset();
-  const char *producer = std::string_view(record.format) == "klog" ? "klog"
+  const char *producer = *record.logger                                 ? record.logger
+                         : std::string_view(record.format) == "klog" ? "klog"
                          : std::string_view(record.format) == "json" ? "json log"
                                                                       : "logfmt log";
   std::string message = record.message.substr(0, record.message.find('\n'));
@@ -813,7 +814,10 @@ void TracebackDecoderImpl::stack_begin(logs::StackForm form, uint64_t offset) {
 }
 
 void TracebackDecoderImpl::record_end(uint64_t offset) {
-  if (report_) end_report(offset);
+  if (report_) {
+    report_end_ = std::max(report_end_, offset);  // the record's whole line
+    end_report(offset);
+  }
   in_record_ = false;
   record_stack_.reset();
   pending_recovery_.reset();
@@ -1131,10 +1135,10 @@ bool TracebackDecoderImpl::foreign_line(std::string_view s, uint64_t offset) {
     f.no_args = true;
     return f;
   };
-  // Dialects that leave out the package: read it from GOROOT or the module cache.
+  // gin leaves out the package: read it from GOROOT or the module cache, else leave it unknown.
   auto fill_package = [](Frame &f) {
-    if (f.function.empty() || f.function.find('.') == std::string::npos || f.function[0] == '(')
-      f.package = package_from_path(f.file);
+    f.bare_name = true;
+    f.package = package_from_path(f.file);
   };
   if (parse_foreign_stack_line(dialect_, s, fl)) {
     report_end_ = offset + s.size();
@@ -1435,6 +1439,8 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
   }
   if (pending_recovery_) {
     Process &p = report_->process;
+    // The report starts at the log line that announced it.
+    report_->offset = std::min(report_->offset, pending_recovery_->log.offset);
     p.recovery = std::move(pending_recovery_->log);
     if (!pending_recovery_->value.empty()) {
       PanicRecord pr;
