@@ -122,7 +122,7 @@ bool looks_like_stack(std::string_view s, StackForm &dialect) {
 }
 
 void LogUnwrapper::line(std::string_view raw, uint64_t offset) {
-  if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  while (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);  // "\r\r\n": CRLF text through a tty
   // The hot path: a line of crash text itself (frames, file lines, headers).
   if (!raw.empty() && (raw[0] == '\t' || (raw[0] >= 'a' && raw[0] <= 'z')) && idle() && !last_was_envelope_ &&
       scan_line(raw) == 0) {
@@ -193,6 +193,8 @@ void LogUnwrapper::payload_lines(std::string_view text, uint64_t offset, unsigne
 }
 
 void LogUnwrapper::text_line(std::string_view s, uint64_t offset, unsigned depth) {
+  // A wrapper's text ends "\r\n" when the program wrote to a tty (docker run -t).
+  while (!s.empty() && s.back() == '\r') s.remove_suffix(1);
   // klog's multi-line value: its lines, one tab in, up to " >".
   if (klog_block_) {
     std::string_view body = s;

@@ -21,6 +21,16 @@ bool is_wait_machinery(const std::string &fn) {
 
 constexpr uint64_t kMaxGoroutines = uint64_t(1) << 24;
 
+// The goroutine that writes the profile: runtime/pprof is its first frame
+// below the runtime's own (which the proto keeps and debug=1 hides).
+bool writes_profile(const std::vector<Frame> &frames) {
+  for (const Frame &f : frames) {
+    if (starts_with(f.function, "runtime.") || starts_with(f.function, "internal/runtime/")) continue;
+    return starts_with(f.function, "runtime/pprof.");
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string infer_wait_reason(const std::vector<Frame> &frames) {
@@ -60,7 +70,7 @@ void add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::stri
   if (!reason.empty()) {
     g.status = GoroutineStatus::Waiting;
     g.wait_reason = InternedString(reason);
-  } else if (stack && !stack->frames.empty() && starts_with(stack->frames.front().function, "runtime/pprof.")) {
+  } else if (stack && writes_profile(stack->frames)) {
     g.status = GoroutineStatus::Running;  // the goroutine writing the profile
   } else if (parked) {
     g.status = GoroutineStatus::Waiting;
