@@ -13,7 +13,8 @@ namespace crashctl {
 namespace {
 
 bool is_closure_segment(std::string_view seg) {
-  for (std::string_view prefix : {"func", "gowrap", "deferwrap", ""}) {
+  // "func·001": Go 1.4 and older named closures so (U+00B7 between).
+  for (std::string_view prefix : {"func", "gowrap", "deferwrap", "", "func\xc2\xb7"}) {
     if (!starts_with(seg, prefix)) continue;
     std::string_view digits = seg.substr(prefix.size());
     if (digits.empty()) continue;
