@@ -18,7 +18,7 @@ TEST_CASE("closure and wrapper names normalize across releases", "[signature]") 
   CHECK(normalize_function("main.main.func1.2") == "main.main.func");
   CHECK(normalize_function("main.main.gowrap1") == "main.main.func");
   // Go 1.4 and older: "func·001" (U+00B7), as in testdata/fixtures-old/go1.2.2/closure.
-  CHECK(normalize_function("main.func\xc2\xb7001") == "main.func");
+  CHECK(normalize_function("main.func\xc2\xb7" "001") == "main.func");
   CHECK(normalize_function("main.(*T).m.deferwrap2") == "main.(*T).m.func");
   CHECK(normalize_function("main.(*Store2[...]).Get") == "main.(*Store2[...]).Get");
   CHECK(normalize_function("main.handle") == "main.handle");
