@@ -117,14 +117,7 @@ static void diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
 
 void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
   // Function names and paths come from the inputs: escaped, never raw.
-  bool saved = os.colors_enabled();
-  os.enable_colors(opts.color);
-  {
-    ControlEscapingStream esc(os);
-    esc.enable_colors(opts.color);
-    diff_text(esc, d, opts);
-  }
-  os.enable_colors(saved);
+  write_escaped(os, opts.color, false, [&](llvm::raw_ostream &esc) { diff_text(esc, d, opts); });
 }
 
 void render_diff_json(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {

@@ -67,6 +67,18 @@ size_t escape_into(std::string_view s, std::string &out, bool final, bool crlf =
 
 }  // namespace
 
+void write_escaped(llvm::raw_ostream &os, bool color, bool crlf_line_ends,
+                   llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  bool saved = os.colors_enabled();
+  os.enable_colors(color);
+  {
+    ControlEscapingStream esc(os, crlf_line_ends);
+    esc.enable_colors(color);
+    write(esc);
+  }
+  os.enable_colors(saved);
+}
+
 std::string escape_control(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -4,6 +4,7 @@
 // forget to escape; colours set through changeColor() pass through.
 #pragma once
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -32,6 +33,10 @@ private:
   bool crlf_;
   std::string carry_;  // an incomplete UTF-8 sequence (or CR) at the end of a write
 };
+
+// Runs WRITE on an escaping stream over OS, with colours on or off for it.
+void write_escaped(llvm::raw_ostream &os, bool color, bool crlf_line_ends,
+                   llvm::function_ref<void(llvm::raw_ostream &)> write);
 
 // S with control characters and invalid UTF-8 escaped as the stream does:
 // "\x1b", "\r", "\u009b", "\xff"; tab and newline kept.

@@ -27,19 +27,6 @@ constexpr size_t kMaxCallWidth = 56;
 constexpr size_t kMaxArgsWidth = 40;
 constexpr size_t kRaceFramesShown = 8;
 
-// Turns the stream's colours on or off for one render, restoring them after.
-class ColorScope {
-public:
-  ColorScope(llvm::raw_ostream &os, bool on) : os_(os), saved_(os.colors_enabled()) {
-    os_.enable_colors(on);
-  }
-  ~ColorScope() { os_.enable_colors(saved_); }
-
-private:
-  llvm::raw_ostream &os_;
-  bool saved_;
-};
-
 enum class Tone { Plain, Class, Strong, Dim, Warning };
 
 std::string call_text(const Frame &f, llvm::StringRef args) {
@@ -621,15 +608,14 @@ private:
 }  // namespace
 
 void render_text(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
-  ColorScope colors(os, opts.color);
-  ControlEscapingStream esc(os);
-  esc.enable_colors(opts.color);
-  TextWriter writer(esc, opts);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (i > 0)
-      esc << '\n';
-    writer.input(inputs[i]);
-  }
+  write_escaped(os, opts.color, false, [&](llvm::raw_ostream &esc) {
+    TextWriter writer(esc, opts);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (i > 0)
+        esc << '\n';
+      writer.input(inputs[i]);
+    }
+  });
 }
 
 }  // namespace crashctl

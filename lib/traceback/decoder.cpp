@@ -378,6 +378,7 @@ private:
                             std::string_view message, uint64_t offset);
   bool headerless_start(std::string_view line, uint64_t offset);
   void start_headerless_goroutine(StackDialect dialect, uint64_t offset);
+  void begin_goroutine_body();  // g_ is set: a goroutine's frames follow
   void classify_report(Report &r);
   void idle_line(std::string_view raw, uint64_t offset);
 
@@ -1018,17 +1019,21 @@ bool TracebackDecoderImpl::recovery_header(std::string_view line, uint64_t offse
   return false;
 }
 
-void TracebackDecoderImpl::start_headerless_goroutine(StackDialect dialect, uint64_t offset) {
-  rec_active_ = false;
-  g_ = Goroutine();
-  g_.id = -1;
-  g_.offset = offset;
+void TracebackDecoderImpl::begin_goroutine_body() {
   have_g_ = true;
   stack_.clear();
   creator_key_.clear();
   creator_pending_file_ = false;
   in_ancestor_ = false;
   last_was_message_ = false;
+}
+
+void TracebackDecoderImpl::start_headerless_goroutine(StackDialect dialect, uint64_t offset) {
+  rec_active_ = false;
+  g_ = Goroutine();
+  g_.id = -1;
+  g_.offset = offset;
+  begin_goroutine_body();
   dialect_ = dialect;
   foreign_frames_.clear();
   foreign_creator_ = Frame();
@@ -1816,12 +1821,7 @@ void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset, 
   g_.offset = offset;
   features_.header(g_);
   if (!g_.extras().labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
-  have_g_ = true;
-  stack_.clear();
-  creator_key_.clear();
-  creator_pending_file_ = false;
-  in_ancestor_ = false;
-  last_was_message_ = false;
+  begin_goroutine_body();
   state_ = State::Goroutine;
   seen_ids_.insert(g_.id);
 }

@@ -169,19 +169,11 @@ static void csv_table(llvm::raw_ostream &os, const Table &t) {
 
 // What a crash or log holds reaches terminals and spreadsheets escaped.
 void render_text(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
-  bool saved = os.colors_enabled();
-  os.enable_colors(opts.color);
-  {
-    ControlEscapingStream esc(os);
-    esc.enable_colors(opts.color);
-    text_table(esc, t, opts);
-  }
-  os.enable_colors(saved);
+  write_escaped(os, opts.color, false, [&](llvm::raw_ostream &esc) { text_table(esc, t, opts); });
 }
 
 void render_csv(llvm::raw_ostream &os, const Table &t) {
-  ControlEscapingStream esc(os, /*crlf_line_ends=*/true);
-  csv_table(esc, t);
+  write_escaped(os, false, /*crlf_line_ends=*/true, [&](llvm::raw_ostream &esc) { csv_table(esc, t); });
 }
 
 }  // namespace crashctl::triage
