@@ -13,6 +13,8 @@
 # releases are kept. Nothing in the captured text is edited or stripped.
 #
 # Environment:
+#   CRASHCTL_SCENARIOS  space-separated scenario names: run only these, keep
+#                       the other files and manifest rows of the release
 #   CRASHCTL_BUILD_DIR  build cache root (default ${TMPDIR:-/tmp}/crashctl-scenarios-build)
 #   CRASHCTL_TIMEOUT    per-run timeout in seconds (default 60)
 set -euo pipefail
@@ -69,6 +71,8 @@ zerolog|stderr|zerolog=github.com/rs/zerolog|recovered|explicit-panic|decode fra
 slog-json|stderr|std=log/slog|recovered|closed-channel|send on closed channel|main.(*Dispatcher).publish|main.(*Dispatcher).consume.func1|slog.NewJSONHandler, panic and stack attributes|^\{"time":"[^"]+","level":"ERROR","msg":"consumer panicked","queue":"billing","panic":"send on closed channel","stack":"goroutine \d+ \[running\]:\\n
 slog-text|stderr|std=log/slog|recovered|closed-channel|send on closed channel|main.(*Dispatcher).publish|main.(*Dispatcher).consume.func1|slog.NewTextHandler: logfmt, stack quoted with \n \t escapes|^time=\S+ level=ERROR msg="consumer panicked" queue=billing panic="send on closed channel" stack="goroutine \d+ \[running\]:\\n
 debugstack|stderr|std=log std=runtime/debug|recovered|explicit-panic|retry budget exhausted after 3 attempts (last error: connection refused)|main.(*Retrier).do|main.(*Retrier).run.func1|log.Printf("recovered: %v") then os.Stderr.Write(debug.Stack()): a goroutine trace that is not a crash|^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d recovered: retry budget exhausted after 3 attempts \(last error: connection refused\)$|^goroutine \d+ \[running\]:$|^runtime/debug\.Stack\(\)$
+zap-error|stderr|zap=go.uber.org/zap|snapshot|snapshot|-|-|-|zap.NewProduction() logging an ordinary error (no panic) with logger.Error: the automatic Error-level "stacktrace" (FUNC / TAB FILE:LINE, main.(*Billing).charge first) without runtime.gopanic|^\{"level":"error","ts":[0-9.e+]+,"caller":"scenarios-logs/zaperror\.go:\d+","msg":"charge failed","account":"acct-17","error":"charge acct-17 4200: card declined: insufficient funds","stacktrace":"main\.\(\*Billing\)\.charge\\n
+zap-nostack-then-crash|stderr|zap=go.uber.org/zap std=runtime|crash|index-out-of-range|runtime error: index out of range [5] with length 5|main.(*Histogram).bucket|-|zap production config with the console encoder and DisableStacktrace logs a recovered nil-map panic at Error level without a stack, then an unrecovered index out of range in main.(*Histogram).bucket: the runtime'"'"'s fatal text; exit 2|^[0-9.e+]+\terror\tscenarios-logs/zaperror\.go:\d+\tpanic recovered\t\{"panic": "assignment to entry in nil map"\}$|^panic: runtime error: index out of range \[5\] with length 5$|^goroutine \d+ \[running\]:$
 debugstack-all|stderr|std=log std=runtime|recovered|explicit-panic|retry budget exhausted after 3 attempts (last error: connection refused)|main.(*Retrier).do|main.(*Retrier).run.func1|log.Printf then runtime.Stack(buf, true): the recovering goroutine first (top frame the recovering closure), then main and 4 idle workers in main.(*Retrier).idle|^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d recovered: retry budget exhausted after 3 attempts \(last error: connection refused\)$|^goroutine \d+ \[running\]:$|^main\.\(\*Retrier\)\.run\.func1\(\)$|^goroutine \d+ \[chan receive\]:$
 fatal-after-log|stderr|zerolog=github.com/rs/zerolog std=runtime|crash|index-out-of-range|runtime error: index out of range [8] with length 8|main.(*ShardMap).slot|-|first a zerolog JSON line of a recovered panic(error) "flush segment: disk quota exceeded" (raised in main.(*Segment).flush, recovered in main.flushWorker.func1), then an unrecovered panic in another goroutine: the runtime'"'"'s fatal text; exit 2|^\{"level":"error","panic":"flush segment: disk quota exceeded","stack":"goroutine \d+ \[running\]:\\n.*\\nmain\.flushWorker\.func1\(\)\\n|^panic: runtime error: index out of range \[8\] with length 8$|^goroutine \d+ \[running\]:$
 goroutine-profile|profile|std=runtime/pprof|snapshot|snapshot|-|-|-|groups: main.(*ConnPool).acquire chan receive, labels handler=/orders: 20 in a, 45 in b (the leak); main.(*JobQueue).worker select: 10; main.(*LedgerBook).append sync.Mutex.Lock, labels handler=/ledger tenant=acme: 12; main.(*Cache).waitFresh sync.Cond.Wait: 8; plus main (running)
@@ -80,6 +84,7 @@ OUT=$HERE/logs
 MANIFEST=$OUT/MANIFEST.tsv
 HEADER=$'file\tgo_version\tscenario\tproducer\tstream\texpected_kind\texpected_class\texpected_message\texpected_culprit\texpected_recovered_by\tgoroutine_headers\tnotes'
 TIMEOUT=${CRASHCTL_TIMEOUT:-60}
+ONLY=${CRASHCTL_SCENARIOS:-}
 
 log() { echo "generate-logs: $*" >&2; }
 
@@ -181,7 +186,7 @@ run_toolchain() {
 	bin=$(build "$gobin" "$ver") || return 1
 	outdir=$OUT/$ver
 	work=$(mktemp -d "${TMPDIR:-/tmp}/crashctl-logs.XXXXXX")
-	rm -rf "$outdir"
+	[[ -n $ONLY ]] || rm -rf "$outdir"
 	mkdir -p "$outdir"
 	rows=$work/rows.tsv
 	: >"$rows"
@@ -191,6 +196,7 @@ run_toolchain() {
 	while IFS= read -r line; do
 		[[ -n $line ]] || continue
 		IFS='|' read -r -a f <<<"$line"
+		[[ -z $ONLY || " $ONLY " == *" ${f[0]} "* ]] || continue
 		name=${f[0]} capture=${f[1]} pspec=${f[2]} kind=${f[3]} class=${f[4]} message=${f[5]}
 		calts=${f[6]} ralts=${f[7]} snote=${f[8]}
 		regexes=("${f[@]:9}")
@@ -277,12 +283,14 @@ run_toolchain() {
 }
 
 # merge FILE HEADER VERSION NEWROWS: keep FILE's rows of other versions
+# (and, with CRASHCTL_SCENARIOS, of the other scenarios)
 merge() {
 	local file=$1 header=$2 ver=$3 new=$4 tmp
 	tmp=$(mktemp)
 	{
 		if [[ -f $file ]]; then
-			tail -n +2 "$file" | awk -F'\t' -v v="$ver" '$2 != v'
+			tail -n +2 "$file" | awk -F'\t' -v v="$ver" -v only=" $ONLY " \
+				'$2 != v || (only != "  " && index(only, " " $3 " ") == 0)'
 		fi
 		cat "$new"
 	} | sort -t$'\t' -k2,2V -k1,1 >"$tmp"

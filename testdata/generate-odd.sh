@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # generate-odd.sh [TOOLCHAIN...]: crash text of scenarios-odd/ (a program that
-# crashes in parser code generated with //line directives) under several Go
-# releases, stored unedited as fixtures-odd/<go version>/line-directive.txt.zst.
+# crashes in parser code generated with //line directives) and the `go test`
+# output of scenarios-testpanic/ (a test that panics; testing re-panics it)
+# under several Go releases, stored unedited as
+# fixtures-odd/<go version>/{line-directive,test-panic}.txt.zst.
 # Toolchains other than the machine's go come from the module proxy
 # (GOTOOLCHAIN=goX.Y.Z), as in generate.sh.
 set -euo pipefail
@@ -20,4 +22,12 @@ for tc in "${TOOLCHAINS[@]}"; do
   mkdir -p "$HERE/fixtures-odd/$version"
   zstd -q -19 -f "$work/stderr" -o "$HERE/fixtures-odd/$version/line-directive.txt.zst"
   echo "$version: fixtures-odd/$version/line-directive.txt.zst"
+  # go test prints the test binary's stdout and stderr as one stream.
+  rc=0
+  (cd "$HERE/scenarios-testpanic" && env -u GOTRACEBACK GOTOOLCHAIN=$tc GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+    go test -count=1 .) >"$work/test" 2>&1 || rc=$?
+  [[ $rc == 1 ]] || { echo "generate-odd.sh: go test with $version exited $rc, expected 1" >&2; exit 1; }
+  grep -q '^testing\.tRunner\.func1' "$work/test" || { echo "generate-odd.sh: no tRunner frame in $version's output" >&2; exit 1; }
+  zstd -q -19 -f "$work/test" -o "$HERE/fixtures-odd/$version/test-panic.txt.zst"
+  echo "$version: fixtures-odd/$version/test-panic.txt.zst"
 done

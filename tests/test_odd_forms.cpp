@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 using namespace crashctl;
@@ -259,4 +260,96 @@ TEST_CASE("generated code and cut file lines are not blamed as the program's own
     Input in_c = analyze(join_lines(lines));
     CHECK(culprit(only_report(in_c)) == "main.main");
   }
+}
+
+TEST_CASE("a test's panic that testing re-panics is a crash, also when its panic lines are cut", "[odd]") {
+  for (const char *v : {"go1.22.12", "go1.24.13", "go1.26.8"}) {
+    INFO(v);
+    std::string text = fixture_text(std::string("fixtures-odd/") + v + "/test-panic.txt.zst");
+    Input in_whole = analyze(text);
+    const Report &whole = only_report(in_whole);
+    CHECK(whole.kind == ReportKind::Crash);
+    CHECK(whole.verdict.cls == "nil-map-assignment");
+    CHECK(culprit(whole) == "example.com/ledger.(*Ledger).credit");
+    CHECK_FALSE(whole.verdict.low_confidence);
+    // A paste that starts at the goroutine header: the same frames as a
+    // stack printed by a deferred call that recovered, but testing re-panics.
+    auto lines = split_lines(text);
+    auto header = std::find_if(lines.begin(), lines.end(), [](const std::string &l) { return l.rfind("goroutine ", 0) == 0; });
+    REQUIRE(header != lines.end());
+    lines.erase(lines.begin(), header);
+    Input in_cut = analyze(join_lines(lines));
+    const Report &cut = only_report(in_cut);
+    CHECK(cut.kind == ReportKind::Crash);
+    CHECK(cut.verdict.cls == "unknown");
+    CHECK(culprit(cut) == "example.com/ledger.(*Ledger).credit");
+    CHECK(cut.verdict.low_confidence);
+  }
+}
+
+TEST_CASE("a log line about an earlier panic does not make a later dump a recovered one", "[odd][logs]") {
+  // zap's stackless line about a recovered panic, then unrelated lines, then
+  // a SIGQUIT dump: the line lapsed long before the dump began.
+  auto zap = split_lines(fixture_text("logs/go1.26.8/zap-nostack-then-crash.log.zst"));
+  REQUIRE(zap.front().find("panic recovered") != std::string::npos);
+  std::string text = zap.front() + "\n";
+  for (int i = 0; i < 20; ++i) text += "worker.restarted\n";
+  text += fixture_text("fixtures/go1.26.8/sigquit.txt.zst");
+  Input in = analyze(text);
+  for (const Report &r : in.reports) CHECK(r.kind != ReportKind::Recovered);
+  REQUIRE_FALSE(in.reports.empty());
+  CHECK(in.reports.back().kind == ReportKind::Crash);
+  CHECK(in.reports.back().process.recovery == std::nullopt);
+}
+
+TEST_CASE("a pipeline's prefix on every line of a recovered panic's log is learned from its first line", "[odd][logs]") {
+  // docker compose: "app-1  | " before every line of gin's Recovery output.
+  std::string gin;
+  for (const std::string &l : split_lines(fixture_text("logs/go1.26.8/gin-recovery.log.zst"))) gin += "app-1  | " + l + "\n";
+  Input in = analyze(gin);
+  const Report *rec = nullptr;
+  for (const Report &r : in.reports)
+    if (r.kind == ReportKind::Recovered) rec = &r;
+  REQUIRE(rec != nullptr);
+  CHECK(rec->verdict.cls == "index-out-of-range");
+  REQUIRE_FALSE(rec->process.panics.empty());
+  CHECK(rec->process.panics.front().message == "runtime error: index out of range [3] with length 3");
+  REQUIRE(rec->verdict.culprit);
+  CHECK(rec->verdict.culprit->frame.function == "(*Cart).itemAt");
+  for (const Goroutine &g : rec->process.goroutines)
+    if (g.stack)
+      for (const Frame &f : g.stack->frames) CHECK(f.file.rfind("app-1", 0) == std::string::npos);
+}
+
+TEST_CASE("a record whose message is the panic line keeps its stack as the stack", "[odd][logs]") {
+  // zap's production record, with the value in its message instead of a field.
+  std::string rec = split_lines(fixture_text("logs/go1.26.8/zap-production.log.zst")).front();
+  const std::string from = R"("msg":"panic recovered","panic":"assignment to entry in nil map",)";
+  size_t at = rec.find(from);
+  REQUIRE(at != std::string::npos);
+  rec.replace(at, from.size(), R"("msg":"panic: assignment to entry in nil map",)");
+  Input in = analyze(rec + "\n");
+  const Report &r = only_report(in);
+  CHECK(r.kind == ReportKind::Recovered);
+  CHECK(r.verdict.cls == "nil-map-assignment");
+  CHECK(culprit(r) == "main.(*SessionCache).put");
+  REQUIRE(r.process.goroutines.size() == 1);
+  CHECK(r.process.goroutines.front().stack->frames.size() > 3);
+}
+
+TEST_CASE("JSON records after a panic line in a log are not read into its value forever", "[odd][logs]") {
+  // A stackless record whose message is a panic line, then 20000 records: the
+  // value stops growing at its limit, with a warning (linear, not quadratic).
+  std::string text = R"({"level":"error","ts":1796551048.4,"msg":"panic: boom"})" "\n";
+  for (int i = 0; i < 20000; ++i)
+    text += R"({"level":"info","ts":1796551049.1,"msg":"request served","status":200,"n":)" + std::to_string(i) + "}\n";
+  Input in = analyze(text);
+  REQUIRE_FALSE(in.reports.empty());
+  const Report &r = in.reports.front();
+  REQUIRE_FALSE(r.process.panics.empty());
+  CHECK(r.process.panics.front().message.rfind("boom", 0) == 0);
+  CHECK(r.process.panics.front().message.size() <= 64 * 1024);
+  bool warned = false;
+  for (const Diagnostic &d : in.diagnostics) warned |= d.message.find("panic value goes on") != std::string::npos;
+  CHECK(warned);
 }

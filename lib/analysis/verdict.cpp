@@ -496,9 +496,10 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     v.low_confidence = true;
     v.confidence_reasons.push_back("the text starts at its signal line; the panic or fatal error message before it is "
                                    "missing, so the class is what the runtime makes of that signal");
-  } else if (crashing && crashing->stack && !crashing->stack->frames.empty() &&
-             is_panic_call(crashing->stack->frames.front()) && !p.signal) {
-    // The goroutine stopped at its panic call, but the "panic:" line is gone.
+  } else if (crashing && crashing->stack && !p.signal &&
+             std::any_of(crashing->stack->frames.begin(), crashing->stack->frames.end(), is_panic_call)) {
+    // The goroutine stopped at its panic call (or a deferred call's, panicking
+    // again), but the "panic:" line is gone.
     c = {"unknown", true};
     what = "panic (its message is missing)";
   } else if (p.signal && p.signal->from_header) {

@@ -15,6 +15,23 @@ size_t klog_header_length(std::string_view s) {
   return close + 2;
 }
 
+size_t shared_line_prefix(std::string_view first, std::string_view line) {
+  size_t p = 0, l = 0, cut = 0;
+  while (p < first.size() && l < line.size()) {
+    if (is_digit(first[p]) && is_digit(line[l])) {
+      while (p < first.size() && is_digit(first[p])) ++p;
+      while (l < line.size() && is_digit(line[l])) ++l;
+      continue;
+    }
+    if (first[p] != line[l]) break;
+    char c = first[p];
+    ++p, ++l;
+    if (c == ' ' || c == '\t' || c == '|' || c == ']') cut = p;
+  }
+  while (cut > 0 && cut < first.size() && first[cut] == ' ') ++cut;
+  return cut;
+}
+
 LinePrefix::LinePrefix(std::string_view text) : text_(text) {
   if (klog_header_length(text) == text.size() && !text.empty()) klog_header_ = true;
   // t.Log: "    name_test.go:14: " (more indentation in subtests), perhaps

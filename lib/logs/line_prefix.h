@@ -33,6 +33,12 @@ private:
   bool klog_header_ = false;    // klog/glog: lines without a header continue the message
 };
 
+// The length of the prefix of FIRST that LINE shares with it (digit runs
+// match digit runs), ending after a space, tab, '|' or ']' and taking in the
+// spaces after it: a pipeline's prefix on every line ("[pod] ", "app-1  | "),
+// learned from the log line that announced a stack. 0 when there is none.
+size_t shared_line_prefix(std::string_view first, std::string_view line);
+
 // The length of a klog/glog header at the start of S
 // ("E1206 09:57:28.283000   27101 panic.go:315] "), 0 when there is none.
 size_t klog_header_length(std::string_view s);

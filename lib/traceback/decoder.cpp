@@ -441,11 +441,16 @@ private:
   struct PendingRecovery {
     RecoveryLog log;
     std::string value;
+    std::string line;            // the announcing line as read, for a pipeline's prefix
     unsigned lines = 0;
     bool value_follows = false;  // the value is on the next non-empty line
+    bool needs_evidence = false; // a record with a stack: recovered only if its stack shows a panic
     std::string tool_failure;    // a Go tool died reporting it (internal compiler error)
   };
   std::optional<PendingRecovery> pending_recovery_;
+  std::optional<PendingRecovery> report_record_;
+  std::string gin_header_line_;  // a record's stack that may be a recovered panic's
+  bool record_message_ = false;  // between record_begin and stack_begin: the record's message
   std::string context_line_;       // the last idle line that was not traceback text
   uint64_t context_offset_ = 0;
   bool context_fresh_ = false;     // no other line came after it
@@ -486,6 +491,7 @@ private:
   const std::pair<const std::string, FrameRef> *last_creator_ = nullptr;
 
   static constexpr size_t kMaxSkippedLines = 8;
+  static constexpr size_t kMaxPanicValueBytes = 64 * 1024;  // a panic or fatal error message
   std::vector<std::pair<uint64_t, std::string>> skipped_;
 
   FormatFeatures features_;
@@ -751,9 +757,26 @@ void TracebackDecoderImpl::remember_block() {
 void TracebackDecoderImpl::line(std::string_view line, uint64_t offset) {
   last_offset_ = offset + line.size();
   current_line_ = line;
+  if (record_message_) {
+    // A record's message is not crash text; "panic: VALUE" there names the value.
+    std::string_view t = trim(line);
+    if (pending_recovery_ && starts_with(t, "panic: ")) {
+      if (pending_recovery_->value.empty()) {
+        pending_recovery_->value = std::string(trim(t.substr(7)));
+        pending_recovery_->log.value_source = "message";
+      }
+      pending_recovery_->needs_evidence = false;
+    }
+    return;
+  }
   if (!in_report()) {
     idle_line(line, offset);
     return;
+  }
+  if (state_ == State::GinPreamble && gin_phase_ == GinPhase::Start && prefix_.empty()) {
+    // gin's header has its logger's timestamp; a pipeline's prefix is on every line.
+    if (size_t n = logs::shared_line_prefix(gin_header_line_, line); n > 0)
+      prefix_ = LinePrefix(std::string_view(gin_header_line_).substr(0, n));
   }
   std::string_view payload;
   if (prefix_.empty()) {
@@ -795,6 +818,27 @@ void TracebackDecoderImpl::missing_line(uint64_t offset, std::string why) {
   }
 }
 
+namespace {
+
+bool contains_word_ci(std::string_view s, std::string_view word) {
+  for (size_t i = 0; i + word.size() <= s.size(); ++i) {
+    size_t k = 0;
+    while (k < word.size() && std::tolower(static_cast<unsigned char>(s[i + k])) == word[k]) ++k;
+    if (k == word.size()) return true;
+  }
+  return false;
+}
+
+// A record that says it is about a panic: its value or stack field is named
+// for one, or its message mentions one.
+bool record_names_panic(const logs::LogRecord &r) {
+  std::string_view v = r.value_field, st = r.stack_field;
+  if (v == "panic" || v == "recovered" || v == "recover" || st == "panic_stack") return true;
+  return contains_word_ci(r.message, "panic") || contains_word_ci(r.message, "recover");
+}
+
+}  // namespace
+
 void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
   // A structured log record is a unit of its own: whatever was being read ends.
   if (report_) end_report(record.offset);
@@ -807,11 +851,15 @@ void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
   std::string message = record.message.substr(0, record.message.find('\n'));
   set_pending_recovery(producer, record.value, "field " + record.value_field, message, record.offset);
   pending_recovery_->log.stack_format = "";
+  // zap adds a stack to every error, and errors libraries carry their own:
+  // only a panic named by the record, or a panic in its stack, is recovered.
+  pending_recovery_->needs_evidence = !record_names_panic(record);
+  record_message_ = true;
 }
 
-void TracebackDecoderImpl::stack_begin(logs::StackForm form, uint64_t offset) {
-  (void)offset;
+void TracebackDecoderImpl::stack_begin(logs::StackForm form, uint64_t) {
   record_stack_ = form;
+  record_message_ = false;
 }
 
 void TracebackDecoderImpl::record_end(uint64_t offset) {
@@ -820,6 +868,7 @@ void TracebackDecoderImpl::record_end(uint64_t offset) {
     end_report(offset);
   }
   in_record_ = false;
+  record_message_ = false;
   record_stack_.reset();
   pending_recovery_.reset();
 }
@@ -888,8 +937,15 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
   }
   if (recovery_header(line, offset)) return;
   if (headerless_start(line, offset)) return;
+  // A log line about a recovered panic introduces the stack right after it.
+  auto lapse_pending_recovery = [&] {
+    if (pending_recovery_ && !in_record_ && ++pending_recovery_->lines > 3) pending_recovery_.reset();
+  };
   // A possible first line of a headerless stack is not the log line before it.
-  if (!headerless_fn_.empty() && headerless_fn_offset_ == offset) return;
+  if (!headerless_fn_.empty() && headerless_fn_offset_ == offset) {
+    lapse_pending_recovery();
+    return;
+  }
   size_t pos = 0;
   Anchor a = anchor_at_start(line);
   if (a == Anchor::None) a = find_anchor(line, pos);
@@ -901,7 +957,7 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
       pending_recovery_->value_follows = false;
       return;
     }
-    if (pending_recovery_ && !in_record_ && ++pending_recovery_->lines > 3) pending_recovery_.reset();
+    lapse_pending_recovery();
     if (!pending_gap_.empty() && ++pending_gap_lines_ > 2) pending_gap_.clear();
     if (!trim(line).empty()) {
       context_line_.assign(line.substr(0, 4096));
@@ -912,6 +968,11 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
   }
   LinePrefix prefix(line.substr(0, pos));
   std::string_view payload = line.substr(pos);
+  // The runtime's own panic or fatal error is a crash, whatever a log line
+  // before it said about another panic.
+  if ((a == Anchor::Panic || a == Anchor::Fatal || a == Anchor::Runtime) && pending_recovery_ && !in_record_ &&
+      pending_recovery_->tool_failure.empty())
+    pending_recovery_.reset();
   if (a == Anchor::Runtime) {
     // "runtime: out of memory: ...": keep until the fatal error that follows.
     if (pending_runtime_.empty() || pending_runtime_prefix_.text() != prefix.text()) {
@@ -964,6 +1025,7 @@ void TracebackDecoderImpl::set_pending_recovery(const char *producer, std::strin
   pr.log.value_source = value.empty() ? std::string() : std::move(value_source);
   pr.log.offset = offset;
   pr.value = std::move(value);
+  pr.line = std::string(current_line_.substr(0, 1024));
   pending_recovery_ = std::move(pr);
 }
 
@@ -980,6 +1042,7 @@ bool TracebackDecoderImpl::recovery_header(std::string_view line, uint64_t offse
   }
   if (is_gin_recovery_header(line)) {
     set_pending_recovery("gin", "", "", line, offset);
+    gin_header_line_.assign(line.substr(0, 1024));
     start_report(offset, LinePrefix(), false);
     report_end_ = offset + line.size();
     state_ = State::GinPreamble;
@@ -1065,14 +1128,25 @@ bool TracebackDecoderImpl::headerless_start(std::string_view line, uint64_t offs
     }
     return false;
   }
+  // A pipeline's prefix on every line (kubectl logs --prefix, docker compose)
+  // was also on the log line that announced the stack.
+  LinePrefix prefix;
+  std::string_view body = line;
+  if (pending_recovery_ && !pending_recovery_->line.empty()) {
+    size_t n = logs::shared_line_prefix(pending_recovery_->line, line);
+    if (n > 0) {
+      prefix = LinePrefix(std::string_view(pending_recovery_->line).substr(0, n));
+      if (!prefix.strip(line, body)) prefix = LinePrefix(), body = line;
+    }
+  }
   // Old apimachinery logPanic: "Observed a panic: ..." then FILE:LINE lines.
   if (pending_recovery_ && pending_recovery_->log.producer == "k8s.io/apimachinery HandleCrash") {
     ForeignStackLine fl;
-    if (parse_foreign_stack_line(StackDialect::FileList, line, fl)) {
-      start_report(offset, LinePrefix(), false);
+    if (parse_foreign_stack_line(StackDialect::FileList, body, fl)) {
+      start_report(offset, prefix, false);
       report_->process.recovery->stack_format = to_string(StackDialect::FileList);
       start_headerless_goroutine(StackDialect::FileList, offset);
-      foreign_line(line, offset);
+      foreign_line(body, offset);
       report_end_ = offset + line.size();
       return true;
     }
@@ -1086,44 +1160,44 @@ bool TracebackDecoderImpl::headerless_start(std::string_view line, uint64_t offs
     // debug.Stack before Go 1.6 (and gin today): "FILE:LINE (0xPC)" then "\tFUNC: SOURCE".
     ForeignStackLine gin_file, gin_fn;
     if (parse_foreign_stack_line(StackDialect::Gin, fn, gin_file) && gin_file.kind == ForeignStackLine::File &&
-        parse_foreign_stack_line(StackDialect::Gin, line, gin_fn) && gin_fn.kind == ForeignStackLine::Function) {
-      start_report(fn_offset, LinePrefix(), false);
+        parse_foreign_stack_line(StackDialect::Gin, body, gin_fn) && gin_fn.kind == ForeignStackLine::Function) {
+      start_report(fn_offset, prefix, false);
       start_headerless_goroutine(StackDialect::Gin, fn_offset);
       foreign_line(fn, fn_offset);
-      foreign_line(line, offset);
+      foreign_line(body, offset);
       report_end_ = offset + line.size();
       return true;
     }
-    if (looks_like_bare_file_line(line) && looks_like_bare_function(fn)) {
-      start_report(fn_offset, LinePrefix(), false);
+    if (looks_like_bare_file_line(body) && looks_like_bare_function(fn)) {
+      start_report(fn_offset, prefix, false);
       start_headerless_goroutine(StackDialect::FrameLines, fn_offset);
       foreign_line(fn, fn_offset);
-      foreign_line(line, offset);
+      foreign_line(body, offset);
       report_end_ = offset + line.size();
       return true;
     }
-    if (!line.empty() && line[0] == '\t' && fn.back() == ')') {
-      std::string_view t = trim(line);
+    if (!body.empty() && body[0] == '\t' && fn.back() == ')') {
+      std::string_view t = trim(body);
       FileLineView v;
       if (parse_file_line_view(t, v) && v.pc_offset) {
-        start_report(fn_offset, LinePrefix(), false);
+        start_report(fn_offset, prefix, false);
         start_headerless_goroutine(StackDialect::Goroutine, fn_offset);
         diag(Severity::Note, fn_offset,
              "a stack without its goroutine header (the text starts inside it); read as one goroutine");
         goroutine_line(fn, fn_offset);
-        goroutine_line(line, offset);
+        goroutine_line(body, offset);
         report_end_ = offset + line.size();
         return true;
       }
     }
   }
-  if (!line.empty() && line[0] != '\t' && line[0] != ' ' && line.size() < 2048) {
+  if (!body.empty() && body[0] != '\t' && body[0] != ' ' && body.size() < 2048) {
     Frame probe;
     ForeignStackLine gin_file;
-    if (looks_like_bare_function(line) ||
-        (line.back() == ')' && line.find(' ') > line.find('(') && parse_function_line(line, probe)) ||
-        (parse_foreign_stack_line(StackDialect::Gin, line, gin_file) && gin_file.kind == ForeignStackLine::File)) {
-      headerless_fn_.assign(line);
+    if (looks_like_bare_function(body) ||
+        (body.back() == ')' && body.find(' ') > body.find('(') && parse_function_line(body, probe)) ||
+        (parse_foreign_stack_line(StackDialect::Gin, body, gin_file) && gin_file.kind == ForeignStackLine::File)) {
+      headerless_fn_.assign(body);
       headerless_fn_offset_ = offset;
     }
   }
@@ -1265,16 +1339,33 @@ void TracebackDecoderImpl::classify_report(Report &r) {
       first = &g;
       break;
     }
-  bool printer_top = false, above_panic = false, panic_frame = false;
+  bool printer_top = false, above_panic = false, panic_frame = false, testing_repanic = false;
+  bool unannounced = false;
   if (first && first->stack && !first->stack->frames.empty()) {
     const auto &fr = first->stack->frames;
     printer_top = fr[0].function == "runtime/debug.Stack" || fr[0].function == "runtime.Stack";
     for (size_t i = 0; i < fr.size(); ++i) {
       if (!is_panic_call(fr[i])) continue;
       panic_frame = true;
-      for (size_t k = 0; k < i; ++k) above_panic |= !is_runtime_function(fr[k]);
+      for (size_t k = 0; k < i; ++k) {
+        above_panic |= !is_runtime_function(fr[k]);
+        // tRunner's deferred call panics again with a test's panic value.
+        testing_repanic |= fr[k].package == "testing";
+      }
       break;
     }
+  }
+  // A record's stack taken while a deferred call recovered shows the panic.
+  if (report_record_ && panic_frame && (above_panic || printer_top) && !p.recovery) {
+    p.recovery = std::move(report_record_->log);
+    if (!report_record_->value.empty()) {
+      PanicRecord pr;
+      pr.message = std::move(report_record_->value);
+      pr.recovered = true;
+      pr.offset = p.recovery->offset;
+      p.panics.push_back(std::move(pr));
+    }
+    report_record_.reset();
   }
   // Only a dying runtime prints a signal line or its system stack.
   bool fatal = p.fatal || p.signal || p.runtime_stack || !p.tool_failure.empty();
@@ -1295,10 +1386,28 @@ void TracebackDecoderImpl::classify_report(Report &r) {
   }
   else if (p.recovery) kind = ReportKind::Recovered;
   else if (printer_top && (panic_frame || !p.panics.empty())) kind = ReportKind::Recovered;
-  else if (!panic_lines && above_panic) kind = ReportKind::Recovered;
+  else if (!panic_lines && above_panic && testing_repanic) {
+    r.kind = ReportKind::Crash;
+    r.evidence_gaps.push_back(std::string(p.panics.empty() ? "the panic message is missing" : "a panic line is missing") +
+                              ": goroutine " + std::to_string(first->id) +
+                              " is in the testing package's deferred call, which panics again with a test's panic");
+    return;
+  } else if (!panic_lines && above_panic) {
+    // A stack printed by a deferred call that recovered, or a deferred call's
+    // fatal panic whose message lines were lost: the same frames.
+    kind = ReportKind::Recovered;
+    unannounced = p.panics.empty();
+  }
   else if (printer_top || p.panics.empty()) kind = ReportKind::Snapshot;
   else kind = ReportKind::Crash;
   r.kind = kind;
+  if (kind == ReportKind::Snapshot && report_record_) {
+    const RecoveryLog &log = report_record_->log;
+    diag(Severity::Note, r.offset,
+         "a stack logged with a " + log.producer + " record (\"" + log.message.substr(0, 120) +
+             "\"); nothing in it names a panic, and no panic is in its stack (a logged stack, not a crash)");
+    return;
+  }
   if (kind == ReportKind::Snapshot) {
     p.goroutine_profile = !printer_top;
     if (printer_top)
@@ -1330,8 +1439,12 @@ void TracebackDecoderImpl::classify_report(Report &r) {
       p.panics.push_back(std::move(pr));
       p.recovery->value_source = "log line";
       if (p.recovery->message.empty()) p.recovery->message = std::string(trim(report_context_).substr(0, 512));
+      unannounced = false;
     }
   }
+  if (unannounced)
+    r.evidence_gaps.push_back("no log line or panic line comes with this stack: it was printed inside a deferred "
+                              "call after a panic, which recovered it or panicked again");
   for (PanicRecord &pr : p.panics) pr.recovered = true;
 }
 
@@ -1440,6 +1553,12 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
       pr.offset = offset;
       p.panics.push_back(std::move(pr));
     }
+    pending_recovery_.reset();
+  }
+  report_record_.reset();
+  if (pending_recovery_ && pending_recovery_->needs_evidence) {
+    report_->offset = std::min(report_->offset, pending_recovery_->log.offset);
+    report_record_ = std::move(pending_recovery_);
     pending_recovery_.reset();
   }
   if (pending_recovery_) {
@@ -1779,22 +1898,28 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
   if (!p.panics.empty() && (last_was_message_ || s[0] == '\t')) {
     std::string_view cont = s[0] == '\t' ? s.substr(1) : s;
     PanicRecord &last = p.panics.back();
-    std::string joined = last.message + "\n" + std::string(cont);
-    PanicRecord tmp;
-    last.message.clear();
-    std::string_view jv = joined;
-    if (ends_with(jv, " [recovered, repanicked]")) {
-      last.recovered = last.repanicked = true;
-      jv.remove_suffix(24);
-    } else if (ends_with(jv, " [recovered]")) {
-      last.recovered = true;
-      jv.remove_suffix(12);
+    if (last.message.size() + cont.size() >= kMaxPanicValueBytes) {
+      // Longer than any value a program means to print: the text after the
+      // panic line is something else (a log's later records).
+      diag(Severity::Warning, offset,
+           "the panic value goes on for more than " + std::to_string(kMaxPanicValueBytes / 1024) +
+               " KiB; read up to here, and the rest as other text");
+      return false;
     }
-    last.message = std::string(jv);
+    last.message += '\n';
+    last.message += cont;
+    if (ends_with(last.message, " [recovered, repanicked]")) {
+      last.recovered = last.repanicked = true;
+      last.message.resize(last.message.size() - 24);
+    } else if (ends_with(last.message, " [recovered]")) {
+      last.recovered = true;
+      last.message.resize(last.message.size() - 12);
+    }
     return true;
   }
-  if (p.fatal && last_was_message_) {
-    p.fatal->message += "\n" + std::string(s);
+  if (p.fatal && last_was_message_ && p.fatal->message.size() + s.size() < kMaxPanicValueBytes) {
+    p.fatal->message += '\n';
+    p.fatal->message += s;
     return true;
   }
   return false;
