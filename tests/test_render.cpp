@@ -5,6 +5,7 @@
 
 #include "analysis/source_paths.h"
 #include "analysis/groups.h"
+#include "render/escaping_stream.h"
 #include "render/render.h"
 #include "traceback/parse.h"
 
@@ -661,4 +662,25 @@ TEST_CASE("command-line etiquette: problems on stderr, help, suggestions, one --
     CHECK(always.find('\x1b') != std::string::npos);
     CHECK(run_crashctl(cmd + " --color sometimes", out) == 3);
   }
+}
+
+TEST_CASE("the escaping stream keeps CRLF line ends, escapes lone CRs and controls, holds cut UTF-8", "[render]") {
+  auto escaped = [](std::vector<std::string> writes, bool crlf) {
+    std::string out;
+    {
+      llvm::raw_string_ostream os(out);
+      ControlEscapingStream esc(os, crlf);
+      esc.SetUnbuffered();
+      for (const std::string &w : writes) esc << w;
+    }
+    return out;
+  };
+  CHECK(escaped({"a,b\r\n", "c\rd\x1b[31m\n"}, true) == "a,b\r\nc\\rd\\x1b[31m\n");
+  // A CR that ends a write may begin a CRLF; one that ends the text does not.
+  CHECK(escaped({"a\r", "\nb"}, true) == "a\r\nb");
+  CHECK(escaped({"a\r"}, true) == "a\\r");
+  CHECK(escaped({"x\r\n"}, false) == "x\\r\n");
+  // "é" split across writes is one character; a C1 control is escaped.
+  CHECK(escaped({"caf\xc3", "\xa9 \xc2\x9b"}, false) == "caf\xc3\xa9 \\u009b");
+  CHECK(escaped({"bad \xff"}, false) == "bad \\xff");
 }

@@ -39,7 +39,7 @@ size_t escape_into(std::string_view s, std::string &out, bool final, bool crlf =
       if (c >= 0x20 && c != 0x7f) out.push_back(char(c));
       else if (c == '\n' || c == '\t') out.push_back(char(c));
       else if (c == '\r' && crlf && i + 1 == s.size() && !final) return 1;
-      else if (c == '\r' && crlf && s[i + 1] == '\n') out.push_back('\r');
+      else if (c == '\r' && crlf && i + 1 < s.size() && s[i + 1] == '\n') out.push_back('\r');
       else if (c == '\r') out += "\\r";
       else put_hex(out, "\\x", c);
       ++i;
