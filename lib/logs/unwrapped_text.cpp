@@ -42,8 +42,8 @@ void OffsetMap::add_line(uint64_t length, uint64_t physical, bool verbatim) {
   }
   Chunk &c = chunks_.back();
   uint64_t first = length * 2 + (verbatim ? 1 : 0);
-  // Physical offsets only grow: a line comes from the same or a later input line.
-  uint64_t delta = physical >= last_physical_ ? physical - last_physical_ : 0;
+  int64_t signed_delta = int64_t(physical - last_physical_);
+  uint64_t delta = (uint64_t(signed_delta) << 1) ^ uint64_t(signed_delta >> 63);
   if (first < 0x80 && delta < 0x80) {  // most lines: two bytes
     char two[2] = {char(first), char(delta)};
     c.bytes.append(two, 2);
@@ -51,7 +51,7 @@ void OffsetMap::add_line(uint64_t length, uint64_t physical, bool verbatim) {
     put_varint(c.bytes, first);
     put_varint(c.bytes, delta);
   }
-  last_physical_ = std::max(last_physical_, physical);
+  last_physical_ = physical;
   ++c.lines;
   ++lines_;
   next_logical_ += length;
@@ -80,7 +80,8 @@ bool OffsetMap::Cursor::next_line() {
   uint64_t dp = get_varint(c.bytes, pos_);
   length_ = lv >> 1;
   verbatim_ = lv & 1;
-  physical_ = valid_ || line_in_chunk_ > 0 ? physical_ + dp : c.physical;
+  uint64_t delta = (dp >> 1) ^ (~(dp & 1) + 1);  // zigzag back to signed, as two's complement
+  physical_ = valid_ || line_in_chunk_ > 0 ? physical_ + delta : c.physical;
   ++line_in_chunk_;
   valid_ = true;
   return true;
@@ -106,6 +107,17 @@ uint64_t OffsetMap::Cursor::to_input(uint64_t text_offset) {
   }
   uint64_t within = text_offset >= start_ ? text_offset - start_ : 0;
   return physical_ + (verbatim_ ? std::min(within, length_ ? length_ - 1 : 0) : 0);
+}
+
+uint64_t OffsetMap::Cursor::end_to_input(uint64_t text_end) {
+  if (map_.chunks_.empty() || text_end == 0) return to_input(text_end);
+  uint64_t last = to_input(text_end - 1);
+  if (verbatim_) return last + 1;
+  // The input line goes on to where a later one starts.
+  Cursor ahead = *this;
+  while (ahead.next_line())
+    if (ahead.physical_ > physical_) return ahead.physical_;
+  return std::max(map_.input_end_, last + 1);
 }
 
 // --- UnwrappedText -----------------------------------------------------------
@@ -162,7 +174,10 @@ bool UnwrappedText::produce() {
   std::string_view line;
   uint64_t offset;
   if (!raw_.next(line, offset)) {
-    if (!done_) unwrap_.finish(raw_.bytes_read());
+    if (!done_) {
+      unwrap_.finish(raw_.bytes_read());
+      map_.set_input_end(raw_.bytes_read());
+    }
     done_ = true;
     return false;
   }
@@ -234,47 +249,38 @@ void UnwrappedText::line(std::string_view text, uint64_t offset) {
   map_.add_line(text.size() + 1, offset, verbatim);
 }
 
+void UnwrappedText::push_event(TextEvent e) {
+  e.text_offset = text_pos_;
+  std::lock_guard<std::mutex> lock(events_mu_);
+  events_.push_back(std::move(e));
+  events_pushed_.fetch_add(1, std::memory_order_release);
+}
+
 void UnwrappedText::record_begin(const LogRecord &record) {
   TextEvent e;
   e.kind = TextEvent::RecordBegin;
-  e.text_offset = text_pos_;
   e.record = record;
-  e.input_offset = record.offset;
-  std::lock_guard<std::mutex> lock(events_mu_);
-  events_.push_back(std::move(e));
-  events_pushed_.fetch_add(1, std::memory_order_release);
+  push_event(std::move(e));
 }
 
-void UnwrappedText::stack_begin(StackForm form, uint64_t offset) {
+void UnwrappedText::stack_begin(StackForm form, uint64_t) {
   TextEvent e;
   e.kind = TextEvent::StackBegin;
-  e.text_offset = text_pos_;
   e.form = form;
-  e.input_offset = offset;
-  std::lock_guard<std::mutex> lock(events_mu_);
-  events_.push_back(std::move(e));
-  events_pushed_.fetch_add(1, std::memory_order_release);
+  push_event(std::move(e));
 }
 
-void UnwrappedText::record_end(uint64_t offset) {
+void UnwrappedText::record_end(uint64_t) {
   TextEvent e;
   e.kind = TextEvent::RecordEnd;
-  e.text_offset = text_pos_;
-  e.input_offset = offset;
-  std::lock_guard<std::mutex> lock(events_mu_);
-  events_.push_back(std::move(e));
-  events_pushed_.fetch_add(1, std::memory_order_release);
+  push_event(std::move(e));
 }
 
-void UnwrappedText::missing_line(uint64_t offset, std::string why) {
+void UnwrappedText::missing_line(uint64_t, std::string why) {
   TextEvent e;
   e.kind = TextEvent::MissingLine;
-  e.text_offset = text_pos_;
   e.why = std::move(why);
-  e.input_offset = offset;
-  std::lock_guard<std::mutex> lock(events_mu_);
-  events_.push_back(std::move(e));
-  events_pushed_.fetch_add(1, std::memory_order_release);
+  push_event(std::move(e));
 }
 
 void UnwrappedText::diagnostic(Severity severity, uint64_t offset, std::string message) {

@@ -26,6 +26,8 @@ public:
   // PHYSICAL; VERBATIM when its bytes are the input's bytes (CRI), so that
   // an offset inside the line maps inside the input line too.
   void add_line(uint64_t length, uint64_t physical, bool verbatim);
+  // Where the input ends: the end of its last line.
+  void set_input_end(uint64_t end) { input_end_ = end; }
   uint64_t lines() const { return lines_; }
 
   // Maps text offsets to input offsets; fastest for ascending queries.
@@ -33,6 +35,10 @@ public:
   public:
     explicit Cursor(const OffsetMap &map) : map_(map) {}
     uint64_t to_input(uint64_t text_offset);
+    // The end of a range of text that ends at TEXT_END: inside the input line
+    // of its last byte when that line is verbatim, else at that line's end
+    // (where the next input line begins).
+    uint64_t end_to_input(uint64_t text_end);
 
   private:
     void seek_chunk(size_t chunk);
@@ -48,10 +54,12 @@ private:
   struct Chunk {
     uint64_t logical = 0, physical = 0;  // of its first line
     size_t lines = 0;
-    std::string bytes;  // per line: varint(length * 2 + verbatim), varint(physical - previous physical)
+    // per line: varint(length * 2 + verbatim), varint(zigzag(physical - previous physical));
+    // joined chunks of interleaved streams can come from an earlier input line
+    std::string bytes;
   };
   std::vector<Chunk> chunks_;
-  uint64_t lines_ = 0, next_logical_ = 0, last_physical_ = 0;
+  uint64_t lines_ = 0, next_logical_ = 0, last_physical_ = 0, input_end_ = 0;
 };
 
 // What the unwrapper said besides text, placed at a text offset.
@@ -61,7 +69,6 @@ struct TextEvent {
   LogRecord record;          // RecordBegin
   StackForm form = StackForm::Goroutine;  // StackBegin
   std::string why;           // MissingLine
-  uint64_t input_offset = 0;
 };
 
 // The text of a wrapped log, as a ByteSource over physical lines of RAW.
@@ -90,6 +97,7 @@ private:
   void record_end(uint64_t offset) override;
   void diagnostic(Severity severity, uint64_t offset, std::string message) override;
   void missing_line(uint64_t offset, std::string why) override;
+  void push_event(TextEvent e);  // at the current text offset
   bool produce();  // unwraps the next physical line; false at the end
   void emit(std::string_view text);  // a line of text, '\n' added
 

@@ -849,6 +849,10 @@ void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
                          : std::string_view(record.format) == "json" ? "json log"
                                                                       : "logfmt log";
   std::string message = record.message.substr(0, record.message.find('\n'));
+  // The record's line never reaches line(): no announcing line to learn a
+  // prefix from. current_line_ is the line before, whose bytes (the
+  // unwrapper's scratch) may be gone by now.
+  current_line_ = std::string_view();
   set_pending_recovery(producer, record.value, "field " + record.value_field, message, record.offset);
   pending_recovery_->log.stack_format = "";
   // zap adds a stack to every error, and errors libraries carry their own:
@@ -2493,7 +2497,7 @@ void map_offsets(Input &out, size_t first_diagnostic, const logs::OffsetMap &map
     for (Thread &t : p.threads) fix(t.offset);
     for (RaceReport &race : p.races) fix(race.offset);
     for (Goroutine &g : p.goroutines) fix(g.offset);
-    fix(r.end_offset);
+    r.end_offset = cursor.end_to_input(r.end_offset);
   }
   for (size_t i = first_diagnostic; i < out.diagnostics.size(); ++i) fix(out.diagnostics[i].offset);
 }
