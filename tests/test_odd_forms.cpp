@@ -353,3 +353,28 @@ TEST_CASE("JSON records after a panic line in a log are not read into its value 
   for (const Diagnostic &d : in.diagnostics) warned |= d.message.find("panic value goes on") != std::string::npos;
   CHECK(warned);
 }
+
+TEST_CASE("goroutine profile counts expand within one budget per input, with a warning past it", "[odd][profile]") {
+  // The real debug=1 profile, its first count raised to 2^24 and the whole
+  // profile three times: a few hundred bytes that count 50 million goroutines.
+  std::string text = fixture_text("logs/go1.26.8/profile-debug1.a.txt.zst");
+  auto lines = split_lines(text);
+  REQUIRE(lines[1].rfind("20 @ ", 0) == 0);
+  lines[1].replace(0, 2, "16777216");
+  std::string one = join_lines(lines) + "\n";
+  Input in = analyze(one + one + one);
+  REQUIRE(in.reports.size() == 3);
+  size_t listed = 0;
+  for (const Report &r : in.reports) listed += r.process.goroutines.size();
+  // The budget, then each of the other stacks once: 4 in the first profile, 5 in the others.
+  CHECK(listed == (size_t(1) << 21) + 4 + 5 + 5);
+  size_t warnings = 0;
+  for (const Diagnostic &d : in.diagnostics)
+    warnings += d.severity == Severity::Warning && d.message.find("are not listed") != std::string::npos;
+  CHECK(warnings == 3);
+  // The real profile as it is: every goroutine listed, no warning.
+  Input whole = analyze(text);
+  REQUIRE(whole.reports.size() == 1);
+  CHECK(whole.reports.front().process.goroutines.size() == 51);
+  for (const Diagnostic &d : whole.diagnostics) CHECK(d.message.find("not listed") == std::string::npos);
+}

@@ -19,7 +19,12 @@ bool is_wait_machinery(const std::string &fn) {
          starts_with(fn, "time.") || starts_with(fn, "internal/poll.") || starts_with(fn, "internal/runtime/");
 }
 
-constexpr uint64_t kMaxGoroutines = uint64_t(1) << 24;
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+// Inside libFuzzer's RSS and time limits.
+constexpr uint64_t kMaxGoroutines = uint64_t(1) << 16;
+#else
+constexpr uint64_t kMaxGoroutines = uint64_t(1) << 21;
+#endif
 
 // The goroutine that writes the profile: runtime/pprof is its first frame
 // below the runtime's own (which the proto keeps and debug=1 hides).
@@ -60,8 +65,16 @@ std::string infer_wait_reason(const std::vector<Frame> &frames) {
   return "";
 }
 
-void add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::string_view labels, bool parked,
-                    uint64_t offset) {
+uint64_t goroutine_budget() { return kMaxGoroutines; }
+
+std::string unexpanded_warning(uint64_t counted, uint64_t expanded) {
+  return "the goroutine profile counts " + std::to_string(counted) + " goroutines; " +
+         std::to_string(counted - expanded) + " of them are not listed (an input expands at most " +
+         std::to_string(kMaxGoroutines) + "), so groups and states undercount them";
+}
+
+uint64_t add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::string_view labels, bool parked,
+                        uint64_t offset, uint64_t &budget) {
   Goroutine g;
   g.id = -1;
   g.offset = offset;
@@ -76,8 +89,11 @@ void add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::stri
     g.status = GoroutineStatus::Waiting;
   }
   if (!labels.empty()) g.mutable_extras().labels = std::string(labels);
-  uint64_t room = kMaxGoroutines > p.goroutines.size() ? kMaxGoroutines - p.goroutines.size() : 0;
-  for (uint64_t i = 0; i < std::min(count, room); ++i) p.goroutines.push_back(g);
+  // Every stack is listed once, past the budget too: only copies are left out.
+  uint64_t n = count == 0 ? 0 : std::max<uint64_t>(1, std::min(count, budget));
+  budget -= std::min(n, budget);
+  for (uint64_t i = 0; i < n; ++i) p.goroutines.push_back(g);
+  return n;
 }
 
 // --- profile.proto -------------------------------------------------------------
@@ -198,7 +214,7 @@ void decode_profile_proto(ByteSource &src, Input &out) {
   p.profile = "proto";
   p.goroutine_profile = true;
   size_t missing = 0;
-  uint64_t total = 0;
+  uint64_t total = 0, budget = kMaxGoroutines;
   for (const auto &s : prof.sample()) {
     auto st = make_ref<Stack>();
     for (uint64_t id : s.location_id()) {
@@ -234,19 +250,17 @@ void decode_profile_proto(ByteSource &src, Input &out) {
     }
     int64_t count = s.value_size() ? s.value(0) : 0;
     if (count <= 0) continue;
-    total += uint64_t(count);
+    total = uint64_t(count) > UINT64_MAX - total ? UINT64_MAX : total + uint64_t(count);
     bool parked = !st->frames.empty() && starts_with(st->frames.front().function, "runtime.gopark");
     // The runtime's frames above the first telling one say how it waits; they
     // stay in the stack as the proto has them.
-    add_goroutines(p, uint64_t(count), StackRef(st), labels, parked, 0);
+    add_goroutines(p, uint64_t(count), StackRef(st), labels, parked, 0, budget);
   }
   if (missing)
     out.diagnostics.push_back({Severity::Warning, 0,
                                std::to_string(missing) + " sample location ids name no location; those frames are missing"});
   if (total > p.goroutines.size())
-    out.diagnostics.push_back({Severity::Warning, 0,
-                               "the profile counts " + std::to_string(total) + " goroutines; only the first " +
-                                   std::to_string(p.goroutines.size()) + " are expanded"});
+    out.diagnostics.push_back({Severity::Warning, 0, unexpanded_warning(total, p.goroutines.size())});
   p.go_version.source = "";
   r.offset = 0;
   r.end_offset = data.size();

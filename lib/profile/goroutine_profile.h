@@ -22,11 +22,19 @@ namespace crashctl::profile {
 // so a channel wait there shows only the caller).
 std::string infer_wait_reason(const std::vector<Frame> &frames);
 
-// Appends COUNT goroutines of STACK (ids -1) to P. PARKED: the goroutine
-// stopped inside the runtime (frames were hidden above the first shown one,
-// or the first frame is runtime.gopark), so it was waiting.
-void add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::string_view labels, bool parked,
-                    uint64_t offset);
+// How many goroutines of profiles' counts one input expands into its reports:
+// a count is a few bytes of input, a goroutine about a hundred of memory.
+uint64_t goroutine_budget();
+
+// Appends COUNT goroutines of STACK (ids -1) to P, no more than BUDGET (but
+// at least one), which it lowers; returns how many it appended. PARKED: the goroutine stopped
+// inside the runtime (frames were hidden above the first shown one, or the
+// first frame is runtime.gopark), so it was waiting.
+uint64_t add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::string_view labels, bool parked,
+                        uint64_t offset, uint64_t &budget);
+
+// The warning for a profile whose counts went past the budget.
+std::string unexpanded_warning(uint64_t counted, uint64_t expanded);
 
 // Decodes a profile.proto goroutine profile into one snapshot report; other
 // profile types (heap, cpu) are an input error naming the sample type.

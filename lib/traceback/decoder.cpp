@@ -475,6 +475,8 @@ private:
     std::vector<Frame> frames;
     bool open = false;
   } profile_record_;
+  uint64_t profile_budget_ = profile::goroutine_budget();  // for the whole input
+  uint64_t profile_counted_ = 0, profile_listed_ = 0;      // this report's
   std::string gin_value_;
 
   // "runtime: ..." lines seen just before a crash anchor.
@@ -1005,6 +1007,7 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
     report_->process.profile = "debug=1";
     report_->process.goroutine_profile = true;
     profile_record_ = ProfileRecord();
+    profile_counted_ = profile_listed_ = 0;
     state_ = State::Profile;
     return;
   }
@@ -1461,7 +1464,9 @@ void TracebackDecoderImpl::finish_profile_record() {
   // debug=1 hides the runtime's frames at the top: more addresses than frames
   // means the goroutine stopped inside the runtime, parked.
   bool parked = rec.pcs > st->frames.size() + 1;
-  profile::add_goroutines(report_->process, rec.count, StackRef(st), rec.labels, parked, rec.offset);
+  profile_counted_ = rec.count > UINT64_MAX - profile_counted_ ? UINT64_MAX : profile_counted_ + rec.count;
+  profile_listed_ +=
+      profile::add_goroutines(report_->process, rec.count, StackRef(st), rec.labels, parked, rec.offset, profile_budget_);
   rec = ProfileRecord();
 }
 
@@ -1595,7 +1600,11 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
 void TracebackDecoderImpl::end_report(uint64_t end_offset) {
   if (!report_) return;
   if (have_g_) finish_goroutine(end_offset);
-  if (state_ == State::Profile) finish_profile_record();
+  if (state_ == State::Profile) {
+    finish_profile_record();
+    if (profile_counted_ > profile_listed_)
+      diag(Severity::Warning, report_->offset, profile::unexpanded_warning(profile_counted_, profile_listed_));
+  }
   if (state_ == State::RuntimeStack) {
     report_->process.runtime_stack_frames = intern_stack(runtime_stack_);
     runtime_stack_.clear();
