@@ -1,5 +1,9 @@
 #include "logs/json_scan.h"
 
+#include "logs/code_point.h"
+
+#include "llvm/ADT/StringExtras.h"
+
 #include <cstring>
 #include <vector>
 
@@ -11,34 +15,9 @@ namespace crashctl::logs {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string &out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(char(cp));
-  } else if (cp < 0x800) {
-    out.push_back(char(0xC0 | (cp >> 6)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(char(0xE0 | (cp >> 12)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(char(0xF0 | (cp >> 18)));
-    out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
-
 uint32_t hex4(std::string_view s, size_t at) {
   uint32_t v = 0;
-  for (size_t i = 0; i < 4; ++i) v = v * 16 + uint32_t(hex_value(s[at + i]));
+  for (size_t i = 0; i < 4; ++i) v = v * 16 + llvm::hexDigitValue(s[at + i]);
   return v;
 }
 
@@ -90,7 +69,7 @@ bool JsonObjectScanner::string(std::string_view &raw, bool &escaped) {
     case 'u':
       if (pos_ + 4 >= n) return fail();
       for (size_t k = 1; k <= 4; ++k)
-        if (hex_value(p[pos_ + k]) < 0) {
+        if (llvm::hexDigitValue(p[pos_ + k]) == ~0U) {
           pos_ += k;
           return fail();
         }
@@ -268,7 +247,7 @@ void decode_json_string(std::string_view raw, bool escaped, std::string &out) {
       } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
         cp = 0xFFFD;
       }
-      append_utf8(out, cp);
+      append_code_point(out, cp);
       break;
     }
     default: out.push_back(e); break;  // '"', '\\', '/'

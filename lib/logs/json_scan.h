@@ -1,9 +1,9 @@
 // A validating JSON scanner for log lines that hold one object each (docker
 // json-file, journalctl -o json, go test -json, structured loggers). It walks
-// the top-level members without building a document, so multi-gigabyte
-// journald exports go at memory speed; llvm::json reads the few records that
-// need their nested values (logs/unwrap.cpp). The grammar is RFC 8259's; a
-// differential fuzz test holds it to llvm::json's accept/reject and values.
+// the top-level members without building a document (nested values are
+// skipped, validated), so multi-gigabyte journald exports go at memory speed.
+// The grammar is RFC 8259's; a differential fuzz target
+// (fuzz/fuzz_json_scan.cpp) holds it to llvm::json's accept/reject and values.
 #pragma once
 
 #include <cstddef>

@@ -1,36 +1,14 @@
 #include "logs/logfmt.h"
 
+#include "logs/code_point.h"
+
+#include "llvm/ADT/StringExtras.h"
+
 #include <cstdint>
 
 namespace crashctl::logs {
 
 namespace {
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void put_utf8(std::string &out, uint32_t cp) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(char(cp));
-  } else if (cp < 0x800) {
-    out.push_back(char(0xC0 | (cp >> 6)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(char(0xE0 | (cp >> 12)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(char(0xF0 | (cp >> 18)));
-    out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
 
 // The end of the quoted string starting at s[i] == '"': index of the closing quote, or npos.
 size_t quote_end(std::string_view s, size_t i) {
@@ -71,13 +49,13 @@ bool unquote_go(std::string_view q, std::string &out) {
       if (i + digits >= q.size()) return false;
       uint32_t v = 0;
       for (size_t k = 1; k <= digits; ++k) {
-        int h = hexval(q[i + k]);
-        if (h < 0) return false;
-        v = v * 16 + uint32_t(h);
+        unsigned h = llvm::hexDigitValue(q[i + k]);
+        if (h == ~0U) return false;
+        v = v * 16 + h;
       }
       i += digits;
       if (e == 'x') out.push_back(char(v));
-      else put_utf8(out, v);
+      else append_code_point(out, v);
       break;
     }
     default:
@@ -108,7 +86,6 @@ bool parse_logfmt(std::string_view line, std::vector<LogfmtField> &out) {
     while (i < n && line[i] == ' ') ++i;
     if (i >= n) break;
     LogfmtField f;
-    f.at = i;
     if (line[i] == '"') {
       // A bare quoted message (klog) or a quoted key.
       size_t e = quote_end(line, i);

@@ -14,7 +14,6 @@ struct LogfmtField {
   std::string key;    // "" for a bare quoted message (klog: `"Observed a panic" k=v`)
   std::string value;  // unquoted and unescaped
   bool quoted = false;
-  size_t at = 0;      // byte offset of the field in the line
 };
 
 // Splits LINE into fields; returns false when it does not read as logfmt

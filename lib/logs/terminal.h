@@ -22,10 +22,4 @@ unsigned scan_line(std::string_view s);
 // A sequence cut off by the end of S is dropped.
 void strip_terminal_escapes(std::string_view s, std::string &out);
 
-// S with every control character (C0 but tab, DEL, C1) and invalid UTF-8
-// shown as an escape: "\x1b", "\r", "\u009b", "\xff". Plain text is returned
-// unchanged.
-std::string escape_control(std::string_view s);
-bool needs_control_escape(std::string_view s);
-
 }  // namespace crashctl::logs
