@@ -34,16 +34,7 @@ enum class Anchor {
   RuntimeStack
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// "goroutine 12 [" or "goroutine 12 gp=" at s[0].
-bool is_goroutine_header_start(std::string_view s) {
-  if (!starts_with(s, "goroutine ")) return false;
-  size_t i = 10;
-  if (i >= s.size() || !is_digit(s[i])) return false;
-  while (i < s.size() && is_digit(s[i])) ++i;
-  return starts_with(s.substr(i), " [") || starts_with(s.substr(i), " gp=");
-}
+bool is_goroutine_header_start(std::string_view s) { return goroutine_header_at(s, 0); }
 
 // "SIGQUIT: quit", "SIGSEGV: segmentation violation", "signal 0x23: ..." at s[0].
 bool is_signal_header(std::string_view s) {
@@ -2506,7 +2497,9 @@ void map_offsets(Input &out, size_t first_diagnostic, const logs::OffsetMap &map
     for (Thread &t : p.threads) fix(t.offset);
     for (RaceReport &race : p.races) fix(race.offset);
     for (Goroutine &g : p.goroutines) fix(g.offset);
-    r.end_offset = cursor.end_to_input(r.end_offset);
+    // Its last line may have come from an earlier input line (a partial line
+    // given out at the end): the end never comes before the start.
+    r.end_offset = std::max(cursor.end_to_input(r.end_offset), r.offset);
   }
   for (size_t i = first_diagnostic; i < out.diagnostics.size(); ++i) fix(out.diagnostics[i].offset);
 }

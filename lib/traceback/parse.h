@@ -23,6 +23,14 @@ inline std::string_view trim(std::string_view s) {
   while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) --e;
   return std::string_view(b, size_t(e - b));
 }
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// "goroutine N [" or "goroutine N gp=" at s[at].
+inline bool goroutine_header_at(std::string_view s, size_t at) {
+  if (s.compare(at, 10, "goroutine ") != 0) return false;
+  size_t i = at + 10, start = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i > start && i + 1 < s.size() && s[i] == ' ' && (s[i + 1] == '[' || s[i + 1] == 'g');
+}
 inline bool starts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
 }

@@ -10,15 +10,6 @@ namespace crashctl {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// "goroutine N [" at s[at].
-bool goroutine_header_at(std::string_view s, size_t at) {
-  if (s.compare(at, 10, "goroutine ") != 0) return false;
-  size_t i = at + 10, start = i;
-  while (i < s.size() && is_digit(s[i])) ++i;
-  return i > start && i + 1 < s.size() && s[i] == ' ' && (s[i + 1] == '[' || s[i + 1] == 'g');
-}
 
 // "FILE:LINE" at the end of S (nothing after the digits); sets FILE and LINE.
 bool split_file_line(std::string_view s, std::string_view &file, int64_t &line) {
