@@ -3,7 +3,8 @@
 # CRI logger, testdata/logwrappers/crilog) and wrapped as journalctl -o json
 # records, in one run: wall time, the ratio to the plain dump, peak RSS.
 # With BASELINE=/path/to/older/crashctl, also the plain dump and big.txt with
-# that binary, for "no slower than before" checks.
+# that binary, for "no slower than before" checks. Last, the JSON scanner
+# against llvm::json on the journald records (bench/json_scan.cpp).
 #
 #   bench/wrapped_logs.sh    # writes bench/results/wrapped_logs-<date>.md
 #
@@ -111,6 +112,20 @@ if [[ -n ${BASELINE:-} ]]; then
   measure "big.txt, baseline" 1 "$BASELINE" analyze --color never "$BIG"
 fi
 
+# The JSON scanner that reads journald's lines against llvm::json, in one
+# process, on the first 500 MB of the same records.
+BUILD_DIR=$(dirname "$(dirname "$CRASHCTL")")
+JSON_CMP=""
+if cmake --build "$BUILD_DIR" --target bench_json_scan >/dev/null 2>&1; then
+  head -c 500000000 "$JOURNAL" >"$BENCH_DIR/runs/journal500.json"
+  JSON_CMP=$(taskset -c "$BENCH_CPU" "$BUILD_DIR/bench_json_scan" "$BENCH_DIR/runs/journal500.json") ||
+    die "bench_json_scan: the parsers disagree"
+  rm -f "$BENCH_DIR/runs/journal500.json"
+  log "$(echo "$JSON_CMP" | tr '\n' ' ')"
+else
+  log "no bench_json_scan target in $BUILD_DIR: skipping the JSON parser comparison"
+fi
+
 # --- report ----------------------------------------------------------------------
 DATE=$(date +%Y-%m-%d)
 OUT=$HERE/results/wrapped_logs-$DATE.md
@@ -139,6 +154,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
     echo "| --- | ---: |"
     echo "| plain | $(ratio "${WALL["plain, this build"]}" "${WALL["plain, baseline"]}") |"
     echo "| big.txt | $(ratio "${WALL["big.txt, this build"]}" "${WALL["big.txt, baseline"]}") |"
+  fi
+  if [[ -n $JSON_CMP ]]; then
+    echo
+    echo "JSON parsing of the first 500 MB of the journald records, one core, in one process (bench/json_scan.cpp):"
+    echo
+    echo '```'
+    echo "$JSON_CMP"
+    echo '```'
   fi
 } | tee "$OUT"
 log "wrote $OUT"
