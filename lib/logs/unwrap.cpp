@@ -262,11 +262,12 @@ bool LogUnwrapper::cri_line(std::string_view s, uint64_t offset) {
   size_t sp = rest.find(' ');
   std::string_view tags = rest.substr(0, sp);
   if (tags.empty() || (tags[0] != 'P' && tags[0] != 'F') || (tags.size() > 1 && tags[1] != ':')) return false;
-  std::string_view text = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+  // No text ("...Z stderr F"): an empty view at the line's end, not a null one
+  // (sinks copy it; its offset is computed from it below).
+  std::string_view text = rest.substr(sp == std::string_view::npos ? rest.size() : sp + 1);
   wrappers_ |= kWrapCri;
   envelope_line_ = true;
   uint64_t text_offset = offset + uint64_t(text.data() - s.data());
-  if (sp == std::string_view::npos) text_offset = offset + s.size();
   // A whole line of plain text (most of a crash): straight to the sink.
   if (tags[0] == 'F' && partials_.empty() && !klog_block_ && (text.empty() || (text[0] != '{' && text[0] != ' ')) &&
       scan_line(text) == 0) {
@@ -378,6 +379,10 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
     }
     payload(text, offset, depth + 1);
     return true;
+  }
+  if (klog_block_) {  // a record is not a line of an open klog block: it ends the block
+    klog_block_ = false;
+    sink_.record_end(offset);
   }
   return json_record(s, offset, depth);
 }
@@ -544,13 +549,17 @@ bool LogUnwrapper::export_line(std::string_view s, uint64_t offset) {
   // journalctl -o export: KEY=VALUE lines, an empty line between records;
   // a binary-safe field is "KEY\n", a little-endian 64-bit length, the bytes, "\n".
   if (export_state_ == ExportState::Binary) {
+    bool had_length = export_binary_.size() >= 8;
     export_binary_.append(s);
     export_binary_.push_back('\n');  // the reader took it as a line end
     if (export_binary_.size() < 8) return true;
     uint64_t len = read_le64(export_binary_.data());
     if (len > kMaxJoined) {
-      sink_.diagnostic(Severity::Warning, export_binary_offset_,
-                       "journal export: a binary field of " + std::to_string(len) + " bytes; skipped");
+      // Once, not on every line of the field; at its length, which lies in
+      // the input (its bytes may start past a cut input's end).
+      if (!had_length)
+        sink_.diagnostic(Severity::Warning, export_binary_offset_ - 8,
+                         "journal export: a binary field of " + std::to_string(len) + " bytes; skipped");
       len = kMaxJoined;
     }
     if (export_binary_.size() < 8 + len + 1) return true;
@@ -582,18 +591,20 @@ bool LogUnwrapper::export_line(std::string_view s, uint64_t offset) {
 }
 
 void LogUnwrapper::finish(uint64_t end_offset) {
-  if (klog_block_) {
-    klog_block_ = false;
-    sink_.record_end(end_offset);
-  }
-  if (export_state_ == ExportState::Binary && !export_binary_.empty())
-    sink_.diagnostic(Severity::Warning, export_binary_offset_, "journal export: input ends inside a binary field");
+  if (export_state_ == ExportState::Binary && !export_binary_.empty())  // at the field's length
+    sink_.diagnostic(Severity::Warning, export_binary_offset_ - 8, "journal export: input ends inside a binary field");
   export_state_ = ExportState::Idle;
+  verbose_record_ = false;
   std::vector<Partial> left = std::move(partials_);
   partials_.clear();
   for (Partial &p : left) {
     sink_.diagnostic(Severity::Note, p.offset, "input ends inside a partial log line; read as it was");
     payload(p.text, p.offset, 1);
+  }
+  // Last: a partial line may continue a klog block, or open one.
+  if (klog_block_) {
+    klog_block_ = false;
+    sink_.record_end(end_offset);
   }
 }
 
