@@ -124,6 +124,29 @@ TEST_CASE("journal export: a cut binary field is reported inside the input, once
     }
     CHECK(oversized == 1);
   }
+  SECTION("a field over 16 MiB: its first 16 MiB are read, the rest passed over, the next field read") {
+    RecordingSink sink;
+    logs::LogUnwrapper u(sink);
+    const uint64_t len = (uint64_t(16) << 20) + 100;
+    std::string field;
+    for (int i = 0; i < 8; ++i) field.push_back(char((len >> (8 * i)) & 0xff));
+    std::string body(len, 'x');
+    for (size_t i = 4095; i < body.size(); i += 4096) body[i] = '\n';  // lines of 4 KiB
+    std::string input = "__CURSOR=s=1\nMESSAGE\n" + field + body + "\nPRIORITY=6\n\n__CURSOR=s=2\nMESSAGE=after\n";
+    unwrap(input, sink, u);
+    size_t oversized = 0;
+    for (const Diagnostic &d : sink.diagnostics) {
+      oversized += d.message.find("only its first 16 MiB are read") != std::string::npos;
+      CHECK(d.message.find("does not match") == std::string::npos);
+    }
+    CHECK(oversized == 1);
+    REQUIRE_FALSE(sink.events.empty());
+    CHECK(sink.events.back() == "line after");
+    size_t text = 0;
+    for (const std::string &e : sink.events) text += e.size() - 5 + 1;  // "line " and the '\n' each took
+    CHECK(text < (uint64_t(16) << 20) + 4096 + 16);
+    CHECK(u.idle());
+  }
   SECTION("a length cut by the end of the input") {
     RecordingSink sink;
     logs::LogUnwrapper u(sink);

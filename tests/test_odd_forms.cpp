@@ -378,3 +378,23 @@ TEST_CASE("goroutine profile counts expand within one budget per input, with a w
   CHECK(whole.reports.front().process.goroutines.size() == 51);
   for (const Diagnostic &d : whole.diagnostics) CHECK(d.message.find("not listed") == std::string::npos);
 }
+
+TEST_CASE("klog's empty value line under journalctl's short format (8 spaces) keeps its block open", "[odd][logs]") {
+  // Real journald short-iso output of klog's "Observed a panic" block; klog
+  // writes an empty line of a value as "\t", which journalctl shows as 8
+  // spaces. A second goroutine after one (runtime.Stack with all=true):
+  auto lines = split_lines(fixture_text("logs/wrapped/journald/rp-klog.short-iso.zst"));
+  auto end = std::find_if(lines.begin(), lines.end(), [](const std::string &l) {
+    return l.size() >= 2 && l.compare(l.size() - 2, 2, " >") == 0;
+  });
+  REQUIRE(end != lines.end());
+  const std::string prefix = lines[1].substr(0, lines[1].find("        goroutine "));
+  REQUIRE(prefix.size() > 10);
+  std::vector<std::string> more = {prefix + "        ", prefix + "        goroutine 99 [chan receive]:",
+                                   prefix + "        main.idle()", prefix + "                /app/main.go:20 +0x1d"};
+  lines.insert(end, more.begin(), more.end());
+  Input in = analyze(join_lines(lines));
+  const Report &r = only_report(in);
+  CHECK(r.kind == ReportKind::Recovered);
+  CHECK(r.process.goroutines.size() == 2);
+}

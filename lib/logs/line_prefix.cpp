@@ -1,8 +1,9 @@
 #include "logs/line_prefix.h"
 
+#include "traceback/parse.h"
+
 namespace crashctl::logs {
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 size_t klog_header_length(std::string_view s) {
   // [IWEF]mmdd hh:mm:ss.uuuuuu threadid file:line] msg

@@ -4,6 +4,7 @@
 #include "logs/line_prefix.h"
 #include "logs/logfmt.h"
 #include "logs/terminal.h"
+#include "traceback/parse.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,8 +13,6 @@
 namespace crashctl::logs {
 
 namespace {
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // "2026-12-06T10:11:12.123456789Z" or "...+01:00"; returns its length, 0 if not one.
 size_t rfc3339_length(std::string_view s) {
@@ -38,14 +37,6 @@ size_t rfc3339_length(std::string_view s) {
       digits(i + 4, 2))
     return i + 6;
   return 0;
-}
-
-bool is_goroutine_header_at(std::string_view s, size_t at) {
-  if (s.compare(at, 10, "goroutine ") != 0) return false;
-  size_t i = at + 10;
-  size_t start = i;
-  while (i < s.size() && is_digit(s[i])) ++i;
-  return i > start && i + 1 < s.size() && s[i] == ' ' && (s[i + 1] == '[' || s[i + 1] == 'g');
 }
 
 // A journald field name: upper-case letters, digits and '_', not starting with a digit.
@@ -93,7 +84,7 @@ template <size_t N> int key_rank(const char *const (&keys)[N], std::string_view 
 bool looks_like_stack(std::string_view s, StackForm &dialect) {
   if (s.find('\n') == std::string_view::npos) return false;
   for (size_t at = s.find("goroutine "); at != std::string_view::npos; at = s.find("goroutine ", at + 1)) {
-    if (is_goroutine_header_at(s, at)) {
+    if (goroutine_header_at(s, at)) {
       dialect = StackForm::Goroutine;
       return true;
     }
@@ -122,6 +113,7 @@ bool looks_like_stack(std::string_view s, StackForm &dialect) {
 }
 
 void LogUnwrapper::line(std::string_view raw, uint64_t offset) {
+  line_end_ = offset + raw.size();
   while (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);  // "\r\r\n": CRLF text through a tty
   // The hot path: a line of crash text itself (frames, file lines, headers).
   if (!raw.empty() && (raw[0] == '\t' || (raw[0] >= 'a' && raw[0] <= 'z')) && idle() && !last_was_envelope_ &&
@@ -154,13 +146,11 @@ void LogUnwrapper::line_inner(std::string_view raw, uint64_t offset) {
     if (is_digit(c) && cri_line(raw, offset)) return;
     if (c == '_' && raw.size() > 9 && raw.compare(0, 9, "__CURSOR=") == 0) {
       export_state_ = ExportState::Fields;
-      wrappers_ |= kWrapJournalExport;
       export_line(raw, offset);
       return;
     }
     if (verbose_header(raw)) {
       verbose_record_ = true;
-      wrappers_ |= kWrapJournalVerbose;
       return;
     }
   }
@@ -174,7 +164,6 @@ void LogUnwrapper::line_inner(std::string_view raw, uint64_t offset) {
 
 void LogUnwrapper::payload(std::string_view text, uint64_t offset, unsigned depth) {
   if (has_terminal_escape(text)) {
-    wrappers_ |= kWrapTerminalEscapes;
     std::string stripped;
     strip_terminal_escapes(text, stripped);
     payload_lines(stripped, offset, depth);
@@ -203,8 +192,9 @@ void LogUnwrapper::text_line(std::string_view s, uint64_t offset, unsigned depth
         sink_.line(body.substr(1), offset);
         return;
       }
-      // journalctl's short formats expand the tab to 8 spaces.
-      if (body.size() > 8 && body.compare(0, 8, "        ") == 0) {
+      // journalctl's short formats expand the tab to 8 spaces (an empty
+      // value line is just those).
+      if (body.size() >= 8 && body.compare(0, 8, "        ") == 0) {
         sink_.line(body.substr(8), offset);
         return;
       }
@@ -265,7 +255,6 @@ bool LogUnwrapper::cri_line(std::string_view s, uint64_t offset) {
   // No text ("...Z stderr F"): an empty view at the line's end, not a null one
   // (sinks copy it; its offset is computed from it below).
   std::string_view text = rest.substr(sp == std::string_view::npos ? rest.size() : sp + 1);
-  wrappers_ |= kWrapCri;
   envelope_line_ = true;
   uint64_t text_offset = offset + uint64_t(text.data() - s.data());
   // A whole line of plain text (most of a crash): straight to the sink.
@@ -274,14 +263,14 @@ bool LogUnwrapper::cri_line(std::string_view s, uint64_t offset) {
     sink_.line(text, text_offset);
     return true;
   }
-  join(kWrapCri, stream, text, tags[0] == 'F', text_offset, 1);
+  join(Envelope::Cri, stream, text, tags[0] == 'F', text_offset, 1);
   return true;
 }
 
-void LogUnwrapper::join(unsigned wrapper, std::string_view key, std::string_view chunk, bool last, uint64_t offset,
+void LogUnwrapper::join(Envelope envelope, std::string_view key, std::string_view chunk, bool last, uint64_t offset,
                         unsigned depth) {
   auto it = std::find_if(partials_.begin(), partials_.end(),
-                         [&](const Partial &p) { return p.wrapper == wrapper && p.key == key; });
+                         [&](const Partial &p) { return p.envelope == envelope && p.key == key; });
   if (it == partials_.end()) {
     if (last) {
       payload(chunk, offset, depth);
@@ -294,7 +283,7 @@ void LogUnwrapper::join(unsigned wrapper, std::string_view key, std::string_view
       sink_.diagnostic(Severity::Warning, old.offset, "a partial log line was never completed; read as it was");
       payload(old.text, old.offset, depth);
     }
-    partials_.push_back({wrapper, std::string(key), std::string(chunk), offset});
+    partials_.push_back({envelope, std::string(key), std::string(chunk), offset});
     return;
   }
   if (it->text.size() + chunk.size() > kMaxJoined) {
@@ -303,7 +292,7 @@ void LogUnwrapper::join(unsigned wrapper, std::string_view key, std::string_view
     Partial p = std::move(*it);
     partials_.erase(it);
     payload(p.text, p.offset, depth);
-    join(wrapper, key, chunk, last, offset, depth);
+    join(envelope, key, chunk, last, offset, depth);
     return;
   }
   it->text.append(chunk);
@@ -337,18 +326,16 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
   if (!ok) return false;  // not JSON: plain text that starts with '{'
   if (log && (has_stream || has_time)) {
     // docker json-file: {"log":"TEXT\n","stream":"stderr","time":"..."}; no "\n" at the end: a partial line.
-    wrappers_ |= kWrapDocker;
     envelope_line_ = true;
     std::string text;
     decode_json_string(log->raw, log->value_escaped, text);
     bool last = !text.empty() && text.back() == '\n';
     if (last) text.pop_back();
-    join(kWrapDocker, has_stream ? stream_m.raw : std::string_view("log"), text, last, offset, depth + 1);
+    join(Envelope::Docker, has_stream ? stream_m.raw : std::string_view("log"), text, last, offset, depth + 1);
     return true;
   }
   if (output && has_action) {
     // go test -json: {"Action":"output","Package":"p","Test":"TestX","Output":"TEXT\n"}
-    wrappers_ |= kWrapTest2Json;
     envelope_line_ = true;
     std::string text;
     decode_json_string(output->raw, output->value_escaped, text);
@@ -356,13 +343,12 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
     if (last) text.pop_back();
     std::string key = std::string(has_package ? package_m.raw : std::string_view()) + '\0' +
                       std::string(has_test ? test_m.raw : std::string_view());
-    join(kWrapTest2Json, key, text, last, offset, depth + 1);
+    join(Envelope::Test2Json, key, text, last, offset, depth + 1);
     return true;
   }
   if (message && journal_keys) {
     // journalctl -o json: MESSAGE is a string, or an array of bytes when it
     // holds control characters or invalid UTF-8, or null.
-    wrappers_ |= kWrapJournalJson;
     envelope_line_ = true;
     std::string text;
     if (message->kind == JsonKind::String) {
@@ -450,7 +436,6 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
     else sink_.line(s, offset);
     return true;
   }
-  wrappers_ |= kWrapJsonRecord;
   r.message = msg_text;
   // Which logger wrote it, where its field names tell (formats/logs.md).
   bool upper = !r.level.empty() && std::isupper(static_cast<unsigned char>(r.level[0]));
@@ -466,7 +451,7 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   if (msg_rank != 99 && stack_key != kMessageKeys[msg_rank]) payload(msg_text, offset, 3);
   sink_.stack_begin(dialect, offset);
   payload(stack_text, offset, 3);
-  sink_.record_end(offset + s.size());
+  sink_.record_end(std::max(line_end_, offset + s.size()));  // the end of the physical line
   (void)depth;
   return true;
 }
@@ -523,7 +508,6 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
   if (r.stack_field.empty()) return false;
   if (r.value_field == r.stack_field) r.value.clear(), r.value_field.clear();
   if (klog_block) {
-    wrappers_ |= kWrapKlogBlock;
     if (start == 0 || r.level.empty()) r.level = std::string(1, s[0]);
     sink_.record_begin(r);
     if (!r.message.empty()) payload(r.message, offset, 3);
@@ -532,7 +516,6 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
     klog_block_prefix_ = LinePrefix(s.substr(0, header_at));
     return true;
   }
-  wrappers_ |= kWrapLogfmtRecord;
   // logrus quotes its time and writes levels in lower case; slog does neither.
   bool quoted_time = !fields.empty() && fields.front().key == "time" && fields.front().quoted;
   if (!r.level.empty() && std::isupper(static_cast<unsigned char>(r.level[0]))) r.logger = "slog";
@@ -541,34 +524,50 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
   if (!r.message.empty() && r.message.find('\n') == std::string::npos) payload(r.message, offset, 3);
   sink_.stack_begin(dialect, offset);
   payload(stack_text, offset, 3);
-  sink_.record_end(offset + s.size());
+  sink_.record_end(std::max(line_end_, offset + s.size()));  // the end of the physical line
   return true;
 }
 
 bool LogUnwrapper::export_line(std::string_view s, uint64_t offset) {
   // journalctl -o export: KEY=VALUE lines, an empty line between records;
   // a binary-safe field is "KEY\n", a little-endian 64-bit length, the bytes, "\n".
+  if (export_state_ == ExportState::Binary && export_skip_ > 0) {
+    // The rest of a field longer than we read, and the "\n" that ends it.
+    uint64_t n = s.size() + 1;
+    if (n < export_skip_) {
+      export_skip_ -= n;
+      return true;
+    }
+    if (n > export_skip_)
+      sink_.diagnostic(Severity::Warning, offset, "journal export: a binary field's length does not match its bytes");
+    export_skip_ = 0;
+    export_state_ = ExportState::Fields;
+    return true;
+  }
   if (export_state_ == ExportState::Binary) {
     bool had_length = export_binary_.size() >= 8;
     export_binary_.append(s);
     export_binary_.push_back('\n');  // the reader took it as a line end
     if (export_binary_.size() < 8) return true;
-    uint64_t len = read_le64(export_binary_.data());
-    if (len > kMaxJoined) {
-      // Once, not on every line of the field; at its length, which lies in
-      // the input (its bytes may start past a cut input's end).
-      if (!had_length)
-        sink_.diagnostic(Severity::Warning, export_binary_offset_ - 8,
-                         "journal export: a binary field of " + std::to_string(len) + " bytes; skipped");
-      len = kMaxJoined;
-    }
-    if (export_binary_.size() < 8 + len + 1) return true;
+    uint64_t real = read_le64(export_binary_.data());
+    uint64_t len = std::min<uint64_t>(real, kMaxJoined);
+    // Once, not on every line of the field; at its length, which lies in
+    // the input (its bytes may start past a cut input's end).
+    if (real > kMaxJoined && !had_length)
+      sink_.diagnostic(Severity::Warning, export_binary_offset_ - 8,
+                       "journal export: a binary field of " + std::to_string(real) +
+                           " bytes; only its first 16 MiB are read");
+    if (export_binary_.size() < 8 + len + (real > kMaxJoined ? 0 : 1)) return true;
     // The field's bytes, then the "\n" that ends it.
     if (export_binary_message_) payload(std::string_view(export_binary_).substr(8, len), export_binary_offset_, 1);
-    size_t extra = export_binary_.size() - (8 + len + 1);
+    uint64_t taken = export_binary_.size() - 8;  // of the field and its "\n"
     export_binary_.clear();
+    if (taken < real + 1) {
+      export_skip_ = real + 1 - taken;
+      return true;
+    }
     export_state_ = ExportState::Fields;
-    if (extra != 0)
+    if (taken != real + 1)
       sink_.diagnostic(Severity::Warning, offset, "journal export: a binary field's length does not match its bytes");
     return true;
   }
@@ -591,9 +590,10 @@ bool LogUnwrapper::export_line(std::string_view s, uint64_t offset) {
 }
 
 void LogUnwrapper::finish(uint64_t end_offset) {
-  if (export_state_ == ExportState::Binary && !export_binary_.empty())  // at the field's length
+  if (export_state_ == ExportState::Binary && (!export_binary_.empty() || export_skip_ > 0))  // at the field's length
     sink_.diagnostic(Severity::Warning, export_binary_offset_ - 8, "journal export: input ends inside a binary field");
   export_state_ = ExportState::Idle;
+  export_skip_ = 0;
   verbose_record_ = false;
   std::vector<Partial> left = std::move(partials_);
   partials_.clear();

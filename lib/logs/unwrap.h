@@ -51,19 +51,9 @@ public:
   virtual void missing_line(uint64_t offset, std::string why) = 0;
 };
 
-// The wrappers an input used (bits), for diagnostics and tests.
-enum Wrapper : unsigned {
-  kWrapCri = 1u << 0,
-  kWrapDocker = 1u << 1,
-  kWrapTest2Json = 1u << 2,
-  kWrapJournalJson = 1u << 3,
-  kWrapJournalExport = 1u << 4,
-  kWrapJsonRecord = 1u << 5,
-  kWrapLogfmtRecord = 1u << 6,
-  kWrapKlogBlock = 1u << 7,
-  kWrapTerminalEscapes = 1u << 8,
-  kWrapJournalVerbose = 1u << 9,
-};
+// The envelopes whose partial lines are joined (CRI P/F chunks, docker and
+// go test -json lines without their '\n'), each with its own partial lines.
+enum class Envelope : uint8_t { Cri, Docker, Test2Json };
 
 class LogUnwrapper {
 public:
@@ -77,10 +67,8 @@ public:
   bool idle() const {
     return partials_.empty() && export_state_ == ExportState::Idle && !klog_block_ && !verbose_record_;
   }
-  unsigned wrappers() const { return wrappers_; }
   // A caller that unwrapped a plain CRI line itself says so (UnwrappedText).
   void took_cri_line() {
-    wrappers_ |= kWrapCri;
     last_was_envelope_ = true;
     passed_through_ = false;
   }
@@ -94,7 +82,7 @@ public:
 
 private:
   struct Partial {
-    unsigned wrapper = 0;
+    Envelope envelope = Envelope::Cri;
     std::string key;   // stream, or test2json package and test
     std::string text;
     uint64_t offset = 0;
@@ -113,20 +101,21 @@ private:
   bool cri_line(std::string_view s, uint64_t offset);
   bool export_line(std::string_view s, uint64_t offset);
   // Joins a chunk into the partial line of KEY; a complete line (LAST) goes out.
-  void join(unsigned wrapper, std::string_view key, std::string_view chunk, bool last, uint64_t offset,
+  void join(Envelope envelope, std::string_view key, std::string_view chunk, bool last, uint64_t offset,
             unsigned depth);
 
   LineSink &sink_;
-  unsigned wrappers_ = 0;
   bool passed_through_ = false;
   bool last_was_envelope_ = false;  // the previous physical line was a CRI/docker/journald/test2json record
   bool envelope_line_ = false;      // this one is
+  uint64_t line_end_ = 0;           // where the physical line ends in the input
   std::vector<Partial> partials_;
   // journalctl -o export
   ExportState export_state_ = ExportState::Idle;
   std::string export_binary_;   // bytes of a binary field so far (length first)
   bool export_binary_message_ = false;
   uint64_t export_binary_offset_ = 0;
+  uint64_t export_skip_ = 0;    // bytes of an over-long binary field still to pass over
   // klog's `key=<` ... ` >` multi-line value
   bool klog_block_ = false;
   LinePrefix klog_block_prefix_;  // a pipeline's prefix before the block's lines

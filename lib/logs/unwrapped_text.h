@@ -88,7 +88,6 @@ public:
   // source): the events of bytes it returned are there before the bytes.
   bool pop_event(uint64_t upto, TextEvent &e);  // the next one at or before UPTO
   uint64_t next_event_offset();                 // UINT64_MAX when none is queued
-  unsigned wrappers() const { return unwrap_.wrappers(); }
 
 private:
   void line(std::string_view text, uint64_t offset) override;
