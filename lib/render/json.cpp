@@ -108,8 +108,7 @@ private:
           j_.attribute(json::fixUTF8(name), value);
       });
       verdict(r.verdict);
-      j_.attributeBegin("recovery");
-      if (p.recovery)
+      attribute_or_null("recovery", p.recovery, [&] {
         j_.object([&] {
           j_.attribute("producer", str(p.recovery->producer));
           j_.attribute("message", str_or_null(p.recovery->message));
@@ -117,16 +116,13 @@ private:
           j_.attribute("stack_format", str_or_null(p.recovery->stack_format));
           j_.attribute("offset", p.recovery->offset);
         });
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
+      });
       j_.attribute("profile", str_or_null(p.profile));
       j_.attributeArray("panics", [&] {
         for (const PanicRecord &pr : p.panics)
           panic_record(pr);
       });
-      j_.attributeBegin("fatal_error");
-      if (p.fatal)
+      attribute_or_null("fatal_error", p.fatal, [&] {
         j_.object([&] {
           j_.attribute("message", str(p.fatal->message));
           j_.attributeArray("runtime_lines", [&] {
@@ -134,15 +130,8 @@ private:
               j_.value(str(line));
           });
         });
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
-      j_.attributeBegin("signal");
-      if (p.signal)
-        signal(*p.signal);
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
+      });
+      attribute_or_null("signal", p.signal, [&] { signal(*p.signal); });
       j_.attributeArray("threads", [&] {
         for (const Thread &t : p.threads)
           j_.object([&] {
@@ -170,8 +159,7 @@ private:
         for (const RaceReport &race : p.races)
           race_report(race);
       });
-      j_.attributeBegin("test_timeout");
-      if (p.test_timeout)
+      attribute_or_null("test_timeout", p.test_timeout, [&] {
         j_.object([&] {
           j_.attribute("after", str(p.test_timeout->after));
           j_.attributeArray("running", [&] {
@@ -182,15 +170,12 @@ private:
               });
           });
         });
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
+      });
     });
   }
 
   void build_info(const std::optional<BuildInfo> &bi) {
-    j_.attributeBegin("build_info");
-    if (bi) {
+    attribute_or_null("build_info", bi, [&] {
       auto module = [&](const Module &m) {
         j_.object([&] {
           j_.attribute("path", str(m.path));
@@ -214,10 +199,7 @@ private:
             j_.attribute(json::fixUTF8(k), str(v));
         });
       });
-    } else {
-      j_.value(nullptr);
-    }
-    j_.attributeEnd();
+    });
   }
 
   void verdict(const Verdict &v) {
@@ -227,8 +209,7 @@ private:
       j_.attribute("summary", str(v.summary));
       j_.attribute("explanation", str(v.explanation));
       j_.attribute("goroutine", int_or_null(v.goroutine));
-      j_.attributeBegin("culprit");
-      if (v.culprit)
+      attribute_or_null("culprit", v.culprit, [&] {
         j_.object([&] {
           const Frame &f = v.culprit->frame;
           j_.attribute("function", str(f.function));
@@ -247,22 +228,17 @@ private:
           j_.attribute("owner", str_or_null(v.culprit->owner));
           j_.attribute("owner_source", str_or_null(v.culprit->owner_source));
         });
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
+      });
       j_.attribute("signature", str(v.signature));
       j_.attribute("signature_text", str(v.signature_text));
       j_.attribute("leak_suspects", static_cast<uint64_t>(v.leak_suspects));
-      j_.attributeBegin("recovered_by");
-      if (v.recovered_by)
+      attribute_or_null("recovered_by", v.recovered_by, [&] {
         j_.object([&] {
           j_.attribute("function", str(v.recovered_by->function));
           j_.attribute("file", str(v.recovered_by->file));
           j_.attribute("line", v.recovered_by->line);
         });
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
+      });
       j_.attribute("confidence", v.low_confidence ? "low" : "high");
       j_.attributeArray("confidence_reasons", [&] {
         for (const std::string &why : v.confidence_reasons)
@@ -282,18 +258,9 @@ private:
         for (int64_t id : g.goroutine_ids)
           j_.value(id);
       });
-      j_.attributeBegin("site");
-      if (const Frame *site = group_site(g))
-        location(*site);
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
-      j_.attributeBegin("created_by");
-      if (g.created_by)
-        location(*g.created_by);
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
+      const Frame *site = group_site(g);
+      attribute_or_null("site", site, [&] { location(*site); });
+      attribute_or_null("created_by", g.created_by, [&] { location(*g.created_by); });
       j_.attribute("leaked", g.leaked);
       j_.attributeArray("leak_reasons", [&] {
         for (const std::string &r : g.leak_reasons)
@@ -383,17 +350,14 @@ private:
   }
 
   void created_by(const FrameRef &creator, int64_t parent) {
-    j_.attributeBegin("created_by");
-    if (creator)
+    attribute_or_null("created_by", creator, [&] {
       j_.object([&] {
         j_.attribute("function", str(creator->function));
         j_.attribute("file", str(creator->file));
         j_.attribute("line", creator->line);
         j_.attribute("goroutine", int_or_null(parent));
       });
-    else
-      j_.value(nullptr);
-    j_.attributeEnd();
+    });
   }
 
   void goroutine(const Goroutine &g) {
@@ -407,15 +371,12 @@ private:
       j_.attribute("labels", str_or_null(g.extras().labels));
       j_.attribute("stack_unavailable", g.stack_unavailable);
       goroutine_frames(g);
-      j_.attributeBegin("frames_elided");
-      if (g.stack && g.stack->elided_at)
+      attribute_or_null("frames_elided", g.stack && g.stack->elided_at, [&] {
         j_.object([&] {
           j_.attribute("at", static_cast<uint64_t>(*g.stack->elided_at));
           j_.attribute("count", int_or_null(g.stack->elided_count));
         });
-      else
-        j_.value(nullptr);
-      j_.attributeEnd();
+      });
       created_by(g.created_by, g.parent_goid);
       const GoroutineExtras &ex = g.extras();
       j_.attributeArray("defers", [&] {
@@ -470,6 +431,14 @@ private:
           });
       });
     });
+  }
+
+  // KEY: the value WRITE writes when PRESENT, else null.
+  template <class P, class F> void attribute_or_null(llvm::StringRef key, const P &present, F &&write) {
+    j_.attributeBegin(key);
+    if (present) write();
+    else j_.value(nullptr);
+    j_.attributeEnd();
   }
 
   static constexpr size_t kFramesJsonBudget = 64 << 20;
