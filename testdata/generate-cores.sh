@@ -97,21 +97,8 @@ SKIP_HEADER=$'release\tscenario\tbuild_mode\treason'
 
 log() { echo "generate-cores: $*" >&2; }
 
-# resolve_go VERSION -> path of a go command whose GOVERSION is VERSION
-resolve_go() {
-	local want=$1 c v
-	for c in "$(command -v go || true)" /usr/local/go/bin/go /usr/lib/go-*/bin/go; do
-		[[ -n $c && -x $c ]] || continue
-		v=$(GOTOOLCHAIN=local "$c" env GOVERSION 2>/dev/null) || continue
-		[[ $v == "$want" ]] && { echo "$c"; return 0; }
-	done
-	local base
-	base=$(command -v go) || { log "no go command to download $want with"; return 1; }
-	GOTOOLCHAIN=$want "$base" version >/dev/null || { log "cannot fetch $want"; return 1; }
-	c=$(GOTOOLCHAIN=local "$base" env GOMODCACHE)/golang.org/toolchain@v0.0.1-$want.$(GOTOOLCHAIN=local "$base" env GOHOSTOS)-$(GOTOOLCHAIN=local "$base" env GOHOSTARCH)/bin/go
-	[[ -x $c ]] || { log "fetched $want but $c is missing"; return 1; }
-	echo "$c"
-}
+# shellcheck source=testdata/toolchain.sh
+source "$HERE/toolchain.sh"
 
 in_list() { local x=$1; shift; local e; for e; do [[ $e == "$x" ]] && return 0; done; return 1; }
 

@@ -34,18 +34,8 @@ leak|snapshot|-|100
 
 log() { echo "generate-heapdumps: $*" >&2; }
 
-resolve_go() { # VERSION -> path of a go command whose GOVERSION is VERSION
-	local want=$1 c base
-	for c in "$(command -v go || true)" /usr/local/go/bin/go; do
-		[[ -n $c && -x $c ]] || continue
-		[[ $(GOTOOLCHAIN=local "$c" env GOVERSION 2>/dev/null) == "$want" ]] && { echo "$c"; return 0; }
-	done
-	base=$(command -v go) || { log "no go command to download $want with"; return 1; }
-	GOTOOLCHAIN=$want "$base" version >/dev/null || { log "cannot fetch $want"; return 1; }
-	c=$(GOTOOLCHAIN=local "$base" env GOMODCACHE)/golang.org/toolchain@v0.0.1-$want.$(GOTOOLCHAIN=local "$base" env GOHOSTOS)-$(GOTOOLCHAIN=local "$base" env GOHOSTARCH)/bin/go
-	[[ -x $c ]] || { log "fetched $want but $c is missing"; return 1; }
-	echo "$c"
-}
+# shellcheck source=testdata/toolchain.sh
+source "$HERE/toolchain.sh"
 
 expect_field() { awk -F'|' -v n="$1" -v f="$2" '$1 == n { print $f }' <<<"$EXPECT_TABLE"; }
 
