@@ -452,7 +452,6 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   sink_.stack_begin(dialect, offset);
   payload(stack_text, offset, 3);
   sink_.record_end(std::max(line_end_, offset + s.size()));  // the end of the physical line
-  (void)depth;
   return true;
 }
 

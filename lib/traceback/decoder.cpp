@@ -381,7 +381,7 @@ private:
   bool stack_frame_line(StackBuilder &b, std::string_view s);
   StackRef intern_stack(StackBuilder &b);
   FrameRef intern_creator(const std::string &key);
-  void add_panic(std::string_view message, bool chained, bool fatal, uint64_t offset);
+  void add_panic(std::string_view message, bool fatal, uint64_t offset);
   void set_fatal(std::string_view message, uint64_t offset);
   void parse_signal_bracket(std::string_view s, uint64_t offset);
   void parse_pc_line(std::string_view s);
@@ -1636,7 +1636,7 @@ void TracebackDecoderImpl::end_report(uint64_t end_offset) {
   state_ = State::Idle;
 }
 
-void TracebackDecoderImpl::add_panic(std::string_view msg, bool chained, bool fatal, uint64_t offset) {
+void TracebackDecoderImpl::add_panic(std::string_view msg, bool fatal, uint64_t offset) {
   PanicRecord pr;
   pr.offset = offset;
   pr.fatal = fatal;
@@ -1651,7 +1651,6 @@ void TracebackDecoderImpl::add_panic(std::string_view msg, bool chained, bool fa
   }
   pr.message = std::string(msg);
   if (starts_with(msg, "panic called with nil argument")) features_.note("1.21");
-  (void)chained;
   report_->process.panics.push_back(std::move(pr));
   last_was_message_ = true;
 }
@@ -1773,7 +1772,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
   switch (anchor_at_start(s)) {
   case Anchor::Panic:
     if (!p.goroutines.empty()) return false;  // a new crash
-    add_panic(s.substr(7), false, false, offset);
+    add_panic(s.substr(7), false, offset);
     if (starts_with(s, "panic: test timed out after ")) {
       p.test_timeout.emplace();
       p.test_timeout->after = std::string(trim(s.substr(28)));
@@ -1831,11 +1830,11 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
   if (s[0] == '\t' || s[0] == ' ') {
     std::string_view t = trim_left(s);
     if (starts_with(t, "panic: ")) {
-      add_panic(t.substr(7), true, false, offset);
+      add_panic(t.substr(7), false, offset);
       return true;
     }
     if (starts_with(t, "fatal error: ")) {
-      add_panic(t.substr(13), true, true, offset);
+      add_panic(t.substr(13), true, offset);
       set_fatal(t.substr(13), offset);
       return true;
     }
