@@ -82,7 +82,8 @@ llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const s
 // the rest skipped, with a diagnostic.
 class LineReader {
 public:
-  explicit LineReader(ByteSource &src, std::string name, size_t max_line = 16 << 20);
+  // MAX_LINE 0: resource_limits().line_bytes.
+  explicit LineReader(ByteSource &src, std::string name, size_t max_line = 0);
   ~LineReader();
   // Returns false at end of input or on error (then error() is set).
   bool next(std::string_view &line, uint64_t &offset);

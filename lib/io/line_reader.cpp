@@ -1,5 +1,6 @@
 // LineReader: bounded-memory line splitting over a ByteSource.
 #include "io/input.h"
+#include "io/limits.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -22,7 +23,8 @@ std::string size_text(size_t n) {
 
 LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
     : src_(src), name_(std::move(name)),
-      max_line_(std::max<size_t>(std::min<size_t>(max_line, SIZE_MAX / 4), 1)) {
+      max_line_(std::max<size_t>(
+          std::min<uint64_t>(max_line ? max_line : resource_limits().line_bytes, SIZE_MAX / 4), 1)) {
   std::string_view m = src_.mapped();
   if (!m.empty()) {
     // The whole input is addressable: lines are views into it, no copies.

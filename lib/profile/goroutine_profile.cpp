@@ -1,5 +1,7 @@
 #include "profile/goroutine_profile.h"
 
+#include "io/limits.h"
+
 #include "traceback/parse.h"
 
 #include "profile.pb.h"  // generated from profile/profile.proto
@@ -19,12 +21,14 @@ bool is_wait_machinery(const std::string &fn) {
          starts_with(fn, "time.") || starts_with(fn, "internal/poll.") || starts_with(fn, "internal/runtime/");
 }
 
+uint64_t max_goroutines() {
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-// Inside libFuzzer's RSS and time limits.
-constexpr uint64_t kMaxGoroutines = uint64_t(1) << 16;
+  // Inside libFuzzer's RSS and time limits.
+  return std::min<uint64_t>(resource_limits().profile_goroutines, uint64_t(1) << 16);
 #else
-constexpr uint64_t kMaxGoroutines = uint64_t(1) << 21;
+  return resource_limits().profile_goroutines;
 #endif
+}
 
 // The goroutine that writes the profile: runtime/pprof is its first frame
 // below the runtime's own (which the proto keeps and debug=1 hides).
@@ -65,12 +69,12 @@ std::string infer_wait_reason(const std::vector<Frame> &frames) {
   return "";
 }
 
-uint64_t goroutine_budget() { return kMaxGoroutines; }
+uint64_t goroutine_budget() { return max_goroutines(); }
 
 std::string unexpanded_warning(uint64_t counted, uint64_t expanded) {
   return "the goroutine profile counts " + std::to_string(counted) + " goroutines; " +
          std::to_string(counted - expanded) + " of them are not listed (an input expands at most " +
-         std::to_string(kMaxGoroutines) + "), so groups and states undercount them";
+         std::to_string(max_goroutines()) + "), so groups and states undercount them";
 }
 
 uint64_t add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::string_view labels, bool parked,
@@ -214,7 +218,7 @@ void decode_profile_proto(ByteSource &src, Input &out) {
   p.profile = "proto";
   p.goroutine_profile = true;
   size_t missing = 0;
-  uint64_t total = 0, budget = kMaxGoroutines;
+  uint64_t total = 0, budget = max_goroutines();
   for (const auto &s : prof.sample()) {
     auto st = make_ref<Stack>();
     for (uint64_t id : s.location_id()) {

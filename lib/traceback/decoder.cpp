@@ -1,5 +1,6 @@
 #include "traceback/decoder.h"
 
+#include "io/limits.h"
 #include "logs/unwrap.h"
 #include "logs/unwrapped_text.h"
 #include "traceback/go_version.h"
@@ -484,7 +485,6 @@ private:
   const std::pair<const std::string, FrameRef> *last_creator_ = nullptr;
 
   static constexpr size_t kMaxSkippedLines = 8;
-  static constexpr size_t kMaxPanicValueBytes = 64 * 1024;  // a panic or fatal error message
   std::vector<std::pair<uint64_t, std::string>> skipped_;
 
   FormatFeatures features_;
@@ -1901,11 +1901,11 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
   if (!p.panics.empty() && (last_was_message_ || s[0] == '\t')) {
     std::string_view cont = s[0] == '\t' ? s.substr(1) : s;
     PanicRecord &last = p.panics.back();
-    if (last.message.size() + cont.size() >= kMaxPanicValueBytes) {
+    if (last.message.size() + cont.size() >= resource_limits().panic_message_bytes) {
       // Longer than any value a program means to print: the text after the
       // panic line is something else (a log's later records).
       diag(Severity::Warning, offset,
-           "the panic value goes on for more than " + std::to_string(kMaxPanicValueBytes / 1024) +
+           "the panic value goes on for more than " + std::to_string(resource_limits().panic_message_bytes / 1024) +
                " KiB; read up to here, and the rest as other text");
       return false;
     }
@@ -1920,7 +1920,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     }
     return true;
   }
-  if (p.fatal && last_was_message_ && p.fatal->message.size() + s.size() < kMaxPanicValueBytes) {
+  if (p.fatal && last_was_message_ && p.fatal->message.size() + s.size() < resource_limits().panic_message_bytes) {
     p.fatal->message += '\n';
     p.fatal->message += s;
     return true;

@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "io/limits.h"
 #include "pipeline/analyze.h"
 #include "render/escaping_stream.h"
 
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace crashctl_cli {
@@ -51,6 +53,29 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
                   "Directory holding executables or .debug files named by build id (repeatable)");
   cmd->add_option("--source-root", opts.source_root,
                   "Local checkout: maps build-machine paths to repository paths (CODEOWNERS, editor output)");
+  add_limit_option(cmd);
+}
+
+void add_limit_option(CLI::App *cmd) {
+  std::string names;
+  for (const crashctl::ResourceLimitInfo &i : crashctl::resource_limit_table())
+    names += std::string(names.empty() ? "" : ", ") + i.name;
+  cmd->add_option_function<std::vector<std::string>>(
+         "--limit",
+         [](const std::vector<std::string> &assignments) {
+           crashctl::ResourceLimits limits = crashctl::resource_limits();
+           for (const std::string &a : assignments)
+             if (llvm::Error err = crashctl::apply_resource_limit(limits, a))
+               throw CLI::ValidationError("--limit", llvm::toString(std::move(err)));
+           crashctl::set_resource_limits(limits);
+           if (limits.memory_bytes) {
+             struct rlimit rl{limits.memory_bytes, limits.memory_bytes};
+             if (::setrlimit(RLIMIT_AS, &rl) != 0)
+               throw CLI::ValidationError("--limit", "memory-bytes: setrlimit failed");
+           }
+         },
+         "Override a resource limit, NAME=VALUE (repeatable; formats/resources.md): " + names)
+      ->type_name("NAME=VALUE");
 }
 
 std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const crashctl::AnalysisOptions &opts) {

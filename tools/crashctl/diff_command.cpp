@@ -79,6 +79,7 @@ Command add_diff_command(CLI::App &app) {
   cmd->add_option("--min-growth", args->min_growth, "Smallest increase of a blocked group that counts as growth (default 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--unchanged", args->unchanged, "Text: list unchanged groups too");
+  add_limit_option(cmd);
   cmd->footer(kDiffHelp);
   return {cmd, [args] { return run_diff(*args); }};
 }
