@@ -360,7 +360,7 @@ TEST_CASE("json output content", "[render][json]") {
   CHECK(text.back() == '\n');
   json::Value doc = parse(text);
 
-  CHECK(at_string(doc, "/schema_version") == "1.4.0");
+  CHECK(at_string(doc, "/schema_version") == "1.4.1");
   CHECK(at_string(doc, "/tool/name") == "crashctl");
   const std::string r = "/inputs/0/reports/0";
   CHECK(at_string(doc, r + "/kind") == "crash");
@@ -599,6 +599,18 @@ TEST_CASE("source path mapping", "[paths]") {
     CHECK(paths.map("/build/app/missing.go") == "/build/app/missing.go");
   }
 
+  SECTION("'..' never leads a mapped path out of the directory it maps to") {
+    paths.set_source_root("/home/me/app");
+    files.insert("/home/me/app/../secret.go");
+    files.insert("/home/me/secret.go");
+    files.insert("/home/me/app/cache.go");
+    CHECK(paths.map("../secret.go") == "../secret.go");
+    CHECK(paths.map("x/../../secret.go") == "../secret.go");
+    CHECK(paths.map("/build/app/x/../cache.go") == "/home/me/app/cache.go");
+    cantFail(paths.add_path_map("/build=/home/me/src"));
+    CHECK(paths.map("/build/a/../../etc/passwd") == "/etc/passwd");
+  }
+
   SECTION("the local Go environment") {
     std::map<std::string, std::string> env;
     auto getenv = [&](llvm::StringRef name) -> std::optional<std::string> {
@@ -683,4 +695,20 @@ TEST_CASE("the escaping stream keeps CRLF line ends, escapes lone CRs and contro
   // "é" split across writes is one character; a C1 control is escaped.
   CHECK(escaped({"caf\xc3", "\xa9 \xc2\x9b"}, false) == "caf\xc3\xa9 \\u009b");
   CHECK(escaped({"bad \xff"}, false) == "bad \\xff");
+}
+
+TEST_CASE("editor output escapes what the input holds", "[render][editor]") {
+  Input in = crash_input();
+  Report &r = in.reports.back();
+  r.verdict.cls = "nil-pointer-dereference";
+  r.verdict.summary = "boom\x1b]0;TITLE\x07\x1b[2J";
+  Frame f = frame("main.f\x08", "/src/a\x1b[1A.go", 3);
+  Culprit c;
+  c.frame = f;
+  r.verdict.culprit = c;
+  std::string out = render(render_editor, {in});
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK(out.find('\x07') == std::string::npos);
+  CHECK(out.find('\x08') == std::string::npos);
+  CHECK(out.find("/src/a\\x1b[1A.go:3:1: error: nil-pointer-dereference: boom\\x1b]0;TITLE\\x07") == 0);
 }

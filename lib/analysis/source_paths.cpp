@@ -234,9 +234,15 @@ std::optional<std::string> SourcePathMapper::map_source_root(llvm::StringRef p) 
   return std::nullopt;
 }
 
-std::string SourcePathMapper::map(llvm::StringRef p) const {
-  if (p.empty() || p.starts_with("<") || p == "?")
-    return p.str();
+std::string SourcePathMapper::map(llvm::StringRef raw) const {
+  if (raw.empty() || raw.starts_with("<") || raw == "?")
+    return raw.str();
+  // "a/../b" is "b": no mapping may lead out of the directory it maps to.
+  llvm::SmallString<256> clean(raw);
+  path::remove_dots(clean, /*remove_dot_dot=*/true, kGoStyle);
+  llvm::StringRef p = clean;
+  if (!is_absolute(p) && (p == ".." || p.starts_with("../")))
+    return p.str();  // above wherever it was built: nothing to map it under
   if (auto mapped = map_explicit(p))
     return *mapped;
   if (exists_(p))

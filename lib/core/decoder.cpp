@@ -66,7 +66,7 @@ public:
   void run();
 
 private:
-  void diag(Severity s, uint64_t offset, std::string msg) { out_.diagnostics.push_back({s, offset, std::move(msg)}); }
+  void diag(Severity s, uint64_t offset, std::string msg) { out_.add_diagnostic({s, offset, std::move(msg)}); }
   bool read_g(uint64_t addr, G &g);
   std::vector<M> read_ms();
   std::string wait_reason(uint8_t idx);
@@ -899,7 +899,7 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   report.process.executable = exe_path;
   CoreDecoder dec(**core, x, bias, out, report);
   dec.run();
-  if (!out.failed) out.reports.push_back(std::move(report));
+  if (!out.failed) out.add_report(std::move(report));
   if (!(*core)->stream_error().empty()) out.failed = true;
 }
 

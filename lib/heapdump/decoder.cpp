@@ -273,7 +273,7 @@ private:
   bool capture_pass(Captures &cap, uint64_t want_fnv, uint64_t want_size);
   std::string type_name(uint64_t addr) const;
   uint64_t ptr_at(const std::string &b, size_t at) const;
-  void diag(Severity s, uint64_t off, std::string msg) { out_.diagnostics.push_back({s, off, std::move(msg)}); }
+  void diag(Severity s, uint64_t off, std::string msg) { out_.add_diagnostic({s, off, std::move(msg)}); }
 
   Input &out_;
   const HeapDumpOptions &opts_;
@@ -835,7 +835,7 @@ void Decoder::finish(uint64_t size) {
   rep_.offset = 0;
   rep_.end_offset = size;
   if (extras_) *extras_ = params_;
-  out_.reports.push_back(std::move(rep_));
+  out_.add_report(std::move(rep_));
 }
 
 void Decoder::run(ByteSource &src) {

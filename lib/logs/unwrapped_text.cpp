@@ -210,6 +210,7 @@ void UnwrappedText::emit(std::string_view text) {
 }
 
 llvm::Expected<size_t> UnwrappedText::read(char *buf, size_t n) {
+  std::lock_guard<std::mutex> lock(map_mu_);  // lines go into map_
   size_t k = 0;
   if (out_pos_ < out_.size()) {  // what did not fit last time
     k = std::min(n, out_.size() - out_pos_);

@@ -79,8 +79,10 @@ public:
   uint64_t raw_position() const override { return raw_source_.raw_position(); }
   uint64_t raw_size() const override { return raw_source_.raw_size(); }
 
-  // Read only after the text has been read to its end.
+  // Read only after the text has been read to its end, or while holding
+  // lock_map() (read() holds it while it adds lines).
   const OffsetMap &map() const { return map_; }
+  std::unique_lock<std::mutex> lock_map() { return std::unique_lock<std::mutex>(map_mu_); }
   // The unwrapper's own diagnostics and the raw reader's, at input offsets.
   std::vector<Diagnostic> &diagnostics() { return diagnostics_; }
 
@@ -112,6 +114,7 @@ private:
   uint64_t current_physical_ = 0;
   std::string_view current_raw_;
   bool done_ = false;
+  std::mutex map_mu_;
   OffsetMap map_;
   std::mutex events_mu_;
   std::deque<TextEvent> events_;

@@ -1,5 +1,7 @@
 #include "model/report.h"
 
+#include "io/limits.h"
+
 namespace crashctl {
 
 const char *to_string(InputFormat f) {
@@ -39,6 +41,21 @@ const char *to_string(ReportKind k) {
   case ReportKind::Recovered: return "recovered";
   }
   return "crash";
+}
+
+void Input::add_report(Report &&r) {
+  ++report_count;
+  if (on_report) on_report(std::move(r));
+  else reports.push_back(std::move(r));
+}
+
+void Input::add_diagnostic(Diagnostic d) {
+  // Errors are kept even past the limit: they say why an input failed.
+  if (diagnostics.size() < resource_limits().diagnostics_per_input || d.severity == Severity::Error) {
+    diagnostics.push_back(std::move(d));
+    return;
+  }
+  ++diagnostics_dropped;
 }
 
 }  // namespace crashctl

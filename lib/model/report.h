@@ -4,6 +4,7 @@
 #include "model/process.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,8 +110,37 @@ struct Input {
   // The file could not be opened, decompressed or read to its end (or its kind
   // is unsupported); reports hold what was decoded before the failure.
   bool failed = false;
+  // The reports, in input order, unless on_report takes them.
   std::vector<Report> reports;
+  uint64_t report_count = 0;  // reports decoded, kept or given to on_report
+  // Kept up to resource_limits().diagnostics_per_input; the rest are counted.
   std::vector<Diagnostic> diagnostics;
+  uint64_t diagnostics_dropped = 0;
+  // When set, decoders hand each finished report here instead of keeping it
+  // (pipeline/analyze.h streams them), so memory does not grow with their number.
+  std::function<void(Report &&)> on_report;
+
+  void add_report(Report &&r);
+  void add_diagnostic(Diagnostic d);
+  void add_diagnostic(Severity s, uint64_t offset, std::string message) {
+    add_diagnostic(Diagnostic{s, offset, std::move(message)});
+  }
+  // Warnings and errors since the input began (kept and dropped).
+  uint64_t diagnostic_total() const { return diagnostics.size() + diagnostics_dropped; }
+};
+
+// Receives an input's reports one by one, each as soon as it is decoded and
+// analyzed: renderers and triage keep what they need and let it go, so
+// memory does not grow with the number of reports.
+class ReportSink {
+public:
+  virtual ~ReportSink() = default;
+  // IN has its path, format and compression, no reports yet.
+  virtual void begin_input(const Input &in) { (void)in; }
+  // INDEX counts the input's reports from 0; LAST: none follows it.
+  virtual void report(const Input &in, Report &&r, size_t index, bool last) = 0;
+  // IN is complete but for its reports (size, failed, diagnostics, report_count).
+  virtual void end_input(const Input &in) { (void)in; }
 };
 
 }  // namespace crashctl

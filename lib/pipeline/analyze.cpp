@@ -10,17 +10,72 @@
 #include "heapdump/decoder.h"
 #include "heapdump/exe.h"
 #include "io/input.h"
+#include "io/limits.h"
 #include "profile/goroutine_profile.h"
 #include "traceback/decoder.h"
 
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace crashctl {
 
-static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr) {
+namespace {
+
+// Analyzes each report as the decoder finishes it and hands it to SINK one
+// report late, so that the sink learns which report is an input's last.
+class AnalyzingForwarder {
+public:
+  AnalyzingForwarder(Input &out, const AnalysisOptions &opts, const Attribution &attr, ReportSink &sink)
+      : out_(out), opts_(opts), attr_(attr), sink_(sink), rules_(opts) {
+    out.on_report = [this](Report &&r) { take(std::move(r)); };
+  }
+  ~AnalyzingForwarder() { out_.on_report = nullptr; }
+  void finish() {
+    if (held_) sink_.report(out_, std::move(*held_), index_++, /*last=*/true);
+    held_.reset();
+  }
+
+private:
+  void take(Report &&r) {
+    r.format = out_.format;
+    analyze_report(r, opts_);
+    add_confidence(r);
+    // Crash text carries no build info: the main module's version is unknown.
+    attribute_culprit(r, attr_, std::nullopt);
+    group_goroutines(r, LeakOptions{});
+    explain_recover(r);
+    explain_waits(r);
+    SignatureOptions sig;
+    sig.with_lines = opts_.signature_lines;
+    compute_signature(r, rules_, sig);
+    if (held_) sink_.report(out_, std::move(*held_), index_++, /*last=*/false);
+    held_ = std::move(r);
+  }
+  Input &out_;
+  const AnalysisOptions &opts_;
+  const Attribution &attr_;
+  ReportSink &sink_;
+  InAppRules rules_;
+  std::optional<Report> held_;
+  size_t index_ = 0;
+};
+
+// Keeps every report (the vector-returning entry points).
+class CollectingSink final : public ReportSink {
+public:
+  void report(const Input &, Report &&r, size_t, bool) override { reports.push_back(std::move(r)); }
+  std::vector<Report> reports;
+};
+
+}  // namespace
+
+static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr,
+                          ReportSink &sink) {
   out.format = in.format;
   out.compression = in.compression;
+  sink.begin_input(out);
+  AnalyzingForwarder forward(out, opts, attr, sink);
   switch (in.format) {
   case InputFormat::Traceback:
     decode_traceback(*in.source, out, opts.show_progress);
@@ -50,14 +105,13 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
         exe = std::move(*opened);
         use_executable(hd, *exe);
       } else {
-        out.diagnostics.push_back({Severity::Warning, 0,
-                                   "--exe: " + llvm::toString(opened.takeError()) +
-                                       "; frames are not symbolized"});
+        out.add_diagnostic({Severity::Warning, 0,
+                            "--exe: " + llvm::toString(opened.takeError()) + "; frames are not symbolized"});
       }
     } else {
-      out.diagnostics.push_back({Severity::Note, 0,
-                                 "heap-dump frames carry function names only: pass --exe for "
-                                 "file:line, inlined frames and goroutine creators"});
+      out.add_diagnostic({Severity::Note, 0,
+                          "heap-dump frames carry function names only: pass --exe for "
+                          "file:line, inlined frames and goroutine creators"});
     }
     decode_heapdump(*in.source, out, hd);
     break;
@@ -67,30 +121,22 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
     break;
   case InputFormat::Unknown:
     out.failed = true;
-    out.diagnostics.push_back({Severity::Error, 0, "unsupported input"});
+    out.add_diagnostic({Severity::Error, 0, "unsupported input"});
     break;
   }
-  InAppRules rules(opts);
-  for (Report &r : out.reports) {
-    r.format = out.format;
-    analyze_report(r, opts);
-    add_confidence(r);
-    // Crash text carries no build info: the main module's version is unknown.
-    attribute_culprit(r, attr, std::nullopt);
-    group_goroutines(r, LeakOptions{});
-    explain_recover(r);
-    explain_waits(r);
-    SignatureOptions sig;
-    sig.with_lines = opts.signature_lines;
-    compute_signature(r, rules, sig);
-  }
+  forward.finish();
+  if (out.diagnostics_dropped)
+    out.diagnostics.push_back({Severity::Warning, out.size,
+                               std::to_string(out.diagnostics_dropped) +
+                                   " more warnings were dropped (--limit diagnostics-per-input=" +
+                                   std::to_string(resource_limits().diagnostics_per_input) + ")"});
 }
 
 static Input failed_input(const std::string &path, llvm::Error err) {
   Input out;
   out.path = path;
   out.failed = true;
-  out.diagnostics.push_back({Severity::Error, 0, llvm::toString(std::move(err))});
+  out.add_diagnostic({Severity::Error, 0, llvm::toString(std::move(err))});
   return out;
 }
 
@@ -124,12 +170,26 @@ llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const Analys
   return it->second.attr;
 }
 
-Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr) {
+Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr,
+                    ReportSink &sink) {
   auto opened = open_input(path);
-  if (!opened) return failed_input(path, opened.takeError());
+  if (!opened) {
+    Input out = failed_input(path, opened.takeError());
+    sink.begin_input(out);
+    sink.end_input(out);
+    return out;
+  }
   Input out;
   out.path = path;
-  decode_opened(*opened, out, opts, attr);
+  decode_opened(*opened, out, opts, attr, sink);
+  sink.end_input(out);
+  return out;
+}
+
+Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr) {
+  CollectingSink keep;
+  Input out = analyze_input(path, opts, attr, keep);
+  out.reports = std::move(keep.reports);
   return out;
 }
 
@@ -140,12 +200,26 @@ Input analyze_input(const std::string &path, const AnalysisOptions &opts) {
 }
 
 Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
-                    const Attribution &attr) {
+                    const Attribution &attr, ReportSink &sink) {
   auto opened = open_source(memory_source(bytes, name), name);
-  if (!opened) return failed_input(name, opened.takeError());
+  if (!opened) {
+    Input out = failed_input(name, opened.takeError());
+    sink.begin_input(out);
+    sink.end_input(out);
+    return out;
+  }
   Input out;
   out.path = name;
-  decode_opened(*opened, out, opts, attr);
+  decode_opened(*opened, out, opts, attr, sink);
+  sink.end_input(out);
+  return out;
+}
+
+Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
+                    const Attribution &attr) {
+  CollectingSink keep;
+  Input out = analyze_bytes(bytes, name, opts, attr, keep);
+  out.reports = std::move(keep.reports);
   return out;
 }
 
@@ -159,7 +233,7 @@ int exit_status(const std::vector<Input> &inputs) {
   bool any_failed = false, any_report = false;
   for (const Input &in : inputs) {
     any_failed |= in.failed;
-    any_report |= !in.reports.empty();
+    any_report |= in.report_count > 0 || !in.reports.empty();
   }
   if (any_failed) return 2;
   return any_report ? 0 : 1;

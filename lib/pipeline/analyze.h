@@ -21,6 +21,13 @@ namespace crashctl {
 // inputs to report that once.
 llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const AnalysisOptions &opts);
 
+// Streaming: every report goes to SINK, none stays in the returned Input
+// (which counts them in report_count).
+Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr,
+                    ReportSink &sink);
+Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
+                    const Attribution &attr, ReportSink &sink);
+
 // Never throws and never aborts on bad input: failures become diagnostics
 // (with the byte offset) and Input::failed. Without ATTR, load_attribution(opts)
 // is used (an error loading it fails the input).

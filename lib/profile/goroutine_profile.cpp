@@ -111,13 +111,13 @@ void decode_profile_proto(ByteSource &src, Input &out) {
     auto n = src.read(buf, sizeof buf);
     if (!n) {
       out.failed = true;
-      out.diagnostics.push_back({Severity::Error, data.size(), llvm::toString(n.takeError())});
+      out.add_diagnostic({Severity::Error, data.size(), llvm::toString(n.takeError())});
       break;
     }
     if (*n == 0) break;
     if (data.size() + *n > kMax) {
       out.failed = true;
-      out.diagnostics.push_back({Severity::Error, data.size(), "profile larger than 2 GiB; read no further"});
+      out.add_diagnostic({Severity::Error, data.size(), "profile larger than 2 GiB; read no further"});
       break;
     }
     data.append(buf, *n);
@@ -134,14 +134,14 @@ void decode_profile_proto(ByteSource &src, Input &out) {
     uint32_t tag = in.ReadTag();
     if (tag == 0) {
       if (!in.ConsumedEntireMessage() && uint64_t(in.CurrentPosition()) < data.size()) {
-        out.diagnostics.push_back({Severity::Error, at, "profile.proto: malformed field tag; read no further"});
+        out.add_diagnostic({Severity::Error, at, "profile.proto: malformed field tag; read no further"});
         out.failed = true;
       }
       break;
     }
     uint32_t field = tag >> 3, wire = tag & 7;
     auto fail = [&](const char *what) {
-      out.diagnostics.push_back({Severity::Error, at,
+      out.add_diagnostic({Severity::Error, at,
                                  std::string("profile.proto: ") + what + " in field " + std::to_string(field) +
                                      "; read no further"});
       out.failed = true;
@@ -200,7 +200,7 @@ void decode_profile_proto(ByteSource &src, Input &out) {
   if (prof.sample_type_size() == 0 || str(prof.sample_type(0).type()) != "goroutine") {
     std::string type = prof.sample_type_size() ? str(prof.sample_type(0).type()) : std::string("no sample type");
     out.failed = true;
-    out.diagnostics.push_back({Severity::Error, 0,
+    out.add_diagnostic({Severity::Error, 0,
                                "a pprof profile of " + (type.empty() ? std::string("unknown type") : type) +
                                    ", not a goroutine profile: crashctl reads goroutine profiles only"});
     return;
@@ -261,14 +261,14 @@ void decode_profile_proto(ByteSource &src, Input &out) {
     add_goroutines(p, uint64_t(count), StackRef(st), labels, parked, 0, budget);
   }
   if (missing)
-    out.diagnostics.push_back({Severity::Warning, 0,
+    out.add_diagnostic({Severity::Warning, 0,
                                std::to_string(missing) + " sample location ids name no location; those frames are missing"});
   if (total > p.goroutines.size())
-    out.diagnostics.push_back({Severity::Warning, 0, unexpanded_warning(total, p.goroutines.size())});
+    out.add_diagnostic({Severity::Warning, 0, unexpanded_warning(total, p.goroutines.size())});
   p.go_version.source = "";
   r.offset = 0;
   r.end_offset = data.size();
-  out.reports.push_back(std::move(r));
+  out.add_report(std::move(r));
 }
 
 }  // namespace crashctl::profile

@@ -1,6 +1,7 @@
 // --format editor: GNU "file:line:col: severity: message" lines (col is always
 // 1), read by Vim's %f:%l:%c:%m, Emacs' gnu entry and VS Code's $gcc.
 #include "render/render.h"
+#include "render/escaping_stream.h"
 #include "render/render_util.h"
 
 #include "analysis/source_paths.h"
@@ -134,11 +135,28 @@ private:
 
 }  // namespace
 
+namespace {
+
+// Paths and messages come from the inputs: escaped, never raw.
+class EditorRenderer final : public ReportRenderer {
+public:
+  EditorRenderer(llvm::raw_ostream &os, const RenderOptions &opts) : esc_(os), writer_(esc_, opts) {}
+  void render(const Input &in, const Report &r, size_t, bool) override { writer_.report(in, r); }
+  void finish() override { esc_.flush(); }
+
+private:
+  ControlEscapingStream esc_;
+  EditorWriter writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReportRenderer> make_editor_renderer(llvm::raw_ostream &os, const RenderOptions &opts) {
+  return std::make_unique<EditorRenderer>(os, opts);
+}
+
 void render_editor(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
-  EditorWriter writer(os, opts);
-  for (const Input &in : inputs)
-    for (const Report &r : in.reports)
-      writer.report(in, r);
+  render_all(*make_editor_renderer(os, opts), inputs);
 }
 
 }  // namespace crashctl

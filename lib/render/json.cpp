@@ -53,40 +53,50 @@ class JsonWriter {
 public:
   explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : rec_(os), j_(rec_, 2), opts_(opts) {}
 
-  void document(const std::vector<Input> &inputs) {
-    j_.object([&] {
-      j_.attribute("schema_version", kJsonSchemaVersion);
-      j_.attributeObject("tool", [&] {
-        j_.attribute("name", "crashctl");
-        j_.attribute("version", str(opts_.tool_version));
-      });
-      j_.attributeArray("inputs", [&] {
-        for (const Input &in : inputs)
-          input(in);
-      });
+  // The document is written as it goes: the head, then each input and its
+  // reports as they come, then the tail.
+  void flush() { rec_.flush(); }
+
+  void begin_document() {
+    j_.objectBegin();
+    j_.attribute("schema_version", kJsonSchemaVersion);
+    j_.attributeObject("tool", [&] {
+      j_.attribute("name", "crashctl");
+      j_.attribute("version", str(opts_.tool_version));
     });
+    j_.attributeBegin("inputs");
+    j_.arrayBegin();
+  }
+  void end_document() {
+    j_.arrayEnd();
+    j_.attributeEnd();
+    j_.objectEnd();
+    frames_json_.clear();  // the next input's stacks are others
+    frames_json_bytes_ = 0;
   }
 
-private:
-  void input(const Input &in) {
-    j_.object([&] {
-      j_.attribute("path", str(in.path));
-      j_.attribute("format", json_name(in.format));
-      j_.attribute("compression", json_name(in.compression));
-      j_.attribute("size", in.size);
-      j_.attributeArray("reports", [&] {
-        for (const Report &r : in.reports)
-          report(r);
-      });
-      j_.attributeArray("diagnostics", [&] {
-        for (const Diagnostic &d : in.diagnostics)
-          j_.object([&] {
-            j_.attribute("severity", json_name(d.severity));
-            j_.attribute("offset", d.offset);
-            j_.attribute("message", str(d.message));
-          });
-      });
+  void begin_input(const Input &in) {
+    j_.objectBegin();
+    j_.attribute("path", str(in.path));
+    j_.attribute("format", json_name(in.format));
+    j_.attribute("compression", json_name(in.compression));
+    j_.attributeBegin("reports");
+    j_.arrayBegin();
+  }
+  // Known once the input is read: its size, its diagnostics.
+  void end_input(const Input &in) {
+    j_.arrayEnd();
+    j_.attributeEnd();
+    j_.attribute("size", in.size);
+    j_.attributeArray("diagnostics", [&] {
+      for (const Diagnostic &d : in.diagnostics)
+        j_.object([&] {
+          j_.attribute("severity", json_name(d.severity));
+          j_.attribute("offset", d.offset);
+          j_.attribute("message", str(d.message));
+        });
     });
+    j_.objectEnd();
   }
 
   void report(const Report &r) {
@@ -325,7 +335,7 @@ private:
     if (!g.stack || g.frame_args) return frames("frames", g.stack, &g);
     auto it = frames_json_.find(g.stack.get());
     if (it != frames_json_.end()) {
-      rec_ << it->second;
+      rec_ << it->second.text;
       return;
     }
     bool keep = frames_json_bytes_ < kFramesJsonBudget;
@@ -334,7 +344,7 @@ private:
     if (keep) {
       std::string text = rec_.stop();
       frames_json_bytes_ += text.size();
-      frames_json_.emplace(g.stack.get(), std::move(text));
+      frames_json_.emplace(g.stack.get(), CachedFrames{g.stack, std::move(text)});
     }
   }
 
@@ -445,18 +455,51 @@ private:
   RecordingStream rec_;
   json::OStream j_;
   const RenderOptions &opts_;
-  std::unordered_map<const Stack *, std::string> frames_json_;
+  // The reference keeps the stack alive: a freed stack's address, reused by
+  // a later report's, must not find this text.
+  struct CachedFrames {
+    StackRef stack;
+    std::string text;
+  };
+  std::unordered_map<const Stack *, CachedFrames> frames_json_;
   size_t frames_json_bytes_ = 0;
 };
 
 }  // namespace
 
-void render_json(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
-  {
-    JsonWriter writer(os, opts);
-    writer.document(inputs);
+namespace {
+
+class JsonRenderer final : public ReportRenderer {
+public:
+  JsonRenderer(llvm::raw_ostream &os, const RenderOptions &opts) : os_(os), writer_(os, opts) {
+    writer_.begin_document();
   }
-  os << '\n';
+  ~JsonRenderer() override { finish(); }
+  void begin_input(const Input &in) override { writer_.begin_input(in); }
+  void render(const Input &, const Report &r, size_t, bool) override { writer_.report(r); }
+  void end_input(const Input &in) override { writer_.end_input(in); }
+  void finish() override {
+    if (finished_) return;
+    finished_ = true;
+    writer_.end_document();
+    writer_.flush();
+    os_ << '\n';
+  }
+
+private:
+  llvm::raw_ostream &os_;
+  JsonWriter writer_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ReportRenderer> make_json_renderer(llvm::raw_ostream &os, const RenderOptions &opts) {
+  return std::make_unique<JsonRenderer>(os, opts);
+}
+
+void render_json(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
+  render_all(*make_json_renderer(os, opts), inputs);
 }
 
 }  // namespace crashctl

@@ -7,6 +7,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace crashctl {
 class SourcePathMapper;
 
 // The version of the JSON output, formats/output.md "Versioning".
-inline constexpr const char *kJsonSchemaVersion = "1.4.0";
+inline constexpr const char *kJsonSchemaVersion = "1.4.1";
 
 struct RenderOptions {
   bool color = false;          // decided by the CLI (TTY and no NO_COLOR)
@@ -31,6 +32,24 @@ struct RenderOptions {
 #endif
 };
 
+// A renderer that writes each report as it comes (pipeline/analyze.h's
+// streaming analyze_input), keeping nothing of it. finish() after the last
+// input completes the document; reports may also be given as const.
+class ReportRenderer : public ReportSink {
+public:
+  void report(const Input &in, Report &&r, size_t index, bool last) final { render(in, r, index, last); }
+  virtual void render(const Input &in, const Report &r, size_t index, bool last) = 0;
+  virtual void finish() {}
+};
+enum class OutputFormat { Text, Json, Editor };
+std::unique_ptr<ReportRenderer> make_renderer(OutputFormat, llvm::raw_ostream &, const RenderOptions &);
+std::unique_ptr<ReportRenderer> make_text_renderer(llvm::raw_ostream &, const RenderOptions &);
+std::unique_ptr<ReportRenderer> make_json_renderer(llvm::raw_ostream &, const RenderOptions &);
+std::unique_ptr<ReportRenderer> make_editor_renderer(llvm::raw_ostream &, const RenderOptions &);
+// Gives every input and report of INPUTS to R, then finishes it.
+void render_all(ReportRenderer &r, const std::vector<Input> &inputs);
+
+// The whole of INPUTS (with their reports) at once.
 void render_text(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);
 void render_json(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);
 void render_editor(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);

@@ -1,5 +1,7 @@
 #include "render/render_util.h"
 
+#include "render/render.h"
+
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -81,3 +83,25 @@ llvm::StringRef verdict_class(const Verdict &v) {
 std::string display_path(const Input &in) { return in.path == "-" ? "<stdin>" : in.path; }
 
 }  // namespace crashctl::render_detail
+
+namespace crashctl {
+
+void render_all(ReportRenderer &r, const std::vector<Input> &inputs) {
+  for (const Input &in : inputs) {
+    r.begin_input(in);
+    for (size_t i = 0; i < in.reports.size(); ++i) r.render(in, in.reports[i], i, i + 1 == in.reports.size());
+    r.end_input(in);
+  }
+  r.finish();
+}
+
+std::unique_ptr<ReportRenderer> make_renderer(OutputFormat f, llvm::raw_ostream &os, const RenderOptions &opts) {
+  switch (f) {
+  case OutputFormat::Json: return make_json_renderer(os, opts);
+  case OutputFormat::Editor: return make_editor_renderer(os, opts);
+  case OutputFormat::Text: break;
+  }
+  return make_text_renderer(os, opts);
+}
+
+}  // namespace crashctl

@@ -76,24 +76,31 @@ class TextWriter {
 public:
   TextWriter(llvm::raw_ostream &os, const RenderOptions &opts) : os_(os), opts_(opts) {}
 
-  void input(const Input &in) {
-    std::string name = display_path(in);
-    if (in.reports.empty())
-      os_ << name << ": nothing recognizable (" << json_name(in.format) << ", " << in.size
+  void begin_input(const Input &in) {
+    if (inputs_++ > 0)
+      os_ << '\n';
+    name_ = display_path(in);
+  }
+
+  void report(const Report &r, size_t index, bool last) {
+    if (index > 0)
+      os_ << '\n';
+    report(name_, r, index > 0 || !last);
+  }
+
+  void end_input(const Input &in) {
+    bool any_report = in.report_count > 0 || !in.reports.empty();
+    if (!any_report)
+      os_ << name_ << ": nothing recognizable (" << json_name(in.format) << ", " << in.size
           << " bytes)\n";
-    for (size_t i = 0; i < in.reports.size(); ++i) {
-      if (i > 0)
-        os_ << '\n';
-      report(name, in.reports[i], in.reports.size() > 1);
-    }
     bool any = false;
     for (const Diagnostic &d : in.diagnostics) {
       if (d.severity != Severity::Note && !opts_.text_lists_problems)
         continue;
-      if (!any && !in.reports.empty())
+      if (!any && any_report)
         os_ << '\n';
       any = true;
-      os_ << name << ": ";
+      os_ << name_ << ": ";
       styled(json_name(d.severity), d.severity == Severity::Note ? Tone::Plain : Tone::Warning);
       os_ << ": at byte " << d.offset << ": " << d.message << '\n';
     }
@@ -603,19 +610,47 @@ private:
   llvm::raw_ostream &os_;
   const RenderOptions &opts_;
   const InAppRules rules_{AnalysisOptions{}};  // which frame names a goroutine
+  size_t inputs_ = 0;
+  std::string name_;  // of the current input
 };
 
 }  // namespace
 
+namespace {
+
+// Text through an escaping stream: what the inputs hold never reaches the
+// terminal raw.
+class TextRenderer final : public ReportRenderer {
+public:
+  TextRenderer(llvm::raw_ostream &os, const RenderOptions &opts)
+      : os_(os), saved_colors_(os.colors_enabled()), esc_(os), writer_(esc_, opts) {
+    os.enable_colors(opts.color);
+    esc_.enable_colors(opts.color);
+  }
+  ~TextRenderer() override { finish(); }
+  void begin_input(const Input &in) override { writer_.begin_input(in); }
+  void render(const Input &, const Report &r, size_t index, bool last) override { writer_.report(r, index, last); }
+  void end_input(const Input &in) override { writer_.end_input(in); }
+  void finish() override {
+    esc_.flush();
+    os_.enable_colors(saved_colors_);
+  }
+
+private:
+  llvm::raw_ostream &os_;
+  bool saved_colors_;
+  ControlEscapingStream esc_;
+  TextWriter writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReportRenderer> make_text_renderer(llvm::raw_ostream &os, const RenderOptions &opts) {
+  return std::make_unique<TextRenderer>(os, opts);
+}
+
 void render_text(llvm::raw_ostream &os, const std::vector<Input> &inputs, const RenderOptions &opts) {
-  write_escaped(os, opts.color, false, [&](llvm::raw_ostream &esc) {
-    TextWriter writer(esc, opts);
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (i > 0)
-        esc << '\n';
-      writer.input(inputs[i]);
-    }
-  });
+  render_all(*make_text_renderer(os, opts), inputs);
 }
 
 }  // namespace crashctl

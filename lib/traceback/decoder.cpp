@@ -15,6 +15,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -389,7 +390,7 @@ private:
   void register_line(std::string_view s, uint64_t offset);
   void finish_race_stack();
   void diag(Severity sev, uint64_t offset, std::string msg) {
-    out_.diagnostics.push_back({sev, offset, std::move(msg)});
+    out_.add_diagnostic({sev, offset, std::move(msg)});
   }
 
   Input &out_;
@@ -589,7 +590,7 @@ bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
     rec_start_ = offset;
     rec_arg_holes_.clear();
     rec_args_plain_ = true;
-    rec_diags_ = out_.diagnostics.size();
+    rec_diags_ = out_.diagnostic_total();
     rec_body_.assign(body.data(), body.size());
   }
   return false;
@@ -1631,7 +1632,7 @@ void TracebackDecoderImpl::end_report(uint64_t end_offset) {
   }
   infer_go_version(p, features_);
   report_->end_offset = std::max(report_end_, report_->offset);
-  out_.reports.push_back(std::move(*report_));
+  out_.add_report(std::move(*report_));
   report_.reset();
   state_ = State::Idle;
 }
@@ -2148,11 +2149,11 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     // A recorded body ends here: remember it if every line took a path
     // whose effect depends on its bytes only, and nothing was diagnosed.
     bool rec = rec_active_ && rec_ok_ && offset == rec_end_ && !in_ancestor_ && !stack_.any_addr &&
-               out_.diagnostics.size() == rec_diags_;
+               out_.diagnostic_total() == rec_diags_;
     rec_active_ = false;
     uint32_t before = last_block_;
     finish_goroutine(offset);
-    if (rec && out_.diagnostics.size() == rec_diags_) {
+    if (rec && out_.diagnostic_total() == rec_diags_) {
       last_block_ = before;
       remember_block();
     }
@@ -2413,7 +2414,7 @@ void TracebackDecoderImpl::finish(uint64_t end_offset) {
       diag(Severity::Warning, end_offset, "input ends inside a race report (truncated?)");
     end_report(end_offset);
   }
-  if (out_.reports.empty()) {
+  if (out_.report_count == 0) {
     bool hasError = false;
     for (auto &d : out_.diagnostics) hasError |= d.severity == Severity::Error;
     if (!hasError)
@@ -2483,10 +2484,10 @@ private:
 };
 
 // Offsets the decoder recorded in unwrapped text, moved to the input's.
-void map_offsets(Input &out, size_t first_diagnostic, const logs::OffsetMap &map) {
+void map_report_offsets(std::vector<Report> &reports, const logs::OffsetMap &map) {
   logs::OffsetMap::Cursor cursor(map);
   auto fix = [&](uint64_t &o) { o = cursor.to_input(o); };
-  for (Report &r : out.reports) {
+  for (Report &r : reports) {
     Process &p = r.process;
     fix(r.offset);
     for (PanicRecord &pr : p.panics) fix(pr.offset);
@@ -2500,8 +2501,55 @@ void map_offsets(Input &out, size_t first_diagnostic, const logs::OffsetMap &map
     // given out at the end): the end never comes before the start.
     r.end_offset = std::max(cursor.end_to_input(r.end_offset), r.offset);
   }
-  for (size_t i = first_diagnostic; i < out.diagnostics.size(); ++i) fix(out.diagnostics[i].offset);
 }
+
+void map_diagnostic_offsets(Input &out, size_t first_diagnostic, const logs::OffsetMap &map) {
+  logs::OffsetMap::Cursor cursor(map);
+  for (size_t i = first_diagnostic; i < out.diagnostics.size(); ++i)
+    out.diagnostics[i].offset = cursor.to_input(out.diagnostics[i].offset);
+}
+
+// Reports of a wrapped log wait here until their text offsets can be mapped:
+// the map is written by the unwrapping thread, so it is read in batches
+// under its lock, and memory stays bounded by the batch.
+class WrappedReportBatch {
+public:
+  WrappedReportBatch(Input &out, logs::UnwrappedText &text) : out_(out), text_(text) {
+    downstream_ = std::move(out.on_report);
+    out.on_report = [this](Report &&r) {
+      if (pending_.empty()) first_text_offset_ = r.offset;
+      pending_.push_back(std::move(r));
+    };
+  }
+  ~WrappedReportBatch() { out_.on_report = std::move(downstream_); }
+  // Maps and hands on the pending reports when enough have gathered, or
+  // the oldest is far behind the reader (at AT in the text).
+  void maybe_flush(uint64_t at) {
+    if (pending_.size() >= kBatchReports ||
+        (!pending_.empty() && at > first_text_offset_ && at - first_text_offset_ >= kBatchText))
+      flush(text_.lock_map());
+  }
+  void flush(std::unique_lock<std::mutex> lock) {
+    if (pending_.empty()) return;
+    map_report_offsets(pending_, text_.map());
+    lock.unlock();
+    std::vector<Report> batch = std::move(pending_);
+    pending_.clear();
+    for (Report &r : batch) {
+      if (downstream_) downstream_(std::move(r));
+      else out_.reports.push_back(std::move(r));
+    }
+  }
+
+private:
+  static constexpr size_t kBatchReports = 256;
+  static constexpr uint64_t kBatchText = uint64_t(16) << 20;
+  Input &out_;
+  logs::UnwrappedText &text_;
+  std::function<void(Report &&)> downstream_;
+  std::vector<Report> pending_;
+  uint64_t first_text_offset_ = 0;
+};
 
 // A log whose lines are wrapped (CRI, docker, journald, go test -json):
 // the decoder reads the text they carry, fast paths included.
@@ -2513,8 +2561,9 @@ void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_prog
   std::unique_ptr<ByteSource> ahead = make_read_ahead_source(std::make_unique<BorrowedSource>(text), 256 << 10);
   LineReader reader(*ahead, out.path);
   size_t first_diagnostic = out.diagnostics.size();
-  reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
+  reader.on_diagnostic = [&](Diagnostic d) { out.add_diagnostic(std::move(d)); };
   Progress progress(out.path, show_progress ? ahead.get() : nullptr);
+  WrappedReportBatch batch(out, text);
   TracebackDecoderImpl dec(out);
   auto deliver = [&](uint64_t upto) {
     logs::TextEvent e;
@@ -2552,6 +2601,7 @@ void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_prog
     dec.line(line, offset);
     progress.tick();
     if (dec.block_ready(offset) && take_block(dec, reader, block_limit)) refresh();
+    batch.maybe_flush(offset);
   }
   uint64_t text_size = reader.bytes_read();
   bool reader_failed = !reader.error().empty();
@@ -2559,8 +2609,9 @@ void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_prog
   deliver(UINT64_MAX);
   if (reader_failed || !raw.error().empty()) out.failed = true;
   dec.finish(text_size);
-  map_offsets(out, first_diagnostic, text.map());
-  for (Diagnostic &d : text.diagnostics()) out.diagnostics.push_back(std::move(d));
+  batch.flush(text.lock_map());
+  map_diagnostic_offsets(out, first_diagnostic, text.map());
+  for (Diagnostic &d : text.diagnostics()) out.add_diagnostic(std::move(d));
   std::stable_sort(out.diagnostics.begin() + long(first_diagnostic), out.diagnostics.end(),
                    [](const Diagnostic &a, const Diagnostic &b) { return a.offset < b.offset; });
   out.size = raw.bytes_read();
@@ -2570,7 +2621,7 @@ void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_prog
 
 void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   LineReader reader(src, out.path);
-  reader.on_diagnostic = [&](Diagnostic d) { out.diagnostics.push_back(std::move(d)); };
+  reader.on_diagnostic = [&](Diagnostic d) { out.add_diagnostic(std::move(d)); };
   // A log whose every line is a wrapper is read through its text.
   reader.more(64 << 10);
   if (logs::mostly_wrapped(reader.buffered())) {

@@ -93,8 +93,9 @@ FileSummary analyze_one(const std::string &path, const CollectOptions &opts, con
     int64_t mtime = mtime_of(path);
     AnalysisOptions quiet = opts.analysis;
     quiet.show_progress = false;  // many files at once: triage draws its own progress
-    Input input = analyze_input(path, quiet, attr);
-    return summarize(input, shown, mtime);
+    FileSummarizer summarizer(shown, mtime);
+    analyze_input(path, quiet, attr, summarizer);
+    return summarizer.take();
   } catch (const std::exception &e) {  // bad_alloc on a pathological file: that file only
     FileSummary s;
     s.path = shown;

@@ -105,45 +105,61 @@ size_t Table::new_buckets() const {
 
 // --- building -------------------------------------------------------------------
 
-FileSummary summarize(const Input &input, const std::string &path, int64_t mtime) {
-  FileSummary s;
-  s.path = utf8(path);
-  s.unreadable = input.failed;
-  if (input.failed) {
-    for (const Diagnostic &d : input.diagnostics)
-      if (d.severity == Severity::Error) {
-        // The entry names the file; messages that start with it need not.
-        std::string_view m = d.message;
-        if (!input.path.empty() && m.size() > input.path.size() + 2 && m.substr(0, input.path.size()) == input.path &&
-            m.substr(input.path.size(), 2) == ": ")
-          m.remove_prefix(input.path.size() + 2);
-        s.error = utf8(std::string(m));
-        break;
-      }
-    if (s.error.empty()) s.error = "could not be read";
-  }
-  s.reports.reserve(input.reports.size());
-  for (const Report &r : input.reports) {
-    FileSummary::Found f;
-    const Verdict &v = r.verdict;
-    f.signature = utf8(v.signature);
-    f.occ.path = s.path;
-    f.occ.offset = r.offset;
-    f.occ.mtime = mtime;
-    f.occ.go_version = utf8(r.process.go_version.version);
-    f.occ.kind = to_string(r.kind);
-    f.occ.low_confidence = v.low_confidence;
-    f.rep.cls = utf8(v.cls);
-    f.rep.signature_text = utf8(v.signature_text);
-    f.rep.summary = utf8(v.summary);
+FileSummarizer::FileSummarizer(std::string path, int64_t mtime) : mtime_(mtime) { summary_.path = utf8(std::move(path)); }
+
+void FileSummarizer::report(const Input &, Report &&r, size_t, bool) {
+  FileSummary::Found f;
+  const Verdict &v = r.verdict;
+  f.signature = utf8(v.signature);
+  f.occ.path = summary_.path;
+  f.occ.offset = r.offset;
+  f.occ.mtime = mtime_;
+  f.occ.go_version = utf8(r.process.go_version.version);
+  f.occ.kind = to_string(r.kind);
+  f.occ.low_confidence = v.low_confidence;
+  // Only the earliest occurrence of a signature in a file can represent it
+  // (occurrences order by path, then offset): later ones carry no strings.
+  auto [first, added] = first_offset_.try_emplace(f.signature, r.offset);
+  if (added || r.offset < first->second) {
+    first->second = r.offset;
+    auto rep = std::make_shared<Representative>();
+    rep->cls = utf8(v.cls);
+    rep->signature_text = utf8(v.signature_text);
+    rep->summary = utf8(v.summary);
     if (v.culprit) {
       const Culprit &c = *v.culprit;
-      f.rep.culprit = CulpritInfo{utf8(c.frame.function), utf8(c.frame.file), c.frame.line,
-                                  utf8(c.module),         utf8(c.version),     utf8(c.owner)};
+      rep->culprit = CulpritInfo{utf8(c.frame.function), utf8(c.frame.file), c.frame.line,
+                                 utf8(c.module),         utf8(c.version),     utf8(c.owner)};
     }
-    s.reports.push_back(std::move(f));
+    f.rep = std::move(rep);
   }
-  return s;
+  summary_.reports.push_back(std::move(f));
+}
+
+void FileSummarizer::end_input(const Input &input) {
+  summary_.unreadable = input.failed;
+  if (!input.failed) return;
+  for (const Diagnostic &d : input.diagnostics)
+    if (d.severity == Severity::Error) {
+      // The entry names the file; messages that start with it need not.
+      std::string_view m = d.message;
+      if (!input.path.empty() && m.size() > input.path.size() + 2 && m.substr(0, input.path.size()) == input.path &&
+          m.substr(input.path.size(), 2) == ": ")
+        m.remove_prefix(input.path.size() + 2);
+      summary_.error = utf8(std::string(m));
+      break;
+    }
+  if (summary_.error.empty()) summary_.error = "could not be read";
+}
+
+FileSummary summarize(const Input &input, const std::string &path, int64_t mtime) {
+  FileSummarizer s(path, mtime);
+  for (size_t i = 0; i < input.reports.size(); ++i) {
+    Report copy = input.reports[i];
+    s.report(input, std::move(copy), i, i + 1 == input.reports.size());
+  }
+  s.end_input(input);
+  return s.take();
 }
 
 void TableBuilder::add_occurrence(const std::string &signature, const Occurrence &occ, const Representative &rep) {
@@ -160,7 +176,7 @@ void TableBuilder::add(FileSummary file) {
   if (file.unreadable) table_.unreadable.push_back({file.path, std::move(file.error)});
   else if (file.reports.empty()) table_.unrecognized.push_back(file.path);
   for (FileSummary::Found &f : file.reports) {
-    add_occurrence(f.signature, f.occ, f.rep);
+    if (f.rep) add_occurrence(f.signature, f.occ, *f.rep);
     acc_[f.signature].files.push_back(std::move(f.occ));
   }
 }

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -106,14 +107,31 @@ struct FileSummary {
   struct Found {
     std::string signature;
     Occurrence occ;
-    Representative rep;
+    // Set on the file's earliest occurrence of each signature, the only one
+    // that can represent its bucket; null on the rest (they cost no strings).
+    std::shared_ptr<const Representative> rep;
   };
   std::string path;
   bool unreadable = false;  // Input::failed
   std::string error;        // why, when unreadable
   std::vector<Found> reports;
 };
-// PATH is what the table records (the input's path, perhaps with a prefix).
+// Summarizes a file's reports as analyze_input streams them (pipeline/analyze.h):
+// nothing of a report is kept but its FileSummary::Found. PATH is what the
+// table records (the input's path, perhaps with a prefix).
+class FileSummarizer final : public ReportSink {
+public:
+  FileSummarizer(std::string path, int64_t mtime);
+  void report(const Input &in, Report &&r, size_t index, bool last) override;
+  void end_input(const Input &in) override;
+  FileSummary take() { return std::move(summary_); }
+
+private:
+  FileSummary summary_;
+  int64_t mtime_;
+  std::unordered_map<std::string, uint64_t> first_offset_;  // per signature
+};
+// The same for an Input that holds its reports.
 FileSummary summarize(const Input &input, const std::string &path, int64_t mtime);
 
 // Accumulates files into a table; the order of add() calls does not matter.

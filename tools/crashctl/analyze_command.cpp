@@ -4,7 +4,6 @@
 #include "pipeline/analyze.h"
 #include "render/render.h"
 
-#include "llvm/Support/BuryPointer.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -56,30 +55,30 @@ int run_analyze(const AnalyzeArgs &a) {
   auto attribution = load_attribution_or_report(a.analysis);
   if (!attribution) return kExitUsage;
 
-  auto owned = std::make_unique<std::vector<crashctl::Input>>();
-  std::vector<crashctl::Input> &inputs = *owned;
-  inputs.reserve(a.files.size());
-  for (const std::string &f : a.files) inputs.push_back(crashctl::analyze_input(f, a.analysis, *attribution));
-
   crashctl::RenderOptions ropts;
   ropts.color = want_color(a.color);
   ropts.text_lists_problems = false;  // stderr has them
   ropts.paths = &paths;
   ropts.tool_version = CRASHCTL_VERSION;
   llvm::raw_ostream &out = llvm::outs();
-  if (a.format == "json") crashctl::render_json(out, inputs, ropts);
-  else if (a.format == "editor") crashctl::render_editor(out, inputs, ropts);
-  else crashctl::render_text(out, inputs, ropts);
+  crashctl::OutputFormat format = a.format == "json"     ? crashctl::OutputFormat::Json
+                                  : a.format == "editor" ? crashctl::OutputFormat::Editor
+                                                         : crashctl::OutputFormat::Text;
+  // Each report is written as soon as it is analyzed, and then freed: a file
+  // with a million crashes costs what one costs.
+  auto renderer = crashctl::make_renderer(format, out, ropts);
+  std::vector<crashctl::Input> inputs;  // without their reports: for the exit status
+  inputs.reserve(a.files.size());
+  for (const std::string &f : a.files) {
+    inputs.push_back(crashctl::analyze_input(f, a.analysis, *attribution, *renderer));
+    out.flush();
+    // Warnings and errors go to stderr in every format: `analyze x > out`
+    // still shows them.
+    report_problems(inputs.back());
+  }
+  renderer->finish();
   out.flush();
-
-  // Warnings and errors go to stderr in every format: `analyze x > out`
-  // still shows them.
-  report_problems(inputs);
-  int status = crashctl::exit_status(inputs);
-  // Freeing a million goroutines one by one takes longer than the exit does
-  // (clang's -disable-free does the same).
-  llvm::BuryPointer(std::move(owned));
-  return status;
+  return crashctl::exit_status(inputs);
 }
 
 }  // namespace

@@ -48,5 +48,6 @@ void add_color_option(CLI::App *cmd, std::string &color);
 // Prints each input's warnings and errors on stderr, naming its file once
 // per line (messages that start with the file's name do not repeat it).
 void report_problems(const std::vector<crashctl::Input> &inputs);
+void report_problems(const crashctl::Input &input);
 
 }  // namespace crashctl_cli

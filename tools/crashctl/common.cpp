@@ -95,7 +95,11 @@ void add_color_option(CLI::App *cmd, std::string &color) {
 }
 
 void report_problems(const std::vector<crashctl::Input> &inputs) {
-  for (const crashctl::Input &in : inputs) {
+  for (const crashctl::Input &in : inputs) report_problems(in);
+}
+
+void report_problems(const crashctl::Input &in) {
+  {
     std::string name = in.path == "-" ? "<stdin>" : in.path;
     for (const crashctl::Diagnostic &d : in.diagnostics) {
       if (d.severity == crashctl::Severity::Note) continue;
@@ -103,7 +107,7 @@ void report_problems(const std::vector<crashctl::Input> &inputs) {
       if (m.consume_front(in.path)) m.consume_front(": ");
       auto &os = d.severity == crashctl::Severity::Error ? llvm::WithColor::error(llvm::errs(), "crashctl")
                                                          : llvm::WithColor::warning(llvm::errs(), "crashctl");
-      os << name << ": at byte " << d.offset << ": " << crashctl::escape_control(m) << "\n";
+      os << crashctl::escape_control(name) << ": at byte " << d.offset << ": " << crashctl::escape_control(m) << "\n";
     }
   }
 }
