@@ -140,6 +140,128 @@ std::string crash_message(const Process &p) {
   return "";
 }
 
+constexpr size_t kMaxEvidence = 4;  // waits, tests, groups in one signature
+
+// Up to N top-level test names, sorted: the "running tests:" list (Go 1.20+),
+// else the Test/Benchmark/Fuzz functions run by testing.tRunner goroutines.
+// Subtests ("TestA/case_1") and closures ("pkg.TestA.func1") count as their
+// top-level test, so releases with and without the list agree.
+std::vector<std::string> running_tests(const Process &p, size_t n) {
+  std::vector<std::string> names;
+  if (p.test_timeout)
+    for (const auto &[name, duration] : p.test_timeout->running) names.push_back(name.substr(0, name.find('/')));
+  if (names.empty())
+    for (const Goroutine &g : p.goroutines) {
+      if (!g.stack) continue;
+      const auto &frames = g.stack->frames;
+      for (size_t i = 1; i < frames.size(); ++i) {
+        if (frames[i].function != "testing.tRunner") continue;
+        std::string fn = normalize_function(frames[i - 1].function);
+        if (ends_with(fn, ".func")) fn.resize(fn.size() - 5);
+        std::string_view name = std::string_view(fn).substr(fn.rfind('.') + 1);
+        if (starts_with(name, "Test") || starts_with(name, "Benchmark") || starts_with(name, "Fuzz"))
+          names.emplace_back(name);
+        break;
+      }
+    }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  if (names.size() > n) names.resize(n);
+  for (std::string &name : names) name = "test " + name;
+  return names;
+}
+
+// "sync.Mutex.Lock", "sync.WaitGroup.Wait" (Go 1.20+) were "semacquire" before.
+std::string stable_wait_reason(const std::string &reason) {
+  if (starts_with(reason, "sync.") || starts_with(reason, "semacquire")) return "sync";
+  return reason;
+}
+
+// A goroutine's telling frame (verdict.h) when one of its frames is not the
+// runtime's: system goroutines, which crash text hides and cores show,
+// tell nothing about the program.
+const Frame *program_frame(const Stack &stack, const InAppRules &rules) {
+  const Frame *f = telling_frame(stack.frames, rules);
+  return f && !InAppRules::is_runtime(*f) ? f : nullptr;
+}
+
+// Deadlocks: what the blocked goroutines wait on, and where, sorted and
+// de-duplicated, at most N.
+std::vector<std::string> wait_set(const Process &p, const InAppRules &rules, const SignatureOptions &opts, size_t n) {
+  std::vector<std::string> waits;
+  for (const Goroutine &g : p.goroutines) {
+    if (g.status != GoroutineStatus::Waiting || !g.stack) continue;
+    const Frame *f = program_frame(*g.stack, rules);
+    if (!f) continue;
+    waits.push_back("wait " + stable_wait_reason(g.wait_reason) + " @ " + frame_key(*f, opts));
+  }
+  std::sort(waits.begin(), waits.end());
+  waits.erase(std::unique(waits.begin(), waits.end()), waits.end());
+  if (waits.size() > n) waits.resize(n);
+  return waits;
+}
+
+// Snapshots: the sites of the N largest groups of goroutines, sorted.
+std::vector<std::string> largest_groups(const Report &r, const InAppRules &rules, const SignatureOptions &opts,
+                                        size_t n) {
+  std::vector<std::pair<size_t, std::string>> sites;
+  for (const GoroutineGroup &g : r.groups) {
+    if (!g.stack) continue;
+    const Frame *f = program_frame(*g.stack, rules);
+    if (!f) continue;
+    // The site alone: a profile (debug=1, proto) shows no states, and a
+    // snapshot of one program must bucket alike in every form.
+    sites.emplace_back(g.goroutine_ids.size(), "site " + frame_key(*f, opts));
+  }
+  // Largest first; equal sizes by text, so the choice does not depend on dump order.
+  std::sort(sites.begin(), sites.end(), [](const auto &a, const auto &b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<std::string> out;
+  for (const auto &[count, text] : sites) {
+    if (std::find(out.begin(), out.end(), text) != out.end()) continue;
+    out.push_back(text);
+    if (out.size() == n) break;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Up to N frames that are not the runtime's, from the top of STACK.
+std::vector<std::string> top_program_frames(const Stack &stack, const SignatureOptions &opts, size_t n) {
+  std::vector<std::string> out;
+  for (const Frame &f : stack.frames) {
+    if (InAppRules::is_runtime(f)) continue;
+    std::string k = frame_key(f, opts);
+    if (!out.empty() && out.back() == k) break;  // recursion, as in app_frames
+    out.push_back(k);
+    if (out.size() == n) break;
+  }
+  return out;
+}
+
+bool is_throw(const std::string &fn) {
+  return fn == "runtime.throw" || fn == "runtime.fatalthrow" || fn == "runtime.fatal" || fn == "runtime.fatalpanic" ||
+         fn == "runtime.throw.func1" || fn == "runtime.fatalthrow.func1";
+}
+
+// A stack of runtime frames only: the N frames below the throw, which tell
+// one runtime failure from another.
+std::vector<std::string> runtime_frames_after_throw(const Stack &stack, size_t n) {
+  const auto &frames = stack.frames;
+  size_t from = 0;
+  for (size_t i = 0; i < frames.size(); ++i)
+    if (is_throw(frames[i].function) || frames[i].function == "runtime.systemstack") from = i + 1;
+  std::vector<std::string> out;
+  for (size_t i = from; i < frames.size() && out.size() < n; ++i) {
+    if (is_throw(frames[i].function) || frames[i].function == "runtime.systemstack" ||
+        frames[i].function == "runtime.goexit" || frames[i].function == "runtime.mstart")
+      continue;
+    out.push_back(normalize_function(frames[i].function));
+  }
+  return out;
+}
+
 }  // namespace
 
 void compute_signature(Report &report, const InAppRules &rules, const SignatureOptions &opts) {
@@ -147,6 +269,7 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   const Process &p = report.process;
   std::vector<std::string> parts{v.cls};
   std::vector<std::string> frames;
+  const Goroutine *crashing = goroutine_by_id(p, v.goroutine);
   if (v.cls == "data-race") {
     // Both sides of the race, in a fixed order.
     if (!p.races.empty())
@@ -159,16 +282,51 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
     frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
   } else if (v.cls == "stack-overflow" && v.culprit && !v.culprit->cycle.empty()) {
     frames = canonical_cycle(v.culprit->cycle);
-  } else if (v.cls == "test-timeout" || v.cls == "external-signal" || v.cls == "snapshot") {
-    // No crash site: the message says little (a duration, a signal); what the
-    // program was doing does. The test's frames, else main's.
+  } else if (v.cls == "test-timeout") {
+    // The hung test's frame, else which tests were running.
     if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-    else if (const Goroutine *main = goroutine_by_id(p, 1); main && main->stack)
-      frames = app_frames(*main->stack, 0, rules, opts);
+    else frames = running_tests(p, kMaxEvidence);
+  } else if (v.cls == "deadlock") {
+    // Where goroutine 1 stopped says little: main.main waits on a channel,
+    // a send or a mutex alike. What every blocked goroutine waits on does.
+    frames = wait_set(p, rules, opts, kMaxEvidence);
+    if (frames.empty() && v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
+  } else if (v.cls == "external-signal" || v.cls == "snapshot") {
+    // No crash site: the message says little (a signal); what the program
+    // was doing does. The culprit; else for a signal main's frames, for a
+    // snapshot the sites of its largest groups; else the other of the two.
+    auto main_frames = [&] {
+      const Goroutine *main = goroutine_by_id(p, 1);
+      return main && main->stack ? app_frames(*main->stack, 0, rules, opts) : std::vector<std::string>{};
+    };
+    auto groups = [&] { return largest_groups(report, rules, opts, kMaxEvidence - 1); };
+    if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
+    else frames = v.cls == "snapshot" ? groups() : main_frames();
+    if (frames.empty()) frames = v.cls == "snapshot" ? main_frames() : groups();
   } else {
-    const Goroutine *g = goroutine_by_id(p, v.goroutine);
-    if (g && g->stack && v.culprit) frames = app_frames(*g->stack, v.culprit->frame_index, rules, opts);
+    if (crashing && crashing->stack && v.culprit)
+      frames = app_frames(*crashing->stack, v.culprit->frame_index, rules, opts);
     else if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
+  }
+  // No culprit: the crashing goroutine's own frames, else (a throw inside the
+  // runtime) the runtime's frames below the throw, which rest on little.
+  if (frames.empty() && v.cls != "data-race" && v.cls != "snapshot" && v.cls != "external-signal") {
+    const Stack *stack = crashing && crashing->stack && !crashing->stack->frames.empty() ? crashing->stack.get()
+                         : p.runtime_stack_frames                                          ? p.runtime_stack_frames.get()
+                                                                                           : nullptr;
+    if (stack) {
+      frames = top_program_frames(*stack, opts, opts.frames);
+      if (frames.empty()) {
+        frames = runtime_frames_after_throw(*stack, opts.frames);
+        if (!frames.empty()) {
+          for (std::string &f : frames) f = "runtime " + f;
+          static const char *kWhy = "the bucket rests on runtime frames only: no frame of the program was on the stack";
+          v.low_confidence = true;
+          if (std::find(v.confidence_reasons.begin(), v.confidence_reasons.end(), kWhy) == v.confidence_reasons.end())
+            v.confidence_reasons.push_back(kWhy);
+        }
+      }
+    }
   }
   // A fault in C code: go1.19 says "unexpected signal during runtime
   // execution", later releases print the signal header; the signal is the bug.
