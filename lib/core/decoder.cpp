@@ -764,7 +764,7 @@ std::optional<std::string> find_in_debug_dirs(const std::vector<std::string> &di
   for (const std::string &d : dirs) {
     for (std::string cand : {d + "/" + build_id, d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2),
                              d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug"})
-      if (llvm::sys::fs::exists(cand)) return cand;
+      if (llvm::sys::fs::is_regular_file(cand)) return cand;  // never a FIFO or device
   }
   return std::nullopt;
 }

@@ -49,8 +49,9 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
       if (opened) {
         exe = std::move(*opened);
         use_executable(hd, *exe);
-      } else {
-        out.diagnostics.push_back({Severity::Warning, 0,
+      } else {  // an error (exit 2), yet the dump is read without it
+        out.failed = true;
+        out.diagnostics.push_back({Severity::Error, 0,
                                    "--exe: " + llvm::toString(opened.takeError()) +
                                        "; frames are not symbolized"});
       }

@@ -1,0 +1,217 @@
+// Issue 11, executables and cores: only regular files are read as
+// executables, decompressed executables are bounded, a core is read only
+// with the executable that produced it, and a truncated core says so instead
+// of inventing a verdict. Damaged cores are made here from the committed ones.
+#include "binary/executable.h"
+#include "cli_runner.h"
+#include "core/core_file.h"
+#include "io/limits.h"
+#include "pipeline/analyze.h"
+#include "test_support.h"
+
+#include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Object/ELF.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <catch2/catch.hpp>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <map>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace crashctl;
+using crashctl::test::decompressed_copy;
+using crashctl::test::ManifestRow;
+using crashctl::test::read_manifest;
+using crashctl::test::scratch_dir;
+
+namespace {
+
+const std::string kCores = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/cores/";
+
+// The decompressed bytes of a committed file.
+std::string slurp(const std::string &path) {
+  auto in = open_input(path, /*detect_kind=*/false);
+  REQUIRE(bool(in));
+  std::string out, buf(1 << 20, '\0');
+  for (;;) {
+    auto n = in->source->read(buf.data(), buf.size());
+    REQUIRE(bool(n));
+    if (*n == 0) break;
+    out.append(buf.data(), *n);
+  }
+  return out;
+}
+
+void write_file(const std::string &path, std::string_view bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+bool contains(const std::string &s, const std::string &what) { return s.find(what) != std::string::npos; }
+
+std::string all_messages(const Input &in) {
+  std::string out;
+  for (const Diagnostic &d : in.diagnostics) out += d.message + "\n";
+  return out;
+}
+
+const ManifestRow &row(const std::string &release, const std::string &scenario, const std::string &mode = "exe") {
+  static const auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  for (const ManifestRow &r : rows)
+    if (r["release"] == release && r["scenario"] == scenario && r["build_mode"] == mode) return r;
+  FAIL("no manifest row " << release << " " << scenario << " " << mode);
+  return rows.front();
+}
+
+// Runs F on a thread; if it has not returned after a few seconds it is
+// blocked opening FIFO for reading: open the FIFO for writing to release it,
+// and fail.
+template <typename F> auto without_blocking_on(const std::string &fifo, F f) {
+  auto result = std::async(std::launch::async, f);
+  if (result.wait_for(std::chrono::seconds(10)) == std::future_status::timeout) {
+    int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (w >= 0) ::close(w);
+    result.wait();
+    FAIL("blocked on the FIFO " << fifo);
+  }
+  return result.get();
+}
+
+// The recorded executable path of CORE (NT_FILE) replaced, in its notes, by
+// REPLACEMENT(length of the old path), which must keep the length.
+std::string with_recorded_exe(const std::string &core, const std::function<std::string(size_t)> &replacement) {
+  auto parsed = core::CoreFile::from_bytes(core, "core");
+  REQUIRE(bool(parsed));
+  REQUIRE_FALSE((*parsed)->files().empty());
+  std::string old = (*parsed)->files().front().path, now = replacement(old.size());
+  REQUIRE(now.size() == old.size());
+  std::string out = core;
+  size_t notes_end = std::min<size_t>(out.size(), 1 << 16);
+  for (size_t at = out.find(old); at != std::string::npos && at < notes_end; at = out.find(old, at + 1))
+    out.replace(at, old.size(), now);
+  return out;
+}
+
+}  // namespace
+
+// --- Fault 2: executables that are not regular files, or bombs ------------
+
+TEST_CASE("executables: only regular files are opened, and nothing blocks", "[binary][hostile]") {
+  auto dev = binary::Executable::open("/dev/zero");
+  REQUIRE_FALSE(bool(dev));
+  CHECK(llvm::toString(dev.takeError()) == "/dev/zero: is a character device, not a regular file");
+
+  auto dir = binary::Executable::open(scratch_dir());
+  REQUIRE_FALSE(bool(dir));
+  CHECK(contains(llvm::toString(dir.takeError()), "is a directory, not a regular file"));
+
+  std::string fifo = scratch_dir() + "/exe.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto error = without_blocking_on(fifo, [&] {
+    auto exe = binary::Executable::open(fifo);
+    return exe ? std::string("opened") : llvm::toString(exe.takeError());
+  });
+  CHECK(error == fifo + ": is a FIFO, not a regular file");
+}
+
+TEST_CASE("a core whose recorded executable is a device or FIFO is refused", "[cores][hostile]") {
+  const ManifestRow &r = row("go1.26.8", "nil-deref");
+  std::string core = slurp(kCores + r["core"]);
+
+  SECTION("/dev/zero: refused at once, not read without end") {
+    std::string path = scratch_dir() + "/records-dev-zero.core";
+    write_file(path, with_recorded_exe(core, [](size_t n) {
+                 REQUIRE(n >= 9);
+                 return "/dev/" + std::string(n - 9, '/') + "zero";
+               }));
+    std::string out;
+    // The address-space limit turns the old unbounded read into a quick failure.
+    int rc = crashctl::testing::run_crashctl("analyze " + path + " --limit memory-bytes=2G", out, true);
+    CHECK(rc == 2);
+    CHECK(contains(out, "zero: is a character device, not a regular file"));
+  }
+  SECTION("a FIFO: refused without blocking") {
+    std::string dir = scratch_dir();
+    std::string fifo = dir + "/f";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::string bytes = with_recorded_exe(core, [&](size_t n) {
+      REQUIRE(n >= dir.size() + 2);
+      return dir + std::string(n - dir.size() - 1, '/') + "f";
+    });
+    Input in = without_blocking_on(fifo, [&] { return analyze_bytes(bytes, "records-fifo.core", AnalysisOptions{}); });
+    CHECK(in.failed);
+    CHECK(in.reports.empty());
+    CHECK(contains(all_messages(in), "f: is a FIFO, not a regular file"));
+  }
+}
+
+TEST_CASE("a compressed executable is decompressed only up to its limits", "[binary][hostile]") {
+  SECTION("a zstd bomb is refused by the ratio, naming the file and the limit") {
+    std::string zeros(size_t(64) << 20, '\0');
+    std::string bomb(ZSTD_compressBound(zeros.size()), '\0');
+    size_t n = ZSTD_compress(bomb.data(), bomb.size(), zeros.data(), zeros.size(), 3);
+    REQUIRE_FALSE(ZSTD_isError(n));
+    bomb.resize(n);
+    std::string path = scratch_dir() + "/bomb.exe.zst";
+    write_file(path, bomb);
+    auto exe = binary::Executable::open(path);
+    REQUIRE_FALSE(bool(exe));
+    std::string msg = llvm::toString(exe.takeError());
+    CHECK(contains(msg, path + ": cannot decompress: it decompresses to more than " +
+                            std::to_string(16 * bomb.size()) + " bytes"));
+    CHECK(contains(msg, "--limit executable-ratio=16"));
+  }
+  SECTION("a gzip bomb too") {
+    std::string zeros(size_t(16) << 20, '\0');
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string gz(deflateBound(&z, zeros.size()), '\0');
+    z.next_in = reinterpret_cast<Bytef *>(zeros.data());
+    z.avail_in = uInt(zeros.size());
+    z.next_out = reinterpret_cast<Bytef *>(gz.data());
+    z.avail_out = uInt(gz.size());
+    REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    gz.resize(z.total_out);
+    deflateEnd(&z);
+    std::string path = scratch_dir() + "/bomb.exe.gz";
+    write_file(path, gz);
+    auto exe = binary::Executable::open(path);
+    REQUIRE_FALSE(bool(exe));
+    CHECK(contains(llvm::toString(exe.takeError()), "executable-ratio"));
+  }
+  SECTION("executable-bytes caps a real executable; the default lets it through") {
+    std::string path = kCores + "go1.26.8/scenarios-core.exe.zst";
+    REQUIRE(bool(binary::Executable::open(path)));
+    ResourceLimits saved = resource_limits(), small = saved;
+    small.executable_bytes = 1 << 20;
+    set_resource_limits(small);
+    auto exe = binary::Executable::open(path);
+    set_resource_limits(saved);
+    REQUIRE_FALSE(bool(exe));
+    CHECK(contains(llvm::toString(exe.takeError()), "more than 1048576 bytes; the limit is --limit executable-bytes"));
+  }
+}
+
+// --- Smaller faults ---------------------------------------------------------
+
+TEST_CASE("an --exe naming no usable file is an error for any input", "[cli][hostile]") {
+  std::string text = scratch_dir() + "/crash.txt";
+  write_file(text, "panic: x\n\ngoroutine 1 [running]:\nmain.f()\n\t/a.go:1 +0x1\n");
+  std::string out;
+  CHECK(crashctl::testing::run_crashctl("analyze " + text, out) == 0);
+  CHECK(crashctl::testing::run_crashctl("analyze " + text + " --exe /nonexistent/server", out, true) == 2);
+  CHECK(contains(out, "--exe /nonexistent/server: cannot open: No such file or directory"));
+  CHECK(crashctl::testing::run_crashctl("analyze " + text + " --exe /dev/null", out, true) == 2);
+  CHECK(contains(out, "--exe /dev/null: is a character device, not a regular file"));
+  CHECK(crashctl::testing::run_crashctl("triage " + text + " --exe /nonexistent/server", out, true) == 2);
+  CHECK(contains(out, "--exe /nonexistent/server: cannot open"));
+}
