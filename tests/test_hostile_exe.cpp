@@ -5,6 +5,7 @@
 #include "binary/executable.h"
 #include "cli_runner.h"
 #include "core/core_file.h"
+#include "core/exe_match.h"
 #include "io/limits.h"
 #include "pipeline/analyze.h"
 #include "test_support.h"
@@ -84,6 +85,39 @@ template <typename F> auto without_blocking_on(const std::string &fifo, F f) {
     FAIL("blocked on the FIFO " << fifo);
   }
   return result.get();
+}
+
+// Program headers of an ELF64 core held in memory.
+struct Phdr {
+  size_t at;  // offset of the header in the file
+  llvm::ELF::Elf64_Phdr h;
+};
+std::vector<Phdr> program_headers(const std::string &core) {
+  llvm::ELF::Elf64_Ehdr eh;
+  std::memcpy(&eh, core.data(), sizeof eh);
+  std::vector<Phdr> out;
+  for (unsigned i = 0; i < eh.e_phnum; ++i) {
+    Phdr p;
+    p.at = eh.e_phoff + size_t(i) * eh.e_phentsize;
+    std::memcpy(&p.h, core.data() + p.at, sizeof p.h);
+    out.push_back(p);
+  }
+  return out;
+}
+// Leaves the memory at VADDR out of the core (p_filesz 0), as a core
+// written without that mapping would.
+void drop_memory(std::string &core, uint64_t vaddr) {
+  for (Phdr &p : program_headers(core))
+    if (p.h.p_type == llvm::ELF::PT_LOAD && vaddr - p.h.p_vaddr < p.h.p_memsz) {
+      p.h.p_filesz = 0;
+      std::memcpy(core.data() + p.at, &p.h, sizeof p.h);
+    }
+}
+size_t file_offset(const std::string &core, uint64_t vaddr) {
+  for (const Phdr &p : program_headers(core))
+    if (p.h.p_type == llvm::ELF::PT_LOAD && vaddr - p.h.p_vaddr < p.h.p_filesz) return p.h.p_offset + (vaddr - p.h.p_vaddr);
+  FAIL("address " << vaddr << " is not in the core");
+  return 0;
 }
 
 // The recorded executable path of CORE (NT_FILE) replaced, in its notes, by
@@ -198,6 +232,113 @@ TEST_CASE("a compressed executable is decompressed only up to its limits", "[bin
     set_resource_limits(saved);
     REQUIRE_FALSE(bool(exe));
     CHECK(contains(llvm::toString(exe.takeError()), "more than 1048576 bytes; the limit is --limit executable-bytes"));
+  }
+}
+
+// --- Fault 3: a mismatched executable is accepted -------------------------
+
+TEST_CASE("a core is read only with the executable that produced it", "[cores][exe-match]") {
+  SECTION("the issue's repro: a PIE build for a non-PIE core") {
+    AnalysisOptions opts;
+    opts.exe = kCores + "go1.26.8/scenarios-core.pie.exe.zst";
+    Input in = analyze_input(kCores + "go1.26.8/nil-deref.core.zst", opts);
+    CHECK(in.failed);
+    CHECK(in.reports.empty());
+    CHECK(exit_status({in}) == 2);
+    CHECK(contains(all_messages(in), "scenarios-core.pie.exe.zst is not the executable that produced"));
+  }
+  SECTION("every core build against every executable") {
+    // One core per release and build mode; every committed executable.
+    std::vector<const ManifestRow *> cores;
+    std::set<std::string> seen, exes;
+    static const auto rows = read_manifest(kCores + "MANIFEST.tsv");
+    for (const ManifestRow &r : rows) {
+      exes.insert(r["exe"]);
+      if (r["source"] == "kernel" && seen.insert(r["release"] + r["build_mode"]).second) cores.push_back(&r);
+    }
+    REQUIRE(cores.size() >= 10);
+    REQUIRE(exes.size() >= 12);
+    std::map<std::string, std::unique_ptr<binary::Executable>> opened;
+    for (const std::string &e : exes) {
+      auto exe = binary::Executable::open(kCores + e);
+      REQUIRE(bool(exe));
+      opened[e] = std::move(*exe);
+    }
+    for (const ManifestRow *r : cores) {
+      auto in = open_input(kCores + (*r)["core"]);
+      REQUIRE(bool(in));
+      auto core = core::CoreFile::open(kCores + (*r)["core"], *in);
+      REQUIRE(bool(core));
+      for (const auto &[name, exe] : opened) {
+        INFO((*r)["core"] << " with " << name);
+        auto bias = core::load_bias(**core, *exe);
+        REQUIRE(bias);
+        auto matched = core::check_executable(**core, *exe, *bias, "core", name);
+        if (name == (*r)["exe"]) {
+          REQUIRE(bool(matched));
+          CHECK(contains(*matched, "runtime.firstmoduledata"));
+          CHECK(contains(*matched, "Go build id"));
+        } else {
+          REQUIRE_FALSE(bool(matched));
+          CHECK(contains(llvm::toString(matched.takeError()), name + " is not the executable that produced core"));
+        }
+      }
+    }
+  }
+  for (const char *release : {"go1.21.13", "go1.26.8"}) {
+    DYNAMIC_SECTION("each piece of evidence on its own, " << release) {
+      const ManifestRow &r = row(release, "open-coded-defers");
+      auto exe = binary::Executable::open(kCores + r["exe"]);
+      REQUIRE(bool(exe));
+      const binary::Executable &x = **exe;
+      const std::string pristine = slurp(kCores + r["core"]);
+      auto check = [&](const std::string &bytes) -> llvm::Expected<std::string> {
+        auto core = core::CoreFile::from_bytes(bytes, "core");
+        REQUIRE(bool(core));
+        return core::check_executable(**core, x, 0, "core", "exe");
+      };
+      auto refused = [&](const std::string &bytes) {
+        auto m = check(bytes);
+        REQUIRE_FALSE(bool(m));
+        return llvm::toString(m.takeError());
+      };
+      auto first = check(pristine);
+      REQUIRE(bool(first));
+      // Go writes a GNU build id from Go 1.24.
+      CHECK(contains(*first, "GNU build id") == !x.gnu_build_id().empty());
+      CHECK(contains(*first, "Go build id"));
+
+      // A different Go build id in the core's copy of the program header.
+      std::string bytes = pristine;
+      size_t at = bytes.find(x.go_build_id());
+      REQUIRE(at != std::string::npos);
+      bytes[at + 5] ^= 1;
+      CHECK(contains(refused(bytes), "its Go build id is"));
+
+      // Without the program's pages, runtime.firstmoduledata decides.
+      auto core = core::CoreFile::from_bytes(pristine, "core");
+      REQUIRE(bool(core));
+      auto header = core::core_program_header(**core);
+      REQUIRE(header);
+      bytes = pristine;
+      drop_memory(bytes, header->address);
+      auto only_moduledata = check(bytes);
+      REQUIRE(bool(only_moduledata));
+      CHECK(*only_moduledata == "runtime.firstmoduledata");
+
+      auto md = x.global_address("runtime.firstmoduledata");
+      const binary::TypeInfo *type = x.type("runtime.moduledata");
+      REQUIRE(md);
+      REQUIRE(type);
+      REQUIRE(type->field("text"));
+      std::string moved = bytes;
+      moved[file_offset(moved, *md + type->field("text")->offset) + 1] ^= 0x10;  // text 4 KiB off
+      CHECK(contains(refused(moved), "runtime.firstmoduledata.text in the core is"));
+
+      // And without that too, nothing is left to check: refused.
+      drop_memory(bytes, *md);
+      CHECK(contains(refused(bytes), "exe cannot be checked against core"));
+    }
   }
 }
 

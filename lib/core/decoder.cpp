@@ -3,6 +3,7 @@
 #include "binary/executable.h"
 #include "binary/go_names.h"
 #include "core/core_file.h"
+#include "core/exe_match.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
@@ -27,7 +28,7 @@ using namespace core;
 
 namespace {
 
-constexpr uint64_t kAtEntry = 9, kAtExecfn = 31;
+constexpr uint64_t kAtExecfn = 31;
 constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
@@ -812,23 +813,9 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
     std::string tried = exe_path;
     exe_path.clear();
     // Look for it by build id: the core keeps the first page of the executable.
-    if (!opts.debug_dirs.empty() && !(*core)->files().empty()) {
-      // The GNU build id note sits in the first page of a Go executable.
-      const MappedFile &f = (*core)->files().front();
-      char page[4096];
-      size_t got = (*core)->read(f.start, page, sizeof page);
-      std::string_view sv(page, got);
-      size_t at = sv.find(std::string_view("GNU\0", 4));
-      if (at != std::string_view::npos && at >= 12) {
-        uint32_t descsz;
-        std::memcpy(&descsz, page + at - 8, 4);
-        if (descsz <= 64 && at + 4 + descsz <= got) {
-          std::string id;
-          for (uint32_t i = 0; i < descsz; ++i) id += llvm::formatv("{0:x-2}", uint8_t(page[at + 4 + i])).str();
-          if (auto found = find_in_debug_dirs(opts.debug_dirs, id)) exe_path = *found;
-        }
-      }
-    }
+    if (!opts.debug_dirs.empty())
+      if (auto header = core_program_header(**core))
+        if (auto found = find_in_debug_dirs(opts.debug_dirs, header->gnu_build_id)) exe_path = *found;
     if (exe_path.empty()) {
       out.failed = true;
       out.diagnostics.push_back(
@@ -854,44 +841,20 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
     return;
   }
   // PIE: the load bias from the entry point the kernel recorded.
-  uint64_t bias = 0;
-  if (x.is_pie()) {
-    auto it = (*core)->auxv().find(kAtEntry);
-    if (it == (*core)->auxv().end()) {
-      out.failed = true;
-      out.diagnostics.push_back({Severity::Error, 0, path + ": position-independent executable, but the core "
-                                                             "has no AT_ENTRY to find where it was loaded"});
-      return;
-    }
-    bias = it->second - x.entry();
+  std::optional<uint64_t> loaded_at = load_bias(**core, x);
+  if (!loaded_at) {
+    out.failed = true;
+    out.diagnostics.push_back({Severity::Error, 0, path + ": position-independent executable, but the core "
+                                                           "has no AT_ENTRY to find where it was loaded"});
+    return;
   }
-  // The executable must be the one that ran: compare its read-only bytes with
-  // what the core kept of them (kernel cores keep the first page).
-  uint64_t compared = 0;
-  for (const auto &seg : x.load_segments()) {
-    if (seg.flags & llvm::ELF::PF_W) continue;
-    for (uint64_t at = seg.vaddr; at < seg.vaddr + seg.filesz && compared < (1 << 20); at += 4096) {
-      char a[4096], b[4096];
-      size_t n = std::min<uint64_t>(4096, seg.vaddr + seg.filesz - at);
-      size_t got = (*core)->read(at + bias, a, n);
-      if (got != n || !x.read(at, b, n)) continue;
-      if (std::memcmp(a, b, n) != 0) {
-        out.failed = true;
-        out.diagnostics.push_back(
-            {Severity::Error, 0,
-             llvm::formatv("{0} is not the executable that produced {1}: its bytes at {2:x} differ from the "
-                           "core's (rebuild-identical binary needed; pass the right one with --exe)",
-                           exe_path, path, at + bias)
-                 .str()});
-        return;
-      }
-      compared += n;
-    }
+  uint64_t bias = *loaded_at;
+  // The executable must be the one that ran (core/exe_match.h).
+  if (auto matched = check_executable(**core, x, bias, path, exe_path); !matched) {
+    out.failed = true;
+    out.diagnostics.push_back({Severity::Error, 0, llvm::toString(matched.takeError())});
+    return;
   }
-  if (!compared)
-    out.diagnostics.push_back({Severity::Warning, 0,
-                               path + ": the core holds none of the executable's read-only bytes, so " + exe_path +
-                                   " could not be checked against it"});
 
   Report report;
   report.offset = 0;
