@@ -342,6 +342,69 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
   }
 }
 
+// --- Fault 6: truncated cores get confident verdicts ----------------------
+
+TEST_CASE("truncated cores: the runtime's own abort is not an outside signal, and confidence is low",
+          "[cores][truncated]") {
+  const ManifestRow &r = row("go1.26.8", "nil-deref");
+  const std::string core = slurp(kCores + r["core"]);
+  AnalysisOptions opts;
+  opts.exe = kCores + r["exe"];
+
+  // The runtime aborts with tgkill(own pid): SI_TKILL from the process itself.
+  auto parsed = core::CoreFile::from_bytes(core, "core");
+  REQUIRE(bool(parsed));
+  REQUIRE((*parsed)->siginfo());
+  CHECK((*parsed)->siginfo()->signo == 6);
+  CHECK((*parsed)->siginfo()->code == -6);
+  CHECK((*parsed)->siginfo()->pid == (*parsed)->pid());
+  CHECK((*parsed)->siginfo()->sent_by((*parsed)->pid()));
+
+  Input whole = analyze_bytes(core, "whole.core", opts);
+  REQUIRE(whole.reports.size() == 1);
+  CHECK(whole.reports[0].verdict.cls == "nil-pointer-dereference");
+  CHECK_FALSE(whole.reports[0].verdict.low_confidence);
+
+  auto truncated_reason = [](const Verdict &v) {
+    for (const std::string &why : v.confidence_reasons)
+      if (contains(why, "the core is truncated")) return true;
+    return false;
+  };
+  SECTION("cut at 1 MiB: the panic is gone; the cause is unknown and the input fails") {
+    Input in = analyze_bytes(std::string_view(core).substr(0, 1 << 20), "cut-1m.core", opts);
+    REQUIRE(in.reports.size() == 1);
+    const Verdict &v = in.reports[0].verdict;
+    CHECK(v.cls == "unknown");
+    CHECK(v.low_confidence);
+    CHECK(truncated_reason(v));
+    CHECK(in.failed);
+    CHECK(exit_status({in}) == 2);
+    CHECK(contains(all_messages(in), "the crash cannot be read from this incomplete core"));
+  }
+  SECTION("the same cut, but SIGABRT sent by another process: an outside signal") {
+    std::string bytes = core.substr(0, 1 << 20);
+    const char pattern[] = "\x06\0\0\0\0\0\0\0\xfa\xff\xff\xff";  // signo 6, errno 0, SI_TKILL
+    size_t at = bytes.find(std::string(pattern, 12));
+    REQUIRE(at != std::string::npos);
+    int32_t other = (*parsed)->pid() + 1;
+    std::memcpy(bytes.data() + at + 16, &other, 4);  // si_pid
+    Input in = analyze_bytes(bytes, "cut-1m-kill.core", opts);
+    REQUIRE(in.reports.size() == 1);
+    CHECK(in.reports[0].verdict.cls == "external-signal");
+  }
+  for (size_t cut : {core.size() / 2, core.size() - 4096}) {
+    DYNAMIC_SECTION("cut at " << cut << " of " << core.size() << ": the panic is read, with low confidence") {
+      Input in = analyze_bytes(std::string_view(core).substr(0, cut), "cut.core", opts);
+      REQUIRE(in.reports.size() == 1);
+      const Verdict &v = in.reports[0].verdict;
+      CHECK(v.cls == "nil-pointer-dereference");
+      CHECK(v.low_confidence);
+      CHECK(truncated_reason(v));
+      CHECK_FALSE(in.failed);
+    }
+  }
+}
+
 // --- Smaller faults ---------------------------------------------------------
 
 TEST_CASE("an --exe naming no usable file is an error for any input", "[cli][hostile]") {

@@ -737,20 +737,25 @@ void CoreDecoder::run() {
     }
   }
   // Signals that are not the runtime's own abort: a fault in C code, or a
-  // signal from outside.
+  // signal from outside. The runtime aborts by sending SIGABRT to itself
+  // (tgkill, si_code SI_TKILL, si_pid its own): that names no cause, so with
+  // no panic or fatal error read the cause is unknown, not an outside signal.
   if (crash_thread && core_.siginfo() && !p_.signal) {
     int signo = core_.siginfo()->signo;
-    bool abort_after_print = signo == 6 && !crash_thread_frames.empty();
+    bool in_c = !crash_thread_frames.empty() && !crash_thread_frames.front().fn;
+    bool from_self = core_.siginfo()->sent_by(core_.pid()) && !in_c;
+    bool abort_after_print = signo == 6 && (from_self || !crash_thread_frames.empty());
     if (!abort_after_print || (p_.panics.empty() && !p_.fatal)) {
       SignalInfo si;
       si.number = signo;
       si.name = signal_name(signo);
       si.description = signal_description(signo);
       si.code = uint64_t(core_.siginfo()->code);
-      si.addr = core_.siginfo()->addr;
+      if (core_.siginfo()->code > 0) si.addr = core_.siginfo()->addr;  // else the union holds the sender
       if (crash_thread) si.pc = crash_thread->pc;
       si.from_header = true;
-      si.during_cgo = !crash_thread_frames.empty() && !crash_thread_frames.front().fn;
+      si.during_cgo = in_c;
+      si.from_self = from_self && signo == 6;
       if (signo) p_.signal = si;
     }
   }
@@ -768,6 +773,33 @@ std::optional<std::string> find_in_debug_dirs(const std::vector<std::string> &di
       if (llvm::sys::fs::is_regular_file(cand)) return cand;  // never a FIFO or device
   }
   return std::nullopt;
+}
+
+// A truncated core (cut file, or a compressed stream that broke off): the
+// verdict rests on partial memory, so its confidence is low; and when not
+// even the crash itself (a panic, a fatal error, a signal) could be read, the
+// input fails (exit 2) with the report it has.
+void note_incomplete_core(const CoreFile &core, const std::string &path, Report &report, Input &out) {
+  uint64_t missing = core.missing_bytes();
+  if (!missing && core.stream_error().empty()) return;
+  std::string gap = missing ? llvm::formatv("the core is truncated: {0} bytes of memory its program headers list "
+                                            "are not in the file",
+                                            missing)
+                                  .str()
+                            : "the compressed core broke off, so the memory after that point is missing";
+  if (uint64_t n = core.missed_reads()) gap += llvm::formatv("; {0} memory reads fell in the missing part", n).str();
+  report.evidence_gaps.push_back(gap);
+  const Process &p = report.process;
+  bool live_panic = false;
+  for (const PanicRecord &pr : p.panics) live_panic |= !pr.goexit && !pr.recovered;
+  bool crash_read = live_panic || p.fatal || (p.signal && !p.signal->from_self);
+  if (report.kind == ReportKind::Crash && !crash_read) {
+    out.failed = true;
+    out.diagnostics.push_back(
+        {Severity::Error, out.size,
+         path + ": the crash cannot be read from this incomplete core: no panic, fatal error or signal from "
+                "outside is in the memory it holds (" + gap + ")"});
+  }
 }
 
 }  // namespace
@@ -862,7 +894,10 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   report.process.executable = exe_path;
   CoreDecoder dec(**core, x, bias, out, report);
   dec.run();
-  if (!out.failed) out.reports.push_back(std::move(report));
+  if (!out.failed) {
+    note_incomplete_core(**core, path, report, out);
+    out.reports.push_back(std::move(report));
+  }
   if (!(*core)->stream_error().empty()) out.failed = true;
 }
 
