@@ -419,3 +419,70 @@ TEST_CASE("an --exe naming no usable file is an error for any input", "[cli][hos
   CHECK(crashctl::testing::run_crashctl("triage " + text + " --exe /nonexistent/server", out, true) == 2);
   CHECK(contains(out, "--exe /nonexistent/server: cannot open"));
 }
+
+namespace {
+// EXE with every line table of its .debug_line given DWARF version 77: the
+// section decompressed (Go compresses DWARF), damaged, appended to the file,
+// and its section header pointed there.
+std::string with_damaged_line_tables(const std::string &exe) {
+  auto elf = llvm::object::ELFFile<llvm::object::ELF64LE>::create(exe);
+  REQUIRE(bool(elf));
+  auto sections = elf->sections();
+  REQUIRE(bool(sections));
+  std::string out = exe;
+  for (const auto &sec : *sections) {
+    auto name = elf->getSectionName(sec);
+    REQUIRE(bool(name));
+    if (*name != ".debug_line") continue;
+    std::string plain;
+    llvm::StringRef raw(exe.data() + sec.sh_offset, sec.sh_size);
+    if (sec.sh_flags & llvm::ELF::SHF_COMPRESSED) {
+      llvm::ELF::Elf64_Chdr ch;
+      std::memcpy(&ch, raw.data(), sizeof ch);
+      REQUIRE(ch.ch_type == llvm::ELF::ELFCOMPRESS_ZLIB);
+      plain.resize(ch.ch_size);
+      uLongf len = uLongf(ch.ch_size);
+      REQUIRE(uncompress(reinterpret_cast<Bytef *>(plain.data()), &len,
+                         reinterpret_cast<const Bytef *>(raw.data() + sizeof ch), uLong(raw.size() - sizeof ch)) == Z_OK);
+    } else {
+      plain = raw.str();
+    }
+    for (size_t at = 0; at + 6 <= plain.size();) {  // unit_length (32-bit DWARF), version
+      uint32_t len;
+      std::memcpy(&len, plain.data() + at, 4);
+      plain[at + 4] = 77;
+      plain[at + 5] = 0;
+      at += 4 + size_t(len);
+    }
+    llvm::ELF::Elf64_Shdr sh;
+    std::memcpy(&sh, &sec, sizeof sh);
+    sh.sh_offset = out.size();
+    sh.sh_size = plain.size();
+    sh.sh_flags &= ~uint64_t(llvm::ELF::SHF_COMPRESSED);
+    out += plain;
+    size_t index = size_t(&sec - &(*sections)[0]);
+    std::memcpy(out.data() + elf->getHeader().e_shoff + index * sizeof sh, &sh, sizeof sh);
+    return out;
+  }
+  FAIL("no .debug_line");
+  return "";
+}
+}  // namespace
+
+TEST_CASE("a damaged .debug_line is a warning naming the executable and the table's offset", "[cores][dwarf]") {
+  const ManifestRow &r = row("go1.26.8", "nil-deref");
+  std::string exe = scratch_dir() + "/damaged-lines.exe";
+  write_file(exe, with_damaged_line_tables(slurp(kCores + r["exe"])));
+  AnalysisOptions opts;
+  opts.exe = exe;
+  Input in = analyze_input(kCores + r["core"], opts);
+  REQUIRE(in.reports.size() == 1);  // still read: the pclntab has the lines
+  size_t warnings = 0;
+  for (const Diagnostic &d : in.diagnostics)
+    if (d.severity == Severity::Warning && contains(d.message, exe + ": DWARF: parsing line table prologue at offset 0x"))
+      ++warnings;
+  CHECK(warnings >= 1);
+  // One per damaged table, not one per frame.
+  CHECK(warnings <= 100);
+  CHECK(contains(all_messages(in), "unsupported version 77"));
+}

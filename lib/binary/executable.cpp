@@ -259,12 +259,25 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
 
   const SectionInfo *info = im.section(".debug_info");
   if (info && info->in_file && info->size > 0) {
+    Impl *impl = &im;
     im.dwarf = DWARFContext::create(*im.object, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
-                                    [](Error e) { consumeError(std::move(e)); },
-                                    [](Error e) { consumeError(std::move(e)); }, /*ThreadSafe=*/true);
+                                    [impl](Error e) { impl->dwarf_problem(std::move(e)); },
+                                    [impl](Error e) { impl->dwarf_problem(std::move(e)); }, /*ThreadSafe=*/true);
     im.dwarf_present = im.dwarf && im.dwarf->getNumCompileUnits() > 0;
   }
   return exe;
+}
+
+void Executable::Impl::dwarf_problem(Error e) {
+  std::string msg = toString(std::move(e));
+  std::lock_guard<std::mutex> lock(dwarf_problems_mutex);
+  if (dwarf_problems.size() < 100 && std::find(dwarf_problems.begin(), dwarf_problems.end(), msg) == dwarf_problems.end())
+    dwarf_problems.push_back(std::move(msg));
+}
+
+std::vector<std::string> Executable::dwarf_problems() const {
+  std::lock_guard<std::mutex> lock(impl_->dwarf_problems_mutex);
+  return impl_->dwarf_problems;
 }
 
 const std::string &Executable::path() const { return impl_->path; }

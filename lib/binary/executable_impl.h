@@ -72,6 +72,10 @@ struct Executable::Impl {
 
   // DWARF, created at open, indexed on first use.
   std::unique_ptr<llvm::DWARFContext> dwarf;
+  // What LLVM's DWARF parser reported (damaged line tables, ...), each once.
+  std::mutex dwarf_problems_mutex;
+  std::vector<std::string> dwarf_problems;
+  void dwarf_problem(llvm::Error e);
   bool dwarf_present = false;
   std::once_flag dwarf_index_once;
   DwarfIndex dwarf_index;

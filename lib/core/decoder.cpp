@@ -894,6 +894,8 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   report.process.executable = exe_path;
   CoreDecoder dec(**core, x, bias, out, report);
   dec.run();
+  for (const std::string &problem : x.dwarf_problems())
+    out.diagnostics.push_back({Severity::Warning, 0, exe_path + ": DWARF: " + problem});
   if (!out.failed) {
     note_incomplete_core(**core, path, report, out);
     out.reports.push_back(std::move(report));

@@ -61,6 +61,9 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
                                  "file:line, inlined frames and goroutine creators"});
     }
     decode_heapdump(*in.source, out, hd);
+    if (exe)
+      for (const std::string &problem : exe->dwarf_problems())
+        out.diagnostics.push_back({Severity::Warning, 0, exe->path() + ": DWARF: " + problem});
     break;
   }
   case InputFormat::Profile:
