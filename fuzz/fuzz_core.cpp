@@ -48,6 +48,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   if (fd < 0 || write(fd, exe_bytes.data(), exe_bytes.size()) != ssize_t(exe_bytes.size())) std::exit(1);
   close(fd);
   opts.exe = tmpl;
+  std::atexit([] { unlink(opts.exe.c_str()); });
   opts.show_progress = false;
   return 0;
 }

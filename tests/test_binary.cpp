@@ -3,6 +3,7 @@
 // symbol table, LLVM's own .debug_frame parser, llvm-dwarfdump output of
 // these releases (struct offsets), and DWARF versus pclntab symbolization.
 #include "binary/executable.h"
+#include "test_support.h"
 
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
@@ -12,7 +13,6 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <catch2/catch.hpp>
-#include <zstd.h>
 
 #include <fstream>
 #include <map>
@@ -29,10 +29,10 @@ std::string read_file(const std::string &path) {
   return buf ? (*buf)->getBuffer().str() : std::string();
 }
 
+// A fresh path in the test's scratch directory (removed at exit).
 std::string temp_path(const std::string &stem) {
-  llvm::SmallString<128> p;
-  llvm::sys::fs::createUniquePath("crashctl-binary-%%%%%%-" + stem, p, /*MakeAbsolute=*/true);
-  return std::string(p);
+  static int n = 0;
+  return crashctl::test::scratch_dir() + "/binary-" + std::to_string(n++) + "-" + stem;
 }
 
 void write_file(const std::string &path, const std::string &bytes) {
@@ -40,33 +40,8 @@ void write_file(const std::string &path, const std::string &bytes) {
   out.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
-// Decompresses testdata/cores/REL/NAME.zst once per run; "" when absent.
-std::string fixture(const std::string &rel) {
-  static std::map<std::string, std::string> done;
-  if (auto it = done.find(rel); it != done.end()) return it->second;
-  std::string packed = read_file(kCores + rel + ".zst");
-  std::string path;
-  if (!packed.empty()) {
-    std::string out;
-    ZSTD_DStream *ds = ZSTD_createDStream();
-    ZSTD_initDStream(ds);
-    ZSTD_inBuffer in{packed.data(), packed.size(), 0};
-    std::vector<char> chunk(1 << 20);
-    bool ok = true;
-    while (in.pos < in.size) {
-      ZSTD_outBuffer o{chunk.data(), chunk.size(), 0};
-      size_t r = ZSTD_decompressStream(ds, &o, &in);
-      if (ZSTD_isError(r)) { ok = false; break; }
-      out.append(chunk.data(), o.pos);
-    }
-    ZSTD_freeDStream(ds);
-    if (ok) {
-      path = temp_path(llvm::sys::path::filename(rel).str());
-      write_file(path, out);
-    }
-  }
-  return done[rel] = path;
-}
+// testdata/cores/REL.zst decompressed once per run; "" when absent.
+std::string fixture(const std::string &rel) { return crashctl::test::decompressed_copy(kCores + rel + ".zst"); }
 
 std::unique_ptr<Executable> open_fixture(const std::string &rel) {
   std::string path = fixture(rel);

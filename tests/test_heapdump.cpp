@@ -74,15 +74,14 @@ std::string exe_path(const std::string &zst) {
   auto it = cache.find(zst);
   if (it != cache.end()) return it->second;
   std::string bytes = decompressed(kDir + zst);
-  llvm::SmallString<128> tmp;
-  REQUIRE(!llvm::sys::fs::createTemporaryFile("heapdump-exe", "", tmp));
+  std::string tmp = crashctl::test::scratch_dir() + "/heapdump-exe-" + std::to_string(cache.size());
   std::error_code ec;
   {
     llvm::raw_fd_ostream os(tmp, ec);
     REQUIRE(!ec);
     os << bytes;
   }
-  return cache[zst] = std::string(tmp);
+  return cache[zst] = tmp;
 }
 
 }  // namespace

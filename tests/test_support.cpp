@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <ftw.h>
 #include <mutex>
 #include <sstream>
 #include <sys/stat.h>
@@ -38,17 +39,26 @@ std::vector<ManifestRow> read_manifest(const std::string &path) {
   return rows;
 }
 
+const std::string &scratch_dir() {
+  struct Dir {
+    std::string path = "/tmp/crashctl-tests-" + std::to_string(getpid());
+    Dir() { mkdir(path.c_str(), 0700); }
+    // nftw, not llvm::sys::fs::remove_directories: that leaves FIFOs.
+    ~Dir() {
+      nftw(path.c_str(), [](const char *p, const struct stat *, int, struct FTW *) { return ::remove(p); }, 16,
+           FTW_DEPTH | FTW_PHYS);
+    }
+  };
+  static const Dir dir;
+  return dir.path;
+}
+
 std::string decompressed_copy(const std::string &path) {
   static std::mutex mu;
   static std::map<std::string, std::string> done;
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = done.find(path); it != done.end()) return it->second;
-  static const std::string dir = [] {
-    std::string d = "/tmp/crashctl-tests-" + std::to_string(getpid());
-    mkdir(d.c_str(), 0700);
-    return d;
-  }();
-  std::string out = dir + "/" + std::to_string(done.size()) + "-" + path.substr(path.rfind('/') + 1);
+  std::string out = scratch_dir() + "/" + std::to_string(done.size()) + "-" + path.substr(path.rfind('/') + 1);
   if (out.size() > 4 && out.compare(out.size() - 4, 4, ".zst") == 0) out.resize(out.size() - 4);
   auto opened = open_input(path, /*detect_kind=*/false);
   if (!opened) {

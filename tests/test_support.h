@@ -19,8 +19,11 @@ struct ManifestRow {
 };
 std::vector<ManifestRow> read_manifest(const std::string &path);
 
+// A per-process temporary directory, removed with its contents at exit.
+const std::string &scratch_dir();
+
 // Decompresses a committed (zstd or gzip) fixture such as an executable
-// into a per-process temporary file, once per path, and returns its path.
+// into a file in scratch_dir(), once per path, and returns its path.
 std::string decompressed_copy(const std::string &path);
 
 // Delivers at most `step` bytes per read, to exercise buffer boundaries.

@@ -293,7 +293,8 @@ void add_confidence(Report &report) {
       break;
     }
   }
-  if (v.cls == "unknown") low("the crash message is missing, so the class is unknown");
+  if (v.cls == "unknown" && !(p.signal && p.signal->from_self))  // that case gave its own reason
+    low("the crash message is missing, so the class is unknown");
 }
 
 void explain_recovered(Report &report, const InAppRules &rules) {
@@ -502,6 +503,14 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     // again), but the "panic:" line is gone.
     c = {"unknown", true};
     what = "panic (its message is missing)";
+  } else if (p.signal && p.signal->from_self) {
+    // A core whose NT_SIGINFO is the runtime's own abort, with neither the
+    // panic nor the fatal error that led to it readable (a truncated core).
+    c = {"unknown", false};
+    what = p.signal->name + " raised by the process itself (the runtime's abort; its cause is unreadable)";
+    v.low_confidence = true;
+    v.confidence_reasons.push_back("the process aborted itself, but neither the panic nor the fatal error that "
+                                   "made the runtime abort could be read, so the class is unknown");
   } else if (p.signal && p.signal->from_header) {
     bool cgo = p.signal->during_cgo || has_non_go_frames(crashing);
     bool external = p.signal->name == "SIGQUIT" || p.signal->name == "SIGABRT" ||
@@ -635,6 +644,12 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
         "printed every goroutine before exiting with status 2. No goroutine crashed, so there is "
         "nothing recover could catch; the goroutines' wait reasons and wait times show what the "
         "process was stuck on.";
+  } else if (p.signal && p.signal->from_self && v.cls == "unknown") {
+    v.summary = what;
+    e = "The process sent " + p.signal->name +
+        " to itself, as the Go runtime does to abort after printing a panic or fatal error "
+        "(GOTRACEBACK=crash), but the input does not hold what it printed or the panic behind it. Nothing "
+        "here says the signal came from outside; read the program's stderr, or a complete core.";
   } else if (!c.recoverable) {
     v.summary = what + where;
     if (v.cls == "stack-overflow" && v.culprit && !v.culprit->cycle.empty()) {

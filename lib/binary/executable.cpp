@@ -1,9 +1,13 @@
 // ELF reading: headers, segments, notes, symbols, and the public accessors.
 #include "binary/executable_impl.h"
 #include "io/input.h"
+#include "io/limits.h"
+#include "io/regular_file.h"
 
 #include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <cstring>
@@ -70,15 +74,34 @@ bool Executable::Impl::read(uint64_t vaddr, void *out, size_t n) const {
 Executable::Executable() : impl_(std::make_unique<Impl>()) {}
 Executable::~Executable() = default;
 
-// A compressed executable, decompressed into memory.
-static Expected<std::unique_ptr<MemoryBuffer>> decompressed(const std::string &path) {
-  auto in = open_input(path, /*detect_kind=*/false);
+// A compressed executable, decompressed into memory: at most
+// min(executable-bytes, executable-ratio x its compressed size) bytes.
+static Expected<std::unique_ptr<MemoryBuffer>> decompressed(const std::string &path, StringRef packed) {
+  const ResourceLimits &limits = resource_limits();
+  uint64_t by_ratio = packed.size() > UINT64_MAX / limits.executable_ratio ? UINT64_MAX
+                                                                            : packed.size() * limits.executable_ratio;
+  uint64_t cap = std::min(limits.executable_bytes, by_ratio);
+  auto in = open_source(memory_source(std::string_view(packed.data(), packed.size()), path), path,
+                        /*detect_kind=*/false);
   if (!in) return in.takeError();
   std::string bytes, chunk(1 << 16, '\0');
   for (;;) {
-    auto n = in->source->read(chunk.data(), chunk.size());
+    // One byte past the cap tells a stream at the cap from one beyond it.
+    size_t want = size_t(std::min<uint64_t>(chunk.size(), cap - bytes.size() + 1));
+    auto n = in->source->read(chunk.data(), want);
     if (!n) return n.takeError();
     if (*n == 0) break;
+    if (bytes.size() + *n > cap) {
+      bool ratio = by_ratio < limits.executable_bytes;
+      return createStringError(
+          inconvertibleErrorCode(),
+          ratio ? formatv("it decompresses to more than {0} bytes, {1} times its {2} compressed bytes "
+                          "(a decompression bomb?); the limit is --limit executable-ratio={1}",
+                          cap, limits.executable_ratio, packed.size())
+                      .str()
+                : formatv("it decompresses to more than {0} bytes; the limit is --limit executable-bytes={0}", cap)
+                      .str());
+    }
     bytes.append(chunk.data(), *n);
   }
   return MemoryBuffer::getMemBufferCopy(bytes, path);
@@ -107,13 +130,18 @@ Expected<std::shared_ptr<const Executable>> Executable::open_shared(const std::s
 }
 
 Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) {
-  auto buf = MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buf) return fail(path, "cannot open: " + buf.getError().message());
+  // Only a regular file: a FIFO would block, /dev/zero would never end.
+  auto file = open_regular_file(path);
+  if (!file) return file.takeError();
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buf =
+      MemoryBuffer::getOpenFile(sys::fs::convertFDToNativeFile(file->fd()), path, file->size(),
+                                /*RequiresNullTerminator=*/false);
+  if (!buf) return fail(path, "cannot read: " + buf.getError().message());
   StringRef head = (*buf)->getBuffer();
   bool zstd = head.size() >= 4 && head.starts_with("\x28\xb5\x2f\xfd");
   bool gzip = head.size() >= 2 && head.starts_with("\x1f\x8b");
   if (zstd || gzip) {
-    auto plain = decompressed(path);
+    auto plain = decompressed(path, head);
     if (!plain) return fail(path, "cannot decompress: " + toString(plain.takeError()));
     buf = std::move(*plain);
   }
@@ -231,12 +259,25 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
 
   const SectionInfo *info = im.section(".debug_info");
   if (info && info->in_file && info->size > 0) {
+    Impl *impl = &im;
     im.dwarf = DWARFContext::create(*im.object, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
-                                    [](Error e) { consumeError(std::move(e)); },
-                                    [](Error e) { consumeError(std::move(e)); }, /*ThreadSafe=*/true);
+                                    [impl](Error e) { impl->dwarf_problem(std::move(e)); },
+                                    [impl](Error e) { impl->dwarf_problem(std::move(e)); }, /*ThreadSafe=*/true);
     im.dwarf_present = im.dwarf && im.dwarf->getNumCompileUnits() > 0;
   }
   return exe;
+}
+
+void Executable::Impl::dwarf_problem(Error e) {
+  std::string msg = toString(std::move(e));
+  std::lock_guard<std::mutex> lock(dwarf_problems_mutex);
+  if (dwarf_problems.size() < 100 && std::find(dwarf_problems.begin(), dwarf_problems.end(), msg) == dwarf_problems.end())
+    dwarf_problems.push_back(std::move(msg));
+}
+
+std::vector<std::string> Executable::dwarf_problems() const {
+  std::lock_guard<std::mutex> lock(impl_->dwarf_problems_mutex);
+  return impl_->dwarf_problems;
 }
 
 const std::string &Executable::path() const { return impl_->path; }

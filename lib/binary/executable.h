@@ -100,6 +100,10 @@ public:
 
   // --- DWARF ---
   bool has_dwarf() const;
+  // Problems met in the DWARF so far, each once, e.g. a damaged line table
+  // ("parsing line table prologue at offset 0x... ..."): the frames it
+  // covers then have no file:line. Callers report them as warnings.
+  std::vector<std::string> dwarf_problems() const;
   // Logical frames at PC, innermost first; inlined frames flagged. When the
   // pc is a return address the caller passes pc-1 (the call instruction);
   // the result reports the lines of the call. Falls back to the pclntab

@@ -70,6 +70,11 @@ struct Executable::Impl {
   bool read(uint64_t vaddr, void *out, size_t n) const;
   std::string_view bytes_at(uint64_t vaddr, uint64_t n) const;  // "" unless fully file-backed
 
+  // What LLVM's DWARF parser reported (damaged line tables, ...), each once.
+  // Declared before `dwarf`, whose error handlers write here: destroyed after it.
+  std::mutex dwarf_problems_mutex;
+  std::vector<std::string> dwarf_problems;
+  void dwarf_problem(llvm::Error e);
   // DWARF, created at open, indexed on first use.
   std::unique_ptr<llvm::DWARFContext> dwarf;
   bool dwarf_present = false;

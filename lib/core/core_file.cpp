@@ -151,7 +151,8 @@ llvm::Error CoreFile::parse() {
   }
   for (const auto &ph : *phdrs) {
     if (ph.p_type == llvm::ELF::PT_LOAD) {
-      CoreSegment s{ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, ph.p_flags};
+      CoreSegment s{ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, ph.p_flags, 0};
+      uint64_t promised = s.filesz;
       if (s.offset > bytes_.size()) {
         problems_.emplace_back(s.offset, llvm::formatv("segment at {0:x} starts past the end of the file "
                                                        "(truncated core): its memory is unreadable",
@@ -164,6 +165,8 @@ llvm::Error CoreFile::parse() {
                                              s.vaddr, bytes_.size() - s.offset, s.filesz));
         s.filesz = bytes_.size() - s.offset;
       }
+      s.cut = promised - s.filesz;
+      missing_bytes_ += s.cut;
       segments_.push_back(s);
       continue;
     }
@@ -212,6 +215,7 @@ llvm::Error CoreFile::parse() {
           std::string s(reinterpret_cast<const char *>(desc.data() + off), n);
           return s.substr(0, s.find('\0'));
         };
+        pid_ = load<int32_t>(desc, 24);
         command_ = cstr(40, 16);
         args_ = cstr(56, 80);
         while (!args_.empty() && args_.back() == ' ') args_.pop_back();
@@ -223,7 +227,12 @@ llvm::Error CoreFile::parse() {
         si.signo = load<int32_t>(desc, 0);
         si.errno_ = load<int32_t>(desc, 4);
         si.code = load<int32_t>(desc, 8);
-        si.addr = load<uint64_t>(desc, 16);
+        if (si.code > 0) {
+          si.addr = load<uint64_t>(desc, 16);
+        } else {
+          si.pid = load<int32_t>(desc, 16);
+          si.uid = load<uint32_t>(desc, 20);
+        }
         if (!siginfo_) siginfo_ = si;
         break;
       }
@@ -283,7 +292,10 @@ size_t CoreFile::read(uint64_t vaddr, void *out, size_t n) const {
     const CoreSegment *s = segment_at(vaddr + done);
     if (!s) break;
     uint64_t in_seg = vaddr + done - s->vaddr;
-    if (in_seg >= s->filesz) break;
+    if (in_seg >= s->filesz) {
+      if (in_seg - s->filesz < s->cut) missed_reads_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
     size_t take = size_t(std::min<uint64_t>(n - done, s->filesz - in_seg));
     std::memcpy(dst + done, bytes_.data() + s->offset + in_seg, take);
     done += take;

@@ -9,6 +9,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,6 +33,7 @@ struct CoreSegment {
   uint64_t vaddr = 0, memsz = 0;
   uint64_t offset = 0, filesz = 0;  // bytes present in the file
   uint32_t flags = 0;
+  uint64_t cut = 0;  // p_filesz beyond the end of a truncated file
 };
 
 struct MappedFile {
@@ -41,7 +43,12 @@ struct MappedFile {
 
 struct SigInfo {
   int signo = 0, code = 0, errno_ = 0;
-  uint64_t addr = 0;  // si_addr for SIGSEGV/SIGBUS
+  uint64_t addr = 0;  // si_addr for SIGSEGV/SIGBUS (code > 0, sent by the kernel)
+  int32_t pid = 0;    // si_pid, si_uid of the sender (code <= 0: kill, tgkill, sigqueue)
+  uint32_t uid = 0;
+  // Sent by the process to itself (SI_USER or SI_TKILL from its own pid), as
+  // the Go runtime raises SIGABRT after printing a crash (GOTRACEBACK=crash).
+  bool sent_by(int32_t process_pid) const { return (code == 0 || code == -6) && pid == process_pid && pid != 0; }
 };
 
 class CoreFile {
@@ -60,6 +67,7 @@ public:
   const std::optional<SigInfo> &siginfo() const { return siginfo_; }
   const std::map<uint64_t, uint64_t> &auxv() const { return auxv_; }
   const std::vector<MappedFile> &files() const { return files_; }
+  int32_t pid() const { return pid_; }                     // NT_PRPSINFO pr_pid, 0 if absent
   const std::string &command() const { return command_; }  // NT_PRPSINFO pr_fname
   const std::string &args() const { return args_; }        // NT_PRPSINFO pr_psargs
   llvm::StringRef bytes() const { return bytes_; }
@@ -67,6 +75,10 @@ public:
   const std::vector<std::pair<uint64_t, std::string>> &problems() const { return problems_; }
   // The compressed stream ended early or failed: what came before it is read.
   const std::string &stream_error() const { return stream_error_; }
+  // Memory the program headers promise but the file does not hold (a
+  // truncated core): bytes missing, and reads that needed them so far.
+  uint64_t missing_bytes() const { return missing_bytes_; }
+  uint64_t missed_reads() const { return missed_reads_.load(std::memory_order_relaxed); }
 
   // Copies N bytes at VADDR from the segments' file contents. Returns the
   // number of leading bytes available (N when all are).
@@ -85,7 +97,10 @@ private:
   std::optional<SigInfo> siginfo_;
   std::map<uint64_t, uint64_t> auxv_;
   std::vector<MappedFile> files_;
+  int32_t pid_ = 0;
   std::string command_, args_;
+  uint64_t missing_bytes_ = 0;
+  mutable std::atomic<uint64_t> missed_reads_{0};
   std::vector<std::pair<uint64_t, std::string>> problems_;
   std::string stream_error_;
 };

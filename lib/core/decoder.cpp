@@ -3,6 +3,7 @@
 #include "binary/executable.h"
 #include "binary/go_names.h"
 #include "core/core_file.h"
+#include "core/exe_match.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
@@ -27,7 +28,7 @@ using namespace core;
 
 namespace {
 
-constexpr uint64_t kAtEntry = 9, kAtExecfn = 31;
+constexpr uint64_t kAtExecfn = 31;
 constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
@@ -736,20 +737,25 @@ void CoreDecoder::run() {
     }
   }
   // Signals that are not the runtime's own abort: a fault in C code, or a
-  // signal from outside.
+  // signal from outside. The runtime aborts by sending SIGABRT to itself
+  // (tgkill, si_code SI_TKILL, si_pid its own): that names no cause, so with
+  // no panic or fatal error read the cause is unknown, not an outside signal.
   if (crash_thread && core_.siginfo() && !p_.signal) {
     int signo = core_.siginfo()->signo;
-    bool abort_after_print = signo == 6 && !crash_thread_frames.empty();
+    bool in_c = !crash_thread_frames.empty() && !crash_thread_frames.front().fn;
+    bool from_self = core_.siginfo()->sent_by(core_.pid()) && !in_c;
+    bool abort_after_print = signo == 6 && (from_self || !crash_thread_frames.empty());
     if (!abort_after_print || (p_.panics.empty() && !p_.fatal)) {
       SignalInfo si;
       si.number = signo;
       si.name = signal_name(signo);
       si.description = signal_description(signo);
       si.code = uint64_t(core_.siginfo()->code);
-      si.addr = core_.siginfo()->addr;
+      if (core_.siginfo()->code > 0) si.addr = core_.siginfo()->addr;  // else the union holds the sender
       if (crash_thread) si.pc = crash_thread->pc;
       si.from_header = true;
-      si.during_cgo = !crash_thread_frames.empty() && !crash_thread_frames.front().fn;
+      si.during_cgo = in_c;
+      si.from_self = from_self && signo == 6;
       if (signo) p_.signal = si;
     }
   }
@@ -764,9 +770,36 @@ std::optional<std::string> find_in_debug_dirs(const std::vector<std::string> &di
   for (const std::string &d : dirs) {
     for (std::string cand : {d + "/" + build_id, d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2),
                              d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug"})
-      if (llvm::sys::fs::exists(cand)) return cand;
+      if (llvm::sys::fs::is_regular_file(cand)) return cand;  // never a FIFO or device
   }
   return std::nullopt;
+}
+
+// A truncated core (cut file, or a compressed stream that broke off): the
+// verdict rests on partial memory, so its confidence is low; and when not
+// even the crash itself (a panic, a fatal error, a signal) could be read, the
+// input fails (exit 2) with the report it has.
+void note_incomplete_core(const CoreFile &core, const std::string &path, Report &report, Input &out) {
+  uint64_t missing = core.missing_bytes();
+  if (!missing && core.stream_error().empty()) return;
+  std::string gap = missing ? llvm::formatv("the core is truncated: {0} bytes of memory its program headers list "
+                                            "are not in the file",
+                                            missing)
+                                  .str()
+                            : "the compressed core broke off, so the memory after that point is missing";
+  if (uint64_t n = core.missed_reads()) gap += llvm::formatv("; {0} memory reads fell in the missing part", n).str();
+  report.evidence_gaps.push_back(gap);
+  const Process &p = report.process;
+  bool live_panic = false;
+  for (const PanicRecord &pr : p.panics) live_panic |= !pr.goexit && !pr.recovered;
+  bool crash_read = live_panic || p.fatal || (p.signal && !p.signal->from_self);
+  if (report.kind == ReportKind::Crash && !crash_read) {
+    out.failed = true;
+    out.add_diagnostic(
+        {Severity::Error, out.size,
+         path + ": the crash cannot be read from this incomplete core: no panic, fatal error or signal from "
+                "outside is in the memory it holds (" + gap + ")"});
+  }
 }
 
 }  // namespace
@@ -786,15 +819,15 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
                              const AnalysisOptions &opts) {
   if (!core) {
     out.failed = true;
-    out.diagnostics.push_back({Severity::Error, 0, llvm::toString(core.takeError())});
+    out.add_diagnostic({Severity::Error, 0, llvm::toString(core.takeError())});
     return;
   }
   out.size = (*core)->bytes().size();
   // A cut compressed core: an error (the input is incomplete), yet read.
   if (!(*core)->stream_error().empty())
-    out.diagnostics.push_back({Severity::Error, out.size, (*core)->stream_error()});
+    out.add_diagnostic({Severity::Error, out.size, (*core)->stream_error()});
   for (const auto &[off, msg] : (*core)->problems())
-    out.diagnostics.push_back({Severity::Warning, off, path + ": " + msg});
+    out.add_diagnostic({Severity::Warning, off, path + ": " + msg});
 
   // Which executable.
   std::string exe_path = opts.exe;
@@ -812,26 +845,12 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
     std::string tried = exe_path;
     exe_path.clear();
     // Look for it by build id: the core keeps the first page of the executable.
-    if (!opts.debug_dirs.empty() && !(*core)->files().empty()) {
-      // The GNU build id note sits in the first page of a Go executable.
-      const MappedFile &f = (*core)->files().front();
-      char page[4096];
-      size_t got = (*core)->read(f.start, page, sizeof page);
-      std::string_view sv(page, got);
-      size_t at = sv.find(std::string_view("GNU\0", 4));
-      if (at != std::string_view::npos && at >= 12) {
-        uint32_t descsz;
-        std::memcpy(&descsz, page + at - 8, 4);
-        if (descsz <= 64 && at + 4 + descsz <= got) {
-          std::string id;
-          for (uint32_t i = 0; i < descsz; ++i) id += llvm::formatv("{0:x-2}", uint8_t(page[at + 4 + i])).str();
-          if (auto found = find_in_debug_dirs(opts.debug_dirs, id)) exe_path = *found;
-        }
-      }
-    }
+    if (!opts.debug_dirs.empty())
+      if (auto header = core_program_header(**core))
+        if (auto found = find_in_debug_dirs(opts.debug_dirs, header->gnu_build_id)) exe_path = *found;
     if (exe_path.empty()) {
       out.failed = true;
-      out.diagnostics.push_back(
+      out.add_diagnostic(
           {Severity::Error, 0,
            path + ": the executable is needed to read a core: pass --exe PROGRAM" +
                (tried.empty() ? std::string() : " (the core names " + tried + ", which does not exist here)")});
@@ -841,57 +860,33 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   auto exe = binary::Executable::open_shared(exe_path);
   if (!exe) {
     out.failed = true;
-    out.diagnostics.push_back({Severity::Error, 0, llvm::toString(exe.takeError())});
+    out.add_diagnostic({Severity::Error, 0, llvm::toString(exe.takeError())});
     return;
   }
   const binary::Executable &x = **exe;
   if (x.machine() != (*core)->machine()) {
     out.failed = true;
-    out.diagnostics.push_back({Severity::Error, 0,
+    out.add_diagnostic({Severity::Error, 0,
                                llvm::formatv("{0} (machine {1}) does not match the core {2} (machine {3})",
                                              exe_path, x.machine(), path, (*core)->machine())
                                    .str()});
     return;
   }
   // PIE: the load bias from the entry point the kernel recorded.
-  uint64_t bias = 0;
-  if (x.is_pie()) {
-    auto it = (*core)->auxv().find(kAtEntry);
-    if (it == (*core)->auxv().end()) {
-      out.failed = true;
-      out.diagnostics.push_back({Severity::Error, 0, path + ": position-independent executable, but the core "
-                                                             "has no AT_ENTRY to find where it was loaded"});
-      return;
-    }
-    bias = it->second - x.entry();
+  std::optional<uint64_t> loaded_at = load_bias(**core, x);
+  if (!loaded_at) {
+    out.failed = true;
+    out.add_diagnostic({Severity::Error, 0, path + ": position-independent executable, but the core "
+                                                           "has no AT_ENTRY to find where it was loaded"});
+    return;
   }
-  // The executable must be the one that ran: compare its read-only bytes with
-  // what the core kept of them (kernel cores keep the first page).
-  uint64_t compared = 0;
-  for (const auto &seg : x.load_segments()) {
-    if (seg.flags & llvm::ELF::PF_W) continue;
-    for (uint64_t at = seg.vaddr; at < seg.vaddr + seg.filesz && compared < (1 << 20); at += 4096) {
-      char a[4096], b[4096];
-      size_t n = std::min<uint64_t>(4096, seg.vaddr + seg.filesz - at);
-      size_t got = (*core)->read(at + bias, a, n);
-      if (got != n || !x.read(at, b, n)) continue;
-      if (std::memcmp(a, b, n) != 0) {
-        out.failed = true;
-        out.diagnostics.push_back(
-            {Severity::Error, 0,
-             llvm::formatv("{0} is not the executable that produced {1}: its bytes at {2:x} differ from the "
-                           "core's (rebuild-identical binary needed; pass the right one with --exe)",
-                           exe_path, path, at + bias)
-                 .str()});
-        return;
-      }
-      compared += n;
-    }
+  uint64_t bias = *loaded_at;
+  // The executable must be the one that ran (core/exe_match.h).
+  if (auto matched = check_executable(**core, x, bias, path, exe_path); !matched) {
+    out.failed = true;
+    out.add_diagnostic({Severity::Error, 0, llvm::toString(matched.takeError())});
+    return;
   }
-  if (!compared)
-    out.diagnostics.push_back({Severity::Warning, 0,
-                               path + ": the core holds none of the executable's read-only bytes, so " + exe_path +
-                                   " could not be checked against it"});
 
   Report report;
   report.offset = 0;
@@ -899,7 +894,12 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   report.process.executable = exe_path;
   CoreDecoder dec(**core, x, bias, out, report);
   dec.run();
-  if (!out.failed) out.add_report(std::move(report));
+  for (const std::string &problem : x.dwarf_problems())
+    out.add_diagnostic({Severity::Warning, 0, exe_path + ": DWARF: " + problem});
+  if (!out.failed) {
+    note_incomplete_core(**core, path, report, out);
+    out.add_report(std::move(report));
+  }
   if (!(*core)->stream_error().empty()) out.failed = true;
 }
 

@@ -188,6 +188,9 @@ struct SignalInfo {
   int64_t m = -1;           // "m=N" of the PC= line
   std::optional<uint64_t> goid;  // "goid=N" of the PC= line (newer releases)
   bool during_cgo = false;  // "signal arrived during cgo execution"
+  // Cores: sent by the process to itself (siginfo SI_TKILL/SI_USER from its
+  // own pid): the runtime's abort after a crash, not a signal from outside.
+  bool from_self = false;
   uint64_t offset = 0;
 };
 

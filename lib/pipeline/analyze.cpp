@@ -104,8 +104,9 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
       if (opened) {
         exe = std::move(*opened);
         use_executable(hd, *exe);
-      } else {
-        out.add_diagnostic({Severity::Warning, 0,
+      } else {  // an error (exit 2), yet the dump is read without it
+        out.failed = true;
+        out.add_diagnostic({Severity::Error, 0,
                             "--exe: " + llvm::toString(opened.takeError()) + "; frames are not symbolized"});
       }
     } else {
@@ -114,6 +115,9 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
                           "file:line, inlined frames and goroutine creators"});
     }
     decode_heapdump(*in.source, out, hd);
+    if (exe)
+      for (const std::string &problem : exe->dwarf_problems())
+        out.add_diagnostic({Severity::Warning, 0, exe->path() + ": DWARF: " + problem});
     break;
   }
   case InputFormat::Profile:

@@ -49,6 +49,7 @@ int run_analyze(const AnalyzeArgs &a) {
       return kExitUsage;
     }
   }
+  if (!exe_option_usable(a.analysis)) return kExitInputError;
   if (!a.analysis.source_root.empty()) paths.set_source_root(a.analysis.source_root);
   paths.set_go_environment(crashctl::LocalGoEnvironment::detect());
   // CODEOWNERS and --owners are read once, before any input.

@@ -16,6 +16,7 @@
 namespace crashctl_cli {
 
 // Exit statuses, formats/output.md.
+constexpr int kExitInputError = 2;
 constexpr int kExitUsage = 3;
 
 struct Command {
@@ -41,6 +42,9 @@ void add_limit_option(CLI::App *cmd);
 // their warnings to stderr; on error prints it and returns null (the caller
 // exits with kExitUsage).
 std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const crashctl::AnalysisOptions &opts);
+// Whether --exe, when given, names a regular file; if not, prints why (the
+// caller exits with kExitInputError), also when no input would need it.
+bool exe_option_usable(const crashctl::AnalysisOptions &opts);
 // --color auto|always|never, resolved against stdout being a TTY and NO_COLOR.
 bool want_color(const std::string &color_option);
 // Adds --color to CMD, the same for every command.

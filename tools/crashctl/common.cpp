@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "io/limits.h"
+#include "io/regular_file.h"
 #include "pipeline/analyze.h"
 #include "render/escaping_stream.h"
 
@@ -87,6 +88,16 @@ std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const cr
   for (const std::string &w : (*attr)->warnings())
     llvm::WithColor::warning(llvm::errs(), "crashctl") << w << "\n";
   return *attr;
+}
+
+bool exe_option_usable(const crashctl::AnalysisOptions &opts) {
+  if (opts.exe.empty()) return true;
+  if (llvm::Error err = crashctl::check_regular_file(opts.exe)) {
+    llvm::WithColor::error(llvm::errs(), "crashctl") << "--exe " << crashctl::escape_control(llvm::toString(std::move(err)))
+                                                     << "\n";
+    return false;
+  }
+  return true;
 }
 
 void add_color_option(CLI::App *cmd, std::string &color) {

@@ -125,6 +125,7 @@ int run_triage(const TriageArgs &a) {
   } else {
     triage::CollectOptions opts;
     opts.analysis = a.analysis;
+    if (!exe_option_usable(a.analysis)) return kExitInputError;
     opts.attribution = load_attribution_or_report(a.analysis);
     if (!opts.attribution) return kExitUsage;
     opts.jobs = a.jobs;
