@@ -635,3 +635,51 @@ TEST_CASE("low-confidence buckets are listed apart", "[triage]") {
   CHECK(text.find("lost its stack") > apart);
   CHECK(text.find("panic: boom") < apart);
 }
+
+TEST_CASE("tables nested too deep or too large are refused before parsing", "[triage][merge][limits]") {
+  TempDir d;
+  std::string out;
+  // A million '[' crashed the recursive parser (SIGSEGV, issue 11 fault 7).
+  spit(d / "deep.json", std::string(1000000, '[') + "\n");
+  CHECK(crashctl::testing::run_crashctl("triage --merge " + quote(d / "deep.json"), out, true) == 2);
+  CHECK_THAT(out, Catch::Contains(d / "deep.json") && Catch::Contains("byte 64") && Catch::Contains("json-depth"));
+  spit(d / "old.txt", kTwoPanics);
+  CHECK(crashctl::testing::run_crashctl("triage --baseline " + quote(d / "deep.json") + " " + quote(d / "old.txt"), out,
+                                        true) == 2);
+  CHECK_THAT(out, Catch::Contains("--baseline") && Catch::Contains("byte 64"));
+  spit(d / "objects.json", "{\"schema_version\": " + [] {
+    std::string s;
+    for (int i = 0; i < 200000; ++i) s += "{\"a\":";
+    return s;
+  }());
+  CHECK(run_cli("triage --merge " + quote(d / "objects.json"), out) == 2);
+
+  // The limit counts containers, not brackets inside strings, and is --limit json-depth.
+  Table t = handmade();
+  t.buckets[0].rep.summary = std::string(5000, '[') + "{";
+  std::string doc = to_json(t);
+  CHECK(reparse(doc).buckets.size() == 2);
+  auto at_depth = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  auto error_of = [](const std::string &text) {
+    auto r = parse_table(text);
+    return r ? std::string() : llvm::toString(r.takeError());
+  };
+  CHECK_THAT(error_of(at_depth(64)), !Catch::Contains("nested"));  // not a table, but not too deep
+  CHECK_THAT(error_of(at_depth(65)), Catch::Contains("byte 64: nested deeper than 64"));
+  spit(d / "d100.json", at_depth(100));
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit json-depth=200 " + quote(d / "d100.json"), out, true) ==
+        2);
+  CHECK_THAT(out, Catch::Contains("expected an object"));  // parsed: the limit was raised
+
+  // table-bytes: a regular file by its size, a pipe by what it sends.
+  spit(d / "t.json", doc);
+  CHECK(run_cli("triage --merge " + quote(d / "t.json"), out) == 0);
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K " + quote(d / "t.json"), out, true) == 2);
+  CHECK_THAT(out, Catch::Contains(d / "t.json") && Catch::Contains("bytes, more than the table-bytes limit of 1024"));
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K - < " + quote(d / "t.json"), out, true) ==
+        2);
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K - < /dev/zero", out, true) == 2);
+  CHECK_THAT(out, Catch::Contains("-: more than the table-bytes limit of 1024"));
+  CHECK(run_cli("triage --merge --limit table-bytes=1M - < " + quote(d / "t.json"), out) == 0);
+  CHECK(run_cli("triage --merge --limit table-bytes=1M - < /dev/null", out) == 2);
+}
