@@ -17,6 +17,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <pty.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -89,6 +91,26 @@ struct TempDir {
 int run_cli(const std::string &args, std::string &out) { return crashctl::testing::run_crashctl(args, out); }
 
 std::string quote(const std::string &s) { return "'" + s + "'"; }
+
+// Runs `crashctl ARGS >/dev/null` with stderr on a pseudo-terminal; returns
+// what the terminal received.
+std::string run_on_terminal(const std::string &args) {
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::string cmd = std::string(CRASHCTL_BINARY) + " " + args + " >/dev/null";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char *>(nullptr));
+    ::_exit(127);
+  }
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));  // EIO at exit
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  return got;
+}
 
 struct ManifestRow {
   std::string file, version, scenario, traceback;
@@ -682,4 +704,37 @@ TEST_CASE("tables nested too deep or too large are refused before parsing", "[tr
   CHECK_THAT(out, Catch::Contains("-: more than the table-bytes limit of 1024"));
   CHECK(run_cli("triage --merge --limit table-bytes=1M - < " + quote(d / "t.json"), out) == 0);
   CHECK(run_cli("triage --merge --limit table-bytes=1M - < /dev/null", out) == 2);
+}
+
+TEST_CASE("the progress line shows paths escaped", "[triage][escape]") {
+  TempDir d;
+  // A file name that retitles the terminal, clears it and moves the cursor up.
+  const std::string name = "x\x1b]0;TITLE\x07\x1b[2J\x1b[1A.txt";
+  spit(d / name, kTwoPanics);
+  std::string tty = run_on_terminal("triage " + quote(d.path));
+  INFO(tty);
+  CHECK_THAT(tty, Catch::Contains("[1/1] "));
+  CHECK_THAT(tty, Catch::Contains("x\\x1b]0;TITLE\\x07\\x1b[2J\\x1b[1A.txt"));
+  CHECK(tty.find("\x1b]") == std::string::npos);
+  CHECK(tty.find('\x07') == std::string::npos);
+  CHECK(tty.find("\x1b[2J") == std::string::npos);
+  CHECK(tty.find("\x1b[1A") == std::string::npos);
+  // The tables escape the same name (JSON as JSON does).
+  std::string out;
+  CHECK(run_cli("triage " + quote(d.path), out) == 0);
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK(run_cli("triage -f csv " + quote(d.path), out) == 0);
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK(run_cli("triage -f json " + quote(d.path), out) == 0);
+  CHECK_THAT(out, Catch::Contains("x\\u001b]0;TITLE\\u0007"));
+  // Unreadable files are also named on stderr with json and csv.
+  spit(d / "bad\x1b[2J.zst", std::string("\x28\xb5\x2f\xfd", 4) + "garbage");
+  for (const char *format : {"json", "csv", "text"}) {
+    INFO(format);
+    CHECK(crashctl::testing::run_crashctl("triage -f " + std::string(format) + " " + quote(d.path), out, true) == 0);
+    // The text table shows a control character as a space, the rest escaped.
+    CHECK_THAT(out, Catch::Contains("bad\\x1b[2J.zst") || Catch::Contains("bad\\u001b[2J.zst") ||
+                        Catch::Contains("bad [2J.zst"));
+    CHECK(out.find('\x1b') == std::string::npos);
+  }
 }

@@ -2,6 +2,7 @@
 // lib/triage; this file parses options, draws progress and picks the format.
 #include "commands.h"
 
+#include "render/escaping_stream.h"
 #include "triage/triage.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -47,7 +48,13 @@ struct TriageArgs {
   crashctl::AnalysisOptions analysis;
 };
 
-void error(const std::string &msg) { llvm::WithColor::error(llvm::errs(), "crashctl") << msg << "\n"; }
+// Messages name files, and file names are input: escaped on stderr too.
+void error(const std::string &msg) {
+  llvm::WithColor::error(llvm::errs(), "crashctl") << crashctl::escape_control(msg) << "\n";
+}
+void warning(const std::string &msg) {
+  llvm::WithColor::warning(llvm::errs(), "crashctl") << crashctl::escape_control(msg) << "\n";
+}
 
 // "\r[n/total] path" on stderr, a few times a second, only on a terminal.
 class ProgressLine {
@@ -61,7 +68,13 @@ public:
     auto now = std::chrono::steady_clock::now();
     if (done != total && drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
-    std::string shown = path.size() > 60 ? "..." + path.substr(path.size() - 57) : path;
+    // Escaped (a file name can hold ESC sequences), then its last characters.
+    std::string shown = crashctl::escape_control(path);
+    if (shown.size() > 60) {
+      size_t from = shown.size() - 57;
+      while (from < shown.size() && (static_cast<unsigned char>(shown[from]) & 0xC0) == 0x80) ++from;
+      shown = "..." + shown.substr(from);
+    }
     write("\r[" + std::to_string(done) + "/" + std::to_string(total) + "] " + shown + "\x1b[K");
     drawn_ = true;
   }
@@ -150,11 +163,9 @@ int run_triage(const TriageArgs &a) {
   if (a.format != "text") {
     constexpr size_t kMax = 20;
     for (size_t i = 0; i < table.unreadable.size() && i < kMax; ++i)
-      llvm::WithColor::warning(llvm::errs(), "crashctl")
-          << table.unreadable[i].path << ": " << table.unreadable[i].error << "\n";
+      warning(table.unreadable[i].path + ": " + table.unreadable[i].error);
     if (table.unreadable.size() > kMax)
-      llvm::WithColor::warning(llvm::errs(), "crashctl")
-          << (table.unreadable.size() - kMax) << " more unreadable files (see \"unreadable\")\n";
+      warning(std::to_string(table.unreadable.size() - kMax) + " more unreadable files (see \"unreadable\")");
   }
   int status = triage::exit_status(table);
   return missing ? triage::kExitInputError : status;
