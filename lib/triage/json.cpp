@@ -44,6 +44,7 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
       j.attribute("new_buckets", static_cast<uint64_t>(t.new_buckets()));
       j.attribute("unreadable", static_cast<uint64_t>(t.unreadable.size()));
       j.attribute("unrecognized", static_cast<uint64_t>(t.unrecognized.size()));
+      j.attribute("skipped", static_cast<uint64_t>(t.skipped.size()));
     });
     j.attributeArray("buckets", [&] {
       for (const Bucket &b : t.buckets) {
@@ -105,6 +106,14 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
     });
     j.attributeArray("unrecognized", [&] {
       for (const std::string &p : t.unrecognized) j.object([&] { j.attribute("path", str(p)); });
+    });
+    j.attributeArray("skipped", [&] {
+      for (const Skipped &k : t.skipped) {
+        j.object([&] {
+          j.attribute("path", str(k.path));
+          j.attribute("reason", str(k.reason));
+        });
+      }
     });
   });
   os << "\n";
@@ -175,6 +184,7 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
 
   TRY(buckets, r.array(*root, "buckets", "(root)"));
   std::set<std::string> seen;
+  std::set<std::pair<std::string, uint64_t>> reports_seen;  // (path, offset): one report each
   for (size_t i = 0; i < buckets->size(); ++i) {
     const std::string where = "buckets[" + std::to_string(i) + "]";
     TRY(bo, r.object(&(*buckets)[i], where));
@@ -228,6 +238,8 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
         if (!lc->getAsBoolean()) return r.error(ow + ".low_confidence", "expected a boolean");
         o.low_confidence = *lc->getAsBoolean();
       }
+      if (!reports_seen.emplace(path, offset).second)
+        return r.error(ow, "a second report at offset " + std::to_string(offset) + " of \"" + path + "\"");
       o.path = path;
       o.offset = offset;
       o.mtime = seen_at;
@@ -256,10 +268,23 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
     TRY(path, r.string(*uo, "path", where));
     t.unrecognized.push_back(path);
   }
-  if (t.files < t.unreadable.size() + t.unrecognized.size())
-    return r.error("totals.files", "fewer files than unreadable and unrecognized entries");
-  // Canonical order, whatever the document's.
-  return merge({t});
+  // (1.2.0) Absent from older tables: they skipped in silence.
+  if (root->get("skipped")) {
+    TRY(skipped, r.array(*root, "skipped", "(root)"));
+    for (size_t i = 0; i < skipped->size(); ++i) {
+      const std::string where = "skipped[" + std::to_string(i) + "]";
+      TRY(so, r.object(&(*skipped)[i], where));
+      TRY(path, r.string(*so, "path", where));
+      TRY(reason, r.string(*so, "reason", where));
+      t.skipped.push_back({path, reason});
+    }
+  }
+  // Canonical order, whatever the document's; files counted from the paths.
+  TRY(canonical, merge({t}));
+  if (files != canonical.files)
+    return r.error("totals.files", std::to_string(files) + " but the table lists " + std::to_string(canonical.files) +
+                                       " distinct paths (each file is listed once, by one path)");
+  return canonical;
 }
 
 #undef TRY

@@ -42,6 +42,7 @@ struct TriageArgs {
   std::string format = "text";
   std::string baseline;
   bool merge = false;
+  bool follow_symlinks = false;
   unsigned jobs = 0;
   std::string path_prefix;
   std::string color = "auto";
@@ -125,22 +126,26 @@ int run_triage(const TriageArgs &a) {
 
   triage::Table table;
   if (a.merge) {
-    std::vector<triage::Table> parts;
+    triage::TableBuilder merged;
     for (const std::string &p : a.paths) {
       auto t = triage::load_table(p);
       if (!t) {
         error("--merge " + llvm::toString(t.takeError()));
         return triage::kExitInputError;
       }
-      parts.push_back(std::move(*t));
+      if (llvm::Error e = merged.add(*t)) {
+        error("--merge " + p + ": " + llvm::toString(std::move(e)));
+        return triage::kExitInputError;
+      }
     }
-    table = triage::merge(parts);
+    table = merged.finish();
   } else {
     triage::CollectOptions opts;
     opts.analysis = a.analysis;
     opts.attribution = load_attribution_or_report(a.analysis);
     if (!opts.attribution) return kExitUsage;
     opts.jobs = a.jobs;
+    opts.follow_symlinks = a.follow_symlinks;
     opts.path_prefix = a.path_prefix;
     auto progress = std::make_shared<ProgressLine>();
     opts.on_progress = [progress](size_t done, size_t total, const std::string &path) {
@@ -166,6 +171,12 @@ int run_triage(const TriageArgs &a) {
       warning(table.unreadable[i].path + ": " + table.unreadable[i].error);
     if (table.unreadable.size() > kMax)
       warning(std::to_string(table.unreadable.size() - kMax) + " more unreadable files (see \"unreadable\")");
+    for (size_t i = 0; i < table.skipped.size() && i < kMax; ++i)
+      llvm::WithColor::note(llvm::errs(), "crashctl")
+          << crashctl::escape_control("skipped " + table.skipped[i].path + ": " + table.skipped[i].reason) << "\n";
+    if (table.skipped.size() > kMax)
+      llvm::WithColor::note(llvm::errs(), "crashctl")
+          << (table.skipped.size() - kMax) << " more skipped paths (see \"skipped\")\n";
   }
   int status = triage::exit_status(table);
   return missing ? triage::kExitInputError : status;
@@ -185,6 +196,9 @@ Command add_triage_command(CLI::App &app) {
       cmd->add_flag("--merge", args->merge, "Combine triage JSON tables (from other runs or machines) into one");
   cmd->add_option("-j,--jobs", args->jobs, "Threads analyzing files; 0 (default) uses every core")
       ->type_name("N")
+      ->excludes(merge);
+  cmd->add_flag("--follow-symlinks", args->follow_symlinks,
+                "Follow symbolic links that lead out of the paths given (default: list them as skipped)")
       ->excludes(merge);
   cmd->add_option("--path-prefix", args->path_prefix, "Prepend to every file path in the table, e.g. \"$(hostname):\"")
       ->type_name("PREFIX")
