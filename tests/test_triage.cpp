@@ -1002,3 +1002,21 @@ TEST_CASE("two file names that are one path once made UTF-8: the second is skipp
   CHECK_THAT(t.skipped[0].reason, Catch::Contains("not valid UTF-8"));
   CHECK(to_json(reparse(to_json(t))) == to_json(t));
 }
+
+TEST_CASE("fuzz_triage_table regressions: what a table reads, it writes back", "[triage][merge][fuzz]") {
+  // A culprit line past INT64_MAX was read, written negative, and the
+  // written table could not be read again.
+  std::string doc = to_json(handmade());
+  size_t at = doc.find("\"line\": 7");
+  REQUIRE(at != std::string::npos);
+  for (const char *line : {"9223372036854775808", "18446744073709551615"}) {
+    std::string big = doc;
+    big.replace(at, 9, std::string("\"line\": ") + line);
+    auto t = parse_table(big);
+    REQUIRE_FALSE(bool(t));
+    CHECK_THAT(llvm::toString(t.takeError()), Catch::Contains("buckets[0].culprit.line"));
+  }
+  std::string max = doc;
+  max.replace(at, 9, "\"line\": 9223372036854775807");
+  CHECK(to_json(reparse(to_json(reparse(max)))) == to_json(reparse(max)));
+}

@@ -11,6 +11,7 @@
 #include "llvm/Support/FileSystem.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace crashctl::triage {
 
@@ -207,6 +208,7 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
       TRY(function, r.string(*co, "function", cw));
       TRY(file, r.string(*co, "file", cw));
       TRY(line, r.uint(*co, "line", cw));
+      if (line > static_cast<uint64_t>(INT64_MAX)) return r.error(cw + ".line", "out of range");
       TRY(module, r.string(*co, "module", cw, true));
       TRY(cversion, r.string(*co, "version", cw, true));
       TRY(owner, r.string(*co, "owner", cw, true));
