@@ -1,17 +1,18 @@
 // Finding the files under the given paths and analyzing them in parallel.
-// Each worker owns its Input and keeps only a FileSummary of it; the table
-// is then built on one thread, and its order never depends on scheduling.
+// The walk only stats (it opens directories, nothing else); each file is
+// then opened once, checked, and read through that descriptor. Each worker
+// owns its Input and keeps only a FileSummary of it; the table is then built
+// on one thread, and its order never depends on scheduling.
 #include "triage/triage.h"
 
 #include "pipeline/analyze.h"
 
 #include "llvm/Support/Chrono.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
-
-#include "llvm/Support/JSON.h"
 
 #include <algorithm>
 #include <exception>
@@ -301,7 +302,9 @@ Table triage_files(FileList list, const CollectOptions &opts) {
   size_t done = 0;
   auto run = [&](size_t k) {
     size_t i = todo[k];
-    results[k] = analyze_one(list.files[i], list.identities[i], shown[i], roots, opts, *attr);
+    static const std::optional<fs::UniqueID> unknown;  // a list made by hand: read by path
+    const auto &identity = i < list.identities.size() ? list.identities[i] : unknown;
+    results[k] = analyze_one(list.files[i], identity, shown[i], roots, opts, *attr);
     if (opts.on_progress) {
       std::lock_guard<std::mutex> lock(progress_mu);
       opts.on_progress(++done, total, list.files[i]);
