@@ -533,6 +533,11 @@ TEST_CASE("diff: the CLI's exit statuses", "[diff][cli]") {
   CHECK(run_cli("diff /nonexistent/dump.txt " + f, out) == 2);
   CHECK(run_cli("diff " + f + " " + f + " " + f, out) == 3);
   CHECK(run_cli("diff --old-report 9 " + f, out) == 3);
+  // Reports are numbered from 1 (and -1 from the end): 0 names none.
+  CHECK(run_cli("diff --old-report 0 " + f, out) == 3);
+  CHECK(run_cli("diff --new-report 0 " + f + " " + f, out) == 3);
+  CHECK(run_cli("diff --old-report -0 " + f, out) == 3);
+  CHECK(run_cli("diff --old-report 1 --new-report -1 " + f, out) == 4);
   CHECK(run_cli("diff -f yaml " + f, out) == 3);
   CHECK(out.empty());
 }

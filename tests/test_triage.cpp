@@ -17,6 +17,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <pty.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -67,6 +70,12 @@ Table reparse(const std::string &text) {
   return std::move(*t);
 }
 
+Table merged(const std::vector<Table> &tables) {
+  auto t = merge(tables);
+  if (!t) FAIL(llvm::toString(t.takeError()));
+  return std::move(*t);
+}
+
 Table run(const std::vector<std::string> &paths, unsigned jobs = 0) {
   CollectOptions o;
   o.jobs = jobs;
@@ -89,6 +98,26 @@ struct TempDir {
 int run_cli(const std::string &args, std::string &out) { return crashctl::testing::run_crashctl(args, out); }
 
 std::string quote(const std::string &s) { return "'" + s + "'"; }
+
+// Runs `crashctl ARGS >/dev/null` with stderr on a pseudo-terminal; returns
+// what the terminal received.
+std::string run_on_terminal(const std::string &args) {
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::string cmd = std::string(CRASHCTL_BINARY) + " " + args + " >/dev/null";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char *>(nullptr));
+    ::_exit(127);
+  }
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));  // EIO at exit
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  return got;
+}
 
 struct ManifestRow {
   std::string file, version, scenario, traceback;
@@ -374,19 +403,19 @@ TEST_CASE("merge is associative, commutative and equals one run over all files",
   CHECK(to_json(run({missing, kFixtures})) == single);
 
   Table a = reparse(to_json(run(part[0]))), b = reparse(to_json(run(part[1]))), c = reparse(to_json(run(part[2])));
-  const std::string ab_c = to_json(merge({merge({a, b}), c}));
-  const std::string a_bc = to_json(merge({a, merge({b, c})}));
-  const std::string cab = to_json(merge({c, a, b}));
-  const std::string bca = to_json(merge({b, c, a}));
+  const std::string ab_c = to_json(merged({merged({a, b}), c}));
+  const std::string a_bc = to_json(merged({a, merged({b, c})}));
+  const std::string cab = to_json(merged({c, a, b}));
+  const std::string bca = to_json(merged({b, c, a}));
   CHECK(ab_c == single);
   CHECK(a_bc == single);
   CHECK(cab == single);
   CHECK(bca == single);
   // Through JSON at every step, as on a fleet.
-  CHECK(to_json(merge({reparse(to_json(merge({c, b}))), a})) == single);
+  CHECK(to_json(merged({reparse(to_json(merged({c, b}))), a})) == single);
   // Reading a table back and writing it gives the same bytes; merging one table is the identity.
   CHECK(to_json(reparse(single)) == single);
-  CHECK(to_json(merge({reparse(single)})) == single);
+  CHECK(to_json(merged({reparse(single)})) == single);
 
   SECTION("the CLI gives the same bytes") {
     TempDir d;
@@ -634,4 +663,360 @@ TEST_CASE("low-confidence buckets are listed apart", "[triage]") {
   REQUIRE(apart != std::string::npos);
   CHECK(text.find("lost its stack") > apart);
   CHECK(text.find("panic: boom") < apart);
+}
+
+TEST_CASE("tables nested too deep or too large are refused before parsing", "[triage][merge][limits]") {
+  TempDir d;
+  std::string out;
+  // A million '[' crashed the recursive parser (SIGSEGV, issue 11 fault 7).
+  spit(d / "deep.json", std::string(1000000, '[') + "\n");
+  CHECK(crashctl::testing::run_crashctl("triage --merge " + quote(d / "deep.json"), out, true) == 2);
+  CHECK_THAT(out, Catch::Contains(d / "deep.json") && Catch::Contains("byte 64") && Catch::Contains("json-depth"));
+  spit(d / "old.txt", kTwoPanics);
+  CHECK(crashctl::testing::run_crashctl("triage --baseline " + quote(d / "deep.json") + " " + quote(d / "old.txt"), out,
+                                        true) == 2);
+  CHECK_THAT(out, Catch::Contains("--baseline") && Catch::Contains("byte 64"));
+  spit(d / "objects.json", "{\"schema_version\": " + [] {
+    std::string s;
+    for (int i = 0; i < 200000; ++i) s += "{\"a\":";
+    return s;
+  }());
+  CHECK(run_cli("triage --merge " + quote(d / "objects.json"), out) == 2);
+
+  // The limit counts containers, not brackets inside strings, and is --limit json-depth.
+  Table t = handmade();
+  t.buckets[0].rep.summary = std::string(5000, '[') + "{";
+  std::string doc = to_json(t);
+  CHECK(reparse(doc).buckets.size() == 2);
+  auto at_depth = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  auto error_of = [](const std::string &text) {
+    auto r = parse_table(text);
+    return r ? std::string() : llvm::toString(r.takeError());
+  };
+  CHECK_THAT(error_of(at_depth(64)), !Catch::Contains("nested"));  // not a table, but not too deep
+  CHECK_THAT(error_of(at_depth(65)), Catch::Contains("byte 64: nested deeper than 64"));
+  spit(d / "d100.json", at_depth(100));
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit json-depth=200 " + quote(d / "d100.json"), out, true) ==
+        2);
+  CHECK_THAT(out, Catch::Contains("expected an object"));  // parsed: the limit was raised
+
+  // table-bytes: a regular file by its size, a pipe by what it sends.
+  spit(d / "t.json", doc);
+  CHECK(run_cli("triage --merge " + quote(d / "t.json"), out) == 0);
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K " + quote(d / "t.json"), out, true) == 2);
+  CHECK_THAT(out, Catch::Contains(d / "t.json") && Catch::Contains("bytes, more than the table-bytes limit of 1024"));
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K - < " + quote(d / "t.json"), out, true) ==
+        2);
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K - < /dev/zero", out, true) == 2);
+  CHECK_THAT(out, Catch::Contains("-: more than the table-bytes limit of 1024"));
+  CHECK(run_cli("triage --merge --limit table-bytes=1M - < " + quote(d / "t.json"), out) == 0);
+  CHECK(run_cli("triage --merge --limit table-bytes=1M - < /dev/null", out) == 2);
+}
+
+TEST_CASE("the progress line shows paths escaped", "[triage][escape]") {
+  TempDir d;
+  // A file name that retitles the terminal, clears it and moves the cursor up.
+  const std::string name = "x\x1b]0;TITLE\x07\x1b[2J\x1b[1A.txt";
+  spit(d / name, kTwoPanics);
+  std::string tty = run_on_terminal("triage " + quote(d.path));
+  INFO(tty);
+  CHECK_THAT(tty, Catch::Contains("[1/1] "));
+  CHECK_THAT(tty, Catch::Contains("x\\x1b]0;TITLE\\x07\\x1b[2J\\x1b[1A.txt"));
+  CHECK(tty.find("\x1b]") == std::string::npos);
+  CHECK(tty.find('\x07') == std::string::npos);
+  CHECK(tty.find("\x1b[2J") == std::string::npos);
+  CHECK(tty.find("\x1b[1A") == std::string::npos);
+  // The tables escape the same name (JSON as JSON does).
+  std::string out;
+  CHECK(run_cli("triage " + quote(d.path), out) == 0);
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK(run_cli("triage -f csv " + quote(d.path), out) == 0);
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK(run_cli("triage -f json " + quote(d.path), out) == 0);
+  CHECK_THAT(out, Catch::Contains("x\\u001b]0;TITLE\\u0007"));
+  // Unreadable files are also named on stderr with json and csv.
+  spit(d / "bad\x1b[2J.zst", std::string("\x28\xb5\x2f\xfd", 4) + "garbage");
+  for (const char *format : {"json", "csv", "text"}) {
+    INFO(format);
+    CHECK(crashctl::testing::run_crashctl("triage -f " + std::string(format) + " " + quote(d.path), out, true) == 0);
+    // The text table shows a control character as a space, the rest escaped.
+    CHECK_THAT(out, Catch::Contains("bad\\x1b[2J.zst") || Catch::Contains("bad\\u001b[2J.zst") ||
+                        Catch::Contains("bad [2J.zst"));
+    CHECK(out.find('\x1b') == std::string::npos);
+  }
+}
+
+namespace {
+
+json::Value parse_json(const std::string &text) {
+  auto v = json::parse(text);
+  if (!v) FAIL(llvm::toString(v.takeError()));
+  return std::move(*v);
+}
+
+// Every occurrence path of a triage JSON table.
+std::set<std::string> occurrence_paths(const json::Value &doc) {
+  std::set<std::string> paths;
+  for (const json::Value &b : *doc.getAsObject()->getArray("buckets"))
+    for (const json::Value &o : *b.getAsObject()->getArray("files"))
+      paths.insert(o.getAsObject()->getString("path")->str());
+  return paths;
+}
+
+// path -> reason of a triage JSON table's "skipped" (empty when it has none).
+std::map<std::string, std::string> skipped_of(const json::Value &doc) {
+  std::map<std::string, std::string> out;
+  if (const json::Array *a = doc.getAsObject()->getArray("skipped"))
+    for (const json::Value &k : *a)
+      out[k.getAsObject()->getString("path")->str()] = k.getAsObject()->getString("reason")->str();
+  return out;
+}
+
+int64_t total(const json::Value &doc, llvm::StringRef key) {
+  return *doc.getAsObject()->getObject("totals")->getInteger(key);
+}
+
+}  // namespace
+
+TEST_CASE("symbolic links leaving the tree are skipped and listed, FIFOs too", "[triage][walk][symlink]") {
+  TempDir d;
+  const std::string tree = d / "tree", outside = d / "outside";
+  REQUIRE_FALSE(fs::create_directories(tree + "/sub"));
+  REQUIRE_FALSE(fs::create_directories(outside));
+  spit(tree + "/crash.txt", kTwoPanics);
+  spit(outside + "/secret.txt", kOtherPanic);  // what a link must not leak into the table
+  REQUIRE_FALSE(fs::create_link(outside + "/secret.txt", tree + "/leak"));
+  REQUIRE_FALSE(fs::create_link(outside, tree + "/leakdir"));
+  REQUIRE_FALSE(fs::create_link("../crash.txt", tree + "/sub/latest"));  // inside the tree: fine
+  REQUIRE_FALSE(fs::create_link("..", tree + "/sub/up"));                // a loop, inside
+  REQUIRE(::mkfifo((tree + "/fifo").c_str(), 0600) == 0);                // never opened (it would block)
+  REQUIRE_FALSE(fs::create_link(tree, d / "rootlink"));                  // a root may be a link itself
+
+  std::string out;
+  REQUIRE(run_cli("triage -f json " + quote(tree), out) == 0);
+  json::Value doc = parse_json(out);
+  CHECK(occurrence_paths(doc) == std::set<std::string>{tree + "/crash.txt"});
+  CHECK(total(doc, "files") == 1);
+  auto skipped = skipped_of(doc);
+  INFO(out);
+  CHECK(skipped.size() == 4);
+  CHECK_THAT(skipped[tree + "/leak"], Catch::Contains("symbolic link to " + outside + "/secret.txt") &&
+                                          Catch::Contains("--follow-symlinks"));
+  CHECK_THAT(skipped[tree + "/leakdir"], Catch::Contains("symbolic link to " + outside));
+  CHECK_THAT(skipped[tree + "/fifo"], Catch::Contains("FIFO"));
+  CHECK_THAT(skipped[tree + "/sub/latest"], Catch::Contains("same file as " + tree + "/crash.txt"));
+  CHECK(total(doc, "skipped") == 4);
+
+  // Through a link to the tree, the same; the text table lists them too.
+  REQUIRE(run_cli("triage -f json " + quote(d / "rootlink"), out) == 0);
+  json::Value via_link = parse_json(out);
+  CHECK(occurrence_paths(via_link) == std::set<std::string>{d / "rootlink/crash.txt"});
+  CHECK(skipped_of(via_link).count(d / "rootlink/leak"));
+  REQUIRE(run_cli("triage " + quote(tree), out) == 0);
+  CHECK_THAT(out, Catch::Contains("4 skipped") && Catch::Contains("skipped (not read):") &&
+                      Catch::Contains(tree + "/leak: a symbolic link to"));
+
+  // --follow-symlinks reads what the links lead to, each file once.
+  REQUIRE(run_cli("triage -f json --follow-symlinks " + quote(tree), out) == 0);
+  json::Value followed = parse_json(out);
+  CHECK(occurrence_paths(followed) == std::set<std::string>{tree + "/crash.txt", tree + "/leak"});
+  auto followed_skipped = skipped_of(followed);
+  CHECK_THAT(followed_skipped[tree + "/leakdir/secret.txt"], Catch::Contains("same file as " + tree + "/leak"));
+  CHECK(followed_skipped.count(tree + "/fifo"));
+  // A link named on the command line is a root: read.
+  REQUIRE(run_cli("triage -f json " + quote(tree + "/leak"), out) == 0);
+  CHECK(occurrence_paths(parse_json(out)) == std::set<std::string>{tree + "/leak"});
+}
+
+TEST_CASE("merging a table with itself or with an overlapping table counts each file once", "[triage][merge]") {
+  TempDir d;
+  std::vector<std::string> f;
+  for (const char *name : {"go1.26.8/divide.txt.zst", "go1.26.8/nil-deref.txt.zst", "go1.21.13/nil-deref.txt.zst",
+                           "go1.26.8/leak-growth.txt.zst"})
+    f.push_back(kFixtures + "/" + name);
+  auto table_of = [&](const std::vector<std::string> &files, const std::string &name) {
+    std::string args = "triage -f json", out;
+    for (const std::string &x : files) args += " " + quote(x);
+    REQUIRE(run_cli(args, out) == 0);
+    spit(d / name, out);
+    return out;
+  };
+  const std::string a = table_of({f[0], f[1], f[2]}, "a.json");
+  table_of({f[1], f[2], f[3]}, "b.json");  // overlaps a in f[1], f[2]
+  table_of({f[3], f[0]}, "c.json");
+  const std::string all = table_of(f, "all.json");
+
+  std::string out;
+  CHECK(run_cli("triage --merge -f json " + quote(d / "a.json") + " " + quote(d / "a.json"), out) == 0);
+  CHECK(out == a);
+  CHECK(run_cli("triage --merge -f json " + quote(d / "a.json") + " " + quote(d / "b.json"), out) == 0);
+  CHECK(out == table_of({f[0], f[1], f[2], f[3]}, "ab.json"));
+  CHECK(out == all);
+  CHECK(run_cli("triage --merge -f json " + quote(d / "c.json") + " " + quote(d / "b.json") + " " + quote(d / "a.json") +
+                    " " + quote(d / "all.json"),
+                out) == 0);
+  CHECK(out == all);
+  CHECK(run_cli("triage --merge -f json " + quote(d / "ab.json") + " " + quote(d / "c.json"), out) == 0);
+  CHECK(out == all);
+}
+
+TEST_CASE("one run reads each file once, whatever the paths that reach it", "[triage][walk]") {
+  TempDir d;
+  const std::string dir = d / "dir";
+  REQUIRE_FALSE(fs::create_directories(dir));
+  spit(dir + "/c.txt", kTwoPanics);
+  REQUIRE_FALSE(fs::create_hard_link(dir + "/c.txt", dir + "/hard.txt"));
+  std::string out;
+  REQUIRE(run_cli("triage -f json " + quote(dir), out) == 0);
+  json::Value doc = parse_json(out);
+  CHECK(total(doc, "files") == 1);
+  CHECK(total(doc, "reports") == 2);
+  CHECK_THAT(skipped_of(doc)[dir + "/hard.txt"], Catch::Contains("same file as " + dir + "/c.txt"));
+
+  // The directory twice, and a file in it under another spelling.
+  REQUIRE(run_cli("triage -f json " + quote(dir) + " " + quote(dir + "/") + " " + quote(dir + "/./c.txt") + " " +
+                      quote(d.path + "/../" + llvm::sys::path::filename(d.path).str() + "/dir/c.txt"),
+                  out) == 0);
+  doc = parse_json(out);
+  CHECK(total(doc, "files") == 1);
+  CHECK(total(doc, "reports") == 2);
+  // A missing path named twice is one unreadable file.
+  REQUIRE(run_cli("triage -f json " + quote(d / "missing") + " " + quote(d / "missing"), out) == 2);
+  doc = parse_json(out);
+  CHECK(total(doc, "files") == 1);
+  CHECK(total(doc, "unreadable") == 1);
+}
+
+TEST_CASE("tables that record a shared file differently do not merge", "[triage][merge]") {
+  TempDir d;
+  spit(d / "c.txt", kTwoPanics);
+  spit(d / "other.txt", kOtherPanic);
+  set_mtime(d / "c.txt", 1700000000);
+  std::string out;
+  REQUIRE(run_cli("triage -f json " + quote(d / "c.txt"), out) == 0);
+  spit(d / "monday.json", out);
+  // The file grows a third crash: Tuesday's table holds it, and Monday's does not.
+  spit(d / "c.txt", std::string(kTwoPanics) + kOtherPanic);
+  REQUIRE(run_cli("triage -f json " + quote(d / "c.txt") + " " + quote(d / "other.txt"), out) == 0);
+  spit(d / "tuesday.json", out);
+  CHECK(crashctl::testing::run_crashctl(
+            "triage --merge " + quote(d / "monday.json") + " " + quote(d / "tuesday.json"), out, true) == 2);
+  CHECK_THAT(out, Catch::Contains("tuesday.json") && Catch::Contains(d / "c.txt") &&
+                      Catch::Contains("recorded differently"));
+  // Different prefixes make them different files, counted apart (on purpose).
+  REQUIRE(run_cli("triage -f json --path-prefix mon: " + quote(d / "c.txt"), out) == 0);
+  spit(d / "mon.json", out);
+  CHECK(run_cli("triage --merge -f json " + quote(d / "mon.json") + " " + quote(d / "tuesday.json"), out) == 0);
+  CHECK(total(parse_json(out), "files") == 3);
+}
+
+TEST_CASE("a walked file that changes before it is read is not read", "[triage][walk][symlink]") {
+  TempDir d;
+  const std::string tree = d / "tree", outside = d / "outside";
+  REQUIRE_FALSE(fs::create_directories(tree + "/sub"));
+  REQUIRE_FALSE(fs::create_directories(outside));
+  spit(outside + "/secret.txt", kOtherPanic);
+  for (const char *name : {"/a.txt", "/b.txt", "/sub/c.txt", "/d.txt"}) spit(tree + name, kTwoPanics);
+  FileList list = find_files({tree});
+  REQUIRE(list.files.size() == 4);
+  // Between the walk and the analysis: a.txt becomes a link out of the tree,
+  // b.txt a FIFO (opening it for reading would block), c.txt is moved out
+  // and a link left in its place (the same file, now outside).
+  REQUIRE_FALSE(fs::remove(tree + "/a.txt"));
+  REQUIRE_FALSE(fs::create_link(outside + "/secret.txt", tree + "/a.txt"));
+  REQUIRE_FALSE(fs::remove(tree + "/b.txt"));
+  REQUIRE(::mkfifo((tree + "/b.txt").c_str(), 0600) == 0);
+  REQUIRE_FALSE(fs::rename(tree + "/sub/c.txt", outside + "/c.txt"));
+  REQUIRE_FALSE(fs::create_link(outside + "/c.txt", tree + "/sub/c.txt"));
+
+  Table t = triage_files(list, CollectOptions{});
+  CHECK(t.files == 4);
+  REQUIRE(t.buckets.size() == 1);  // d.txt's only: nothing of secret.txt
+  REQUIRE(t.buckets[0].files.size() == 2);
+  CHECK(t.buckets[0].files[0].path == tree + "/d.txt");
+  REQUIRE(t.unreadable.size() == 3);
+  CHECK(t.unreadable[0].path == tree + "/a.txt");
+  CHECK_THAT(t.unreadable[0].error, Catch::Contains("changed since it was walked"));
+  CHECK(t.unreadable[1].path == tree + "/b.txt");
+  CHECK_THAT(t.unreadable[1].error, Catch::Contains("changed since it was walked"));
+  CHECK(t.unreadable[2].path == tree + "/sub/c.txt");
+  CHECK_THAT(t.unreadable[2].error, Catch::Contains("it is now " + outside + "/c.txt, outside the paths given"));
+
+  // Errors of files read through their descriptor name the file.
+  spit(tree + "/bad.zst", std::string("\x28\xb5\x2f\xfd", 4) + "garbage, not a zstd frame");
+  Table bad = run({tree + "/bad.zst"});
+  REQUIRE(bad.unreadable.size() == 1);
+  CHECK_THAT(bad.unreadable[0].error, !Catch::Contains("/proc/self/fd"));
+}
+
+TEST_CASE("a table lists each file once: merge is idempotent and reading checks it", "[triage][merge]") {
+  Table t = handmade();
+  CHECK(t.files == 4);
+  std::string doc = to_json(t);
+  CHECK(to_json(merged({t, t})) == doc);
+  CHECK(to_json(merged({reparse(doc), t, reparse(doc)})) == doc);
+  t.skipped.push_back({"logs/fifo", "a FIFO (named pipe): never opened"});
+  doc = to_json(t);
+  CHECK_THAT(doc, Catch::Contains("\"skipped\": 1"));
+  CHECK(reparse(doc).skipped == t.skipped);
+  CHECK(to_json(merged({reparse(doc), t})) == doc);
+
+  // The same path recorded differently: refused, naming it.
+  Table changed = t;
+  changed.buckets[1].files[0].mtime += 1;
+  auto refused = merge({t, changed});
+  REQUIRE_FALSE(bool(refused));
+  CHECK_THAT(llvm::toString(refused.takeError()), Catch::StartsWith("logs/b.txt: recorded differently"));
+  Table unreadable_now = t;
+  unreadable_now.unreadable.push_back({"logs/notes.txt", "cannot read: Permission denied"});
+  auto refused2 = merge({unreadable_now, t});
+  REQUIRE_FALSE(bool(refused2));
+  CHECK_THAT(llvm::toString(refused2.takeError()), Catch::StartsWith("logs/notes.txt:"));
+
+  // Reading checks what merging relies on.
+  auto error_of = [](std::string text, const std::string &from, const std::string &to) {
+    size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    auto r = parse_table(text);
+    return r ? std::string() : llvm::toString(r.takeError());
+  };
+  CHECK_THAT(error_of(doc, "\"files\": 4", "\"files\": 5"), Catch::Contains("totals.files: 5 but the table lists 4"));
+  CHECK_THAT(error_of(doc, "\"offset\": 500", "\"offset\": 10"),
+             Catch::Contains("buckets[0].files[1]: a second report at offset 10 of \"logs/a,b.txt\""));
+  // 1.1.0 tables have no "skipped".
+  std::string old = doc;
+  old.replace(old.find("  \"skipped\": ["), std::string::npos, "  \"skipped\": []\n}\n");
+  CHECK(error_of(old, ",\n  \"skipped\": []", "").empty());
+}
+
+TEST_CASE("two file names that are one path once made UTF-8: the second is skipped", "[triage][walk]") {
+  TempDir d;
+  spit(d / "crash\xff.txt", kTwoPanics);
+  spit(d / "crash\xfe.txt", kOtherPanic);
+  Table t = run({d.path});
+  CHECK(t.files == 1);
+  CHECK(t.reports() == 1);
+  REQUIRE(t.skipped.size() == 1);
+  CHECK(t.skipped[0].path == d / "crash\xef\xbf\xbd.txt");
+  CHECK_THAT(t.skipped[0].reason, Catch::Contains("not valid UTF-8"));
+  CHECK(to_json(reparse(to_json(t))) == to_json(t));
+}
+
+TEST_CASE("fuzz_triage_table regressions: what a table reads, it writes back", "[triage][merge][fuzz]") {
+  // A culprit line past INT64_MAX was read, written negative, and the
+  // written table could not be read again.
+  std::string doc = to_json(handmade());
+  size_t at = doc.find("\"line\": 7");
+  REQUIRE(at != std::string::npos);
+  for (const char *line : {"9223372036854775808", "18446744073709551615"}) {
+    std::string big = doc;
+    big.replace(at, 9, std::string("\"line\": ") + line);
+    auto t = parse_table(big);
+    REQUIRE_FALSE(bool(t));
+    CHECK_THAT(llvm::toString(t.takeError()), Catch::Contains("buckets[0].culprit.line"));
+  }
+  std::string max = doc;
+  max.replace(at, 9, "\"line\": 9223372036854775807");
+  CHECK(to_json(reparse(to_json(reparse(max)))) == to_json(reparse(max)));
 }

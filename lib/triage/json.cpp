@@ -3,16 +3,20 @@
 // --baseline.
 #include "triage/triage.h"
 
+#include "io/limits.h"
 #include "render/render_util.h"
 
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace crashctl::triage {
 
 namespace json = llvm::json;
+namespace fs = llvm::sys::fs;
 
 using render_detail::str;
 using render_detail::str_or_null;
@@ -41,6 +45,7 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
       j.attribute("new_buckets", static_cast<uint64_t>(t.new_buckets()));
       j.attribute("unreadable", static_cast<uint64_t>(t.unreadable.size()));
       j.attribute("unrecognized", static_cast<uint64_t>(t.unrecognized.size()));
+      j.attribute("skipped", static_cast<uint64_t>(t.skipped.size()));
     });
     j.attributeArray("buckets", [&] {
       for (const Bucket &b : t.buckets) {
@@ -102,6 +107,14 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
     });
     j.attributeArray("unrecognized", [&] {
       for (const std::string &p : t.unrecognized) j.object([&] { j.attribute("path", str(p)); });
+    });
+    j.attributeArray("skipped", [&] {
+      for (const Skipped &k : t.skipped) {
+        j.object([&] {
+          j.attribute("path", str(k.path));
+          j.attribute("reason", str(k.reason));
+        });
+      }
     });
   });
   os << "\n";
@@ -172,6 +185,7 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
 
   TRY(buckets, r.array(*root, "buckets", "(root)"));
   std::set<std::string> seen;
+  std::set<std::pair<std::string, uint64_t>> reports_seen;  // (path, offset): one report each
   for (size_t i = 0; i < buckets->size(); ++i) {
     const std::string where = "buckets[" + std::to_string(i) + "]";
     TRY(bo, r.object(&(*buckets)[i], where));
@@ -194,6 +208,7 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
       TRY(function, r.string(*co, "function", cw));
       TRY(file, r.string(*co, "file", cw));
       TRY(line, r.uint(*co, "line", cw));
+      if (line > static_cast<uint64_t>(INT64_MAX)) return r.error(cw + ".line", "out of range");
       TRY(module, r.string(*co, "module", cw, true));
       TRY(cversion, r.string(*co, "version", cw, true));
       TRY(owner, r.string(*co, "owner", cw, true));
@@ -225,6 +240,8 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
         if (!lc->getAsBoolean()) return r.error(ow + ".low_confidence", "expected a boolean");
         o.low_confidence = *lc->getAsBoolean();
       }
+      if (!reports_seen.emplace(path, offset).second)
+        return r.error(ow, "a second report at offset " + std::to_string(offset) + " of \"" + path + "\"");
       o.path = path;
       o.offset = offset;
       o.mtime = seen_at;
@@ -253,17 +270,103 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
     TRY(path, r.string(*uo, "path", where));
     t.unrecognized.push_back(path);
   }
-  if (t.files < t.unreadable.size() + t.unrecognized.size())
-    return r.error("totals.files", "fewer files than unreadable and unrecognized entries");
-  // Canonical order, whatever the document's.
-  return merge({t});
+  // (1.2.0) Absent from older tables: they skipped in silence.
+  if (root->get("skipped")) {
+    TRY(skipped, r.array(*root, "skipped", "(root)"));
+    for (size_t i = 0; i < skipped->size(); ++i) {
+      const std::string where = "skipped[" + std::to_string(i) + "]";
+      TRY(so, r.object(&(*skipped)[i], where));
+      TRY(path, r.string(*so, "path", where));
+      TRY(reason, r.string(*so, "reason", where));
+      t.skipped.push_back({path, reason});
+    }
+  }
+  // Canonical order, whatever the document's; files counted from the paths.
+  TRY(canonical, merge({t}));
+  if (files != canonical.files)
+    return r.error("totals.files", std::to_string(files) + " but the table lists " + std::to_string(canonical.files) +
+                                       " distinct paths (each file is listed once, by one path)");
+  return canonical;
 }
 
 #undef TRY
 
 }  // namespace
 
+namespace {
+
+// The byte offset where TEXT first nests more than MAX_DEPTH arrays and
+// objects, or npos. Lexes strings as JSON does, so for any prefix a parser
+// accepts, its depth is the parser's: checked first, llvm::json's recursion
+// stays bounded.
+size_t nesting_exceeded_at(std::string_view text, uint64_t max_depth) {
+  uint64_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// PATH ("-": stdin) whole, refused past LIMIT bytes before reading when its
+// size is known, else as soon as the bytes read pass it.
+llvm::Expected<std::string> read_capped(const std::string &path, uint64_t limit) {
+  auto fail = [&](std::error_code ec, const std::string &what) {
+    return llvm::createStringError(ec, "%s: %s", path.c_str(), what.c_str());
+  };
+  auto too_big = [&](const std::string &size) {
+    return fail(std::make_error_code(std::errc::file_too_large),
+                size + "more than the table-bytes limit of " + std::to_string(limit) +
+                    " bytes (--limit table-bytes=N raises it)");
+  };
+  fs::file_t fd = fs::getStdinHandle();
+  if (path != "-") {
+    auto opened = fs::openNativeFileForRead(path);
+    if (!opened) {
+      std::error_code ec = llvm::errorToErrorCode(opened.takeError());
+      return fail(ec, "cannot read: " + ec.message());
+    }
+    fd = *opened;
+  }
+  auto close = llvm::make_scope_exit([&] {
+    if (path != "-") fs::closeFile(fd);
+  });
+  fs::file_status st;
+  if (!fs::status(fd, st) && fs::is_regular_file(st) && st.getSize() > limit) return too_big(std::to_string(st.getSize()) + " bytes, ");
+  std::string text;
+  for (;;) {
+    size_t old = text.size();
+    size_t chunk = std::min<uint64_t>(uint64_t(1) << 20, limit + 1 - old);
+    text.resize(old + chunk);
+    auto n = fs::readNativeFile(fd, llvm::MutableArrayRef<char>(text.data() + old, chunk));
+    if (!n) {
+      std::error_code ec = llvm::errorToErrorCode(n.takeError());
+      return fail(ec, "cannot read: " + ec.message());
+    }
+    text.resize(old + *n);
+    if (*n == 0) return text;
+    if (text.size() > limit) return too_big("");
+  }
+}
+
+}  // namespace
+
 llvm::Expected<Table> parse_table(std::string_view text) {
+  const uint64_t max_depth = resource_limits().json_depth;
+  if (size_t at = nesting_exceeded_at(text, max_depth); at != std::string_view::npos)
+    return llvm::createStringError(std::errc::invalid_argument,
+                                   "byte %zu: nested deeper than %llu arrays and objects (the json-depth limit)", at,
+                                   static_cast<unsigned long long>(max_depth));
   auto doc = json::parse(llvm::StringRef(text.data(), text.size()));
   if (!doc) return llvm::createStringError(std::errc::invalid_argument, "not JSON: %s",
                                            llvm::toString(doc.takeError()).c_str());
@@ -271,11 +374,9 @@ llvm::Expected<Table> parse_table(std::string_view text) {
 }
 
 llvm::Expected<Table> load_table(const std::string &path) {
-  auto buf = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buf)
-    return llvm::createStringError(buf.getError(), "%s: cannot read: %s", path.c_str(),
-                                   buf.getError().message().c_str());
-  auto table = parse_table(std::string_view((*buf)->getBufferStart(), (*buf)->getBufferSize()));
+  auto text = read_capped(path, resource_limits().table_bytes);
+  if (!text) return text.takeError();
+  auto table = parse_table(*text);
   if (!table)
     return llvm::createStringError(std::errc::invalid_argument, "%s: not a crashctl triage table: %s", path.c_str(),
                                    llvm::toString(table.takeError()).c_str());

@@ -47,7 +47,9 @@ static void text_table(llvm::raw_ostream &os, const Table &t, const RenderOption
   os << t.files << (t.files == 1 ? " file: " : " files: ") << t.reports() << (t.reports() == 1 ? " report" : " reports")
      << " in " << t.buckets.size() << (t.buckets.size() == 1 ? " bucket" : " buckets");
   if (t.baseline) os << " (" << t.new_buckets() << " new)";
-  os << ", " << t.unreadable.size() << " unreadable, " << t.unrecognized.size() << " unrecognized\n";
+  os << ", " << t.unreadable.size() << " unreadable, " << t.unrecognized.size() << " unrecognized";
+  if (!t.skipped.empty()) os << ", " << t.skipped.size() << " skipped";
+  os << "\n";
 
   if (!t.buckets.empty()) {
     struct Row {
@@ -124,6 +126,13 @@ static void text_table(llvm::raw_ostream &os, const Table &t, const RenderOption
     for (size_t i = 0; i < t.unrecognized.size() && i < kListed; ++i) os << "  " << cell(t.unrecognized[i], 200) << "\n";
     if (t.unrecognized.size() > kListed)
       os << "  ... and " << t.unrecognized.size() - kListed << " more (--format json lists them all)\n";
+  }
+  if (!t.skipped.empty()) {
+    os << "skipped (not read):\n";
+    for (size_t i = 0; i < t.skipped.size() && i < kListed; ++i)
+      os << "  " << cell(t.skipped[i].path, 200) << ": " << cell(t.skipped[i].reason, 200) << "\n";
+    if (t.skipped.size() > kListed)
+      os << "  ... and " << t.skipped.size() - kListed << " more (--format json lists them all)\n";
   }
 }
 

@@ -1,11 +1,14 @@
 // The bucket table: building from analyzed files, merging, baselines.
-// Every derived figure (count, first/last seen, Go versions, examples) is a
-// function of a bucket's sorted occurrences, and the representative is the
-// minimum of (occurrence, representative) pairs, so merging is a multiset
-// union followed by a min: associative and commutative by construction.
+// Every derived figure (count, first/last seen, Go versions, examples, the
+// number of files) is a function of the recorded paths and a bucket's
+// sorted occurrences, and the representative is the minimum of
+// (occurrence, representative) pairs. Merging is a set union of per-path
+// records that must agree where tables overlap, followed by a min:
+// associative, commutative and idempotent by construction.
 #include "triage/triage.h"
 
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/SHA256.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -42,6 +45,15 @@ bool operator<(const Representative &a, const Representative &b) {
 
 bool operator<(const Unreadable &a, const Unreadable &b) {
   return std::tie(a.path, a.error) < std::tie(b.path, b.error);
+}
+bool operator==(const Unreadable &a, const Unreadable &b) {
+  return std::tie(a.path, a.error) == std::tie(b.path, b.error);
+}
+bool operator<(const Skipped &a, const Skipped &b) {
+  return std::tie(a.path, a.reason) < std::tie(b.path, b.reason);
+}
+bool operator==(const Skipped &a, const Skipped &b) {
+  return std::tie(a.path, a.reason) == std::tie(b.path, b.reason);
 }
 
 // --- Bucket ---------------------------------------------------------------------
@@ -172,7 +184,6 @@ void TableBuilder::add_occurrence(const std::string &signature, const Occurrence
 }
 
 void TableBuilder::add(FileSummary file) {
-  ++table_.files;
   if (file.unreadable) table_.unreadable.push_back({file.path, std::move(file.error)});
   else if (file.reports.empty()) table_.unrecognized.push_back(file.path);
   for (FileSummary::Found &f : file.reports) {
@@ -182,14 +193,71 @@ void TableBuilder::add(FileSummary file) {
 }
 
 void TableBuilder::add_unreadable(std::string path, std::string error) {
-  ++table_.files;
   table_.unreadable.push_back({utf8(std::move(path)), utf8(std::move(error))});
 }
 
-void TableBuilder::add(const Table &t) {
-  table_.files += t.files;
+void TableBuilder::add_skipped(std::string path, std::string reason) {
+  table_.skipped.push_back({utf8(std::move(path)), utf8(std::move(reason))});
+}
+
+namespace {
+
+// Everything table T records about each of its paths, as a digest: two
+// tables agree about a path when the digests are equal.
+std::map<std::string, std::array<uint8_t, 32>> path_digests(const Table &t) {
+  std::map<std::string, std::vector<std::string>> records;
+  auto field = [](std::string &out, std::string_view s) {
+    out += std::to_string(s.size());
+    out += ':';
+    out += s;
+  };
+  for (const Bucket &b : t.buckets)
+    for (const Occurrence &o : b.files) {
+      std::string r = "occurrence ";
+      field(r, b.signature);
+      field(r, std::to_string(o.offset));
+      field(r, std::to_string(o.mtime));
+      field(r, o.go_version);
+      field(r, o.kind);
+      field(r, o.low_confidence ? "low" : "");
+      records[o.path].push_back(std::move(r));
+    }
+  for (const Unreadable &u : t.unreadable) field(records[u.path].emplace_back("unreadable "), u.error);
+  for (const std::string &p : t.unrecognized) records[p].emplace_back("unrecognized");
+  for (const Skipped &k : t.skipped) field(records[k.path].emplace_back("skipped "), k.reason);
+  std::map<std::string, std::array<uint8_t, 32>> digests;
+  for (auto &[path, rs] : records) {
+    std::sort(rs.begin(), rs.end());
+    rs.erase(std::unique(rs.begin(), rs.end()), rs.end());
+    llvm::SHA256 h;
+    for (const std::string &r : rs) {
+      std::string framed;
+      field(framed, r);
+      h.update(framed);
+    }
+    digests.emplace(path, h.final());
+  }
+  return digests;
+}
+
+}  // namespace
+
+llvm::Error TableBuilder::add(const Table &t) {
+  auto digests = path_digests(t);
+  for (const auto &[path, digest] : digests) {
+    auto it = table_paths_.find(path);
+    if (it != table_paths_.end() && it->second != digest)
+      return llvm::createStringError(
+          std::errc::invalid_argument,
+          "%s: recorded differently by another table (the file changed between the runs, or was analyzed with "
+          "other options); tables that overlap must agree about each file they share (formats/triage.md, "
+          "\"Merging\")",
+          path.c_str());
+  }
+  table_paths_.insert(digests.begin(), digests.end());
   table_.unreadable.insert(table_.unreadable.end(), t.unreadable.begin(), t.unreadable.end());
   table_.unrecognized.insert(table_.unrecognized.end(), t.unrecognized.begin(), t.unrecognized.end());
+  table_.skipped.insert(table_.skipped.end(), t.skipped.begin(), t.skipped.end());
   for (const Bucket &b : t.buckets) {
     if (b.files.empty()) continue;
     const Occurrence &first = *std::min_element(b.files.begin(), b.files.end());
@@ -197,6 +265,7 @@ void TableBuilder::add(const Table &t) {
     std::vector<Occurrence> &files = acc_[b.signature].files;
     files.insert(files.end(), b.files.begin(), b.files.end());
   }
+  return llvm::Error::success();
 }
 
 Table TableBuilder::finish() {
@@ -211,21 +280,35 @@ Table TableBuilder::finish() {
     b.rep = std::move(a.rep);
     b.files = std::move(a.files);
     std::sort(b.files.begin(), b.files.end());
+    b.files.erase(std::unique(b.files.begin(), b.files.end()), b.files.end());  // a file added twice
     t.buckets.push_back(std::move(b));
   }
   acc_.clear();
+  table_paths_.clear();
   std::sort(t.buckets.begin(), t.buckets.end(), [](const Bucket &a, const Bucket &b) {
     if (a.count() != b.count()) return a.count() > b.count();
     return a.signature < b.signature;
   });
-  std::sort(t.unreadable.begin(), t.unreadable.end());
-  std::sort(t.unrecognized.begin(), t.unrecognized.end());
+  auto sort_unique = [](auto &v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  sort_unique(t.unreadable);
+  sort_unique(t.unrecognized);
+  sort_unique(t.skipped);
+  std::set<std::string_view> paths;
+  for (const Bucket &b : t.buckets)
+    for (const Occurrence &o : b.files) paths.insert(o.path);
+  for (const Unreadable &u : t.unreadable) paths.insert(u.path);
+  for (const std::string &p : t.unrecognized) paths.insert(p);
+  t.files = paths.size();
   return t;
 }
 
-Table merge(const std::vector<Table> &tables) {
+llvm::Expected<Table> merge(const std::vector<Table> &tables) {
   TableBuilder b;
-  for (const Table &t : tables) b.add(t);
+  for (const Table &t : tables)
+    if (llvm::Error e = b.add(t)) return e;
   return b.finish();
 }
 

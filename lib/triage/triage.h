@@ -1,7 +1,8 @@
 // Triage: many crash files -> a table of buckets keyed by verdict.signature
-// (formats/triage.md). The table is a mergeable summary: merging tables
-// built from disjoint sets of files gives exactly the table of one run over
-// all of them (associative, commutative), so fleets can map-reduce it.
+// (formats/triage.md). The table is a mergeable summary: it records every
+// file by its path, and merging tables gives exactly the table of one run
+// over the union of their files (associative, commutative, idempotent: a
+// file in two tables counts once), so fleets can map-reduce it.
 #pragma once
 
 #include "analysis/attribution.h"
@@ -9,8 +10,10 @@
 #include "model/report.h"
 
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem/UniqueID.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -25,7 +28,7 @@
 namespace crashctl::triage {
 
 // formats/triage.schema.json
-inline constexpr const char *kSchemaVersion = "1.1.0";
+inline constexpr const char *kSchemaVersion = "1.2.0";
 // formats/signature.md: tables of different signature versions do not merge.
 inline constexpr int64_t kSignatureVersion = 1;
 
@@ -84,17 +87,30 @@ struct Unreadable {
   std::string path, error;
 };
 bool operator<(const Unreadable &a, const Unreadable &b);
+bool operator==(const Unreadable &a, const Unreadable &b);
+
+// A path the walk found and did not read: a FIFO, socket or device, a
+// symbolic link leaving the roots, a second path to a file already listed.
+struct Skipped {
+  std::string path, reason;
+};
+bool operator<(const Skipped &a, const Skipped &b);
+bool operator==(const Skipped &a, const Skipped &b);
 
 struct BaselineInfo {
   std::string path;
   size_t buckets = 0;
 };
 
+// A table names each file by one path, and each path is one file: `files`
+// is the number of distinct paths in the buckets, unreadable and
+// unrecognized; skipped paths are not files.
 struct Table {
   uint64_t files = 0;                     // input files, whatever became of them
   std::vector<Bucket> buckets;            // count desc, then signature
   std::vector<Unreadable> unreadable;     // sorted by path, then error
   std::vector<std::string> unrecognized;  // sorted
+  std::vector<Skipped> skipped;           // sorted by path, then reason
   std::optional<BaselineInfo> baseline;   // set by mark_new
 
   size_t reports() const;
@@ -134,17 +150,24 @@ private:
 // The same for an Input that holds its reports.
 FileSummary summarize(const Input &input, const std::string &path, int64_t mtime);
 
-// Accumulates files into a table; the order of add() calls does not matter.
+// Accumulates files into a table; the order of add() calls does not matter,
+// and what is added twice counts once.
 class TableBuilder {
 public:
-  // One analyzed file: its reports become occurrences; an unreadable file
-  // goes to unreadable (and still contributes the reports read before the
-  // failure); a readable file without reports goes to unrecognized.
+  // One analyzed file (once per path): its reports become occurrences; an
+  // unreadable file goes to unreadable (and still contributes the reports
+  // read before the failure); a readable file without reports goes to
+  // unrecognized.
   void add(FileSummary file);
   void add(const Input &input, int64_t mtime) { add(summarize(input, input.path, mtime)); }
   void add_unreadable(std::string path, std::string error);  // counts as a file
-  // Adds a whole table (merge).
-  void add(const Table &table);
+  void add_skipped(std::string path, std::string reason);    // not a file
+  // Adds a whole table (merge). A path already added by another table must
+  // be recorded identically there (same occurrences, signatures, errors,
+  // skip reasons): then it counts once; else nothing is added and the error
+  // names the path. Tables of the same files taken at different times, or
+  // with different options, do not merge.
+  llvm::Error add(const Table &table);
   Table finish();
 
 private:
@@ -155,11 +178,13 @@ private:
   };
   void add_occurrence(const std::string &signature, const Occurrence &occ, const Representative &rep);
   std::map<std::string, Acc> acc_;  // by signature
+  std::map<std::string, std::array<uint8_t, 32>> table_paths_;  // path -> digest of its records, from add(Table)
   Table table_;
 };
 
-// Merges tables: associative, commutative; baseline marks are dropped.
-Table merge(const std::vector<Table> &tables);
+// Merges tables: associative, commutative and idempotent; baseline marks
+// are dropped. Fails when two tables record one path differently.
+llvm::Expected<Table> merge(const std::vector<Table> &tables);
 
 // Marks buckets whose signature the baseline lacks.
 void mark_new(Table &table, const Table &baseline, std::string baseline_path);
@@ -168,6 +193,7 @@ void mark_new(Table &table, const Table &baseline, std::string baseline_path);
 
 struct CollectOptions {
   AnalysisOptions analysis;
+  bool follow_symlinks = false;  // follow symbolic links out of the roots
   // Loaded once by the caller (load_attribution); null: loaded from
   // `analysis`, and if that fails every file is unreadable with the error.
   std::shared_ptr<const Attribution> attribution;
@@ -178,19 +204,33 @@ struct CollectOptions {
   std::function<void(size_t, size_t, const std::string &)> on_progress;
 };
 
-// The files under PATHS: regular files given or found by walking directories
-// recursively, skipping hidden entries (".git", ".cache", ".x") inside walked
-// directories, following symbolic links but walking each directory once (no
-// loops). Paths that cannot be read or walked come back in `errors`.
+// The files under PATHS (the roots): files given, and regular files found by
+// walking directories recursively. Inside walked directories, hidden entries
+// (".git", ".cache", ".x") are ignored; FIFOs, sockets and devices are
+// skipped without being opened; symbolic links are followed when their
+// target (realpath) lies under a root, else skipped unless FOLLOW_SYMLINKS.
+// Each directory is walked once (no loops), and each file is listed once,
+// under the first path that reaches it (a second path, e.g. a hard link or
+// a link inside the tree, is skipped). Paths that cannot be read or walked
+// come back in `errors`.
 struct FileList {
-  std::vector<std::string> files;  // deduplicated, in walk order
+  std::vector<std::string> files;  // in walk order
+  // Per file, the regular file the walk found there: analysis reads that
+  // file only (pinned by a descriptor) and lists a path that changed since
+  // as unreadable. Unset for a file named on the command line that is not a
+  // regular file (a pipe: <(zcat x.gz)), read as it is.
+  std::vector<std::optional<llvm::sys::fs::UniqueID>> identities;
   std::vector<Unreadable> errors;
+  std::vector<Skipped> skipped;
+  std::vector<std::string> roots;  // the paths given, resolved (realpath)
 };
-FileList find_files(const std::vector<std::string> &paths);
+FileList find_files(const std::vector<std::string> &paths, bool follow_symlinks = false);
 
 // Walks PATHS and analyzes every file in parallel. Never throws; a file that
 // cannot be read only becomes an `unreadable` entry.
 Table triage_paths(const std::vector<std::string> &paths, const CollectOptions &opts);
+// The same for a list walked before (find_files with opts.follow_symlinks).
+Table triage_files(FileList list, const CollectOptions &opts);
 
 // --- rendering and loading (formats/triage.md) -----------------------------------
 

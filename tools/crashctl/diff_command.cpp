@@ -71,11 +71,21 @@ Command add_diff_command(CLI::App &app) {
   add_color_option(cmd, args->color);
   cmd->add_option("-f,--format", args->format, "Output: text (default), json")
       ->check(CLI::IsMember({"text", "json"}));
+  // 0 is DiffSelection's "not given": as an argument it names no report.
+  const CLI::Validator nonzero(
+      [](std::string &v) {
+        int64_t n = 1;
+        return CLI::detail::lexical_cast(v, n) && n == 0 ? "reports are numbered from 1 (-1 is the last), not 0"
+                                                         : std::string();
+      },
+      "NONZERO");
   cmd->add_option("--old-report", args->old_report,
                   "Which report of OLD (1-based; negative counts from the end). Default: the last dump of OLD, "
-                  "or the first of FILE");
+                  "or the first of FILE")
+      ->check(nonzero);
   cmd->add_option("--new-report", args->new_report,
-                  "Which report of NEW (1-based; negative counts from the end). Default: the last dump");
+                  "Which report of NEW (1-based; negative counts from the end). Default: the last dump")
+      ->check(nonzero);
   cmd->add_option("--min-growth", args->min_growth, "Smallest increase of a blocked group that counts as growth (default 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--unchanged", args->unchanged, "Text: list unchanged groups too");

@@ -2,6 +2,7 @@
 // lib/triage; this file parses options, draws progress and picks the format.
 #include "commands.h"
 
+#include "render/escaping_stream.h"
 #include "triage/triage.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -41,13 +42,20 @@ struct TriageArgs {
   std::string format = "text";
   std::string baseline;
   bool merge = false;
+  bool follow_symlinks = false;
   unsigned jobs = 0;
   std::string path_prefix;
   std::string color = "auto";
   crashctl::AnalysisOptions analysis;
 };
 
-void error(const std::string &msg) { llvm::WithColor::error(llvm::errs(), "crashctl") << msg << "\n"; }
+// Messages name files, and file names are input: escaped on stderr too.
+void error(const std::string &msg) {
+  llvm::WithColor::error(llvm::errs(), "crashctl") << crashctl::escape_control(msg) << "\n";
+}
+void warning(const std::string &msg) {
+  llvm::WithColor::warning(llvm::errs(), "crashctl") << crashctl::escape_control(msg) << "\n";
+}
 
 // "\r[n/total] path" on stderr, a few times a second, only on a terminal.
 class ProgressLine {
@@ -61,7 +69,13 @@ public:
     auto now = std::chrono::steady_clock::now();
     if (done != total && drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
-    std::string shown = path.size() > 60 ? "..." + path.substr(path.size() - 57) : path;
+    // Escaped (a file name can hold ESC sequences), then its last characters.
+    std::string shown = crashctl::escape_control(path);
+    if (shown.size() > 60) {
+      size_t from = shown.size() - 57;
+      while (from < shown.size() && (static_cast<unsigned char>(shown[from]) & 0xC0) == 0x80) ++from;
+      shown = "..." + shown.substr(from);
+    }
     write("\r[" + std::to_string(done) + "/" + std::to_string(total) + "] " + shown + "\x1b[K");
     drawn_ = true;
   }
@@ -112,16 +126,19 @@ int run_triage(const TriageArgs &a) {
 
   triage::Table table;
   if (a.merge) {
-    std::vector<triage::Table> parts;
+    triage::TableBuilder merged;
     for (const std::string &p : a.paths) {
       auto t = triage::load_table(p);
       if (!t) {
         error("--merge " + llvm::toString(t.takeError()));
         return triage::kExitInputError;
       }
-      parts.push_back(std::move(*t));
+      if (llvm::Error e = merged.add(*t)) {
+        error("--merge " + p + ": " + llvm::toString(std::move(e)));
+        return triage::kExitInputError;
+      }
     }
-    table = triage::merge(parts);
+    table = merged.finish();
   } else {
     triage::CollectOptions opts;
     opts.analysis = a.analysis;
@@ -129,6 +146,7 @@ int run_triage(const TriageArgs &a) {
     opts.attribution = load_attribution_or_report(a.analysis);
     if (!opts.attribution) return kExitUsage;
     opts.jobs = a.jobs;
+    opts.follow_symlinks = a.follow_symlinks;
     opts.path_prefix = a.path_prefix;
     auto progress = std::make_shared<ProgressLine>();
     opts.on_progress = [progress](size_t done, size_t total, const std::string &path) {
@@ -151,11 +169,15 @@ int run_triage(const TriageArgs &a) {
   if (a.format != "text") {
     constexpr size_t kMax = 20;
     for (size_t i = 0; i < table.unreadable.size() && i < kMax; ++i)
-      llvm::WithColor::warning(llvm::errs(), "crashctl")
-          << table.unreadable[i].path << ": " << table.unreadable[i].error << "\n";
+      warning(table.unreadable[i].path + ": " + table.unreadable[i].error);
     if (table.unreadable.size() > kMax)
-      llvm::WithColor::warning(llvm::errs(), "crashctl")
-          << (table.unreadable.size() - kMax) << " more unreadable files (see \"unreadable\")\n";
+      warning(std::to_string(table.unreadable.size() - kMax) + " more unreadable files (see \"unreadable\")");
+    for (size_t i = 0; i < table.skipped.size() && i < kMax; ++i)
+      llvm::WithColor::note(llvm::errs(), "crashctl")
+          << crashctl::escape_control("skipped " + table.skipped[i].path + ": " + table.skipped[i].reason) << "\n";
+    if (table.skipped.size() > kMax)
+      llvm::WithColor::note(llvm::errs(), "crashctl")
+          << (table.skipped.size() - kMax) << " more skipped paths (see \"skipped\")\n";
   }
   int status = triage::exit_status(table);
   return missing ? triage::kExitInputError : status;
@@ -175,6 +197,9 @@ Command add_triage_command(CLI::App &app) {
       cmd->add_flag("--merge", args->merge, "Combine triage JSON tables (from other runs or machines) into one");
   cmd->add_option("-j,--jobs", args->jobs, "Threads analyzing files; 0 (default) uses every core")
       ->type_name("N")
+      ->excludes(merge);
+  cmd->add_flag("--follow-symlinks", args->follow_symlinks,
+                "Follow symbolic links that lead out of the paths given (default: list them as skipped)")
       ->excludes(merge);
   cmd->add_option("--path-prefix", args->path_prefix, "Prepend to every file path in the table, e.g. \"$(hostname):\"")
       ->type_name("PREFIX")
