@@ -33,6 +33,18 @@ TEST_CASE("messages lose addresses, numbers and quoted values", "[signature]") {
   CHECK(normalize_message("sha256 mismatch v2") == "sha256 mismatch v2");
 }
 
+TEST_CASE("the standard library of a toolchain that GOTOOLCHAIN fetched is the standard library", "[signature]") {
+  Frame lock{"sync.(*Mutex).Lock", "sync",
+             "/root/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.21.13.linux-amd64/src/sync/mutex.go"};
+  CHECK(InAppRules::is_stdlib(lock));
+  Frame dependency{"github.com/gin-gonic/gin.(*Context).Next", "github.com/gin-gonic/gin",
+                   "/root/go/pkg/mod/github.com/gin-gonic/gin@v1.11.0/context.go"};
+  CHECK_FALSE(InAppRules::is_stdlib(dependency));
+  CHECK(InAppRules::is_dependency(dependency));
+  Frame vendored{"strings.Cut", "strings", "/src/app/vendor/strings/strings.go"};
+  CHECK_FALSE(InAppRules::is_stdlib(vendored));
+}
+
 TEST_CASE("one signature per scenario across Go releases, distinct across scenarios", "[signature][fixtures]") {
   const std::string dir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/";
   auto buf = llvm::MemoryBuffer::getFile(dir + "MANIFEST.tsv");
