@@ -2,6 +2,7 @@
 // different one per different bug. Checked over every fixture.
 #include "analysis/signature.h"
 #include "pipeline/analyze.h"
+#include "test_support.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -12,6 +13,26 @@
 #include <sstream>
 
 using namespace crashctl;
+
+namespace {
+
+const std::string kFixtures = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/";
+
+// Release -> fixture file of SCENARIO at its own GOTRACEBACK level.
+std::map<std::string, std::string> fixtures_of(const std::string &scenario) {
+  std::map<std::string, std::string> out;
+  for (const test::ManifestRow &r : test::read_manifest(kFixtures + "MANIFEST.tsv"))
+    if (r["file"] == r["go_version"] + "/" + scenario + ".txt.zst") out[r["go_version"]] = r["file"];
+  return out;
+}
+
+Verdict verdict_of(const std::string &file, const AnalysisOptions &opts) {
+  Input in = analyze_input(kFixtures + file, opts);
+  REQUIRE(in.reports.size() == 1);
+  return in.reports.front().verdict;
+}
+
+}  // namespace
 
 TEST_CASE("closure and wrapper names normalize across releases", "[signature]") {
   CHECK(normalize_function("main.main.func1") == "main.main.func");
@@ -72,17 +93,155 @@ TEST_CASE("one signature per scenario across Go releases, distinct across scenar
     scenarios_of[v.signature].insert(scenario);
     releases_of[key].insert(version);
   }
-  size_t across_three = 0;
+  size_t across_three = 0, in_one_bucket = 0, alone = 0;
   for (const auto &[key, sigs] : signatures_of) {
     INFO("scenario " << key);
     CHECK(sigs.size() == 1);
+    in_one_bucket += sigs.size() == 1;
     across_three += releases_of[key].size() >= 3;
   }
   CHECK(across_three > 30);
   for (const auto &[sig, scenarios] : scenarios_of) {
     INFO("signature " << sig);
     CHECK(scenarios.size() == 1);
+    alone += scenarios.size() == 1;
   }
+  // Recall: a scenario (at one GOTRACEBACK level, every release) in exactly
+  // one bucket; precision: a bucket holding one scenario.
+  WARN("fixtures: " << signatures_of.size() << " scenarios, " << scenarios_of.size() << " buckets; "
+                    << in_one_bucket << "/" << signatures_of.size() << " scenarios in exactly one bucket, " << alone
+                    << "/" << scenarios_of.size() << " buckets with one scenario");
+}
+
+TEST_CASE("test timeouts: one bucket per hung test on every release, with or without a culprit",
+          "[signature][fixtures]") {
+  AnalysisOptions with_culprit, without_culprit;
+  // The hung test's frames are not the program's: the running tests are the evidence.
+  without_culprit.not_in_app = {"crashctl.test/scenarios/timeouttest"};
+  const auto sync = fixtures_of("test-timeout"), catch_up = fixtures_of("test-timeout-catchup");
+  REQUIRE(sync.size() >= 8);
+  REQUIRE(catch_up.size() == sync.size());
+  for (const AnalysisOptions *opts : {&with_culprit, &without_culprit}) {
+    const bool culprit = opts == &with_culprit;
+    std::set<std::string> sync_signatures, catch_up_signatures;
+    for (const auto &[release, file] : sync) {
+      INFO(release << (culprit ? "" : ", the test package not in-app"));
+      const Verdict a = verdict_of(file, *opts), b = verdict_of(catch_up.at(release), *opts);
+      CHECK(a.cls == "test-timeout");
+      CHECK(b.cls == "test-timeout");
+      // From go1.20 the verdict still names a frame of the test package (no
+      // frame is the program's, so the first outside the runtime); go1.19 names
+      // none. Such a culprit is weak and the signature does not rest on it.
+      if (culprit) CHECK((a.culprit && b.culprit));
+      CHECK(a.signature != b.signature);
+      if (culprit) {
+        CHECK(a.signature_text == "test-timeout |  | crashctl.test/scenarios/timeouttest.waitForQuorum");
+        CHECK(b.signature_text == "test-timeout |  | crashctl.test/scenarios/timeouttest.catchUp");
+      } else {
+        // Go 1.19 lists no running tests: the Test functions under testing.tRunner.
+        CHECK(a.signature_text == "test-timeout |  | test TestReplicaSync");
+        CHECK(b.signature_text == "test-timeout |  | test TestReplicaCatchUp");
+      }
+      sync_signatures.insert(a.signature);
+      catch_up_signatures.insert(b.signature);
+    }
+    CHECK(sync_signatures.size() == 1);
+    CHECK(catch_up_signatures.size() == 1);
+  }
+}
+
+TEST_CASE("deadlocks in main.main: what the goroutines wait on keeps them apart on every release",
+          "[signature][fixtures][deadlock]") {
+  // Signatures of version 1 gave deadlock-send and deadlock-mutex one bucket:
+  // "deadlock | all goroutines are asleep - deadlock! | main.main".
+  const std::vector<std::string> scenarios{"deadlock", "deadlock-send", "deadlock-mutex"};
+  AnalysisOptions plain, main_not_in_app;
+  main_not_in_app.not_in_app = {"main"};
+  const auto releases = fixtures_of("deadlock-mutex");
+  REQUIRE(releases.size() >= 8);
+  for (const AnalysisOptions *opts : {&plain, &main_not_in_app}) {
+    std::map<std::string, std::set<std::string>> signatures_of;  // scenario -> signatures
+    for (const auto &[release, mutex_file] : releases) {
+      INFO(release << (opts == &plain ? "" : ", main not in-app"));
+      std::set<std::string> here;
+      for (const std::string &s : scenarios) {
+        const Verdict v = verdict_of(fixtures_of(s).at(release), *opts);
+        INFO(s << ": " << v.signature_text);
+        CHECK(v.cls == "deadlock");
+        CHECK_FALSE(v.low_confidence);
+        here.insert(v.signature);
+        signatures_of[s].insert(v.signature);
+      }
+      CHECK(here.size() == scenarios.size());
+    }
+    for (const std::string &s : scenarios) {
+      INFO(s << (opts == &plain ? "" : ", main not in-app"));
+      CHECK(signatures_of[s].size() == 1);
+    }
+  }
+  // go1.19 waits on a Mutex in [semacquire], later releases in [sync.Mutex.Lock];
+  // from go1.24 the frames below Lock are internal/sync's.
+  for (const char *release : {"go1.19.8", "go1.21.13", "go1.26.8"}) {
+    INFO(release);
+    Input in = analyze_input(kFixtures + release + "/deadlock-mutex.txt.zst", AnalysisOptions{});
+    REQUIRE(in.reports.size() == 1);
+    const Process &p = in.reports[0].process;
+    REQUIRE(p.goroutines.size() == 1);
+    CHECK(p.goroutines.begin()->wait_reason == (release == std::string("go1.19.8") ? "semacquire" : "sync.Mutex.Lock"));
+    for (const AnalysisOptions *opts : {&plain, &main_not_in_app}) {
+      const Verdict v = verdict_of(std::string(release) + "/deadlock-mutex.txt.zst", *opts);
+      CHECK(v.signature_text == "deadlock | all goroutines are asleep - deadlock! | wait sync @ main.main");
+    }
+    CHECK(verdict_of(std::string(release) + "/deadlock-send.txt.zst", plain).signature_text ==
+          "deadlock | all goroutines are asleep - deadlock! | wait chan send @ main.main");
+  }
+}
+
+TEST_CASE("frames printed without their function are told apart by their file", "[signature]") {
+  // Old apimachinery's HandleCrash lists FILE:LINE only (as in
+  // ../shared/corpus/real-world/083): two programs, one message.
+  auto observed = [](const std::string &gopath, const std::string &own_file) {
+    const std::string vendor = gopath + "/vendor/k8s.io/apimachinery/pkg/util/";
+    return "E1112 21:58:14.037140       1 runtime.go:69] Observed a panic: \"send on closed channel\" (send on "
+           "closed channel)\n" +
+           vendor + "runtime/runtime.go:76\n" + vendor + "runtime/runtime.go:65\n" +
+           "/usr/local/go/src/runtime/panic.go:679\n/usr/local/go/src/runtime/chan.go:252\n" + gopath + "/" +
+           own_file + ":223\n" + vendor + "wait/wait.go:152\n/usr/local/go/src/runtime/asm_amd64.s:1357\n";
+  };
+  auto verdict = [](const std::string &text) {
+    Input in = analyze_bytes(text, "observed.log", AnalysisOptions{});
+    REQUIRE(in.reports.size() == 1);
+    CHECK(in.reports[0].kind == ReportKind::Recovered);
+    return in.reports[0].verdict;
+  };
+  const Verdict a = verdict(observed("/go/src/github.com/longhorn/longhorn-manager", "controller/instance_manager_controller.go"));
+  const Verdict b = verdict(observed("/go/src/example.com/queue", "worker/pool.go"));
+  // The same program built elsewhere: another GOPATH.
+  const Verdict c = verdict(observed("/home/ci/go/src/github.com/longhorn/longhorn-manager", "controller/instance_manager_controller.go"));
+  CHECK(a.signature_text == "closed-channel | send on closed channel | file controller/instance_manager_controller.go");
+  CHECK(a.signature != b.signature);
+  CHECK(a.signature == c.signature);
+}
+
+TEST_CASE("a data race keeps its racing frames when none is in-app", "[signature][fixtures]") {
+  AnalysisOptions plain, main_not_in_app;
+  main_not_in_app.not_in_app = {"main"};
+  const auto races = fixtures_of("race");
+  REQUIRE(races.size() >= 8);
+  std::set<std::string> signatures;
+  for (const auto &[release, file] : races) {
+    Input a = analyze_input(kFixtures + file, plain), b = analyze_input(kFixtures + file, main_not_in_app);
+    REQUIRE_FALSE(a.reports.empty());
+    REQUIRE(a.reports.size() == b.reports.size());
+    for (size_t i = 0; i < a.reports.size(); ++i) {
+      const Verdict &x = a.reports[i].verdict, &y = b.reports[i].verdict;
+      INFO(release << ": " << x.signature_text << " / " << y.signature_text);
+      CHECK(x.signature_text != "data-race | ");
+      CHECK(y.signature == x.signature);
+      signatures.insert(y.signature);
+    }
+  }
+  CHECK(signatures.size() == 1);
 }
 
 TEST_CASE("goroutine groups and leak suspects", "[groups]") {
@@ -136,3 +295,4 @@ TEST_CASE("deadlocks say who waits on what, with mutex addresses", "[groups][dea
     CHECK(e.find("cannot prove a wait-for cycle") != std::string::npos);
   }
 }
+
