@@ -3,11 +3,14 @@
 #include "analysis/signature.h"
 #include "pipeline/analyze.h"
 #include "test_support.h"
+#include "triage/triage.h"
 
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -296,3 +299,104 @@ TEST_CASE("deadlocks say who waits on what, with mutex addresses", "[groups][dea
   }
 }
 
+namespace {
+
+// The program a real-world trace comes from: the token after its number in
+// the file name ("001-gvisor-nil-deref-gofer.txt": gvisor). The fuzzing
+// services ("ossfuzz", "gofuzz") run many programs: each of their traces
+// counts as a program of its own, the stricter reading.
+std::string program_of(const std::string &path) {
+  std::string name = llvm::sys::path::filename(path).str();
+  size_t a = name.find('-'), b = name.find('-', a + 1);
+  std::string token = name.substr(a + 1, b - a - 1);
+  return token == "ossfuzz" || token == "gofuzz" ? name.substr(0, b) : token;
+}
+
+// Whether a report carries anything besides its fatal line and the
+// runtime's frames: a frame of some program, by function or file.
+bool tells_program_apart(const Report &r) {
+  auto telling = [](const StackRef &stack) {
+    if (stack)
+      for (const Frame &f : stack->frames)
+        if (!InAppRules::is_runtime(f) && (!f.function.empty() || !f.file.empty())) return true;
+    return false;
+  };
+  const Process &p = r.process;
+  for (const Goroutine &g : p.goroutines)
+    if (telling(g.stack)) return true;
+  for (const RaceReport &race : p.races)
+    for (const RaceAccess &a : race.accesses)
+      if (telling(a.stack)) return true;
+  return telling(p.runtime_stack_frames);
+}
+
+// The signature's evidence after CLASS and MESSAGE, without empty parts.
+size_t evidence_parts(const std::string &signature_text) {
+  size_t n = 0, pos = 0, part = 0;
+  for (;;) {
+    size_t end = signature_text.find(" | ", pos);
+    std::string_view cell = std::string_view(signature_text).substr(pos, end == std::string::npos ? end : end - pos);
+    n += part++ >= 2 && !cell.empty();
+    if (end == std::string::npos) return n;
+    pos = end + 3;
+  }
+}
+
+}  // namespace
+
+// Precision on real material (issue 12): no bucket holds traces of two
+// programs unless none of its traces carries anything that tells them apart.
+TEST_CASE("real-world traces: no bucket mixes two programs", "[signature][corpus][realworld]") {
+  const std::string dir = std::string(CRASHCTL_SOURCE_DIR) + "/../shared/corpus/real-world";
+  if (!std::ifstream(dir + "/MANIFEST.tsv")) {
+    WARN("corpus not present: " << dir);
+    return;
+  }
+  std::vector<std::string> files;
+  for (const std::string &f : triage::find_files({dir}).files)
+    if (llvm::sys::path::filename(f) != "MANIFEST.tsv") files.push_back(f);
+  REQUIRE(files.size() >= 40);
+  triage::CollectOptions opts;
+  opts.jobs = 1;
+  const triage::Table t = triage::triage_paths(files, opts);
+  CHECK(t.unreadable.empty());
+
+  std::map<std::pair<std::string, uint64_t>, bool> telling;  // (path, offset) -> tells its program apart
+  std::set<std::string> programs;
+  for (const std::string &f : files) {
+    programs.insert(program_of(f));
+    for (const Report &r : analyze_input(f, AnalysisOptions{}).reports) telling[{f, r.offset}] = tells_program_apart(r);
+  }
+  size_t mixed = 0, excused = 0, frameless = 0;
+  for (const triage::Bucket &b : t.buckets) {
+    std::set<std::string> in_bucket;
+    bool any_telling = false;
+    for (const triage::Occurrence &o : b.files) {
+      in_bucket.insert(program_of(o.path));
+      auto it = telling.find({o.path, o.offset});
+      REQUIRE(it != telling.end());
+      any_telling |= it->second;
+    }
+    // Not a failure, but where a mix could come from: the bucket rests on
+    // the class and message although its traces show frames.
+    if (evidence_parts(b.rep.signature_text) == 0 && any_telling) {
+      ++frameless;
+      WARN("no frame in the signature of traces that have frames: " << b.rep.signature_text << " ("
+                                                                   << b.files.front().path << ")");
+    }
+    if (in_bucket.size() < 2) continue;
+    if (!any_telling) {
+      ++excused;
+      continue;
+    }
+    ++mixed;
+    std::string which;
+    for (const triage::Occurrence &o : b.files) which += "\n  " + o.path;
+    FAIL_CHECK("bucket " << b.signature << " (" << b.rep.signature_text << ") mixes programs:" << which);
+  }
+  WARN("real-world: " << files.size() << " files, " << t.reports() << " reports, " << programs.size()
+                      << " programs, " << t.buckets.size() << " buckets; " << mixed
+                      << " buckets mix programs, " << excused << " mix programs that nothing tells apart, "
+                      << frameless << " rest on no frame although their traces have frames");
+  CHECK(mixed == 0);
+}
