@@ -10,6 +10,11 @@
 # With arguments, only those toolchains are regenerated (e.g.
 # `./generate.sh go1.26.8`); rows of other releases in the manifest are kept.
 # Nothing in the captured text is edited or stripped.
+#
+# Environment:
+#   CRASHCTL_SCENARIOS  space-separated FIXTURES entries (e.g. "deadlock-send
+#                       nil-deref.all"): run only these; every other fixture
+#                       file, manifest row and skip row is kept as it is.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -27,14 +32,15 @@ FIXTURES=(
 	panic-string panic-error panic-custom panic-custom-int
 	panic-in-goroutine panic-in-goroutine.all panic-in-defer repanic
 	deep-recursion-panic
-	concurrent-map concurrent-map.all deadlock deadlock.system goexit-deadlock stack-overflow oom
+	concurrent-map concurrent-map.all deadlock deadlock.system goexit-deadlock deadlock-send deadlock-mutex
+	stack-overflow oom
 	unlock-unlocked thread-limit
 	cgo-segv cgo-segv.crash
 	sigquit sigquit.crash sigabrt-crash
 	profile-debug2 leak-growth setcrashoutput
 	labels labels-default ancestors
 	generics-closures generics-closures.system many-goroutines
-	race test-timeout
+	race test-timeout test-timeout-catchup
 )
 
 # Expectations: the source of truth is what each scenario program does.
@@ -69,6 +75,8 @@ deep-recursion-panic|explicit-panic|main.walkTree|1|maximum depth 300 exceeded
 concurrent-map|concurrent-map-access|main.(*Stats).record|first|^fatal error: concurrent map writes
 deadlock|deadlock|main.waitForWorkers|-|^fatal error: all goroutines are asleep - deadlock!
 goexit-deadlock|deadlock|-|-|^fatal error: no goroutines \(main called runtime.Goexit\) - deadlock!
+deadlock-send|deadlock|main.main|-|^goroutine 1 \[chan send\]:
+deadlock-mutex|deadlock|main.main|-|^goroutine 1 \[(semacquire|sync\.Mutex\.Lock)\]:
 stack-overflow|stack-overflow|main.resolveAlias main.expandMacro|1|^fatal error: stack overflow
 oom|out-of-memory|main.(*Loader).grow|1|^fatal error: out of memory
 unlock-unlocked|unlock-of-unlocked-mutex|main.(*Session).release|1|^fatal error: sync: unlock of unlocked mutex
@@ -86,6 +94,7 @@ generics-closures|nil-pointer-dereference|main.(*Store2[...]).Get|first|invalid 
 many-goroutines|explicit-panic|main.checkInvariants|1|^panic: checkInvariants: store has no rows after warmup
 race|data-race|main.(*Counter).inc|-|WARNING: DATA RACE
 test-timeout|test-timeout|crashctl.test/scenarios/timeouttest.waitForQuorum|first|^panic: test timed out after 2s
+test-timeout-catchup|test-timeout|crashctl.test/scenarios/timeouttest.catchUp|first|^panic: test timed out after 2s
 '
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,6 +103,8 @@ RUN=$HERE/run-scenario.sh
 MANIFEST=$FIX/MANIFEST.tsv
 SKIPPED=$FIX/SKIPPED.tsv
 HEADER=$'file\tgo_version\tscenario\tgotraceback\texit_code\texpected_class\texpected_culprit\texpected_crashing_goroutine\tgoroutine_headers\tnotes'
+
+ONLY=${CRASHCTL_SCENARIOS:-}
 
 log() { echo "generate: $*" >&2; }
 
@@ -110,6 +121,19 @@ expect_field() {
 	[[ -n $r ]] || { echo "?"; return; }
 	# the regex (last field) may itself contain "|": join the rest
 	awk -F'|' -v f="$f" '{ if (f < 5) print $f; else { s=$5; for (i=6;i<=NF;i++) s=s "|" $i; print s } }' <<<"$r"
+}
+
+# hung_test SCENARIO: the test that a test-timeout scenario hangs in
+hung_test() {
+	case $1 in
+	test-timeout-catchup) echo TestReplicaCatchUp ;;
+	*) echo TestReplicaSync ;;
+	esac
+}
+
+# hung_goroutine FILE TEST: id of the goroutine running TEST, or empty
+hung_goroutine() {
+	awk -v t="$2(" '/^goroutine [0-9]+ /{id=$2} index($0, t){print id; exit}' "$1"
 }
 
 # first_header_id FILE: id of the first "goroutine N " header, or "-"
@@ -164,7 +188,7 @@ run_toolchain() {
 	log "== $ver ($gobin)"
 	outdir=$FIX/$ver
 	work=$(mktemp -d "${TMPDIR:-/tmp}/crashctl-gen.XXXXXX")
-	rm -rf "$outdir"
+	[[ -n $ONLY ]] || rm -rf "$outdir"
 	mkdir -p "$outdir"
 	rows=$work/rows.tsv skips=$work/skips.tsv
 	: >"$rows"
@@ -172,6 +196,7 @@ run_toolchain() {
 
 	local id st rc txt base tb gd cap info class cspec cgspec regex headers crash culprit printed verdict notes
 	for id in "${FIXTURES[@]}"; do
+		[[ -z $ONLY || " $ONLY " == *" $id "* ]] || continue
 		txt=$work/$id.txt
 		st=0
 		rc=$("$RUN" "$gobin" "$id" "$txt" 2>"$work/$id.log") || st=$?
@@ -218,8 +243,8 @@ run_toolchain() {
 		else
 			if [[ $base == race ]]; then
 				printed=$(race_culprit "$txt")
-			elif [[ $base == test-timeout ]]; then # the hung test's goroutine
-				printed=$(own_culprit "$txt" "$(awk '/^goroutine [0-9]+ /{id=$2} /TestReplicaSync\(/{print id; exit}' "$txt")")
+			elif [[ $base == test-timeout* ]]; then # the hung test's goroutine
+				printed=$(own_culprit "$txt" "$(hung_goroutine "$txt" "$(hung_test "$base")")")
 			elif [[ $crash != - ]]; then
 				printed=$(own_culprit "$txt" "$crash")
 			else
@@ -238,7 +263,11 @@ run_toolchain() {
 		case $cap in
 		stdout) how+="; captured stdout" ;;
 		crashfile) how+="; captured the debug.SetCrashOutput file" ;;
-		combined) how+="; captured go test stdout+stderr (go test -timeout 2s)" ;;
+		combined)
+			how+="; captured go test stdout+stderr (go test -timeout 2s"
+			[[ $base == test-timeout-catchup ]] && how+=" -run ^TestReplicaCatchUp\$"
+			how+=")"
+			;;
 		sigquit) how+="; SIGQUIT sent after the program printed ready" ;;
 		*) how+="; captured stderr" ;;
 		esac
@@ -247,9 +276,9 @@ run_toolchain() {
 		race) how+="; built with -race" ;;
 		cgo-segv) how+="; CGO_ENABLED=1" ;;
 		labels-default) how+="; module go 1.27 (tracebacklabels default on)" ;;
-		test-timeout)
+		test-timeout*)
 			local tg
-			tg=$(awk '/^goroutine [0-9]+ /{id=$2} /TestReplicaSync\(/{print id; exit}' "$txt")
+			tg=$(hung_goroutine "$txt" "$(hung_test "$base")")
 			how+="; hung test runs in goroutine ${tg:-?}"
 			;;
 		esac
@@ -271,12 +300,20 @@ run_toolchain() {
 }
 
 # merge FILE HEADER VERSION NEWROWS: keep FILE's rows of other versions
+# (and, with CRASHCTL_SCENARIOS, of the other fixtures)
 merge() {
 	local file=$1 header=$2 ver=$3 new=$4 tmp
 	tmp=$(mktemp)
 	{
 		if [[ -f $file ]]; then
-			tail -n +2 "$file" | awk -F'\t' -v v="$ver" '{ g = ($1 ~ /\.zst$/) ? $2 : $1; if (g != v) print }'
+			# manifest rows: file, go_version, ...; skip rows: go_version, scenario id, ...
+			tail -n +2 "$file" | awk -F'\t' -v v="$ver" -v only=" $ONLY " '{
+				manifest = $1 ~ /\.zst$/
+				g = manifest ? $2 : $1
+				id = $2
+				if (manifest) { id = $1; sub(/^.*\//, "", id); sub(/\.txt\.zst$/, "", id) }
+				if (g != v || (only != "  " && index(only, " " id " ") == 0)) print
+			}'
 		fi
 		cat "$new"
 	} | sort -t$'\t' -k1,1V -k2,2 >"$tmp.body"
@@ -286,6 +323,10 @@ merge() {
 
 main() {
 	command -v zstd >/dev/null || { log "zstd is required"; exit 1; }
+	local id
+	for id in $ONLY; do
+		[[ " ${FIXTURES[*]} " == *" $id "* ]] || { log "CRASHCTL_SCENARIOS: $id is not in FIXTURES"; exit 1; }
+	done
 	mkdir -p "$FIX"
 	local list=("$@")
 	((${#list[@]})) || list=("${TOOLCHAINS[@]}")
@@ -293,7 +334,7 @@ main() {
 	for t in "${list[@]}"; do
 		run_toolchain "$t" || failed+=("$t")
 	done
-	if ((${#list[@]} == ${#TOOLCHAINS[@]})) && [[ $# -eq 0 ]]; then
+	if ((${#list[@]} == ${#TOOLCHAINS[@]})) && [[ $# -eq 0 && -z $ONLY ]]; then
 		# full run: drop directories of releases no longer in the list
 		local d keep
 		for d in "$FIX"/go*/; do

@@ -29,7 +29,9 @@ TIMEOUT=${CRASHCTL_TIMEOUT:-60}
 
 # name|binary|gotraceback|godebug|capture|min_minor|ulimit_v_kb
 #   binary:  main (scenarios/), cgo (scenarios-cgo/), race (scenarios/race,
-#            -race), go127 (scenarios-go127/), gotest (go test ./timeouttest)
+#            -race), go127 (scenarios-go127/), mainblock (scenarios/mainblock:
+#            goroutine 1 blocks in main.main itself), gotest (go test
+#            ./timeouttest; test-timeout-catchup with -run ^TestReplicaCatchUp$)
 #   capture: stderr | stdout | crashfile | combined | sigquit (stderr; the
 #            harness sends SIGQUIT once the program prints "ready")
 #   gotraceback "-" = leave unset (runtime default "single")
@@ -52,7 +54,11 @@ repanic|main|-|-|stderr|0|-
 runtime-error-other|main|-|-|stderr|0|-
 concurrent-map|main|-|-|stderr|0|-
 deadlock|main|-|-|stderr|0|-
+deadlock-send|mainblock|-|-|stderr|0|-
+deadlock-mutex|mainblock|-|-|stderr|0|-
 goexit-deadlock|main|-|-|stderr|0|-
+deadlock-send|mainblock|-|-|stderr|0|-
+deadlock-mutex|mainblock|-|-|stderr|0|-
 stack-overflow|main|-|-|stderr|0|-
 deep-recursion-panic|main|-|-|stderr|0|-
 oom|main|-|-|stderr|0|1048576
@@ -71,6 +77,7 @@ generics-closures|main|all|-|stderr|0|-
 many-goroutines|main|all|-|stderr|0|-
 race|race|-|-|stderr|0|-
 test-timeout|gotest|-|-|combined|0|-
+test-timeout-catchup|gotest|-|-|combined|0|-
 '
 
 die() { echo "run-scenario.sh: $*" >&2; exit 1; }
@@ -132,6 +139,7 @@ build() { # kind -> path of the built binary (on stdout)
 	race) dir=$HERE/scenarios pkg=./race flags=(-race) cgo=1 ;;
 	cgo) dir=$HERE/scenarios-cgo pkg=. cgo=1 ;;
 	go127) dir=$HERE/scenarios-go127 pkg=. ;;
+	mainblock) dir=$HERE/scenarios pkg=./mainblock ;;
 	*) die "bad binary kind $kind" ;;
 	esac
 	out=$BUILD_DIR/scenarios-$kind
@@ -165,8 +173,11 @@ case $kind in
 gotest)
 	# `go test` prints the test binary's output (and its own FAIL lines) on
 	# stdout; keep both streams, interleaved as a terminal would show them.
+	# test-timeout runs the whole package (TestReplicaSync hangs first).
+	run=()
+	[[ $name == test-timeout-catchup ]] && run=(-run '^TestReplicaCatchUp$')
 	(cd "$HERE/scenarios" && ulimit -c 0 &&
-		timeout "$TIMEOUT" "${run_env[@]}" CGO_ENABLED=0 "$GO_PATH" test -count=1 -timeout 2s ./timeouttest) \
+		timeout "$TIMEOUT" "${run_env[@]}" CGO_ENABLED=0 "$GO_PATH" test -count=1 -timeout 2s "${run[@]}" ./timeouttest) \
 		>"$OUTFILE" 2>&1 || rc=$?
 	;;
 *)

@@ -220,6 +220,7 @@ TEST_CASE("crash text wrapped by real log pipelines gives the verdict of the tex
   auto rows = read_manifest(dir + "MANIFEST.tsv");
   REQUIRE(rows.size() >= 80);
   std::set<std::string> wrappers;
+  size_t same_signature = 0;
   for (const ManifestRow &r : rows) {
     const std::string &file = r["file"], &source = r["source_input"];
     INFO("wrapped " << file << " from " << source);
@@ -262,7 +263,14 @@ TEST_CASE("crash text wrapped by real log pipelines gives the verdict of the tex
       if (from_file) CHECK(message.substr(0, message.find('\n')) == prefix.substr(0, prefix.find('\n')));
       else CHECK(message.compare(0, prefix.size(), prefix) == 0);
       if (!from_file || !original.reports[i].verdict.low_confidence) CHECK_FALSE(rep.verdict.low_confidence);
+      // One bug, one bucket, under every wrapper (formats/signature.md).
+      if (from_file) {
+        INFO(rep.verdict.signature_text << " / " << original.reports[i].verdict.signature_text);
+        CHECK(rep.verdict.signature == original.reports[i].verdict.signature);
+        ++same_signature;
+      }
     }
   }
   CHECK(wrappers.size() >= 7);
+  CHECK(same_signature >= 50);
 }

@@ -97,8 +97,19 @@ std::string normalize_message(const std::string &m) {
 
 namespace {
 
+// The last two elements of a path, "controller/manager.go": what no
+// machine's GOPATH, module cache or checkout prefix changes.
+std::string file_tail(const std::string &file) {
+  size_t name = file.find_last_of("/\\");
+  if (name == std::string::npos || name == 0) return file;
+  size_t dir = file.find_last_of("/\\", name - 1);
+  return dir == std::string::npos ? file : file.substr(dir + 1);
+}
+
 std::string frame_key(const Frame &f, const SignatureOptions &opts) {
-  std::string k = normalize_function(f.function);
+  // A frame printed without its function (the FILE:LINE lists of old
+  // apimachinery's HandleCrash) is known by its file.
+  std::string k = f.function.empty() && !f.file.empty() ? "file " + file_tail(f.file) : normalize_function(f.function);
   if (opts.with_lines && f.line > 0) k += ":" + std::to_string(f.line);
   return k;
 }
@@ -177,12 +188,22 @@ std::string stable_wait_reason(const std::string &reason) {
   return reason;
 }
 
-// A goroutine's telling frame (verdict.h) when one of its frames is not the
-// runtime's: system goroutines, which crash text hides and cores show,
-// tell nothing about the program.
+// Where a goroutine is in the program: its first in-app frame, else its
+// first frame outside the runtime and the standard library (code that is not
+// in-app: --not-in-app, relative or generated file paths), else its first
+// frame outside the runtime. The standard library comes last because its
+// frames move between releases (sync.runtime_SemacquireMutex became
+// internal/sync's in Go 1.24). Null for runtime frames only: system
+// goroutines, which crash text hides and cores show, tell nothing about the
+// program.
 const Frame *program_frame(const Stack &stack, const InAppRules &rules) {
-  const Frame *f = telling_frame(stack.frames, rules);
-  return f && !InAppRules::is_runtime(*f) ? f : nullptr;
+  for (const Frame &f : stack.frames)
+    if (rules.in_app(f)) return &f;
+  for (const Frame &f : stack.frames)
+    if (!InAppRules::is_runtime(f) && !InAppRules::is_stdlib(f) && !f.non_go) return &f;
+  for (const Frame &f : stack.frames)
+    if (!InAppRules::is_runtime(f)) return &f;
+  return nullptr;
 }
 
 // Deadlocks: what the blocked goroutines wait on, and where, sorted and
@@ -271,21 +292,22 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   std::vector<std::string> frames;
   const Goroutine *crashing = goroutine_by_id(p, v.goroutine);
   if (v.cls == "data-race") {
-    // Both sides of the race, in a fixed order.
+    // Both sides of the race, in a fixed order: where each access is in the
+    // program, in-app or not (a race has no message to tell it apart).
     if (!p.races.empty())
-      for (const RaceAccess &a : p.races.front().accesses) {
-        if (!a.stack) continue;
-        auto top = app_frames(*a.stack, 0, rules, SignatureOptions{1, opts.with_lines});
-        if (!top.empty()) frames.push_back(top.front());
-      }
+      for (const RaceAccess &a : p.races.front().accesses)
+        if (const Frame *f = a.stack ? program_frame(*a.stack, rules) : nullptr) frames.push_back(frame_key(*f, opts));
     std::sort(frames.begin(), frames.end());
     frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
   } else if (v.cls == "stack-overflow" && v.culprit && !v.culprit->cycle.empty()) {
     frames = canonical_cycle(v.culprit->cycle);
   } else if (v.cls == "test-timeout") {
-    // The hung test's frame, else which tests were running.
-    if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
+    // The hung test's frame when it is the program's, else which tests were
+    // running. A culprit outside the app is weak, and only releases that list
+    // the running tests (1.20+) find one: go1.19 would bucket apart.
+    if (v.culprit && rules.in_app(v.culprit->frame)) frames.push_back(frame_key(v.culprit->frame, opts));
     else frames = running_tests(p, kMaxEvidence);
+    if (frames.empty() && v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
   } else if (v.cls == "deadlock") {
     // Where goroutine 1 stopped says little: main.main waits on a channel,
     // a send or a mutex alike. What every blocked goroutine waits on does.

@@ -23,6 +23,12 @@ std::string top_level(const std::string &pkg) {
 
 std::string first_line(const std::string &s) { return s.substr(0, s.find('\n')); }
 
+// A module-cache path other than the GOROOT of a toolchain that GOTOOLCHAIN
+// fetched, ".../pkg/mod/golang.org/toolchain@v0.0.1-go1.22.12.linux-amd64/src/...".
+bool in_module_cache(const std::string &file) {
+  return contains(file, "/pkg/mod/") && !contains(file, "/pkg/mod/golang.org/toolchain@");
+}
+
 std::string goroutine_name(int64_t id) {
   return id == 1 ? "goroutine 1 (main)" : "goroutine " + std::to_string(id);
 }
@@ -48,7 +54,7 @@ bool InAppRules::is_stdlib(const Frame &f) {
   if (f.non_go || f.package.empty()) return false;
   // main, GOPATH-less local packages, and Go's own commands (the program is the toolchain).
   if (f.package == "main" || starts_with(f.package, "_/") || starts_with(f.package, "cmd/")) return false;
-  if (contains(f.file, "/pkg/mod/") || contains(f.file, "/vendor/")) return false;
+  if (in_module_cache(f.file) || contains(f.file, "/vendor/")) return false;
   if (top_level(f.package).find('.') != std::string::npos) return false;
   // A dot-less path is the standard library only if its file sits in
   // GOROOT/src/<package>/; GOPATH-less builds (go-fuzz: "construct/v1") do not.

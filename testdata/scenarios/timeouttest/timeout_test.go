@@ -1,5 +1,7 @@
-// Package timeouttest has a test that never finishes, so that
-// `go test -timeout 2s` prints its "test timed out" panic.
+// Package timeouttest has tests that never finish, so that
+// `go test -timeout 2s` prints its "test timed out" panic: TestReplicaSync
+// (run first, so a plain `go test` hangs in it) and TestReplicaCatchUp
+// (reached only with -run).
 package timeouttest
 
 import (
@@ -29,3 +31,22 @@ func TestReplicaSync(t *testing.T) {
 }
 
 func TestQuick(t *testing.T) {}
+
+//go:noinline
+func catchUp(r *replica, snapshots <-chan []byte) int {
+	for {
+		select {
+		case s := <-snapshots: // nobody sends
+			return len(s)
+		case n := <-r.ackCh: // nor here
+			r.acks += n
+		}
+	}
+}
+
+func TestReplicaCatchUp(t *testing.T) {
+	r := &replica{ackCh: make(chan int)}
+	if n := catchUp(r, make(chan []byte)); n == 0 {
+		t.Fatal("empty snapshot")
+	}
+}
