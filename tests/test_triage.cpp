@@ -95,7 +95,9 @@ struct TempDir {
 };
 
 // Runs the CLI; returns its exit status, stdout in OUT.
-int run_cli(const std::string &args, std::string &out) { return crashctl::testing::run_crashctl(args, out); }
+int run_cli(const std::string &args, std::string &out, bool merge_stderr = false) {
+  return crashctl::testing::run_crashctl(args, out, merge_stderr);
+}
 
 std::string quote(const std::string &s) { return "'" + s + "'"; }
 
@@ -480,6 +482,14 @@ TEST_CASE("baseline: new buckets are flagged and exit 4", "[triage][baseline]") 
     spit(d / "broken.json", "{\"schema_version\": \"1.0.0\"");
     CHECK(run_cli("triage --baseline " + quote(d / "broken.json") + " " + quote(d.path), out) == 2);
     CHECK(run_cli("triage --baseline " + quote(d / "absent.json") + " " + quote(d.path), out) == 2);
+    // A stale baseline (signature version 1) is refused, not read as "everything is new".
+    std::string v1 = to_json(before);
+    size_t at = v1.find("\"signature_version\": 2");
+    REQUIRE(at != std::string::npos);
+    v1.replace(at, 22, "\"signature_version\": 1");
+    spit(d / "v1.json", v1);
+    CHECK(run_cli("triage --baseline " + quote(d / "v1.json") + " " + quote(d.path), out, true) == 2);
+    CHECK_THAT(out, Catch::Contains("signature_version: is 1"));
     CHECK(run_cli("triage --merge " + quote(d / "old.txt"), out) == 2);
     CHECK(run_cli("triage --format yaml " + quote(d.path), out) == 3);
     CHECK(run_cli("triage -", out) == 3);
@@ -550,7 +560,11 @@ TEST_CASE("triage JSON validates against formats/triage.schema.json", "[triage][
     CHECK(error_of([](json::Object &) {}).empty());
     CHECK_THAT(error_of([&](json::Object &o) { bucket0(o)["count"] = 5; }), Catch::Contains("buckets[0].count"));
     CHECK_THAT(error_of([](json::Object &o) { o["schema_version"] = "2.0.0"; }), Catch::Contains("schema_version"));
-    CHECK_THAT(error_of([](json::Object &o) { o["signature_version"] = 2; }), Catch::Contains("signature_version"));
+    // A version 1 table (before per-class evidence) would make every bucket "new".
+    CHECK_THAT(error_of([](json::Object &o) { o["signature_version"] = 1; }),
+               Catch::Contains("signature_version: is 1, this crashctl makes version 2"));
+    CHECK_THAT(error_of([](json::Object &o) { o.erase("signature_version"); }),
+               Catch::Contains("signature_version: is missing"));
     CHECK_THAT(error_of([&](json::Object &o) { (*bucket0(o).getArray("files"))[0].getAsObject()->erase("seen"); }),
                Catch::Contains("buckets[0].files[0].seen: missing"));
   }

@@ -176,9 +176,13 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
   if (version.rfind("1.", 0) != 0)
     return r.error("schema_version", "\"" + version + "\" is not a version 1 triage table (this crashctl reads 1.x)");
   const json::Value *sigv = root->get("signature_version");
-  if (!sigv || !sigv->getAsInteger() || *sigv->getAsInteger() != kSignatureVersion)
-    return r.error("signature_version", "tables with other signature versions cannot be merged (expected " +
-                                            std::to_string(kSignatureVersion) + ")");
+  if (!sigv || !sigv->getAsInteger() || *sigv->getAsInteger() != kSignatureVersion) {
+    std::string found = sigv && sigv->getAsInteger() ? std::to_string(*sigv->getAsInteger()) : "missing";
+    return r.error("signature_version",
+                   "is " + found + ", this crashctl makes version " + std::to_string(kSignatureVersion) +
+                       " (formats/signature.md): buckets of other versions do not compare; triage the files "
+                       "again to make a new table");
+  }
   TRY(totals, r.object(root->get("totals"), "totals"));
   TRY(files, r.uint(*totals, "files", "totals"));
   t.files = files;

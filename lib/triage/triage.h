@@ -30,7 +30,7 @@ namespace crashctl::triage {
 // formats/triage.schema.json
 inline constexpr const char *kSchemaVersion = "1.2.0";
 // formats/signature.md: tables of different signature versions do not merge.
-inline constexpr int64_t kSignatureVersion = 1;
+inline constexpr int64_t kSignatureVersion = 2;
 
 // Exit statuses of `crashctl triage` (formats/output.md, formats/triage.md).
 inline constexpr int kExitOk = 0;
