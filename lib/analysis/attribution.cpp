@@ -164,8 +164,9 @@ template <typename Fn> void for_each_line(llvm::StringRef text, Fn fn) {
   }
 }
 
+// Files are read, not mapped (IsVolatile): one truncated while read must not raise SIGBUS.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> read_file(const std::string &file, llvm::StringRef what) {
-  auto buf = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
+  auto buf = llvm::MemoryBuffer::getFile(file, /*IsText=*/true, /*RequiresNullTerminator=*/true, /*IsVolatile=*/true);
   if (!buf) return error("cannot read " + what + " file '" + file + "': " + buf.getError().message());
   return std::move(*buf);
 }
@@ -507,7 +508,7 @@ const Stack *culprit_stack(const Report &r) {
 }
 
 std::string read_gomod_module(const std::string &file) {
-  auto buf = llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
+  auto buf = llvm::MemoryBuffer::getFile(file, /*IsText=*/true, /*RequiresNullTerminator=*/true, /*IsVolatile=*/true);
   if (!buf) return "";
   std::string module;
   for_each_line((*buf)->getBuffer(), [&](llvm::StringRef line, size_t) {
@@ -572,7 +573,8 @@ llvm::Expected<std::unique_ptr<Attribution>> Attribution::load(const AnalysisOpt
   attr->codeowners_path_ = codeowners_path;
   if (!attr->source_root_.empty()) {
     attr->gomod_module_ = read_gomod_module(attr->source_root_ + "/go.mod");
-    if (auto buf = llvm::MemoryBuffer::getFile(attr->source_root_ + "/vendor/modules.txt", /*IsText=*/true))
+    if (auto buf = llvm::MemoryBuffer::getFile(attr->source_root_ + "/vendor/modules.txt", /*IsText=*/true,
+                                                /*RequiresNullTerminator=*/true, /*IsVolatile=*/true))
       attr->vendor_ = VendorModules::parse((*buf)->getBuffer());
   }
   return attr;

@@ -3,6 +3,7 @@
 #include "io/input.h"
 #include "io/limits.h"
 #include "io/regular_file.h"
+#include "io/mapped_file.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
@@ -133,10 +134,10 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
   // Only a regular file: a FIFO would block, /dev/zero would never end.
   auto file = open_regular_file(path);
   if (!file) return file.takeError();
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buf =
-      MemoryBuffer::getOpenFile(sys::fs::convertFDToNativeFile(file->fd()), path, file->size(),
-                                /*RequiresNullTerminator=*/false);
-  if (!buf) return fail(path, "cannot read: " + buf.getError().message());
+  // Read, not mapped: LLVM trusts bytes it has checked once, which a file
+  // shrinking under a mapping would turn into zeros.
+  auto buf = load_open_file(file->fd(), path, file->size());
+  if (!buf) return buf.takeError();
   StringRef head = (*buf)->getBuffer();
   bool zstd = head.size() >= 4 && head.starts_with("\x28\xb5\x2f\xfd");
   bool gzip = head.size() >= 2 && head.starts_with("\x1f\x8b");

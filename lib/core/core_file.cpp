@@ -1,4 +1,5 @@
 #include "core/core_file.h"
+#include "io/mapped_file.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Object/ELF.h"
@@ -75,7 +76,7 @@ static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(co
   }
   if (ftruncate(fd, off_t(total)) != 0) goto io_error;
   {
-    auto mb = llvm::MemoryBuffer::getOpenFile(fd, name, total, /*RequiresNullTerminator=*/false);
+    auto mb = map_open_file(fd, name, total);
     close(fd);
     if (!mb)
       return llvm::createStringError(mb.getError(), name + ": cannot map the decompressed core: " +
@@ -96,7 +97,7 @@ llvm::Expected<std::unique_ptr<CoreFile>> CoreFile::open(const std::string &path
   struct stat st;
   bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   if (in.compression == Compression::None && regular) {
-    auto mb = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+    auto mb = map_file(path);
     if (!mb) return llvm::createStringError(mb.getError(), path + ": " + mb.getError().message());
     core->buffer_ = std::move(*mb);
   } else {
@@ -109,8 +110,12 @@ llvm::Expected<std::unique_ptr<CoreFile>> CoreFile::open(const std::string &path
                             " bytes decompressed before it are read";
   }
   core->bytes_ = core->buffer_->getBuffer();
-  if (auto err = core->parse()) return err;
+  if (auto err = core->parse()) return llvm::joinErrors(std::move(err), core->check_unchanged());
   return core;
+}
+
+llvm::Error CoreFile::check_unchanged() const {
+  return buffer_ ? mapped_file_changed(*buffer_) : llvm::Error::success();
 }
 
 llvm::Expected<std::unique_ptr<CoreFile>> CoreFile::from_bytes(llvm::StringRef bytes, const std::string &name) {

@@ -79,6 +79,8 @@ public:
   // truncated core): bytes missing, and reads that needed them so far.
   uint64_t missing_bytes() const { return missing_bytes_; }
   uint64_t missed_reads() const { return missed_reads_.load(std::memory_order_relaxed); }
+  // Fails once the file shrank while mapped (what was read may be zeros).
+  llvm::Error check_unchanged() const;
 
   // Copies N bytes at VADDR from the segments' file contents. Returns the
   // number of leading bytes available (N when all are).

@@ -10,6 +10,7 @@
 #include "core/values.h"
 #include "traceback/parse.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -21,6 +22,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace crashctl {
 
@@ -822,6 +824,17 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
     out.add_diagnostic({Severity::Error, 0, llvm::toString(core.takeError())});
     return;
   }
+  // A core that shrank while read gave zeros: whatever was concluded from
+  // them, the input fails and says why (at every return below).
+  bool change_checked = false;
+  auto check_changed = [&] {
+    if (std::exchange(change_checked, true)) return;
+    if (llvm::Error changed = (*core)->check_unchanged()) {
+      out.failed = true;
+      out.add_diagnostic(Severity::Error, 0, llvm::toString(std::move(changed)));
+    }
+  };
+  auto check_at_return = llvm::make_scope_exit(check_changed);
   out.size = (*core)->bytes().size();
   // A cut compressed core: an error (the input is incomplete), yet read.
   if (!(*core)->stream_error().empty())
@@ -896,6 +909,7 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   dec.run();
   for (const std::string &problem : x.dwarf_problems())
     out.add_diagnostic({Severity::Warning, 0, exe_path + ": DWARF: " + problem});
+  check_changed();
   if (!out.failed) {
     note_incomplete_core(**core, path, report, out);
     out.add_report(std::move(report));
