@@ -154,6 +154,45 @@ TEST_CASE("load_file: whole regular files only", "[io][mapped]") {
   llvm::sys::fs::remove_directories(dir);
 }
 
+TEST_CASE("a file that grows while read is read up to its size at open", "[io][file]") {
+  std::string dir = temp_dir();
+  // Larger than what opening reads ahead (kind detection, the first raw buffer).
+  std::string log;
+  std::mt19937 rng(1);
+  while (log.size() < (2 << 20)) log += "info: request " + std::to_string(rng()) + " done\n";
+  log += kCrash;
+  SECTION("plain text") {
+    write_file(dir + "/log", log);
+    auto in = open_input(dir + "/log");
+    if (!in) FAIL(llvm::toString(in.takeError()));
+    append_file(dir + "/log", std::string(1 << 20, 'a') + "\n" + kCrash);
+    std::string got = drain(*in->source);
+    CHECK(got.size() == log.size());
+    CHECK((got == log));
+  }
+  SECTION("compressed: raw bytes beyond the size at open are not read") {
+    std::string z = zstd(log);
+    REQUIRE(z.size() > (256 << 10));
+    write_file(dir + "/log.zst", z);
+    auto in = open_input(dir + "/log.zst");
+    if (!in) FAIL(llvm::toString(in.takeError()));
+    append_file(dir + "/log.zst", zstd(std::string(3 << 20, 'b')));
+    std::string got = drain(*in->source);
+    CHECK(got.size() == log.size());
+    CHECK((got == log));
+  }
+  SECTION("compressed and large: read on the read-ahead thread") {
+    std::string big;
+    while (big.size() < (8 << 20)) big += log;
+    write_file(dir + "/big.zst", zstd(big));
+    auto in = open_input(dir + "/big.zst");
+    if (!in) FAIL(llvm::toString(in.takeError()));
+    append_file(dir + "/big.zst", zstd(big));
+    CHECK(drain(*in->source).size() == big.size());
+  }
+  llvm::sys::fs::remove_directories(dir);
+}
+
 TEST_CASE("a core truncated while analyzed fails or is fully analyzed, never SIGBUS", "[core][stress]") {
   std::string dir = temp_dir();
   AnalysisOptions opts;

@@ -24,8 +24,10 @@ constexpr size_t kSniffSize = 64 << 10;
 
 class FileSource final : public ByteSource {
 public:
-  FileSource(int fd, bool owned, std::string name, uint64_t size)
-      : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
+  // Reads at most LIMIT bytes: a regular file up to its size at open, so
+  // that a log appended to while read ends (the growth is the next run's).
+  FileSource(int fd, bool owned, std::string name, uint64_t size, uint64_t limit)
+      : fd_(fd), owned_(owned), name_(std::move(name)), size_(size), limit_(limit) {}
   ~FileSource() override {
     if (owned_) ::close(fd_);
   }
@@ -33,6 +35,7 @@ public:
   // copytruncate) would kill the process with SIGBUS on a mapping, and
   // mapping saved only ~10% here. Memory buffers are still read in place.
   llvm::Expected<size_t> read(char *buf, size_t n) override {
+    n = size_t(std::min<uint64_t>(n, limit_ - pos_));
     if (n == 0) return 0;
     for (;;) {
       ssize_t r = ::read(fd_, buf, n);
@@ -55,6 +58,7 @@ private:
   bool owned_;
   std::string name_;
   uint64_t size_;
+  uint64_t limit_;
   uint64_t pos_ = 0;
 };
 
@@ -369,7 +373,7 @@ llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind
     owned = true;
   }
   struct stat st;
-  uint64_t size = 0;
+  uint64_t size = 0, limit = UINT64_MAX;
   if (::fstat(fd, &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
       if (owned) ::close(fd);
@@ -378,10 +382,12 @@ llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind
     }
     if (S_ISREG(st.st_mode)) {
       size = static_cast<uint64_t>(st.st_size);
+      off_t at = ::lseek(fd, 0, SEEK_CUR);  // stdin may start past 0
+      limit = at > 0 && uint64_t(at) < size ? size - uint64_t(at) : at > 0 ? 0 : size;
       ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
   }
-  return open_source(std::make_unique<FileSource>(fd, owned, name, size), name, detect_kind);
+  return open_source(std::make_unique<FileSource>(fd, owned, name, size, limit), name, detect_kind);
 }
 
 }  // namespace crashctl
