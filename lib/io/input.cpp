@@ -162,16 +162,24 @@ std::string hex_prefix(std::string_view s, size_t n = 8) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-// Whether the sample looks like text (logs, terminal captures): no NUL bytes
-// and few control bytes or invalid UTF-8 sequences (Latin-1 is tolerated).
+// Whether the sample looks like text (logs, terminal captures): few control
+// bytes or invalid UTF-8 sequences (Latin-1 is tolerated). Runs of NUL bytes
+// are zero padding (logrotate's copytruncate leaves a hole of them before
+// the new text, a power loss after the last write), read as line breaks;
+// a sample of NULs only is such a hole. UTF-16 and binary formats have NULs
+// all over: more than a few runs, one per 256 other bytes, are not text.
 bool looks_like_text(std::string_view s) {
   if (s.empty()) return true;
-  if (std::memchr(s.data(), 0, s.size())) return false;
-  size_t bad = 0;
+  size_t bad = 0, nul_runs = 0, nul_bytes = 0;
   const auto *p = reinterpret_cast<const unsigned char *>(s.data());
   size_t n = s.size(), i = 0;
   while (i < n) {
     unsigned char c = p[i];
+    if (c == 0) {
+      ++nul_runs;
+      for (; i < n && p[i] == 0; ++i) ++nul_bytes;
+      continue;
+    }
     if (c < 0x80) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
            c != '\b' && c != 0x1b) ||
@@ -197,7 +205,9 @@ bool looks_like_text(std::string_view s) {
     }
     i += len;
   }
-  return bad * 10 <= n * 3;
+  size_t text = n - nul_bytes;
+  if (nul_runs > 4 && nul_runs * 256 > text) return false;
+  return bad * 10 <= text * 3;
 }
 
 // A serialized profile.proto (pprof): a run of top-level fields with the

@@ -79,7 +79,10 @@ llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const s
 
 // Splits a ByteSource into lines with bounded memory. Lines exclude the
 // trailing "\n" and a "\r" before it. Lines longer than max_line are cut and
-// the rest skipped, with a diagnostic.
+// the rest skipped, with a diagnostic. A run of NUL bytes (zero padding:
+// logrotate's copytruncate, a power loss) is read as that many line breaks,
+// with one warning giving its offset and length; not in `journalctl -o
+// export` streams, whose binary fields hold NULs.
 class LineReader {
 public:
   // MAX_LINE 0: resource_limits().line_bytes.
@@ -134,6 +137,13 @@ private:
   bool deferred_error_ = false;  // error_ met by more(), not reported yet
   bool skipping_ = false;        // skipping the rest of a cut line
   void cut(size_t start);        // reports a line cut at max_line
+  // NUL runs: replaced by '\n' in the buffer as bytes arrive.
+  enum class Nuls : uint8_t { Undecided, Replace, Keep };
+  Nuls nuls_ = Nuls::Undecided;  // decided by the first bytes (journal export keeps them)
+  uint64_t nul_scanned_ = 0;     // offset up to which NULs were replaced
+  uint64_t nul_run_start_ = 0, nul_run_length_ = 0;  // the run not reported yet
+  void replace_nuls();           // over the bytes that arrived, up to end_
+  void report_nul_run();
 };
 
 // Shows "path: 123 MiB / 400 MiB" on stderr when it is a TTY; silent otherwise.

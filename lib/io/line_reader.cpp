@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 namespace crashctl {
 
@@ -13,6 +15,21 @@ constexpr size_t kInitialBuffer = 1 << 20;
 // Mapped mode drops the pages behind the reader in steps of this size, so
 // that a mapped file does not stay in the resident set.
 constexpr size_t kReleaseStep = 8 << 20;
+
+// Whether HEAD, the first bytes of a stream, starts a `journalctl -o export`
+// stream; nullopt while it could still become one.
+std::optional<bool> is_journal_export(std::string_view head, bool complete) {
+  bool could = false;
+  for (std::string_view marker : {std::string_view("__CURSOR="), std::string_view("__REALTIME_TIMESTAMP=")}) {
+    if (head.size() >= marker.size()) {
+      if (head.substr(0, marker.size()) == marker) return true;
+    } else if (marker.substr(0, head.size()) == head) {
+      could = true;
+    }
+  }
+  if (could && !complete) return std::nullopt;
+  return false;
+}
 
 std::string size_text(size_t n) {
   if (n >= (1 << 20) && n % (1 << 20) == 0) return std::to_string(n >> 20) + " MiB";
@@ -26,6 +43,10 @@ LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
       max_line_(std::max<size_t>(
           std::min<uint64_t>(max_line ? max_line : resource_limits().line_bytes, SIZE_MAX / 4), 1)) {
   std::string_view m = src_.mapped();
+  if (!m.empty() && std::memchr(m.data(), 0, m.size())) {
+    if (*is_journal_export(m, /*complete=*/true)) nuls_ = Nuls::Keep;
+    else m = {};  // NULs to replace: read into our buffer, the mapping is read-only
+  }
   if (!m.empty()) {
     // The whole input is addressable: lines are views into it, no copies.
     mapped_ = true;
@@ -66,6 +87,7 @@ bool LineReader::read_failed(llvm::Error e, bool defer) {
     return false;
   }
   eof_ = true;
+  if (nul_run_length_) report_nul_run();
   if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
   return false;
 }
@@ -75,6 +97,7 @@ bool LineReader::fill_lent(bool defer) {
   if (!c) return read_failed(c.takeError(), defer);
   if (c->size == 0) {
     eof_ = true;
+    if (nuls_ != Nuls::Keep) replace_nuls();
     return false;
   }
   // The unread bytes (the start of a line, or a block being looked at) go
@@ -95,6 +118,7 @@ bool LineReader::fill_lent(bool defer) {
     end_ += c->size;
   }
   consumed_ += c->size;
+  if (nuls_ != Nuls::Keep) replace_nuls();
   return true;
 }
 
@@ -133,6 +157,7 @@ bool LineReader::fill(bool defer) {
   if (deferred_error_) {  // met by more(); reported now, where next() would have met it
     deferred_error_ = false;
     eof_ = true;
+    if (nul_run_length_) report_nul_run();
     if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
     return false;
   }
@@ -141,7 +166,47 @@ bool LineReader::fill(bool defer) {
   if (*r == 0) eof_ = true;
   end_ += *r;
   consumed_ += *r;
+  if (nuls_ != Nuls::Keep) replace_nuls();
   return *r != 0;
+}
+
+void LineReader::replace_nuls() {
+  if (nuls_ == Nuls::Undecided) {
+    if (base_ + begin_ != 0) {
+      nuls_ = Nuls::Replace;
+    } else {
+      std::optional<bool> exported = is_journal_export(std::string_view(data_, end_), eof_);
+      if (!exported) return;  // the next bytes decide
+      nuls_ = *exported ? Nuls::Keep : Nuls::Replace;
+      if (nuls_ == Nuls::Keep) return;
+    }
+  }
+  char *b = data_;
+  size_t i = size_t(std::max(nul_scanned_, base_ + begin_) - base_);
+  while (i < end_) {
+    if (nul_run_length_ == 0) {
+      const void *z = std::memchr(b + i, 0, end_ - i);
+      if (!z) break;
+      i = size_t(static_cast<const char *>(z) - b);
+      nul_run_start_ = base_ + i;
+    }
+    size_t run_end = i;
+    while (run_end < end_ && b[run_end] == 0) b[run_end++] = '\n';
+    nul_run_length_ += run_end - i;
+    i = run_end;
+    if (i < end_) report_nul_run();  // ended by another byte
+  }
+  nul_scanned_ = base_ + end_;
+  if (eof_ && nul_run_length_) report_nul_run();
+}
+
+void LineReader::report_nul_run() {
+  if (on_diagnostic)
+    on_diagnostic(Diagnostic{Severity::Warning, nul_run_start_,
+                             std::to_string(nul_run_length_) +
+                                 " NUL bytes (zero padding, as logrotate's copytruncate or a power loss leave "
+                                 "it): read as line breaks"});
+  nul_run_length_ = 0;
 }
 
 bool LineReader::next(std::string_view &line, uint64_t &offset) {
