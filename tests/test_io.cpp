@@ -1,5 +1,6 @@
 // Tests for lib/io: decompression, kind detection, LineReader.
 #include "io/input.h"
+#include "pipeline/analyze.h"
 
 #include "test_support.h"
 
@@ -290,6 +291,49 @@ TEST_CASE("io: corrupt zstd reports the offset and the zstd error", "[io][zstd]"
   CHECK(text.compare(0, d.bytes.size(), d.bytes) == 0);
   CHECK(d.error.rfind("crash.txt.zst: at compressed byte ", 0) == 0);
   CHECK(d.error.find(": zstd: ") != std::string::npos);
+}
+
+TEST_CASE("io: a zstd checksum error keeps every decoded byte, then reports it", "[io][zstd]") {
+  std::string text = sample_text(60000);  // 2.6 MB: many blocks
+  std::string z = zstd_frame(text, true, /*checksum=*/true);
+  z.back() = static_cast<char>(z.back() ^ 0xff);  // the frame's checksum field
+  for (size_t chunk : {size_t(4096), size_t(1) << 20}) {
+    auto in = open_ok(z, "crash.txt.zst");
+    auto d = drain(*in.source, chunk);
+    INFO("read size " << chunk);
+    CHECK(d.bytes.size() == text.size());
+    CHECK((d.bytes == text));
+    CHECK(d.error == "crash.txt.zst: at compressed byte " + std::to_string(z.size()) +
+                         ": zstd: checksum mismatch: the frame's content does not match its checksum "
+                         "(every decoded byte was read)");
+  }
+  // Through LineReader: every line, then the error.
+  std::string two = z + zstd_frame("after\n");  // not read: the input failed
+  auto in = open_ok(two, "crash.txt.zst");
+  auto l = read_lines(*in.source);
+  CHECK(l.lines.size() == 120000);
+  CHECK(l.error.find("checksum mismatch") != std::string::npos);
+  // Analyzed: the crash at the end is reported, and the input failed (exit 2).
+  std::string log = sample_text(20000) + "panic: x\n\ngoroutine 1 [running]:\nmain.f()\n\t/a.go:1 +0x1\n";
+  std::string zl = zstd_frame(log, true, /*checksum=*/true);
+  zl.back() = static_cast<char>(zl.back() ^ 0xff);
+  Input a = analyze_bytes(zl, "crash.txt.zst", AnalysisOptions{});
+  CHECK(a.failed);
+  CHECK(a.size == log.size());
+  REQUIRE_FALSE(a.reports.empty());
+  CHECK(a.reports.back().verdict.cls == "explicit-panic");
+}
+
+TEST_CASE("io: zstd frames with checksums of every length up to a few blocks decode cleanly", "[io][zstd]") {
+  std::string text = sample_text(4000);
+  for (size_t n : {0, 1, 3, 4, 7, 8, 15, 31, 32, 33, 63, 64, 65, 100, 1000, 4096, 131071, 131072, 131073}) {
+    std::string part = text.substr(0, n);
+    auto in = open_ok(zstd_frame(part, n % 2 == 0, /*checksum=*/true) + zstd_frame(part, true, true));
+    auto d = drain(*in.source, 333);
+    INFO("length " << n);
+    CHECK(d.error.empty());
+    CHECK((d.bytes == part + part));
+  }
 }
 
 TEST_CASE("io: gzip single and multi-member", "[io][gzip]") {

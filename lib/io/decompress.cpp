@@ -3,6 +3,7 @@
 #include "io/input.h"
 
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_forceIgnoreChecksum, ZSTD_getFrameHeader
 #include <zstd.h>
 
 #include <algorithm>
@@ -29,7 +30,20 @@ public:
 
   const char *data() const { return buf_.get() + pos_; }
   size_t avail() const { return end_ - pos_; }
-  void consume(size_t k) { pos_ += k; }
+  void consume(size_t k) {
+    const char *p = data();
+    if (k >= 4) {
+      std::memcpy(last4_, p + k - 4, 4);
+    } else {
+      std::memmove(last4_, last4_ + k, 4 - k);
+      std::memcpy(last4_ + 4 - k, p, k);
+    }
+    pos_ += k;
+  }
+  // The last four bytes consumed, little-endian (a zstd frame's checksum).
+  uint32_t last4() const {
+    return uint32_t(last4_[0]) | uint32_t(last4_[1]) << 8 | uint32_t(last4_[2]) << 16 | uint32_t(last4_[3]) << 24;
+  }
   bool eof() const { return eof_; }
   // Compressed offset of data()[0].
   uint64_t offset() const { return total_ - avail(); }
@@ -64,6 +78,78 @@ private:
   size_t pos_ = 0, end_ = 0;
   uint64_t total_ = 0;
   bool eof_ = false;
+  unsigned char last4_[4] = {};
+};
+
+// XXH64 (seed 0), streaming: zstd's frame checksum is its low 32 bits.
+class Xxh64 {
+public:
+  void reset() { *this = Xxh64(); }
+  void update(const char *p, size_t n) {
+    total_ += n;
+    if (held_ + n < 32) {
+      std::memcpy(mem_ + held_, p, n);
+      held_ += n;
+      return;
+    }
+    if (held_) {
+      size_t fill = 32 - held_;
+      std::memcpy(mem_ + held_, p, fill);
+      stripes(mem_, 32);
+      p += fill, n -= fill, held_ = 0;
+    }
+    size_t whole = n & ~size_t(31);
+    stripes(p, whole);
+    std::memcpy(mem_, p + whole, n - whole);
+    held_ = n - whole;
+  }
+  uint64_t digest() const {
+    uint64_t h = total_ >= 32 ? merge(merge(merge(merge(rotl(v_[0], 1) + rotl(v_[1], 7) + rotl(v_[2], 12) +
+                                                          rotl(v_[3], 18), v_[0]), v_[1]), v_[2]), v_[3])
+                              : kP5;
+    h += total_;
+    const char *p = mem_;
+    size_t n = held_;
+    for (; n >= 8; p += 8, n -= 8) h = rotl(h ^ round(0, load64(p)), 27) * kP1 + kP4;
+    if (n >= 4) {
+      uint32_t w;
+      std::memcpy(&w, p, 4);
+      h = rotl(h ^ (uint64_t(w) * kP1), 23) * kP2 + kP3;
+      p += 4, n -= 4;
+    }
+    for (; n; ++p, --n) h = rotl(h ^ (uint64_t(static_cast<unsigned char>(*p)) * kP5), 11) * kP1;
+    h ^= h >> 33;
+    h *= kP2;
+    h ^= h >> 29;
+    h *= kP3;
+    return h ^ (h >> 32);
+  }
+
+private:
+  static constexpr uint64_t kP1 = 0x9E3779B185EBCA87ull, kP2 = 0xC2B2AE3D27D4EB4Full, kP3 = 0x165667B19E3779F9ull,
+                            kP4 = 0x85EBCA77C2B2AE63ull, kP5 = 0x27D4EB2F165667C5ull;
+  static uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+  static uint64_t load64(const char *p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);  // little-endian hosts (amd64, arm64)
+    return v;
+  }
+  static uint64_t round(uint64_t acc, uint64_t input) { return rotl(acc + input * kP2, 31) * kP1; }
+  static uint64_t merge(uint64_t acc, uint64_t v) { return (acc ^ round(0, v)) * kP1 + kP4; }
+  void stripes(const char *p, size_t n) {  // n a multiple of 32
+    uint64_t a = v_[0], b = v_[1], c = v_[2], d = v_[3];  // in registers: P may alias v_
+    for (const char *end = p + n; p < end; p += 32) {
+      a = round(a, load64(p));
+      b = round(b, load64(p + 8));
+      c = round(c, load64(p + 16));
+      d = round(d, load64(p + 24));
+    }
+    v_[0] = a, v_[1] = b, v_[2] = c, v_[3] = d;
+  }
+  uint64_t v_[4] = {kP1 + kP2, kP2, 0, uint64_t(0) - kP1};
+  char mem_[32];
+  size_t held_ = 0;
+  uint64_t total_ = 0;
 };
 
 // Common part of the decompressing sources: sticky errors, and bytes decoded
@@ -117,6 +203,10 @@ public:
     // Accept frames made with --long=31 (large cores).
     ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 31);
 #endif
+    // zstd checks a frame's checksum itself, but reports a mismatch without
+    // the bytes it decoded in that call (up to a whole read): the checksum
+    // is checked here instead, after every byte was delivered.
+    own_checksum_ = !ZSTD_isError(ZSTD_DCtx_setParameter(dctx_, ZSTD_d_forceIgnoreChecksum, ZSTD_d_ignoreChecksum));
   }
   ~ZstdSource() override { ZSTD_freeDCtx(dctx_); }
 
@@ -151,17 +241,34 @@ private:
         }
         at_boundary_ = false;
         first_frame_ = false;
+        checksummed_ = false;
+        if (own_checksum_) {
+          if (auto e = in_.ensure(ZSTD_FRAMEHEADERSIZE_MAX)) {
+            fail(std::move(e));
+            return produced;
+          }
+          ZSTD_frameHeader header;
+          // An incomplete or bad header: ZSTD_decompressStream says why.
+          checksummed_ = ZSTD_getFrameHeader(&header, in_.data(), in_.avail()) == 0 && header.checksumFlag;
+          hash_.reset();
+        }
       }
       ZSTD_inBuffer zin{in_.data(), in_.avail(), 0};
       ZSTD_outBuffer zout{buf + produced, n - produced, 0};
       size_t ret = ZSTD_decompressStream(dctx_, &zout, &zin);
       in_.consume(zin.pos);
+      if (checksummed_) hash_.update(buf + produced, zout.pos);
       produced += zout.pos;
       if (ZSTD_isError(ret)) {
         fail_at(in_.offset(), std::string("zstd: ") + ZSTD_getErrorName(ret));
         return produced;
       }
-      if (ret == 0) {  // frame complete and flushed
+      if (ret == 0) {  // frame complete and flushed; its checksum was the last 4 bytes read
+        if (checksummed_ && uint32_t(hash_.digest()) != in_.last4()) {
+          fail_at(in_.offset(), "zstd: checksum mismatch: the frame's content does not match its checksum "
+                                "(every decoded byte was read)");
+          return produced;
+        }
         at_boundary_ = true;
         continue;
       }
@@ -176,6 +283,9 @@ private:
   ZSTD_DCtx *dctx_;
   bool at_boundary_ = true;
   bool first_frame_ = true;
+  bool own_checksum_ = false;  // zstd's own check is off: frames' checksums are checked here
+  bool checksummed_ = false;   // the current frame has a checksum
+  Xxh64 hash_;                 // of the current frame's content
 };
 
 class GzipSource final : public Decoder {
