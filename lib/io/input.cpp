@@ -94,13 +94,17 @@ public:
       size_t k = std::min(n, prefix_.size() - pos_);
       std::memcpy(buf, prefix_.data() + pos_, k);
       pos_ += k;
+      delivered_ += k;
       if (pos_ == prefix_.size()) std::string().swap(prefix_), pos_ = SIZE_MAX;
       return k;
     }
     if (!deferred_.empty()) return llvm::createStringError(ec_, "%s", deferred_.c_str());
     if (inner_eof_) return 0;
-    return inner_->read(buf, n);
+    auto r = inner_->read(buf, n);
+    if (r) delivered_ += *r;
+    return r;
   }
+  uint64_t delivered() const override { return delivered_; }
   uint64_t raw_position() const override { return inner_->raw_position(); }
   uint64_t raw_size() const override { return inner_->raw_size(); }
   // The prefix holds the first bytes of the inner stream, so the inner
@@ -112,12 +116,19 @@ public:
     return m;
   }
   void release_mapped(uint64_t upto) override { inner_->release_mapped(upto); }
-  void set_mapped_position(uint64_t pos) override { inner_->set_mapped_position(pos); }
+  void set_mapped_position(uint64_t pos) override {
+    delivered_ = pos;
+    inner_->set_mapped_position(pos);
+  }
   void set_inner_eof() { inner_eof_ = true; }
   bool can_lend() const override {
     return pos_ >= prefix_.size() && deferred_.empty() && !inner_eof_ && inner_->can_lend();
   }
-  llvm::Expected<LentChunk> lend_chunk() override { return inner_->lend_chunk(); }
+  llvm::Expected<LentChunk> lend_chunk() override {
+    auto c = inner_->lend_chunk();
+    if (c) delivered_ += c->size;
+    return c;
+  }
 
 private:
   std::string prefix_;
@@ -126,6 +137,7 @@ private:
   std::string deferred_;
   std::error_code ec_;
   bool inner_eof_ = false;
+  uint64_t delivered_ = 0;
 };
 
 // Reads up to want bytes into out. Stops at the end of the stream or an error.

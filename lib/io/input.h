@@ -25,6 +25,9 @@ public:
   virtual uint64_t raw_position() const = 0;
   // Total size of the underlying file, 0 when unknown (pipes).
   virtual uint64_t raw_size() const = 0;
+  // Bytes of the stream given out so far, where counted (open_source()'s
+  // sources); 0 elsewhere.
+  virtual uint64_t delivered() const { return 0; }
   // The whole stream, from offset 0, when it is already in memory or can be
   // memory-mapped (uncompressed regular files, memory buffers); empty
   // otherwise. Call it before any read(); then read nothing. The view stays

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -149,7 +150,7 @@ private:
       s->size = 0;
       bool last = false;
       while (s->size < kSlotBytes) {
-        auto r = inner_->read(s->bytes.data() + kHeadroom + s->size, kSlotBytes - s->size);
+        auto r = read_inner(s->bytes.data() + kHeadroom + s->size, kSlotBytes - s->size);
         raw_position_.store(inner_->raw_position(), std::memory_order_relaxed);
         if (!r) {
           llvm::handleAllErrors(r.takeError(), [&](const llvm::ErrorInfoBase &info) {
@@ -164,6 +165,7 @@ private:
           break;
         }
         s->size += *r;
+        produced_ += *r;
       }
       Slot *end = nullptr;
       if (last && s->size != 0) {  // the data, then the end (or error) in a slot of its own
@@ -184,7 +186,19 @@ private:
     }
   }
 
+  // INNER's read() on the worker: running out of memory there (unwrapping a
+  // log) is that input's read error, not std::terminate.
+  llvm::Expected<size_t> read_inner(char *buf, size_t n) {
+    try {
+      return inner_->read(buf, n);
+    } catch (const std::bad_alloc &) {
+      return llvm::createStringError(std::errc::not_enough_memory, "out of memory while reading at byte %llu",
+                                     static_cast<unsigned long long>(produced_));
+    }
+  }
+
   std::unique_ptr<ByteSource> inner_;  // read by the worker once it runs
+  uint64_t produced_ = 0;              // by the worker
   uint64_t raw_size_;
   uint64_t sync_bytes_;
   std::atomic<uint64_t> raw_position_{0};

@@ -14,9 +14,12 @@
 #include "profile/goroutine_profile.h"
 #include "traceback/decoder.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <new>
 #include <optional>
+#include <stdexcept>
 
 namespace crashctl {
 
@@ -136,6 +139,29 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
                                    std::to_string(resource_limits().diagnostics_per_input) + ")"});
 }
 
+static void out_of_memory(Input &out, const ByteSource &src) {
+  out.failed = true;
+  out.size = std::max(out.size, src.delivered());
+  uint64_t limit = resource_limits().memory_bytes;
+  out.add_diagnostic({Severity::Error, src.delivered(),
+                      "out of memory while reading " + out.path + " at byte " + std::to_string(src.delivered()) +
+                          (limit ? " (the address space is limited to " + std::to_string(limit) +
+                                       " bytes: --limit memory-bytes)"
+                                 : std::string())});
+}
+
+// Running out of memory on one input fails that input; the others go on.
+static void decode_guarded(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr,
+                           ReportSink &sink) {
+  try {
+    decode_opened(in, out, opts, attr, sink);
+  } catch (const std::bad_alloc &) {
+    out_of_memory(out, *in.source);
+  } catch (const std::length_error &) {  // a size past what the library allows
+    out_of_memory(out, *in.source);
+  }
+}
+
 static Input failed_input(const std::string &path, llvm::Error err) {
   Input out;
   out.path = path;
@@ -185,7 +211,7 @@ Input analyze_input(const std::string &path, const AnalysisOptions &opts, const 
   }
   Input out;
   out.path = path;
-  decode_opened(*opened, out, opts, attr, sink);
+  decode_guarded(*opened, out, opts, attr, sink);
   sink.end_input(out);
   return out;
 }
@@ -214,7 +240,7 @@ Input analyze_bytes(std::string_view bytes, const std::string &name, const Analy
   }
   Input out;
   out.path = name;
-  decode_opened(*opened, out, opts, attr, sink);
+  decode_guarded(*opened, out, opts, attr, sink);
   sink.end_input(out);
   return out;
 }
