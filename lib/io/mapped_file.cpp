@@ -146,7 +146,7 @@ llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> map_open_file(int fd, const s
 
 llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> map_file(const std::string &path) {
   int fd;
-  do fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  do fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // a FIFO swapped in must not block
   while (fd < 0 && errno == EINTR);
   if (fd < 0) return last_error();
   struct stat st;
