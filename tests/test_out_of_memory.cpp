@@ -2,6 +2,7 @@
 // address-space limit (--limit memory-bytes, RLIMIT_AS) that input fails
 // with a message naming it, exit 2, and the other inputs are analyzed.
 #include "cli_runner.h"
+#include "test_support.h"
 #include "io/input.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -48,17 +49,10 @@ std::string long_line_zst() {
 }  // namespace
 
 TEST_CASE("out of memory on one input fails that input, names it, and the others are analyzed", "[cli][memory]") {
-#if defined(__SANITIZE_ADDRESS__)
-#define CRASHCTL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CRASHCTL_ASAN 1
-#endif
-#endif
-#ifdef CRASHCTL_ASAN
-  WARN("skipped: ASan reserves terabytes of address space");
-  return;
-#endif
+  if (crashctl::test::kAddressSanitizer) {
+    WARN("skipped: ASan reserves terabytes of address space");
+    return;
+  }
   llvm::SmallString<128> dir;
   REQUIRE_FALSE(llvm::sys::fs::createUniqueDirectory("crashctl-oom", dir));
   const std::string big = std::string(dir) + "/long-line.log.zst", small = std::string(dir) + "/crash.txt";

@@ -2,6 +2,7 @@
 // renderers write it and let it go, triage keeps a few strings of it
 // (issue 11, fault 1: memory grew with the number of reports).
 #include "cli_runner.h"
+#include "test_support.h"
 #include "io/limits.h"
 #include "pipeline/analyze.h"
 #include "render/render.h"
@@ -156,17 +157,10 @@ TEST_CASE("diagnostics per input are capped and the rest counted", "[streaming][
 // The CLI under an address-space limit that one report per crash would
 // exceed many times over (100,000 crashes held at once took ~800 MB).
 TEST_CASE("analyze and triage of 100,000 crashes fit in a fixed address space", "[streaming][cli]") {
-#if defined(__SANITIZE_ADDRESS__)
-#define CRASHCTL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CRASHCTL_ASAN 1
-#endif
-#endif
-#ifdef CRASHCTL_ASAN
-  WARN("skipped: ASan reserves terabytes of address space");
-  return;
-#endif
+  if (crashctl::test::kAddressSanitizer) {
+    WARN("skipped: ASan reserves terabytes of address space");
+    return;
+  }
   CrashFile file(100000);
   std::string out, rendered = file.path + ".out";
   for (const char *format : {"json", "text", "editor"}) {

@@ -11,6 +11,20 @@
 
 namespace crashctl::test {
 
+// ASan reserves terabytes of address space: a test that limits it
+// (--limit memory-bytes, RLIMIT_AS) cannot run under ASan.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 // One row of a tab-separated manifest with a header line, by column name.
 struct ManifestRow {
   std::map<std::string, std::string> cols;

@@ -1,10 +1,12 @@
 // Streaming decompression: zstd (concatenated and skippable frames, frames
 // without a content size) and gzip (multi-member). Used by open_source().
 #include "io/input.h"
+#include "io/limits.h"
 
 #include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_forceIgnoreChecksum, ZSTD_getFrameHeader
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <algorithm>
 #include <climits>
@@ -192,6 +194,14 @@ protected:
   bool done_ = false;
 };
 
+// The largest zstd window (a power of two) within the zstd-window-bytes limit.
+int window_log_max() {
+  uint64_t limit = resource_limits().zstd_window_bytes;
+  int log = ZSTD_WINDOWLOG_MIN;
+  while (log < 31 && (uint64_t(1) << (log + 1)) <= limit) ++log;
+  return log;
+}
+
 class ZstdSource final : public Decoder {
 public:
   ZstdSource(std::unique_ptr<ByteSource> raw, std::string name)
@@ -200,8 +210,9 @@ public:
     // Keep fuzzing inside the default RSS limit.
     ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 24);
 #else
-    // Accept frames made with --long=31 (large cores).
-    ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 31);
+    // By default frames made with --long=31 (large cores) are accepted: their
+    // window of up to 2 GiB is the memory they cost, whatever their size.
+    ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, window_log_max());
 #endif
     // zstd checks a frame's checksum itself, but reports a mismatch without
     // the bytes it decoded in that call (up to a whole read): the checksum
@@ -260,7 +271,11 @@ private:
       if (checksummed_) hash_.update(buf + produced, zout.pos);
       produced += zout.pos;
       if (ZSTD_isError(ret)) {
-        fail_at(in_.offset(), std::string("zstd: ") + ZSTD_getErrorName(ret));
+        std::string why = std::string("zstd: ") + ZSTD_getErrorName(ret);
+        if (ZSTD_getErrorCode(ret) == ZSTD_error_frameParameter_windowTooLarge)
+          why += " (its window is larger than " + std::to_string(uint64_t(1) << window_log_max()) +
+                 " bytes: --limit zstd-window-bytes)";
+        fail_at(in_.offset(), why);
         return produced;
       }
       if (ret == 0) {  // frame complete and flushed; its checksum was the last 4 bytes read

@@ -33,6 +33,8 @@ const std::vector<ResourceLimitInfo> &resource_limit_table() {
       {"executable-bytes", &ResourceLimits::executable_bytes, "bytes", "an executable after decompression"},
       {"executable-ratio", &ResourceLimits::executable_ratio, "ratio",
        "an executable after decompression, as a multiple of its compressed size"},
+      {"zstd-window-bytes", &ResourceLimits::zstd_window_bytes, "bytes",
+       "window of a zstd frame (zstd --long): the decompressor's memory"},
       {"json-depth", &ResourceLimits::json_depth, "count", "nesting of triage JSON tables"},
       {"table-bytes", &ResourceLimits::table_bytes, "bytes", "size of one triage JSON table"},
       {"memory-bytes", &ResourceLimits::memory_bytes, "bytes", "process address space; 0 for no limit"},

@@ -26,6 +26,9 @@ struct ResourceLimits {
   // executable_ratio times its compressed size.
   uint64_t executable_bytes = uint64_t(4) << 30;
   uint64_t executable_ratio = 16;
+  // The window of a zstd frame (what --long=N asks of the reader): the
+  // decompressor's memory; a frame that needs more is refused.
+  uint64_t zstd_window_bytes = uint64_t(2) << 30;
   // Nesting of JSON documents crashctl reads (triage tables).
   uint64_t json_depth = 64;
   // Triage JSON tables (--merge, --baseline): at most this many bytes each.
