@@ -60,3 +60,23 @@ TEST_CASE("a zstd frame whose window exceeds zstd-window-bytes is refused at its
   for (const Diagnostic &d : refused.diagnostics) named |= d.message.find("--limit zstd-window-bytes") != std::string::npos;
   CHECK(named);
 }
+
+TEST_CASE("a compressed core writes at most temp-file-bytes of temporary disk", "[limits][cores]") {
+  const std::string dir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/cores/go1.26.8/";
+  AnalysisOptions opts;
+  opts.exe = dir + "scenarios.exe.zst";
+  Input whole = analyze_input(dir + "nil-deref.core.zst", opts);
+  REQUIRE_FALSE(whole.failed);
+  REQUIRE(whole.reports.size() == 1);
+
+  ResourceLimits saved = resource_limits(), small = saved;
+  small.temp_file_bytes = uint64_t(64) << 10;  // most of the 44 MB core is zero pages
+  set_resource_limits(small);
+  Input cut = analyze_input(dir + "nil-deref.core.zst", opts);
+  set_resource_limits(saved);
+  CHECK(cut.failed);
+  CHECK(cut.size < whole.size);
+  bool named = false;
+  for (const Diagnostic &d : cut.diagnostics) named |= d.message.find("--limit temp-file-bytes") != std::string::npos;
+  CHECK(named);
+}

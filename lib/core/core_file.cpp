@@ -1,4 +1,6 @@
 #include "core/core_file.h"
+
+#include "io/limits.h"
 #include "io/mapped_file.h"
 
 #include "llvm/BinaryFormat/ELF.h"
@@ -42,7 +44,8 @@ static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(co
   constexpr size_t kBlock = 1 << 16;
   std::unique_ptr<char[]> buf(new char[kBlock]);
   static const char zeros[4096] = {};
-  uint64_t total = 0;
+  uint64_t total = 0, written = 0;
+  const uint64_t max_written = resource_limits().temp_file_bytes;
   for (;;) {
     size_t have = 0;
     while (have < kBlock) {  // fill whole blocks so that zero runs line up
@@ -61,14 +64,22 @@ static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(co
         if (lseek(fd, 4096, SEEK_CUR) < 0) goto io_error;
         continue;
       }
+      if (written + n > max_written) {  // a bomb must not fill $TMPDIR: read what came before
+        stream_error = name + ": at decompressed byte " + std::to_string(total + at) +
+                       ": the decompressed core needs more than " + std::to_string(max_written) +
+                       " bytes of temporary disk (--limit temp-file-bytes); read up to here";
+        have = at;
+        break;
+      }
       for (size_t done = 0; done < n;) {
         ssize_t w = write(fd, buf.get() + at + done, n - done);
         if (w <= 0) goto io_error;
         done += size_t(w);
       }
+      written += n;
     }
     total += have;
-    if (have < kBlock) break;
+    if (have < kBlock || !stream_error.empty()) break;
   }
   if (total == 0 && !stream_error.empty()) {
     close(fd);

@@ -35,6 +35,8 @@ const std::vector<ResourceLimitInfo> &resource_limit_table() {
        "an executable after decompression, as a multiple of its compressed size"},
       {"zstd-window-bytes", &ResourceLimits::zstd_window_bytes, "bytes",
        "window of a zstd frame (zstd --long): the decompressor's memory"},
+      {"temp-file-bytes", &ResourceLimits::temp_file_bytes, "bytes",
+       "temporary disk for one compressed core (its all-zero pages cost nothing)"},
       {"json-depth", &ResourceLimits::json_depth, "count", "nesting of triage JSON tables"},
       {"table-bytes", &ResourceLimits::table_bytes, "bytes", "size of one triage JSON table"},
       {"memory-bytes", &ResourceLimits::memory_bytes, "bytes", "process address space; 0 for no limit"},

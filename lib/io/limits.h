@@ -29,6 +29,9 @@ struct ResourceLimits {
   // The window of a zstd frame (what --long=N asks of the reader): the
   // decompressor's memory; a frame that needs more is refused.
   uint64_t zstd_window_bytes = uint64_t(2) << 30;
+  // Temporary disk for one compressed core, decompressed to be mapped
+  // (all-zero pages are holes and cost nothing); the core is read up to here.
+  uint64_t temp_file_bytes = uint64_t(32) << 30;
   // Nesting of JSON documents crashctl reads (triage tables).
   uint64_t json_depth = 64;
   // Triage JSON tables (--merge, --baseline): at most this many bytes each.
