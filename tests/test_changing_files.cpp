@@ -67,14 +67,6 @@ void replace_file(const std::string &bytes, const std::string &dir, const std::s
   ::rename(tmp.c_str(), (dir + "/" + name).c_str());
 }
 
-std::string zstd(const std::string &data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  REQUIRE_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
-}
-
 std::string drain(ByteSource &src) {
   std::string out, buf(1 << 16, '\0');
   for (;;) {
@@ -172,12 +164,12 @@ TEST_CASE("a file that grows while read is read up to its size at open", "[io][f
     CHECK((got == log));
   }
   SECTION("compressed: raw bytes beyond the size at open are not read") {
-    std::string z = zstd(log);
+    std::string z = crashctl::test::zstd_frame(log);
     REQUIRE(z.size() > (256 << 10));
     write_file(dir + "/log.zst", z);
     auto in = open_input(dir + "/log.zst");
     if (!in) FAIL(llvm::toString(in.takeError()));
-    append_file(dir + "/log.zst", zstd(std::string(3 << 20, 'b')));
+    append_file(dir + "/log.zst", crashctl::test::zstd_frame(std::string(3 << 20, 'b')));
     std::string got = drain(*in->source);
     CHECK(got.size() == log.size());
     CHECK((got == log));
@@ -185,10 +177,10 @@ TEST_CASE("a file that grows while read is read up to its size at open", "[io][f
   SECTION("compressed and large: read on the read-ahead thread") {
     std::string big;
     while (big.size() < (8 << 20)) big += log;
-    write_file(dir + "/big.zst", zstd(big));
+    write_file(dir + "/big.zst", crashctl::test::zstd_frame(big));
     auto in = open_input(dir + "/big.zst");
     if (!in) FAIL(llvm::toString(in.takeError()));
-    append_file(dir + "/big.zst", zstd(big));
+    append_file(dir + "/big.zst", crashctl::test::zstd_frame(big));
     CHECK(drain(*in->source).size() == big.size());
   }
   llvm::sys::fs::remove_directories(dir);
@@ -250,7 +242,7 @@ TEST_CASE("triage over a tree that changes while read: nothing crashes, every fi
   std::vector<std::string> names = {"a.core", "b.core", "c.log", "d.log", "e.log.zst", "f.log", "g.log.zst", "h.log"};
   auto initial = [&](const std::string &name) {
     if (name.size() > 5 && name.compare(name.size() - 5, 5, ".core") == 0) return core;
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".zst") == 0) return zstd(log);
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".zst") == 0) return crashctl::test::zstd_frame(log);
     return log;
   };
   for (const std::string &n : names) write_file(dir + "/" + n, initial(n));

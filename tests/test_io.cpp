@@ -129,27 +129,8 @@ std::string open_err(const std::string &bytes, const std::string &name = "in") {
   return llvm::toString(o.takeError());
 }
 
-struct Lines {
-  std::vector<std::string> lines;
-  std::vector<uint64_t> offsets;
-  std::vector<Diagnostic> diags;
-  std::string error;
-};
-
-Lines read_lines(ByteSource &src, size_t max_line = 16 << 20) {
-  Lines out;
-  LineReader r(src, "in", max_line);
-  r.on_diagnostic = [&](Diagnostic d) { out.diags.push_back(d); };
-  std::string_view line;
-  uint64_t off;
-  while (r.next(line, off)) {
-    out.lines.emplace_back(line);
-    out.offsets.push_back(off);
-  }
-  out.error = r.error();
-  return out;
-}
-
+using crashctl::test::Lines;
+using crashctl::test::read_lines;
 
 // Yields its data, then fails.
 class FailingSource : public ByteSource {

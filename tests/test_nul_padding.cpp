@@ -24,14 +24,6 @@ namespace {
 const std::string kCrash = "panic: x\n\ngoroutine 1 [running]:\nmain.f()\n\t/a.go:1 +0x1\n";
 const std::string kNuls(4096, '\0');
 
-std::string zstd(const std::string &data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  REQUIRE_FALSE(ZSTD_isError(n));
-  out.resize(n);
-  return out;
-}
-
 // The kind open_source() detects, or "error: ..." when it refuses the bytes.
 std::string kind_of(const std::string &bytes) {
   auto in = open_source(memory_source(bytes, "in"), "in");
@@ -39,23 +31,11 @@ std::string kind_of(const std::string &bytes) {
   return to_string(in->format);
 }
 
-struct Lines {
-  std::vector<std::string> lines;
-  std::vector<uint64_t> offsets;
-  std::vector<Diagnostic> diags;
-};
+using crashctl::test::Lines;
 
-Lines read_lines(ByteSource &src) {
-  Lines out;
-  LineReader r(src, "in");
-  r.on_diagnostic = [&](Diagnostic d) { out.diags.push_back(d); };
-  std::string_view line;
-  uint64_t off;
-  while (r.next(line, off)) {
-    out.lines.emplace_back(line);
-    out.offsets.push_back(off);
-  }
-  REQUIRE(r.error().empty());
+Lines read_lines_cleanly(ByteSource &src) {
+  Lines out = crashctl::test::read_lines(src);
+  REQUIRE(out.error.empty());
   return out;
 }
 
@@ -77,7 +57,7 @@ TEST_CASE("NUL padding: text with NUL runs is text; binary formats are not", "[i
   CHECK(kind_of(kNuls + kCrash) == traceback);                     // copytruncate's hole
   CHECK(kind_of(std::string(100 << 10, '\0') + kCrash) == traceback);  // a hole longer than what is sniffed
   CHECK(kind_of("panic: x\n" + std::string(7, '\0') + kCrash.substr(9)) == traceback);
-  CHECK(kind_of(zstd(kNuls + kCrash)) == traceback);
+  CHECK(kind_of(crashctl::test::zstd_frame(kNuls + kCrash)) == traceback);
   // Still refused: UTF-16 (a NUL every other byte) and binary junk with NULs.
   std::string utf16;
   for (char c : kCrash) utf16 += std::string(1, c) + '\0';
@@ -116,11 +96,11 @@ TEST_CASE("NUL padding: LineReader reads a NUL run as line breaks, with one warn
   };
   SECTION("in memory") {
     auto src = memory_source(text, "in");
-    check(read_lines(*src));
+    check(read_lines_cleanly(*src));
   }
   SECTION("a few bytes at a time: one run across reads is one warning") {
     test::TrickleSource src(text, 7);
-    check(read_lines(src));
+    check(read_lines_cleanly(src));
   }
   SECTION("journalctl -o export keeps its NULs: they are binary fields' lengths") {
     std::string exported = "__CURSOR=s=1\nMESSAGE\n" + std::string("\x03\0\0\0\0\0\0\0" "a\0b\n\n", 13);
@@ -154,7 +134,7 @@ TEST_CASE("NUL padding: a crash before, after or around NULs is analyzed", "[io]
   }
   SECTION("between two crashes, compressed") {
     std::string log = kCrash + "\n" + kNuls + kCrash;
-    Input in = analyze(zstd(log));
+    Input in = analyze(crashctl::test::zstd_frame(log));
     CHECK_FALSE(in.failed);
     CHECK(in.reports.size() == 2);
     CHECK(has_nul_warning(in, kCrash.size() + 1, 4096));

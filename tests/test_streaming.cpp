@@ -11,7 +11,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <catch2/catch.hpp>
-#include <zstd.h>
 
 #include <fstream>
 #include <string>
@@ -35,11 +34,8 @@ struct CrashFile {
     llvm::SmallString<128> p;
     REQUIRE_FALSE(llvm::sys::fs::createTemporaryFile("crashctl-many", "zst", p));
     path = std::string(p);
-    std::string text = crashes(n);
-    std::string z(ZSTD_compressBound(text.size()), '\0');
-    size_t k = ZSTD_compress(z.data(), z.size(), text.data(), text.size(), 19);
-    REQUIRE_FALSE(ZSTD_isError(k));
-    std::ofstream(path, std::ios::binary).write(z.data(), std::streamsize(k));
+    std::string z = test::zstd_frame(crashes(n), 19);
+    std::ofstream(path, std::ios::binary).write(z.data(), std::streamsize(z.size()));
   }
   ~CrashFile() { llvm::sys::fs::remove(path); }
   std::string path;

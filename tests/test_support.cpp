@@ -2,9 +2,12 @@
 
 #include "io/input.h"
 
+#include <catch2/catch.hpp>
+
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdio>
+#include <zstd.h>
 #include <fstream>
 #include <ftw.h>
 #include <mutex>
@@ -79,6 +82,28 @@ std::string decompressed_copy(const std::string &path) {
   f.close();
   chmod(out.c_str(), 0755);
   done[path] = out;
+  return out;
+}
+
+std::string zstd_frame(const std::string &data, int level) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), level);
+  REQUIRE_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+Lines read_lines(ByteSource &src, size_t max_line) {
+  Lines out;
+  LineReader r(src, "in", max_line);
+  r.on_diagnostic = [&](Diagnostic d) { out.diags.push_back(d); };
+  std::string_view line;
+  uint64_t off;
+  while (r.next(line, off)) {
+    out.lines.emplace_back(line);
+    out.offsets.push_back(off);
+  }
+  out.error = r.error();
   return out;
 }
 

@@ -40,6 +40,18 @@ const std::string &scratch_dir();
 // into a file in scratch_dir(), once per path, and returns its path.
 std::string decompressed_copy(const std::string &path);
 
+// DATA as one zstd frame (level 3, content size in the header).
+std::string zstd_frame(const std::string &data, int level = 3);
+
+// Every line a LineReader gives from SRC, with offsets and diagnostics.
+struct Lines {
+  std::vector<std::string> lines;
+  std::vector<uint64_t> offsets;
+  std::vector<Diagnostic> diags;
+  std::string error;
+};
+Lines read_lines(ByteSource &src, size_t max_line = 16 << 20);
+
 // Delivers at most `step` bytes per read, to exercise buffer boundaries.
 class TrickleSource : public ByteSource {
 public:
