@@ -4,6 +4,7 @@
 #include "pipeline/analyze.h"
 #include "render/render.h"
 
+#include "llvm/Support/BuryPointer.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -40,6 +41,26 @@ struct AnalyzeArgs {
   crashctl::AnalysisOptions analysis;
 };
 
+// Renders each report, then frees it, except that a report of very many
+// goroutines is left to process exit: freeing a million goroutines one by
+// one costs more than the exit does (clang's -disable-free does the same).
+// Few reports can be that large, so memory stays bounded.
+class RenderThenFree final : public crashctl::ReportSink {
+public:
+  explicit RenderThenFree(crashctl::ReportSink &renderer) : renderer_(renderer) {}
+  void begin_input(const crashctl::Input &in) override { renderer_.begin_input(in); }
+  void report(const crashctl::Input &in, crashctl::Report &&r, size_t index, bool last) override {
+    renderer_.report(in, std::move(r), index, last);  // renderers only read it
+    if (r.process.goroutines.size() >= kLeaveToExit)
+      llvm::BuryPointer(std::make_unique<crashctl::Report>(std::move(r)));
+  }
+  void end_input(const crashctl::Input &in) override { renderer_.end_input(in); }
+
+private:
+  static constexpr size_t kLeaveToExit = size_t(1) << 16;
+  crashctl::ReportSink &renderer_;
+};
+
 int run_analyze(const AnalyzeArgs &a) {
   crashctl::SourcePathMapper paths;
   for (const std::string &m : a.path_maps) {
@@ -68,10 +89,11 @@ int run_analyze(const AnalyzeArgs &a) {
   // Each report is written as soon as it is analyzed, and then freed: a file
   // with a million crashes costs what one costs.
   auto renderer = crashctl::make_renderer(format, out, ropts);
+  RenderThenFree sink(*renderer);
   std::vector<crashctl::Input> inputs;  // without their reports: for the exit status
   inputs.reserve(a.files.size());
   for (const std::string &f : a.files) {
-    inputs.push_back(crashctl::analyze_input(f, a.analysis, *attribution, *renderer));
+    inputs.push_back(crashctl::analyze_input(f, a.analysis, *attribution, sink));
     out.flush();
     // Warnings and errors go to stderr in every format: `analyze x > out`
     // still shows them.
