@@ -3,6 +3,7 @@
 #include "io/limits.h"
 #include "logs/unwrap.h"
 #include "logs/unwrapped_text.h"
+#include "traceback/block_cache.h"
 #include "traceback/go_version.h"
 #include "logs/line_prefix.h"
 #include "traceback/parse.h"
@@ -37,6 +38,21 @@ enum class Anchor {
 };
 
 bool is_goroutine_header_start(std::string_view s) { return goroutine_header_at(s, 0); }
+
+// printpanics' suffixes: " [recovered]", or " [recovered, repanicked]" (Go
+// 1.25+). Sets pr's flags; the length of `msg` without the suffix.
+size_t strip_recovery_suffix(std::string_view msg, PanicRecord &pr) {
+  constexpr std::string_view kRepanicked = " [recovered, repanicked]", kRecovered = " [recovered]";
+  if (ends_with(msg, kRepanicked)) {
+    pr.recovered = pr.repanicked = true;
+    return msg.size() - kRepanicked.size();
+  }
+  if (ends_with(msg, kRecovered)) {
+    pr.recovered = true;
+    return msg.size() - kRecovered.size();
+  }
+  return msg.size();
+}
 
 // "SIGQUIT: quit", "SIGSEGV: segmentation violation", "signal 0x23: ..." at s[0].
 bool is_signal_header(std::string_view s) {
@@ -170,118 +186,6 @@ struct StackBuilder {
   }
 };
 
-// The length of a goroutine body that starts at b[0] (just after its header
-// line): through the '\n' of the first empty line, 0 when there is none in
-// the first `limit` bytes.
-size_t block_length(std::string_view b, size_t limit) {
-  const char *p = b.data();
-  size_t n = std::min(b.size(), limit);
-  if (n && p[0] == '\n') return 1;
-  size_t i = 0;
-#ifdef __SSE2__
-  const __m128i nl = _mm_set1_epi8('\n');
-  while (i + 17 <= n) {
-    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
-    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
-    unsigned m = unsigned(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, nl), _mm_cmpeq_epi8(c, nl))));
-    if (m) return i + size_t(__builtin_ctz(m)) + 2;
-    i += 16;
-  }
-#endif
-  for (; i + 1 < n; ++i)
-    if (p[i] == '\n' && p[i + 1] == '\n') return i + 2;
-  return 0;
-}
-
-// Where the parent id of a body's "created by F in goroutine N" line sits:
-// bodies that differ only there give the same goroutine but for its parent,
-// so the block cache treats those digits as a hole. len 0: no such line.
-struct ParentHole {
-  size_t at = 0, len = 0;
-};
-ParentHole parent_hole(std::string_view body) {
-  // body = ...\ncreated by F in goroutine N\n\tfile:line +0x..\n\n
-  if (body.size() < 3) return {};
-  size_t file_nl = body.size() - 2;
-  size_t creator_nl = body.rfind('\n', file_nl - 1);
-  if (creator_nl == std::string_view::npos || creator_nl == 0) return {};
-  size_t before = body.rfind('\n', creator_nl - 1);
-  size_t start = before == std::string_view::npos ? 0 : before + 1;
-  std::string_view line = body.substr(start, creator_nl - start);
-  if (!starts_with(line, "created by ")) return {};
-  size_t in = line.rfind(" in goroutine ");
-  if (in == std::string_view::npos) return {};
-  size_t at = in + 14, len = 0;
-  while (at + len < line.size() && line[at + len] >= '0' && line[at + len] <= '9') ++len;
-  if (len == 0 || len > 18 || at + len != line.size()) return {};
-  return {start + at, len};
-}
-
-// Where the argument values of one frame sit in a cached body: bodies that
-// differ only there (pointers, as in most real dumps) share the stack; the
-// values become the goroutine's own frame_args.
-struct ArgHole {
-  size_t at = 0, len = 0;
-  size_t frame = 0;  // its field in the kArgsSeparator-joined arguments
-};
-
-// Argument text that parses the same wherever it stands: hex and decimal
-// values, "?", "...", "{", "}", ", ".
-struct PlainArgChars {
-  bool ok[256] = {};
-  PlainArgChars() {
-    for (const char *c = "0123456789abcdefx, {}.?"; *c; ++c) ok[static_cast<unsigned char>(*c)] = true;
-  }
-};
-const PlainArgChars kPlainArgChars;
-bool plain_args(const char *p, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (!kPlainArgChars.ok[static_cast<unsigned char>(p[i])]) return false;
-  return true;
-}
-// The length of the plain argument text at p, which must end at a ')'
-// before `end`; npos otherwise.
-size_t plain_args_to_paren(const char *p, const char *end) {
-  const char *q = p;
-  while (q < end && kPlainArgChars.ok[static_cast<unsigned char>(*q)]) ++q;
-  return q < end && *q == ')' ? size_t(q - p) : std::string_view::npos;
-}
-
-// The hash of a body without its parent id. Never ~0 or ~0-1 (DenseMap's).
-uint64_t body_hash(std::string_view body, ParentHole h) {
-  constexpr uint64_t kMask = ~uint64_t(0) >> 1;
-  if (h.len == 0) return llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size())) & kMask;
-  uint64_t a = llvm::xxh3_64bits(llvm::StringRef(body.data(), h.at));
-  uint64_t b = llvm::xxh3_64bits(llvm::StringRef(body.data() + h.at + h.len, body.size() - h.at - h.len));
-  return (a * 0x9E3779B97F4A7C15ull ^ b) & kMask;
-}
-
-// The hash of a body without what block matching lets differ: the values
-// between a frame line's last '(' and its final ')', and the parent id.
-// Never ~0 or ~0-1, which DenseMap reserves.
-uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &scratch) {
-  scratch.clear();
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t nl = body.find('\n', pos);
-    if (nl == std::string_view::npos) nl = body.size() - 1;
-    std::string_view line = body.substr(pos, nl - pos);
-    size_t open;
-    if (parent.len && parent.at >= pos && parent.at < nl) {
-      scratch.append(body.substr(pos, parent.at - pos));
-      scratch.append(body.substr(parent.at + parent.len, nl + 1 - parent.at - parent.len));
-    } else if (!line.empty() && line[0] != '\t' && line.back() == ')' &&
-               (open = line.rfind('(')) != std::string_view::npos) {
-      scratch.append(line.substr(0, open + 1));
-      scratch.append(")\n");
-    } else {
-      scratch.append(body.substr(pos, nl + 1 - pos));
-    }
-    pos = nl + 1;
-  }
-  return llvm::xxh3_64bits(llvm::StringRef(scratch)) & (~uint64_t(0) >> 1);
-}
-
 }  // namespace
 
 class TracebackDecoderImpl final : public logs::LineSink {
@@ -308,40 +212,29 @@ public:
   // and returns true: the caller skips them. Otherwise it returns false, the
   // lines go through line() as usual, and the outcome is remembered when
   // every line took a path whose effect depends only on its bytes.
-  static constexpr size_t kMaxBlock = 64 << 10;
   bool block_ready(uint64_t header_offset) const {
-    return block_enabled_ && state_ == State::Goroutine && have_g_ && g_.offset == header_offset &&
+    return blocks_.enabled() && state_ == State::Goroutine && have_g_ && g_.offset == header_offset &&
            prefix_.empty() && !in_ancestor_ && stack_.frames == 0 && stack_.key.empty() &&
            !stack_.pending_function && creator_key_.empty() && !creator_pending_file_ &&
            skipped_.empty() && !g_.stack_unavailable && report_ != nullptr;
   }
-  bool block(std::string_view body, uint64_t offset);
-  // Text whose goroutines are not separated by blank lines (journald drops
-  // them) has no body to take: after many tries, stop looking.
-  void block_end_found(bool found) {
-    if (found) bodies_without_end_ = 0;
-    else if (++bodies_without_end_ >= 32) block_enabled_ = false;
-  }
-  // The body that followed the last replayed or remembered one the last time
-  // it was seen: dumps list runs and cycles of the same stacks, so checking
-  // it first avoids the scan and hash. predicted_size() is 0 when there is
-  // none; take_predicted() applies it when `rest` (at `offset`) starts with
-  // it and returns the bytes it took, 0 otherwise.
-  size_t predicted_size() const {
-    return last_block_ < blocks_.size() && blocks_[last_block_].next < blocks_.size()
-               ? blocks_[blocks_[last_block_].next].bytes.size()
-               : 0;
-  }
-  size_t take_predicted(std::string_view rest, uint64_t offset) {
-    uint32_t index = blocks_[last_block_].next;
-    int64_t parent = -1;
-    bool own = false;
-    size_t n = match(blocks_[index], rest, parent, args_scratch_, own, layout_scratch_);
-    if (n) {
-      ++block_lookups_;  // a miss is counted by block()
-      take(index, rest.substr(0, n), parent, own, offset);
+  bool block(std::string_view body, uint64_t offset) {
+    std::optional<BlockCache::Hit> hit = blocks_.lookup(body, offset);
+    if (!hit) {
+      if (blocks_.recording()) rec_diags_ = out_.diagnostic_total();
+      return false;
     }
-    return n;
+    take(*hit, body, offset);
+    return true;
+  }
+  BlockCache &blocks() { return blocks_; }
+  // Applies the cache's prediction when `rest` (at `offset`) starts with it;
+  // the bytes it took, 0 otherwise.
+  size_t take_predicted(std::string_view rest, uint64_t offset) {
+    std::optional<BlockCache::Hit> hit = blocks_.match_predicted(rest);
+    if (!hit) return 0;
+    take(*hit, rest.substr(0, hit->size), offset);
+    return hit->size;
   }
 
 private:
@@ -491,261 +384,28 @@ private:
   FormatFeatures features_;
 
   // Block fast path: bodies seen before and what they gave.
-  struct CachedBlock {
-    std::string bytes;   // the body, through its final "\n\n"
-    ParentHole hole;     // any parent id matches there
-    std::vector<ArgHole> arg_holes;  // any plain argument values match there, in order
-    StackRef stack;
-    Ref<std::string> frame_args;
-    FrameRef created_by;
-    int64_t parent_goid = -1;  // when there is no hole
-    bool note_121 = false;  // the body noted a Go 1.21 feature
-    uint32_t next = kNoBlock;  // the body that followed this one last time
-  };
-  static constexpr uint32_t kNoBlock = ~uint32_t(0);
-  void remember_block();
-  // The length of e's body at the start of `rest`, or 0. Its parent id goes
-  // to `parent`; when its argument values differ from e's, their joined text
-  // goes to `args` and `own_args` is set.
-  // `layout` gets where this body's holes are.
-  struct Layout {
-    // At most as many holes as match() tracks; a fixed array keeps the
-    // per-body match free of vector growth checks.
-    ArgHole arg_holes[64];
-    size_t arg_hole_count = 0;
-    ParentHole hole;
-  };
-  static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
-                      bool &own_args, Layout &layout);
-  // Applies blocks_[index] to `body`, which match() took with these results.
-  void take(uint32_t index, std::string_view body, int64_t parent, bool own_args, uint64_t offset);
-  // Caches a body that matched e only through its holes, so that its next
-  // byte-identical copy shares its argument values too.
-  void remember_variant(uint32_t index, std::string_view body, uint32_t prev);
-  void replay(uint32_t index, int64_t parent, uint64_t offset, size_t size, std::string *args = nullptr);
-  void follow(uint32_t index) {  // `index` is the body just taken
-    if (last_block_ < blocks_.size()) blocks_[last_block_].next = index;
-    last_block_ = index;
-  }
-  uint32_t last_block_ = kNoBlock;
-  std::string args_scratch_, hash_scratch_;
-  Layout layout_scratch_;
-  std::vector<CachedBlock> blocks_;
-  llvm::DenseMap<uint64_t, uint32_t> block_index_;  // skeleton_hash -> blocks_ index; open addressing stays in cache
-  llvm::DenseMap<uint64_t, uint32_t> exact_index_;  // body_hash -> blocks_ index, variants included
-  size_t block_bytes_ = 0;
-  static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
-  uint64_t block_lookups_ = 0, block_hits_ = 0;
-  bool block_enabled_ = true;
-  unsigned bodies_without_end_ = 0;
-  // Recording the body being decoded line by line.
-  bool rec_active_ = false;
-  bool rec_ok_ = false;         // every line so far took a recordable path
-  bool rec_note_121_ = false;
-  uint64_t rec_hash_ = 0, rec_exact_hash_ = 0;
-  ParentHole rec_hole_;
-  uint64_t rec_start_ = 0;      // offset of the body's first byte
-  std::vector<ArgHole> rec_arg_holes_;
-  bool rec_args_plain_ = true;
+  BlockCache blocks_;
+  // Applies a cached body's outcome, as goroutine_line() would have, ending with finish_goroutine().
+  void take(const BlockCache::Hit &hit, std::string_view body, uint64_t offset);
   uint64_t line_offset_ = 0;    // offset of the line goroutine_line() is looking at
-  uint64_t rec_end_ = 0;        // offset of the empty line that ends the body
-  size_t rec_diags_ = 0;        // diagnostics count when the body began
-  std::string rec_body_;
+  size_t rec_diags_ = 0;        // diagnostics count when the recorded body began
 };
 
-bool TracebackDecoderImpl::block(std::string_view body, uint64_t offset) {
-  ParentHole hole = parent_hole(body);
-  uint64_t hx = body_hash(body, hole);
-  ++block_lookups_;
-  auto ex = exact_index_.find(hx);
-  if (ex != exact_index_.end()) {
-    int64_t parent = -1;
-    bool own = false;
-    if (match(blocks_[ex->second], body, parent, args_scratch_, own, layout_scratch_) == body.size() && !own) {
-      take(ex->second, body, parent, false, offset);
-      return true;
-    }
-  }
-  uint64_t h = skeleton_hash(body, hole, hash_scratch_);
-  auto it = block_index_.find(h);
-  if (it != block_index_.end()) {
-    int64_t parent = -1;
-    bool own = false;
-    if (match(blocks_[it->second], body, parent, args_scratch_, own, layout_scratch_) == body.size()) {
-      take(it->second, body, parent, own, offset);
-      return true;
-    }
-  }
-  // Mostly distinct bodies (arguments differing per goroutine): stop looking.
-  if (block_lookups_ >= 65536 && block_hits_ * 16 < block_lookups_) block_enabled_ = false;
-  if (blocks_.size() < kMaxBlocks && block_bytes_ + body.size() <= kMaxBlockBytes &&
-      !block_index_.count(h)) {
-    rec_active_ = true;
-    rec_ok_ = true;
-    rec_note_121_ = false;
-    rec_hash_ = h;
-    rec_exact_hash_ = hx;
-    rec_hole_ = hole;
-    rec_end_ = offset + body.size() - 1;
-    rec_start_ = offset;
-    rec_arg_holes_.clear();
-    rec_args_plain_ = true;
-    rec_diags_ = out_.diagnostic_total();
-    rec_body_.assign(body.data(), body.size());
-  }
-  return false;
-}
-
-size_t TracebackDecoderImpl::match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
-                                   bool &own_args, Layout &layout) {
-  own_args = false;
-  const std::string &b = e.bytes;
-  // Most bodies are byte-identical to the cached one: one compare.
-  if (rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0) {
-    parent = e.parent_goid;
-    if (e.hole.len) parent = parse_decimal(std::string_view(b).substr(e.hole.at, e.hole.len)).value_or(-1);
-    return b.size();
-  }
-  layout.arg_hole_count = 0;
-  layout.hole = {};
-  // e.bytes has its only empty line at its end, and holes hold no '\n', so a
-  // prefix match is a whole body.
-  size_t pc = 0, pr = 0;  // positions in b and in rest
-  auto same = [&](size_t upto) {  // b[pc, upto) == rest[pr, ...)
-    size_t n = upto - pc;
-    if (rest.size() - pr < n || std::memcmp(rest.data() + pr, b.data() + pc, n) != 0) return false;
-    pc = upto;
-    pr += n;
-    return true;
-  };
-  std::string_view values[64];
-  size_t holes = std::min(e.arg_holes.size(), std::size(values));
-  for (size_t i = 0; i < e.arg_holes.size(); ++i) {
-    const ArgHole &h = e.arg_holes[i];
-    if (!same(h.at)) return 0;
-    if (i >= holes) continue;  // past the ones we track: must be byte-identical
-    // The values run to the frame line's ')', which b has right after the hole.
-    size_t n = plain_args_to_paren(rest.data() + pr, rest.data() + rest.size());
-    if (n == std::string_view::npos) return 0;
-    values[i] = rest.substr(pr, n);
-    layout.arg_holes[layout.arg_hole_count++] = {pr, n, h.frame};
-    if (n != h.len || std::memcmp(rest.data() + pr, b.data() + h.at, n) != 0) own_args = true;
-    pr += n;
-    pc = h.at + h.len;
-  }
-  if (e.hole.len == 0) {
-    if (!same(b.size())) return 0;
-    parent = e.parent_goid;
-  } else {
-    if (!same(e.hole.at)) return 0;
-    size_t len = 0;
-    int64_t v = 0;
-    while (pr + len < rest.size() && len <= 18 && rest[pr + len] >= '0' && rest[pr + len] <= '9')
-      v = v * 10 + (rest[pr + len++] - '0');
-    if (len == 0 || len > 18) return 0;
-    layout.hole = {pr, len};
-    pr += len;
-    pc = e.hole.at + e.hole.len;
-    if (!same(b.size())) return 0;
-    parent = v;
-  }
-  if (own_args) {
-    // e's argument fields with this body's values in the holes.
-    std::string_view base = e.frame_args ? std::string_view(*e.frame_args) : std::string_view(e.stack->joined_args);
-    args.clear();
-    size_t field = 0, next_hole = 0;
-    for (;;) {
-      size_t sep = base.find(kArgsSeparator);
-      std::string_view f = base.substr(0, sep);
-      if (next_hole < holes && e.arg_holes[next_hole].frame == field) f = values[next_hole++];
-      args.append(f);
-      if (sep == std::string_view::npos) break;
-      args.push_back(kArgsSeparator);
-      base.remove_prefix(sep + 1);
-      ++field;
-    }
-  }
-  return pr;
-}
-
-void TracebackDecoderImpl::replay(uint32_t index, int64_t parent, uint64_t offset, size_t size, std::string *args) {
-  const CachedBlock &e = blocks_[index];
-  ++block_hits_;
-  // What goroutine_line() did for these lines, ending with finish_goroutine().
+void TracebackDecoderImpl::take(const BlockCache::Hit &hit, std::string_view body, uint64_t offset) {
+  const BlockOutcome &e = blocks_.outcome(hit);
   if (e.note_121) features_.note("1.21");
   g_.stack = e.stack;
-  if (!args) g_.frame_args = e.frame_args;
-  else if (*args != e.stack->joined_args) g_.frame_args = make_ref<std::string>(*args);
+  if (!hit.own_args) g_.frame_args = e.frame_args;
+  else if (blocks_.args() != e.stack->joined_args) g_.frame_args = make_ref<std::string>(blocks_.args());
   g_.created_by = e.created_by;
-  g_.parent_goid = parent;
+  g_.parent_goid = hit.parent;
   report_->process.goroutines.push_back(std::move(g_));
   g_ = Goroutine();
   have_g_ = false;
   state_ = State::AfterGoroutine;
   foreign_lines_ = 0;
-  report_end_ = last_offset_ = offset + size - 1;
-  follow(index);
-}
-
-void TracebackDecoderImpl::take(uint32_t index, std::string_view body, int64_t parent, bool own_args,
-                                uint64_t offset) {
-  uint32_t prev = last_block_;
-  replay(index, parent, offset, body.size(), own_args ? &args_scratch_ : nullptr);
-  if (own_args) remember_variant(index, body, prev);
-}
-
-void TracebackDecoderImpl::remember_variant(uint32_t index, std::string_view body, uint32_t prev) {
-  // Full: nothing new is cached (then per-goroutine values, as in most real dumps, cost nothing more).
-  if (blocks_.size() >= kMaxBlocks || block_bytes_ + body.size() > kMaxBlockBytes) return;
-  uint64_t hx = body_hash(body, layout_scratch_.hole);
-  auto ex = exact_index_.find(hx);
-  if (ex != exact_index_.end() && blocks_[ex->second].stack == blocks_[index].stack) {
-    int64_t parent;
-    bool own;
-    Layout unused;
-    // args_scratch_ is free again: replay() has made its string.
-    if (match(blocks_[ex->second], body, parent, args_scratch_, own, unused) == body.size() && !own) {
-      last_block_ = prev;  // seen before: link to that copy
-      follow(ex->second);
-      return;
-    }
-  }
-  if (layout_scratch_.arg_hole_count != blocks_[index].arg_holes.size()) return;  // holes past the tracked ones
-  const Goroutine &g = report_->process.goroutines.back();  // what replay() gave
-  CachedBlock v;
-  v.bytes.assign(body.data(), body.size());
-  v.hole = layout_scratch_.hole;
-  v.arg_holes.assign(layout_scratch_.arg_holes, layout_scratch_.arg_holes + layout_scratch_.arg_hole_count);
-  v.stack = blocks_[index].stack;
-  v.frame_args = g.frame_args;
-  v.created_by = blocks_[index].created_by;
-  v.parent_goid = blocks_[index].parent_goid;
-  v.note_121 = blocks_[index].note_121;
-  block_bytes_ += v.bytes.size();
-  exact_index_.try_emplace(hx, uint32_t(blocks_.size()));
-  blocks_.push_back(std::move(v));
-  last_block_ = prev;  // replay() linked prev to `index`: link it to the variant instead
-  follow(uint32_t(blocks_.size() - 1));
-}
-
-void TracebackDecoderImpl::remember_block() {
-  const Goroutine &g = report_->process.goroutines.back();
-  CachedBlock e;
-  e.bytes = std::move(rec_body_);
-  rec_body_ = std::string();
-  e.hole = rec_hole_;
-  if (rec_args_plain_) e.arg_holes = std::move(rec_arg_holes_);
-  rec_arg_holes_.clear();
-  e.stack = g.stack;
-  e.frame_args = g.frame_args;
-  e.created_by = g.created_by;
-  e.parent_goid = g.parent_goid;
-  e.note_121 = rec_note_121_;
-  block_bytes_ += e.bytes.size();
-  block_index_.try_emplace(rec_hash_, uint32_t(blocks_.size()));
-  exact_index_.try_emplace(rec_exact_hash_, uint32_t(blocks_.size()));
-  blocks_.push_back(std::move(e));
-  follow(uint32_t(blocks_.size() - 1));
+  report_end_ = last_offset_ = offset + body.size() - 1;
+  blocks_.taken(hit, body, report_->process.goroutines.back().frame_args);
 }
 
 void TracebackDecoderImpl::line(std::string_view line, uint64_t offset) {
@@ -1091,7 +751,7 @@ void TracebackDecoderImpl::begin_goroutine_body() {
 }
 
 void TracebackDecoderImpl::start_headerless_goroutine(StackDialect dialect, uint64_t offset) {
-  rec_active_ = false;
+  blocks_.stop_recording();
   g_ = Goroutine();
   g_.id = -1;
   g_.offset = offset;
@@ -1642,14 +1302,8 @@ void TracebackDecoderImpl::add_panic(std::string_view msg, bool fatal, uint64_t 
   pr.offset = offset;
   pr.fatal = fatal;
   // Suffixes printed by printpanics.
-  if (ends_with(msg, " [recovered, repanicked]")) {
-    pr.recovered = pr.repanicked = true;
-    msg.remove_suffix(24);
-    features_.note("1.25");
-  } else if (ends_with(msg, " [recovered]")) {
-    pr.recovered = true;
-    msg.remove_suffix(12);
-  }
+  msg = msg.substr(0, strip_recovery_suffix(msg, pr));
+  if (pr.repanicked) features_.note("1.25");
   pr.message = std::string(msg);
   if (starts_with(msg, "panic called with nil argument")) features_.note("1.21");
   report_->process.panics.push_back(std::move(pr));
@@ -1912,13 +1566,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     }
     last.message += '\n';
     last.message += cont;
-    if (ends_with(last.message, " [recovered, repanicked]")) {
-      last.recovered = last.repanicked = true;
-      last.message.resize(last.message.size() - 24);
-    } else if (ends_with(last.message, " [recovered]")) {
-      last.recovered = true;
-      last.message.resize(last.message.size() - 12);
-    }
+    last.message.resize(strip_recovery_suffix(last.message, last));
     return true;
   }
   if (p.fatal && last_was_message_ && p.fatal->message.size() + s.size() < resource_limits().panic_message_bytes) {
@@ -1931,7 +1579,7 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
 
 void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset, Goroutine *parsed,
                                            std::string *unknown) {
-  rec_active_ = false;
+  blocks_.stop_recording();
   if (parsed) {
     g_ = std::move(*parsed);
     unknown_header_ = std::move(*unknown);
@@ -1992,7 +1640,7 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
     b.key.push_back('\n');
     if (t != "...additional frames elided...") {
       features_.note("1.21");
-      rec_note_121_ = true;
+      blocks_.note_121();
     }
     return true;
   }
@@ -2002,10 +1650,8 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
       b.key.append(t.data(), open + 1);
       b.key.append(std::string_view(")\n"));
       std::string_view a = t.substr(open + 1, t.size() - open - 2);
-      if (rec_active_ && &b == &stack_ && line_offset_ >= rec_start_) {
-        if (!plain_args(a.data(), a.size())) rec_args_plain_ = false;  // then only byte-identical bodies match
-        rec_arg_holes_.push_back({size_t(line_offset_ - rec_start_) + size_t(a.data() - s.data()), a.size(), b.frames});
-      }
+      if (blocks_.recording() && &b == &stack_ && line_offset_ >= blocks_.recording_start())
+        blocks_.arg_hole(size_t(line_offset_ - blocks_.recording_start()) + size_t(a.data() - s.data()), a, b.frames);
       b.add_args(a);
     } else {
       b.key.append(t);
@@ -2138,7 +1784,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
   report_->process.goroutines.push_back(std::move(g_));
   g_ = Goroutine();
   have_g_ = false;
-  last_block_ = kNoBlock;  // remember_block() may set it again
+  blocks_.break_chain();  // the caller may remember this body
   stack_.clear();
   creator_key_.clear();
 }
@@ -2148,14 +1794,13 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   if (s.empty()) {
     // A recorded body ends here: remember it if every line took a path
     // whose effect depends on its bytes only, and nothing was diagnosed.
-    bool rec = rec_active_ && rec_ok_ && offset == rec_end_ && !in_ancestor_ && !stack_.any_addr &&
+    bool rec = blocks_.end_recording(offset) && !in_ancestor_ && !stack_.any_addr &&
                out_.diagnostic_total() == rec_diags_;
-    rec_active_ = false;
-    uint32_t before = last_block_;
+    uint32_t before = blocks_.last();
     finish_goroutine(offset);
     if (rec && out_.diagnostic_total() == rec_diags_) {
-      last_block_ = before;
-      remember_block();
+      const Goroutine &g = report_->process.goroutines.back();
+      blocks_.remember(before, {g.stack, g.frame_args, g.created_by, g.parent_goid});
     }
     state_ = State::AfterGoroutine;
     return true;
@@ -2179,7 +1824,7 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     bool traceback_text = u.empty() || anchor_at_start(s) != Anchor::None || starts_with(u, "created by ") ||
                           (u.back() == ')' && parse_function_line(u, probe)) || starts_with(u, "...");
     if (!traceback_text && !in_ancestor_ && skipped_.size() < kMaxSkippedLines) {
-      rec_ok_ = false;
+      blocks_.spoil();
       return false;
     }
     diag(Severity::Warning, offset,
@@ -2212,13 +1857,13 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
       g_.parent_goid = parent;
       if (parent >= 0) {
         features_.note("1.21");
-        rec_note_121_ = true;
+        blocks_.note_121();
       }
     }
     creator_pending_file_ = true;
     return true;
   }
-  rec_ok_ = false;  // the paths below are not replayed by block()
+  blocks_.spoil();  // the paths below are not replayed by block()
   if (starts_with(t, "runtime: ") || starts_with(t, "traceback: ")) {
     // The runtime's own unwinder warnings, e.g. "traceback: unexpected SPWRITE function".
     report_->process.notes.emplace_back(t);
@@ -2450,7 +2095,7 @@ template <class Limit> bool take_block(TracebackDecoderImpl &dec, LineReader &re
     return rest.size() > limit ? rest.substr(0, limit) : rest;
   };
   std::string_view rest = bounded();
-  if (size_t want = dec.predicted_size()) {
+  if (size_t want = dec.blocks().predicted_size()) {
     want += 256;  // longer argument values or parent id
     if (rest.size() < want && reader.more(want)) rest = bounded();
     if (size_t n = dec.take_predicted(rest, reader.position())) {
@@ -2458,12 +2103,12 @@ template <class Limit> bool take_block(TracebackDecoderImpl &dec, LineReader &re
       return true;
     }
   }
-  size_t n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
-  if (n == 0 && rest.size() < TracebackDecoderImpl::kMaxBlock && reader.more(TracebackDecoderImpl::kMaxBlock)) {
+  size_t n = block_length(rest, BlockCache::kMaxBlock);
+  if (n == 0 && rest.size() < BlockCache::kMaxBlock && reader.more(BlockCache::kMaxBlock)) {
     rest = bounded();
-    n = block_length(rest, TracebackDecoderImpl::kMaxBlock);
+    n = block_length(rest, BlockCache::kMaxBlock);
   }
-  dec.block_end_found(n != 0);
+  dec.blocks().end_found(n != 0);
   if (n != 0 && dec.block(rest.substr(0, n), reader.position())) {
     reader.skip(n);
     return true;

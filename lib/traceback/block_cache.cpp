@@ -1,0 +1,297 @@
+#include "traceback/block_cache.h"
+
+#include "traceback/parse.h"
+
+#include "llvm/Support/xxhash.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+namespace crashctl {
+
+// The length of a goroutine body that starts at b[0] (just after its header
+// line): through the '\n' of the first empty line, 0 when there is none in
+// the first `limit` bytes.
+size_t block_length(std::string_view b, size_t limit) {
+  const char *p = b.data();
+  size_t n = std::min(b.size(), limit);
+  if (n && p[0] == '\n') return 1;
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i nl = _mm_set1_epi8('\n');
+  while (i + 17 <= n) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i + 1));
+    unsigned m = unsigned(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, nl), _mm_cmpeq_epi8(c, nl))));
+    if (m) return i + size_t(__builtin_ctz(m)) + 2;
+    i += 16;
+  }
+#endif
+  for (; i + 1 < n; ++i)
+    if (p[i] == '\n' && p[i + 1] == '\n') return i + 2;
+  return 0;
+}
+
+ParentHole parent_hole(std::string_view body) {
+  // body = ...\ncreated by F in goroutine N\n\tfile:line +0x..\n\n
+  if (body.size() < 3) return {};
+  size_t file_nl = body.size() - 2;
+  size_t creator_nl = body.rfind('\n', file_nl - 1);
+  if (creator_nl == std::string_view::npos || creator_nl == 0) return {};
+  size_t before = body.rfind('\n', creator_nl - 1);
+  size_t start = before == std::string_view::npos ? 0 : before + 1;
+  std::string_view line = body.substr(start, creator_nl - start);
+  if (!starts_with(line, "created by ")) return {};
+  size_t in = line.rfind(" in goroutine ");
+  if (in == std::string_view::npos) return {};
+  size_t at = in + 14, len = 0;
+  while (at + len < line.size() && line[at + len] >= '0' && line[at + len] <= '9') ++len;
+  if (len == 0 || len > 18 || at + len != line.size()) return {};
+  return {start + at, len};
+}
+
+namespace {
+
+// Argument text that parses the same wherever it stands: hex and decimal
+// values, "?", "...", "{", "}", ", ".
+struct PlainArgChars {
+  bool ok[256] = {};
+  PlainArgChars() {
+    for (const char *c = "0123456789abcdefx, {}.?"; *c; ++c) ok[static_cast<unsigned char>(*c)] = true;
+  }
+};
+const PlainArgChars kPlainArgChars;
+}  // namespace
+
+bool plain_args(std::string_view args) {
+  for (char c : args)
+    if (!kPlainArgChars.ok[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
+namespace {
+
+// The length of the plain argument text at p, which must end at a ')'
+// before `end`; npos otherwise.
+size_t plain_args_to_paren(const char *p, const char *end) {
+  const char *q = p;
+  while (q < end && kPlainArgChars.ok[static_cast<unsigned char>(*q)]) ++q;
+  return q < end && *q == ')' ? size_t(q - p) : std::string_view::npos;
+}
+
+// The hash of a body without its parent id. Never ~0 or ~0-1 (DenseMap's).
+uint64_t body_hash(std::string_view body, ParentHole h) {
+  constexpr uint64_t kMask = ~uint64_t(0) >> 1;
+  if (h.len == 0) return llvm::xxh3_64bits(llvm::StringRef(body.data(), body.size())) & kMask;
+  uint64_t a = llvm::xxh3_64bits(llvm::StringRef(body.data(), h.at));
+  uint64_t b = llvm::xxh3_64bits(llvm::StringRef(body.data() + h.at + h.len, body.size() - h.at - h.len));
+  return (a * 0x9E3779B97F4A7C15ull ^ b) & kMask;
+}
+
+// The hash of a body without what block matching lets differ: the values
+// between a frame line's last '(' and its final ')', and the parent id.
+// Never ~0 or ~0-1, which DenseMap reserves.
+uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &scratch) {
+  scratch.clear();
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t nl = body.find('\n', pos);
+    if (nl == std::string_view::npos) nl = body.size() - 1;
+    std::string_view line = body.substr(pos, nl - pos);
+    size_t open;
+    if (parent.len && parent.at >= pos && parent.at < nl) {
+      scratch.append(body.substr(pos, parent.at - pos));
+      scratch.append(body.substr(parent.at + parent.len, nl + 1 - parent.at - parent.len));
+    } else if (!line.empty() && line[0] != '\t' && line.back() == ')' &&
+               (open = line.rfind('(')) != std::string_view::npos) {
+      scratch.append(line.substr(0, open + 1));
+      scratch.append(")\n");
+    } else {
+      scratch.append(body.substr(pos, nl + 1 - pos));
+    }
+    pos = nl + 1;
+  }
+  return llvm::xxh3_64bits(llvm::StringRef(scratch)) & (~uint64_t(0) >> 1);
+}
+
+}  // namespace
+
+std::optional<BlockCache::Hit> BlockCache::match_predicted(std::string_view rest) {
+  Hit hit;
+  hit.index = blocks_[last_].next;
+  hit.size = match(blocks_[hit.index], rest, hit.parent, args_, hit.own_args, layout_);
+  if (!hit.size) return std::nullopt;
+  ++lookups_;  // a miss is counted by lookup()
+  return hit;
+}
+
+std::optional<BlockCache::Hit> BlockCache::lookup(std::string_view body, uint64_t offset) {
+  ParentHole hole = parent_hole(body);
+  uint64_t hx = body_hash(body, hole);
+  ++lookups_;
+  Hit hit;
+  hit.size = body.size();
+  auto ex = exact_index_.find(hx);
+  if (ex != exact_index_.end() &&
+      match(blocks_[ex->second], body, hit.parent, args_, hit.own_args, layout_) == body.size() && !hit.own_args) {
+    hit.index = ex->second;
+    return hit;
+  }
+  uint64_t h = skeleton_hash(body, hole, hash_scratch_);
+  auto it = skeleton_index_.find(h);
+  if (it != skeleton_index_.end() &&
+      match(blocks_[it->second], body, hit.parent, args_, hit.own_args, layout_) == body.size()) {
+    hit.index = it->second;
+    return hit;
+  }
+  // Mostly distinct bodies (arguments differing per goroutine): stop looking.
+  if (lookups_ >= 65536 && hits_ * 16 < lookups_) enabled_ = false;
+  if (has_room(body.size()) && !skeleton_index_.count(h)) {
+    rec_active_ = true;
+    rec_ok_ = true;
+    rec_note_121_ = false;
+    rec_hash_ = h;
+    rec_exact_hash_ = hx;
+    rec_hole_ = hole;
+    rec_end_ = offset + body.size() - 1;
+    rec_start_ = offset;
+    rec_arg_holes_.clear();
+    rec_args_plain_ = true;
+    rec_body_.assign(body.data(), body.size());
+  }
+  return std::nullopt;
+}
+
+size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
+                         bool &own_args, Layout &layout) {
+  own_args = false;
+  const std::string &b = e.bytes;
+  // Most bodies are byte-identical to the cached one: one compare.
+  if (rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0) {
+    parent = e.outcome.parent_goid;
+    if (e.hole.len) parent = parse_decimal(std::string_view(b).substr(e.hole.at, e.hole.len)).value_or(-1);
+    return b.size();
+  }
+  layout.arg_hole_count = 0;
+  layout.hole = {};
+  // e.bytes has its only empty line at its end, and holes hold no '\n', so a
+  // prefix match is a whole body.
+  size_t pc = 0, pr = 0;  // positions in b and in rest
+  auto same = [&](size_t upto) {  // b[pc, upto) == rest[pr, ...)
+    size_t n = upto - pc;
+    if (rest.size() - pr < n || std::memcmp(rest.data() + pr, b.data() + pc, n) != 0) return false;
+    pc = upto;
+    pr += n;
+    return true;
+  };
+  std::string_view values[64];
+  size_t holes = std::min(e.arg_holes.size(), std::size(values));
+  for (size_t i = 0; i < e.arg_holes.size(); ++i) {
+    const ArgHole &h = e.arg_holes[i];
+    if (!same(h.at)) return 0;
+    if (i >= holes) continue;  // past the ones we track: must be byte-identical
+    // The values run to the frame line's ')', which b has right after the hole.
+    size_t n = plain_args_to_paren(rest.data() + pr, rest.data() + rest.size());
+    if (n == std::string_view::npos) return 0;
+    values[i] = rest.substr(pr, n);
+    layout.arg_holes[layout.arg_hole_count++] = {pr, n, h.frame};
+    if (n != h.len || std::memcmp(rest.data() + pr, b.data() + h.at, n) != 0) own_args = true;
+    pr += n;
+    pc = h.at + h.len;
+  }
+  if (e.hole.len == 0) {
+    if (!same(b.size())) return 0;
+    parent = e.outcome.parent_goid;
+  } else {
+    if (!same(e.hole.at)) return 0;
+    size_t len = 0;
+    int64_t v = 0;
+    while (pr + len < rest.size() && len <= 18 && rest[pr + len] >= '0' && rest[pr + len] <= '9')
+      v = v * 10 + (rest[pr + len++] - '0');
+    if (len == 0 || len > 18) return 0;
+    layout.hole = {pr, len};
+    pr += len;
+    pc = e.hole.at + e.hole.len;
+    if (!same(b.size())) return 0;
+    parent = v;
+  }
+  if (own_args) {
+    // e's argument fields with this body's values in the holes.
+    const BlockOutcome &o = e.outcome;
+    std::string_view base = o.frame_args ? std::string_view(*o.frame_args) : std::string_view(o.stack->joined_args);
+    args.clear();
+    size_t field = 0, next_hole = 0;
+    for (;;) {
+      size_t sep = base.find(kArgsSeparator);
+      std::string_view f = base.substr(0, sep);
+      if (next_hole < holes && e.arg_holes[next_hole].frame == field) f = values[next_hole++];
+      args.append(f);
+      if (sep == std::string_view::npos) break;
+      args.push_back(kArgsSeparator);
+      base.remove_prefix(sep + 1);
+      ++field;
+    }
+  }
+  return pr;
+}
+
+void BlockCache::taken(const Hit &hit, std::string_view body, const Ref<std::string> &frame_args) {
+  ++hits_;
+  uint32_t prev = last_;
+  follow(hit.index);
+  if (hit.own_args) remember_variant(hit.index, body, prev, frame_args);
+}
+
+void BlockCache::remember_variant(uint32_t index, std::string_view body, uint32_t prev,
+                                  const Ref<std::string> &frame_args) {
+  // Full: nothing new is cached (then per-goroutine values, as in most real dumps, cost nothing more).
+  if (!has_room(body.size())) return;
+  uint64_t hx = body_hash(body, layout_.hole);
+  auto ex = exact_index_.find(hx);
+  if (ex != exact_index_.end() && blocks_[ex->second].outcome.stack == blocks_[index].outcome.stack) {
+    int64_t parent;
+    bool own;
+    Layout unused;
+    // args_ is free again: the caller has made its string.
+    if (match(blocks_[ex->second], body, parent, args_, own, unused) == body.size() && !own) {
+      last_ = prev;  // seen before: link to that copy
+      follow(ex->second);
+      return;
+    }
+  }
+  if (layout_.arg_hole_count != blocks_[index].arg_holes.size()) return;  // holes past the tracked ones
+  CachedBlock v;
+  v.bytes.assign(body.data(), body.size());
+  v.hole = layout_.hole;
+  v.arg_holes.assign(layout_.arg_holes, layout_.arg_holes + layout_.arg_hole_count);
+  v.outcome = blocks_[index].outcome;
+  v.outcome.frame_args = frame_args;
+  bytes_ += v.bytes.size();
+  exact_index_.try_emplace(hx, uint32_t(blocks_.size()));
+  blocks_.push_back(std::move(v));
+  last_ = prev;  // taken() linked prev to `index`: link it to the variant instead
+  follow(uint32_t(blocks_.size() - 1));
+}
+
+void BlockCache::remember(uint32_t prev, BlockOutcome outcome) {
+  last_ = prev;
+  CachedBlock e;
+  e.bytes = std::move(rec_body_);
+  rec_body_ = std::string();
+  e.hole = rec_hole_;
+  if (rec_args_plain_) e.arg_holes = std::move(rec_arg_holes_);
+  rec_arg_holes_.clear();
+  e.outcome = std::move(outcome);
+  e.outcome.note_121 = rec_note_121_;
+  bytes_ += e.bytes.size();
+  skeleton_index_.try_emplace(rec_hash_, uint32_t(blocks_.size()));
+  exact_index_.try_emplace(rec_exact_hash_, uint32_t(blocks_.size()));
+  blocks_.push_back(std::move(e));
+  follow(uint32_t(blocks_.size() - 1));
+}
+
+}  // namespace crashctl
