@@ -2,6 +2,7 @@
 // from paths, CODEOWNERS with GitHub's semantics, --owners files, and the
 // owner walk from the culprit down the stack.
 #include "analysis/attribution.h"
+#include "analysis/glob.h"
 #include "pipeline/analyze.h"
 #include "render/render.h"
 #include "traceback/parse.h"
@@ -375,6 +376,26 @@ TEST_CASE("CODEOWNERS patterns follow GitHub", "[attribution][codeowners]") {
   CHECK_THAT(unsupported("\\#notes"), Catch::Contains("'#'"));
   CHECK(unsupported("*.\\[ch\\]").empty());  // escaped brackets are literal
   CHECK(matches("*.\\[ch\\]", "x.[ch]"));
+}
+
+TEST_CASE("one glob dialect: CODEOWNERS segments, owners files, in-app patterns", "[attribution][codeowners]") {
+  // Within a CODEOWNERS segment '*' stays inside it; braces are literal.
+  CHECK(matches("/cmd/a*b/", "cmd/axxb/main.go"));
+  CHECK_FALSE(matches("/cmd/a*b/", "cmd/a/b/main.go"));
+  CHECK(matches("{a,b}.go", "x/{a,b}.go"));
+  CHECK_FALSE(matches("{a,b}.go", "x/a.go"));
+  CHECK(matches("\\*.go", "x/*.go"));
+  CHECK_FALSE(matches("\\*.go", "x/a.go"));
+  CHECK(matches("?", "x/a"));
+  CHECK_FALSE(matches("?", "ab"));
+  // Function-name patterns: '*' crosses '/', classes work, '\' escapes.
+  CHECK(glob_match("github.com/acme/*", "github.com/acme/app/internal.F"));
+  CHECK(glob_match("main.[!x]*", "main.f"));
+  CHECK_FALSE(glob_match("main.[!f]*", "main.f"));
+  CHECK(glob_match("main.\\*", "main.*"));
+  CHECK_FALSE(glob_match("main.\\*", "main.f"));
+  CHECK(glob_match("main.[", "main.["));  // no valid glob: only itself
+  CHECK_FALSE(glob_match("main.[", "main.f"));
 }
 
 TEST_CASE("CODEOWNERS files: last match wins, no-owner lines, comments, warnings", "[attribution][codeowners]") {

@@ -11,6 +11,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Unicode.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "cli_runner.h"
@@ -108,6 +109,7 @@ std::string run_on_terminal(const std::string &args) {
   pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    ::unsetenv("CI");  // progress is not drawn under CI
     std::string cmd = std::string(CRASHCTL_BINARY) + " " + args + " >/dev/null";
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char *>(nullptr));
     ::_exit(127);
@@ -158,7 +160,7 @@ void set_mtime(const std::string &path, int64_t t) {
 }
 
 // A small table built by hand, with every optional part present.
-Table handmade() {
+Table handmade(const std::string &culprit = "main.f", const std::string &summary = "panic: bad \"x\", then\nmore") {
   TableBuilder b;
   FileSummary f;
   f.path = "logs/a,b.txt";
@@ -168,8 +170,8 @@ Table handmade() {
   Representative rep;
   rep.cls = "explicit-panic";
   rep.signature_text = "explicit-panic | bad \"?\" | main.f";
-  rep.summary = "panic: bad \"x\", then\nmore";
-  rep.culprit = CulpritInfo{"main.f", "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments"};
+  rep.summary = summary;
+  rep.culprit = CulpritInfo{culprit, "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments"};
   r.rep = std::make_shared<Representative>(rep);
   f.reports.push_back(r);
   r.occ.offset = 500;
@@ -376,6 +378,9 @@ TEST_CASE("time and version helpers", "[triage]") {
   CHECK(iso8601_utc(951782400) == "2000-02-29T00:00:00Z");
   CHECK(iso8601_utc(-1) == "1969-12-31T23:59:59Z");
   CHECK(iso8601_utc(4102444799) == "2099-12-31T23:59:59Z");
+  CHECK(iso8601_utc(INT64_MIN) == "0000-01-01T00:00:00Z");
+  CHECK(iso8601_utc(INT64_MAX) == "9999-12-31T23:59:59Z");
+  CHECK(parse_iso8601_utc("0000-03-01T00:00:00Z") == -62162035200);
   for (int64_t t : {int64_t(0), int64_t(951782400), int64_t(-86401), int64_t(1700000000), int64_t(253402300799)})
     CHECK(parse_iso8601_utc(iso8601_utc(t)) == t);
   CHECK_FALSE(parse_iso8601_utc("2026-02-31T00:00:00Z"));
@@ -611,6 +616,24 @@ TEST_CASE("text: a compact table with totals, owners and the lists", "[triage][t
   llvm::raw_string_ostream os(s);
   render_text(os, t, narrow);
   CHECK_THAT(s, Catch::Contains("panic: ba..."));
+}
+
+TEST_CASE("text: columns are terminal columns, wide characters take two", "[triage][text]") {
+  std::string text = to_text(handmade("main.处理数据", "panic: 处理处理处理处理"));
+  INFO(text);
+  auto column_of = [&](llvm::StringRef word) {
+    size_t at = text.find(word.str()), bol = text.rfind('\n', at) + 1;
+    return llvm::sys::unicode::columnWidthUTF8(llvm::StringRef(text).slice(bol, at));
+  };
+  CHECK(column_of("OWNER") == column_of("@acme/payments"));
+  CHECK(column_of("SUMMARY") == column_of("panic: 处理"));
+
+  RenderOptions narrow;
+  narrow.summary_width = 12;
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  render_text(os, handmade("main.f", "panic: 处理处理处理处理"), narrow);
+  CHECK_THAT(s, Catch::Contains("panic: 处...\n"));
 }
 
 TEST_CASE("triage JSON stays valid UTF-8 when crash text is not", "[triage][json]") {

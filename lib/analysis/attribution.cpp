@@ -1,5 +1,6 @@
 #include "analysis/attribution.h"
 
+#include "analysis/glob.h"
 #include "traceback/parse.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -10,8 +11,6 @@
 
 #include <algorithm>
 #include <set>
-
-#include <fnmatch.h>
 
 namespace crashctl {
 
@@ -86,41 +85,6 @@ std::optional<ModuleVersion> split_module_version(llvm::StringRef rel, bool esca
   if (mv.module == "golang.org/toolchain" && rel.drop_front(slash + 1).starts_with("src/"))
     return ModuleVersion{"std", toolchain_go_version(mv.version)};
   return mv;
-}
-
-// A wildcard match of one path segment: '*' any run, '?' one character,
-// '\' escapes the next character.
-bool glob_segment(llvm::StringRef pat, llvm::StringRef s) {
-  size_t p = 0, i = 0, star_p = llvm::StringRef::npos, star_i = 0;
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '*') {
-      star_p = p++;
-      star_i = i;
-      continue;
-    }
-    if (p < pat.size()) {
-      char c = pat[p];
-      size_t width = 1;
-      if (c == '\\' && p + 1 < pat.size()) {
-        c = pat[p + 1];
-        width = 2;
-      } else if (c == '?') {
-        ++p;
-        ++i;
-        continue;
-      }
-      if (c == s[i]) {
-        p += width;
-        ++i;
-        continue;
-      }
-    }
-    if (star_p == llvm::StringRef::npos) return false;
-    p = star_p + 1;
-    i = ++star_i;
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
 }
 
 bool valid_owner(llvm::StringRef o) {
@@ -377,7 +341,7 @@ bool CodeOwnersPattern::match_from(size_t si, const std::vector<llvm::StringRef>
     // Exactly one element; at the end it does not reach into subdirectories.
     return pi < parts.size() && match_from(si + 1, parts, pi + 1);
   case Kind::Glob:
-    if (pi >= parts.size() || !glob_segment(seg.text, parts[pi])) return false;
+    if (pi >= parts.size() || !glob_match(seg.text, parts[pi])) return false;
     // The last element names a file or a directory and everything under it.
     return last || match_from(si + 1, parts, pi + 1);
   }
@@ -471,7 +435,7 @@ const OwnersFile::Rule *OwnersFile::match(const Frame &f) const {
   const Rule *best = nullptr;
   for (const Rule &r : rules_) {
     bool glob = r.pattern.find_first_of("*?[") != std::string::npos;
-    bool hit = glob ? fnmatch(r.pattern.c_str(), f.function.c_str(), 0) == 0
+    bool hit = glob ? glob_match(r.pattern, f.function)
                     : f.function == r.pattern || (!pkg.empty() && under(pkg, r.pattern));
     if (hit && (!best || r.pattern.size() >= best->pattern.size())) best = &r;
   }

@@ -1,13 +1,12 @@
 #include "analysis/verdict.h"
 
+#include "analysis/glob.h"
 #include "traceback/parse.h"
 #include "traceback/recovery.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
-
-#include <fnmatch.h>
 
 namespace crashctl {
 
@@ -74,7 +73,7 @@ size_t InAppRules::match_length(const std::vector<std::string> &patterns, const 
   size_t best = 0;
   for (const std::string &p : patterns) {
     bool glob = p.find_first_of("*?[") != std::string::npos;
-    bool hit = glob ? fnmatch(p.c_str(), f.function.c_str(), 0) == 0
+    bool hit = glob ? glob_match(p, f.function)
                     : f.package == p || starts_with(f.package, p + "/");
     if (hit) best = std::max(best, p.size());
   }

@@ -2,6 +2,8 @@
 // (debug/buildinfo and runtime/debug.ParseBuildInfo in the Go sources).
 #include "binary/executable_impl.h"
 
+#include "llvm/Support/DataExtractor.h"
+
 namespace crashctl::binary {
 
 namespace {
@@ -10,24 +12,18 @@ constexpr std::string_view kMagic = "\xff Go buildinf:";
 constexpr size_t kHeaderSize = 32;
 constexpr size_t kMaxString = 16 << 20;
 
-bool read_uvarint(std::string_view &s, uint64_t &out) {
-  out = 0;
-  for (unsigned shift = 0, i = 0; i < s.size() && shift < 64; ++i, shift += 7) {
-    uint8_t b = uint8_t(s[i]);
-    out |= uint64_t(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      s.remove_prefix(i + 1);
-      return true;
-    }
-  }
-  return false;
-}
-
+// A uvarint-prefixed string at the start of `s`, which loses it.
 bool read_varint_string(std::string_view &s, std::string &out) {
-  uint64_t n;
-  if (!read_uvarint(s, n) || n > s.size()) return false;
-  out.assign(s.substr(0, n));
-  s.remove_prefix(n);
+  llvm::DataExtractor data(llvm::StringRef(s.data(), s.size()), /*IsLittleEndian=*/true, 8);
+  llvm::DataExtractor::Cursor c(0);
+  uint64_t n = data.getULEB128(c);
+  llvm::StringRef bytes = data.getBytes(c, n);
+  if (!c) {
+    llvm::consumeError(c.takeError());
+    return false;
+  }
+  out.assign(bytes.data(), bytes.size());
+  s.remove_prefix(c.tell());
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
 #include "llvm/DebugInfo/DWARF/DWARFDie.h"
 #include "llvm/Object/ELFObjectFile.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <map>
@@ -94,11 +95,8 @@ struct Executable::Impl {
 };
 
 // Little-endian loads from a byte view, bounds-checked by the caller.
-inline uint32_t load_u32(const char *p) {
-  return uint32_t(uint8_t(p[0])) | uint32_t(uint8_t(p[1])) << 8 | uint32_t(uint8_t(p[2])) << 16 |
-         uint32_t(uint8_t(p[3])) << 24;
-}
-inline uint64_t load_u64(const char *p) { return load_u32(p) | uint64_t(load_u32(p + 4)) << 32; }
+inline uint32_t load_u32(const char *p) { return llvm::support::endian::read32le(p); }
+inline uint64_t load_u64(const char *p) { return llvm::support::endian::read64le(p); }
 
 // Logical frames at PC from the pclntab and its inline tree, innermost first.
 std::vector<SymbolizedFrame> pclntab_frames(const Executable &exe, const Pclntab &t, uint64_t pc);

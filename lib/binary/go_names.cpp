@@ -1,6 +1,7 @@
 #include "binary/go_names.h"
 
 #include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Support/Endian.h"
 
 #include <cstring>
 
@@ -31,8 +32,7 @@ std::vector<uint64_t> direct_calls(const Executable &exe, const Func &f) {
   if (!exe.read(f.entry, code.data(), n)) return out;
   for (uint64_t i = 0; i + 5 <= n; ++i) {
     if (uint8_t(code[i]) != 0xE8) continue;
-    int32_t rel;
-    std::memcpy(&rel, code.data() + i + 1, 4);
+    int32_t rel = int32_t(llvm::support::endian::read32le(code.data() + i + 1));
     uint64_t target = f.entry + i + 5 + int64_t(rel);
     const Func *t = exe.func_at(target);
     if (!t || t->entry != target || t->name.rfind("runtime.", 0) == 0) continue;

@@ -4,6 +4,7 @@
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/LEB128.h"
 
 #include <algorithm>
 
@@ -23,14 +24,16 @@ std::string_view cstring_at(std::string_view table, uint64_t off) {
   return s.substr(0, s.find('\0'));
 }
 
+// The runtime's readvarint: at most 5 bytes, the value truncated to 32 bits.
 bool read_uvarint32(std::string_view table, size_t &pos, uint32_t &out) {
-  out = 0;
-  for (unsigned shift = 0; pos < table.size() && shift < 35; shift += 7) {
-    uint8_t b = uint8_t(table[pos++]);
-    out |= uint32_t(b & 0x7f) << shift;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
+  const auto *p = reinterpret_cast<const uint8_t *>(table.data()) + pos;
+  const uint8_t *end = p + std::min<size_t>(table.size() - pos, 5);
+  unsigned n = 0;
+  const char *error = nullptr;
+  out = uint32_t(llvm::decodeULEB128(p, &n, end, &error));
+  if (error) return false;
+  pos += n;
+  return true;
 }
 
 }  // namespace

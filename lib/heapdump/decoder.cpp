@@ -3,6 +3,7 @@
 #include "traceback/parse.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/LEB128.h"
 
 #include <algorithm>
 #include <cstring>
@@ -71,22 +72,37 @@ public:
   bool uvarint(uint64_t &v, const char *what) {
     if (!ok()) return false;
     uint64_t start = offset();
-    v = 0;
-    for (unsigned shift = 0;; shift += 7) {
-      if (pos_ == end_ && !fill()) {
-        if (ok())
-          fail(start, llvm::formatv("truncated at offset {0}: expected {1} (uvarint) at offset {2}",
-                                    offset(), what, start).str());
-        return false;
-      }
-      uint8_t b = uint8_t(buf_[pos_++]);
-      if (shift == 63 && b > 1) {
-        fail(start, llvm::formatv("corrupt uvarint at offset {0} ({1}): overflows 64 bits", start, what).str());
-        return false;
-      }
-      v |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80)) return true;
+    // Go's uvarints take at most 10 bytes: a longer one, or a 10th byte
+    // above 1, overflows 64 bits.
+    constexpr size_t kMaxLen = 10;
+    uint8_t gathered[kMaxLen];
+    const uint8_t *p = reinterpret_cast<const uint8_t *>(buf_.data()) + pos_, *end;
+    bool buffered = end_ - pos_ >= kMaxLen;
+    if (buffered) {
+      end = p + kMaxLen;
+    } else {  // it may continue in the next read: gather its bytes
+      size_t n = 0;
+      do {
+        if (pos_ == end_ && !fill()) {
+          if (ok())
+            fail(start, llvm::formatv("truncated at offset {0}: expected {1} (uvarint) at offset {2}",
+                                      offset(), what, start).str());
+          return false;
+        }
+        gathered[n++] = uint8_t(buf_[pos_++]);
+      } while ((gathered[n - 1] & 0x80) && n < kMaxLen);
+      p = gathered;
+      end = p + n;
     }
+    unsigned len = 0;
+    const char *error = nullptr;
+    v = llvm::decodeULEB128(p, &len, end, &error);
+    if (error) {
+      fail(start, llvm::formatv("corrupt uvarint at offset {0} ({1}): overflows 64 bits", start, what).str());
+      return false;
+    }
+    if (buffered) pos_ += len;
+    return true;
   }
 
   bool boolean(bool &b, const char *what) {

@@ -3,6 +3,8 @@
 #include "io/input.h"
 #include "io/limits.h"
 
+#include "llvm/Support/Endian.h"
+
 #include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_forceIgnoreChecksum, ZSTD_getFrameHeader
 #include <zstd.h>
@@ -43,9 +45,7 @@ public:
     pos_ += k;
   }
   // The last four bytes consumed, little-endian (a zstd frame's checksum).
-  uint32_t last4() const {
-    return uint32_t(last4_[0]) | uint32_t(last4_[1]) << 8 | uint32_t(last4_[2]) << 16 | uint32_t(last4_[3]) << 24;
-  }
+  uint32_t last4() const { return llvm::support::endian::read32le(last4_); }
   bool eof() const { return eof_; }
   // Compressed offset of data()[0].
   uint64_t offset() const { return total_ - avail(); }
@@ -114,8 +114,7 @@ public:
     size_t n = held_;
     for (; n >= 8; p += 8, n -= 8) h = rotl(h ^ round(0, load64(p)), 27) * kP1 + kP4;
     if (n >= 4) {
-      uint32_t w;
-      std::memcpy(&w, p, 4);
+      uint32_t w = llvm::support::endian::read32le(p);
       h = rotl(h ^ (uint64_t(w) * kP1), 23) * kP2 + kP3;
       p += 4, n -= 4;
     }
@@ -131,11 +130,7 @@ private:
   static constexpr uint64_t kP1 = 0x9E3779B185EBCA87ull, kP2 = 0xC2B2AE3D27D4EB4Full, kP3 = 0x165667B19E3779F9ull,
                             kP4 = 0x85EBCA77C2B2AE63ull, kP5 = 0x27D4EB2F165667C5ull;
   static uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-  static uint64_t load64(const char *p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);  // little-endian hosts (amd64, arm64)
-    return v;
-  }
+  static uint64_t load64(const char *p) { return llvm::support::endian::read64le(p); }
   static uint64_t round(uint64_t acc, uint64_t input) { return rotl(acc + input * kP2, 31) * kP1; }
   static uint64_t merge(uint64_t acc, uint64_t v) { return (acc ^ round(0, v)) * kP1 + kP4; }
   void stripes(const char *p, size_t n) {  // n a multiple of 32

@@ -2,6 +2,7 @@
 // detected by magic), classified by kind, and split into lines.
 #pragma once
 
+#include "io/progress.h"
 #include "model/report.h"
 
 #include "llvm/Support/Error.h"
@@ -158,9 +159,7 @@ public:
 private:
   std::string label_;
   const ByteSource *src_;
-  bool enabled_;
-  uint64_t last_ns_ = 0;
-  bool drawn_ = false;
+  ProgressLine line_;
   uint32_t ticks_ = 0;  // tick() reads the clock only every few calls
 };
 

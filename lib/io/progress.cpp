@@ -1,23 +1,22 @@
-// Progress: a one-line byte counter on stderr for long reads.
+// Progress: a one-line byte counter on stderr for long reads, drawn by
+// ProgressLine.
 #include "io/input.h"
+#include "io/progress.h"
+
+#include "llvm/Support/Process.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace crashctl {
 
 namespace {
-uint64_t now_ns() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
-}
-constexpr uint64_t kInterval = 200'000'000;  // 5 redraws a second at most
-constexpr uint32_t kTicksPerClock = 64;       // clock reads at most every 64 ticks
+constexpr auto kInterval = std::chrono::milliseconds(200);  // 5 redraws a second at most
+constexpr uint32_t kTicksPerClock = 64;                     // clock reads at most every 64 ticks
 
 // "123 MiB", or "1.5 MiB" below 10 MiB.
 void mib(uint64_t bytes, char *out, size_t n) {
@@ -27,9 +26,11 @@ void mib(uint64_t bytes, char *out, size_t n) {
     std::snprintf(out, n, "%llu MiB", static_cast<unsigned long long>(bytes >> 20));
 }
 
-void write_all(const char *p, size_t n) {
+void write_all(std::string_view s) {
+  const char *p = s.data();
+  size_t n = s.size();
   while (n > 0) {
-    ssize_t r = ::write(2, p, n);
+    ssize_t r = ::write(STDERR_FILENO, p, n);
     if (r <= 0) return;  // progress is best effort
     p += r;
     n -= static_cast<size_t>(r);
@@ -37,37 +38,54 @@ void write_all(const char *p, size_t n) {
 }
 }  // namespace
 
-Progress::Progress(std::string label, const ByteSource *src)
-    : label_(std::move(label)), src_(src),
-      enabled_(src != nullptr && ::isatty(2) && std::getenv("CI") == nullptr) {
-  // The first draw waits one interval, so quick runs print nothing.
-  if (enabled_) last_ns_ = now_ns();
+ProgressLine::ProgressLine()
+    : enabled_(llvm::sys::Process::StandardErrIsDisplayed() && std::getenv("CI") == nullptr), last_(Clock::now()) {}
+
+ProgressLine::~ProgressLine() {
+  if (drawn_) write_all("\r\x1b[K");
 }
 
-Progress::~Progress() {
-  if (drawn_) write_all("\r\x1b[K", 4);
+unsigned ProgressLine::columns() { return llvm::sys::Process::StandardErrColumns(); }
+
+void ProgressLine::draw(std::string_view text) {
+  if (!enabled_) return;
+  // A line longer than the terminal wraps, and '\r' then redraws only its end.
+  if (unsigned cols = columns(); cols > 1 && text.size() >= cols) {
+    size_t cut = cols - 1;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
+  std::string line;
+  line.reserve(text.size() + 4);
+  line += '\r';
+  line += text;
+  line += "\x1b[K";
+  write_all(line);
+  last_ = Clock::now();
+  drawn_ = true;
 }
+
+Progress::Progress(std::string label, const ByteSource *src) : label_(std::move(label)), src_(src) {
+  // The first draw waits one interval, so quick runs print nothing.
+}
+
+Progress::~Progress() = default;
 
 void Progress::tick() {
-  if (!enabled_ || ++ticks_ % kTicksPerClock != 0) return;
-  uint64_t now = now_ns();
-  if (now - last_ns_ < kInterval) return;
-  last_ns_ = now;
+  if (!src_ || !line_.enabled() || ++ticks_ % kTicksPerClock != 0 || !line_.due(kInterval)) return;
   uint64_t pos = src_->raw_position(), size = src_->raw_size();
-  char line[512], done[32], total[32];
+  char text[512], done[32], total[32];
   mib(pos, done, sizeof done);
   int n;
   if (size > 0) {
     mib(size, total, sizeof total);
     unsigned pct = static_cast<unsigned>(std::min<uint64_t>(100, pos * 100 / size));
-    n = std::snprintf(line, sizeof line, "\r%s: %s / %s (%u%%)\x1b[K", label_.c_str(), done, total,
-                      pct);
+    n = std::snprintf(text, sizeof text, "%s: %s / %s (%u%%)", label_.c_str(), done, total, pct);
   } else {
-    n = std::snprintf(line, sizeof line, "\r%s: %s\x1b[K", label_.c_str(), done);
+    n = std::snprintf(text, sizeof text, "%s: %s", label_.c_str(), done);
   }
   if (n <= 0) return;
-  write_all(line, std::min<size_t>(static_cast<size_t>(n), sizeof line - 1));
-  drawn_ = true;
+  line_.draw(std::string_view(text, std::min<size_t>(static_cast<size_t>(n), sizeof text - 1)));
 }
 
 }  // namespace crashctl

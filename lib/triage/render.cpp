@@ -4,30 +4,37 @@
 
 #include "render/escaping_stream.h"
 
+#include "llvm/Support/Unicode.h"
+
 #include <algorithm>
 
 namespace crashctl::triage {
 
 namespace {
 
-// Characters (code points) of valid UTF-8.
+// Terminal columns of s (East Asian wide characters take two); one per code
+// point where it is not printable UTF-8.
 size_t width(std::string_view s) {
+  int w = llvm::sys::unicode::columnWidthUTF8(llvm::StringRef(s.data(), s.size()));
+  if (w >= 0) return size_t(w);
   size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
 }
 
-// One line, at most `max` characters; "..." marks a cut.
+// One line, at most `max` columns; "..." marks a cut.
 std::string cell(std::string_view s, size_t max) {
   std::string out;
   for (char c : s) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
   if (width(out) <= max) return out;
-  size_t keep = max > 3 ? max - 3 : 0, chars = 0, i = 0;
-  for (; i < out.size(); ++i) {
-    if ((static_cast<unsigned char>(out[i]) & 0xC0) != 0x80) {
-      if (chars == keep) break;
-      ++chars;
-    }
+  size_t keep = max > 3 ? max - 3 : 0, cols = 0, i = 0;
+  while (i < out.size()) {
+    size_t next = i + 1;
+    while (next < out.size() && (static_cast<unsigned char>(out[next]) & 0xC0) == 0x80) ++next;
+    size_t w = width(std::string_view(out).substr(i, next - i));
+    if (cols + w > keep) break;
+    cols += w;
+    i = next;
   }
   return out.substr(0, i) + "...";
 }

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <tuple>
 
 namespace crashctl::triage {
@@ -327,43 +328,13 @@ int exit_status(const Table &table) {
 
 // --- helpers --------------------------------------------------------------------
 
-namespace {
-// Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t &y, unsigned &m, unsigned &d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-}  // namespace
-
 std::string iso8601_utc(int64_t t) {
-  t = std::clamp<int64_t>(t, -62167219200, 253402300799);  // years 0000 to 9999
-  int64_t days = floor_div(t, 86400);
-  int64_t secs = t - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
+  std::time_t clamped = std::clamp<int64_t>(t, -62167219200, 253402300799);  // years 0000 to 9999
+  std::tm tm{};
+  gmtime_r(&clamped, &tm);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02uZ", static_cast<long long>(y), m, d,
-                static_cast<unsigned>(secs / 3600), static_cast<unsigned>(secs / 60 % 60),
-                static_cast<unsigned>(secs % 60));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
@@ -383,8 +354,14 @@ std::optional<int64_t> parse_iso8601_utc(std::string_view s) {
   if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) || !num(17, 2, se))
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) return std::nullopt;
-  int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  int64_t t = days * 86400 + h * 3600 + mi * 60 + se;
+  std::tm tm{};
+  tm.tm_year = int(y - 1900);
+  tm.tm_mon = int(mo - 1);
+  tm.tm_mday = int(d);
+  tm.tm_hour = int(h);
+  tm.tm_min = int(mi);
+  tm.tm_sec = int(se);
+  int64_t t = timegm(&tm);
   if (iso8601_utc(t) != s) return std::nullopt;  // 2026-02-31 and the like
   return t;
 }

@@ -5,6 +5,7 @@
 #include "pipeline/analyze.h"
 #include "render/escaping_stream.h"
 
+#include "llvm/Support/Process.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -126,7 +127,7 @@ void report_problems(const crashctl::Input &in) {
 bool want_color(const std::string &color_option) {
   if (color_option == "always") return true;
   if (color_option == "never" || std::getenv("NO_COLOR")) return false;
-  return isatty(STDOUT_FILENO);
+  return llvm::sys::Process::StandardOutIsDisplayed();
 }
 
 }  // namespace crashctl_cli

@@ -2,6 +2,7 @@
 // lib/triage; this file parses options, draws progress and picks the format.
 #include "commands.h"
 
+#include "io/progress.h"
 #include "render/escaping_stream.h"
 #include "triage/triage.h"
 
@@ -11,7 +12,6 @@
 
 #include <chrono>
 #include <memory>
-#include <unistd.h>
 
 namespace crashctl_cli {
 
@@ -57,43 +57,27 @@ void warning(const std::string &msg) {
   llvm::WithColor::warning(llvm::errs(), "crashctl") << crashctl::escape_control(msg) << "\n";
 }
 
-// "\r[n/total] path" on stderr, a few times a second, only on a terminal.
-class ProgressLine {
+// "[n/total] path" on stderr, a few times a second, only on a terminal.
+class TriageProgress {
 public:
-  ProgressLine() : enabled_(::isatty(STDERR_FILENO)) {}
-  ~ProgressLine() {
-    if (drawn_) write("\r\x1b[K");
-  }
   void update(size_t done, size_t total, const std::string &path) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (done != total && drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
+    if (!line_.enabled()) return;
+    if (done != total && line_.drawn() && !line_.due(std::chrono::milliseconds(100))) return;
+    std::string head = "[" + std::to_string(done) + "/" + std::to_string(total) + "] ";
     // Escaped (a file name can hold ESC sequences), then its last characters.
     std::string shown = crashctl::escape_control(path);
-    if (shown.size() > 60) {
-      size_t from = shown.size() - 57;
+    unsigned cols = crashctl::ProgressLine::columns();
+    size_t room = cols > head.size() + 20 ? cols - 1 - head.size() : 60;
+    if (shown.size() > room) {
+      size_t from = shown.size() - (room - 3);
       while (from < shown.size() && (static_cast<unsigned char>(shown[from]) & 0xC0) == 0x80) ++from;
       shown = "..." + shown.substr(from);
     }
-    write("\r[" + std::to_string(done) + "/" + std::to_string(total) + "] " + shown + "\x1b[K");
-    drawn_ = true;
+    line_.draw(head + shown);
   }
 
 private:
-  static void write(const std::string &s) {
-    const char *p = s.data();
-    size_t n = s.size();
-    while (n > 0) {
-      ssize_t w = ::write(STDERR_FILENO, p, n);
-      if (w <= 0) return;
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-  }
-  bool enabled_;
-  bool drawn_ = false;
-  std::chrono::steady_clock::time_point last_;
+  crashctl::ProgressLine line_;
 };
 
 int run_triage(const TriageArgs &a) {
@@ -148,7 +132,7 @@ int run_triage(const TriageArgs &a) {
     opts.jobs = a.jobs;
     opts.follow_symlinks = a.follow_symlinks;
     opts.path_prefix = a.path_prefix;
-    auto progress = std::make_shared<ProgressLine>();
+    auto progress = std::make_shared<TriageProgress>();
     opts.on_progress = [progress](size_t done, size_t total, const std::string &path) {
       progress->update(done, total, path);
     };
