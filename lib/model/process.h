@@ -83,6 +83,7 @@ struct Ancestor {
   int64_t goid = 0;
   StackRef stack;
   FrameRef created_by;
+  int site_frame = -1;  // index in stack->frames of its telling frame (set by analysis); -1: none
 };
 
 // A deferred call, from a core or heap dump (crash text shows none).

@@ -46,9 +46,9 @@ private:
     add_confidence(r);
     // Crash text carries no build info: the main module's version is unknown.
     attribute_culprit(r, attr_, std::nullopt);
-    group_goroutines(r, LeakOptions{});
+    group_goroutines(r, rules_);
     explain_recover(r);
-    explain_waits(r);
+    explain_waits(r, rules_);
     SignatureOptions sig;
     sig.with_lines = opts_.signature_lines;
     compute_signature(r, rules_, sig);
