@@ -1,5 +1,7 @@
 #include "analysis/attribution.h"
 
+#include "analysis/source_paths.h"
+
 #include "traceback/parse.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -21,10 +23,6 @@ namespace path = llvm::sys::path;
 
 llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-bool is_absolute(llvm::StringRef p) {
-  return p.starts_with("/") || (p.size() > 2 && llvm::isAlpha(p[0]) && p[1] == ':');
 }
 
 std::string package_path(const Frame &f) {
@@ -494,9 +492,8 @@ const Stack *culprit_stack(const Report &r) {
   if (r.kind == ReportKind::Race && !p.races.empty() && !p.races.front().accesses.empty() &&
       holds(p.races.front().accesses.front().stack.get()))
     return p.races.front().accesses.front().stack.get();
-  if (r.verdict.goroutine >= 0)
-    for (const Goroutine &g : p.goroutines)
-      if (g.id == r.verdict.goroutine && holds(g.stack.get())) return g.stack.get();
+  if (const Goroutine *g = r.verdict.goroutine >= 0 ? p.goroutine(r.verdict.goroutine) : nullptr; g && holds(g->stack.get()))
+    return g->stack.get();
   if (holds(p.runtime_stack_frames.get())) return p.runtime_stack_frames.get();
   const Stack *prev = nullptr;
   for (const Goroutine &g : p.goroutines) {
