@@ -226,6 +226,51 @@ TEST_CASE("module and version of frames", "[attribution][modules]") {
   CHECK(attr.module_of(frame("main.main", "/build/app/main.go"), "", "", std::nullopt).module.empty());
 }
 
+TEST_CASE("build info gives the culprit's module and version (cores)", "[attribution][modules]") {
+  Report r;
+  BuildInfo bi;
+  bi.path = "github.com/acme/app/cmd/app";
+  bi.main = {"github.com/acme/app", "v1.4.0", "", ""};
+  bi.deps = {{"github.com/lib/pq", "v1.10.9", "h1:x", ""},
+             {"github.com/acme/app/tools", "v0.2.0", "", ""},
+             {"github.com/old/log", "v1.0.0", "", "github.com/new/log v1.1.0"},
+             {"github.com/local/util", "v0.0.0", "", "../util"}};
+  r.process.build_info = bi;
+  auto attributed = [&](const Frame &f) {
+    Culprit c;
+    c.frame = f;
+    r.verdict.culprit = c;
+    Attribution().attribute(r);
+    return std::make_pair(r.verdict.culprit->module, r.verdict.culprit->version);
+  };
+  using MV = std::pair<std::string, std::string>;
+  // Package main and the main module: the build's main module and version.
+  CHECK(attributed(frame("main.main", "/build/app/main.go")) == MV{"github.com/acme/app", "v1.4.0"});
+  CHECK(attributed(frame("github.com/acme/app/internal/db.Query", "/build/app/internal/db/db.go")) ==
+        MV{"github.com/acme/app", "v1.4.0"});
+  // Dependencies whose files name no version (-trimpath with vendoring): the build's.
+  CHECK(attributed(frame("github.com/lib/pq.(*conn).recv", "github.com/lib/pq/conn.go")) ==
+        MV{"github.com/lib/pq", "v1.10.9"});
+  CHECK(attributed(frame("github.com/acme/app/tools.Run", "github.com/acme/app/tools/run.go")) ==
+        MV{"github.com/acme/app/tools", "v0.2.0"});
+  CHECK(attributed(frame("github.com/old/log.Print", "github.com/new/log/log.go")) ==
+        MV{"github.com/old/log", "v1.1.0"});
+  CHECK(attributed(frame("github.com/local/util.F", "/build/util/f.go")) == MV{"github.com/local/util", ""});
+  // A main module built from a checkout without a version.
+  r.process.build_info->main.version = "(devel)";
+  CHECK(attributed(frame("main.main", "/build/app/main.go")) == MV{"github.com/acme/app", ""});
+  // --module names another main module: the build's version is not its.
+  AnalysisOptions opts;
+  opts.module = "github.com/acme/app/internal";
+  r.process.build_info->main.version = "v1.4.0";
+  Culprit c;
+  c.frame = frame("github.com/acme/app/internal/db.Query", "/build/app/internal/db/db.go");
+  r.verdict.culprit = c;
+  Attribution(opts, std::nullopt, std::nullopt, [](llvm::StringRef) { return false; }).attribute(r);
+  CHECK(r.verdict.culprit->module == "github.com/acme/app/internal");
+  CHECK(r.verdict.culprit->version.empty());
+}
+
 TEST_CASE("vendor/modules.txt gives vendored modules and versions", "[attribution][modules]") {
   VendorModules vm = VendorModules::parse("# github.com/lib/pq v1.10.9\n"
                                           "## explicit; go 1.13\n"

@@ -2,6 +2,7 @@
 // whole) must give exactly what decoding line by line gives. The oracle is
 // TracebackDecoder fed one line at a time, which never takes the fast path.
 #include "analysis/groups.h"
+#include "analysis/verdict.h"
 #include "io/input.h"
 #include "traceback/decoder.h"
 
@@ -220,7 +221,7 @@ TEST_CASE("goroutines one go statement started from different parents share one 
     CHECK(gs[i].parent_goid == 100 + int64_t(gs[i].id % 7));
     CHECK(gs[i].created_by == gs[0].created_by);
   }
-  group_goroutines(r, LeakOptions{});
+  group_goroutines(r, InAppRules{AnalysisOptions{}});
   REQUIRE(r.groups.size() == 1);
   CHECK(r.groups[0].goroutine_ids.size() == 30);
   CHECK(r.groups[0].created_by->function == "main.start");

@@ -365,3 +365,24 @@ TEST_CASE("bad core input gives errors and partial results, never a crash", "[co
     CHECK((in.failed || !in.reports.empty()));
   }
 }
+
+TEST_CASE("a core's culprit carries the module and version of its build info", "[cores][attribution]") {
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  size_t checked = 0;
+  for (const ManifestRow &r : rows) {
+    if (r["release"] != "go1.26.8" || r["expected_culprit"].rfind("main.", 0) != 0) continue;
+    INFO("core " << r["core"]);
+    Input in = analyze_core(r);
+    REQUIRE(in.reports.size() == 1);
+    const Report &rep = in.reports.front();
+    REQUIRE(rep.process.build_info);
+    REQUIRE(rep.verdict.culprit);
+    // Package main: the build's main module, whose version a build from a
+    // checkout records as "(devel)", which is no version.
+    CHECK(rep.verdict.culprit->module == rep.process.build_info->main.path);
+    CHECK(rep.process.build_info->main.version == "(devel)");
+    CHECK(rep.verdict.culprit->version.empty());
+    if (++checked == 3) break;
+  }
+  CHECK(checked == 3);
+}

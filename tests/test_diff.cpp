@@ -7,6 +7,7 @@
 #include "json_schema_check.h"
 #include "pipeline/analyze.h"
 #include "render/diff_render.h"
+#include "render/render.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -540,4 +541,45 @@ TEST_CASE("diff: the CLI's exit statuses", "[diff][cli]") {
   CHECK(run_cli("diff --old-report 1 --new-report -1 " + f, out) == 4);
   CHECK(run_cli("diff -f yaml " + f, out) == 3);
   CHECK(out.empty());
+}
+
+TEST_CASE("groups: a group's site follows --module in the groups, text, JSON and diff", "[diff][render]") {
+  // Both frames are in-app by default (absolute files, dotted packages);
+  // with --module github.com/acme/app only the second is.
+  const std::string text = "goroutine 7 [chan receive]:\n"
+                           "github.com/other/lib.(*Pool).Get(...)\n"
+                           "\t/src/other/lib/pool.go:20 +0x1d\n"
+                           "github.com/acme/app/server.handle()\n"
+                           "\t/src/app/server/handle.go:30 +0x2a\n"
+                           "created by github.com/acme/app/server.Start in goroutine 1\n"
+                           "\t/src/app/server/start.go:12 +0x44\n\n";
+  auto site_with = [&](const std::string &module) {
+    AnalysisOptions opts;
+    opts.module = module;
+    Input in = analyze_bytes(text, "dump.txt", opts);
+    REQUIRE(in.reports.size() == 1);
+    const Report &r = in.reports[0];
+    REQUIRE(r.groups.size() == 1);
+    const Frame *site = group_site(r.groups[0]);
+    REQUIRE(site);
+    std::string out, js;
+    llvm::raw_string_ostream os(out), jos(js);
+    render_text(os, {in}, RenderOptions{});
+    render_json(jos, {in}, RenderOptions{});
+    os.flush();
+    jos.flush();
+    CHECK(out.find("chan receive]: " + site->function + " at ") != std::string::npos);
+    auto doc = json::parse(js);
+    REQUIRE(bool(doc));
+    const json::Object *grp = doc->getAsObject()->getArray("inputs")->front().getAsObject()->getArray("reports")
+                                  ->front().getAsObject()->getArray("groups")->front().getAsObject();
+    CHECK(grp->getObject("site")->getString("function").value_or("") == site->function);
+    DiffResult d = diff_reports(r, r);
+    REQUIRE(d.groups.size() == 1);
+    REQUIRE(d.groups[0].site);
+    CHECK(d.groups[0].site->function == site->function);
+    return site->function;
+  };
+  CHECK(site_with("") == "github.com/other/lib.(*Pool).Get");
+  CHECK(site_with("github.com/acme/app") == "github.com/acme/app/server.handle");
 }

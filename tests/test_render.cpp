@@ -5,6 +5,7 @@
 
 #include "analysis/source_paths.h"
 #include "analysis/groups.h"
+#include "analysis/verdict.h"
 #include "render/escaping_stream.h"
 #include "render/render.h"
 #include "traceback/parse.h"
@@ -136,7 +137,7 @@ Input crash_input() {
   in.format = InputFormat::Traceback;
   in.size = 4096;
   in.reports.push_back(nil_deref_report());
-  group_goroutines(in.reports.back(), LeakOptions{});  // as the pipeline does
+  group_goroutines(in.reports.back(), InAppRules{AnalysisOptions{}});  // as the pipeline does
   in.diagnostics.push_back({Severity::Warning, 1234, "line longer than 16 MiB cut"});
   return in;
 }

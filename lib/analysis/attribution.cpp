@@ -1,6 +1,8 @@
 #include "analysis/attribution.h"
 
 #include "analysis/glob.h"
+#include "analysis/source_paths.h"
+
 #include "traceback/parse.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -20,10 +22,6 @@ namespace path = llvm::sys::path;
 
 llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-bool is_absolute(llvm::StringRef p) {
-  return p.starts_with("/") || (p.size() > 2 && llvm::isAlpha(p[0]) && p[1] == ':');
 }
 
 std::string package_path(const Frame &f) {
@@ -458,9 +456,8 @@ const Stack *culprit_stack(const Report &r) {
   if (r.kind == ReportKind::Race && !p.races.empty() && !p.races.front().accesses.empty() &&
       holds(p.races.front().accesses.front().stack.get()))
     return p.races.front().accesses.front().stack.get();
-  if (r.verdict.goroutine >= 0)
-    for (const Goroutine &g : p.goroutines)
-      if (g.id == r.verdict.goroutine && holds(g.stack.get())) return g.stack.get();
+  if (const Goroutine *g = r.verdict.goroutine >= 0 ? p.goroutine(r.verdict.goroutine) : nullptr; g && holds(g->stack.get()))
+    return g->stack.get();
   if (holds(p.runtime_stack_frames.get())) return p.runtime_stack_frames.get();
   const Stack *prev = nullptr;
   for (const Goroutine &g : p.goroutines) {
@@ -544,14 +541,26 @@ llvm::Expected<std::unique_ptr<Attribution>> Attribution::load(const AnalysisOpt
   return attr;
 }
 
-std::string Attribution::main_module(const Stack *stack) const {
+std::string Attribution::main_module(const Stack *stack, const BuildInfo *build) const {
   if (!opts_.module.empty()) return opts_.module;
   if (!gomod_module_.empty()) return gomod_module_;
+  if (build && !build->main.path.empty()) return build->main.path;
   return stack ? infer_main_module(*stack, rules_) : "";
 }
 
+// A build-info module's version: the replacement's for "=> path version",
+// none for a directory replacement or a main module built as "(devel)".
+static std::string build_version(const Module &m) {
+  if (!m.replaced_by.empty()) {
+    size_t space = m.replaced_by.find(' ');
+    return space == std::string::npos ? "" : m.replaced_by.substr(space + 1);
+  }
+  return m.version == "(devel)" ? "" : m.version;
+}
+
 ModuleVersion Attribution::module_of(const Frame &f, const std::string &main_module, const std::string &go_version,
-                                     const std::optional<std::string> &main_module_version) const {
+                                     const std::optional<std::string> &main_module_version,
+                                     const BuildInfo *build) const {
   if (f.non_go) return {};
   if (auto mv = module_from_cache_path(f.file)) {
     if (mv->module == "std" && !go_version.empty()) mv->version = go_version;
@@ -563,8 +572,15 @@ ModuleVersion Attribution::module_of(const Frame &f, const std::string &main_mod
     return {guess_module_root(*dir), ""};
   }
   std::string pkg = package_path(f);
-  if (!main_module.empty() && (pkg == "main" || under(pkg, main_module)))
-    return {main_module, main_module_version.value_or("")};
+  // A dependency the build info lists (a -trimpath or vendored build's files
+  // name no version), unless a longer main module holds the package.
+  const Module *dep = nullptr;
+  if (build)
+    for (const Module &m : build->deps)
+      if (under(pkg, m.path) && (!dep || m.path.size() > dep->path.size())) dep = &m;
+  bool in_main = !main_module.empty() && (pkg == "main" || under(pkg, main_module));
+  if (dep && (!in_main || dep->path.size() > main_module.size())) return {dep->path, build_version(*dep)};
+  if (in_main) return {main_module, main_module_version.value_or("")};
   return {};
 }
 
@@ -604,12 +620,16 @@ std::optional<std::string> Attribution::repo_path(const Frame &f, const std::str
   return std::nullopt;
 }
 
-void Attribution::attribute(Report &report, const std::optional<std::string> &main_module_version) const {
+void Attribution::attribute(Report &report) const {
   if (!report.verdict.culprit) return;
   Culprit &c = *report.verdict.culprit;
   const Stack *stack = culprit_stack(report);
-  std::string mm = main_module(stack);
-  ModuleVersion mv = module_of(c.frame, mm, report.process.go_version.version, main_module_version);
+  const BuildInfo *build = report.process.build_info ? &*report.process.build_info : nullptr;
+  std::string mm = main_module(stack, build);
+  // The build's version is the main module's only when it is the build's.
+  std::optional<std::string> mm_version;
+  if (build && !mm.empty() && mm == build->main.path) mm_version = build_version(build->main);
+  ModuleVersion mv = module_of(c.frame, mm, report.process.go_version.version, mm_version, build);
   c.module = std::move(mv.module);
   c.version = std::move(mv.version);
   c.owner.clear();
@@ -648,8 +668,6 @@ void Attribution::attribute(Report &report, const std::optional<std::string> &ma
   }
 }
 
-void attribute_culprit(Report &report, const Attribution &attr, const std::optional<std::string> &main_module_version) {
-  attr.attribute(report, main_module_version);
-}
+void attribute_culprit(Report &report, const Attribution &attr) { attr.attribute(report); }
 
 }  // namespace crashctl

@@ -162,17 +162,19 @@ public:
   // Where the CODEOWNERS rules came from ("" when none).
   const std::string &codeowners_path() const { return codeowners_path_; }
 
-  // Sets report.verdict.culprit's module, version, owner and owner_source.
-  // MAIN_MODULE_VERSION: the main module's version when the input records
-  // it (build info of a core or heap dump); crash text does not.
-  void attribute(Report &report, const std::optional<std::string> &main_module_version = std::nullopt) const;
+  // Sets report.verdict.culprit's module, version, owner and owner_source,
+  // with the main module's version and the dependencies' from
+  // report.process.build_info when the input records it (cores).
+  void attribute(Report &report) const;
 
   // The main module of a report: --module, else go.mod at the source root,
-  // else inferred from STACK.
-  std::string main_module(const Stack *stack) const;
-  // The module and version of a frame (see formats/attribution.md).
+  // else the build info's main module, else inferred from STACK.
+  std::string main_module(const Stack *stack, const BuildInfo *build = nullptr) const;
+  // The module and version of a frame (see formats/attribution.md); BUILD
+  // names the dependencies of a build-info input.
   ModuleVersion module_of(const Frame &f, const std::string &main_module, const std::string &go_version,
-                          const std::optional<std::string> &main_module_version) const;
+                          const std::optional<std::string> &main_module_version,
+                          const BuildInfo *build = nullptr) const;
   // F's file relative to the repository root, for CODEOWNERS; nothing for
   // standard-library and module-cache frames or when it cannot be placed.
   std::optional<std::string> repo_path(const Frame &f, const std::string &main_module) const;
@@ -192,8 +194,7 @@ private:
   mutable std::unordered_map<std::string, std::optional<std::string>> suffix_cache_;
 };
 
-// Convenience: attr.attribute(report, main_module_version).
-void attribute_culprit(Report &report, const Attribution &attr,
-                       const std::optional<std::string> &main_module_version = std::nullopt);
+// Convenience: attr.attribute(report).
+void attribute_culprit(Report &report, const Attribution &attr);
 
 }  // namespace crashctl

@@ -22,9 +22,14 @@ bool is_blocking_wait(const std::string &w) {
   return false;
 }
 
-const Frame *group_site(const GoroutineGroup &g) {
-  return g.stack ? telling_frame(g.stack->frames, InAppRules{AnalysisOptions{}}) : nullptr;
+static const Frame *frame_at(const StackRef &stack, int index) {
+  if (!stack || index < 0 || size_t(index) >= stack->frames.size()) return nullptr;
+  return &stack->frames[size_t(index)];
 }
+
+const Frame *group_site(const GoroutineGroup &g) { return frame_at(g.stack, g.site_frame); }
+
+const Frame *ancestor_site(const Ancestor &a) { return frame_at(a.stack, a.site_frame); }
 
 std::string group_signature(const GoroutineGroup &g) {
   std::string text = std::string(to_string(g.status)) + " | " + g.wait_reason;
@@ -64,7 +69,17 @@ template <> struct llvm::DenseMapInfo<crashctl::GroupKey> {
 
 namespace crashctl {
 
-void group_goroutines(Report &report, const LeakOptions &opts) {
+// The index of STACK's telling frame by RULES, -1 for none.
+static int site_frame(const StackRef &stack, const InAppRules &rules) {
+  if (!stack) return -1;
+  const Frame *site = telling_frame(stack->frames, rules);
+  return site ? int(site - stack->frames.data()) : -1;
+}
+
+void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions &opts) {
+  for (Goroutine &g : report.process.goroutines)
+    if (!g.extras().ancestors.empty())
+      for (Ancestor &a : g.mutable_extras().ancestors) a.site_frame = site_frame(a.stack, rules);
   const Process &p = report.process;
   std::vector<GoroutineGroup> groups;
   llvm::DenseMap<GroupKey, uint32_t> index;  // open addressing: a few thousand keys stay in cache
@@ -79,6 +94,7 @@ void group_goroutines(Report &report, const LeakOptions &opts) {
       grp.wait_reason = g.wait_reason;
       grp.stack = g.stack;
       grp.created_by = g.created_by;
+      grp.site_frame = site_frame(g.stack, rules);
       groups.push_back(std::move(grp));
     }
     GoroutineGroup &grp = groups[it->second];

@@ -15,14 +15,19 @@ struct LeakOptions {
   int64_t long_wait_minutes = 10;  // a wait this long is noted as evidence
 };
 
+class InAppRules;
+
 // Groups report.process.goroutines in O(n) by (status, wait reason, stack,
-// creator), largest first, and marks leak suspects; sets
-// report.verdict.leak_suspects.
-void group_goroutines(Report &report, const LeakOptions &opts);
+// creator), largest first, picks each group's site with RULES and marks leak
+// suspects; sets report.verdict.leak_suspects.
+void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions &opts = {});
 
 // Where a group waits, as a person would name it: the first frame of the
-// program's code, else the first outside the runtime; null without frames.
+// program's code (by the run's in-app rules), else the first outside the
+// runtime; null without frames. Renderers and diff read it from here.
 const Frame *group_site(const GoroutineGroup &g);
+// The same for a goroutine's ancestor (GODEBUG=tracebackancestors).
+const Frame *ancestor_site(const Ancestor &a);
 
 // A group's identity across dumps of the same program (crashctl diff):
 // 16 hex digits of SHA-1 over state, wait reason, normalized function names

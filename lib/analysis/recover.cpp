@@ -24,9 +24,7 @@ void explain_recover(Report &r) {
   if (p.executable.empty() || r.kind != ReportKind::Crash) return;
   Verdict &v = r.verdict;
   std::string &e = v.explanation;
-  const Goroutine *crashing = nullptr;
-  for (const Goroutine &g : p.goroutines)
-    if (g.id == v.goroutine) crashing = &g;
+  const Goroutine *crashing = p.goroutine(v.goroutine);
   bool fatal = !v.recoverable;
 
   if (crashing && !fatal) {

@@ -137,12 +137,6 @@ std::vector<std::string> canonical_cycle(std::vector<std::string> cycle) {
   return cycle;
 }
 
-const Goroutine *goroutine_by_id(const Process &p, int64_t id) {
-  for (const Goroutine &g : p.goroutines)
-    if (g.id == id) return &g;
-  return nullptr;
-}
-
 std::string crash_message(const Process &p) {
   if (p.fatal) return p.fatal->message;
   for (auto it = p.panics.rbegin(); it != p.panics.rend(); ++it)
@@ -290,8 +284,8 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   const Process &p = report.process;
   std::vector<std::string> parts{v.cls};
   std::vector<std::string> frames;
-  const Goroutine *crashing = goroutine_by_id(p, v.goroutine);
-  if (v.cls == "data-race") {
+  const Goroutine *crashing = p.goroutine(v.goroutine);
+  if (class_of(v) == VerdictClass::DataRace) {
     // Both sides of the race, in a fixed order: where each access is in the
     // program, in-app or not (a race has no message to tell it apart).
     if (!p.races.empty())
@@ -299,32 +293,32 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
         if (const Frame *f = a.stack ? program_frame(*a.stack, rules) : nullptr) frames.push_back(frame_key(*f, opts));
     std::sort(frames.begin(), frames.end());
     frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
-  } else if (v.cls == "stack-overflow" && v.culprit && !v.culprit->cycle.empty()) {
+  } else if (class_of(v) == VerdictClass::StackOverflow && v.culprit && !v.culprit->cycle.empty()) {
     frames = canonical_cycle(v.culprit->cycle);
-  } else if (v.cls == "test-timeout") {
+  } else if (class_of(v) == VerdictClass::TestTimeout) {
     // The hung test's frame when it is the program's, else which tests were
     // running. A culprit outside the app is weak, and only releases that list
     // the running tests (1.20+) find one: go1.19 would bucket apart.
     if (v.culprit && rules.in_app(v.culprit->frame)) frames.push_back(frame_key(v.culprit->frame, opts));
     else frames = running_tests(p, kMaxEvidence);
     if (frames.empty() && v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-  } else if (v.cls == "deadlock") {
+  } else if (class_of(v) == VerdictClass::Deadlock) {
     // Where goroutine 1 stopped says little: main.main waits on a channel,
     // a send or a mutex alike. What every blocked goroutine waits on does.
     frames = wait_set(p, rules, opts, kMaxEvidence);
     if (frames.empty() && v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-  } else if (v.cls == "external-signal" || v.cls == "snapshot") {
+  } else if (class_of(v) == VerdictClass::ExternalSignal || class_of(v) == VerdictClass::Snapshot) {
     // No crash site: the message says little (a signal); what the program
     // was doing does. The culprit; else for a signal main's frames, for a
     // snapshot the sites of its largest groups; else the other of the two.
     auto main_frames = [&] {
-      const Goroutine *main = goroutine_by_id(p, 1);
+      const Goroutine *main = p.goroutine(1);
       return main && main->stack ? app_frames(*main->stack, 0, rules, opts) : std::vector<std::string>{};
     };
     auto groups = [&] { return largest_groups(report, rules, opts, kMaxEvidence - 1); };
     if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-    else frames = v.cls == "snapshot" ? groups() : main_frames();
-    if (frames.empty()) frames = v.cls == "snapshot" ? main_frames() : groups();
+    else frames = class_of(v) == VerdictClass::Snapshot ? groups() : main_frames();
+    if (frames.empty()) frames = class_of(v) == VerdictClass::Snapshot ? main_frames() : groups();
   } else {
     if (crashing && crashing->stack && v.culprit)
       frames = app_frames(*crashing->stack, v.culprit->frame_index, rules, opts);
@@ -332,7 +326,7 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   }
   // No culprit: the crashing goroutine's own frames, else (a throw inside the
   // runtime) the runtime's frames below the throw, which rest on little.
-  if (frames.empty() && v.cls != "data-race" && v.cls != "snapshot" && v.cls != "external-signal") {
+  if (frames.empty() && class_of(v) != VerdictClass::DataRace && class_of(v) != VerdictClass::Snapshot && class_of(v) != VerdictClass::ExternalSignal) {
     const Stack *stack = crashing && crashing->stack && !crashing->stack->frames.empty() ? crashing->stack.get()
                          : p.runtime_stack_frames                                          ? p.runtime_stack_frames.get()
                                                                                            : nullptr;
@@ -352,10 +346,10 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   }
   // A fault in C code: go1.19 says "unexpected signal during runtime
   // execution", later releases print the signal header; the signal is the bug.
-  std::string crash = v.cls == "cgo-signal" && p.signal && !p.signal->name.empty() ? p.signal->name
+  std::string crash = class_of(v) == VerdictClass::CgoSignal && p.signal && !p.signal->name.empty() ? p.signal->name
                                                                                      : crash_message(p);
-  std::string message = v.cls == "test-timeout" || v.cls == "external-signal" || v.cls == "snapshot" ||
-                                v.cls == "data-race"
+  std::string message = class_of(v) == VerdictClass::TestTimeout || class_of(v) == VerdictClass::ExternalSignal || class_of(v) == VerdictClass::Snapshot ||
+                                class_of(v) == VerdictClass::DataRace
                             ? std::string()
                             : normalize_message(crash.substr(0, crash.find('\n')));
   parts.push_back(message);

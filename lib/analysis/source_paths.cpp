@@ -10,6 +10,10 @@
 
 namespace crashctl {
 
+bool is_absolute(llvm::StringRef p) {
+  return p.starts_with("/") || (p.size() > 2 && llvm::isAlpha(p[0]) && p[1] == ':');
+}
+
 namespace {
 
 namespace path = llvm::sys::path;
@@ -25,10 +29,6 @@ llvm::StringRef trim_trailing_slashes(llvm::StringRef p) {
   while (p.size() > 1 && p.ends_with("/"))
     p = p.drop_back();
   return p;
-}
-
-bool is_absolute(llvm::StringRef p) {
-  return p.starts_with("/") || (p.size() > 2 && llvm::isAlpha(p[0]) && p[1] == ':');
 }
 
 llvm::StringRef first_component(llvm::StringRef p) { return p.split('/').first; }

@@ -13,6 +13,10 @@
 
 namespace crashctl {
 
+// A file path as the build machine recorded it is absolute: "/src/x.go" or a
+// drive letter ("C:/x.go"); -trimpath paths ("runtime/panic.go") are not.
+bool is_absolute(llvm::StringRef build_path);
+
 // Where Go keeps sources on this machine; "" when not found.
 struct LocalGoEnvironment {
   std::string goroot;        // $GOROOT, else /usr/local/go or /usr/lib/go

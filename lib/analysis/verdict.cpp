@@ -133,8 +133,48 @@ std::vector<std::string> find_recursion_cycle(const Stack &stack) {
 
 namespace {
 
+constexpr std::pair<VerdictClass, const char *> kClassIds[] = {
+    {VerdictClass::NilPointerDereference, "nil-pointer-dereference"},
+    {VerdictClass::IndexOutOfRange, "index-out-of-range"},
+    {VerdictClass::SliceBoundsOutOfRange, "slice-bounds-out-of-range"},
+    {VerdictClass::NilMapAssignment, "nil-map-assignment"},
+    {VerdictClass::TypeAssertion, "type-assertion"},
+    {VerdictClass::DivideByZero, "divide-by-zero"},
+    {VerdictClass::ClosedChannel, "closed-channel"},
+    {VerdictClass::RuntimeError, "runtime-error"},
+    {VerdictClass::ExplicitPanic, "explicit-panic"},
+    {VerdictClass::ConcurrentMapAccess, "concurrent-map-access"},
+    {VerdictClass::Deadlock, "deadlock"},
+    {VerdictClass::StackOverflow, "stack-overflow"},
+    {VerdictClass::OutOfMemory, "out-of-memory"},
+    {VerdictClass::UnlockOfUnlockedMutex, "unlock-of-unlocked-mutex"},
+    {VerdictClass::CgoSignal, "cgo-signal"},
+    {VerdictClass::RuntimeFatal, "runtime-fatal"},
+    {VerdictClass::ExternalSignal, "external-signal"},
+    {VerdictClass::TestTimeout, "test-timeout"},
+    {VerdictClass::DataRace, "data-race"},
+    {VerdictClass::Snapshot, "snapshot"},
+    {VerdictClass::Unknown, "unknown"},
+};
+
+}  // namespace
+
+const char *class_id(VerdictClass c) {
+  for (const auto &[cls, id] : kClassIds)
+    if (cls == c) return id;
+  return "unknown";
+}
+
+std::optional<VerdictClass> class_of(const Verdict &v) {
+  for (const auto &[cls, id] : kClassIds)
+    if (v.cls == id) return cls;
+  return std::nullopt;
+}
+
+namespace {
+
 struct Classified {
-  std::string cls;
+  VerdictClass cls = VerdictClass::Unknown;
   bool recoverable = false;
 };
 
@@ -146,36 +186,36 @@ Classified classify_panic_message(std::string m) {
                           "runtime error: panic called with nil argument"})
     if (starts_with(m, old)) m = m.substr(15);
   // panic(nil) is the program's own panic, whatever type the runtime wraps it in.
-  if (starts_with(m, "panic called with nil argument")) return {"explicit-panic", true};
+  if (starts_with(m, "panic called with nil argument")) return {VerdictClass::ExplicitPanic, true};
   // sync panicked (not threw) on a double unlock up to Go 1.7 and in 1.9.
-  if (starts_with(m, "sync: unlock of unlocked mutex")) return {"unlock-of-unlocked-mutex", true};
+  if (starts_with(m, "sync: unlock of unlocked mutex")) return {VerdictClass::UnlockOfUnlockedMutex, true};
   if (starts_with(m, "runtime error: invalid memory address or nil pointer dereference"))
-    return {"nil-pointer-dereference", true};
-  if (starts_with(m, "runtime error: index out of range")) return {"index-out-of-range", true};
-  if (starts_with(m, "runtime error: slice bounds out of range")) return {"slice-bounds-out-of-range", true};
-  if (starts_with(m, "runtime error: integer divide by zero")) return {"divide-by-zero", true};
-  if (starts_with(m, "assignment to entry in nil map")) return {"nil-map-assignment", true};
+    return {VerdictClass::NilPointerDereference, true};
+  if (starts_with(m, "runtime error: index out of range")) return {VerdictClass::IndexOutOfRange, true};
+  if (starts_with(m, "runtime error: slice bounds out of range")) return {VerdictClass::SliceBoundsOutOfRange, true};
+  if (starts_with(m, "runtime error: integer divide by zero")) return {VerdictClass::DivideByZero, true};
+  if (starts_with(m, "assignment to entry in nil map")) return {VerdictClass::NilMapAssignment, true};
   if (starts_with(m, "interface conversion: ") || starts_with(m, "runtime error: interface conversion"))
-    return {"type-assertion", true};
+    return {VerdictClass::TypeAssertion, true};
   if (starts_with(m, "send on closed channel") || starts_with(m, "close of closed channel"))
-    return {"closed-channel", true};
+    return {VerdictClass::ClosedChannel, true};
   if (starts_with(m, "runtime error: ") || starts_with(m, "close of nil channel"))
-    return {"runtime-error", true};
-  return {"explicit-panic", true};
+    return {VerdictClass::RuntimeError, true};
+  return {VerdictClass::ExplicitPanic, true};
 }
 
 Classified classify_fatal(const Process &p, const std::string &m) {
-  if (contains(m, "- deadlock!")) return {"deadlock", false};
-  if (m == "stack overflow") return {"stack-overflow", false};
-  if (contains(m, "out of memory")) return {"out-of-memory", false};
-  if (starts_with(m, "concurrent map ")) return {"concurrent-map-access", false};
+  if (contains(m, "- deadlock!")) return {VerdictClass::Deadlock, false};
+  if (m == "stack overflow") return {VerdictClass::StackOverflow, false};
+  if (contains(m, "out of memory")) return {VerdictClass::OutOfMemory, false};
+  if (starts_with(m, "concurrent map ")) return {VerdictClass::ConcurrentMapAccess, false};
   if (starts_with(m, "sync: unlock of unlocked mutex") || starts_with(m, "sync: RUnlock of unlocked RWMutex") ||
       starts_with(m, "sync: Unlock of unlocked RWMutex"))
-    return {"unlock-of-unlocked-mutex", false};
-  if (p.signal && p.signal->during_cgo) return {"cgo-signal", false};
+    return {VerdictClass::UnlockOfUnlockedMutex, false};
+  if (p.signal && p.signal->during_cgo) return {VerdictClass::CgoSignal, false};
   for (const std::string &l : p.fatal ? p.fatal->runtime_lines : std::vector<std::string>{})
-    if (contains(l, "out of memory")) return {"out-of-memory", false};
-  return {"runtime-fatal", false};
+    if (contains(l, "out of memory")) return {VerdictClass::OutOfMemory, false};
+  return {VerdictClass::RuntimeFatal, false};
 }
 
 // C code was running: non-Go frames, or the goroutine is inside cgocall.
@@ -186,12 +226,6 @@ bool has_non_go_frames(const Goroutine *g) {
     if (fr[i].non_go || fr[i].function == "runtime.cgocall" || fr[i].function == "runtime.asmcgocall")
       return true;
   return false;
-}
-
-const Goroutine *find_goroutine(const Process &p, int64_t id) {
-  for (const Goroutine &g : p.goroutines)
-    if (g.id == id) return &g;
-  return nullptr;
 }
 
 // The runtime prints the failing goroutine first (dopanic_m, fatalthrow).
@@ -288,17 +322,12 @@ void add_confidence(Report &report) {
   if (report.kind == ReportKind::Snapshot && !report.evidence_gaps.empty())
     low("a line is missing next to this dump: it may have been a crash message");
   if (report.kind != ReportKind::Crash) return;
-  if (p.goroutines.empty() && !p.runtime_stack_frames && v.cls != "external-signal")
+  if (p.goroutines.empty() && !p.runtime_stack_frames && class_of(v) != VerdictClass::ExternalSignal)
     low("no goroutine traceback follows the crash message (GOTRACEBACK=none, or the text was cut)");
-  if (v.goroutine >= 0) {
-    // The crashing goroutine is printed first: this ends at once.
-    for (const Goroutine &g : p.goroutines) {
-      if (g.id != v.goroutine) continue;
-      if (g.stack_unavailable || !g.stack || g.stack->frames.empty()) low("the crashing goroutine's stack is missing");
-      break;
-    }
-  }
-  if (v.cls == "unknown" && !(p.signal && p.signal->from_self))  // that case gave its own reason
+  // The crashing goroutine is printed first: the search ends at once.
+  if (const Goroutine *g = v.goroutine >= 0 ? p.goroutine(v.goroutine) : nullptr)
+    if (g->stack_unavailable || !g->stack || g->stack->frames.empty()) low("the crashing goroutine's stack is missing");
+  if (class_of(v) == VerdictClass::Unknown && !(p.signal && p.signal->from_self))  // that case gave its own reason
     low("the crash message is missing, so the class is unknown");
 }
 
@@ -310,9 +339,9 @@ void explain_recovered(Report &report, const InAppRules &rules) {
   const PanicRecord *value = nullptr;
   for (const PanicRecord &pr : p.panics)
     if (!pr.fatal && !pr.goexit) value = &pr;
-  Classified c{"unknown", true};
+  Classified c{VerdictClass::Unknown, true};
   if (value && !value->message.empty()) c = classify_panic_message(value->message);
-  v.cls = c.cls;
+  v.cls = class_id(c.cls);
   v.recoverable = true;
   v.goroutine = g && g->id >= 0 ? g->id : -1;
   if (g) v.goroutine_index = size_t(g - &p.goroutines[0]);
@@ -376,7 +405,7 @@ void explain_recovered(Report &report, const InAppRules &rules) {
   e += " was doing when it panicked was abandoned, and the bug";
   e += v.culprit ? " in " + v.culprit->frame.function : std::string();
   e += " will fire again on the same input. Fix it there; the stack below the panic frame shows where it was raised.";
-  if (c.cls == "unknown")
+  if (c.cls == VerdictClass::Unknown)
     e += " The log does not show the panic value; the frames still show where it was raised.";
 }
 
@@ -396,7 +425,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
 
   // Data race reports.
   if (report.kind == ReportKind::Race) {
-    v.cls = "data-race";
+    v.cls = class_id(VerdictClass::DataRace);
     v.recoverable = false;
     const RaceReport *race = p.races.empty() ? nullptr : &p.races.front();
     if (race && !race->accesses.empty()) {
@@ -428,7 +457,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
 
   // Goroutine dumps without a crash: debug=2 profiles, runtime.Stack output.
   if (report.kind == ReportKind::Snapshot) {
-    v.cls = "snapshot";
+    v.cls = class_id(VerdictClass::Snapshot);
     v.recoverable = false;
     v.summary = llvm::formatv("{0} with {1} goroutines, no crash",
                               report.format == InputFormat::HeapDump ? "heap dump"
@@ -457,8 +486,8 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   }
 
   const Goroutine *crashing = first_printed(p);
-  if (p.signal && p.signal->goid && find_goroutine(p, int64_t(*p.signal->goid)))
-    crashing = find_goroutine(p, int64_t(*p.signal->goid));
+  if (const Goroutine *g = p.signal && p.signal->goid ? p.goroutine(int64_t(*p.signal->goid)) : nullptr)
+    crashing = g;
 
   // The panic that terminated the process is the last one printed; the first
   // one not recovered is where it started.
@@ -473,7 +502,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   Classified c;
   std::string what;
   if (p.test_timeout) {
-    c = {"test-timeout", false};
+    c = {VerdictClass::TestTimeout, false};
   } else if (p.fatal) {
     c = classify_fatal(p, p.fatal->message);
     what = "fatal error: " + first_line(p.fatal->message);
@@ -484,7 +513,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
              has_function(*p.runtime_stack_frames, "runtime.morestack")) {
     // Text cut at the top ("runtime stack:" first): the runtime threw from
     // newstack on the way back from morestack, as it does on a stack overflow.
-    c = {"stack-overflow", false};
+    c = {VerdictClass::StackOverflow, false};
     what = "stack overflow (inferred: the fatal error line is missing)";
     v.low_confidence = true;
     v.confidence_reasons.push_back("the text starts after its fatal error line; stack overflow is inferred from "
@@ -494,9 +523,9 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     // makes of the signal.
     const SignalInfo &sig = *p.signal;
     bool fault = sig.name == "SIGSEGV" || sig.name == "SIGBUS" || sig.number == 0xb || sig.number == 0x7;
-    if (fault && sig.code == 1u && sig.addr && *sig.addr < 0x1000) c = {"nil-pointer-dereference", true};
-    else if ((sig.name == "SIGFPE" || sig.number == 0x8) && sig.code == 1u) c = {"divide-by-zero", true};
-    else c = {"runtime-fatal", false};
+    if (fault && sig.code == 1u && sig.addr && *sig.addr < 0x1000) c = {VerdictClass::NilPointerDereference, true};
+    else if ((sig.name == "SIGFPE" || sig.number == 0x8) && sig.code == 1u) c = {VerdictClass::DivideByZero, true};
+    else c = {VerdictClass::RuntimeFatal, false};
     what = "signal " + (sig.name.empty() ? std::to_string(sig.number) : sig.name) +
            " (inferred: the crash message is missing)";
     v.low_confidence = true;
@@ -506,12 +535,12 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
              std::any_of(crashing->stack->frames.begin(), crashing->stack->frames.end(), is_panic_call)) {
     // The goroutine stopped at its panic call (or a deferred call's, panicking
     // again), but the "panic:" line is gone.
-    c = {"unknown", true};
+    c = {VerdictClass::Unknown, true};
     what = "panic (its message is missing)";
   } else if (p.signal && p.signal->from_self) {
     // A core whose NT_SIGINFO is the runtime's own abort, with neither the
     // panic nor the fatal error that led to it readable (a truncated core).
-    c = {"unknown", false};
+    c = {VerdictClass::Unknown, false};
     what = p.signal->name + " raised by the process itself (the runtime's abort; its cause is unreadable)";
     v.low_confidence = true;
     v.confidence_reasons.push_back("the process aborted itself, but neither the panic nor the fatal error that "
@@ -521,27 +550,27 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     bool external = p.signal->name == "SIGQUIT" || p.signal->name == "SIGABRT" ||
                     p.signal->name == "SIGTERM" || p.signal->name == "SIGINT" ||
                     p.signal->name == "SIGHUP" || p.signal->name == "SIGTRAP";
-    if (cgo && !external) c = {"cgo-signal", false};
-    else if (external) c = {"external-signal", false};
-    else c = {"runtime-fatal", false};
+    if (cgo && !external) c = {VerdictClass::CgoSignal, false};
+    else if (external) c = {VerdictClass::ExternalSignal, false};
+    else c = {VerdictClass::RuntimeFatal, false};
     what = p.signal->name + ": " + p.signal->description;
   } else {
-    c = {"runtime-fatal", false};
+    c = {VerdictClass::RuntimeFatal, false};
     what = "crash";
   }
   // A signal that arrived in C code called through cgo.
-  if (c.cls == "runtime-fatal" && p.signal && (p.signal->during_cgo || has_non_go_frames(crashing)))
-    c.cls = "cgo-signal";
-  v.cls = c.cls;
+  if (c.cls == VerdictClass::RuntimeFatal && p.signal && (p.signal->during_cgo || has_non_go_frames(crashing)))
+    c.cls = VerdictClass::CgoSignal;
+  v.cls = class_id(c.cls);
   v.recoverable = c.recoverable;
 
   // Which goroutine, and whose code.
   const Goroutine *hung_test = nullptr;
-  if (v.cls == "external-signal") {
+  if (class_of(v) == VerdictClass::ExternalSignal) {
     crashing = nullptr;
-  } else if (v.cls == "deadlock") {
-    crashing = find_goroutine(p, 1) ? find_goroutine(p, 1) : first_printed(p);
-  } else if (v.cls == "test-timeout") {
+  } else if (class_of(v) == VerdictClass::Deadlock) {
+    crashing = p.goroutine(1) ? p.goroutine(1) : first_printed(p);
+  } else if (class_of(v) == VerdictClass::TestTimeout) {
     const Goroutine *hung = nullptr;
     for (const auto &[name, dur] : p.test_timeout->running) {
       std::string base = name.substr(0, name.find('/'));
@@ -612,14 +641,14 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
       if (innermost != SIZE_MAX && in_flight > 0 && panic_frames >= in_flight) start = innermost + 1;
     }
     if (crashing->stack) v.culprit = pick_culprit(*crashing->stack, rules, start);
-  } else if (p.runtime_stack_frames && v.cls != "external-signal") {
+  } else if (p.runtime_stack_frames && class_of(v) != VerdictClass::ExternalSignal) {
     v.culprit = pick_culprit(*p.runtime_stack_frames, rules);
   }
   // Crash text prints the panicking goroutine first: its panics are its own.
-  if (crashing && v.cls != "test-timeout")
+  if (crashing && class_of(v) != VerdictClass::TestTimeout)
     for (PanicRecord &pr : report.process.panics)
       if (pr.goroutine < 0) pr.goroutine = crashing->id;
-  if (v.cls == "stack-overflow" && crashing && crashing->stack) {
+  if (class_of(v) == VerdictClass::StackOverflow && crashing && crashing->stack) {
     auto cycle = find_recursion_cycle(*crashing->stack);
     if (v.culprit) v.culprit->cycle = cycle;
   }
@@ -628,7 +657,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   std::string where = v.culprit ? " in " + describe_site(*v.culprit) : "";
   std::string gname = v.goroutine >= 0 ? goroutine_name(v.goroutine) : "";
   std::string &e = v.explanation;
-  if (v.cls == "test-timeout") {
+  if (class_of(v) == VerdictClass::TestTimeout) {
     std::string tests;
     for (const auto &[name, dur] : p.test_timeout->running) tests += (tests.empty() ? "" : ", ") + name;
     v.summary = llvm::formatv("test timed out after {0}{1}", p.test_timeout->after,
@@ -641,7 +670,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
            (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason.str()) +
            where + ". ";
     e += "Look for a missing channel send, an unreleased lock or a context that is never cancelled.";
-  } else if (v.cls == "external-signal") {
+  } else if (class_of(v) == VerdictClass::ExternalSignal) {
     v.summary = "process killed by " + p.signal->name + " (" + p.signal->description + ")" +
                 ", goroutine dump requested from outside";
     e = "The runtime received " + p.signal->name +
@@ -649,7 +678,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
         "printed every goroutine before exiting with status 2. No goroutine crashed, so there is "
         "nothing recover could catch; the goroutines' wait reasons and wait times show what the "
         "process was stuck on.";
-  } else if (p.signal && p.signal->from_self && v.cls == "unknown") {
+  } else if (p.signal && p.signal->from_self && class_of(v) == VerdictClass::Unknown) {
     v.summary = what;
     e = "The process sent " + p.signal->name +
         " to itself, as the Go runtime does to abort after printing a panic or fatal error "
@@ -657,7 +686,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
         "here says the signal came from outside; read the program's stderr, or a complete core.";
   } else if (!c.recoverable) {
     v.summary = what + where;
-    if (v.cls == "stack-overflow" && v.culprit && !v.culprit->cycle.empty()) {
+    if (class_of(v) == VerdictClass::StackOverflow && v.culprit && !v.culprit->cycle.empty()) {
       std::string cyc;
       for (const auto &f : v.culprit->cycle) cyc += (cyc.empty() ? "" : " -> ") + f;
       v.summary += " (recursion: " + cyc + ")";
@@ -665,28 +694,28 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     e = "\"" + first_line(p.fatal ? p.fatal->message : what) +
         "\" is a fatal error: the runtime throws it and exits at once with status 2, without "
         "unwinding the stack or running deferred calls, so recover can never catch it. ";
-    if (v.cls == "deadlock") {
+    if (class_of(v) == VerdictClass::Deadlock) {
       e += "Every goroutine was blocked (channel, mutex, WaitGroup or select) and none could ever "
            "wake the others; the runtime detected that no goroutine can make progress.";
-    } else if (v.cls == "stack-overflow") {
+    } else if (class_of(v) == VerdictClass::StackOverflow) {
       e += "The goroutine's stack grew past the maximum (1 GB on 64-bit), almost always unbounded "
            "recursion";
       e += v.culprit && !v.culprit->cycle.empty() ? " through the cycle shown." : ".";
-    } else if (v.cls == "out-of-memory") {
+    } else if (class_of(v) == VerdictClass::OutOfMemory) {
       e += "The runtime could not get more memory from the operating system.";
-    } else if (v.cls == "concurrent-map-access") {
+    } else if (class_of(v) == VerdictClass::ConcurrentMapAccess) {
       e += "The map was written by one goroutine while another read, iterated or wrote it; the "
            "runtime detects this on a best-effort basis and stops the process. Protect the map with "
            "a mutex or use sync.Map. The goroutine shown is one side of the conflict; GOTRACEBACK=all "
            "shows the other.";
-    } else if (v.cls == "unlock-of-unlocked-mutex") {
+    } else if (class_of(v) == VerdictClass::UnlockOfUnlockedMutex) {
       e += "A sync.Mutex or RWMutex was unlocked more times than it was locked.";
-    } else if (v.cls == "cgo-signal") {
+    } else if (class_of(v) == VerdictClass::CgoSignal) {
       e += "A signal (" + (p.signal ? p.signal->name : std::string("unknown")) +
            ") arrived while C code called through cgo was running; Go cannot turn faults in C "
            "code into panics.";
     }
-    if (!p.panics.empty() && v.cls != "cgo-signal") {
+    if (!p.panics.empty() && class_of(v) != VerdictClass::CgoSignal) {
       e += " It happened while the goroutine was panicking with \"" + first_line(p.panics.front().message) +
            "\".";
     }

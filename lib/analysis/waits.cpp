@@ -45,11 +45,10 @@ std::string wait_target(const Goroutine &g) {
   return g.wait_reason;
 }
 
-void explain_waits(Report &report) {
-  if (report.verdict.cls != "deadlock") return;
+void explain_waits(Report &report, const InAppRules &rules) {
+  if (class_of(report.verdict) != VerdictClass::Deadlock) return;
   // Goroutines by (what they wait on, where): one line per distinct pair.
   std::map<std::pair<std::string, std::string>, std::vector<int64_t>> waits;
-  InAppRules rules{AnalysisOptions{}};
   for (const Goroutine &g : report.process.goroutines) {
     std::string target = wait_target(g);
     if (target.empty() || !g.stack) continue;

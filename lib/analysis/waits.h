@@ -13,8 +13,11 @@ namespace crashctl {
 // reason ("chan receive") when no object address is printed; "" if not blocked.
 std::string wait_target(const Goroutine &g);
 
-// For deadlocks: appends who waits on what to the verdict's explanation, and
-// says that crash text cannot prove a wait-for cycle.
-void explain_waits(Report &report);
+class InAppRules;
+
+// For deadlocks: appends who waits on what (each goroutine's telling frame by
+// RULES) to the verdict's explanation, and says that crash text cannot prove
+// a wait-for cycle.
+void explain_waits(Report &report, const InAppRules &rules);
 
 }  // namespace crashctl

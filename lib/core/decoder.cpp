@@ -621,14 +621,7 @@ void CoreDecoder::run() {
         ex.system = sf->name.rfind("runtime.", 0) == 0 && sf->name != "runtime.main" &&
                     sf->name != "runtime.corostart" && sf->name != "runtime.handleAsyncEvent";
       }
-    if (sname == "running") out.status = GoroutineStatus::Running;
-    else if (sname == "runnable") out.status = GoroutineStatus::Runnable;
-    else if (sname == "syscall") out.status = GoroutineStatus::Syscall;
-    else if (sname == "waiting") out.status = GoroutineStatus::Waiting;
-    else if (sname == "copystack") out.status = GoroutineStatus::CopyStack;
-    else if (sname == "preempted") out.status = GoroutineStatus::Preempted;
-    else if (sname == "leaked") out.status = GoroutineStatus::Leaked;
-    else if (sname == "idle") out.status = GoroutineStatus::Idle;
+    out.status = status_from_name(sname).value_or(GoroutineStatus::Unknown);
     if (out.status == GoroutineStatus::Waiting || out.status == GoroutineStatus::Leaked) {
       uint8_t wr = g.u8(l_.g_waitreason);
       if (wr) out.wait_reason = wait_reason(wr);
@@ -720,8 +713,8 @@ void CoreDecoder::run() {
     for (size_t i = crash_thread_frames.size(); i-- > 0;) {
       const PhysicalFrame &pf = crash_thread_frames[i];
       if (!pf.fn || (pf.fn->name != "runtime.sigtramp" && pf.fn->name != "runtime.cgoSigtramp")) continue;
-      auto signo = mem_.u32(pf.fp + 304), code = mem_.u32(pf.fp + 304 + 8);
-      auto addr = mem_.u64(pf.fp + 304 + 16), rip = mem_.u64(pf.fp + 40 + 16 * 8);
+      auto signo = mem_.u32(pf.fp + amd64_sigframe::kSigno), code = mem_.u32(pf.fp + amd64_sigframe::kCode);
+      auto addr = mem_.u64(pf.fp + amd64_sigframe::kAddr), rip = mem_.u64(pf.fp + amd64_sigframe::kRip);
       if (!signo || !rip) continue;
       const binary::Func *at = exe_.func_at(*rip - bias_);
       if (*signo == 6 && at && (at->name == "runtime.raise" || at->name == "runtime.raiseproc")) break;

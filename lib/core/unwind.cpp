@@ -53,10 +53,9 @@ UnwindResult unwind(const Memory &mem, const binary::Executable &exe, const Unwi
     r.frames.push_back({pc, sp, fp, f, trap});
 
     // A signal frame: the kernel's rt_sigframe starts at sigtramp's entry sp
-    // with the return address, then the ucontext (uc_mcontext.gregs at +40).
+    // with the return address, then the ucontext (core/unwind.h).
     if (f->name == "runtime.sigtramp" || f->name == "runtime.cgoSigtramp") {
-      uint64_t gregs = fp + 40;
-      auto rip = mem.u64(gregs + 16 * 8), rsp = mem.u64(gregs + 15 * 8);
+      auto rip = mem.u64(fp + amd64_sigframe::kRip), rsp = mem.u64(fp + amd64_sigframe::kRsp);
       if (!rip || !rsp) {
         r.stopped = "signal context unreadable";
         return r;

@@ -13,6 +13,19 @@
 
 namespace crashctl::core {
 
+// The kernel's rt_sigframe on amd64 Linux as runtime.sigtramp's frame sees
+// it: the ucontext at the frame's fp (past the return address), the siginfo
+// after it. Offsets from that fp.
+namespace amd64_sigframe {
+constexpr uint64_t kGregs = 40;              // uc_mcontext.gregs
+constexpr uint64_t kRsp = kGregs + 15 * 8;   // gregs[REG_RSP]
+constexpr uint64_t kRip = kGregs + 16 * 8;   // gregs[REG_RIP]
+constexpr uint64_t kSiginfo = 304;           // sizeof(struct ucontext)
+constexpr uint64_t kSigno = kSiginfo;        // si_signo
+constexpr uint64_t kCode = kSiginfo + 8;     // si_code
+constexpr uint64_t kAddr = kSiginfo + 16;    // si_addr
+}  // namespace amd64_sigframe
+
 struct PhysicalFrame {
   uint64_t pc = 0;   // runtime address
   uint64_t sp = 0, fp = 0;

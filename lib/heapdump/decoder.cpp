@@ -242,21 +242,6 @@ struct DumpStats {
   uint64_t object_bytes = 0, data_bytes = 0, bss_bytes = 0;
 };
 
-GoroutineStatus status_from_dump(uint64_t st) {
-  switch (st & ~uint64_t(0x1000)) {
-  case 0: return GoroutineStatus::Idle;
-  case 1: return GoroutineStatus::Runnable;
-  case 2: return GoroutineStatus::Running;
-  case 3: return GoroutineStatus::Syscall;
-  case 4: return GoroutineStatus::Waiting;
-  case 6: case 11: return GoroutineStatus::Dead;
-  case 8: return GoroutineStatus::CopyStack;
-  case 9: return GoroutineStatus::Preempted;
-  case 10: return GoroutineStatus::Leaked;
-  default: return GoroutineStatus::Unknown;
-  }
-}
-
 class Decoder {
 public:
   Decoder(Input &out, const HeapDumpOptions &opts, HeapDumpExtras *extras)
@@ -460,7 +445,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
     if (!model) return true;
     Goroutine gr;
     gr.id = int64_t(c);
-    gr.status = status_from_dump(e);
+    gr.status = status_from_number(e);
     if (gr.status == GoroutineStatus::Waiting || gr.status == GoroutineStatus::Leaked) gr.wait_reason = reason;
     gr.offset = off;
     auto &x = gr.mutable_extras();

@@ -1,6 +1,6 @@
 // Streaming decompression: zstd (concatenated and skippable frames, frames
 // without a content size) and gzip (multi-member). Used by open_source().
-#include "io/input.h"
+#include "io/decompress.h"
 #include "io/limits.h"
 
 #include "llvm/Support/Endian.h"
@@ -16,12 +16,6 @@
 #include <system_error>
 
 namespace crashctl {
-namespace detail {
-std::unique_ptr<ByteSource> make_zstd_source(std::unique_ptr<ByteSource> raw, std::string name);
-std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> raw, std::string name);
-bool is_zstd_magic(const unsigned char *p);
-}  // namespace detail
-
 namespace {
 
 constexpr size_t kInputBuffer = 256 << 10;

@@ -1,6 +1,8 @@
 // Input sources (files, stdin, memory), compression and kind detection.
 #include "io/input.h"
 
+#include "io/decompress.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,12 +13,6 @@
 #include <system_error>
 
 namespace crashctl {
-namespace detail {
-std::unique_ptr<ByteSource> make_zstd_source(std::unique_ptr<ByteSource> raw, std::string name);
-std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> raw, std::string name);
-bool is_zstd_magic(const unsigned char *p);
-}  // namespace detail
-
 namespace {
 
 // How much decompressed data kind detection looks at.

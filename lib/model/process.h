@@ -74,6 +74,12 @@ enum class GoroutineStatus : uint8_t {
   WaitingForCgoCallback,
 };
 const char *to_string(GoroutineStatus);
+// The runtime's statuses (runtime2.go's _G constants) in one table: by the
+// name crash text and the runtime's DWARF constants show ("waiting",
+// "copystack", ...; crash text also "waiting for cgo callback", "???"), and
+// by the number heap dumps record.
+std::optional<GoroutineStatus> status_from_name(std::string_view name);
+GoroutineStatus status_from_number(uint64_t number);  // Unknown for others
 
 // The arguments printed for frame i of g's stack.
 std::string_view frame_args(const struct Goroutine &g, size_t i);
@@ -83,6 +89,7 @@ struct Ancestor {
   int64_t goid = 0;
   StackRef stack;
   FrameRef created_by;
+  int site_frame = -1;  // index in stack->frames of its telling frame (set by analysis); -1: none
 };
 
 // A deferred call, from a core or heap dump (crash text shows none).
@@ -284,6 +291,9 @@ struct Process {
   std::string profile;
   // Lines that explain the crash but fit nowhere else, e.g. "unexpected fault address".
   std::vector<std::string> notes;
+
+  // The first goroutine with ID, null for none.
+  const Goroutine *goroutine(int64_t id) const;
 };
 
 }  // namespace crashctl

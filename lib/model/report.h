@@ -55,6 +55,9 @@ struct GoroutineGroup {
   FrameRef created_by;
   std::vector<int64_t> goroutine_ids;
   std::vector<uint32_t> goroutine_indexes;  // parallel to goroutine_ids: positions in Process::goroutines
+  // Index in stack->frames of the frame naming where the group is, chosen by
+  // analysis with the run's in-app rules (analysis/groups.h); -1: none.
+  int site_frame = -1;
   int64_t min_wait_minutes = -1, max_wait_minutes = -1;  // -1: not shown
   bool leaked = false;                  // Go 1.26+ "(leaked)" marks: a certain leak
   std::vector<std::string> leak_reasons;  // non-empty: a leak suspect (formats/taxonomy.md)

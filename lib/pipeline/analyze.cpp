@@ -44,11 +44,10 @@ private:
     r.format = out_.format;
     analyze_report(r, opts_);
     add_confidence(r);
-    // Crash text carries no build info: the main module's version is unknown.
-    attribute_culprit(r, attr_, std::nullopt);
-    group_goroutines(r, LeakOptions{});
+    attribute_culprit(r, attr_);  // with the build info of a core
+    group_goroutines(r, rules_);
     explain_recover(r);
-    explain_waits(r);
+    explain_waits(r, rules_);
     SignatureOptions sig;
     sig.with_lines = opts_.signature_lines;
     compute_signature(r, rules_, sig);

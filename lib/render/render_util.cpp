@@ -68,12 +68,7 @@ llvm::StringRef package_of(const Frame &f) {
 const Goroutine *crashing_goroutine(const Report &r) {
   if (r.verdict.goroutine_index && *r.verdict.goroutine_index < r.process.goroutines.size())
     return &r.process.goroutines[*r.verdict.goroutine_index];
-  if (r.verdict.goroutine < 0)
-    return nullptr;
-  for (const Goroutine &g : r.process.goroutines)
-    if (g.id == r.verdict.goroutine)
-      return &g;
-  return nullptr;
+  return r.verdict.goroutine < 0 ? nullptr : r.process.goroutine(r.verdict.goroutine);
 }
 
 llvm::StringRef verdict_class(const Verdict &v) {

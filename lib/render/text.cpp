@@ -5,6 +5,7 @@
 #include "render/escaping_stream.h"
 #include "render/render_util.h"
 
+#include "analysis/groups.h"
 #include "analysis/verdict.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -350,7 +351,7 @@ private:
     defer_list(g);
     for (const Ancestor &a : g.extras().ancestors) {
       os_ << "  originating from goroutine " << a.goid;
-      if (const Frame *f = telling_frame(frames_of(a.stack), rules_))
+      if (const Frame *f = ancestor_site(a))
         os_ << ": " << f->function << " at " << location_text(*f);
       os_ << '\n';
     }
@@ -475,6 +476,7 @@ private:
     size_t count = 0;
     int64_t min_minutes = -1, max_minutes = -1;
     const std::vector<std::string> *leak_reasons = nullptr;
+    const Frame *site = nullptr;  // chosen by analysis (group_site)
   };
 
   // One line per group of identical goroutines (Report::groups), largest
@@ -493,6 +495,7 @@ private:
     for (const GoroutineGroup &grp : r.groups) {
       Group group;
       group.leak_reasons = &grp.leak_reasons;
+      group.site = group_site(grp);
       group.min_minutes = grp.min_wait_minutes;
       group.max_minutes = grp.max_wait_minutes;
       for (size_t k = 0; k < grp.goroutine_ids.size(); ++k) {
@@ -582,7 +585,7 @@ private:
       os_ << "(stack unavailable)\n";
       return;
     }
-    const Frame *shown = telling_frame(frames, rules_);
+    const Frame *shown = group.site;
     if (!shown) {
       os_ << "(no frames)\n";
       return;
@@ -609,7 +612,6 @@ private:
 
   llvm::raw_ostream &os_;
   const RenderOptions &opts_;
-  const InAppRules rules_{AnalysisOptions{}};  // which frame names a goroutine
   size_t inputs_ = 0;
   std::string name_;  // of the current input
 };

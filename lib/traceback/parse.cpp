@@ -32,22 +32,7 @@ std::optional<int64_t> parse_decimal(std::string_view s) {
 }
 
 GoroutineStatus status_from_text(std::string_view s) {
-  struct { std::string_view text; GoroutineStatus status; } static const table[] = {
-      {"idle", GoroutineStatus::Idle},
-      {"runnable", GoroutineStatus::Runnable},
-      {"running", GoroutineStatus::Running},
-      {"syscall", GoroutineStatus::Syscall},
-      {"waiting", GoroutineStatus::Waiting},
-      {"dead", GoroutineStatus::Dead},
-      {"copystack", GoroutineStatus::CopyStack},
-      {"preempted", GoroutineStatus::Preempted},
-      {"leaked", GoroutineStatus::Leaked},
-      {"waiting for cgo callback", GoroutineStatus::WaitingForCgoCallback},
-      {"???", GoroutineStatus::Unknown},
-  };
-  for (const auto &e : table)
-    if (s == e.text) return e.status;
-  return GoroutineStatus::Waiting;
+  return status_from_name(s).value_or(GoroutineStatus::Waiting);  // else a wait reason
 }
 
 // Removes a trailing " (word)" marker from s; true when it was there.
