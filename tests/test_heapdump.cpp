@@ -374,3 +374,38 @@ TEST_CASE("heap dump inlined frames carry args ... as the runtime prints them", 
   }
   CHECK(inlined > 0);
 }
+
+TEST_CASE("heap dumps find their executable under --debug-dir", "[heapdump]") {
+  // A dump records no build id: each file under the directory is checked
+  // against the dump's frame entries, and the first that matches is used.
+  std::string dir = crashctl::test::scratch_dir() + "/heapdump-debug-dir";
+  llvm::sys::fs::create_directories(dir + "/.build-id/ab");
+  REQUIRE_FALSE(llvm::sys::fs::copy_file(exe_path("go1.21.13/exe.zst"), dir + "/a-other-release"));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(dir + "/b-not-elf", ec);
+    REQUIRE(!ec);
+    os << "not an executable\n";
+  }
+  REQUIRE_FALSE(llvm::sys::fs::copy_file(exe_path("go1.26.8/exe.zst"), dir + "/.build-id/ab/cdef"));
+  AnalysisOptions opts;
+  opts.progress = false;
+  opts.debug_dirs = {dir};
+  Input in = analyze_input(kDir + "go1.26.8/panic.dump.zst", opts);
+  REQUIRE(in.reports.size() == 1);
+  CHECK_FALSE(in.failed);
+  const Process &p = in.reports[0].process;
+  CHECK(p.executable == dir + "/.build-id/ab/cdef");
+  size_t with_lines = 0;
+  for (const Goroutine &g : p.goroutines)
+    for (const Frame &f : g.stack->frames) with_lines += f.line > 0;
+  CHECK(with_lines > 0);
+
+  opts.debug_dirs = {dir + "/nothing-here"};
+  Input none = analyze_input(kDir + "go1.26.8/panic.dump.zst", opts);
+  REQUIRE(none.reports.size() == 1);
+  CHECK(none.reports[0].process.executable.empty());
+  bool noted = false;
+  for (const Diagnostic &d : none.diagnostics) noted |= d.message.find("--debug-dir") != std::string::npos;
+  CHECK(noted);
+}

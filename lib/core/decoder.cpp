@@ -4,7 +4,7 @@
 #include "binary/go_names.h"
 #include "binary/symbolizer.h"
 #include "core/core_file.h"
-#include "core/exe_match.h"
+#include "binary/locate.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
@@ -32,7 +32,6 @@ using namespace core;
 
 namespace {
 
-constexpr uint64_t kAtExecfn = 31;
 constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
@@ -703,16 +702,6 @@ void CoreDecoder::run() {
   p_.goroutine_profile = r_.kind == ReportKind::Snapshot;
 }
 
-std::optional<std::string> find_in_debug_dirs(const std::vector<std::string> &dirs, const std::string &build_id) {
-  if (build_id.size() < 3) return std::nullopt;
-  for (const std::string &d : dirs) {
-    for (std::string cand : {d + "/" + build_id, d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2),
-                             d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug"})
-      if (llvm::sys::fs::is_regular_file(cand)) return cand;  // never a FIFO or device
-  }
-  return std::nullopt;
-}
-
 // A truncated core (cut file, or a compressed stream that broke off): the
 // verdict rests on partial memory, so its confidence is low; and when not
 // even the crash itself (a panic, a fatal error, a signal) could be read, the
@@ -778,64 +767,16 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   for (const auto &[off, msg] : (*core)->problems())
     out.add_diagnostic({Severity::Warning, off, path + ": " + msg});
 
-  // Which executable.
-  std::string exe_path = opts.exe;
-  std::string recorded;
-  if (auto it = (*core)->auxv().find(kAtExecfn); it != (*core)->auxv().end()) {
-    // AT_EXECFN points to a string in the process's stack.
-    char buf[4096];
-    size_t got = (*core)->read(it->second, buf, sizeof buf - 1);
-    buf[got] = 0;
-    if (got) recorded = buf;
-  }
-  if (!(*core)->files().empty()) recorded = (*core)->files().front().path;
-  if (exe_path.empty()) exe_path = recorded;
-  if (exe_path.empty() || !llvm::sys::fs::exists(exe_path)) {
-    std::string tried = exe_path;
-    exe_path.clear();
-    // Look for it by build id: the core keeps the first page of the executable.
-    if (!opts.debug_dirs.empty())
-      if (auto header = core_program_header(**core))
-        if (auto found = find_in_debug_dirs(opts.debug_dirs, header->gnu_build_id)) exe_path = *found;
-    if (exe_path.empty()) {
-      out.failed = true;
-      out.add_diagnostic(
-          {Severity::Error, 0,
-           path + ": the executable is needed to read a core: pass --exe PROGRAM" +
-               (tried.empty() ? std::string() : " (the core names " + tried + ", which does not exist here)")});
-      return;
-    }
-  }
-  auto exe = binary::Executable::open_shared(exe_path);
-  if (!exe) {
+  // Which executable, checked against the core (binary/locate.h).
+  auto located = binary::locate_executable(**core, path, opts.exe, binary::DebugDirFetcher(opts.debug_dirs));
+  if (!located) {
     out.failed = true;
-    out.add_diagnostic({Severity::Error, 0, llvm::toString(exe.takeError())});
+    out.add_diagnostic({Severity::Error, 0, llvm::toString(located.takeError())});
     return;
   }
-  const binary::Executable &x = **exe;
-  if (x.machine() != (*core)->machine()) {
-    out.failed = true;
-    out.add_diagnostic({Severity::Error, 0,
-                               llvm::formatv("{0} (machine {1}) does not match the core {2} (machine {3})",
-                                             exe_path, x.machine(), path, (*core)->machine())
-                                   .str()});
-    return;
-  }
-  // PIE: the load bias from the entry point the kernel recorded.
-  std::optional<uint64_t> loaded_at = load_bias(**core, x);
-  if (!loaded_at) {
-    out.failed = true;
-    out.add_diagnostic({Severity::Error, 0, path + ": position-independent executable, but the core "
-                                                           "has no AT_ENTRY to find where it was loaded"});
-    return;
-  }
-  uint64_t bias = *loaded_at;
-  // The executable must be the one that ran (core/exe_match.h).
-  if (auto matched = check_executable(**core, x, bias, path, exe_path); !matched) {
-    out.failed = true;
-    out.add_diagnostic({Severity::Error, 0, llvm::toString(matched.takeError())});
-    return;
-  }
+  const binary::Executable &x = *located->exe;
+  const std::string &exe_path = located->path;
+  uint64_t bias = located->bias;
 
   Report report;
   report.offset = 0;

@@ -2,6 +2,7 @@
 
 #include "binary/executable.h"
 #include "binary/go_names.h"
+#include "binary/locate.h"
 #include "binary/symbolizer.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -13,16 +14,22 @@ namespace crashctl {
 namespace {
 
 struct State {
+  std::vector<const binary::Executable *> candidates;  // the first that matches is used
+  bool given = true;                                     // --exe, not found under --debug-dir
   const binary::Executable *exe = nullptr;
   int64_t bias = 0;    // runtime address - link-time address
   bool usable = false;  // the executable matches the dump
 };
 
-void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
-  const binary::Executable &exe = *st.exe;
-  Process &p = rep.process;
-  // Load bias (PIE) and a sanity check: frame entries must be function entries.
+// How many of the dump's frame entries are function entries of EXE, at the
+// load bias (PIE) the first of them gives.
+struct EntryMatch {
   size_t match = 0, miss = 0;
+  int64_t bias = 0;
+  bool usable() const { return match && miss <= match; }
+};
+EntryMatch match_entries(const binary::Executable &exe, const Process &p) {
+  EntryMatch m;
   bool have_bias = false;
   for (const Goroutine &g : p.goroutines) {
     if (!g.stack) continue;
@@ -31,21 +38,41 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
       uint64_t entry = *f.pc - *f.pc_offset;
       const binary::Func *fn = exe.func_named(f.function == "panic" ? "runtime.gopanic" : f.function);
       if (!fn) {
-        ++miss;
+        ++m.miss;
         continue;
       }
       if (!have_bias) {
-        st.bias = int64_t(entry - fn->entry);
+        m.bias = int64_t(entry - fn->entry);
         have_bias = true;
       }
-      (entry - uint64_t(st.bias) == fn->entry ? match : miss)++;
+      (entry - uint64_t(m.bias) == fn->entry ? m.match : m.miss)++;
     }
-    if (match + miss > 64) break;
+    if (m.match + m.miss > 64) break;
   }
-  if (!match || miss > match) {
+  return m;
+}
+
+void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
+  Process &p = rep.process;
+  // Load bias (PIE) and a sanity check: frame entries must be function entries.
+  EntryMatch m;
+  for (const binary::Executable *candidate : st.candidates) {
+    m = match_entries(*candidate, p);
+    st.exe = candidate;
+    if (m.usable()) break;
+  }
+  if (!st.given && !m.usable()) {
+    diags.push_back({Severity::Note, 0,
+                     "no executable under --debug-dir matches the dump: frames carry function names only; "
+                     "pass --exe for file:line, inlined frames and goroutine creators"});
+    return;
+  }
+  const binary::Executable &exe = *st.exe;
+  st.bias = m.bias;
+  if (!m.usable()) {
     diags.push_back({Severity::Warning, 0,
                      llvm::formatv("--exe {0} does not match the dump ({1} of {2} frame entries agree); "
-                                   "frames are not symbolized", exe.path(), match, match + miss).str()});
+                                   "frames are not symbolized", exe.path(), m.match, m.match + m.miss).str()});
     return;
   }
   st.usable = true;
@@ -91,11 +118,21 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
   }
 }
 
+void use_candidates(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates, bool given);
+
 }  // namespace
 
-void use_executable(HeapDumpOptions &opts, const binary::Executable &exe) {
+void use_executable(HeapDumpOptions &opts, const binary::Executable &exe) { use_candidates(opts, {&exe}, true); }
+
+void use_first_matching(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates) {
+  use_candidates(opts, std::move(candidates), false);
+}
+
+namespace {
+void use_candidates(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates, bool given) {
   auto st = std::make_shared<State>();
-  st->exe = &exe;
+  st->candidates = std::move(candidates);
+  st->given = given;
   opts.symbolize = [st](Report &r, std::vector<Diagnostic> &d) { symbolize_report(*st, r, d); };
   opts.read_static = [st](uint64_t addr, void *out, size_t n) {
     return st->usable && st->exe->read(addr - uint64_t(st->bias), out, n);
@@ -110,6 +147,7 @@ void use_executable(HeapDumpOptions &opts, const binary::Executable &exe) {
     return t ? t->name : "";
   };
 }
+}  // namespace
 
 void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts) {
   HeapDumpOptions hd;
@@ -125,9 +163,23 @@ void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts) {
       }
       return std::move(again->source);
     };
-  // --exe: file:line, inlined frames, creators, defers, type names.
+  // --exe, else a matching executable under --debug-dir: file:line, inlined
+  // frames, creators, defers, type names. A dump records no build id.
   std::shared_ptr<const binary::Executable> exe;
-  if (!opts.exe.empty()) {
+  std::vector<std::shared_ptr<const binary::Executable>> candidates;
+  if (opts.exe.empty() && !opts.debug_dirs.empty()) {
+    std::vector<const binary::Executable *> usable;
+    for (const std::string &path : binary::debug_dir_files(opts.debug_dirs)) {
+      auto opened = binary::Executable::open_shared(path);
+      if (!opened) {
+        llvm::consumeError(opened.takeError());  // not an executable
+        continue;
+      }
+      usable.push_back(opened->get());
+      candidates.push_back(std::move(*opened));
+    }
+    use_first_matching(hd, std::move(usable));
+  } else if (!opts.exe.empty()) {
     auto opened = binary::Executable::open_shared(opts.exe);
     if (opened) {
       exe = std::move(*opened);
