@@ -16,15 +16,20 @@ namespace {
 constexpr uint64_t kAtPhdr = 3, kAtEntry = 9, kAtExecfn = 31;
 constexpr uint64_t kPage = 4096;
 
-std::string hex_bytes(llvm::ArrayRef<uint8_t> bytes) {
-  std::string out;
-  for (uint8_t b : bytes) out += llvm::formatv("{0:x-2}", b).str();
-  return out;
-}
-
 std::string shorten(const std::string &id) { return id.size() > 24 ? id.substr(0, 24) + "..." : id; }
 
 }  // namespace
+
+void BuildIds::read(const llvm::object::ELF64LE::Note &note) {
+  llvm::StringRef name = note.getName().rtrim('\0');
+  if (name == "GNU" && note.getType() == llvm::ELF::NT_GNU_BUILD_ID && gnu.empty()) {
+    gnu = llvm::toHex(note.getDesc(4), /*LowerCase=*/true);
+  } else if (name == "Go" && note.getType() == 4 && go.empty()) {
+    llvm::ArrayRef<uint8_t> d = note.getDesc(4);
+    go.assign(d.begin(), d.end());
+    while (!go.empty() && go.back() == '\0') go.pop_back();
+  }
+}
 
 std::optional<CoreProgramHeader> core_program_header(const ProcessImage &core) {
   std::optional<uint64_t> at;
@@ -52,17 +57,9 @@ std::optional<CoreProgramHeader> core_program_header(const ProcessImage &core) {
   out.address = *at;
   out.type = hdr.e_type;
   out.entry = hdr.e_entry;
+  BuildIds ids;
   auto read_notes = [&](auto notes, llvm::Error &err) {
-    for (const auto &note : notes) {
-      llvm::StringRef name = note.getName().rtrim('\0');
-      if (name == "GNU" && note.getType() == llvm::ELF::NT_GNU_BUILD_ID && out.gnu_build_id.empty())
-        out.gnu_build_id = hex_bytes(note.getDesc(4));
-      else if (name == "Go" && note.getType() == 4 && out.go_build_id.empty()) {
-        llvm::ArrayRef<uint8_t> d = note.getDesc(4);
-        out.go_build_id.assign(d.begin(), d.end());
-        while (!out.go_build_id.empty() && out.go_build_id.back() == '\0') out.go_build_id.pop_back();
-      }
-    }
+    for (const auto &note : notes) ids.read(note);
     llvm::consumeError(std::move(err));  // notes past the page: not kept
   };
   if (auto phdrs = elf->program_headers()) {
@@ -76,7 +73,7 @@ std::optional<CoreProgramHeader> core_program_header(const ProcessImage &core) {
   }
   // Go's linker puts the GNU build id in a note section that no PT_NOTE
   // covers, with the section headers in this same page.
-  if (out.gnu_build_id.empty() || out.go_build_id.empty()) {
+  if (!ids.complete()) {
     if (auto sections = elf->sections()) {
       for (const auto &sec : *sections) {
         if (sec.sh_type != llvm::ELF::SHT_NOTE) continue;
@@ -87,6 +84,8 @@ std::optional<CoreProgramHeader> core_program_header(const ProcessImage &core) {
       llvm::consumeError(sections.takeError());
     }
   }
+  out.gnu_build_id = std::move(ids.gnu);
+  out.go_build_id = std::move(ids.go);
   return out;
 }
 

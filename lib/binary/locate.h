@@ -8,6 +8,7 @@
 #include "binary/executable.h"
 
 #include "llvm/Object/BuildID.h"
+#include "llvm/Object/ELFTypes.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -18,6 +19,15 @@
 #include <vector>
 
 namespace crashctl::binary {
+
+// The build ids of an ELF file's notes, the first of each kind: GNU
+// (NT_GNU_BUILD_ID, in hex) and Go's (type 4, as written). Read for an
+// executable and for the program header page a core keeps.
+struct BuildIds {
+  std::string gnu, go;
+  void read(const llvm::object::ELF64LE::Note &note);
+  bool complete() const { return !gnu.empty() && !go.empty(); }
+};
 
 // A file mapped into the process (NT_FILE).
 struct MappedFile {
