@@ -17,7 +17,7 @@
 
 namespace {
 std::string core_bytes;
-crashctl::AnalysisOptions opts;
+crashctl::DecodeOptions opts;
 
 std::string slurp(const char *path) {
   auto in = crashctl::open_input(path, /*detect_kind=*/false);
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   close(fd);
   opts.exe = tmpl;
   std::atexit([] { unlink(opts.exe.c_str()); });
-  opts.show_progress = false;
+  opts.progress = false;
   return 0;
 }
 

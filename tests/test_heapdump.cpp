@@ -95,7 +95,7 @@ TEST_CASE("heap dump fixtures decode without errors and match their scenario", "
       if (with_exe && row.at("exe") == "-") continue;
       INFO(file << (with_exe ? " --exe" : ""));
       AnalysisOptions opts;
-      opts.show_progress = false;
+      opts.progress = false;
       if (with_exe) opts.exe = exe_path(row.at("exe"));
       Input in = analyze_input(kDir + file, opts);
       for (const Diagnostic &d : in.diagnostics) INFO(d.offset << ": " << d.message);
@@ -196,7 +196,7 @@ TEST_CASE("heap dump goroutines match the debug=2 profile taken before the dump"
       if (with_exe && row.at("exe") == "-") continue;
       INFO(row.at("file") << (with_exe ? " --exe" : ""));
       AnalysisOptions opts;
-      opts.show_progress = false;
+      opts.progress = false;
       if (with_exe) opts.exe = exe_path(row.at("exe"));
       Input dump = analyze_input(kDir + row.at("file"), opts);
       Input prof = analyze_input(kDir + base + ".profile.txt.zst", opts);
@@ -352,4 +352,60 @@ TEST_CASE("heap dump primitives are bounds-checked", "[heapdump]") {
   CHECK(old.reports.empty());
   // No EOF record.
   CHECK(first_error(decode("go1.7 heap dump\n" + params)).message.find("EOF") != std::string::npos);
+}
+
+// The runtime prints an inlined call as f(...) (see runtime.goparkunlock(...)
+// in the crash text next to each core in testdata/cores); cores and heap
+// dumps symbolize with the same binary::GoSymbolizer.
+TEST_CASE("heap dump inlined frames carry args ... as the runtime prints them", "[heapdump]") {
+  AnalysisOptions opts;
+  opts.progress = false;
+  opts.exe = exe_path("go1.26.8/exe.zst");
+  Input in = analyze_input(kDir + "go1.26.8/panic.dump.zst", opts);
+  REQUIRE(in.reports.size() == 1);
+  size_t inlined = 0;
+  for (const Goroutine &g : in.reports[0].process.goroutines) {
+    for (size_t i = 0; i < g.stack->frames.size(); ++i) {
+      const Frame &f = g.stack->frames[i];
+      INFO(g.id << " " << f.function);
+      CHECK(frame_args(g, i) == (f.inlined ? "..." : ""));
+      inlined += f.inlined;
+    }
+  }
+  CHECK(inlined > 0);
+}
+
+TEST_CASE("heap dumps find their executable under --debug-dir", "[heapdump]") {
+  // A dump records no build id: each file under the directory is checked
+  // against the dump's frame entries, and the first that matches is used.
+  std::string dir = crashctl::test::scratch_dir() + "/heapdump-debug-dir";
+  llvm::sys::fs::create_directories(dir + "/.build-id/ab");
+  REQUIRE_FALSE(llvm::sys::fs::copy_file(exe_path("go1.21.13/exe.zst"), dir + "/a-other-release"));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(dir + "/b-not-elf", ec);
+    REQUIRE(!ec);
+    os << "not an executable\n";
+  }
+  REQUIRE_FALSE(llvm::sys::fs::copy_file(exe_path("go1.26.8/exe.zst"), dir + "/.build-id/ab/cdef"));
+  AnalysisOptions opts;
+  opts.progress = false;
+  opts.debug_dirs = {dir};
+  Input in = analyze_input(kDir + "go1.26.8/panic.dump.zst", opts);
+  REQUIRE(in.reports.size() == 1);
+  CHECK_FALSE(in.failed);
+  const Process &p = in.reports[0].process;
+  CHECK(p.executable == dir + "/.build-id/ab/cdef");
+  size_t with_lines = 0;
+  for (const Goroutine &g : p.goroutines)
+    for (const Frame &f : g.stack->frames) with_lines += f.line > 0;
+  CHECK(with_lines > 0);
+
+  opts.debug_dirs = {dir + "/nothing-here"};
+  Input none = analyze_input(kDir + "go1.26.8/panic.dump.zst", opts);
+  REQUIRE(none.reports.size() == 1);
+  CHECK(none.reports[0].process.executable.empty());
+  bool noted = false;
+  for (const Diagnostic &d : none.diagnostics) noted |= d.message.find("--debug-dir") != std::string::npos;
+  CHECK(noted);
 }

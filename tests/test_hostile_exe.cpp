@@ -5,7 +5,7 @@
 #include "binary/executable.h"
 #include "cli_runner.h"
 #include "core/core_file.h"
-#include "core/exe_match.h"
+#include "binary/locate.h"
 #include "io/limits.h"
 #include "pipeline/analyze.h"
 #include "test_support.h"
@@ -273,9 +273,9 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
       REQUIRE(bool(core));
       for (const auto &[name, exe] : opened) {
         INFO((*r)["core"] << " with " << name);
-        auto bias = core::load_bias(**core, *exe);
+        auto bias = binary::load_bias(**core, *exe);
         REQUIRE(bias);
-        auto matched = core::check_executable(**core, *exe, *bias, "core", name);
+        auto matched = binary::check_executable(**core, *exe, *bias, "core", name);
         if (name == (*r)["exe"]) {
           REQUIRE(bool(matched));
           CHECK(contains(*matched, "runtime.firstmoduledata"));
@@ -297,7 +297,7 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
       auto check = [&](const std::string &bytes) -> llvm::Expected<std::string> {
         auto core = core::CoreFile::from_bytes(bytes, "core");
         REQUIRE(bool(core));
-        return core::check_executable(**core, x, 0, "core", "exe");
+        return binary::check_executable(**core, x, 0, "core", "exe");
       };
       auto refused = [&](const std::string &bytes) {
         auto m = check(bytes);
@@ -320,7 +320,7 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
       // Without the program's pages, runtime.firstmoduledata decides.
       auto core = core::CoreFile::from_bytes(pristine, "core");
       REQUIRE(bool(core));
-      auto header = core::core_program_header(**core);
+      auto header = binary::core_program_header(**core);
       REQUIRE(header);
       bytes = pristine;
       drop_memory(bytes, header->address);

@@ -2,6 +2,7 @@
 // summary, explanation, crashing goroutine and culprit frame.
 #pragma once
 
+#include "io/decode.h"
 #include "model/report.h"
 
 #include <cstdint>
@@ -11,7 +12,8 @@
 
 namespace crashctl {
 
-struct AnalysisOptions {
+// Decoding options (--exe, --debug-dir, progress) and analysis options.
+struct AnalysisOptions : DecodeOptions {
   // Import path prefix of the program's own module (--module); empty: infer.
   std::string module;
   // --in-app / --not-in-app: a package path (matching it and its
@@ -21,14 +23,8 @@ struct AnalysisOptions {
   // source_root), --owners FILE, --source-root DIR (the local checkout; also
   // used to map build-machine paths for editors). Empty: not given.
   std::string codeowners, owners, source_root;
-  // Per-input progress on stderr (a TTY only); triage turns it off.
-  bool show_progress = true;
   // --signature-lines: signature frames compare by function and line.
   bool signature_lines = false;
-  // Cores and heap dumps: --exe (the executable; found from the core when
-  // empty) and --debug-dir (directories searched by build id).
-  std::string exe;
-  std::vector<std::string> debug_dirs;
 };
 
 // The classes of formats/taxonomy.md. Verdict::cls holds their ids

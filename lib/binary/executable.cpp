@@ -1,5 +1,6 @@
 // ELF reading: headers, segments, notes, symbols, and the public accessors.
 #include "binary/executable_impl.h"
+#include "binary/locate.h"
 #include "io/input.h"
 #include "io/limits.h"
 #include "io/regular_file.h"
@@ -29,16 +30,6 @@ namespace {
 
 Error fail(const std::string &path, const Twine &what) {
   return createStringError(inconvertibleErrorCode(), path + ": " + what);
-}
-
-std::string hex(ArrayRef<uint8_t> bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
 }
 
 }  // namespace
@@ -187,16 +178,8 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
     }
   }
 
-  auto read_note = [&](const object::ELF64LE::Note &note) {
-    StringRef name = note.getName().rtrim('\0');
-    if (name == "GNU" && note.getType() == ELF::NT_GNU_BUILD_ID && im.gnu_build_id.empty())
-      im.gnu_build_id = hex(note.getDesc(4));
-    else if (name == "Go" && note.getType() == 4 && im.go_build_id.empty()) {
-      ArrayRef<uint8_t> d = note.getDesc(4);
-      im.go_build_id.assign(d.begin(), d.end());
-      while (!im.go_build_id.empty() && im.go_build_id.back() == '\0') im.go_build_id.pop_back();
-    }
-  };
+  BuildIds ids;
+  auto read_note = [&](const object::ELF64LE::Note &note) { ids.read(note); };
 
   if (auto secs = elf.sections()) {
     for (const auto &sec : *secs) {
@@ -247,7 +230,7 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
   } else {
     consumeError(secs.takeError());
   }
-  if (im.gnu_build_id.empty() || im.go_build_id.empty()) {
+  if (!ids.complete()) {
     for (const auto &ph : *phdrs) {
       if (ph.p_type != ELF::PT_NOTE) continue;
       Error err = Error::success();
@@ -255,6 +238,8 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
       consumeError(std::move(err));
     }
   }
+  im.gnu_build_id = std::move(ids.gnu);
+  im.go_build_id = std::move(ids.go);
   std::stable_sort(im.symbols_by_addr.begin(), im.symbols_by_addr.end(),
                    [](const SymbolEntry &a, const SymbolEntry &b) { return a.addr < b.addr; });
 

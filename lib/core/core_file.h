@@ -4,6 +4,7 @@
 // temporary file, which is then mapped.
 #pragma once
 
+#include "binary/locate.h"
 #include "io/input.h"
 
 #include "llvm/Support/Error.h"
@@ -36,10 +37,7 @@ struct CoreSegment {
   uint64_t cut = 0;  // p_filesz beyond the end of a truncated file
 };
 
-struct MappedFile {
-  uint64_t start = 0, end = 0, file_offset = 0;
-  std::string path;
-};
+using binary::MappedFile;
 
 struct SigInfo {
   int signo = 0, code = 0, errno_ = 0;
@@ -51,7 +49,7 @@ struct SigInfo {
   bool sent_by(int32_t process_pid) const { return (code == 0 || code == -6) && pid == process_pid && pid != 0; }
 };
 
-class CoreFile {
+class CoreFile final : public binary::ProcessImage {
 public:
   // Maps PATH as an uncompressed ELF core, or (when IN is compressed or not a
   // regular file) decompresses IN into an unlinked sparse temporary file and
@@ -61,12 +59,12 @@ public:
   static llvm::Expected<std::unique_ptr<CoreFile>> from_bytes(llvm::StringRef bytes, const std::string &name);
 
   const std::string &name() const { return name_; }
-  uint16_t machine() const { return machine_; }
+  uint16_t machine() const override { return machine_; }
   const std::vector<CoreSegment> &segments() const { return segments_; }
   const std::vector<CoreThread> &threads() const { return threads_; }
   const std::optional<SigInfo> &siginfo() const { return siginfo_; }
-  const std::map<uint64_t, uint64_t> &auxv() const { return auxv_; }
-  const std::vector<MappedFile> &files() const { return files_; }
+  const std::map<uint64_t, uint64_t> &auxv() const override { return auxv_; }
+  const std::vector<MappedFile> &files() const override { return files_; }
   int32_t pid() const { return pid_; }                     // NT_PRPSINFO pr_pid, 0 if absent
   const std::string &command() const { return command_; }  // NT_PRPSINFO pr_fname
   const std::string &args() const { return args_; }        // NT_PRPSINFO pr_psargs
@@ -84,7 +82,7 @@ public:
 
   // Copies N bytes at VADDR from the segments' file contents. Returns the
   // number of leading bytes available (N when all are).
-  size_t read(uint64_t vaddr, void *out, size_t n) const;
+  size_t read(uint64_t vaddr, void *out, size_t n) const override;
   // Whether VADDR lies in a segment at all (even one the core left out).
   const CoreSegment *segment_at(uint64_t vaddr) const;
 

@@ -2,8 +2,9 @@
 
 #include "binary/executable.h"
 #include "binary/go_names.h"
+#include "binary/symbolizer.h"
 #include "core/core_file.h"
-#include "core/exe_match.h"
+#include "binary/locate.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
@@ -14,6 +15,7 @@
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/LEB128.h"
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
@@ -30,7 +32,6 @@ using namespace core;
 
 namespace {
 
-constexpr uint64_t kAtExecfn = 31;
 constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
@@ -64,7 +65,7 @@ struct M {
 class CoreDecoder {
 public:
   CoreDecoder(const CoreFile &core, const binary::Executable &exe, uint64_t bias, Input &out, Report &report)
-      : core_(core), exe_(exe), mem_(core, &exe, bias), bias_(bias), out_(out), r_(report), p_(report.process) {}
+      : core_(core), exe_(exe), mem_(core, &exe, bias), bias_(bias), out_(out), r_(report), p_(report.process), sym_(exe, bias) {}
 
   void run();
 
@@ -74,8 +75,6 @@ private:
   std::vector<M> read_ms();
   std::string wait_reason(uint8_t idx);
   StackRef make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical);
-  std::vector<Frame> logical_frames(const PhysicalFrame &pf, uint64_t link, uint64_t lookup);
-  FrameRef created_by(uint64_t gopc);
   void read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
                    const std::vector<int64_t> &phys_to_logical);
   void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
@@ -93,13 +92,12 @@ private:
   Report &r_;
   Process &p_;
   RuntimeLayout l_;
-  std::unordered_map<uint64_t, std::vector<Frame>> logical_cache_;
+  binary::GoSymbolizer sym_;
   struct CachedStack {
     StackRef stack;
     std::vector<int64_t> phys_to_logical;
   };
   std::map<std::vector<uint64_t>, CachedStack> stacks_;
-  std::unordered_map<uint64_t, FrameRef> creators_;
   std::vector<std::string> wait_reasons_;
 };
 
@@ -167,78 +165,13 @@ StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::
   auto stack = make_ref<Stack>();
   std::vector<int64_t> p2l;
   for (const PhysicalFrame &pf : frames) {
-    uint64_t link = pf.pc - bias_;
-    uint64_t lookup = (pf.trap || !pf.fn || link == pf.fn->entry) ? link : link - 1;
-    uint64_t cache_key = lookup << 1 | (pf.trap ? 1 : 0);
-    auto it = logical_cache_.find(cache_key);
-    if (it == logical_cache_.end()) it = logical_cache_.emplace(cache_key, logical_frames(pf, link, lookup)).first;
-    for (const Frame &f : it->second) stack->frames.push_back(f);
+    sym_.append(*stack, pf.pc, pf.trap);
     p2l.push_back(int64_t(stack->frames.size()) - 1);
   }
-  for (size_t i = 0; i < stack->frames.size(); ++i) {
-    if (i) stack->joined_args += kArgsSeparator;
-    stack->joined_args += stack->frames[i].args;
-  }
+  binary::GoSymbolizer::join_args(*stack);
   if (phys_to_logical) *phys_to_logical = p2l;
   StackRef ref = stack;
   stacks_.emplace(std::move(key), CachedStack{ref, std::move(p2l)});
-  return ref;
-}
-
-// The logical frames (inlined ones first) of one physical frame.
-std::vector<Frame> CoreDecoder::logical_frames(const PhysicalFrame &pf, uint64_t link, uint64_t lookup) {
-  std::vector<Frame> fs;
-  if (!pf.fn) {
-    Frame f;
-    f.non_go = true;
-    f.pc = pf.pc;
-    if (auto sym = exe_.symbol_at(link)) {
-      f.function = sym->first;
-      f.pc_offset = link - sym->second;
-    }
-    fs.push_back(f);
-    return fs;
-  }
-  auto sym = exe_.symbolize(lookup);
-  if (sym.empty()) sym.push_back({pf.fn->name, "", 0, false});
-  for (size_t i = 0; i < sym.size(); ++i) {
-    Frame f;
-    f.function = binary::print_name(sym[i].function);
-    f.file = sym[i].file;
-    f.line = sym[i].line;
-    f.inlined = i + 1 < sym.size();
-    if (f.inlined) {
-      f.args = "...";
-    } else {
-      f.function = binary::print_name(pf.fn->name);
-      f.pc_offset = link - pf.fn->entry;
-      f.pc = pf.pc;
-    }
-    f.package = package_of(f.function);
-    fs.push_back(std::move(f));
-  }
-  return fs;
-}
-
-FrameRef CoreDecoder::created_by(uint64_t gopc) {
-  if (!gopc) return nullptr;
-  auto it = creators_.find(gopc);
-  if (it != creators_.end()) return it->second;
-  FrameRef ref;
-  if (const binary::Func *fn = exe_.func_at(gopc - bias_)) {
-    auto f = make_ref<Frame>();
-    f->function = binary::print_name(fn->name);
-    f->package = package_of(f->function);
-    auto sym = exe_.symbolize(gopc - bias_ - 1);
-    if (!sym.empty()) {
-      f->file = sym.front().file;
-      f->line = sym.front().line;
-    }
-    f->pc_offset = gopc - bias_ - fn->entry;
-    f->pc = gopc;
-    ref = f;
-  }
-  creators_.emplace(gopc, ref);
   return ref;
 }
 
@@ -260,14 +193,16 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
   uint64_t info = pf.fn->funcdata[kFuncdataOpenCodedDeferInfo];
   if (!info) return;
   auto uvarint = [&](uint64_t &at) -> std::optional<uint64_t> {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      uint8_t b;
-      if (!exe_.read(at++, &b, 1)) return std::nullopt;
-      v |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    return std::nullopt;
+    uint8_t buf[10];  // the longest uvarint of 64 bits
+    size_t got = 0;
+    while (got < sizeof buf && exe_.read(at + got, &buf[got], 1))
+      if (!(buf[got++] & 0x80)) break;
+    unsigned n = 0;
+    const char *error = nullptr;  // truncated or past 64 bits
+    uint64_t v = llvm::decodeULEB128(buf, &n, buf + got, &error);
+    if (error) return std::nullopt;
+    at += n;
+    return v;
   };
   uint64_t at = info;
   auto bits_off = uvarint(at);
@@ -614,7 +549,7 @@ void CoreDecoder::run() {
     out.parent_goid = l_.g_parent_goid.ok ? int64_t(g.u64(l_.g_parent_goid)) : -1;
     if (out.parent_goid == 0) out.parent_goid = -1;
     // The runtime prints no creator for goroutine 1 (started by rt0_go).
-    if (out.id != 1) out.created_by = created_by(g.u64(l_.g_gopc));
+    if (out.id != 1) out.created_by = sym_.creator(g.u64(l_.g_gopc));
     if (uint64_t spc = g.u64(l_.g_startpc))
       if (const binary::Func *sf = exe_.func_at(spc - bias_)) {
         ex.start_function = binary::print_name(sf->name);
@@ -760,16 +695,6 @@ void CoreDecoder::run() {
   p_.goroutine_profile = r_.kind == ReportKind::Snapshot;
 }
 
-std::optional<std::string> find_in_debug_dirs(const std::vector<std::string> &dirs, const std::string &build_id) {
-  if (build_id.size() < 3) return std::nullopt;
-  for (const std::string &d : dirs) {
-    for (std::string cand : {d + "/" + build_id, d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2),
-                             d + "/.build-id/" + build_id.substr(0, 2) + "/" + build_id.substr(2) + ".debug"})
-      if (llvm::sys::fs::is_regular_file(cand)) return cand;  // never a FIFO or device
-  }
-  return std::nullopt;
-}
-
 // A truncated core (cut file, or a compressed stream that broke off): the
 // verdict rests on partial memory, so its confidence is low; and when not
 // even the crash itself (a panic, a fatal error, a signal) could be read, the
@@ -800,18 +725,18 @@ void note_incomplete_core(const CoreFile &core, const std::string &path, Report 
 }  // namespace
 
 static void decode_core_file(const std::string &path, llvm::Expected<std::unique_ptr<CoreFile>> core, Input &out,
-                             const AnalysisOptions &opts);
+                             const DecodeOptions &opts);
 
-void decode_core(const std::string &path, OpenedInput &in, Input &out, const AnalysisOptions &opts) {
-  decode_core_file(path, CoreFile::open(path, in), out, opts);
+void decode_core(OpenedInput &in, Input &out, const DecodeOptions &opts) {
+  decode_core_file(out.path, CoreFile::open(out.path, in), out, opts);
 }
 
-void decode_core_bytes(llvm::StringRef bytes, const std::string &name, Input &out, const AnalysisOptions &opts) {
+void decode_core_bytes(llvm::StringRef bytes, const std::string &name, Input &out, const DecodeOptions &opts) {
   decode_core_file(name, CoreFile::from_bytes(bytes, name), out, opts);
 }
 
 static void decode_core_file(const std::string &path, llvm::Expected<std::unique_ptr<CoreFile>> core, Input &out,
-                             const AnalysisOptions &opts) {
+                             const DecodeOptions &opts) {
   if (!core) {
     out.failed = true;
     out.add_diagnostic({Severity::Error, 0, llvm::toString(core.takeError())});
@@ -835,64 +760,16 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   for (const auto &[off, msg] : (*core)->problems())
     out.add_diagnostic({Severity::Warning, off, path + ": " + msg});
 
-  // Which executable.
-  std::string exe_path = opts.exe;
-  std::string recorded;
-  if (auto it = (*core)->auxv().find(kAtExecfn); it != (*core)->auxv().end()) {
-    // AT_EXECFN points to a string in the process's stack.
-    char buf[4096];
-    size_t got = (*core)->read(it->second, buf, sizeof buf - 1);
-    buf[got] = 0;
-    if (got) recorded = buf;
-  }
-  if (!(*core)->files().empty()) recorded = (*core)->files().front().path;
-  if (exe_path.empty()) exe_path = recorded;
-  if (exe_path.empty() || !llvm::sys::fs::exists(exe_path)) {
-    std::string tried = exe_path;
-    exe_path.clear();
-    // Look for it by build id: the core keeps the first page of the executable.
-    if (!opts.debug_dirs.empty())
-      if (auto header = core_program_header(**core))
-        if (auto found = find_in_debug_dirs(opts.debug_dirs, header->gnu_build_id)) exe_path = *found;
-    if (exe_path.empty()) {
-      out.failed = true;
-      out.add_diagnostic(
-          {Severity::Error, 0,
-           path + ": the executable is needed to read a core: pass --exe PROGRAM" +
-               (tried.empty() ? std::string() : " (the core names " + tried + ", which does not exist here)")});
-      return;
-    }
-  }
-  auto exe = binary::Executable::open_shared(exe_path);
-  if (!exe) {
+  // Which executable, checked against the core (binary/locate.h).
+  auto located = binary::locate_executable(**core, path, opts.exe, binary::DebugDirFetcher(opts.debug_dirs));
+  if (!located) {
     out.failed = true;
-    out.add_diagnostic({Severity::Error, 0, llvm::toString(exe.takeError())});
+    out.add_diagnostic({Severity::Error, 0, llvm::toString(located.takeError())});
     return;
   }
-  const binary::Executable &x = **exe;
-  if (x.machine() != (*core)->machine()) {
-    out.failed = true;
-    out.add_diagnostic({Severity::Error, 0,
-                               llvm::formatv("{0} (machine {1}) does not match the core {2} (machine {3})",
-                                             exe_path, x.machine(), path, (*core)->machine())
-                                   .str()});
-    return;
-  }
-  // PIE: the load bias from the entry point the kernel recorded.
-  std::optional<uint64_t> loaded_at = load_bias(**core, x);
-  if (!loaded_at) {
-    out.failed = true;
-    out.add_diagnostic({Severity::Error, 0, path + ": position-independent executable, but the core "
-                                                           "has no AT_ENTRY to find where it was loaded"});
-    return;
-  }
-  uint64_t bias = *loaded_at;
-  // The executable must be the one that ran (core/exe_match.h).
-  if (auto matched = check_executable(**core, x, bias, path, exe_path); !matched) {
-    out.failed = true;
-    out.add_diagnostic({Severity::Error, 0, llvm::toString(matched.takeError())});
-    return;
-  }
+  const binary::Executable &x = *located->exe;
+  const std::string &exe_path = located->path;
+  uint64_t bias = located->bias;
 
   Report report;
   report.offset = 0;

@@ -4,7 +4,7 @@
 // executable's DWARF, not from per-release tables.
 #pragma once
 
-#include "analysis/verdict.h"
+#include "io/decode.h"
 #include "io/input.h"
 #include "model/report.h"
 
@@ -14,13 +14,13 @@
 
 namespace crashctl {
 
-// Decodes the core at PATH (already opened as IN) into one Report in OUT.
+// Decodes the core at out.path (already opened as IN) into one Report in OUT.
 // The executable is opts.exe, else the path the core records (NT_FILE or
 // auxv), else a file named by its build id under opts.debug_dirs.
 // Problems become diagnostics; a mismatching executable fails the input.
-void decode_core(const std::string &path, OpenedInput &in, Input &out, const AnalysisOptions &opts);
+void decode_core(OpenedInput &in, Input &out, const DecodeOptions &opts);
 
 // The same for a core already in memory (tests, fuzzing); BYTES must outlive OUT's use.
-void decode_core_bytes(llvm::StringRef bytes, const std::string &name, Input &out, const AnalysisOptions &opts);
+void decode_core_bytes(llvm::StringRef bytes, const std::string &name, Input &out, const DecodeOptions &opts);
 
 }  // namespace crashctl

@@ -3,6 +3,7 @@
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/LEB128.h"
 
 #include <cstring>
 
@@ -63,14 +64,15 @@ std::string ValueReader::type_name(uint64_t type) const {
   if (!off || !tflag) return "";
   uint64_t name = *base + int64_t(int32_t(*off));
   // A name: one flags byte, a uvarint length, the bytes.
-  uint64_t len = 0, at = name + 1;
-  for (int shift = 0; shift < 35; shift += 7) {
-    auto b = mem_.u8(at++);
-    if (!b) return "";
-    len |= uint64_t(*b & 0x7f) << shift;
-    if (!(*b & 0x80)) break;
-  }
-  auto s = mem_.bytes(at, len, 512);
+  uint8_t buf[10];  // the longest uvarint of 64 bits
+  size_t got = 0;
+  while (got < sizeof buf)
+    if (auto b = mem_.u8(name + 1 + got); !b || !((buf[got++] = *b) & 0x80)) break;
+  unsigned n = 0;
+  const char *error = nullptr;  // unreadable, truncated or past 64 bits
+  uint64_t len = llvm::decodeULEB128(buf, &n, buf + got, &error);
+  if (error) return "";
+  auto s = mem_.bytes(name + 1 + n, len, 512);
   if (!s) return "";
   if ((*tflag & 2) && !s->empty() && (*s)[0] == '*') s->erase(0, 1);  // TFlagExtraStar
   return *s;

@@ -3,6 +3,7 @@
 // bounded memory: objects, data, bss and finalizers are only counted.
 #pragma once
 
+#include "io/decode.h"
 #include "io/input.h"
 #include "model/report.h"
 
@@ -46,5 +47,9 @@ struct HeapDumpExtras {
 // the offset and what was expected there.
 void decode_heapdump(ByteSource &src, Input &out, const HeapDumpOptions &opts = {},
                      HeapDumpExtras *extras = nullptr);
+
+// The shared decoder signature (io/decode.h): symbolizes with opts.exe
+// (lib/heapdump/exe.cpp) and reads a file again for panic values.
+void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts);
 
 }  // namespace crashctl

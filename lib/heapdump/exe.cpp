@@ -2,7 +2,8 @@
 
 #include "binary/executable.h"
 #include "binary/go_names.h"
-#include "traceback/parse.h"
+#include "binary/locate.h"
+#include "binary/symbolizer.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -13,27 +14,22 @@ namespace crashctl {
 namespace {
 
 struct State {
+  std::vector<const binary::Executable *> candidates;  // the first that matches is used
+  bool given = true;                                     // --exe, not found under --debug-dir
   const binary::Executable *exe = nullptr;
   int64_t bias = 0;    // runtime address - link-time address
   bool usable = false;  // the executable matches the dump
 };
 
-using binary::print_name;
-
-// Logical frames for a physical frame at PC (entry ENTRY); `after_sigpanic`
-// means the callee was a fault, so PC is the faulting instruction itself.
-std::vector<binary::SymbolizedFrame> logical(const State &st, uint64_t pc, uint64_t entry, bool after_sigpanic) {
-  uint64_t link = pc - uint64_t(st.bias);
-  uint64_t trace = link;
-  if (pc > entry && !after_sigpanic) trace = link - 1;  // a return address: the call's line
-  return st.exe->symbolize(trace);
-}
-
-void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
-  const binary::Executable &exe = *st.exe;
-  Process &p = rep.process;
-  // Load bias (PIE) and a sanity check: frame entries must be function entries.
+// How many of the dump's frame entries are function entries of EXE, at the
+// load bias (PIE) the first of them gives.
+struct EntryMatch {
   size_t match = 0, miss = 0;
+  int64_t bias = 0;
+  bool usable() const { return match && miss <= match; }
+};
+EntryMatch match_entries(const binary::Executable &exe, const Process &p) {
+  EntryMatch m;
   bool have_bias = false;
   for (const Goroutine &g : p.goroutines) {
     if (!g.stack) continue;
@@ -42,82 +38,69 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
       uint64_t entry = *f.pc - *f.pc_offset;
       const binary::Func *fn = exe.func_named(f.function == "panic" ? "runtime.gopanic" : f.function);
       if (!fn) {
-        ++miss;
+        ++m.miss;
         continue;
       }
       if (!have_bias) {
-        st.bias = int64_t(entry - fn->entry);
+        m.bias = int64_t(entry - fn->entry);
         have_bias = true;
       }
-      (entry - uint64_t(st.bias) == fn->entry ? match : miss)++;
+      (entry - uint64_t(m.bias) == fn->entry ? m.match : m.miss)++;
     }
-    if (match + miss > 64) break;
+    if (m.match + m.miss > 64) break;
   }
-  if (!match || miss > match) {
+  return m;
+}
+
+void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
+  Process &p = rep.process;
+  // Load bias (PIE) and a sanity check: frame entries must be function entries.
+  EntryMatch m;
+  for (const binary::Executable *candidate : st.candidates) {
+    m = match_entries(*candidate, p);
+    st.exe = candidate;
+    if (m.usable()) break;
+  }
+  if (!st.given && !m.usable()) {
+    diags.push_back({Severity::Note, 0,
+                     "no executable under --debug-dir matches the dump: frames carry function names only; "
+                     "pass --exe for file:line, inlined frames and goroutine creators"});
+    return;
+  }
+  const binary::Executable &exe = *st.exe;
+  st.bias = m.bias;
+  if (!m.usable()) {
     diags.push_back({Severity::Warning, 0,
                      llvm::formatv("--exe {0} does not match the dump ({1} of {2} frame entries agree); "
-                                   "frames are not symbolized", exe.path(), match, match + miss).str()});
+                                   "frames are not symbolized", exe.path(), m.match, m.match + m.miss).str()});
     return;
   }
   st.usable = true;
   p.executable = exe.path();
 
+  binary::GoSymbolizer sym(exe, uint64_t(st.bias));
   std::map<const Stack *, StackRef> done;
-  std::map<uint64_t, FrameRef> creators;  // shared: groups compare creators by identity
   for (Goroutine &g : p.goroutines) {
     if (g.stack) {
       auto it = done.find(g.stack.get());
       if (it == done.end()) {
         auto st2 = make_ref<Stack>(*g.stack);
         st2->frames.clear();
-        bool after_sigpanic = false;
+        bool after_sigpanic = false;  // the callee was a fault: pc is the faulting instruction
         for (const Frame &f : g.stack->frames) {
-          std::vector<binary::SymbolizedFrame> lf;
-          if (f.pc && f.pc_offset) lf = logical(st, *f.pc, *f.pc - *f.pc_offset, after_sigpanic);
+          bool trap = after_sigpanic;
           after_sigpanic = f.function == "runtime.sigpanic";
-          if (lf.empty()) {
-            st2->frames.push_back(f);
-            continue;
-          }
-          for (size_t i = 0; i < lf.size(); ++i) {
-            Frame nf;
-            bool physical = i + 1 == lf.size();
-            nf.function = physical ? f.function : print_name(lf[i].function);
-            nf.package = package_of(nf.function);
-            nf.file = lf[i].file;
-            nf.line = lf[i].line;
-            nf.inlined = !physical;
-            if (physical) {
-              nf.pc = f.pc;
-              nf.pc_offset = f.pc_offset;
-            }
-            st2->frames.push_back(std::move(nf));
-          }
+          if (f.pc && sym.func_at(*f.pc)) sym.append(*st2, *f.pc, trap);
+          else st2->frames.push_back(f);
         }
+        binary::GoSymbolizer::join_args(*st2);
         it = done.emplace(g.stack.get(), std::move(st2)).first;
       }
       g.stack = it->second;
     }
-    uint64_t gopc = g.extras().creator_pc;
-    if (auto c = creators.find(gopc); gopc && g.id != 1 && c != creators.end()) {
-      g.created_by = c->second;
-    } else if (gopc && g.id != 1) {
-      const binary::Func *fn = exe.func_at(gopc - uint64_t(st.bias));
-      if (fn) {
-        auto lf = logical(st, gopc, fn->entry + uint64_t(st.bias), false);
-        auto cf = make_ref<Frame>();
-        cf->function = print_name(fn->name);
-        cf->package = package_of(cf->function);
-        if (!lf.empty()) {
-          cf->file = lf.front().file;
-          cf->line = lf.front().line;
-        }
-        cf->pc = gopc;
-        cf->pc_offset = gopc - (fn->entry + uint64_t(st.bias));
-        g.created_by = cf;
-        creators.emplace(gopc, std::move(cf));
-      }
-    }
+    // The runtime prints no creator for goroutine 1 (started by rt0_go).
+    if (g.id != 1)
+      if (FrameRef c = sym.creator(g.extras().creator_pc)) g.created_by = std::move(c);
     if (!g.extras().defers.empty()) {
       auto &x = g.mutable_extras();
       for (Defer &d : x.defers) {
@@ -135,11 +118,21 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
   }
 }
 
+void use_candidates(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates, bool given);
+
 }  // namespace
 
-void use_executable(HeapDumpOptions &opts, const binary::Executable &exe) {
+void use_executable(HeapDumpOptions &opts, const binary::Executable &exe) { use_candidates(opts, {&exe}, true); }
+
+void use_first_matching(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates) {
+  use_candidates(opts, std::move(candidates), false);
+}
+
+namespace {
+void use_candidates(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates, bool given) {
   auto st = std::make_shared<State>();
-  st->exe = &exe;
+  st->candidates = std::move(candidates);
+  st->given = given;
   opts.symbolize = [st](Report &r, std::vector<Diagnostic> &d) { symbolize_report(*st, r, d); };
   opts.read_static = [st](uint64_t addr, void *out, size_t n) {
     return st->usable && st->exe->read(addr - uint64_t(st->bias), out, n);
@@ -153,6 +146,58 @@ void use_executable(HeapDumpOptions &opts, const binary::Executable &exe) {
     const binary::TypeInfo *t = st->exe->type_by_runtime_offset(link - types->first);
     return t ? t->name : "";
   };
+}
+}  // namespace
+
+void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts) {
+  HeapDumpOptions hd;
+  hd.show_progress = opts.progress;
+  // Panic values point into heap objects written before the goroutines:
+  // a file can be read again to fetch them; stdin cannot.
+  if (out.path != "-")
+    hd.reopen = [path = out.path]() -> std::unique_ptr<ByteSource> {
+      auto again = open_input(path);
+      if (!again) {
+        llvm::consumeError(again.takeError());
+        return nullptr;
+      }
+      return std::move(again->source);
+    };
+  // --exe, else a matching executable under --debug-dir: file:line, inlined
+  // frames, creators, defers, type names. A dump records no build id.
+  std::shared_ptr<const binary::Executable> exe;
+  std::vector<std::shared_ptr<const binary::Executable>> candidates;
+  if (opts.exe.empty() && !opts.debug_dirs.empty()) {
+    std::vector<const binary::Executable *> usable;
+    for (const std::string &path : binary::debug_dir_files(opts.debug_dirs)) {
+      auto opened = binary::Executable::open_shared(path);
+      if (!opened) {
+        llvm::consumeError(opened.takeError());  // not an executable
+        continue;
+      }
+      usable.push_back(opened->get());
+      candidates.push_back(std::move(*opened));
+    }
+    use_first_matching(hd, std::move(usable));
+  } else if (!opts.exe.empty()) {
+    auto opened = binary::Executable::open_shared(opts.exe);
+    if (opened) {
+      exe = std::move(*opened);
+      use_executable(hd, *exe);
+    } else {  // an error (exit 2), yet the dump is read without it
+      out.failed = true;
+      out.add_diagnostic({Severity::Error, 0,
+                          "--exe: " + llvm::toString(opened.takeError()) + "; frames are not symbolized"});
+    }
+  } else {
+    out.add_diagnostic({Severity::Note, 0,
+                        "heap-dump frames carry function names only: pass --exe for "
+                        "file:line, inlined frames and goroutine creators"});
+  }
+  decode_heapdump(*in.source, out, hd);
+  if (exe)
+    for (const std::string &problem : exe->dwarf_problems())
+      out.add_diagnostic({Severity::Warning, 0, exe->path() + ": DWARF: " + problem});
 }
 
 }  // namespace crashctl

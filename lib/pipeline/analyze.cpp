@@ -6,9 +6,7 @@
 #include "analysis/signature.h"
 #include "analysis/waits.h"
 #include "core/decoder.h"
-#include "binary/executable.h"
 #include "heapdump/decoder.h"
-#include "heapdump/exe.h"
 #include "io/input.h"
 #include "io/limits.h"
 #include "profile/goroutine_profile.h"
@@ -70,6 +68,24 @@ public:
   std::vector<Report> reports;
 };
 
+// The decoder of each input kind, like Delve's openFns.
+struct DecoderEntry {
+  InputFormat format;
+  DecodeFn decode;
+};
+const DecoderEntry kDecoders[] = {
+    {InputFormat::Traceback, decode_traceback},
+    {InputFormat::Core, decode_core},
+    {InputFormat::HeapDump, decode_heapdump},
+    {InputFormat::Profile, profile::decode_profile},
+};
+
+DecodeFn decoder_for(InputFormat format) {
+  for (const DecoderEntry &e : kDecoders)
+    if (e.format == format) return e.decode;
+  return nullptr;
+}
+
 }  // namespace
 
 static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr,
@@ -78,57 +94,11 @@ static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &op
   out.compression = in.compression;
   sink.begin_input(out);
   AnalyzingForwarder forward(out, opts, attr, sink);
-  switch (in.format) {
-  case InputFormat::Traceback:
-    decode_traceback(*in.source, out, opts.show_progress);
-    break;
-  case InputFormat::Core:
-    decode_core(out.path, in, out, opts);
-    break;
-  case InputFormat::HeapDump: {
-    HeapDumpOptions hd;
-    hd.show_progress = opts.show_progress;
-    // Panic values point into heap objects written before the goroutines:
-    // a file can be read again to fetch them; stdin cannot.
-    if (out.path != "-")
-      hd.reopen = [path = out.path]() -> std::unique_ptr<ByteSource> {
-        auto again = open_input(path);
-        if (!again) {
-          llvm::consumeError(again.takeError());
-          return nullptr;
-        }
-        return std::move(again->source);
-      };
-    // --exe: file:line, inlined frames, creators, defers, type names.
-    std::shared_ptr<const binary::Executable> exe;
-    if (!opts.exe.empty()) {
-      auto opened = binary::Executable::open_shared(opts.exe);
-      if (opened) {
-        exe = std::move(*opened);
-        use_executable(hd, *exe);
-      } else {  // an error (exit 2), yet the dump is read without it
-        out.failed = true;
-        out.add_diagnostic({Severity::Error, 0,
-                            "--exe: " + llvm::toString(opened.takeError()) + "; frames are not symbolized"});
-      }
-    } else {
-      out.add_diagnostic({Severity::Note, 0,
-                          "heap-dump frames carry function names only: pass --exe for "
-                          "file:line, inlined frames and goroutine creators"});
-    }
-    decode_heapdump(*in.source, out, hd);
-    if (exe)
-      for (const std::string &problem : exe->dwarf_problems())
-        out.add_diagnostic({Severity::Warning, 0, exe->path() + ": DWARF: " + problem});
-    break;
-  }
-  case InputFormat::Profile:
-    profile::decode_profile_proto(*in.source, out);
-    break;
-  case InputFormat::Unknown:
+  if (DecodeFn decode = decoder_for(in.format)) {
+    decode(in, out, opts);
+  } else {
     out.failed = true;
     out.add_diagnostic({Severity::Error, 0, "unsupported input"});
-    break;
   }
   forward.finish();
   if (out.diagnostics_dropped)

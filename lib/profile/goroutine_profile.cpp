@@ -271,4 +271,6 @@ void decode_profile_proto(ByteSource &src, Input &out) {
   out.add_report(std::move(r));
 }
 
+void decode_profile(OpenedInput &in, Input &out, const DecodeOptions &) { decode_profile_proto(*in.source, out); }
+
 }  // namespace crashctl::profile

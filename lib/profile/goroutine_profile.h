@@ -6,6 +6,7 @@
 // diff and triage read them like any dump. formats/profile.md.
 #pragma once
 
+#include "io/decode.h"
 #include "io/input.h"
 #include "model/report.h"
 
@@ -39,5 +40,7 @@ std::string unexpanded_warning(uint64_t counted, uint64_t expanded);
 // Decodes a profile.proto goroutine profile into one snapshot report; other
 // profile types (heap, cpu) are an input error naming the sample type.
 void decode_profile_proto(ByteSource &src, Input &out);
+// The same with the shared decoder signature (io/decode.h).
+void decode_profile(OpenedInput &in, Input &out, const DecodeOptions &opts);
 
 }  // namespace crashctl::profile

@@ -2290,4 +2290,8 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
   out.size = reader.bytes_read();
 }
 
+void decode_traceback(OpenedInput &in, Input &out, const DecodeOptions &opts) {
+  decode_traceback(*in.source, out, opts.progress);
+}
+
 }  // namespace crashctl

@@ -2,6 +2,7 @@
 // dumps, debug=2 goroutine profiles, race reports) into Reports.
 #pragma once
 
+#include "io/decode.h"
 #include "io/input.h"
 #include "model/report.h"
 
@@ -29,5 +30,7 @@ private:
 // Reads all of `src` as crash text into `out`; with show_progress, long reads
 // draw progress on stderr when it is a TTY (off when many inputs run at once).
 void decode_traceback(ByteSource &src, Input &out, bool show_progress = true);
+// The same with the shared decoder signature (io/decode.h).
+void decode_traceback(OpenedInput &in, Input &out, const DecodeOptions &opts);
 
 }  // namespace crashctl

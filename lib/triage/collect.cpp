@@ -230,7 +230,7 @@ FileSummary analyze_one(const std::string &path, const std::optional<fs::UniqueI
     const std::string read_path = pinned ? pinned->read_path() : path;
     int64_t mtime = pinned ? pinned->mtime() : mtime_of(path);
     AnalysisOptions quiet = opts.analysis;
-    quiet.show_progress = false;  // many files at once: triage draws its own progress
+    quiet.progress = false;  // many files at once: triage draws its own progress
     FileSummarizer summarizer(shown, mtime);
     analyze_input(read_path, quiet, attr, summarizer);
     FileSummary s = summarizer.take();

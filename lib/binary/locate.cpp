@@ -1,30 +1,37 @@
-#include "core/exe_match.h"
+#include "binary/locate.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Object/ELF.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <cstring>
 
-namespace crashctl::core {
+namespace crashctl::binary {
 
 namespace {
 
-constexpr uint64_t kAtPhdr = 3, kAtEntry = 9;
+constexpr uint64_t kAtPhdr = 3, kAtEntry = 9, kAtExecfn = 31;
 constexpr uint64_t kPage = 4096;
-
-std::string hex_bytes(llvm::ArrayRef<uint8_t> bytes) {
-  std::string out;
-  for (uint8_t b : bytes) out += llvm::formatv("{0:x-2}", b).str();
-  return out;
-}
 
 std::string shorten(const std::string &id) { return id.size() > 24 ? id.substr(0, 24) + "..." : id; }
 
 }  // namespace
 
-std::optional<CoreProgramHeader> core_program_header(const CoreFile &core) {
+void BuildIds::read(const llvm::object::ELF64LE::Note &note) {
+  llvm::StringRef name = note.getName().rtrim('\0');
+  if (name == "GNU" && note.getType() == llvm::ELF::NT_GNU_BUILD_ID && gnu.empty()) {
+    gnu = llvm::toHex(note.getDesc(4), /*LowerCase=*/true);
+  } else if (name == "Go" && note.getType() == 4 && go.empty()) {
+    llvm::ArrayRef<uint8_t> d = note.getDesc(4);
+    go.assign(d.begin(), d.end());
+    while (!go.empty() && go.back() == '\0') go.pop_back();
+  }
+}
+
+std::optional<CoreProgramHeader> core_program_header(const ProcessImage &core) {
   std::optional<uint64_t> at;
   if (!core.files().empty()) {
     const std::string &main = core.files().front().path;
@@ -50,17 +57,9 @@ std::optional<CoreProgramHeader> core_program_header(const CoreFile &core) {
   out.address = *at;
   out.type = hdr.e_type;
   out.entry = hdr.e_entry;
+  BuildIds ids;
   auto read_notes = [&](auto notes, llvm::Error &err) {
-    for (const auto &note : notes) {
-      llvm::StringRef name = note.getName().rtrim('\0');
-      if (name == "GNU" && note.getType() == llvm::ELF::NT_GNU_BUILD_ID && out.gnu_build_id.empty())
-        out.gnu_build_id = hex_bytes(note.getDesc(4));
-      else if (name == "Go" && note.getType() == 4 && out.go_build_id.empty()) {
-        llvm::ArrayRef<uint8_t> d = note.getDesc(4);
-        out.go_build_id.assign(d.begin(), d.end());
-        while (!out.go_build_id.empty() && out.go_build_id.back() == '\0') out.go_build_id.pop_back();
-      }
-    }
+    for (const auto &note : notes) ids.read(note);
     llvm::consumeError(std::move(err));  // notes past the page: not kept
   };
   if (auto phdrs = elf->program_headers()) {
@@ -74,7 +73,7 @@ std::optional<CoreProgramHeader> core_program_header(const CoreFile &core) {
   }
   // Go's linker puts the GNU build id in a note section that no PT_NOTE
   // covers, with the section headers in this same page.
-  if (out.gnu_build_id.empty() || out.go_build_id.empty()) {
+  if (!ids.complete()) {
     if (auto sections = elf->sections()) {
       for (const auto &sec : *sections) {
         if (sec.sh_type != llvm::ELF::SHT_NOTE) continue;
@@ -85,17 +84,19 @@ std::optional<CoreProgramHeader> core_program_header(const CoreFile &core) {
       llvm::consumeError(sections.takeError());
     }
   }
+  out.gnu_build_id = std::move(ids.gnu);
+  out.go_build_id = std::move(ids.go);
   return out;
 }
 
-std::optional<uint64_t> load_bias(const CoreFile &core, const binary::Executable &exe) {
+std::optional<uint64_t> load_bias(const ProcessImage &core, const Executable &exe) {
   if (!exe.is_pie()) return 0;
   auto it = core.auxv().find(kAtEntry);
   if (it == core.auxv().end()) return std::nullopt;
   return it->second - exe.entry();
 }
 
-llvm::Expected<std::string> check_executable(const CoreFile &core, const binary::Executable &exe, uint64_t bias,
+llvm::Expected<std::string> check_executable(const ProcessImage &core, const Executable &exe, uint64_t bias,
                                              const std::string &core_name, const std::string &exe_name) {
   auto mismatch = [&](const std::string &why) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -187,11 +188,11 @@ llvm::Expected<std::string> check_executable(const CoreFile &core, const binary:
         {"noptrdata", "runtime.noptrdata"}, {"data", "runtime.data"}, {"bss", "runtime.bss"},
         {"end", "runtime.end"},           {"types", "runtime.types"}, {"etypes", "runtime.etypes"},
     };
-    const binary::TypeInfo *type = exe.type("runtime.moduledata");
+    const TypeInfo *type = exe.type("runtime.moduledata");
     size_t checked = 0;
     for (const Pointer &p : kPointers) {
       auto sym = exe.symbol(p.symbol);
-      const binary::TypeField *field = type ? type->field(p.field) : nullptr;
+      const TypeField *field = type ? type->field(p.field) : nullptr;
       // Without DWARF only pcHeader's place is known: the first field.
       uint64_t offset = field ? field->offset : 0;
       if (!sym || (!field && std::strcmp(p.field, "pcHeader") != 0)) continue;
@@ -217,4 +218,93 @@ llvm::Expected<std::string> check_executable(const CoreFile &core, const binary:
   return out;
 }
 
-}  // namespace crashctl::core
+std::optional<std::string> DebugDirFetcher::fetch(llvm::object::BuildIDRef id) const {
+  std::string hex = llvm::toHex(id, /*LowerCase=*/true);
+  if (hex.size() < 3) return std::nullopt;
+  std::string head = hex.substr(0, 2), rest = hex.substr(2);
+  for (const std::string &d : dirs_)
+    for (std::string cand : {d + "/" + hex, d + "/.build-id/" + head + "/" + rest, d + "/.build-id/" + head + "/" + rest + ".debug"})
+      if (llvm::sys::fs::is_regular_file(cand)) return cand;  // never a FIFO or device
+  return std::nullopt;
+}
+
+std::vector<std::string> debug_dir_files(const std::vector<std::string> &dirs, size_t limit) {
+  std::vector<std::string> out;
+  auto list = [&](const std::string &dir, bool descend) {
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end && out.size() < limit;
+         it.increment(ec)) {
+      const std::string &path = it->path();
+      if (llvm::sys::fs::is_regular_file(path)) out.push_back(path);  // never a FIFO or device
+      else if (descend && llvm::sys::fs::is_directory(path)) out.push_back(path + "/");
+    }
+  };
+  for (const std::string &d : dirs) {
+    list(d, false);
+    std::vector<std::string> subdirs;
+    size_t before = out.size();
+    list(d + "/.build-id", true);
+    for (size_t i = before; i < out.size(); ++i)
+      if (out[i].back() == '/') subdirs.push_back(out[i]);
+    out.erase(std::remove_if(out.begin() + before, out.end(), [](const std::string &p) { return p.back() == '/'; }),
+              out.end());
+    for (const std::string &sub : subdirs) list(sub, false);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string recorded_executable(const ProcessImage &image) {
+  if (!image.files().empty()) return image.files().front().path;
+  std::string recorded;
+  if (auto it = image.auxv().find(kAtExecfn); it != image.auxv().end()) {
+    // AT_EXECFN points to a string in the process's stack.
+    char buf[4096];
+    size_t got = image.read(it->second, buf, sizeof buf - 1);
+    buf[got] = 0;
+    recorded = buf;
+  }
+  return recorded;
+}
+
+llvm::Expected<LocatedExecutable> locate_executable(const ProcessImage &image, const std::string &image_name,
+                                                    const std::string &exe,
+                                                    const llvm::object::BuildIDFetcher &fetcher) {
+  auto fail = [](const std::string &msg) { return llvm::createStringError(llvm::inconvertibleErrorCode(), msg); };
+  std::string path = exe.empty() ? recorded_executable(image) : exe;
+  if (path.empty() || !llvm::sys::fs::exists(path)) {
+    std::string tried = path;
+    path.clear();
+    // Look for it by build id: the core keeps the first page of the executable.
+    if (auto header = core_program_header(image); header && !header->gnu_build_id.empty()) {
+      std::string id;
+      if (llvm::tryGetFromHex(header->gnu_build_id, id))
+        if (auto found = fetcher.fetch(llvm::arrayRefFromStringRef(id))) path = *found;
+    }
+    if (path.empty())
+      return fail(image_name + ": the executable is needed to read a core: pass --exe PROGRAM" +
+                  (tried.empty() ? std::string() : " (the core names " + tried + ", which does not exist here)"));
+  }
+  auto opened = Executable::open_shared(path);
+  if (!opened) return opened.takeError();
+  LocatedExecutable out;
+  out.exe = std::move(*opened);
+  out.path = path;
+  if (out.exe->machine() != image.machine())
+    return fail(llvm::formatv("{0} (machine {1}) does not match the core {2} (machine {3})", path,
+                              out.exe->machine(), image_name, image.machine())
+                    .str());
+  // PIE: the load bias from the entry point the kernel recorded.
+  std::optional<uint64_t> bias = load_bias(image, *out.exe);
+  if (!bias)
+    return fail(image_name + ": position-independent executable, but the core has no AT_ENTRY to find where it "
+                             "was loaded");
+  out.bias = *bias;
+  // The executable must be the one that ran.
+  if (auto matched = check_executable(image, *out.exe, out.bias, image_name, path); !matched)
+    return matched.takeError();
+  return out;
+}
+
+}  // namespace crashctl::binary

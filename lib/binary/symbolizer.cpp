@@ -1,0 +1,95 @@
+#include "binary/symbolizer.h"
+
+#include "binary/go_names.h"
+#include "traceback/parse.h"
+
+namespace crashctl::binary {
+
+namespace {
+// A return address is reported at its call instruction's line (pc - 1),
+// unless it is a function's entry (a frame that has not run yet) or a fault.
+uint64_t lookup_pc(const Func *fn, uint64_t link, bool is_trap) {
+  return (is_trap || !fn || link == fn->entry) ? link : link - 1;
+}
+}  // namespace
+
+const std::vector<Frame> &GoSymbolizer::frames(uint64_t pc, bool is_trap) {
+  uint64_t key = (pc - bias_) << 1 | (is_trap ? 1 : 0);
+  auto it = frames_.find(key);
+  if (it == frames_.end()) it = frames_.emplace(key, logical_frames(pc, is_trap)).first;
+  return it->second;
+}
+
+std::vector<Frame> GoSymbolizer::logical_frames(uint64_t pc, bool is_trap) const {
+  uint64_t link = pc - bias_;
+  const Func *fn = exe_.func_at(link);
+  std::vector<Frame> fs;
+  if (!fn) {
+    Frame f;
+    f.non_go = true;
+    f.pc = pc;
+    if (auto sym = exe_.symbol_at(link)) {
+      f.function = sym->first;
+      f.pc_offset = link - sym->second;
+    }
+    fs.push_back(std::move(f));
+    return fs;
+  }
+  auto sym = exe_.symbolize(lookup_pc(fn, link, is_trap));
+  if (sym.empty()) sym.push_back({fn->name, "", 0, false});
+  for (size_t i = 0; i < sym.size(); ++i) {
+    Frame f;
+    f.file = sym[i].file;
+    f.line = sym[i].line;
+    f.inlined = i + 1 < sym.size();
+    if (f.inlined) {
+      f.function = print_name(sym[i].function);
+      f.args = "...";  // the runtime prints inlined calls as f(...)
+    } else {
+      f.function = print_name(fn->name);
+      f.pc_offset = link - fn->entry;
+      f.pc = pc;
+    }
+    f.package = package_of(f.function);
+    fs.push_back(std::move(f));
+  }
+  return fs;
+}
+
+FrameRef GoSymbolizer::creator(uint64_t gopc) {
+  if (!gopc) return nullptr;
+  auto it = creators_.find(gopc);
+  if (it != creators_.end()) return it->second;
+  FrameRef ref;
+  if (const Func *fn = func_at(gopc)) {
+    auto f = make_ref<Frame>();
+    f->function = print_name(fn->name);
+    f->package = package_of(f->function);
+    // gopc is the return address of the go statement's newproc call.
+    auto sym = exe_.symbolize(gopc - bias_ - 1);
+    if (!sym.empty()) {
+      f->file = sym.front().file;
+      f->line = sym.front().line;
+    }
+    f->pc_offset = gopc - bias_ - fn->entry;
+    f->pc = gopc;
+    ref = f;
+  }
+  creators_.emplace(gopc, ref);
+  return ref;
+}
+
+void GoSymbolizer::append(Stack &stack, uint64_t pc, bool is_trap) {
+  const std::vector<Frame> &fs = frames(pc, is_trap);
+  stack.frames.insert(stack.frames.end(), fs.begin(), fs.end());
+}
+
+void GoSymbolizer::join_args(Stack &stack) {
+  stack.joined_args.clear();
+  for (size_t i = 0; i < stack.frames.size(); ++i) {
+    if (i) stack.joined_args += kArgsSeparator;
+    stack.joined_args += stack.frames[i].args;
+  }
+}
+
+}  // namespace crashctl::binary

@@ -1,0 +1,50 @@
+// Go frames from runtime pcs: one executable at one load bias, shared by the
+// core and heap-dump decoders. Frames are the runtime's own traceback frames:
+// inlined calls expanded (innermost first) with args "...", names as the
+// runtime prints them, return addresses reported at their call's line.
+#pragma once
+
+#include "binary/executable.h"
+#include "model/process.h"
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace crashctl::binary {
+
+class GoSymbolizer {
+public:
+  // BIAS: runtime address minus link-time address (0 unless a PIE).
+  GoSymbolizer(const Executable &exe, uint64_t bias) : exe_(exe), bias_(bias) {}
+
+  const Executable &executable() const { return exe_; }
+  uint64_t bias() const { return bias_; }
+  // The function containing runtime address PC, or nullptr.
+  const Func *func_at(uint64_t pc) const { return exe_.func_at(pc - bias_); }
+
+  // The logical frames of the physical frame at runtime PC, inlined ones
+  // first; the last is the physical frame (pc and pc_offset set). IS_TRAP:
+  // PC is where a fault hit, not a return address. Outside every Go
+  // function: one non-Go frame named by the symbol table. Cached.
+  const std::vector<Frame> &frames(uint64_t pc, bool is_trap);
+
+  // The "created by" frame for a goroutine's gopc; null when no function
+  // holds it. Cached: goroutines of one creator share the frame.
+  FrameRef creator(uint64_t gopc);
+
+  // Appends the frames of the physical frame at PC to STACK.
+  void append(Stack &stack, uint64_t pc, bool is_trap);
+  // Joins the frames' args into stack.joined_args, once its frames are complete.
+  static void join_args(Stack &stack);
+
+private:
+  std::vector<Frame> logical_frames(uint64_t pc, bool is_trap) const;
+
+  const Executable &exe_;
+  uint64_t bias_;
+  std::unordered_map<uint64_t, std::vector<Frame>> frames_;  // link-time pc << 1 | trap
+  std::unordered_map<uint64_t, FrameRef> creators_;          // runtime gopc
+};
+
+}  // namespace crashctl::binary

@@ -1,0 +1,24 @@
+// What every decoder takes: the opened input, the Input it fills, and the
+// options that belong to decoding. lib/pipeline dispatches on the input kind.
+#pragma once
+
+#include "io/input.h"
+
+#include <string>
+#include <vector>
+
+namespace crashctl {
+
+struct DecodeOptions {
+  // Cores and heap dumps: --exe (the executable; else found from the input)
+  // and --debug-dir (directories searched by build id).
+  std::string exe;
+  std::vector<std::string> debug_dirs;
+  // Per-input progress on stderr (a TTY only); triage turns it off.
+  bool progress = true;
+};
+
+// A decoder: reads IN (its path is out.path) into OUT's reports and diagnostics.
+using DecodeFn = void (*)(OpenedInput &in, Input &out, const DecodeOptions &opts);
+
+}  // namespace crashctl
