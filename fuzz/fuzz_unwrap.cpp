@@ -97,7 +97,9 @@ std::vector<std::string_view> chunks(std::string_view line, size_t chunk) {
   return out;
 }
 
-void json_quote(std::string &out, std::string_view s) {
+// S as a double-quoted string: JSON escapes control bytes as \u00XX, Go's
+// strconv.Quote (logfmt values) as \xXX and DEL too.
+void quote(std::string &out, std::string_view s, bool go) {
   static const char hex[] = "0123456789abcdef";
   out.push_back('"');
   for (unsigned char c : s) {
@@ -108,8 +110,8 @@ void json_quote(std::string &out, std::string_view s) {
       out += "\\n";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (c < 0x20) {
-      out += "\\u00";
+    } else if (c < 0x20 || (go && c == 0x7f)) {
+      out += go ? "\\x" : "\\u00";
       out.push_back(hex[c >> 4]);
       out.push_back(hex[c & 15]);
     } else {
@@ -118,28 +120,8 @@ void json_quote(std::string &out, std::string_view s) {
   }
   out.push_back('"');
 }
-
-void go_quote(std::string &out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(char(c));
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    } else {
-      out.push_back(char(c));
-    }
-  }
-  out.push_back('"');
-}
+void json_quote(std::string &out, std::string_view s) { quote(out, s, false); }
+void go_quote(std::string &out, std::string_view s) { quote(out, s, true); }
 
 bool plain_ascii(std::string_view s) {
   for (unsigned char c : s)

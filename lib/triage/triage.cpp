@@ -120,7 +120,9 @@ size_t Table::new_buckets() const {
 
 FileSummarizer::FileSummarizer(std::string path, int64_t mtime) : mtime_(mtime) { summary_.path = utf8(std::move(path)); }
 
-void FileSummarizer::report(const Input &, Report &&r, size_t, bool) {
+void FileSummarizer::report(const Input &, Report &&r, size_t, bool) { add(r); }
+
+void FileSummarizer::add(const Report &r) {
   FileSummary::Found f;
   const Verdict &v = r.verdict;
   f.signature = utf8(v.signature);
@@ -167,10 +169,7 @@ void FileSummarizer::end_input(const Input &input) {
 
 FileSummary summarize(const Input &input, const std::string &path, int64_t mtime) {
   FileSummarizer s(path, mtime);
-  for (size_t i = 0; i < input.reports.size(); ++i) {
-    Report copy = input.reports[i];
-    s.report(input, std::move(copy), i, i + 1 == input.reports.size());
-  }
+  for (const Report &r : input.reports) s.add(r);
   s.end_input(input);
   return s.take();
 }

@@ -140,6 +140,7 @@ public:
   FileSummarizer(std::string path, int64_t mtime);
   void report(const Input &in, Report &&r, size_t index, bool last) override;
   void end_input(const Input &in) override;
+  void add(const Report &r);  // what report() keeps of R
   FileSummary take() { return std::move(summary_); }
 
 private:
