@@ -5,7 +5,7 @@
 #include "analysis/glob.h"
 #include "pipeline/analyze.h"
 #include "render/render.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"

@@ -2,7 +2,7 @@
 // give the verdict its scenario was written to produce.
 #include "pipeline/analyze.h"
 #include "test_support.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 

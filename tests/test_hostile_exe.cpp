@@ -6,7 +6,7 @@
 #include "cli_runner.h"
 #include "core/core_file.h"
 #include "binary/locate.h"
-#include "io/limits.h"
+#include "support/limits.h"
 #include "pipeline/analyze.h"
 #include "test_support.h"
 

@@ -1,6 +1,6 @@
-// The resource policy (io/limits.h, formats/resources.md): names, values,
+// The resource policy (support/limits.h, formats/resources.md): names, values,
 // and the limits that no other test reaches.
-#include "io/limits.h"
+#include "support/limits.h"
 #include "pipeline/analyze.h"
 
 #include <catch2/catch.hpp>

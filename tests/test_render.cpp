@@ -8,7 +8,7 @@
 #include "analysis/verdict.h"
 #include "render/escaping_stream.h"
 #include "render/render.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"

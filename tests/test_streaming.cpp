@@ -3,7 +3,7 @@
 // (issue 11, fault 1: memory grew with the number of reports).
 #include "cli_runner.h"
 #include "test_support.h"
-#include "io/limits.h"
+#include "support/limits.h"
 #include "pipeline/analyze.h"
 #include "render/render.h"
 

@@ -1,7 +1,7 @@
 // Decoder unit tests on small texts; each mirrors a form the runtime prints
 // (formats/traceback.md) or a case a fuzzer found.
 #include "pipeline/analyze.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include <catch2/catch.hpp>
 

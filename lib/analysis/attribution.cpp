@@ -3,7 +3,7 @@
 #include "analysis/glob.h"
 #include "analysis/source_paths.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"

@@ -3,7 +3,7 @@
 #include "analysis/signature.h"
 #include "analysis/verdict.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"

@@ -1,6 +1,6 @@
 #include "analysis/signature.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/SHA1.h"

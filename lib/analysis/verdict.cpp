@@ -1,7 +1,7 @@
 #include "analysis/verdict.h"
 
 #include "analysis/glob.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 #include "traceback/recovery.h"
 
 #include "llvm/Support/FormatVariadic.h"

@@ -2,7 +2,7 @@
 
 #include "analysis/groups.h"
 #include "analysis/verdict.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/Support/FormatVariadic.h"
 

@@ -2,7 +2,7 @@
 #include "binary/executable_impl.h"
 #include "binary/locate.h"
 #include "io/input.h"
-#include "io/limits.h"
+#include "support/limits.h"
 #include "io/regular_file.h"
 #include "io/mapped_file.h"
 

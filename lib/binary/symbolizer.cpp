@@ -1,7 +1,7 @@
 #include "binary/symbolizer.h"
 
 #include "binary/go_names.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 namespace crashctl::binary {
 

@@ -1,6 +1,6 @@
 #include "core/core_file.h"
 
-#include "io/limits.h"
+#include "support/limits.h"
 #include "io/mapped_file.h"
 
 #include "llvm/BinaryFormat/ELF.h"

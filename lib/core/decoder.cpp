@@ -9,7 +9,7 @@
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
 #include "core/values.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"

@@ -1,6 +1,6 @@
 #include "heapdump/decoder.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"

@@ -1,7 +1,7 @@
 // Streaming decompression: zstd (concatenated and skippable frames, frames
 // without a content size) and gzip (multi-member). Used by open_source().
 #include "io/decompress.h"
-#include "io/limits.h"
+#include "support/limits.h"
 
 #include "llvm/Support/Endian.h"
 

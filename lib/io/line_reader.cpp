@@ -1,6 +1,6 @@
 // LineReader: bounded-memory line splitting over a ByteSource.
 #include "io/input.h"
-#include "io/limits.h"
+#include "support/limits.h"
 
 #include <algorithm>
 #include <cstdint>

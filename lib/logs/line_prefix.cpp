@@ -1,6 +1,6 @@
 #include "logs/line_prefix.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 namespace crashctl::logs {
 

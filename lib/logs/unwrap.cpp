@@ -4,7 +4,7 @@
 #include "logs/line_prefix.h"
 #include "logs/logfmt.h"
 #include "logs/terminal.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include <algorithm>
 #include <cctype>

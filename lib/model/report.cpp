@@ -1,6 +1,6 @@
 #include "model/report.h"
 
-#include "io/limits.h"
+#include "support/limits.h"
 
 namespace crashctl {
 

@@ -8,7 +8,7 @@
 #include "core/decoder.h"
 #include "heapdump/decoder.h"
 #include "io/input.h"
-#include "io/limits.h"
+#include "support/limits.h"
 #include "profile/goroutine_profile.h"
 #include "traceback/decoder.h"
 

@@ -1,8 +1,8 @@
 #include "profile/goroutine_profile.h"
 
-#include "io/limits.h"
+#include "support/limits.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "profile.pb.h"  // generated from profile/profile.proto
 

@@ -1,6 +1,6 @@
 #include "traceback/block_cache.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include "llvm/Support/xxhash.h"
 

@@ -1,12 +1,12 @@
 #include "traceback/decoder.h"
 
-#include "io/limits.h"
+#include "support/limits.h"
 #include "logs/unwrap.h"
 #include "logs/unwrapped_text.h"
 #include "traceback/block_cache.h"
 #include "traceback/go_version.h"
 #include "logs/line_prefix.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 #include "profile/goroutine_profile.h"
 #include "traceback/recovery.h"
 

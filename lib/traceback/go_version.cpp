@@ -1,6 +1,6 @@
 #include "traceback/go_version.h"
 
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 namespace crashctl {
 

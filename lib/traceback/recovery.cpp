@@ -1,7 +1,7 @@
 #include "traceback/recovery.h"
 
 #include "logs/json_scan.h"
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include <cctype>
 #include <vector>

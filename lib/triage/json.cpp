@@ -3,7 +3,7 @@
 // --baseline.
 #include "triage/triage.h"
 
-#include "io/limits.h"
+#include "support/limits.h"
 #include "render/render_util.h"
 
 #include "llvm/Support/JSON.h"

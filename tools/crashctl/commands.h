@@ -36,7 +36,7 @@ std::vector<Command> add_registered_commands(CLI::App &app);
 // Options every command shares: --module, --in-app, --not-in-app,
 // --codeowners, --owners, --source-root, --exe, --debug-dir, --limit.
 void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts);
-// --limit NAME=VALUE (io/limits.h), applied when parsed.
+// --limit NAME=VALUE (support/limits.h), applied when parsed.
 void add_limit_option(CLI::App *cmd);
 // Loads the attribution files of OPTS once (pipeline/analyze.h) and prints
 // their warnings to stderr; on error prints it and returns null (the caller

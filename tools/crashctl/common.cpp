@@ -1,6 +1,6 @@
 #include "commands.h"
 
-#include "io/limits.h"
+#include "support/limits.h"
 #include "io/regular_file.h"
 #include "pipeline/analyze.h"
 #include "render/escaping_stream.h"

@@ -1,4 +1,4 @@
-#include "io/limits.h"
+#include "support/limits.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"

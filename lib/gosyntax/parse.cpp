@@ -1,4 +1,4 @@
-#include "traceback/parse.h"
+#include "gosyntax/parse.h"
 
 #include <cstring>
 
