@@ -334,6 +334,16 @@ private:
     std::string tool_failure;    // a Go tool died reporting it (internal compiler error)
   };
   std::optional<PendingRecovery> pending_recovery_;
+  // P was recovered, as R's log line says; its value, if any, is a recovered panic.
+  static void adopt_recovery(Process &p, PendingRecovery &&r) {
+    p.recovery = std::move(r.log);
+    if (r.value.empty()) return;
+    PanicRecord pr;
+    pr.message = std::move(r.value);
+    pr.recovered = true;
+    pr.offset = p.recovery->offset;
+    p.panics.push_back(std::move(pr));
+  }
   std::optional<PendingRecovery> report_record_;
   std::string gin_header_line_;  // a record's stack that may be a recovered panic's
   bool record_message_ = false;  // between record_begin and stack_begin: the record's message
@@ -1016,14 +1026,7 @@ void TracebackDecoderImpl::classify_report(Report &r) {
   }
   // A record's stack taken while a deferred call recovered shows the panic.
   if (report_record_ && panic_frame && (above_panic || printer_top) && !p.recovery) {
-    p.recovery = std::move(report_record_->log);
-    if (!report_record_->value.empty()) {
-      PanicRecord pr;
-      pr.message = std::move(report_record_->value);
-      pr.recovered = true;
-      pr.offset = p.recovery->offset;
-      p.panics.push_back(std::move(pr));
-    }
+    adopt_recovery(p, std::move(*report_record_));
     report_record_.reset();
   }
   // Only a dying runtime prints a signal line or its system stack.
@@ -1226,14 +1229,7 @@ void TracebackDecoderImpl::start_report(uint64_t offset, const LinePrefix &prefi
     Process &p = report_->process;
     // The report starts at the log line that announced it.
     report_->offset = std::min(report_->offset, pending_recovery_->log.offset);
-    p.recovery = std::move(pending_recovery_->log);
-    if (!pending_recovery_->value.empty()) {
-      PanicRecord pr;
-      pr.message = std::move(pending_recovery_->value);
-      pr.recovered = true;
-      pr.offset = p.recovery->offset;
-      p.panics.push_back(std::move(pr));
-    }
+    adopt_recovery(p, std::move(*pending_recovery_));
     pending_recovery_.reset();
   }
   if (!pending_gap_.empty()) {
