@@ -36,25 +36,8 @@ constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
 
-// A runtime struct copied out of the core, read by DWARF field offsets.
-struct Record {
-  std::vector<char> raw;
-  uint64_t u64(const Off &o) const {
-    uint64_t v = 0;
-    if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
-    return v;
-  }
-  bool flag(const Off &o) const { return o.ok && o.at < raw.size() && raw[o.at] != 0; }
-};
-
 struct G : Record {
   uint64_t addr = 0;
-  uint32_t u32(const Off &o) const {
-    uint32_t v = 0;
-    if (o.ok && o.at + 4 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 4);
-    return v;
-  }
-  uint8_t u8(const Off &o) const { return o.ok && o.at < raw.size() ? uint8_t(raw[o.at]) : 0; }
 };
 
 struct M {

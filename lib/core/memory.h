@@ -1,10 +1,11 @@
 // The crashed process's address space: the core's segments over the
 // executable's file-backed segments (kernel cores leave out code and
-// read-only data), shifted by the PIE load bias.
+// read-only data), shifted by the PIE load bias. The image is a CoreFile, or
+// in unit tests segments built in memory.
 #pragma once
 
 #include "binary/executable.h"
-#include "core/core_file.h"
+#include "binary/locate.h"
 
 #include <cstdint>
 #include <optional>
@@ -14,7 +15,7 @@ namespace crashctl::core {
 
 class Memory {
 public:
-  Memory(const CoreFile &core, const binary::Executable *exe, uint64_t load_bias)
+  Memory(const binary::ProcessImage &core, const binary::Executable *exe, uint64_t load_bias)
       : core_(core), exe_(exe), bias_(load_bias) {}
 
   // Copies N bytes at ADDR; false unless all of them are readable.
@@ -29,7 +30,7 @@ public:
   uint64_t bias() const { return bias_; }
 
 private:
-  const CoreFile &core_;
+  const binary::ProcessImage &core_;
   const binary::Executable *exe_;
   uint64_t bias_;
 };

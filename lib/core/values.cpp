@@ -80,7 +80,9 @@ std::string ValueReader::type_name(uint64_t type) const {
 
 std::string ValueReader::format(const binary::TypeInfo &t, uint64_t addr, int depth) const {
   using namespace llvm::dwarf;
-  if (t.tag == DW_TAG_typedef && !t.elem.empty())
+  // Go's DWARF makes interfaces typedefs of runtime.iface or runtime.eface:
+  // those are read as interfaces below, not as the struct.
+  if (t.tag == DW_TAG_typedef && !t.elem.empty() && t.go_kind != Interface)
     if (const binary::TypeInfo *u = exe_.type(t.elem)) return format(*u, addr, depth);
   if (t.name == "string" || t.go_kind == String) {
     auto s = mem_.go_string(addr, 1024);
@@ -126,7 +128,7 @@ std::string ValueReader::format(const binary::TypeInfo &t, uint64_t addr, int de
     if (!*tab) return "nil";
     // An eface holds the type; an iface an itab whose Type follows the Inter pointer.
     uint64_t type = *tab;
-    if (t.name != "interface {}") {
+    if (t.name != "interface {}" && t.elem != "runtime.eface") {
       auto ty = mem_.u64(*tab + 8);
       if (!ty) return "<unreadable>";
       type = *ty;
@@ -161,6 +163,7 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
   }
   if (v.type == "runtime.errorString") {
     if (auto s = mem_.go_string(data, 4096)) v.value = v.printed = "runtime error: " + *s;
+    else v.note = "the error's message is not in the core";
     return v;
   }
   if (v.type == "runtime.boundsError") {
@@ -171,11 +174,13 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
       if (auto *f = bt->field("code")) code = mem_.u8(data + f->offset);
     }
     if (x && y && sg && code) v.value = v.printed = bounds_message(int64_t(*x), int64_t(*y), *sg, *code);
+    else v.note = "the bounds error is not in the core";
     return v;
   }
   if (v.type == "*errors.errorString" || v.type == "*fmt.wrapError" || v.type == "*fmt.wrapErrors") {
     // {s string} and {msg string; err(s) ...}: the message is the first field.
     if (auto s = mem_.go_string(data, 1 << 16)) v.value = v.printed = *s;
+    else v.note = "the error's message is not in the core";
     return v;
   }
   // Everything else: fields through DWARF.
@@ -186,7 +191,7 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
     uint64_t addr = data;
     if (ptr) {
       v.value = "&" + v.type.substr(1) + format(*t, addr, 0);
-    } else if (kind >= Bool && kind <= Complex128) {
+    } else if ((kind >= Bool && kind <= Complex128) || kind == String) {
       v.value = format(*t, addr, 0);
     } else {
       v.value = v.type + format(*t, addr, 0);
