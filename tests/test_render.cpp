@@ -115,7 +115,7 @@ Report nil_deref_report() {
   p.goroutines.push_back(goroutine(13, GoroutineStatus::Runnable, "", deep));
 
   Verdict &v = r.verdict;
-  v.cls = "nil-pointer-dereference";
+  v.cls = VerdictClass::NilPointerDereference;
   v.recoverable = true;
   v.summary = "nil pointer dereference in main.(*Cache).lookup";
   v.explanation = "The program read through a nil pointer. A deferred recover() in the goroutine could "
@@ -170,7 +170,7 @@ Input race_input() {
   g.created_at = stack({frame("main.main", "/src/app/main.go", 19, 0x18b)});
   race.goroutines = {g};
   r.process.races.push_back(race);
-  r.verdict.cls = "data-race";
+  r.verdict.cls = VerdictClass::DataRace;
   r.verdict.signature = "0123456789abcdef";
   r.verdict.summary = "data race on 0xc0000b4010 between goroutine 7 and the main goroutine";
   Culprit c;
@@ -701,7 +701,7 @@ TEST_CASE("the escaping stream keeps CRLF line ends, escapes lone CRs and contro
 TEST_CASE("editor output escapes what the input holds", "[render][editor]") {
   Input in = crash_input();
   Report &r = in.reports.back();
-  r.verdict.cls = "nil-pointer-dereference";
+  r.verdict.cls = VerdictClass::NilPointerDereference;
   r.verdict.summary = "boom\x1b]0;TITLE\x07\x1b[2J";
   Frame f = frame("main.f\x08", "/src/a\x1b[1A.go", 3);
   Culprit c;

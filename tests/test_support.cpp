@@ -12,10 +12,16 @@
 #include <ftw.h>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace crashctl::test {
+
+VerdictClass class_named(const std::string &id) {
+  if (auto c = parse_verdict_class(id)) return *c;
+  throw std::invalid_argument("no verdict class has the id \"" + id + "\"");
+}
 
 std::vector<ManifestRow> read_manifest(const std::string &path) {
   std::vector<ManifestRow> rows;

@@ -72,7 +72,7 @@ const Goroutine *crashing_goroutine(const Report &r) {
 }
 
 llvm::StringRef verdict_class(const Verdict &v) {
-  return v.cls.empty() ? llvm::StringRef("unknown") : llvm::StringRef(v.cls);
+  return to_string(v.cls.value_or(VerdictClass::Unknown));
 }
 
 std::string display_path(const Input &in) { return in.path == "-" ? "<stdin>" : in.path; }

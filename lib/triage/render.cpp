@@ -72,7 +72,7 @@ static void text_table(llvm::raw_ostream &os, const Table &t, const RenderOption
       std::string kinds;
       for (const auto &[kind, n] : b.kinds()) kinds += (kinds.empty() ? "" : " ") + kind + ":" + std::to_string(n);
       (b.low_confidence() ? low_rows : rows)
-          .push_back({std::to_string(b.count()), kinds, b.rep.cls, b.signature, culprit, owner,
+          .push_back({std::to_string(b.count()), kinds, to_string(b.rep.cls), b.signature, culprit, owner,
                       cell(b.rep.summary, opts.summary_width), b.is_new});
     }
     size_t wc = width(head.count), wn = width(head.kinds), wk = width(head.cls), ws = width(head.signature),
@@ -159,7 +159,7 @@ static void csv_table(llvm::raw_ostream &os, const Table &t) {
     f.push_back(b.signature);
     f.push_back(b.is_new ? "true" : "false");
     f.push_back(std::to_string(b.count()));
-    f.push_back(b.rep.cls);
+    f.push_back(to_string(b.rep.cls));
     f.push_back(b.rep.summary);
     const CulpritInfo none;
     const CulpritInfo &c = b.rep.culprit ? *b.rep.culprit : none;
