@@ -52,6 +52,10 @@ std::vector<ManifestRow> read_manifest(const std::string &path);
 // an id no class has, so a typo fails the test.
 VerdictClass class_named(const std::string &id);
 
+// The terminal column at which NEEDLE starts in LINE (wide characters take
+// two); fails the test when LINE does not hold it.
+size_t column_of(const std::string &line, const std::string &needle);
+
 // A per-process temporary directory, removed with its contents at exit.
 const std::string &scratch_dir();
 
