@@ -14,12 +14,12 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <set>
 #include <tuple>
@@ -447,7 +447,9 @@ void CoreDecoder::run() {
     } else {
       uint64_t n = std::min<uint64_t>(*len, 50'000'000);
       gptrs.resize(n);
-      if (n && !mem_.read(*ptr, gptrs.data(), n * 8)) {
+      if (n && mem_.read(*ptr, gptrs.data(), n * 8)) {
+        for (uint64_t &gp : gptrs) gp = llvm::support::endian::read64le(&gp);  // the core's byte order
+      } else if (n) {
         gptrs.clear();
         for (uint64_t i = 0; i < n; ++i) {
           auto gp = mem_.u64(*ptr + 8 * i);

@@ -20,6 +20,7 @@ public:
 
   // Copies N bytes at ADDR; false unless all of them are readable.
   bool read(uint64_t addr, void *out, size_t n) const;
+  // Words in the core's byte order (little-endian: amd64, arm64).
   std::optional<uint64_t> u64(uint64_t addr) const;
   std::optional<uint32_t> u32(uint64_t addr) const;
   std::optional<uint8_t> u8(uint64_t addr) const;

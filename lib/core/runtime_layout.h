@@ -4,6 +4,8 @@
 
 #include "binary/executable.h"
 
+#include "llvm/Support/Endian.h"
+
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -45,18 +47,15 @@ struct RuntimeLayout {
 };
 
 // A runtime struct (g, _defer, _panic) copied out of the core, read at the
-// layout's offsets: a field this release lacks, or one past the copy, reads 0.
+// layout's offsets (little-endian, as on amd64 and arm64): a field this
+// release lacks, or one past the copy, reads 0.
 struct Record {
   std::vector<char> raw;
   uint64_t u64(const Off &o) const {
-    uint64_t v = 0;
-    if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
-    return v;
+    return o.ok && o.at + 8 <= raw.size() ? llvm::support::endian::read64le(raw.data() + o.at) : 0;
   }
   uint32_t u32(const Off &o) const {
-    uint32_t v = 0;
-    if (o.ok && o.at + 4 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 4);
-    return v;
+    return o.ok && o.at + 4 <= raw.size() ? llvm::support::endian::read32le(raw.data() + o.at) : 0;
   }
   uint8_t u8(const Off &o) const { return o.ok && o.at < raw.size() ? uint8_t(raw[o.at]) : 0; }
   bool flag(const Off &o) const { return o.ok && o.at < raw.size() && raw[o.at] != 0; }

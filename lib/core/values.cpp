@@ -1,11 +1,12 @@
 #include "core/values.h"
 
+#include "llvm/ADT/bit.h"
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 
-#include <cstring>
 
 namespace crashctl::core {
 
@@ -89,13 +90,12 @@ std::string ValueReader::format(const binary::TypeInfo &t, uint64_t addr, int de
     return s ? quote(*s) : "<unreadable>";
   }
   if (t.tag == DW_TAG_base_type) {
-    uint64_t v = 0;
-    if (t.size > 8 || !mem_.read(addr, &v, t.size)) return "<unreadable>";
+    char b[8] = {};
+    if (t.size > 8 || !mem_.read(addr, b, t.size)) return "<unreadable>";
+    uint64_t v = llvm::support::endian::read64le(b);  // zero-extended: the bytes past t.size are 0
     if (t.encoding == DW_ATE_boolean) return v ? "true" : "false";
     if (t.encoding == DW_ATE_float) {
-      double d = 0;
-      if (t.size == 8) std::memcpy(&d, &v, 8);
-      else { float f; std::memcpy(&f, &v, 4); d = f; }
+      double d = t.size == 8 ? llvm::bit_cast<double>(v) : llvm::bit_cast<float>(uint32_t(v));
       return llvm::formatv("{0}", d).str();
     }
     if (t.encoding == DW_ATE_signed || t.encoding == DW_ATE_signed_char) {
