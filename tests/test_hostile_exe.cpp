@@ -30,28 +30,16 @@
 #include <unistd.h>
 
 using namespace crashctl;
+using crashctl::test::decompressed_bytes;
 using crashctl::test::decompressed_copy;
 using crashctl::test::ManifestRow;
 using crashctl::test::read_manifest;
 using crashctl::test::scratch_dir;
+using crashctl::test::with_recorded_exe;
 
 namespace {
 
 const std::string kCores = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/cores/";
-
-// The decompressed bytes of a committed file.
-std::string slurp(const std::string &path) {
-  auto in = open_input(path, /*detect_kind=*/false);
-  REQUIRE(bool(in));
-  std::string out, buf(1 << 20, '\0');
-  for (;;) {
-    auto n = in->source->read(buf.data(), buf.size());
-    REQUIRE(bool(n));
-    if (*n == 0) break;
-    out.append(buf.data(), *n);
-  }
-  return out;
-}
 
 void write_file(const std::string &path, std::string_view bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
@@ -120,21 +108,6 @@ size_t file_offset(const std::string &core, uint64_t vaddr) {
   return 0;
 }
 
-// The recorded executable path of CORE (NT_FILE) replaced, in its notes, by
-// REPLACEMENT(length of the old path), which must keep the length.
-std::string with_recorded_exe(const std::string &core, const std::function<std::string(size_t)> &replacement) {
-  auto parsed = core::CoreFile::from_bytes(core, "core");
-  REQUIRE(bool(parsed));
-  REQUIRE_FALSE((*parsed)->files().empty());
-  std::string old = (*parsed)->files().front().path, now = replacement(old.size());
-  REQUIRE(now.size() == old.size());
-  std::string out = core;
-  size_t notes_end = std::min<size_t>(out.size(), 1 << 16);
-  for (size_t at = out.find(old); at != std::string::npos && at < notes_end; at = out.find(old, at + 1))
-    out.replace(at, old.size(), now);
-  return out;
-}
-
 }  // namespace
 
 // --- Fault 2: executables that are not regular files, or bombs ------------
@@ -159,7 +132,7 @@ TEST_CASE("executables: only regular files are opened, and nothing blocks", "[bi
 
 TEST_CASE("a core whose recorded executable is a device or FIFO is refused", "[cores][hostile]") {
   const ManifestRow &r = row("go1.26.8", "nil-deref");
-  std::string core = slurp(kCores + r["core"]);
+  std::string core = decompressed_bytes(kCores + r["core"]);
 
   SECTION("/dev/zero: refused at once, not read without end") {
     std::string path = scratch_dir() + "/records-dev-zero.core";
@@ -293,7 +266,7 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
       auto exe = binary::Executable::open(kCores + r["exe"]);
       REQUIRE(bool(exe));
       const binary::Executable &x = **exe;
-      const std::string pristine = slurp(kCores + r["core"]);
+      const std::string pristine = decompressed_bytes(kCores + r["core"]);
       auto check = [&](const std::string &bytes) -> llvm::Expected<std::string> {
         auto core = core::CoreFile::from_bytes(bytes, "core");
         REQUIRE(bool(core));
@@ -349,7 +322,7 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
 TEST_CASE("truncated cores: the runtime's own abort is not an outside signal, and confidence is low",
           "[cores][truncated]") {
   const ManifestRow &r = row("go1.26.8", "nil-deref");
-  const std::string core = slurp(kCores + r["core"]);
+  const std::string core = decompressed_bytes(kCores + r["core"]);
   AnalysisOptions opts;
   opts.exe = kCores + r["exe"];
 
@@ -474,7 +447,7 @@ std::string with_damaged_line_tables(const std::string &exe) {
 TEST_CASE("a damaged .debug_line is a warning naming the executable and the table's offset", "[cores][dwarf]") {
   const ManifestRow &r = row("go1.26.8", "nil-deref");
   std::string exe = scratch_dir() + "/damaged-lines.exe";
-  write_file(exe, with_damaged_line_tables(slurp(kCores + r["exe"])));
+  write_file(exe, with_damaged_line_tables(decompressed_bytes(kCores + r["exe"])));
   AnalysisOptions opts;
   opts.exe = exe;
   Input in = analyze_input(kCores + r["core"], opts);

@@ -1,5 +1,6 @@
 #include "test_support.h"
 
+#include "core/core_file.h"
 #include "io/input.h"
 
 #include <catch2/catch.hpp>
@@ -70,6 +71,32 @@ const std::string &scratch_dir() {
   };
   static const Dir dir;
   return dir.path;
+}
+
+std::string decompressed_bytes(const std::string &path) {
+  auto in = open_input(path, /*detect_kind=*/false);
+  REQUIRE(bool(in));
+  std::string out, buf(1 << 20, '\0');
+  for (;;) {
+    auto n = in->source->read(buf.data(), buf.size());
+    REQUIRE(bool(n));
+    if (*n == 0) break;
+    out.append(buf.data(), *n);
+  }
+  return out;
+}
+
+std::string with_recorded_exe(const std::string &core, const std::function<std::string(size_t)> &replacement) {
+  auto parsed = core::CoreFile::from_bytes(core, "core");
+  REQUIRE(bool(parsed));
+  REQUIRE_FALSE((*parsed)->files().empty());
+  std::string old = (*parsed)->files().front().path, now = replacement(old.size());
+  REQUIRE(now.size() == old.size());
+  std::string out = core;
+  size_t notes_end = std::min<size_t>(out.size(), 1 << 16);
+  for (size_t at = out.find(old); at != std::string::npos && at < notes_end; at = out.find(old, at + 1))
+    out.replace(at, old.size(), now);
+  return out;
 }
 
 std::string decompressed_copy(const std::string &path) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,13 @@ const std::string &scratch_dir();
 // Decompresses a committed (zstd or gzip) fixture such as an executable
 // into a file in scratch_dir(), once per path, and returns its path.
 std::string decompressed_copy(const std::string &path);
+
+// The decompressed bytes of a committed (zstd, gzip or plain) file.
+std::string decompressed_bytes(const std::string &path);
+
+// CORE (an ELF core's bytes) with the executable path it records (NT_FILE)
+// replaced by REPLACEMENT(length of the old path), which must keep the length.
+std::string with_recorded_exe(const std::string &core, const std::function<std::string(size_t)> &replacement);
 
 // DATA as one zstd frame (level 3, content size in the header).
 std::string zstd_frame(const std::string &data, int level = 3);
