@@ -2,7 +2,7 @@
 # Installs what crashctl needs from Debian's packages, only if missing.
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config llvm-19-dev libcli11-dev libzstd-dev catch2 zlib1g-dev
-          clang-19 libclang-rt-19-dev zstd time libprotobuf-dev protobuf-compiler
+          clang-19 libclang-rt-19-dev zstd time libprotobuf-dev protobuf-compiler libcurl4-openssl-dev
           python3-venv openjdk-17-jre-headless)
 missing=()
 for p in "${packages[@]}"; do
