@@ -89,6 +89,7 @@ TEST_CASE("goldens: JSON and editor output of real fixtures", "[goldens]") {
     // The executable was decompressed to a temporary path: name the committed one.
     for (Report &r : in.reports)
       if (!r.process.executable.empty()) r.process.executable = "testdata/" + exe;
+    if (in.executable) in.executable->path = "testdata/" + exe;
     std::string stem = name.rfind("logs/", 0) == 0 ? name : name.substr(name.find('/') + 1);
     for (const char *ext : {".txt.zst", ".log.zst", ".pb.gz", ".zst"})
       if (stem.size() > strlen(ext) && stem.compare(stem.size() - strlen(ext), strlen(ext), ext) == 0)

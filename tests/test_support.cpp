@@ -20,6 +20,13 @@
 
 namespace crashctl::test {
 
+namespace {
+// Hermetic tests: no debuginfod server from the environment (Debian's
+// /etc/profile.d/debuginfod.sh sets DEBUGINFOD_URLS in login shells). A
+// test that wants one sets it itself.
+[[maybe_unused]] const bool kNoDebuginfodFromEnvironment = [] { return ::unsetenv("DEBUGINFOD_URLS") == 0; }();
+}  // namespace
+
 VerdictClass class_named(const std::string &id) {
   if (auto c = parse_verdict_class(id)) return *c;
   throw std::invalid_argument("no verdict class has the id \"" + id + "\"");

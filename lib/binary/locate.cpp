@@ -1,5 +1,7 @@
 #include "binary/locate.h"
 
+#include "binary/debuginfod.h"
+
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Object/ELF.h"
 #include "llvm/ADT/StringExtras.h"
@@ -100,10 +102,23 @@ llvm::Expected<std::string> check_executable(const ProcessImage &core, const Exe
                                              const std::string &core_name, const std::string &exe_name) {
   auto mismatch = [&](const std::string &why) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   exe_name + " is not the executable that produced " + core_name + ": " + why +
-                                       " (pass the executable that ran with --exe)");
+                                   exe_name + " is not the executable that produced " + core_name + ": " + why);
   };
   std::vector<std::string> agreed;
+  std::optional<CoreProgramHeader> hdr = core_program_header(core);
+
+  // The build ids first: another build of the program is named by both ids.
+  if (hdr && !hdr->gnu_build_id.empty() && !exe.gnu_build_id().empty()) {
+    if (hdr->gnu_build_id != exe.gnu_build_id())
+      return mismatch("its GNU build id is " + exe.gnu_build_id() + ", the core's program's " + hdr->gnu_build_id);
+    agreed.push_back("GNU build id " + hdr->gnu_build_id);
+  }
+  if (hdr && !hdr->go_build_id.empty() && !exe.go_build_id().empty()) {
+    if (hdr->go_build_id != exe.go_build_id())
+      return mismatch("its Go build id is " + shorten(exe.go_build_id()) + ", the core's program's " +
+                      shorten(hdr->go_build_id));
+    agreed.push_back("Go build id " + shorten(hdr->go_build_id));
+  }
 
   // The entry point the kernel recorded.
   if (auto it = core.auxv().find(kAtEntry); it != core.auxv().end()) {
@@ -116,8 +131,8 @@ llvm::Expected<std::string> check_executable(const ProcessImage &core, const Exe
                                     it->second, exe.entry()));
   }
 
-  // The program's own ELF header, as the core kept it.
-  if (auto hdr = core_program_header(core)) {
+  // The rest of the program's own ELF header, as the core kept it.
+  if (hdr) {
     bool pie = hdr->type == llvm::ELF::ET_DYN;
     if (pie != exe.is_pie())
       return mismatch(pie ? "the core's program is a position-independent executable, this one is not"
@@ -125,17 +140,6 @@ llvm::Expected<std::string> check_executable(const ProcessImage &core, const Exe
     if (hdr->entry != exe.entry())
       return mismatch(
           llvm::formatv("the core's program has entry point {0:x}, this one {1:x}", hdr->entry, exe.entry()));
-    if (!hdr->gnu_build_id.empty() && !exe.gnu_build_id().empty()) {
-      if (hdr->gnu_build_id != exe.gnu_build_id())
-        return mismatch("its GNU build id is " + exe.gnu_build_id() + ", the core's program's " + hdr->gnu_build_id);
-      agreed.push_back("GNU build id " + hdr->gnu_build_id);
-    }
-    if (!hdr->go_build_id.empty() && !exe.go_build_id().empty()) {
-      if (hdr->go_build_id != exe.go_build_id())
-        return mismatch("its Go build id is " + shorten(exe.go_build_id()) + ", the core's program's " +
-                        shorten(hdr->go_build_id));
-      agreed.push_back("Go build id " + shorten(hdr->go_build_id));
-    }
   }
 
   // The read-only bytes the core holds (kernel cores: the first page of each
@@ -268,42 +272,108 @@ std::string recorded_executable(const ProcessImage &image) {
   return recorded;
 }
 
-llvm::Expected<LocatedExecutable> locate_executable(const ProcessImage &image, const std::string &image_name,
-                                                    const std::string &exe,
-                                                    const llvm::object::BuildIDFetcher &fetcher) {
-  auto fail = [](const std::string &msg) { return llvm::createStringError(llvm::inconvertibleErrorCode(), msg); };
-  std::string path = exe.empty() ? recorded_executable(image) : exe;
-  if (path.empty() || !llvm::sys::fs::exists(path)) {
-    std::string tried = path;
-    path.clear();
-    // Look for it by build id: the core keeps the first page of the executable.
-    if (auto header = core_program_header(image); header && !header->gnu_build_id.empty()) {
-      std::string id;
-      if (llvm::tryGetFromHex(header->gnu_build_id, id))
-        if (auto found = fetcher.fetch(llvm::arrayRefFromStringRef(id))) path = *found;
-    }
-    if (path.empty())
-      return fail(image_name + ": the executable is needed to read a core: pass --exe PROGRAM" +
-                  (tried.empty() ? std::string() : " (the core names " + tried + ", which does not exist here)"));
+llvm::Expected<FoundExecutable> find_executable(const ExecutableQuery &query, const DecodeOptions &opts,
+                                                const ExecutableCheck &check) {
+  auto try_file = [&](const std::string &path, ExecutableSource source) -> llvm::Expected<FoundExecutable> {
+    auto opened = Executable::open_shared(path);
+    if (!opened) return opened.takeError();
+    if (llvm::Error refused = check(**opened, path)) return refused;
+    FoundExecutable found;
+    found.exe = std::move(*opened);
+    found.origin = {path, found.exe->gnu_build_id(), source};
+    return found;
+  };
+  // 1. The executable named, and no other.
+  if (!opts.exe.empty()) return try_file(opts.exe, ExecutableSource::Argument);
+
+  std::vector<std::string> steps;  // what each step found, when it found nothing usable
+  auto accept = [&](const std::string &path, ExecutableSource source) -> std::optional<FoundExecutable> {
+    auto found = try_file(path, source);
+    if (found) return std::move(*found);
+    steps.push_back(llvm::toString(found.takeError()));
+    return std::nullopt;
+  };
+  auto dirs = [&] { return llvm::join(opts.debug_dirs, ", "); };
+
+  // 2. The path the input records.
+  if (!query.recorded_path.empty()) {
+    if (!llvm::sys::fs::exists(query.recorded_path))
+      steps.push_back("the core names " + query.recorded_path + ", which does not exist here");
+    else if (auto found = accept(query.recorded_path, ExecutableSource::CorePath))
+      return std::move(*found);
   }
-  auto opened = Executable::open_shared(path);
-  if (!opened) return opened.takeError();
+
+  // 3. --debug-dir: by build id, else every file there.
+  if (!opts.debug_dirs.empty()) {
+    if (!query.build_id.empty()) {
+      std::optional<std::string> path;
+      std::string id;
+      if (llvm::tryGetFromHex(query.build_id, id))
+        path = DebugDirFetcher(opts.debug_dirs).fetch(llvm::arrayRefFromStringRef(id));
+      if (!path) steps.push_back("no file is named by build id " + query.build_id + " under --debug-dir " + dirs());
+      else if (auto found = accept(*path, ExecutableSource::DebugDir)) return std::move(*found);
+    } else {
+      std::vector<std::string> files = debug_dir_files(opts.debug_dirs);
+      for (const std::string &path : files) {
+        auto found = try_file(path, ExecutableSource::DebugDir);
+        if (found) return std::move(*found);
+        llvm::consumeError(found.takeError());  // another program, or not one at all
+      }
+      steps.push_back(llvm::formatv("none of the {0} files under --debug-dir {1} matches", files.size(), dirs()));
+    }
+  }
+
+  // 4. debuginfod, by build id.
+  DebuginfodConfig debuginfod = DebuginfodConfig::from_environment();
+  if (!debuginfod.urls.empty()) {
+    if (query.build_id.empty()) {
+      steps.push_back("debuginfod (DEBUGINFOD_URLS) was not asked: the input records no GNU build id");
+    } else {
+      auto path = debuginfod_executable(debuginfod, query.build_id, opts.offline);
+      if (!path) steps.push_back(llvm::toString(path.takeError()));
+      else if (auto found = accept(*path, ExecutableSource::Debuginfod)) return std::move(*found);
+    }
+  }
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), llvm::join(steps, "; "));
+}
+
+llvm::Expected<LocatedExecutable> locate_executable(const ProcessImage &image, const std::string &image_name,
+                                                    const DecodeOptions &opts) {
+  auto fail = [](const std::string &msg) { return llvm::createStringError(llvm::inconvertibleErrorCode(), msg); };
+  ExecutableQuery query;
+  query.recorded_path = recorded_executable(image);
+  // The core keeps the first page of the executable, with its build id.
+  if (auto header = core_program_header(image)) query.build_id = header->gnu_build_id;
+
+  uint64_t bias = 0;
+  auto check = [&](const Executable &exe, const std::string &path) -> llvm::Error {
+    if (exe.machine() != image.machine())
+      return fail(llvm::formatv("{0} (machine {1}) does not match the core {2} (machine {3})", path, exe.machine(),
+                                image_name, image.machine())
+                      .str());
+    // PIE: the load bias from the entry point the kernel recorded.
+    std::optional<uint64_t> found_bias = load_bias(image, exe);
+    if (!found_bias)
+      return fail(image_name + ": position-independent executable, but the core has no AT_ENTRY to find where "
+                               "it was loaded");
+    bias = *found_bias;
+    // The executable must be the one that ran.
+    auto matched = check_executable(image, exe, bias, image_name, path);
+    if (!matched && !opts.exe.empty())
+      return fail(llvm::toString(matched.takeError()) + " (pass the executable that ran with --exe)");
+    return matched ? llvm::Error::success() : matched.takeError();
+  };
+  auto found = find_executable(query, opts, check);
+  if (!found) {
+    std::string why = llvm::toString(found.takeError());
+    if (!opts.exe.empty()) return fail(why);
+    return fail(image_name + ": the executable is needed to read a core: pass --exe PROGRAM" +
+                (why.empty() ? std::string() : " (" + why + ")"));
+  }
   LocatedExecutable out;
-  out.exe = std::move(*opened);
-  out.path = path;
-  if (out.exe->machine() != image.machine())
-    return fail(llvm::formatv("{0} (machine {1}) does not match the core {2} (machine {3})", path,
-                              out.exe->machine(), image_name, image.machine())
-                    .str());
-  // PIE: the load bias from the entry point the kernel recorded.
-  std::optional<uint64_t> bias = load_bias(image, *out.exe);
-  if (!bias)
-    return fail(image_name + ": position-independent executable, but the core has no AT_ENTRY to find where it "
-                             "was loaded");
-  out.bias = *bias;
-  // The executable must be the one that ran.
-  if (auto matched = check_executable(image, *out.exe, out.bias, image_name, path); !matched)
-    return matched.takeError();
+  out.exe = std::move(found->exe);
+  out.origin = std::move(found->origin);
+  out.bias = bias;
   return out;
 }
 

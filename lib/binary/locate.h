@@ -1,17 +1,20 @@
-// Finding the executable of a core and checking that it is the one that ran
-// (formats/core.md, "Finding the executable" and "Matching"). A wrong
-// executable gives garbage goroutines and invented verdicts, so a core is
-// read only with an executable the core confirms. Build ids are looked up
-// through an llvm::object::BuildIDFetcher (--debug-dir; debuginfod later).
+// Finding the executable of a core or heap dump and checking that it is the
+// one that ran (formats/core.md, "Finding the executable" and "Matching"). A
+// wrong executable gives garbage goroutines and invented verdicts, so an
+// input is read only with an executable its own evidence confirms. Build ids
+// are looked up under --debug-dir (an llvm::object::BuildIDFetcher) and on
+// debuginfod servers (binary/debuginfod.h).
 #pragma once
 
 #include "binary/executable.h"
+#include "io/decode.h"
 
 #include "llvm/Object/BuildID.h"
 #include "llvm/Object/ELFTypes.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,19 +70,40 @@ std::vector<std::string> debug_dir_files(const std::vector<std::string> &dirs, s
 // else the AT_EXECFN string; "" when it records neither.
 std::string recorded_executable(const ProcessImage &image);
 
-// The executable to read IMAGE with, checked against it, and where it was
-// loaded. EXE: the one given (--exe), else the recorded path, else the GNU
-// build id of the image's program header through FETCHER. The error names
-// the image and the executable: none found, unreadable, another machine, a
-// PIE with no AT_ENTRY, or any disagreement check_executable finds.
+// The one search for an executable, for cores and heap dumps alike:
+//   1. --exe, and nothing else when it is given;
+//   2. the path the input records (cores: NT_FILE, AT_EXECFN);
+//   3. --debug-dir: the file named by the build id, or every file there for
+//      an input that records no build id (heap dumps);
+//   4. debuginfod (DEBUGINFOD_URLS) by build id; only its cache with --offline.
+// CHECK is the input's own evidence that a candidate is the executable that
+// ran; the first candidate it accepts is used. The error of --exe is the
+// file's or CHECK's; otherwise it lists, step by step, what each step found
+// (nothing, or a file CHECK refused and why), or is empty when no step
+// applied.
+struct ExecutableQuery {
+  std::string recorded_path;  // "" when the input records none
+  std::string build_id;       // GNU build id of the program that ran, hex; "" when unknown
+};
+struct FoundExecutable {
+  std::shared_ptr<const Executable> exe;
+  InputExecutable origin;
+};
+using ExecutableCheck = std::function<llvm::Error(const Executable &exe, const std::string &path)>;
+llvm::Expected<FoundExecutable> find_executable(const ExecutableQuery &query, const DecodeOptions &opts,
+                                                const ExecutableCheck &check);
+
+// The executable to read IMAGE with, found by find_executable, checked
+// against it (machine, load bias, check_executable), and where it was
+// loaded. The error names the image, the build id and what each step of the
+// search found.
 struct LocatedExecutable {
   std::shared_ptr<const Executable> exe;
-  std::string path;
+  InputExecutable origin;
   uint64_t bias = 0;
 };
 llvm::Expected<LocatedExecutable> locate_executable(const ProcessImage &image, const std::string &image_name,
-                                                    const std::string &exe,
-                                                    const llvm::object::BuildIDFetcher &fetcher);
+                                                    const DecodeOptions &opts);
 
 // What the core itself keeps of its program's ELF header: the kernel dumps
 // the first page of every ELF mapping, which holds the build id notes.

@@ -746,14 +746,15 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
     out.add_diagnostic({Severity::Warning, off, path + ": " + msg});
 
   // Which executable, checked against the core (binary/locate.h).
-  auto located = binary::locate_executable(**core, path, opts.exe, binary::DebugDirFetcher(opts.debug_dirs));
+  auto located = binary::locate_executable(**core, path, opts);
   if (!located) {
     out.failed = true;
     out.add_diagnostic({Severity::Error, 0, llvm::toString(located.takeError())});
     return;
   }
+  out.executable = located->origin;
   const binary::Executable &x = *located->exe;
-  const std::string &exe_path = located->path;
+  const std::string &exe_path = located->origin.path;
   uint64_t bias = located->bias;
 
   Report report;

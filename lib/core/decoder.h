@@ -15,8 +15,8 @@
 namespace crashctl {
 
 // Decodes the core at out.path (already opened as IN) into one Report in OUT.
-// The executable is opts.exe, else the path the core records (NT_FILE or
-// auxv), else a file named by its build id under opts.debug_dirs.
+// The executable is found by binary::locate_executable (opts.exe, the path
+// the core records, opts.debug_dirs, debuginfod) and kept in out.executable.
 // Problems become diagnostics; a mismatching executable fails the input.
 void decode_core(OpenedInput &in, Input &out, const DecodeOptions &opts);
 

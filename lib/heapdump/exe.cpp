@@ -1,4 +1,7 @@
-#include "heapdump/exe.h"
+// Symbolizing a heap dump with its executable (binary::find_executable):
+// file:line and inlined frames, goroutine creators, deferred functions, type
+// names and read-only data for panic values.
+#include "heapdump/decoder.h"
 
 #include "binary/executable.h"
 #include "binary/go_names.h"
@@ -13,11 +16,10 @@
 namespace crashctl {
 namespace {
 
+// The executable found for the dump, once its goroutines are read.
 struct State {
-  std::vector<const binary::Executable *> candidates;  // the first that matches is used
-  bool given = true;                                     // --exe, not found under --debug-dir
-  const binary::Executable *exe = nullptr;
-  int64_t bias = 0;    // runtime address - link-time address
+  std::shared_ptr<const binary::Executable> exe;
+  int64_t bias = 0;     // runtime address - link-time address
   bool usable = false;  // the executable matches the dump
 };
 
@@ -52,29 +54,35 @@ EntryMatch match_entries(const binary::Executable &exe, const Process &p) {
   return m;
 }
 
-void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
+// The executable for the dump (binary::find_executable: --exe, else a file
+// under --debug-dir; a dump records neither a path nor a build id), accepted
+// when the dump's frame entries are its function entries.
+void symbolize_report(State &st, const DecodeOptions &opts, Input &in, Report &rep, std::vector<Diagnostic> &diags) {
   Process &p = rep.process;
-  // Load bias (PIE) and a sanity check: frame entries must be function entries.
   EntryMatch m;
-  for (const binary::Executable *candidate : st.candidates) {
-    m = match_entries(*candidate, p);
-    st.exe = candidate;
-    if (m.usable()) break;
-  }
-  if (!st.given && !m.usable()) {
-    diags.push_back({Severity::Note, 0,
-                     "no executable under --debug-dir matches the dump: frames carry function names only; "
-                     "pass --exe for file:line, inlined frames and goroutine creators"});
+  auto matches = [&](const binary::Executable &candidate, const std::string &path) -> llvm::Error {
+    m = match_entries(candidate, p);
+    if (m.usable()) return llvm::Error::success();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   llvm::formatv("{0} does not match the dump ({1} of {2} frame entries agree)", path,
+                                                 m.match, m.match + m.miss)
+                                       .str());
+  };
+  auto found = binary::find_executable(binary::ExecutableQuery{}, opts, matches);
+  if (!found) {
+    std::string why = llvm::toString(found.takeError());
+    if (!opts.exe.empty())
+      diags.push_back({Severity::Warning, 0, "--exe " + why + "; frames are not symbolized"});
+    else
+      diags.push_back({Severity::Note, 0,
+                       "no executable under --debug-dir matches the dump: frames carry function names only; "
+                       "pass --exe for file:line, inlined frames and goroutine creators"});
     return;
   }
+  st.exe = found->exe;
+  in.executable = found->origin;
   const binary::Executable &exe = *st.exe;
   st.bias = m.bias;
-  if (!m.usable()) {
-    diags.push_back({Severity::Warning, 0,
-                     llvm::formatv("--exe {0} does not match the dump ({1} of {2} frame entries agree); "
-                                   "frames are not symbolized", exe.path(), m.match, m.match + m.miss).str()});
-    return;
-  }
   st.usable = true;
   p.executable = exe.path();
 
@@ -118,26 +126,14 @@ void symbolize_report(State &st, Report &rep, std::vector<Diagnostic> &diags) {
   }
 }
 
-void use_candidates(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates, bool given);
-
-}  // namespace
-
-void use_executable(HeapDumpOptions &opts, const binary::Executable &exe) { use_candidates(opts, {&exe}, true); }
-
-void use_first_matching(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates) {
-  use_candidates(opts, std::move(candidates), false);
-}
-
-namespace {
-void use_candidates(HeapDumpOptions &opts, std::vector<const binary::Executable *> candidates, bool given) {
-  auto st = std::make_shared<State>();
-  st->candidates = std::move(candidates);
-  st->given = given;
-  opts.symbolize = [st](Report &r, std::vector<Diagnostic> &d) { symbolize_report(*st, r, d); };
-  opts.read_static = [st](uint64_t addr, void *out, size_t n) {
-    return st->usable && st->exe->read(addr - uint64_t(st->bias), out, n);
+// Symbolizes with the executable symbolize_report finds, kept in ST.
+void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st, Input &out,
+                           const DecodeOptions &opts) {
+  hd.symbolize = [st, &out, opts](Report &r, std::vector<Diagnostic> &d) { symbolize_report(*st, opts, out, r, d); };
+  hd.read_static = [st](uint64_t addr, void *dst, size_t n) {
+    return st->usable && st->exe->read(addr - uint64_t(st->bias), dst, n);
   };
-  opts.type_name = [st](uint64_t addr) -> std::string {
+  hd.type_name = [st](uint64_t addr) -> std::string {
     if (!st->usable) return "";
     auto types = st->exe->symbol("runtime.types");
     if (!types) return "";
@@ -147,6 +143,7 @@ void use_candidates(HeapDumpOptions &opts, std::vector<const binary::Executable 
     return t ? t->name : "";
   };
 }
+
 }  // namespace
 
 void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts) {
@@ -165,39 +162,28 @@ void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts) {
     };
   // --exe, else a matching executable under --debug-dir: file:line, inlined
   // frames, creators, defers, type names. A dump records no build id.
-  std::shared_ptr<const binary::Executable> exe;
-  std::vector<std::shared_ptr<const binary::Executable>> candidates;
-  if (opts.exe.empty() && !opts.debug_dirs.empty()) {
-    std::vector<const binary::Executable *> usable;
-    for (const std::string &path : binary::debug_dir_files(opts.debug_dirs)) {
-      auto opened = binary::Executable::open_shared(path);
-      if (!opened) {
-        llvm::consumeError(opened.takeError());  // not an executable
-        continue;
-      }
-      usable.push_back(opened->get());
-      candidates.push_back(std::move(*opened));
-    }
-    use_first_matching(hd, std::move(usable));
-  } else if (!opts.exe.empty()) {
+  bool exe_unreadable = false;
+  if (!opts.exe.empty()) {
     auto opened = binary::Executable::open_shared(opts.exe);
-    if (opened) {
-      exe = std::move(*opened);
-      use_executable(hd, *exe);
-    } else {  // an error (exit 2), yet the dump is read without it
-      out.failed = true;
+    if (!opened) {  // an error (exit 2), yet the dump is read without it
+      exe_unreadable = out.failed = true;
       out.add_diagnostic({Severity::Error, 0,
                           "--exe: " + llvm::toString(opened.takeError()) + "; frames are not symbolized"});
     }
+  }
+  auto st = std::make_shared<State>();
+  if (exe_unreadable) {
+  } else if (!opts.exe.empty() || !opts.debug_dirs.empty()) {
+    use_executable_search(hd, st, out, opts);
   } else {
     out.add_diagnostic({Severity::Note, 0,
                         "heap-dump frames carry function names only: pass --exe for "
                         "file:line, inlined frames and goroutine creators"});
   }
   decode_heapdump(*in.source, out, hd);
-  if (exe)
-    for (const std::string &problem : exe->dwarf_problems())
-      out.add_diagnostic({Severity::Warning, 0, exe->path() + ": DWARF: " + problem});
+  if (st->usable)
+    for (const std::string &problem : st->exe->dwarf_problems())
+      out.add_diagnostic({Severity::Warning, 0, st->exe->path() + ": DWARF: " + problem});
 }
 
 }  // namespace crashctl

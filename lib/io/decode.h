@@ -10,10 +10,12 @@
 namespace crashctl {
 
 struct DecodeOptions {
-  // Cores and heap dumps: --exe (the executable; else found from the input)
-  // and --debug-dir (directories searched by build id).
+  // Cores and heap dumps: --exe (the executable; else found from the input),
+  // --debug-dir (directories searched by build id) and --offline (debuginfod
+  // servers are not asked; its cache is still read). binary/locate.h.
   std::string exe;
   std::vector<std::string> debug_dirs;
+  bool offline = false;
   // Per-input progress on stderr (a TTY only); triage turns it off.
   bool progress = true;
 };

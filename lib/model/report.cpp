@@ -26,6 +26,16 @@ const char *to_string(Compression c) {
   return "none";
 }
 
+const char *to_string(ExecutableSource s) {
+  switch (s) {
+  case ExecutableSource::Argument: return "argument";
+  case ExecutableSource::CorePath: return "core-path";
+  case ExecutableSource::DebugDir: return "debug-dir";
+  case ExecutableSource::Debuginfod: return "debuginfod";
+  }
+  return "argument";
+}
+
 const char *to_string(Severity s) {
   switch (s) {
   case Severity::Note: return "note";

@@ -118,11 +118,26 @@ struct Report {
   std::vector<std::string> evidence_gaps;
 };
 
+// Where the executable of a core or heap dump was found, in the search order
+// of binary/locate.h: --exe, the path the core records, --debug-dir,
+// debuginfod.
+enum class ExecutableSource { Argument, CorePath, DebugDir, Debuginfod };
+const char *to_string(ExecutableSource);
+
+// The executable an input was read with.
+struct InputExecutable {
+  std::string path;
+  std::string build_id;  // its GNU build id in hex; "" when it has none
+  ExecutableSource source = ExecutableSource::Argument;
+};
+
 struct Input {
   std::string path;  // "-" for stdin
   InputFormat format = InputFormat::Unknown;
   Compression compression = Compression::None;
   uint64_t size = 0;  // decompressed bytes read
+  // Cores and heap dumps: the executable found and used, when one was.
+  std::optional<InputExecutable> executable;
   // The file could not be opened, decompressed or read to its end (or its kind
   // is unsupported); reports hold what was decoded before the failure.
   bool failed = false;

@@ -88,6 +88,13 @@ public:
     j_.arrayEnd();
     j_.attributeEnd();
     j_.attribute("size", in.size);
+    attribute_or_null("executable", in.executable, [&] {
+      j_.object([&] {
+        j_.attribute("path", str(in.executable->path));
+        j_.attribute("build_id", str_or_null(in.executable->build_id));
+        j_.attribute("source", to_string(in.executable->source));
+      });
+    });
     j_.attributeArray("diagnostics", [&] {
       for (const Diagnostic &d : in.diagnostics)
         j_.object([&] {

@@ -81,9 +81,10 @@ public:
     name_ = display_path(in);
   }
 
-  void report(const Report &r, size_t index, bool last) {
+  void report(const Input &in, const Report &r, size_t index, bool last) {
     if (index > 0)
       os_ << '\n';
+    executable_ = in.executable ? &*in.executable : nullptr;
     report(name_, r, index > 0 || !last);
   }
 
@@ -172,6 +173,16 @@ private:
             << (p.build_info->main.version.empty() ? "" : "@" + p.build_info->main.version);
       if (!p.go_version.version.empty())
         os_ << ')';
+      // Where it was found, unless given with --exe.
+      if (executable_ && executable_->source != ExecutableSource::Argument) {
+        switch (executable_->source) {
+        case ExecutableSource::CorePath: os_ << ", the path the core records"; break;
+        case ExecutableSource::DebugDir: os_ << ", found under --debug-dir"; break;
+        default: os_ << ", from debuginfod"; break;
+        }
+        if (!executable_->build_id.empty())
+          os_ << " (build id " << executable_->build_id << ')';
+      }
       os_ << '\n';
     }
     bool described = cause_lines(p, r.verdict.goroutine);
@@ -613,6 +624,7 @@ private:
   const RenderOptions &opts_;
   size_t inputs_ = 0;
   std::string name_;  // of the current input
+  const InputExecutable *executable_ = nullptr;  // of the current input, once found
 };
 
 }  // namespace
@@ -630,7 +642,9 @@ public:
   }
   ~TextRenderer() override { finish(); }
   void begin_input(const Input &in) override { writer_.begin_input(in); }
-  void render(const Input &, const Report &r, size_t index, bool last) override { writer_.report(r, index, last); }
+  void render(const Input &in, const Report &r, size_t index, bool last) override {
+    writer_.report(in, r, index, last);
+  }
   void end_input(const Input &in) override { writer_.end_input(in); }
   void finish() override {
     esc_.flush();

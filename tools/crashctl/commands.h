@@ -34,7 +34,7 @@ struct RegisterCommand {
 std::vector<Command> add_registered_commands(CLI::App &app);
 
 // Options every command shares: --module, --in-app, --not-in-app,
-// --codeowners, --owners, --source-root, --exe, --debug-dir, --limit.
+// --codeowners, --owners, --source-root, --exe, --debug-dir, --offline, --limit.
 void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts);
 // --limit NAME=VALUE (support/limits.h), applied when parsed.
 void add_limit_option(CLI::App *cmd);

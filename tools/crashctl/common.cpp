@@ -49,10 +49,12 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
   cmd->add_flag("--signature-lines", opts.signature_lines,
                "Bucket signatures compare frames by function and line, not function alone");
   cmd->add_option("--exe", opts.exe,
-                  "The executable that produced a core or heap dump (default for cores: the path the "
-                  "core records)");
+                  "The executable that produced a core or heap dump (default: the path the core records, "
+                  "then --debug-dir, then debuginfod by build id)");
   cmd->add_option("--debug-dir", opts.debug_dirs,
                   "Directory holding executables or .debug files named by build id (repeatable)");
+  cmd->add_flag("--offline", opts.offline,
+                "Ask no debuginfod server (DEBUGINFOD_URLS) for a core's executable; only its cache is read");
   cmd->add_option("--source-root", opts.source_root,
                   "Local checkout: maps build-machine paths to repository paths (CODEOWNERS, editor output)");
   add_limit_option(cmd);
