@@ -3,7 +3,8 @@
 // environment configures it, as it does gdb, elfutils and LLVM's tools:
 //   DEBUGINFOD_URLS        the servers, separated by spaces, asked in order;
 //   DEBUGINFOD_CACHE_PATH  the cache (default LLVM's: ~/.cache/llvm-debuginfod/client);
-//   DEBUGINFOD_TIMEOUT     seconds one request may take (default 30).
+//   DEBUGINFOD_TIMEOUT     seconds one request may take, a positive integer
+//                          (otherwise, and by default, 30; LLVM's own is 90).
 #pragma once
 
 #include "llvm/Support/Error.h"
