@@ -1,6 +1,7 @@
 # cmake --install: the CLI, its man pages and shell completions, the JSON
 # schemas, and the library (libcrashctl, its header, a CMake package and a
-# pkg-config file). Components: "crashctl" (the CLI) and "dev" (the library).
+# pkg-config file). Components: "crashctl" (the CLI) and "dev" (the library);
+# cpack makes one .deb of each (cmake/package.cmake).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS crashctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT crashctl)
