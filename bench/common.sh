@@ -27,3 +27,45 @@ use_crashctl() {
   fi
   [[ -x "$CRASHCTL" ]] || die "no crashctl binary at $CRASHCTL"
 }
+
+# Before/after in one run: with CRASHCTL_BASE set (a crashctl binary built from
+# an earlier commit), ab_measure runs the base and the binary under test
+# alternately, RUNS times each, pinned to BENCH_CPU, and keeps each one's best
+# wall time, best CPU time (user+sys, less sensitive to a loaded machine) and
+# largest peak RSS. ab_report prints them with new/base ratios against a limit.
+AB_ROWS=()
+ab_measure() {  # ab_measure LABEL ARGS... (arguments to crashctl)
+  local label=$1; shift
+  local tf i which bin t0 t1 w cpu rss
+  declare -A best_w=() best_cpu=() max_rss=()
+  tf=$(mktemp)
+  for ((i = 1; i <= ${RUNS:-3}; i++)); do
+    for which in base new; do
+      bin=$CRASHCTL; [[ $which == base ]] && bin=$CRASHCTL_BASE
+      t0=$(date +%s%N)
+      /usr/bin/time -v -o "$tf" taskset -c "${BENCH_CPU:-0}" "$bin" "$@" >/dev/null 2>&1 || true
+      t1=$(date +%s%N)
+      w=$(( (t1 - t0) / 1000 ))
+      cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%d", (u+s)*1e6}' "$tf")
+      rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")
+      [[ -z "${best_w[$which]:-}" || $w -lt ${best_w[$which]} ]] && best_w[$which]=$w
+      [[ -z "${best_cpu[$which]:-}" || $cpu -lt ${best_cpu[$which]} ]] && best_cpu[$which]=$cpu
+      [[ -z "${max_rss[$which]:-}" || $rss -gt ${max_rss[$which]} ]] && max_rss[$which]=$rss
+    done
+    log "$label run $i: base ${best_w[base]} us, new ${best_w[new]} us (best so far)"
+  done
+  rm -f "$tf"
+  AB_ROWS+=("$label|${best_w[base]}|${best_w[new]}|${best_cpu[base]}|${best_cpu[new]}|${max_rss[base]}|${max_rss[new]}")
+}
+ab_report() {  # ab_report LIMIT_PERCENT: a markdown table; "(over)" marks a new/base ratio above 1 + LIMIT/100
+  local limit=$1 row
+  echo "| command | base wall s | new wall s | new/base wall | base CPU s | new CPU s | new/base CPU | base RSS MB | new RSS MB |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for row in "${AB_ROWS[@]}"; do
+    awk -F'|' -v lim="$limit" '{
+      rw = $3 / $2; rc = $5 / $4
+      mw = rw > 1 + lim/100 ? " (over)" : ""; mc = rc > 1 + lim/100 ? " (over)" : ""
+      printf "| %s | %.3f | %.3f | %.3f%s | %.3f | %.3f | %.3f%s | %.1f | %.1f |\n",
+             $1, $2/1e6, $3/1e6, rw, mw, $4/1e6, $5/1e6, rc, mc, $6/1024, $7/1024 }' <<<"$row"
+  done
+}

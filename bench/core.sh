@@ -2,7 +2,8 @@
 # bench/core.sh [N]: crashctl on the core of a program with N (default
 # 100,000) parked goroutines, against Delve's `dlv core` listing the same
 # goroutines, measured in the same run. Delve is installed with go install at
-# run time (never committed). Prints wall time and peak RSS of each, the
+# run time (never committed). With CRASHCTL_BASE (an earlier crashctl) set,
+# it also measures that one against CRASHCTL, alternating runs (RUNS, 3). Prints wall time and peak RSS of each, the
 # ratio, and the core's size. Needs go; writes under ${BENCH_DIR:-/tmp/crashctl-bench-core}.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,6 +47,11 @@ measure crashctl "$CRASHCTL" analyze -f json --exe "$WORK/prog" "$WORK/core"
 log "dlv core ... goroutines"
 measure dlv "$WORK/bin/dlv" core "$WORK/prog" "$WORK/core" --check-go-version=false --allow-non-terminal-interactive=true --init "$WORK/dlv-init"
 
+if [[ -n "${CRASHCTL_BASE:-}" ]]; then
+  ab_measure "core text" analyze --exe "$WORK/prog" "$WORK/core"
+  ab_measure "core json" analyze -f json --exe "$WORK/prog" "$WORK/core"
+fi
+
 CC_G=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["inputs"][0]["reports"][0]["goroutines"]))' "$WORK/crashctl.out")
 DLV_G=$(grep -cE '^\s+Goroutine [0-9]+' "$WORK/dlv.out" || true)
 cat <<REPORT
@@ -57,3 +63,8 @@ core benchmark ($GO, $(date -u +%F), $(nproc) cores)
   speed-up over Delve      : text $(awk -v a="$dlv_S" -v b="$crashctl_text_S" 'BEGIN{printf "%.1fx", a/b}'), JSON $(awk -v a="$dlv_S" -v b="$crashctl_S" 'BEGIN{printf "%.1fx", a/b}')
   (Delve's goroutines lists one frame per goroutine; crashctl reads every frame, defer and panic.)
 REPORT
+if [[ -n "${CRASHCTL_BASE:-}" ]]; then
+  echo
+  echo "Before and after, alternating runs: base $CRASHCTL_BASE, best of ${RUNS:-3} each; limit 5%."
+  ab_report 5
+fi

@@ -12,6 +12,8 @@
 #   BENCH_CPU   CPU every measured command is pinned to (0)
 #   CRASHCTL    crashctl binary to measure; if unset, build-bench/ is (re)built
 #   SKIP_OTHERS=1  do not install or run gostack2json / panicparse
+#   CRASHCTL_BASE  an earlier crashctl: also measure it against CRASHCTL,
+#               alternating runs, and report new/base ratios (limit 5%)
 #   VARY=0      skip the second input (big-vary.txt) whose copies get their own
 #               heap-pointer arguments, so that stacks are not byte-identical
 #
@@ -169,6 +171,12 @@ measure "zstd -dc"             /dev/null zstd -dc "$ZST"
 measure "cat"                  /dev/null cat "$BIG"
 if [[ -n "$G2J" ]]; then measure "gostack2json" "$BIG" "$G2J"; fi
 if [[ -n "$PP" ]]; then measure "panicparse (pp)" "$BIG" "$PP" -no-color -rebase=false -parse=false; fi
+if [[ -n "${CRASHCTL_BASE:-}" ]]; then
+  ab_measure "text (txt)" analyze --format text --color never "$BIG"
+  ab_measure "json (txt)" analyze --format json "$BIG"
+  ab_measure "text (zst)" analyze --format text --color never "$ZST"
+  if [[ "$VARY" == 1 ]]; then ab_measure "text (vary)" analyze --format text --color never "$VBIG"; fi
+fi
 
 # --- report ------------------------------------------------------------------------
 for n in "crashctl json (txt)" "crashctl text (txt)" "crashctl text (zst)" "crashctl json (zst)" \
@@ -248,6 +256,13 @@ report() {
   if [[ "${STATUS["crashctl json (vary)"]:-}" == ok ]]; then
     awk -v r="${RSS["crashctl json (vary)"]}" -v s="$VSIZE" \
       'BEGIN{printf "| crashctl json (vary) peak RSS / input size | %.3f | well under 1 |\n", r * 1024 / s}'
+  fi
+  if [[ -n "${CRASHCTL_BASE:-}" ]]; then
+    echo
+    echo "Before and after, alternating runs in this run: base $CRASHCTL_BASE" \
+         "($("$CRASHCTL_BASE" --version 2>/dev/null | head -1)), best of $RUNS each; limit 5%."
+    echo
+    ab_report 5
   fi
 }
 

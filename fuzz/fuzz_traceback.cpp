@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   crashctl::Input in = crashctl::analyze_bytes(bytes, "fuzz-input", crashctl::AnalysisOptions{});
   for (const crashctl::Report &r : in.reports) {
     if (r.end_offset < r.offset) std::abort();
-    if (r.verdict.cls.empty()) std::abort();
+    if (!r.verdict.cls) std::abort();
     for (const crashctl::Goroutine &g : r.process.goroutines)
       if (!g.stack) std::abort();
   }

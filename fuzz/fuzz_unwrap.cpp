@@ -259,7 +259,7 @@ void check_analysis(std::string_view bytes) {
   for (const Report &r : in.reports) {
     if (r.end_offset < r.offset) __builtin_trap();
     if (text && r.end_offset > bytes.size()) __builtin_trap();
-    if (r.verdict.cls.empty()) __builtin_trap();
+    if (!r.verdict.cls) __builtin_trap();
     for (const Goroutine &g : r.process.goroutines)
       if (!g.stack) __builtin_trap();
   }

@@ -2,7 +2,9 @@
 # Installs what crashctl needs from Debian's packages, only if missing.
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config llvm-19-dev libcli11-dev libzstd-dev catch2 zlib1g-dev
-          clang-19 libclang-rt-19-dev zstd time libprotobuf-dev protobuf-compiler libgit2-dev git)
+          clang-19 libclang-rt-19-dev zstd time libprotobuf-dev protobuf-compiler
+          man-db groff-base zsh fish dpkg-dev python3-venv openjdk-17-jre-headless
+          libgit2-dev git)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -85,7 +85,7 @@ TEST_CASE("cores from real Go toolchains: verdict, culprit, crashing goroutine",
     REQUIRE(in.reports.size() == 1);
     CHECK(in.format == InputFormat::Core);
     const Report &rep = in.reports.front();
-    CHECK(rep.verdict.cls == r["expected_class"]);
+    CHECK(rep.verdict.cls == test::class_named(r["expected_class"]));
     if (r["expected_crashing_goroutine"] != "-")
       CHECK(std::to_string(rep.verdict.goroutine) == r["expected_crashing_goroutine"]);
     std::string culprit = expected_culprit(r);
@@ -312,7 +312,7 @@ TEST_CASE("bad core input gives errors and partial results, never a crash", "[co
     opts.debug_dirs = {dir};
     Input in = analyze_input(kCores + (*r)["core"], opts);
     REQUIRE(in.reports.size() == 1);
-    CHECK(in.reports[0].verdict.cls == "nil-pointer-dereference");
+    CHECK(in.reports[0].verdict.cls == VerdictClass::NilPointerDereference);
     opts.debug_dirs = {dir + "/nothing-here"};
     CHECK(analyze_input(kCores + (*r)["core"], opts).failed);
   }
@@ -353,7 +353,7 @@ TEST_CASE("bad core input gives errors and partial results, never a crash", "[co
       REQUIRE_FALSE(in.diagnostics.empty());
       CHECK(in.diagnostics.front().severity == Severity::Error);
       REQUIRE(in.reports.size() == 1);
-      CHECK(in.reports[0].verdict.cls == "nil-pointer-dereference");
+      CHECK(in.reports[0].verdict.cls == VerdictClass::NilPointerDereference);
       CHECK(exit_status({in}) == 2);
     }
     // Flip bytes all over the file: whatever is read must not crash.

@@ -13,6 +13,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "cli_runner.h"
+#include "test_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -455,6 +456,42 @@ TEST_CASE("diff: text output", "[diff][render]") {
     CHECK_THAT(s, Catch::Contains("[IO wait] main.readConn  /src/app/conn.go:77\n"));
     CHECK(s.find("leak: growing: 2 -> 5 (+3) goroutines blocked on select in main.pollEvents") != std::string::npos);
   }
+}
+
+TEST_CASE("diff: text columns are terminal columns, for any script", "[diff][render]") {
+  auto handler = [](int64_t id) {
+    return Block{id, "chan receive", {{"main.处理请求(0xc000010000)", "/src/app/处理.go:20"}}, "main.café",
+                 "/src/app/café.go:9"};
+  };
+  auto waiter = [](int64_t id) {
+    return Block{id, "select", {{"main.attendre()", "/src/app/été.go:7"}}, "main.main", "/src/app/main.go:5"};
+  };
+  std::vector<Block> old_dump{running_main(), handler(10), waiter(20), waiter(21), waiter(22)};
+  std::vector<Block> new_dump{running_main(), waiter(20)};
+  for (int64_t id = 100; id < 112; ++id) new_dump.push_back(handler(id));
+  Input a = input_of(text_of(old_dump), "old.txt"), b = input_of(text_of(new_dump), "new.txt");
+  REQUIRE(a.reports.size() == 1);
+  REQUIRE(b.reports.size() == 1);
+  std::string text = render(render_diff_text, diff_reports(a.reports[0], b.reports[0]));
+  INFO(text);
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  auto line_with = [&](const std::string &needle) {
+    for (const std::string &l : lines)
+      if (l.find(needle) != std::string::npos) return l;
+    FAIL("no line with " << needle);
+    return std::string();
+  };
+  using test::column_of;
+  std::string grew = line_with("main.处理请求  "), shrank = line_with("main.attendre  ");
+  CHECK(grew == "grew      1 -> 12 +11  [chan receive] main.处理请求  /src/app/处理.go:20");
+  CHECK(shrank == "shrank    3 -> 1   -2  [select] main.attendre  /src/app/été.go:7");
+  // The state, and the lines under each row, start at one column.
+  CHECK(column_of(grew, "[") == 23);
+  CHECK(column_of(shrank, "[") == 23);
+  CHECK(column_of(line_with("created by main.café"), "created by") == 23);
+  CHECK(column_of(line_with("created by main.main"), "created by") == 23);
 }
 
 TEST_CASE("diff: JSON validates against formats/diff.schema.json, keys in order", "[diff][render][schema]") {

@@ -47,7 +47,7 @@ TEST_CASE("fixtures from real Go toolchains: class, culprit, crashing goroutine,
     CHECK(in.compression == Compression::Zstd);
     const Report &rep = in.reports.front();
     const Verdict &v = rep.verdict;
-    CHECK(v.cls == r["expected_class"]);
+    CHECK(v.cls == test::class_named(r["expected_class"]));
     std::string culprit = expected_culprit(r);
     if (culprit != "-") {
       REQUIRE(v.culprit.has_value());

@@ -106,7 +106,7 @@ TEST_CASE("heap dump fixtures decode without errors and match their scenario", "
       const Report &r = in.reports[0];
       const Process &p = r.process;
       CHECK(p.go_version.version == row.at("go_version"));
-      CHECK(r.verdict.cls == row.at("expected_class"));
+      CHECK(r.verdict.cls == test::class_named(row.at("expected_class")));
       CHECK(p.threads.size() >= 1);
       CHECK(!p.memstats.empty());
       CHECK(p.memstats.back().first == "NumGC");

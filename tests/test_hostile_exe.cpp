@@ -364,7 +364,7 @@ TEST_CASE("truncated cores: the runtime's own abort is not an outside signal, an
 
   Input whole = analyze_bytes(core, "whole.core", opts);
   REQUIRE(whole.reports.size() == 1);
-  CHECK(whole.reports[0].verdict.cls == "nil-pointer-dereference");
+  CHECK(whole.reports[0].verdict.cls == VerdictClass::NilPointerDereference);
   CHECK_FALSE(whole.reports[0].verdict.low_confidence);
 
   auto truncated_reason = [](const Verdict &v) {
@@ -376,7 +376,7 @@ TEST_CASE("truncated cores: the runtime's own abort is not an outside signal, an
     Input in = analyze_bytes(std::string_view(core).substr(0, 1 << 20), "cut-1m.core", opts);
     REQUIRE(in.reports.size() == 1);
     const Verdict &v = in.reports[0].verdict;
-    CHECK(v.cls == "unknown");
+    CHECK(v.cls == VerdictClass::Unknown);
     CHECK(v.low_confidence);
     CHECK(truncated_reason(v));
     CHECK(in.failed);
@@ -392,14 +392,14 @@ TEST_CASE("truncated cores: the runtime's own abort is not an outside signal, an
     std::memcpy(bytes.data() + at + 16, &other, 4);  // si_pid
     Input in = analyze_bytes(bytes, "cut-1m-kill.core", opts);
     REQUIRE(in.reports.size() == 1);
-    CHECK(in.reports[0].verdict.cls == "external-signal");
+    CHECK(in.reports[0].verdict.cls == VerdictClass::ExternalSignal);
   }
   for (size_t cut : {core.size() / 2, core.size() - 4096}) {
     DYNAMIC_SECTION("cut at " << cut << " of " << core.size() << ": the panic is read, with low confidence") {
       Input in = analyze_bytes(std::string_view(core).substr(0, cut), "cut.core", opts);
       REQUIRE(in.reports.size() == 1);
       const Verdict &v = in.reports[0].verdict;
-      CHECK(v.cls == "nil-pointer-dereference");
+      CHECK(v.cls == VerdictClass::NilPointerDereference);
       CHECK(v.low_confidence);
       CHECK(truncated_reason(v));
       CHECK_FALSE(in.failed);

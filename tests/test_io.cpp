@@ -302,7 +302,7 @@ TEST_CASE("io: a zstd checksum error keeps every decoded byte, then reports it",
   CHECK(a.failed);
   CHECK(a.size == log.size());
   REQUIRE_FALSE(a.reports.empty());
-  CHECK(a.reports.back().verdict.cls == "explicit-panic");
+  CHECK(a.reports.back().verdict.cls == VerdictClass::ExplicitPanic);
 }
 
 TEST_CASE("io: zstd frames with checksums of every length up to a few blocks decode cleanly", "[io][zstd]") {

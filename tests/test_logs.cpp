@@ -49,7 +49,7 @@ TEST_CASE("recovered panics logged by real libraries: kind, class, value, culpri
     const Report *rep = report_of_kind(in, r["expected_kind"]);
     REQUIRE(rep != nullptr);
     const Verdict &v = rep->verdict;
-    CHECK(v.cls == r["expected_class"]);
+    CHECK(v.cls == test::class_named(r["expected_class"]));
     releases.insert(r["go_version"]);
     producers.insert(r["producer"].substr(0, r["producer"].find('@')));
     // zap's stack on an ordinary error, and a stackless log line about an
@@ -149,27 +149,29 @@ TEST_CASE("goroutine profiles, debug=1 text and debug=0 proto: groups, wait reas
 namespace {
 
 struct Expected {
-  const char *kind, *cls, *culprit, *recovered_by, *message;  // message: a prefix of the first line
+  const char *kind;
+  VerdictClass cls;
+  const char *culprit, *recovered_by, *message;  // message: a prefix of the first line
 };
 
 // What the programs that logwrappers/ runs live produce (read from their
 // source: testdata/logwrappers/{crashy,journalsend,gotest,klogdemo}).
-const Expected kCrashyUnicode{"crash", "explicit-panic", "main.render", "-",
+const Expected kCrashyUnicode{"crash", VerdictClass::ExplicitPanic, "main.render", "-",
                               "commande 42 refusée: café ☕ 💥 FATAL progress 50%\r100%"};
-const Expected kCrashyLong{"crash", "explicit-panic", "main.validate", "-",
+const Expected kCrashyLong{"crash", VerdictClass::ExplicitPanic, "main.validate", "-",
                            "payload rejected by schema validator for tenant acme: {\"items\":["};
-const Expected kJournalSend{"recovered", "nil-pointer-dereference", "main.(*session).greet", "main.handle.func1",
+const Expected kJournalSend{"recovered", VerdictClass::NilPointerDereference, "main.(*session).greet", "main.handle.func1",
                             "runtime error: invalid memory address or nil pointer dereference"};
-const Expected kGotestRecovered{"recovered", "nil-pointer-dereference",
+const Expected kGotestRecovered{"recovered", VerdictClass::NilPointerDereference,
                                 "crashctl.test/logwrappers/gotest.(*Ledger).Transfer",
                                 "crashctl.test/logwrappers/gotest.TestTransferRecovered.func1",
                                 "runtime error: invalid memory address or nil pointer dereference"};
-const Expected kGotestCrash{"crash", "index-out-of-range", "crashctl.test/logwrappers/gotest.Fee", "-",
+const Expected kGotestCrash{"crash", VerdictClass::IndexOutOfRange, "crashctl.test/logwrappers/gotest.Fee", "-",
                             "runtime error: index out of range [3] with length 2"};
-const Expected kKlogCrash{"crash", "nil-pointer-dereference", "main.(*reconciler).reconcile", "-",
+const Expected kKlogCrash{"crash", VerdictClass::NilPointerDereference, "main.(*reconciler).reconcile", "-",
                           "runtime error: invalid memory address or nil pointer dereference"};
 Expected klog_recovered(const char *by) {
-  return {"recovered", "nil-pointer-dereference", "main.(*reconciler).reconcile", by,
+  return {"recovered", VerdictClass::NilPointerDereference, "main.(*reconciler).reconcile", by,
           "runtime error: invalid memory address or nil pointer dereference"};
 }
 
@@ -205,7 +207,7 @@ std::vector<Expected> expected_from(const Input &in, std::vector<std::string> &m
   for (const Report &r : in.reports) {
     const Process &p = r.process;
     messages.push_back(!p.panics.empty() ? p.panics.back().message : p.fatal ? p.fatal->message : "");
-    out.push_back({to_string(r.kind), r.verdict.cls.c_str(),
+    out.push_back({to_string(r.kind), r.verdict.cls.value_or(VerdictClass::Unknown),
                    r.verdict.culprit ? r.verdict.culprit->frame.function.c_str() : "-",
                    r.verdict.recovered_by ? r.verdict.recovered_by->function.c_str() : "-", messages.back().c_str()});
   }

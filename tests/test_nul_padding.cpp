@@ -117,7 +117,7 @@ TEST_CASE("NUL padding: a crash before, after or around NULs is analyzed", "[io]
     Input in = analyze(kCrash + kNuls);
     CHECK_FALSE(in.failed);
     REQUIRE(in.reports.size() == 1);
-    CHECK(in.reports[0].verdict.cls == "explicit-panic");
+    CHECK(in.reports[0].verdict.cls == VerdictClass::ExplicitPanic);
     CHECK(has_nul_warning(in, kCrash.size(), 4096));
   }
   SECTION("before the crash (copytruncate)") {

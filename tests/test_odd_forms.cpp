@@ -7,6 +7,8 @@
 
 #include "io/input.h"
 
+#include "test_support.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -62,7 +64,7 @@ TEST_CASE("text cut at its signal line or its runtime stack is still a crash, wi
   Input in_a = analyze(join_lines(lines));
   const Report &a = only_report(in_a);
   CHECK(a.kind == ReportKind::Crash);
-  CHECK(a.verdict.cls == "nil-pointer-dereference");
+  CHECK(a.verdict.cls == VerdictClass::NilPointerDereference);
   CHECK(culprit(a) == "main.(*Cache).lookup");
   CHECK(a.verdict.low_confidence);
   // stack-overflow without "runtime: goroutine stack exceeds", "runtime: sp=" and "fatal error:".
@@ -72,14 +74,14 @@ TEST_CASE("text cut at its signal line or its runtime stack is still a crash, wi
   Input in_b = analyze(join_lines(lines));
   const Report &b = only_report(in_b);
   CHECK(b.kind == ReportKind::Crash);
-  CHECK(b.verdict.cls == "stack-overflow");
+  CHECK(b.verdict.cls == VerdictClass::StackOverflow);
   REQUIRE(b.verdict.culprit);
   CHECK(b.verdict.culprit->cycle.size() == 2);
   CHECK(b.verdict.low_confidence);
   // The whole text: the same class, with confidence.
   Input in_c = analyze(fixture_text("fixtures/go1.26.8/stack-overflow.txt.zst"));
   const Report &c = only_report(in_c);
-  CHECK(c.verdict.cls == "stack-overflow");
+  CHECK(c.verdict.cls == VerdictClass::StackOverflow);
   CHECK_FALSE(c.verdict.low_confidence);
 }
 
@@ -102,7 +104,7 @@ TEST_CASE("a Go traceback inside the compiler's internal compiler error is a rep
   Input in_r = analyze(ice);
   const Report &r = only_report(in_r);
   CHECK(r.kind == ReportKind::Crash);
-  CHECK(r.verdict.cls == "index-out-of-range");
+  CHECK(r.verdict.cls == VerdictClass::IndexOutOfRange);
   // Below the panic frame: ssa.Compile.func1 only recovered it.
   CHECK(culprit(r) == "cmd/compile/internal/ssa.rewriteValueAMD64_OpAMD64MOVQstore_0");
   CHECK_FALSE(r.process.tool_failure.empty());
@@ -245,7 +247,7 @@ TEST_CASE("generated code and cut file lines are not blamed as the program's own
     // main.parseExpr's file line is "grammar/expr.y:58" (a //line directive).
     Input in_r = analyze(text);
     const Report &r = only_report(in_r);
-    CHECK(r.verdict.cls == "nil-pointer-dereference");
+    CHECK(r.verdict.cls == VerdictClass::NilPointerDereference);
     CHECK(culprit(r) == "main.(*Evaluator).eval");
     // --in-app makes it the program's own again.
     AnalysisOptions opts;
@@ -269,7 +271,7 @@ TEST_CASE("a test's panic that testing re-panics is a crash, also when its panic
     Input in_whole = analyze(text);
     const Report &whole = only_report(in_whole);
     CHECK(whole.kind == ReportKind::Crash);
-    CHECK(whole.verdict.cls == "nil-map-assignment");
+    CHECK(whole.verdict.cls == VerdictClass::NilMapAssignment);
     CHECK(culprit(whole) == "example.com/ledger.(*Ledger).credit");
     CHECK_FALSE(whole.verdict.low_confidence);
     // A paste that starts at the goroutine header: the same frames as a
@@ -281,7 +283,7 @@ TEST_CASE("a test's panic that testing re-panics is a crash, also when its panic
     Input in_cut = analyze(join_lines(lines));
     const Report &cut = only_report(in_cut);
     CHECK(cut.kind == ReportKind::Crash);
-    CHECK(cut.verdict.cls == "unknown");
+    CHECK(cut.verdict.cls == VerdictClass::Unknown);
     CHECK(culprit(cut) == "example.com/ledger.(*Ledger).credit");
     CHECK(cut.verdict.low_confidence);
   }
@@ -311,7 +313,7 @@ TEST_CASE("a pipeline's prefix on every line of a recovered panic's log is learn
   for (const Report &r : in.reports)
     if (r.kind == ReportKind::Recovered) rec = &r;
   REQUIRE(rec != nullptr);
-  CHECK(rec->verdict.cls == "index-out-of-range");
+  CHECK(rec->verdict.cls == VerdictClass::IndexOutOfRange);
   REQUIRE_FALSE(rec->process.panics.empty());
   CHECK(rec->process.panics.front().message == "runtime error: index out of range [3] with length 3");
   REQUIRE(rec->verdict.culprit);
@@ -331,7 +333,7 @@ TEST_CASE("a record whose message is the panic line keeps its stack as the stack
   Input in = analyze(rec + "\n");
   const Report &r = only_report(in);
   CHECK(r.kind == ReportKind::Recovered);
-  CHECK(r.verdict.cls == "nil-map-assignment");
+  CHECK(r.verdict.cls == VerdictClass::NilMapAssignment);
   CHECK(culprit(r) == "main.(*SessionCache).put");
   REQUIRE(r.process.goroutines.size() == 1);
   CHECK(r.process.goroutines.front().stack->frames.size() > 3);

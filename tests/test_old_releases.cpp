@@ -40,9 +40,10 @@ TEST_CASE("crash text of Go 1.2 to 1.27: class, culprit and message", "[fixtures
     CHECK_FALSE(in.failed);
     REQUIRE_FALSE(in.reports.empty());
     const Report &rep = in.reports.front();
-    std::string cls = r["expected_class"];
-    bool recovered = cls.rfind("recovered:", 0) == 0;
-    if (recovered) cls = cls.substr(10);
+    std::string class_id = r["expected_class"];
+    bool recovered = class_id.rfind("recovered:", 0) == 0;
+    if (recovered) class_id = class_id.substr(10);
+    VerdictClass cls = test::class_named(class_id);
     CHECK((rep.kind == ReportKind::Recovered) == recovered);
     CHECK(rep.verdict.cls == cls);
     std::string culprit = expected_culprit(r);
@@ -64,7 +65,7 @@ TEST_CASE("crash text of Go 1.2 to 1.27: class, culprit and message", "[fixtures
     } else if (want.rfind("panic: ", 0) == 0) {
       REQUIRE_FALSE(p.panics.empty());
       CHECK("panic: " + first_line(p.panics.front().message) == want);
-    } else if (cls == "data-race") {
+    } else if (cls == VerdictClass::DataRace) {
       REQUIRE_FALSE(p.races.empty());
       REQUIRE(p.races.front().accesses.size() >= 2);
       CHECK(p.races.front().accesses.front().stack);

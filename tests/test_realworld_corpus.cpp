@@ -4,6 +4,8 @@
 // pick another frame than the manifest's first choice, the comment says why.
 #include "pipeline/analyze.h"
 
+#include "test_support.h"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -15,45 +17,45 @@ namespace {
 
 struct Expect {
   const char *prefix;   // file name prefix
-  const char *cls;      // verdict class of the first report
+  VerdictClass cls;     // verdict class of the first report
   const char *culprit;  // culprit function, "" for none
   const char *culprit_file = "";  // the culprit's file, for frames without a function
 };
 
 const Expect kExpected[] = {
-    {"001", "nil-pointer-dereference", "gvisor.googlesource.com/gvisor/pkg/sentry/fs/gofer.(*handleReadWriter).WriteFromBlocks"},
-    {"002", "explicit-panic", "gvisor.googlesource.com/gvisor/pkg/sentry/fs.(*MountNamespace).FindLink"},
-    {"003", "explicit-panic", "gvisor.googlesource.com/gvisor/pkg/refs.(*AtomicRefCount).DecRefWithDestructor"},
-    {"005", "data-race", "gvisor.googlesource.com/gvisor/pkg/waiter.(*Entry).Next"},
-    {"007", "snapshot", ""},  // a logged traceback, not a crash
-    {"010", "runtime-fatal", ""},  // newosproc failure, no stack printed
-    {"013", "out-of-memory", ""},  // truncated inside runtime frames
-    {"014", "nil-pointer-dereference", "math.glob..func1"},  // only stdlib frames
-    {"015", "index-out-of-range", "main.(*Manager).httpPrio"},
-    {"016", "runtime-error", "cmd/compile/internal/gc.newliveness"},  // the program is the compiler
-    {"018", "slice-bounds-out-of-range", "github.com/google/gonids.(*Rule).option"},
-    {"019", "index-out-of-range", "github.com/test/project/runtime/vm.(*thread).Pop"},  // below the repanic
+    {"001", VerdictClass::NilPointerDereference, "gvisor.googlesource.com/gvisor/pkg/sentry/fs/gofer.(*handleReadWriter).WriteFromBlocks"},
+    {"002", VerdictClass::ExplicitPanic, "gvisor.googlesource.com/gvisor/pkg/sentry/fs.(*MountNamespace).FindLink"},
+    {"003", VerdictClass::ExplicitPanic, "gvisor.googlesource.com/gvisor/pkg/refs.(*AtomicRefCount).DecRefWithDestructor"},
+    {"005", VerdictClass::DataRace, "gvisor.googlesource.com/gvisor/pkg/waiter.(*Entry).Next"},
+    {"007", VerdictClass::Snapshot, ""},  // a logged traceback, not a crash
+    {"010", VerdictClass::RuntimeFatal, ""},  // newosproc failure, no stack printed
+    {"013", VerdictClass::OutOfMemory, ""},  // truncated inside runtime frames
+    {"014", VerdictClass::NilPointerDereference, "math.glob..func1"},  // only stdlib frames
+    {"015", VerdictClass::IndexOutOfRange, "main.(*Manager).httpPrio"},
+    {"016", VerdictClass::RuntimeError, "cmd/compile/internal/gc.newliveness"},  // the program is the compiler
+    {"018", VerdictClass::SliceBoundsOutOfRange, "github.com/google/gonids.(*Rule).option"},
+    {"019", VerdictClass::IndexOutOfRange, "github.com/test/project/runtime/vm.(*thread).Pop"},  // below the repanic
     // Manifest names go-ethereum's trie.(*Database).Cap (module cache); the
     // main module's first frame is preferred: go-opera's evmstore.(*Store).Commit.
-    {"046", "concurrent-map-access", "github.com/Fantom-foundation/go-opera/gossip/evmstore.(*Store).Commit"},
-    {"052", "snapshot", ""},
-    {"054", "data-race", "package/race.TestRace.func1"},
-    {"061", "external-signal", ""},
-    {"062", "snapshot", ""},
+    {"046", VerdictClass::ConcurrentMapAccess, "github.com/Fantom-foundation/go-opera/gossip/evmstore.(*Store).Commit"},
+    {"052", VerdictClass::Snapshot, ""},
+    {"054", VerdictClass::DataRace, "package/race.TestRace.func1"},
+    {"061", VerdictClass::ExternalSignal, ""},
+    {"062", VerdictClass::Snapshot, ""},
     // Manifest: modernc.org/libc.Xmemset (module cache); first project frame preferred.
-    {"063", "runtime-fatal", "github.com/juanfont/headscale/hscontrol/db.openDB"},
-    {"064", "explicit-panic", "main.(*stackImpl).DelInterfaceAddress"},
-    {"065", "slice-bounds-out-of-range", "syscall/zx/fidl.(*Binding).dispatch"},
-    {"067", "explicit-panic", "github.com/google/syzkaller/pkg/image.mustDecompress"},
-    {"079", "slice-bounds-out-of-range", "agones.dev/agones/pkg/sdkserver.(*SDKServer).sendGameServerUpdate"},
-    {"080", "external-signal", ""},
-    {"081", "stack-overflow", "_/src/go.recursive_sum"},
-    {"082", "out-of-memory", "construct/v1.Unpack"},
+    {"063", VerdictClass::RuntimeFatal, "github.com/juanfont/headscale/hscontrol/db.openDB"},
+    {"064", VerdictClass::ExplicitPanic, "main.(*stackImpl).DelInterfaceAddress"},
+    {"065", VerdictClass::SliceBoundsOutOfRange, "syscall/zx/fidl.(*Binding).dispatch"},
+    {"067", VerdictClass::ExplicitPanic, "github.com/google/syzkaller/pkg/image.mustDecompress"},
+    {"079", VerdictClass::SliceBoundsOutOfRange, "agones.dev/agones/pkg/sdkserver.(*SDKServer).sendGameServerUpdate"},
+    {"080", VerdictClass::ExternalSignal, ""},
+    {"081", VerdictClass::StackOverflow, "_/src/go.recursive_sum"},
+    {"082", VerdictClass::OutOfMemory, "construct/v1.Unpack"},
     // HandleCrash's old FILE:LINE list under kubectl's --prefix, then the re-panic's lines.
-    {"083", "closed-channel", "", "controller/instance_manager_controller.go"},
-    {"085", "cgo-signal", "main.main"},
-    {"086", "explicit-panic", "main.main"},
-    {"087", "runtime-fatal", ""},  // emulator fault inside runtime.gogo
+    {"083", VerdictClass::ClosedChannel, "", "controller/instance_manager_controller.go"},
+    {"085", VerdictClass::CgoSignal, "main.main"},
+    {"086", VerdictClass::ExplicitPanic, "main.main"},
+    {"087", VerdictClass::RuntimeFatal, ""},  // emulator fault inside runtime.gogo
 };
 
 std::string find_file(const std::string &dir, const std::string &prefix) {

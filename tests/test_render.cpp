@@ -2,12 +2,14 @@
 // source path mapping. Models are built by hand; no decoder is involved.
 #include "cli_runner.h"
 #include "json_schema_check.h"
+#include "test_support.h"
 
 #include "analysis/source_paths.h"
 #include "analysis/groups.h"
 #include "analysis/verdict.h"
 #include "render/escaping_stream.h"
 #include "render/render.h"
+#include "render/render_util.h"
 #include "gosyntax/parse.h"
 
 #include "llvm/Support/JSON.h"
@@ -115,7 +117,7 @@ Report nil_deref_report() {
   p.goroutines.push_back(goroutine(13, GoroutineStatus::Runnable, "", deep));
 
   Verdict &v = r.verdict;
-  v.cls = "nil-pointer-dereference";
+  v.cls = VerdictClass::NilPointerDereference;
   v.recoverable = true;
   v.summary = "nil pointer dereference in main.(*Cache).lookup";
   v.explanation = "The program read through a nil pointer. A deferred recover() in the goroutine could "
@@ -170,7 +172,7 @@ Input race_input() {
   g.created_at = stack({frame("main.main", "/src/app/main.go", 19, 0x18b)});
   race.goroutines = {g};
   r.process.races.push_back(race);
-  r.verdict.cls = "data-race";
+  r.verdict.cls = VerdictClass::DataRace;
   r.verdict.signature = "0123456789abcdef";
   r.verdict.summary = "data race on 0xc0000b4010 between goroutine 7 and the main goroutine";
   Culprit c;
@@ -541,6 +543,44 @@ TEST_CASE("text output", "[render][text]") {
   }
 }
 
+TEST_CASE("text output: columns are terminal columns, for any script", "[render][text]") {
+  SECTION("widths and cuts") {
+    using render_detail::display_width;
+    using render_detail::fit_width;
+    CHECK(display_width("main.run") == 8);
+    CHECK(display_width("main.café") == 9);       // 'é' is two bytes, one column
+    CHECK(display_width("main.处理请求") == 13);  // wide: two columns each
+    CHECK(display_width("a\x1b") == 5);            // shown escaped: "a\x1b"
+    CHECK(display_width("\xff") == 4);
+    CHECK(display_width("处理\t请求") == 9);      // a tab counts one, the rest as ever
+    CHECK(display_width("cafe\xcc\x81") == 4);     // a combining accent takes none
+    CHECK(fit_width("处理请求处理请求", 9) == "处理请...");
+    CHECK(fit_width("caféééé", 6) == "caf...");
+    CHECK(fit_width("café", 4) == "café");
+  }
+
+  SECTION("frame locations line up after names in other scripts") {
+    Input in = crash_input();
+    Report &r = in.reports[0];
+    Frame cafe = frame("main.café", "/src/app/café.go", 10, 0x25);
+    cafe.args = "0xc000010000";
+    r.process.goroutines[1].stack = stack({cafe, frame("main.处理请求", "/src/app/处理.go", 20, 0x1d),
+                                           frame("main.serveASCII", "/src/app/server.go", 30, 0x85)});
+    r.verdict.culprit->frame = cafe;
+    r.verdict.culprit->frame_index = 0;
+    std::string out = render(render_text, {in});
+    INFO(out);
+    std::vector<std::string> rows;
+    for (const std::string &line : lines_of(out))
+      for (const char *call : {"main.café(0xc000010000)", "main.处理请求()", "main.serveASCII()"})
+        if (line.find(call) != std::string::npos) rows.push_back(line);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0] == "  > 0  main.café(0xc000010000)  /src/app/café.go:10 +0x25");
+    // The widest call, main.café(0xc000010000), is 23 columns (24 bytes).
+    for (const std::string &row : rows) CHECK(test::column_of(row, "/src/app/") == 7 + 23 + 2);
+  }
+}
+
 TEST_CASE("source path mapping", "[paths]") {
   std::set<std::string> files;
   auto exists = [&](llvm::StringRef p) { return files.count(p.str()) != 0; };
@@ -701,7 +741,7 @@ TEST_CASE("the escaping stream keeps CRLF line ends, escapes lone CRs and contro
 TEST_CASE("editor output escapes what the input holds", "[render][editor]") {
   Input in = crash_input();
   Report &r = in.reports.back();
-  r.verdict.cls = "nil-pointer-dereference";
+  r.verdict.cls = VerdictClass::NilPointerDereference;
   r.verdict.summary = "boom\x1b]0;TITLE\x07\x1b[2J";
   Frame f = frame("main.f\x08", "/src/a\x1b[1A.go", 3);
   Culprit c;

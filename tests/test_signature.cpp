@@ -137,8 +137,8 @@ TEST_CASE("test timeouts: one bucket per hung test on every release, with or wit
     for (const auto &[release, file] : sync) {
       INFO(release << (culprit ? "" : ", the test package not in-app"));
       const Verdict a = verdict_of(file, *opts), b = verdict_of(catch_up.at(release), *opts);
-      CHECK(a.cls == "test-timeout");
-      CHECK(b.cls == "test-timeout");
+      CHECK(a.cls == VerdictClass::TestTimeout);
+      CHECK(b.cls == VerdictClass::TestTimeout);
       // From go1.20 the verdict still names a frame of the test package (no
       // frame is the program's, so the first outside the runtime); go1.19 names
       // none. Such a culprit is weak and the signature does not rest on it.
@@ -177,7 +177,7 @@ TEST_CASE("deadlocks in main.main: what the goroutines wait on keeps them apart 
       for (const std::string &s : scenarios) {
         const Verdict v = verdict_of(fixtures_of(s).at(release), *opts);
         INFO(s << ": " << v.signature_text);
-        CHECK(v.cls == "deadlock");
+        CHECK(v.cls == VerdictClass::Deadlock);
         CHECK_FALSE(v.low_confidence);
         here.insert(v.signature);
         signatures_of[s].insert(v.signature);

@@ -50,7 +50,7 @@ struct CountingSink final : ReportSink {
     CHECK(index == reports);
     CHECK(in.report_count >= index + 1);  // handed on one report late, at most
     CHECK(r.kind == ReportKind::Crash);
-    CHECK_FALSE(r.verdict.cls.empty());   // analyzed before it arrives
+    CHECK(r.verdict.cls.has_value());   // analyzed before it arrives
     if (last) ++lasts;
     offsets.push_back(r.offset);
     ++reports;

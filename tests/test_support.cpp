@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Unicode.h"
 
 #include <cstdio>
 #include <zstd.h>
@@ -12,10 +13,25 @@
 #include <ftw.h>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace crashctl::test {
+
+VerdictClass class_named(const std::string &id) {
+  if (auto c = parse_verdict_class(id)) return *c;
+  throw std::invalid_argument("no verdict class has the id \"" + id + "\"");
+}
+
+size_t column_of(const std::string &line, const std::string &needle) {
+  size_t at = line.find(needle);
+  INFO(line);
+  REQUIRE(at != std::string::npos);
+  int w = llvm::sys::unicode::columnWidthUTF8(line.substr(0, at));
+  REQUIRE(w >= 0);
+  return size_t(w);
+}
 
 std::vector<ManifestRow> read_manifest(const std::string &path) {
   std::vector<ManifestRow> rows;

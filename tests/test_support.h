@@ -3,11 +3,26 @@
 
 #include "io/input.h"
 
+#include <catch2/catch.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+// Failed checks show a verdict class by its id.
+namespace Catch {
+template <> struct StringMaker<crashctl::VerdictClass> {
+  static std::string convert(crashctl::VerdictClass c) { return crashctl::to_string(c); }
+};
+template <> struct StringMaker<std::optional<crashctl::VerdictClass>> {
+  static std::string convert(const std::optional<crashctl::VerdictClass> &c) {
+    return c ? crashctl::to_string(*c) : "(no class)";
+  }
+};
+}  // namespace Catch
 
 namespace crashctl::test {
 
@@ -32,6 +47,14 @@ struct ManifestRow {
   bool has(const std::string &k) const { return cols.count(k) && !cols.at(k).empty(); }
 };
 std::vector<ManifestRow> read_manifest(const std::string &path);
+
+// The class a manifest names by its id (formats/taxonomy.md); throws for
+// an id no class has, so a typo fails the test.
+VerdictClass class_named(const std::string &id);
+
+// The terminal column at which NEEDLE starts in LINE (wide characters take
+// two); fails the test when LINE does not hold it.
+size_t column_of(const std::string &line, const std::string &needle);
 
 // A per-process temporary directory, removed with its contents at exit.
 const std::string &scratch_dir();

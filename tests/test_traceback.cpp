@@ -3,6 +3,8 @@
 #include "pipeline/analyze.h"
 #include "gosyntax/parse.h"
 
+#include "test_support.h"
+
 #include <catch2/catch.hpp>
 
 #include <zlib.h>
@@ -95,7 +97,7 @@ TEST_CASE("crash text inside logs: journald prefix, docker JSON, CRLF", "[traceb
       "Nov 27 22:35:16 host app[123]: \t/src/app/main.go:9 +0x1d\n";
   Input a = analyze(journald);
   REQUIRE(a.reports.size() == 1);
-  CHECK(a.reports[0].verdict.cls == "index-out-of-range");
+  CHECK(a.reports[0].verdict.cls == VerdictClass::IndexOutOfRange);
   CHECK(a.reports[0].verdict.culprit->frame.line == 9);
   std::string docker =
       "{\"log\":\"panic: assignment to entry in nil map\\n\",\"stream\":\"stderr\"}\r\n"
@@ -105,7 +107,7 @@ TEST_CASE("crash text inside logs: journald prefix, docker JSON, CRLF", "[traceb
       "{\"log\":\"\\t/src/app/main.go:7 +0x2e\\n\",\"stream\":\"stderr\"}\r\n";
   Input b = analyze(docker);
   REQUIRE(b.reports.size() == 1);
-  CHECK(b.reports[0].verdict.cls == "nil-map-assignment");
+  CHECK(b.reports[0].verdict.cls == VerdictClass::NilMapAssignment);
   CHECK(b.reports[0].verdict.culprit->frame.file == "/src/app/main.go");
 }
 
@@ -116,7 +118,7 @@ TEST_CASE("several crashes in one file keep their byte offsets", "[traceback]") 
   REQUIRE(in.reports.size() == 2);
   CHECK(in.reports[0].offset == 0);
   CHECK(in.reports[1].offset == one.size() + 14);
-  CHECK(in.reports[1].verdict.cls == "deadlock");
+  CHECK(in.reports[1].verdict.cls == VerdictClass::Deadlock);
 }
 
 TEST_CASE("truncated and garbled text gives partial results with diagnostics", "[traceback]") {
@@ -129,7 +131,7 @@ TEST_CASE("truncated and garbled text gives partial results with diagnostics", "
 TEST_CASE("fuzz regression: a chained 'test timed out' panic is not a test timeout", "[traceback]") {
   Input in = analyze("panic: x [recovered]\n\tpanic: test timed out after rd\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n");
   REQUIRE(in.reports.size() == 1);
-  CHECK(in.reports[0].verdict.cls == "explicit-panic");
+  CHECK(in.reports[0].verdict.cls == VerdictClass::ExplicitPanic);
 }
 
 TEST_CASE("a truncated gzip stream keeps the reports before the cut and fails once", "[traceback][io]") {

@@ -15,6 +15,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include "cli_runner.h"
+#include "test_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -168,7 +169,7 @@ Table handmade(const std::string &culprit = "main.f", const std::string &summary
   r.signature = "0123456789abcdef";
   r.occ = {f.path, 10, 1700000000, "go1.21.13"};
   Representative rep;
-  rep.cls = "explicit-panic";
+  rep.cls = VerdictClass::ExplicitPanic;
   rep.signature_text = "explicit-panic | bad \"?\" | main.f";
   rep.summary = summary;
   rep.culprit = CulpritInfo{culprit, "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments", std::nullopt};
@@ -183,7 +184,7 @@ Table handmade(const std::string &culprit = "main.f", const std::string &summary
   g.path = "logs/b.txt";
   r.signature = "fedcba9876543210";
   r.occ = {g.path, 0, 1600000000, ""};
-  rep.cls = "deadlock";
+  rep.cls = VerdictClass::Deadlock;
   rep.signature_text = "deadlock | all goroutines are asleep - deadlock! | ";
   rep.summary = "fatal error: all goroutines are asleep - deadlock!";
   rep.culprit.reset();
@@ -281,7 +282,7 @@ TEST_CASE("the fixtures bucket by scenario: one bucket across Go releases, one s
     for (const Occurrence &o : b.files)
       if (o.path == kFixtures + "/go1.19.8/nil-deref.txt.zst") nil_deref = &b;
   REQUIRE(nil_deref);
-  CHECK(nil_deref->rep.cls == "nil-pointer-dereference");
+  CHECK(nil_deref->rep.cls == VerdictClass::NilPointerDereference);
   REQUIRE(nil_deref->rep.culprit);
   CHECK(nil_deref->rep.culprit->function == "main.(*Cache).lookup");
   std::set<std::string> dirs;
@@ -462,7 +463,7 @@ TEST_CASE("baseline: new buckets are flagged and exit 4", "[triage][baseline]") 
 
   mark_new(now, reparse(to_json(before)), "before.json");
   CHECK(now.new_buckets() == 1);
-  for (const Bucket &b : now.buckets) CHECK(b.is_new == (b.rep.cls == "divide-by-zero"));
+  for (const Bucket &b : now.buckets) CHECK(b.is_new == (b.rep.cls == VerdictClass::DivideByZero));
   CHECK(exit_status(now) == kExitNewBuckets);
   REQUIRE(now.baseline);
   CHECK(now.baseline->buckets == 1);
@@ -573,6 +574,24 @@ TEST_CASE("triage JSON validates against formats/triage.schema.json", "[triage][
     CHECK_THAT(error_of([&](json::Object &o) { (*bucket0(o).getArray("files"))[0].getAsObject()->erase("seen"); }),
                Catch::Contains("buckets[0].files[0].seen: missing"));
   }
+
+  SECTION("a class this version does not know reads as unknown (formats/triage.md)") {
+    json::Value copy = *doc;
+    json::Object &b0 = bucket0(*copy.getAsObject());
+    REQUIRE(b0.getString("class"));
+    VerdictClass known = parse_verdict_class(*b0.getString("class")).value();
+    auto read = [&](const char *cls) {
+      b0["class"] = cls;
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << copy;
+      auto t = parse_table(s);
+      REQUIRE(bool(t));
+      return t->buckets[0].rep.cls;
+    };
+    CHECK(read(to_string(known)) == known);
+    CHECK(read("use-after-free") == VerdictClass::Unknown);
+  }
 }
 
 TEST_CASE("CSV: RFC 4180 quoting, one row per bucket", "[triage][csv]") {
@@ -660,7 +679,7 @@ TEST_CASE("recovered and fatal reports of one bug share a bucket that counts the
   CHECK(t.files == 9);
   const Bucket *klog = nullptr;
   for (const Bucket &b : t.buckets)
-    if (b.rep.cls == "nil-map-assignment") klog = &b;
+    if (b.rep.cls == VerdictClass::NilMapAssignment) klog = &b;
   REQUIRE(klog);
   auto kinds = klog->kinds();
   REQUIRE(kinds.size() == 2);
@@ -676,7 +695,7 @@ TEST_CASE("recovered and fatal reports of one bug share a bucket that counts the
   REQUIRE(bool(back));
   CHECK(back->buckets.size() == t.buckets.size());
   for (const Bucket &b : back->buckets)
-    if (b.rep.cls == "nil-map-assignment") CHECK(b.kinds() == kinds);
+    if (b.rep.cls == VerdictClass::NilMapAssignment) CHECK(b.kinds() == kinds);
   std::string text;
   llvm::raw_string_ostream ts(text);
   render_text(ts, t, RenderOptions{});

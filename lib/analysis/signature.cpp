@@ -282,10 +282,10 @@ std::vector<std::string> runtime_frames_after_throw(const Stack &stack, size_t n
 void compute_signature(Report &report, const InAppRules &rules, const SignatureOptions &opts) {
   Verdict &v = report.verdict;
   const Process &p = report.process;
-  std::vector<std::string> parts{v.cls};
+  std::vector<std::string> parts{v.cls ? to_string(*v.cls) : ""};
   std::vector<std::string> frames;
   const Goroutine *crashing = p.goroutine(v.goroutine);
-  if (class_of(v) == VerdictClass::DataRace) {
+  if (v.cls == VerdictClass::DataRace) {
     // Both sides of the race, in a fixed order: where each access is in the
     // program, in-app or not (a race has no message to tell it apart).
     if (!p.races.empty())
@@ -293,21 +293,21 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
         if (const Frame *f = a.stack ? program_frame(*a.stack, rules) : nullptr) frames.push_back(frame_key(*f, opts));
     std::sort(frames.begin(), frames.end());
     frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
-  } else if (class_of(v) == VerdictClass::StackOverflow && v.culprit && !v.culprit->cycle.empty()) {
+  } else if (v.cls == VerdictClass::StackOverflow && v.culprit && !v.culprit->cycle.empty()) {
     frames = canonical_cycle(v.culprit->cycle);
-  } else if (class_of(v) == VerdictClass::TestTimeout) {
+  } else if (v.cls == VerdictClass::TestTimeout) {
     // The hung test's frame when it is the program's, else which tests were
     // running. A culprit outside the app is weak, and only releases that list
     // the running tests (1.20+) find one: go1.19 would bucket apart.
     if (v.culprit && rules.in_app(v.culprit->frame)) frames.push_back(frame_key(v.culprit->frame, opts));
     else frames = running_tests(p, kMaxEvidence);
     if (frames.empty() && v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-  } else if (class_of(v) == VerdictClass::Deadlock) {
+  } else if (v.cls == VerdictClass::Deadlock) {
     // Where goroutine 1 stopped says little: main.main waits on a channel,
     // a send or a mutex alike. What every blocked goroutine waits on does.
     frames = wait_set(p, rules, opts, kMaxEvidence);
     if (frames.empty() && v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-  } else if (class_of(v) == VerdictClass::ExternalSignal || class_of(v) == VerdictClass::Snapshot) {
+  } else if (v.cls == VerdictClass::ExternalSignal || v.cls == VerdictClass::Snapshot) {
     // No crash site: the message says little (a signal); what the program
     // was doing does. The culprit; else for a signal main's frames, for a
     // snapshot the sites of its largest groups; else the other of the two.
@@ -317,8 +317,8 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
     };
     auto groups = [&] { return largest_groups(report, rules, opts, kMaxEvidence - 1); };
     if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-    else frames = class_of(v) == VerdictClass::Snapshot ? groups() : main_frames();
-    if (frames.empty()) frames = class_of(v) == VerdictClass::Snapshot ? main_frames() : groups();
+    else frames = v.cls == VerdictClass::Snapshot ? groups() : main_frames();
+    if (frames.empty()) frames = v.cls == VerdictClass::Snapshot ? main_frames() : groups();
   } else {
     if (crashing && crashing->stack && v.culprit)
       frames = app_frames(*crashing->stack, v.culprit->frame_index, rules, opts);
@@ -326,7 +326,8 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   }
   // No culprit: the crashing goroutine's own frames, else (a throw inside the
   // runtime) the runtime's frames below the throw, which rest on little.
-  if (frames.empty() && class_of(v) != VerdictClass::DataRace && class_of(v) != VerdictClass::Snapshot && class_of(v) != VerdictClass::ExternalSignal) {
+  if (frames.empty() && v.cls != VerdictClass::DataRace && v.cls != VerdictClass::Snapshot &&
+      v.cls != VerdictClass::ExternalSignal) {
     const Stack *stack = crashing && crashing->stack && !crashing->stack->frames.empty() ? crashing->stack.get()
                          : p.runtime_stack_frames                                          ? p.runtime_stack_frames.get()
                                                                                            : nullptr;
@@ -346,12 +347,11 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
   }
   // A fault in C code: go1.19 says "unexpected signal during runtime
   // execution", later releases print the signal header; the signal is the bug.
-  std::string crash = class_of(v) == VerdictClass::CgoSignal && p.signal && !p.signal->name.empty() ? p.signal->name
-                                                                                     : crash_message(p);
-  std::string message = class_of(v) == VerdictClass::TestTimeout || class_of(v) == VerdictClass::ExternalSignal || class_of(v) == VerdictClass::Snapshot ||
-                                class_of(v) == VerdictClass::DataRace
-                            ? std::string()
-                            : normalize_message(crash.substr(0, crash.find('\n')));
+  std::string crash =
+      v.cls == VerdictClass::CgoSignal && p.signal && !p.signal->name.empty() ? p.signal->name : crash_message(p);
+  bool no_message = v.cls == VerdictClass::TestTimeout || v.cls == VerdictClass::ExternalSignal ||
+                    v.cls == VerdictClass::Snapshot || v.cls == VerdictClass::DataRace;
+  std::string message = no_message ? std::string() : normalize_message(crash.substr(0, crash.find('\n')));
   parts.push_back(message);
   for (auto &f : frames) parts.push_back(f);
   std::string text;

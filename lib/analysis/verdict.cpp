@@ -133,46 +133,6 @@ std::vector<std::string> find_recursion_cycle(const Stack &stack) {
 
 namespace {
 
-constexpr std::pair<VerdictClass, const char *> kClassIds[] = {
-    {VerdictClass::NilPointerDereference, "nil-pointer-dereference"},
-    {VerdictClass::IndexOutOfRange, "index-out-of-range"},
-    {VerdictClass::SliceBoundsOutOfRange, "slice-bounds-out-of-range"},
-    {VerdictClass::NilMapAssignment, "nil-map-assignment"},
-    {VerdictClass::TypeAssertion, "type-assertion"},
-    {VerdictClass::DivideByZero, "divide-by-zero"},
-    {VerdictClass::ClosedChannel, "closed-channel"},
-    {VerdictClass::RuntimeError, "runtime-error"},
-    {VerdictClass::ExplicitPanic, "explicit-panic"},
-    {VerdictClass::ConcurrentMapAccess, "concurrent-map-access"},
-    {VerdictClass::Deadlock, "deadlock"},
-    {VerdictClass::StackOverflow, "stack-overflow"},
-    {VerdictClass::OutOfMemory, "out-of-memory"},
-    {VerdictClass::UnlockOfUnlockedMutex, "unlock-of-unlocked-mutex"},
-    {VerdictClass::CgoSignal, "cgo-signal"},
-    {VerdictClass::RuntimeFatal, "runtime-fatal"},
-    {VerdictClass::ExternalSignal, "external-signal"},
-    {VerdictClass::TestTimeout, "test-timeout"},
-    {VerdictClass::DataRace, "data-race"},
-    {VerdictClass::Snapshot, "snapshot"},
-    {VerdictClass::Unknown, "unknown"},
-};
-
-}  // namespace
-
-const char *class_id(VerdictClass c) {
-  for (const auto &[cls, id] : kClassIds)
-    if (cls == c) return id;
-  return "unknown";
-}
-
-std::optional<VerdictClass> class_of(const Verdict &v) {
-  for (const auto &[cls, id] : kClassIds)
-    if (v.cls == id) return cls;
-  return std::nullopt;
-}
-
-namespace {
-
 struct Classified {
   VerdictClass cls = VerdictClass::Unknown;
   bool recoverable = false;
@@ -322,12 +282,12 @@ void add_confidence(Report &report) {
   if (report.kind == ReportKind::Snapshot && !report.evidence_gaps.empty())
     low("a line is missing next to this dump: it may have been a crash message");
   if (report.kind != ReportKind::Crash) return;
-  if (p.goroutines.empty() && !p.runtime_stack_frames && class_of(v) != VerdictClass::ExternalSignal)
+  if (p.goroutines.empty() && !p.runtime_stack_frames && v.cls != VerdictClass::ExternalSignal)
     low("no goroutine traceback follows the crash message (GOTRACEBACK=none, or the text was cut)");
   // The crashing goroutine is printed first: the search ends at once.
   if (const Goroutine *g = v.goroutine >= 0 ? p.goroutine(v.goroutine) : nullptr)
     if (g->stack_unavailable || !g->stack || g->stack->frames.empty()) low("the crashing goroutine's stack is missing");
-  if (class_of(v) == VerdictClass::Unknown && !(p.signal && p.signal->from_self))  // that case gave its own reason
+  if (v.cls == VerdictClass::Unknown && !(p.signal && p.signal->from_self))  // that case gave its own reason
     low("the crash message is missing, so the class is unknown");
 }
 
@@ -341,7 +301,7 @@ void explain_recovered(Report &report, const InAppRules &rules) {
     if (!pr.fatal && !pr.goexit) value = &pr;
   Classified c{VerdictClass::Unknown, true};
   if (value && !value->message.empty()) c = classify_panic_message(value->message);
-  v.cls = class_id(c.cls);
+  v.cls = c.cls;
   v.recoverable = true;
   v.goroutine = g && g->id >= 0 ? g->id : -1;
   if (g) v.goroutine_index = size_t(g - &p.goroutines[0]);
@@ -425,7 +385,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
 
   // Data race reports.
   if (report.kind == ReportKind::Race) {
-    v.cls = class_id(VerdictClass::DataRace);
+    v.cls = VerdictClass::DataRace;
     v.recoverable = false;
     const RaceReport *race = p.races.empty() ? nullptr : &p.races.front();
     if (race && !race->accesses.empty()) {
@@ -457,7 +417,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
 
   // Goroutine dumps without a crash: debug=2 profiles, runtime.Stack output.
   if (report.kind == ReportKind::Snapshot) {
-    v.cls = class_id(VerdictClass::Snapshot);
+    v.cls = VerdictClass::Snapshot;
     v.recoverable = false;
     v.summary = llvm::formatv("{0} with {1} goroutines, no crash",
                               report.format == InputFormat::HeapDump ? "heap dump"
@@ -561,16 +521,16 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   // A signal that arrived in C code called through cgo.
   if (c.cls == VerdictClass::RuntimeFatal && p.signal && (p.signal->during_cgo || has_non_go_frames(crashing)))
     c.cls = VerdictClass::CgoSignal;
-  v.cls = class_id(c.cls);
+  v.cls = c.cls;
   v.recoverable = c.recoverable;
 
   // Which goroutine, and whose code.
   const Goroutine *hung_test = nullptr;
-  if (class_of(v) == VerdictClass::ExternalSignal) {
+  if (v.cls == VerdictClass::ExternalSignal) {
     crashing = nullptr;
-  } else if (class_of(v) == VerdictClass::Deadlock) {
+  } else if (v.cls == VerdictClass::Deadlock) {
     crashing = p.goroutine(1) ? p.goroutine(1) : first_printed(p);
-  } else if (class_of(v) == VerdictClass::TestTimeout) {
+  } else if (v.cls == VerdictClass::TestTimeout) {
     const Goroutine *hung = nullptr;
     for (const auto &[name, dur] : p.test_timeout->running) {
       std::string base = name.substr(0, name.find('/'));
@@ -641,14 +601,14 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
       if (innermost != SIZE_MAX && in_flight > 0 && panic_frames >= in_flight) start = innermost + 1;
     }
     if (crashing->stack) v.culprit = pick_culprit(*crashing->stack, rules, start);
-  } else if (p.runtime_stack_frames && class_of(v) != VerdictClass::ExternalSignal) {
+  } else if (p.runtime_stack_frames && v.cls != VerdictClass::ExternalSignal) {
     v.culprit = pick_culprit(*p.runtime_stack_frames, rules);
   }
   // Crash text prints the panicking goroutine first: its panics are its own.
-  if (crashing && class_of(v) != VerdictClass::TestTimeout)
+  if (crashing && v.cls != VerdictClass::TestTimeout)
     for (PanicRecord &pr : report.process.panics)
       if (pr.goroutine < 0) pr.goroutine = crashing->id;
-  if (class_of(v) == VerdictClass::StackOverflow && crashing && crashing->stack) {
+  if (v.cls == VerdictClass::StackOverflow && crashing && crashing->stack) {
     auto cycle = find_recursion_cycle(*crashing->stack);
     if (v.culprit) v.culprit->cycle = cycle;
   }
@@ -657,7 +617,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
   std::string where = v.culprit ? " in " + describe_site(*v.culprit) : "";
   std::string gname = v.goroutine >= 0 ? goroutine_name(v.goroutine) : "";
   std::string &e = v.explanation;
-  if (class_of(v) == VerdictClass::TestTimeout) {
+  if (v.cls == VerdictClass::TestTimeout) {
     std::string tests;
     for (const auto &[name, dur] : p.test_timeout->running) tests += (tests.empty() ? "" : ", ") + name;
     v.summary = llvm::formatv("test timed out after {0}{1}", p.test_timeout->after,
@@ -670,7 +630,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
            (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason.str()) +
            where + ". ";
     e += "Look for a missing channel send, an unreleased lock or a context that is never cancelled.";
-  } else if (class_of(v) == VerdictClass::ExternalSignal) {
+  } else if (v.cls == VerdictClass::ExternalSignal) {
     v.summary = "process killed by " + p.signal->name + " (" + p.signal->description + ")" +
                 ", goroutine dump requested from outside";
     e = "The runtime received " + p.signal->name +
@@ -678,7 +638,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
         "printed every goroutine before exiting with status 2. No goroutine crashed, so there is "
         "nothing recover could catch; the goroutines' wait reasons and wait times show what the "
         "process was stuck on.";
-  } else if (p.signal && p.signal->from_self && class_of(v) == VerdictClass::Unknown) {
+  } else if (p.signal && p.signal->from_self && v.cls == VerdictClass::Unknown) {
     v.summary = what;
     e = "The process sent " + p.signal->name +
         " to itself, as the Go runtime does to abort after printing a panic or fatal error "
@@ -686,7 +646,7 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
         "here says the signal came from outside; read the program's stderr, or a complete core.";
   } else if (!c.recoverable) {
     v.summary = what + where;
-    if (class_of(v) == VerdictClass::StackOverflow && v.culprit && !v.culprit->cycle.empty()) {
+    if (v.cls == VerdictClass::StackOverflow && v.culprit && !v.culprit->cycle.empty()) {
       std::string cyc;
       for (const auto &f : v.culprit->cycle) cyc += (cyc.empty() ? "" : " -> ") + f;
       v.summary += " (recursion: " + cyc + ")";
@@ -694,28 +654,28 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
     e = "\"" + first_line(p.fatal ? p.fatal->message : what) +
         "\" is a fatal error: the runtime throws it and exits at once with status 2, without "
         "unwinding the stack or running deferred calls, so recover can never catch it. ";
-    if (class_of(v) == VerdictClass::Deadlock) {
+    if (v.cls == VerdictClass::Deadlock) {
       e += "Every goroutine was blocked (channel, mutex, WaitGroup or select) and none could ever "
            "wake the others; the runtime detected that no goroutine can make progress.";
-    } else if (class_of(v) == VerdictClass::StackOverflow) {
+    } else if (v.cls == VerdictClass::StackOverflow) {
       e += "The goroutine's stack grew past the maximum (1 GB on 64-bit), almost always unbounded "
            "recursion";
       e += v.culprit && !v.culprit->cycle.empty() ? " through the cycle shown." : ".";
-    } else if (class_of(v) == VerdictClass::OutOfMemory) {
+    } else if (v.cls == VerdictClass::OutOfMemory) {
       e += "The runtime could not get more memory from the operating system.";
-    } else if (class_of(v) == VerdictClass::ConcurrentMapAccess) {
+    } else if (v.cls == VerdictClass::ConcurrentMapAccess) {
       e += "The map was written by one goroutine while another read, iterated or wrote it; the "
            "runtime detects this on a best-effort basis and stops the process. Protect the map with "
            "a mutex or use sync.Map. The goroutine shown is one side of the conflict; GOTRACEBACK=all "
            "shows the other.";
-    } else if (class_of(v) == VerdictClass::UnlockOfUnlockedMutex) {
+    } else if (v.cls == VerdictClass::UnlockOfUnlockedMutex) {
       e += "A sync.Mutex or RWMutex was unlocked more times than it was locked.";
-    } else if (class_of(v) == VerdictClass::CgoSignal) {
+    } else if (v.cls == VerdictClass::CgoSignal) {
       e += "A signal (" + (p.signal ? p.signal->name : std::string("unknown")) +
            ") arrived while C code called through cgo was running; Go cannot turn faults in C "
            "code into panics.";
     }
-    if (!p.panics.empty() && class_of(v) != VerdictClass::CgoSignal) {
+    if (!p.panics.empty() && v.cls != VerdictClass::CgoSignal) {
       e += " It happened while the goroutine was panicking with \"" + first_line(p.panics.front().message) +
            "\".";
     }

@@ -36,18 +36,6 @@ struct AnalysisOptions : DecodeOptions {
   bool signature_lines = false;
 };
 
-// The classes of formats/taxonomy.md. Verdict::cls holds their ids
-// ("nil-pointer-dereference"), named in one table (verdict.cpp).
-enum class VerdictClass : uint8_t {
-  NilPointerDereference, IndexOutOfRange, SliceBoundsOutOfRange, NilMapAssignment, TypeAssertion,
-  DivideByZero, ClosedChannel, RuntimeError, ExplicitPanic, ConcurrentMapAccess, Deadlock, StackOverflow,
-  OutOfMemory, UnlockOfUnlockedMutex, CgoSignal, RuntimeFatal, ExternalSignal, TestTimeout, DataRace,
-  Snapshot, Unknown,
-};
-const char *class_id(VerdictClass);
-// V's class; none before analysis set one.
-std::optional<VerdictClass> class_of(const Verdict &v);
-
 // Which frames count as the program's own code.
 class InAppRules {
 public:

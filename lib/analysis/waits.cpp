@@ -46,7 +46,7 @@ std::string wait_target(const Goroutine &g) {
 }
 
 void explain_waits(Report &report, const InAppRules &rules) {
-  if (class_of(report.verdict) != VerdictClass::Deadlock) return;
+  if (report.verdict.cls != VerdictClass::Deadlock) return;
   // Goroutines by (what they wait on, where): one line per distinct pair.
   std::map<std::pair<std::string, std::string>, std::vector<int64_t>> waits;
   for (const Goroutine &g : report.process.goroutines) {

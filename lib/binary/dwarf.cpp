@@ -5,6 +5,7 @@
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
 #include "llvm/DebugInfo/DWARF/DWARFUnit.h"
+#include "llvm/Support/LEB128.h"
 
 namespace crashctl::binary {
 
@@ -29,14 +30,14 @@ bool is_type_tag(dwarf::Tag tag) {
   }
 }
 
+// The ULEB128 operand at B[POS], POS moved past it; false (OUT 0) when it is
+// cut short or overflows 64 bits.
 bool read_uleb(ArrayRef<uint8_t> b, size_t &pos, uint64_t &out) {
-  out = 0;
-  for (unsigned shift = 0; pos < b.size() && shift < 64; shift += 7) {
-    uint8_t c = b[pos++];
-    out |= uint64_t(c & 0x7f) << shift;
-    if (!(c & 0x80)) return true;
-  }
-  return false;
+  unsigned n = 0;
+  const char *error = nullptr;
+  out = decodeULEB128(b.data() + pos, &n, b.data() + b.size(), &error);
+  pos += n;
+  return error == nullptr;
 }
 
 // A location that is a single static address: DW_OP_addr or DW_OP_addrx.
@@ -47,9 +48,8 @@ std::optional<uint64_t> static_address(const DWARFDie &die) {
   if (!block || block->empty()) return std::nullopt;
   const ArrayRef<uint8_t> b = *block;
   if (b[0] == dwarf::DW_OP_addr && b.size() == 9) {
-    uint64_t v = 0;
-    for (int i = 8; i >= 1; --i) v = v << 8 | b[i];
-    return v;
+    bool little = die.getDwarfUnit()->getContext().isLittleEndian();
+    return support::endian::read64(b.data() + 1, little ? endianness::little : endianness::big);
   }
   if (b[0] == dwarf::DW_OP_addrx || b[0] == dwarf::DW_OP_GNU_addr_index) {
     size_t pos = 1;

@@ -62,7 +62,21 @@ struct Func {
 
 struct GoModuleInfo;  // internal
 
-class Executable {
+// What the core decoder's unwinder, value reader and runtime layout read of a
+// Go program: its function table (pclntab) and its DWARF. Executable answers
+// from the file; unit tests answer from tables.
+class GoProgram {
+public:
+  virtual ~GoProgram() = default;
+  virtual const Func *func_at(uint64_t pc) const = 0;
+  virtual const Func *func_named(std::string_view name) const = 0;
+  virtual std::optional<int32_t> sp_delta(const Func &f, uint64_t pc) const = 0;
+  virtual const TypeInfo *type(std::string_view name) const = 0;
+  virtual std::optional<int64_t> constant(std::string_view name) const = 0;
+  virtual std::optional<uint64_t> global_address(std::string_view name) const = 0;
+};
+
+class Executable final : public GoProgram {
 public:
   // Maps PATH and reads its headers; an error names the file and what is wrong.
   // A zstd- or gzip-compressed executable is decompressed into memory.
@@ -71,7 +85,7 @@ public:
   // path, size and modification time), so that many cores or heap dumps of
   // one program index its DWARF once. Thread-safe.
   static llvm::Expected<std::shared_ptr<const Executable>> open_shared(const std::string &path);
-  ~Executable();
+  ~Executable() override;
 
   const std::string &path() const;
   uint16_t machine() const;           // ELF e_machine (EM_X86_64 62, EM_AARCH64 183)
@@ -113,26 +127,26 @@ public:
   std::vector<SymbolizedFrame> symbolize_pclntab(uint64_t pc) const;
   // A package-level variable's address (DW_TAG_variable with DW_OP_addr),
   // falling back to the symbol table.
-  std::optional<uint64_t> global_address(std::string_view name) const;
+  std::optional<uint64_t> global_address(std::string_view name) const override;
   // An integer DW_TAG_constant ("runtime._Gscan", "internal/abi.FUNCDATA_OpenCodedDeferInfo").
-  std::optional<int64_t> constant(std::string_view name) const;
+  std::optional<int64_t> constant(std::string_view name) const override;
   // Every constant whose name starts with PREFIX ("runtime.waitReason"), name -> value.
   std::vector<std::pair<std::string, int64_t>> constants_with_prefix(std::string_view prefix) const;
   // A type by its Go name; nullptr when the DWARF has no such type.
-  const TypeInfo *type(std::string_view name) const;
+  const TypeInfo *type(std::string_view name) const override;
   // The type whose DW_AT_go_runtime_type equals OFFSET (the runtime *_type
   // minus moduledata.types), for decoding interface values.
   const TypeInfo *type_by_runtime_offset(uint64_t offset) const;
 
   // --- pclntab (.gopclntab) ---
   // The function containing PC, or nullptr.
-  const Func *func_at(uint64_t pc) const;
-  const Func *func_named(std::string_view name) const;
+  const Func *func_at(uint64_t pc) const override;
+  const Func *func_named(std::string_view name) const override;
   // The value of the pc-value table at TABLE_OFFSET for PC inside F
   // (pcvalue in the runtime's symtab.go); nullopt if the table is damaged.
   std::optional<int32_t> pc_value(const Func &f, uint32_t table_offset, uint64_t pc) const;
   // The frame size at PC (pcsp), the basis of unwinding.
-  std::optional<int32_t> sp_delta(const Func &f, uint64_t pc) const;
+  std::optional<int32_t> sp_delta(const Func &f, uint64_t pc) const override;
   // File and line for PC in F from the pclntab (pcfile/pcln), physical only.
   std::optional<std::pair<std::string, int>> pcln_line(const Func &f, uint64_t pc) const;
   // Whether the code of F itself (not code inlined into it) contains a call

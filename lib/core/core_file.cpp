@@ -5,6 +5,7 @@
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Object/ELF.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -139,10 +140,9 @@ llvm::Expected<std::unique_ptr<CoreFile>> CoreFile::from_bytes(llvm::StringRef b
   return core;
 }
 
+// A field of a note descriptor (the core is little-endian); 0 past its end.
 template <typename T> static T load(llvm::ArrayRef<uint8_t> d, size_t off) {
-  T v{};
-  if (off + sizeof(T) <= d.size()) std::memcpy(&v, d.data() + off, sizeof(T));
-  return v;
+  return off + sizeof(T) <= d.size() ? llvm::support::endian::read<T, llvm::endianness::little>(d.data() + off) : T{};
 }
 
 // Linux core notes (the descriptors' layouts on amd64 and arm64).

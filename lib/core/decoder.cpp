@@ -14,12 +14,12 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <set>
 #include <tuple>
@@ -36,25 +36,8 @@ constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
 std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
 
-// A runtime struct copied out of the core, read by DWARF field offsets.
-struct Record {
-  std::vector<char> raw;
-  uint64_t u64(const Off &o) const {
-    uint64_t v = 0;
-    if (o.ok && o.at + 8 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 8);
-    return v;
-  }
-  bool flag(const Off &o) const { return o.ok && o.at < raw.size() && raw[o.at] != 0; }
-};
-
 struct G : Record {
   uint64_t addr = 0;
-  uint32_t u32(const Off &o) const {
-    uint32_t v = 0;
-    if (o.ok && o.at + 4 <= raw.size()) std::memcpy(&v, raw.data() + o.at, 4);
-    return v;
-  }
-  uint8_t u8(const Off &o) const { return o.ok && o.at < raw.size() ? uint8_t(raw[o.at]) : 0; }
 };
 
 struct M {
@@ -464,7 +447,9 @@ void CoreDecoder::run() {
     } else {
       uint64_t n = std::min<uint64_t>(*len, 50'000'000);
       gptrs.resize(n);
-      if (n && !mem_.read(*ptr, gptrs.data(), n * 8)) {
+      if (n && mem_.read(*ptr, gptrs.data(), n * 8)) {
+        for (uint64_t &gp : gptrs) gp = llvm::support::endian::read64le(&gp);  // the core's byte order
+      } else if (n) {
         gptrs.clear();
         for (uint64_t i = 0; i < n; ++i) {
           auto gp = mem_.u64(*ptr + 8 * i);

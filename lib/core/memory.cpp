@@ -1,5 +1,7 @@
 #include "core/memory.h"
 
+#include "llvm/Support/Endian.h"
+
 #include <algorithm>
 
 namespace crashctl::core {
@@ -25,14 +27,14 @@ bool Memory::read(uint64_t addr, void *out, size_t n) const {
 }
 
 std::optional<uint64_t> Memory::u64(uint64_t addr) const {
-  uint64_t v;
-  if (!read(addr, &v, 8)) return std::nullopt;
-  return v;
+  char b[8];
+  if (!read(addr, b, 8)) return std::nullopt;
+  return llvm::support::endian::read64le(b);
 }
 std::optional<uint32_t> Memory::u32(uint64_t addr) const {
-  uint32_t v;
-  if (!read(addr, &v, 4)) return std::nullopt;
-  return v;
+  char b[4];
+  if (!read(addr, b, 4)) return std::nullopt;
+  return llvm::support::endian::read32le(b);
 }
 std::optional<uint8_t> Memory::u8(uint64_t addr) const {
   uint8_t v;

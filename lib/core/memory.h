@@ -1,10 +1,11 @@
 // The crashed process's address space: the core's segments over the
 // executable's file-backed segments (kernel cores leave out code and
-// read-only data), shifted by the PIE load bias.
+// read-only data), shifted by the PIE load bias. The image is a CoreFile, or
+// in unit tests segments built in memory.
 #pragma once
 
 #include "binary/executable.h"
-#include "core/core_file.h"
+#include "binary/locate.h"
 
 #include <cstdint>
 #include <optional>
@@ -14,11 +15,12 @@ namespace crashctl::core {
 
 class Memory {
 public:
-  Memory(const CoreFile &core, const binary::Executable *exe, uint64_t load_bias)
+  Memory(const binary::ProcessImage &core, const binary::Executable *exe, uint64_t load_bias)
       : core_(core), exe_(exe), bias_(load_bias) {}
 
   // Copies N bytes at ADDR; false unless all of them are readable.
   bool read(uint64_t addr, void *out, size_t n) const;
+  // Words in the core's byte order (little-endian: amd64, arm64).
   std::optional<uint64_t> u64(uint64_t addr) const;
   std::optional<uint32_t> u32(uint64_t addr) const;
   std::optional<uint8_t> u8(uint64_t addr) const;
@@ -29,7 +31,7 @@ public:
   uint64_t bias() const { return bias_; }
 
 private:
-  const CoreFile &core_;
+  const binary::ProcessImage &core_;
   const binary::Executable *exe_;
   uint64_t bias_;
 };

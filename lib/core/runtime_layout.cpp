@@ -2,7 +2,7 @@
 
 namespace crashctl::core {
 
-Off field_offset(const binary::Executable &exe, std::string_view type, std::string_view path) {
+Off field_offset(const binary::GoProgram &exe, std::string_view type, std::string_view path) {
   const binary::TypeInfo *t = exe.type(type);
   uint64_t at = 0;
   while (t) {
@@ -23,7 +23,7 @@ Off field_offset(const binary::Executable &exe, std::string_view type, std::stri
   return {};
 }
 
-RuntimeLayout RuntimeLayout::read(const binary::Executable &exe) {
+RuntimeLayout RuntimeLayout::read(const binary::GoProgram &exe) {
   RuntimeLayout l;
   auto size_of = [&](std::string_view name) -> uint64_t {
     const binary::TypeInfo *t = exe.type(name);

@@ -4,7 +4,10 @@
 
 #include "binary/executable.h"
 
+#include "llvm/Support/Endian.h"
+
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,10 +43,25 @@ struct RuntimeLayout {
   std::vector<std::string> problems;  // missing types or fields that matter
 
   // Reads everything from EXE's DWARF; missing pieces are listed in problems.
-  static RuntimeLayout read(const binary::Executable &exe);
+  static RuntimeLayout read(const binary::GoProgram &exe);
+};
+
+// A runtime struct (g, _defer, _panic) copied out of the core, read at the
+// layout's offsets (little-endian, as on amd64 and arm64): a field this
+// release lacks, or one past the copy, reads 0.
+struct Record {
+  std::vector<char> raw;
+  uint64_t u64(const Off &o) const {
+    return o.ok && o.at + 8 <= raw.size() ? llvm::support::endian::read64le(raw.data() + o.at) : 0;
+  }
+  uint32_t u32(const Off &o) const {
+    return o.ok && o.at + 4 <= raw.size() ? llvm::support::endian::read32le(raw.data() + o.at) : 0;
+  }
+  uint8_t u8(const Off &o) const { return o.ok && o.at < raw.size() ? uint8_t(raw[o.at]) : 0; }
+  bool flag(const Off &o) const { return o.ok && o.at < raw.size() && raw[o.at] != 0; }
 };
 
 // The offset of PATH ("sched.pc") inside the DWARF struct TYPE.
-Off field_offset(const binary::Executable &exe, std::string_view type, std::string_view path);
+Off field_offset(const binary::GoProgram &exe, std::string_view type, std::string_view path);
 
 }  // namespace crashctl::core

@@ -13,7 +13,7 @@ bool injected(const binary::Func *f) {
 }
 }  // namespace
 
-UnwindResult unwind(const Memory &mem, const binary::Executable &exe, const UnwindStart &start,
+UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const UnwindStart &start,
                     size_t max_frames) {
   UnwindResult r;
   const uint64_t bias = mem.bias();

@@ -51,7 +51,7 @@ struct UnwindResult {
   std::string stopped;  // why unwinding ended early ("" at a top frame such as goexit)
 };
 
-UnwindResult unwind(const Memory &mem, const binary::Executable &exe, const UnwindStart &start,
+UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const UnwindStart &start,
                     size_t max_frames = 4096);
 
 }  // namespace crashctl::core

@@ -1,11 +1,12 @@
 #include "core/values.h"
 
+#include "llvm/ADT/bit.h"
 #include "llvm/BinaryFormat/Dwarf.h"
 #include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 
-#include <cstring>
 
 namespace crashctl::core {
 
@@ -80,20 +81,21 @@ std::string ValueReader::type_name(uint64_t type) const {
 
 std::string ValueReader::format(const binary::TypeInfo &t, uint64_t addr, int depth) const {
   using namespace llvm::dwarf;
-  if (t.tag == DW_TAG_typedef && !t.elem.empty())
+  // Go's DWARF makes interfaces typedefs of runtime.iface or runtime.eface:
+  // those are read as interfaces below, not as the struct.
+  if (t.tag == DW_TAG_typedef && !t.elem.empty() && t.go_kind != Interface)
     if (const binary::TypeInfo *u = exe_.type(t.elem)) return format(*u, addr, depth);
   if (t.name == "string" || t.go_kind == String) {
     auto s = mem_.go_string(addr, 1024);
     return s ? quote(*s) : "<unreadable>";
   }
   if (t.tag == DW_TAG_base_type) {
-    uint64_t v = 0;
-    if (t.size > 8 || !mem_.read(addr, &v, t.size)) return "<unreadable>";
+    char b[8] = {};
+    if (t.size > 8 || !mem_.read(addr, b, t.size)) return "<unreadable>";
+    uint64_t v = llvm::support::endian::read64le(b);  // zero-extended: the bytes past t.size are 0
     if (t.encoding == DW_ATE_boolean) return v ? "true" : "false";
     if (t.encoding == DW_ATE_float) {
-      double d = 0;
-      if (t.size == 8) std::memcpy(&d, &v, 8);
-      else { float f; std::memcpy(&f, &v, 4); d = f; }
+      double d = t.size == 8 ? llvm::bit_cast<double>(v) : llvm::bit_cast<float>(uint32_t(v));
       return llvm::formatv("{0}", d).str();
     }
     if (t.encoding == DW_ATE_signed || t.encoding == DW_ATE_signed_char) {
@@ -126,7 +128,7 @@ std::string ValueReader::format(const binary::TypeInfo &t, uint64_t addr, int de
     if (!*tab) return "nil";
     // An eface holds the type; an iface an itab whose Type follows the Inter pointer.
     uint64_t type = *tab;
-    if (t.name != "interface {}") {
+    if (t.name != "interface {}" && t.elem != "runtime.eface") {
       auto ty = mem_.u64(*tab + 8);
       if (!ty) return "<unreadable>";
       type = *ty;
@@ -161,6 +163,7 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
   }
   if (v.type == "runtime.errorString") {
     if (auto s = mem_.go_string(data, 4096)) v.value = v.printed = "runtime error: " + *s;
+    else v.note = "the error's message is not in the core";
     return v;
   }
   if (v.type == "runtime.boundsError") {
@@ -171,11 +174,13 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
       if (auto *f = bt->field("code")) code = mem_.u8(data + f->offset);
     }
     if (x && y && sg && code) v.value = v.printed = bounds_message(int64_t(*x), int64_t(*y), *sg, *code);
+    else v.note = "the bounds error is not in the core";
     return v;
   }
   if (v.type == "*errors.errorString" || v.type == "*fmt.wrapError" || v.type == "*fmt.wrapErrors") {
     // {s string} and {msg string; err(s) ...}: the message is the first field.
     if (auto s = mem_.go_string(data, 1 << 16)) v.value = v.printed = *s;
+    else v.note = "the error's message is not in the core";
     return v;
   }
   // Everything else: fields through DWARF.
@@ -186,7 +191,7 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
     uint64_t addr = data;
     if (ptr) {
       v.value = "&" + v.type.substr(1) + format(*t, addr, 0);
-    } else if (kind >= Bool && kind <= Complex128) {
+    } else if ((kind >= Bool && kind <= Complex128) || kind == String) {
       v.value = format(*t, addr, 0);
     } else {
       v.value = v.type + format(*t, addr, 0);

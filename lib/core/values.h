@@ -22,7 +22,7 @@ struct PanicValue {
 
 class ValueReader {
 public:
-  ValueReader(const Memory &mem, const binary::Executable &exe, const RuntimeLayout &l)
+  ValueReader(const Memory &mem, const binary::GoProgram &exe, const RuntimeLayout &l)
       : mem_(mem), exe_(exe), l_(l) {}
   // An interface value {_type, data}.
   PanicValue eface(uint64_t type, uint64_t data) const;
@@ -33,7 +33,7 @@ private:
   std::string format(const binary::TypeInfo &t, uint64_t addr, int depth) const;
   std::optional<uint64_t> types_base() const;
   const Memory &mem_;
-  const binary::Executable &exe_;
+  const binary::GoProgram &exe_;
   const RuntimeLayout &l_;
 };
 

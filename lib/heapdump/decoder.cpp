@@ -2,6 +2,7 @@
 
 #include "gosyntax/parse.h"
 
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 
@@ -273,7 +274,9 @@ private:
   void resolve_panics();
   bool capture_pass(Captures &cap, uint64_t want_fnv, uint64_t want_size);
   std::string type_name(uint64_t addr) const;
-  uint64_t ptr_at(const std::string &b, size_t at) const;
+  // A 4- or 8-byte word at B[AT] in the dump's byte order; 0 past B's end.
+  uint64_t word_at(const std::string &b, size_t at, size_t n) const;
+  uint64_t ptr_at(const std::string &b, size_t at) const { return word_at(b, at, params_.ptr_size); }
   void diag(Severity s, uint64_t off, std::string msg) { out_.add_diagnostic({s, off, std::move(msg)}); }
 
   Input &out_;
@@ -599,15 +602,11 @@ std::string Decoder::type_name(uint64_t addr) const {
   return "";
 }
 
-uint64_t Decoder::ptr_at(const std::string &b, size_t at) const {
-  unsigned n = params_.ptr_size;
-  uint64_t v = 0;
+uint64_t Decoder::word_at(const std::string &b, size_t at, size_t n) const {
   if (at + n > b.size()) return 0;
-  for (unsigned i = 0; i < n; ++i) {
-    unsigned byte = params_.big_endian ? i : n - 1 - i;
-    v = (v << 8) | uint8_t(b[at + byte]);
-  }
-  return v;
+  llvm::endianness order = params_.big_endian ? llvm::endianness::big : llvm::endianness::little;
+  return n == 4 ? llvm::support::endian::read32(b.data() + at, order)
+                : llvm::support::endian::read64(b.data() + at, order);
 }
 
 // A reader that yields the bytes of a second pass for captures only.
@@ -729,11 +728,7 @@ void Decoder::resolve_panics() {
         continue;
       }
       if (p.step == Pending::Word) {
-        uint64_t v = 0;
-        for (size_t i = 0; i < p.want_len; ++i) {
-          size_t byte = params_.big_endian ? i : p.want_len - 1 - i;
-          v = (v << 8) | uint8_t((*b)[byte]);
-        }
+        uint64_t v = word_at(*b, 0, p.want_len);
         bool sign = p.tname[0] == 'i';
         if (sign && p.want_len == 4) p.rec.value = std::to_string(int32_t(v));
         else if (sign) p.rec.value = std::to_string(int64_t(v));

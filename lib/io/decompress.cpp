@@ -378,7 +378,7 @@ private:
 namespace detail {
 
 bool is_zstd_magic(const unsigned char *p) {
-  uint32_t m = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+  uint32_t m = llvm::support::endian::read32le(p);
   return m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
 }
 

@@ -3,6 +3,9 @@
 
 #include "io/decompress.h"
 
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/LEB128.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -223,15 +226,13 @@ bool looks_like_text(std::string_view s) {
 // which this is checked before, does not pass.
 bool looks_like_profile_proto(std::string_view head) {
   size_t i = 0;
+  auto *bytes = reinterpret_cast<const uint8_t *>(head.data());
   auto varint = [&](uint64_t &v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (i >= head.size()) return false;
-      uint8_t b = static_cast<uint8_t>(head[i++]);
-      v |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80)) return true;
-    }
-    return false;
+    unsigned n = 0;
+    const char *error = nullptr;
+    v = llvm::decodeULEB128(bytes + i, &n, bytes + head.size(), &error);
+    i += n;
+    return error == nullptr;
   };
   int fields = 0;
   bool sample_type = false;
@@ -274,12 +275,13 @@ llvm::Expected<InputFormat> classify(std::string_view head, const std::string &n
       return llvm::createStringError(std::errc::invalid_argument,
                                      "%s: truncated ELF header (%zu bytes)", name.c_str(),
                                      head.size());
-    auto b16 = static_cast<unsigned char>(head[16]), b17 = static_cast<unsigned char>(head[17]);
     unsigned ei_data = static_cast<unsigned char>(head[5]);
     if (ei_data != 1 && ei_data != 2)
       return llvm::createStringError(std::errc::invalid_argument,
                                      "%s: invalid ELF header (EI_DATA %u)", name.c_str(), ei_data);
-    unsigned type = ei_data == 1 ? (b16 | b17 << 8) : (b16 << 8 | b17);
+    // e_type, in the byte order EI_DATA names (1: ELFDATA2LSB).
+    unsigned type =
+        llvm::support::endian::read16(head.data() + 16, ei_data == 1 ? llvm::endianness::little : llvm::endianness::big);
     switch (type) {
     case 4: return InputFormat::Core;
     case 2:

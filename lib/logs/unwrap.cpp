@@ -6,6 +6,8 @@
 #include "logs/terminal.h"
 #include "gosyntax/parse.h"
 
+#include "llvm/Support/Endian.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -45,12 +47,6 @@ bool is_journal_field_name(std::string_view k) {
   for (char c : k)
     if (!((c >= 'A' && c <= 'Z') || is_digit(c) || c == '_')) return false;
   return true;
-}
-
-uint64_t read_le64(const char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
 }
 
 template <class F> void for_each_line(std::string_view text, F &&f) {
@@ -548,7 +544,7 @@ bool LogUnwrapper::export_line(std::string_view s, uint64_t offset) {
     export_binary_.append(s);
     export_binary_.push_back('\n');  // the reader took it as a line end
     if (export_binary_.size() < 8) return true;
-    uint64_t real = read_le64(export_binary_.data());
+    uint64_t real = llvm::support::endian::read64le(export_binary_.data());
     uint64_t len = std::min<uint64_t>(real, kMaxJoined);
     // Once, not on every line of the field; at its length, which lies in
     // the input (its bytes may start past a cut input's end).

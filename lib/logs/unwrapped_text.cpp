@@ -3,6 +3,8 @@
 #include "logs/json_scan.h"
 #include "logs/terminal.h"
 
+#include "llvm/Support/LEB128.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -11,20 +13,15 @@ namespace crashctl::logs {
 namespace {
 
 void put_varint(std::string &out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(char(uint8_t(v) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(char(v));
+  uint8_t buf[10];
+  out.append(reinterpret_cast<const char *>(buf), llvm::encodeULEB128(v, buf));
 }
 
 uint64_t get_varint(const std::string &in, size_t &pos) {
-  uint64_t v = 0;
-  for (int shift = 0; pos < in.size() && shift < 64; shift += 7) {
-    uint8_t b = static_cast<uint8_t>(in[pos++]);
-    v |= uint64_t(b & 0x7f) << shift;
-    if (!(b & 0x80)) break;
-  }
+  auto *bytes = reinterpret_cast<const uint8_t *>(in.data());
+  unsigned n = 0;
+  uint64_t v = llvm::decodeULEB128(bytes + pos, &n, bytes + in.size());
+  pos += n;
   return v;
 }
 

@@ -2,6 +2,8 @@
 
 #include "support/limits.h"
 
+#include <utility>
+
 namespace crashctl {
 
 const char *to_string(InputFormat f) {
@@ -56,6 +58,46 @@ std::string SourceLinks::url(const std::string &file, int line) const {
   std::string out = it->second.front();
   for (size_t i = 1; i < it->second.size(); ++i) out += std::to_string(line) + it->second[i];
   return out;
+}
+
+namespace {
+
+constexpr std::pair<VerdictClass, const char *> kClassIds[] = {
+    {VerdictClass::NilPointerDereference, "nil-pointer-dereference"},
+    {VerdictClass::IndexOutOfRange, "index-out-of-range"},
+    {VerdictClass::SliceBoundsOutOfRange, "slice-bounds-out-of-range"},
+    {VerdictClass::NilMapAssignment, "nil-map-assignment"},
+    {VerdictClass::TypeAssertion, "type-assertion"},
+    {VerdictClass::DivideByZero, "divide-by-zero"},
+    {VerdictClass::ClosedChannel, "closed-channel"},
+    {VerdictClass::RuntimeError, "runtime-error"},
+    {VerdictClass::ExplicitPanic, "explicit-panic"},
+    {VerdictClass::ConcurrentMapAccess, "concurrent-map-access"},
+    {VerdictClass::Deadlock, "deadlock"},
+    {VerdictClass::StackOverflow, "stack-overflow"},
+    {VerdictClass::OutOfMemory, "out-of-memory"},
+    {VerdictClass::UnlockOfUnlockedMutex, "unlock-of-unlocked-mutex"},
+    {VerdictClass::CgoSignal, "cgo-signal"},
+    {VerdictClass::RuntimeFatal, "runtime-fatal"},
+    {VerdictClass::ExternalSignal, "external-signal"},
+    {VerdictClass::TestTimeout, "test-timeout"},
+    {VerdictClass::DataRace, "data-race"},
+    {VerdictClass::Snapshot, "snapshot"},
+    {VerdictClass::Unknown, "unknown"},
+};
+
+}  // namespace
+
+const char *to_string(VerdictClass c) {
+  for (const auto &[cls, id] : kClassIds)
+    if (cls == c) return id;
+  return "unknown";
+}
+
+std::optional<VerdictClass> parse_verdict_class(std::string_view id) {
+  for (const auto &[cls, name] : kClassIds)
+    if (id == name) return cls;
+  return std::nullopt;
 }
 
 void Input::add_report(Report &&r) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -104,6 +105,18 @@ struct GoroutineGroup {
   std::vector<std::string> leak_reasons;  // non-empty: a leak suspect (formats/taxonomy.md)
 };
 
+// The classes of formats/taxonomy.md. to_string gives their ids
+// ("nil-pointer-dereference"), which the output and the signature use.
+enum class VerdictClass : uint8_t {
+  NilPointerDereference, IndexOutOfRange, SliceBoundsOutOfRange, NilMapAssignment, TypeAssertion,
+  DivideByZero, ClosedChannel, RuntimeError, ExplicitPanic, ConcurrentMapAccess, Deadlock, StackOverflow,
+  OutOfMemory, UnlockOfUnlockedMutex, CgoSignal, RuntimeFatal, ExternalSignal, TestTimeout, DataRace,
+  Snapshot, Unknown,
+};
+const char *to_string(VerdictClass);
+// The class named by ID; none for an id this version does not know.
+std::optional<VerdictClass> parse_verdict_class(std::string_view id);
+
 // A frame named by where it is, for verdict fields that point at code.
 struct CodeLocation {
   std::string function, file;
@@ -111,7 +124,7 @@ struct CodeLocation {
 };
 
 struct Verdict {
-  std::string cls;              // a class of formats/taxonomy.md, e.g. "nil-pointer-dereference"
+  std::optional<VerdictClass> cls;  // none before analysis
   bool recoverable = false;     // could recover() have caught it in principle
   std::string summary;          // one line
   std::string explanation;      // why the process died and why recover did not save it

@@ -77,16 +77,18 @@ public:
   std::vector<Report> reports;
 };
 
-// The decoder of each input kind, like Delve's openFns.
+// The decoder of each input kind, like Delve's openFns, with the Go releases
+// whose real output it is tested on (the formats/ page of each says which).
 struct DecoderEntry {
   InputFormat format;
   DecodeFn decode;
+  const char *oldest_go, *newest_go;
 };
 const DecoderEntry kDecoders[] = {
-    {InputFormat::Traceback, decode_traceback},
-    {InputFormat::Core, decode_core},
-    {InputFormat::HeapDump, decode_heapdump},
-    {InputFormat::Profile, profile::decode_profile},
+    {InputFormat::Traceback, decode_traceback, "go1.2", "go1.27"},        // formats/traceback.md
+    {InputFormat::Core, decode_core, "go1.21", "go1.27"},                 // formats/core.md
+    {InputFormat::HeapDump, decode_heapdump, "go1.21", "go1.27"},         // formats/heapdump.md
+    {InputFormat::Profile, profile::decode_profile, "go1.23", "go1.27"},  // formats/profile.md
 };
 
 DecodeFn decoder_for(InputFormat format) {
@@ -96,6 +98,12 @@ DecodeFn decoder_for(InputFormat format) {
 }
 
 }  // namespace
+
+std::vector<GoReleases> supported_go_releases() {
+  std::vector<GoReleases> out;
+  for (const DecoderEntry &e : kDecoders) out.push_back({e.format, e.oldest_go, e.newest_go});
+  return out;
+}
 
 static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr,
                           const SourceAnnotator &sources, ReportSink &sink) {

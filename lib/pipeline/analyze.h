@@ -46,6 +46,16 @@ Input analyze_bytes(std::string_view bytes, const std::string &name, const Analy
 Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
                     const Attribution &attr);
 
+// The Go releases an input kind is read from: the oldest and the newest
+// whose real output its decoder is tested on. Logs are read by the crash-text
+// decoder (Traceback). `crashctl --version` prints them.
+struct GoReleases {
+  InputFormat format;
+  const char *oldest;  // "go1.21"
+  const char *newest;  // "go1.27"
+};
+std::vector<GoReleases> supported_go_releases();
+
 // Exit status for a set of analyzed inputs (formats/output.md):
 // 0 a crash, race or snapshot was recognized in every readable input,
 // 1 nothing recognizable, 2 an input could not be read.

@@ -21,7 +21,7 @@ namespace json = llvm::json;
 std::string signed_number(int64_t v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
 
 std::string pad(std::string s, size_t width, bool right) {
-  if (s.size() < width) s.insert(right ? s.begin() : s.end(), width - s.size(), ' ');
+  if (size_t w = display_width(s); w < width) s.insert(right ? s.begin() : s.end(), width - w, ' ');
   return s;
 }
 

@@ -1,8 +1,11 @@
 #include "render/render_util.h"
 
+#include "render/escaping_stream.h"
 #include "render/render.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/Unicode.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace crashctl::render_detail {
@@ -72,10 +75,48 @@ const Goroutine *crashing_goroutine(const Report &r) {
 }
 
 llvm::StringRef verdict_class(const Verdict &v) {
-  return v.cls.empty() ? llvm::StringRef("unknown") : llvm::StringRef(v.cls);
+  return to_string(v.cls.value_or(VerdictClass::Unknown));
 }
 
 std::string display_path(const Input &in) { return in.path == "-" ? "<stdin>" : in.path; }
+
+namespace {
+
+// Where the character after the one at S[I] starts (UTF-8 lead byte or not).
+size_t next_char(llvm::StringRef s, size_t i) {
+  do ++i;
+  while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80);
+  return i;
+}
+
+}  // namespace
+
+size_t display_width(llvm::StringRef s) {
+  if (llvm::all_of(s, [](char c) { return c >= 0x20 && c < 0x7f; })) return s.size();
+  std::string escaped = escape_control(std::string_view(s.data(), s.size()));
+  llvm::StringRef shown = escaped;
+  if (int w = llvm::sys::unicode::columnWidthUTF8(shown); w >= 0) return size_t(w);
+  // A tab or an unprintable code point among them: character by character.
+  size_t n = 0;
+  for (size_t i = 0, next; i < shown.size(); i = next) {
+    next = next_char(shown, i);
+    int w = llvm::sys::unicode::columnWidthUTF8(shown.slice(i, next));
+    n += w >= 0 ? size_t(w) : 1;
+  }
+  return n;
+}
+
+std::string fit_width(llvm::StringRef s, size_t max) {
+  if (display_width(s) <= max) return s.str();
+  size_t keep = max > 3 ? max - 3 : 0, cols = 0, i = 0;
+  while (i < s.size()) {
+    size_t next = next_char(s, i), w = display_width(s.slice(i, next));
+    if (cols + w > keep) break;
+    cols += w;
+    i = next;
+  }
+  return (s.take_front(i) + "...").str();
+}
 
 }  // namespace crashctl::render_detail
 

@@ -38,4 +38,11 @@ const Goroutine *crashing_goroutine(const Report &r);
 llvm::StringRef verdict_class(const Verdict &v);  // "unknown" when unset
 std::string display_path(const Input &in);        // "<stdin>" for "-"
 
+// Terminal columns S takes as the escaping stream shows it (escaping_stream.h):
+// East Asian wide characters take two, combining marks none; a tab or an
+// unprintable code point one.
+size_t display_width(llvm::StringRef s);
+// S cut at a character to at most MAX columns, "..." marking the cut.
+std::string fit_width(llvm::StringRef s, size_t max);
+
 }  // namespace crashctl::render_detail

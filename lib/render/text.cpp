@@ -35,9 +35,7 @@ std::string call_text(const Frame &f, llvm::StringRef args) {
     return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
   if (f.no_args)
     return f.function.empty() ? std::string("?") : f.function;
-  std::string shown = args.size() > kMaxArgsWidth ? (args.take_front(kMaxArgsWidth - 3) + "...").str()
-                                                   : args.str();
-  return f.function + "(" + shown + ")";
+  return f.function + "(" + fit_width(args, kMaxArgsWidth) + ")";
 }
 
 std::string location_text(const Frame &f) {
@@ -57,9 +55,9 @@ std::string location_text(const Frame &f) {
 // logged without a goroutine header).
 std::string goroutine_id(const Goroutine &g) { return g.id < 0 ? std::string("?") : std::to_string(g.id); }
 
+// The first line of S, cut to MAX columns.
 std::string shorten(llvm::StringRef s, size_t max) {
-  s = s.take_until([](char c) { return c == '\n'; });
-  return s.size() <= max ? s.str() : (s.take_front(max - 3) + "...").str();
+  return fit_width(s.take_until([](char c) { return c == '\n'; }), max);
 }
 
 std::string goroutine_state(const Goroutine &g) {
@@ -327,7 +325,7 @@ private:
   }
 
   void wrapped(llvm::StringRef head, llvm::StringRef text) {
-    std::string pad(head.size(), ' ');
+    std::string pad(display_width(head), ' ');
     llvm::SmallVector<llvm::StringRef, 4> paragraphs;
     text.split(paragraphs, '\n');
     bool first_line = true;
@@ -336,16 +334,17 @@ private:
       para.split(words, ' ', -1, /*KeepEmpty=*/false);
       size_t col = 0;
       for (llvm::StringRef w : words) {
+        size_t width = display_width(w);
         if (col == 0) {
           os_ << (first_line ? llvm::StringRef(head) : llvm::StringRef(pad)) << w;
-          col = head.size() + w.size();
+          col = pad.size() + width;
           first_line = false;
-        } else if (col + 1 + w.size() > kWrapColumn) {
+        } else if (col + 1 + width > kWrapColumn) {
           os_ << '\n' << pad << w;
-          col = pad.size() + w.size();
+          col = pad.size() + width;
         } else {
           os_ << ' ' << w;
-          col += 1 + w.size();
+          col += 1 + width;
         }
       }
       if (col != 0)
@@ -434,7 +433,7 @@ private:
     size_t index_width = std::to_string(frames.empty() ? 0 : frames.size() - 1).size();
     size_t call_width = 0;
     for (size_t i = 0; i < shown; ++i)
-      call_width = std::max(call_width, call_text(frames[i], args_of(i)).size());
+      call_width = std::max(call_width, display_width(call_text(frames[i], args_of(i))));
     call_width = std::min(call_width, kMaxCallWidth);
 
     auto elision = [&] {
@@ -453,8 +452,8 @@ private:
       std::string call = call_text(f, args_of(i));
       std::string index = std::to_string(i);
       std::string line = std::string(index_width - index.size(), ' ') + index + "  " + call;
-      if (call.size() < call_width)
-        line.append(call_width - call.size(), ' ');
+      if (size_t w = display_width(call); w < call_width)
+        line.append(call_width - w, ' ');
       line += "  " + location_text(f);
       if (f.inlined)
         line += " [inlined]";

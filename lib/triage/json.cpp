@@ -52,7 +52,7 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
         j.object([&] {
           j.attribute("signature", b.signature);
           j.attribute("signature_text", str(b.rep.signature_text));
-          j.attribute("class", b.rep.cls);
+          j.attribute("class", to_string(b.rep.cls));
           j.attribute("new", b.is_new);
           j.attribute("count", static_cast<uint64_t>(b.count()));
           j.attributeObject("kinds", [&] {
@@ -211,7 +211,8 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
     TRY(text, r.string(*bo, "signature_text", where));
     b.rep.signature_text = text;
     TRY(cls, r.string(*bo, "class", where));
-    b.rep.cls = cls;
+    // formats/triage.md: a class this version does not know counts as unknown.
+    b.rep.cls = parse_verdict_class(cls).value_or(VerdictClass::Unknown);
     TRY(summary, r.string(*bo, "summary", where));
     b.rep.summary = summary;
     const json::Value *cv = bo->get("culprit");
@@ -257,7 +258,7 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
       TRY(seen_at, r.time(*oo, "seen", ow));
       TRY(go, r.string(*oo, "go_version", ow, true));
       // 1.0.0 tables name no kind: before recovered panics, the class tells.
-      o.kind = b.rep.cls == "snapshot" ? "snapshot" : b.rep.cls == "data-race" ? "race" : "crash";
+      o.kind = b.rep.cls == VerdictClass::Snapshot ? "snapshot" : b.rep.cls == VerdictClass::DataRace ? "race" : "crash";
       if (oo->get("kind")) {
         TRY(kind, r.string(*oo, "kind", ow));
         o.kind = kind;

@@ -3,8 +3,7 @@
 #include "triage/triage.h"
 
 #include "render/escaping_stream.h"
-
-#include "llvm/Support/Unicode.h"
+#include "render/render_util.h"
 
 #include <algorithm>
 
@@ -12,35 +11,17 @@ namespace crashctl::triage {
 
 namespace {
 
-// Terminal columns of s (East Asian wide characters take two); one per code
-// point where it is not printable UTF-8.
-size_t width(std::string_view s) {
-  int w = llvm::sys::unicode::columnWidthUTF8(llvm::StringRef(s.data(), s.size()));
-  if (w >= 0) return size_t(w);
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
+using render_detail::display_width;
 
 // One line, at most `max` columns; "..." marks a cut.
 std::string cell(std::string_view s, size_t max) {
   std::string out;
   for (char c : s) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-  if (width(out) <= max) return out;
-  size_t keep = max > 3 ? max - 3 : 0, cols = 0, i = 0;
-  while (i < out.size()) {
-    size_t next = i + 1;
-    while (next < out.size() && (static_cast<unsigned char>(out[next]) & 0xC0) == 0x80) ++next;
-    size_t w = width(std::string_view(out).substr(i, next - i));
-    if (cols + w > keep) break;
-    cols += w;
-    i = next;
-  }
-  return out.substr(0, i) + "...";
+  return render_detail::fit_width(out, max);
 }
 
 void pad(llvm::raw_ostream &os, const std::string &s, size_t w, bool right = false) {
-  size_t n = width(s);
+  size_t n = display_width(s);
   if (right) os.indent(w > n ? w - n : 0) << s;
   else os << s, os.indent(w > n ? w - n : 0);
 }
@@ -72,19 +53,19 @@ static void text_table(llvm::raw_ostream &os, const Table &t, const RenderOption
       std::string kinds;
       for (const auto &[kind, n] : b.kinds()) kinds += (kinds.empty() ? "" : " ") + kind + ":" + std::to_string(n);
       (b.low_confidence() ? low_rows : rows)
-          .push_back({std::to_string(b.count()), kinds, b.rep.cls, b.signature, culprit, owner,
+          .push_back({std::to_string(b.count()), kinds, to_string(b.rep.cls), b.signature, culprit, owner,
                       cell(b.rep.summary, opts.summary_width), b.is_new});
     }
-    size_t wc = width(head.count), wn = width(head.kinds), wk = width(head.cls), ws = width(head.signature),
-           wu = width(head.culprit), wo = width(head.owner);
+    size_t wc = display_width(head.count), wn = display_width(head.kinds), wk = display_width(head.cls),
+           ws = display_width(head.signature), wu = display_width(head.culprit), wo = display_width(head.owner);
     for (const std::vector<Row> *list : {&rows, &low_rows})
       for (const Row &r : *list) {
-        wc = std::max(wc, width(r.count));
-        wn = std::max(wn, width(r.kinds));
-        wk = std::max(wk, width(r.cls));
-        ws = std::max(ws, width(r.signature));
-        wu = std::max(wu, width(r.culprit));
-        wo = std::max(wo, width(r.owner));
+        wc = std::max(wc, display_width(r.count));
+        wn = std::max(wn, display_width(r.kinds));
+        wk = std::max(wk, display_width(r.cls));
+        ws = std::max(ws, display_width(r.signature));
+        wu = std::max(wu, display_width(r.culprit));
+        wo = std::max(wo, display_width(r.owner));
       }
     auto line = [&](const Row &r, bool header) {
       if (t.baseline) {
@@ -159,7 +140,7 @@ static void csv_table(llvm::raw_ostream &os, const Table &t) {
     f.push_back(b.signature);
     f.push_back(b.is_new ? "true" : "false");
     f.push_back(std::to_string(b.count()));
-    f.push_back(b.rep.cls);
+    f.push_back(to_string(b.rep.cls));
     f.push_back(b.rep.summary);
     const CulpritInfo none;
     const CulpritInfo &c = b.rep.culprit ? *b.rep.culprit : none;

@@ -143,7 +143,7 @@ void FileSummarizer::add(const Report &r) {
   if (added || r.offset < first->second) {
     first->second = r.offset;
     auto rep = std::make_shared<Representative>();
-    rep->cls = utf8(v.cls);
+    rep->cls = v.cls.value_or(VerdictClass::Unknown);
     rep->signature_text = utf8(v.signature_text);
     rep->summary = utf8(v.summary);
     if (v.culprit) {

@@ -60,7 +60,8 @@ struct CulpritInfo {
 // What a bucket shows of one of its reports: the one at its smallest
 // occurrence (path, then offset).
 struct Representative {
-  std::string cls, signature_text, summary;
+  VerdictClass cls = VerdictClass::Unknown;
+  std::string signature_text, summary;
   std::optional<CulpritInfo> culprit;
 };
 bool operator<(const Representative &a, const Representative &b);

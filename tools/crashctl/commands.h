@@ -15,6 +15,10 @@
 
 namespace crashctl_cli {
 
+// What `crashctl --version` prints: version, commit, LLVM, the Go releases
+// of each input kind, the JSON schema versions.
+std::string version_text();
+
 // Exit statuses, formats/output.md.
 constexpr int kExitInputError = 2;
 constexpr int kExitUsage = 3;
