@@ -22,12 +22,12 @@ _crashctl() {
   done
 
   local analysis="--module --in-app --not-in-app --codeowners --owners --signature-lines --exe --debug-dir
-                  --source-root --limit"
+                  --source-root --path-map --revision --source-url --limit"
   local options formats
   case $command in
   "") options="-h --help --version" ;;
   analyze)
-    options="-h --help -f --format $analysis --path-map --color"
+    options="-h --help -f --format $analysis --color"
     formats="text json editor"
     ;;
   triage)
@@ -72,7 +72,7 @@ _crashctl() {
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return
       ;;
-    --module | --in-app | --not-in-app | --path-map | --path-prefix | -j | --jobs | --old-report | \
+    --module | --in-app | --not-in-app | --path-map | --revision | --source-url | --path-prefix | -j | --jobs | --old-report | \
       --new-report | --min-growth)
       return # a value to type
       ;;

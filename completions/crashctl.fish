@@ -41,8 +41,9 @@ complete -c crashctl -n $analyzing -l signature-lines -d 'Signatures compare fra
 complete -c crashctl -n $analyzing -l exe -r -F -d 'The executable of a core or heap dump'
 complete -c crashctl -n $analyzing -l debug-dir -x -a "(__fish_complete_directories)" -d 'Executables named by build id'
 complete -c crashctl -n $analyzing -l source-root -x -a "(__fish_complete_directories)" -d 'The local checkout'
-
-complete -c crashctl -n $analyze -l path-map -x -d 'OLD=NEW source path prefix rewrite'
+complete -c crashctl -n $analyzing -l path-map -x -d 'OLD=NEW source path prefix rewrite'
+complete -c crashctl -n $analyzing -l revision -x -d 'Commit the program was built from'
+complete -c crashctl -n $analyzing -l source-url -x -d 'URL template of a source line on your forge'
 
 complete -c crashctl -n $triage -l baseline -r -F -d "A previous 'triage -f json' table"
 complete -c crashctl -n $triage -l merge -d 'Combine triage JSON tables into one'

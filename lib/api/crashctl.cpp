@@ -40,7 +40,7 @@ std::shared_ptr<const Attribution> attribution(const AnalysisOptions &opts) {
 api::Report summary(const crashctl::Report &r) {
   api::Report s;
   s.kind = to_string(r.kind);
-  s.verdict_class = r.verdict.cls;
+  if (r.verdict.cls) s.verdict_class = to_string(*r.verdict.cls);
   s.summary = r.verdict.summary;
   s.explanation = r.verdict.explanation;
   s.recoverable = r.verdict.recoverable;
