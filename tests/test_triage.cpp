@@ -172,7 +172,7 @@ Table handmade(const std::string &culprit = "main.f", const std::string &summary
   rep.cls = VerdictClass::ExplicitPanic;
   rep.signature_text = "explicit-panic | bad \"?\" | main.f";
   rep.summary = summary;
-  rep.culprit = CulpritInfo{culprit, "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments"};
+  rep.culprit = CulpritInfo{culprit, "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments", std::nullopt};
   r.rep = std::make_shared<Representative>(rep);
   f.reports.push_back(r);
   r.occ.offset = 500;

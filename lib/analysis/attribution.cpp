@@ -620,16 +620,25 @@ std::optional<std::string> Attribution::repo_path(const Frame &f, const std::str
   return std::nullopt;
 }
 
+std::string Attribution::main_module(const Report &r) const {
+  const BuildInfo *build = r.process.build_info ? &*r.process.build_info : nullptr;
+  return main_module(r.verdict.culprit ? culprit_stack(r) : nullptr, build);
+}
+
+ModuleVersion Attribution::module_in_report(const Frame &f, const Report &r, const std::string &mm) const {
+  const BuildInfo *build = r.process.build_info ? &*r.process.build_info : nullptr;
+  // The build's version is the main module's only when it is the build's.
+  std::optional<std::string> mm_version;
+  if (build && !mm.empty() && mm == build->main.path) mm_version = build_version(build->main);
+  return module_of(f, mm, r.process.go_version.version, mm_version, build);
+}
+
 void Attribution::attribute(Report &report) const {
   if (!report.verdict.culprit) return;
   Culprit &c = *report.verdict.culprit;
   const Stack *stack = culprit_stack(report);
-  const BuildInfo *build = report.process.build_info ? &*report.process.build_info : nullptr;
-  std::string mm = main_module(stack, build);
-  // The build's version is the main module's only when it is the build's.
-  std::optional<std::string> mm_version;
-  if (build && !mm.empty() && mm == build->main.path) mm_version = build_version(build->main);
-  ModuleVersion mv = module_of(c.frame, mm, report.process.go_version.version, mm_version, build);
+  std::string mm = main_module(report);
+  ModuleVersion mv = module_in_report(c.frame, report, mm);
   c.module = std::move(mv.module);
   c.version = std::move(mv.version);
   c.owner.clear();

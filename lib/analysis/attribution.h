@@ -170,6 +170,10 @@ public:
   // The main module of a report: --module, else go.mod at the source root,
   // else the build info's main module, else inferred from STACK.
   std::string main_module(const Stack *stack, const BuildInfo *build = nullptr) const;
+  // The same for R, STACK being the one its culprit was picked from.
+  std::string main_module(const Report &r) const;
+  // The module and version of F in R, whose main module is MAIN_MODULE.
+  ModuleVersion module_in_report(const Frame &f, const Report &r, const std::string &main_module) const;
   // The module and version of a frame (see formats/attribution.md); BUILD
   // names the dependencies of a build-info input.
   ModuleVersion module_of(const Frame &f, const std::string &main_module, const std::string &go_version,
@@ -178,6 +182,8 @@ public:
   // F's file relative to the repository root, for CODEOWNERS; nothing for
   // standard-library and module-cache frames or when it cannot be placed.
   std::optional<std::string> repo_path(const Frame &f, const std::string &main_module) const;
+  // The source root made absolute ("" when none).
+  const std::string &source_root() const { return source_root_; }
 
 private:
   AnalysisOptions opts_;

@@ -234,15 +234,45 @@ std::optional<std::string> SourcePathMapper::map_source_root(llvm::StringRef p) 
   return std::nullopt;
 }
 
+namespace {
+
+// "a/../b" is "b": no mapping may lead out of the directory it maps to.
+std::string clean_build_path(llvm::StringRef raw) {
+  llvm::SmallString<256> clean(raw);
+  path::remove_dots(clean, /*remove_dot_dot=*/true, kGoStyle);
+  return std::string(clean.str());
+}
+
+// A relative path above wherever it was built ("../x.go"): nothing to map it under.
+bool above_build_dir(llvm::StringRef p) { return !is_absolute(p) && (p == ".." || p.starts_with("../")); }
+
+}  // namespace
+
+std::optional<SourcePathMapper::Found> SourcePathMapper::find(llvm::StringRef raw, bool under_source_root) const {
+  if (raw.empty() || raw.starts_with("<") || raw == "?")
+    return std::nullopt;
+  std::string p = clean_build_path(raw);
+  if (above_build_dir(p))
+    return std::nullopt;
+  if (auto mapped = map_explicit(p))
+    return exists_(*mapped) ? std::optional<Found>(Found{*mapped, Rule::PathMap}) : std::nullopt;
+  if (auto mapped = map_goroot(p))
+    return Found{*mapped, Rule::GoRoot};
+  if (auto mapped = map_module_cache(p))
+    return Found{*mapped, Rule::ModuleCache};
+  if (under_source_root)
+    if (auto mapped = map_source_root(p))
+      return Found{*mapped, Rule::SourceRoot};
+  return std::nullopt;
+}
+
 std::string SourcePathMapper::map(llvm::StringRef raw) const {
   if (raw.empty() || raw.starts_with("<") || raw == "?")
     return raw.str();
-  // "a/../b" is "b": no mapping may lead out of the directory it maps to.
-  llvm::SmallString<256> clean(raw);
-  path::remove_dots(clean, /*remove_dot_dot=*/true, kGoStyle);
-  llvm::StringRef p = clean;
-  if (!is_absolute(p) && (p == ".." || p.starts_with("../")))
-    return p.str();  // above wherever it was built: nothing to map it under
+  std::string cleaned = clean_build_path(raw);
+  llvm::StringRef p = cleaned;
+  if (above_build_dir(p))
+    return p.str();
   if (auto mapped = map_explicit(p))
     return *mapped;
   if (exists_(p))

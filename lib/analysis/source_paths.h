@@ -56,6 +56,17 @@ public:
   // Never fails: returns PATH itself when no rule applies.
   std::string map(llvm::StringRef path) const;
 
+  // The local file PATH names by the places the user configured: rules 1,
+  // 3, 4 and (when UNDER_SOURCE_ROOT) 5, never rule 2 (a path that merely
+  // exists here); only a file that exists. Which rule found it comes along:
+  // a GOROOT file is the built one only for the same Go release.
+  enum class Rule { PathMap, GoRoot, ModuleCache, SourceRoot };
+  struct Found {
+    std::string path;
+    Rule rule;
+  };
+  std::optional<Found> find(llvm::StringRef path, bool under_source_root = true) const;
+
 private:
   std::optional<std::string> map_explicit(llvm::StringRef path) const;
   std::optional<std::string> map_goroot(llvm::StringRef path) const;

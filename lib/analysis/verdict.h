@@ -2,6 +2,7 @@
 // summary, explanation, crashing goroutine and culprit frame.
 #pragma once
 
+#include "analysis/source_paths.h"
 #include "io/decode.h"
 #include "model/report.h"
 
@@ -23,6 +24,14 @@ struct AnalysisOptions : DecodeOptions {
   // source_root), --owners FILE, --source-root DIR (the local checkout; also
   // used to map build-machine paths for editors). Empty: not given.
   std::string codeowners, owners, source_root;
+  // Source context, suspect commit and links (lib/source,
+  // formats/attribution.md): --path-map OLD=NEW rules, --revision (the main
+  // module's commit when the build info records none), --source-url TEMPLATE.
+  std::vector<std::string> path_maps;
+  std::string revision, source_url;
+  // Where Go keeps sources on this machine; empty: not looked at (the CLI
+  // detects it, LocalGoEnvironment::detect).
+  LocalGoEnvironment go_env;
   // --signature-lines: signature frames compare by function and line.
   bool signature_lines = false;
 };

@@ -25,7 +25,13 @@ std::string_view cstring_at(std::string_view table, uint64_t off) {
 }
 
 // The runtime's readvarint: at most 5 bytes, the value truncated to 32 bits.
-bool read_uvarint32(std::string_view table, size_t &pos, uint32_t &out) {
+// Most pc-value deltas fit one byte: those are read inline (unwinding a
+// 100,000-goroutine core spends 8% of its instructions here otherwise).
+inline bool read_uvarint32(std::string_view table, size_t &pos, uint32_t &out) {
+  if (pos < table.size() && !(uint8_t(table[pos]) & 0x80)) {
+    out = uint8_t(table[pos++]);
+    return true;
+  }
   const auto *p = reinterpret_cast<const uint8_t *>(table.data()) + pos;
   const uint8_t *end = p + std::min<size_t>(table.size() - pos, 5);
   unsigned n = 0;

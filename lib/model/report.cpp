@@ -55,6 +55,21 @@ const char *to_string(ReportKind k) {
   return "crash";
 }
 
+void SourceLinks::set(std::string file, Pieces pieces) {
+  if (!by_file_) by_file_ = std::make_shared<std::unordered_map<std::string, Pieces>>();
+  else if (by_file_.use_count() > 1) by_file_ = std::make_shared<std::unordered_map<std::string, Pieces>>(*by_file_);
+  (*by_file_)[std::move(file)] = std::move(pieces);
+}
+
+std::string SourceLinks::url(const std::string &file, int line) const {
+  if (!by_file_ || line <= 0) return "";
+  auto it = by_file_->find(file);
+  if (it == by_file_->end() || it->second.empty()) return "";
+  std::string out = it->second.front();
+  for (size_t i = 1; i < it->second.size(); ++i) out += std::to_string(line) + it->second[i];
+  return out;
+}
+
 namespace {
 
 constexpr std::pair<VerdictClass, const char *> kClassIds[] = {

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace crashctl {
@@ -35,6 +37,40 @@ struct Diagnostic {
 enum class ReportKind { Crash, Snapshot, Race, Recovered };
 const char *to_string(ReportKind);
 
+// Lines of the culprit's file around its line (lib/source): at most three
+// either side.
+struct SourceContext {
+  std::string path;            // the local file they were read from
+  int first_line = 0;          // the line number of lines[0]
+  std::vector<std::string> lines;  // without line terminators
+};
+
+// The commit that last changed the culprit's line (git blame).
+struct BlameInfo {
+  std::string commit;   // 40 hex digits
+  std::string author, email;
+  std::string date;     // the author date, "2024-03-05T14:02:11+01:00"
+  std::string summary;  // the first line of the commit message
+};
+
+// Web addresses of source lines, by the file a frame records (lib/source
+// decides them): the pieces of a URL between which the line number goes.
+// Copies share one table.
+class SourceLinks {
+public:
+  using Pieces = std::vector<std::string>;
+  void set(std::string file, Pieces pieces);
+  // The URL of LINE of FILE; "" when FILE has no link or LINE is unknown.
+  std::string url(const std::string &file, int line) const;
+  std::string url(const Frame &f) const { return url(f.file, f.line); }
+  bool empty() const { return !by_file_ || by_file_->empty(); }
+  // Whether both are copies of one table (or both empty).
+  bool same_table(const SourceLinks &o) const { return empty() ? o.empty() : by_file_ == o.by_file_; }
+
+private:
+  std::shared_ptr<std::unordered_map<std::string, Pieces>> by_file_;
+};
+
 // The frame the verdict blames: the first frame of the program's own code.
 struct Culprit {
   Frame frame;
@@ -45,6 +81,11 @@ struct Culprit {
   std::string version;  // "v1.2.3", a Go version for std, "(devel)"/"" for the main module
   std::string owner;    // from CODEOWNERS or --owners
   std::string owner_source;  // "CODEOWNERS:12", "owners:3": the rule that matched
+  // Source (lib/source, formats/attribution.md): its line on the web, the
+  // lines around it, the commit that last changed it.
+  std::string url;
+  std::optional<SourceContext> source_context;
+  std::optional<BlameInfo> blame;
 };
 
 // Identical goroutines, grouped: same status, wait reason, stack (by
@@ -116,6 +157,8 @@ struct Report {
   // pipeline dropped or replaced, a crash message without its traceback);
   // each makes the verdict low-confidence.
   std::vector<std::string> evidence_gaps;
+  // Frames' lines on the web (formats/attribution.md, "Links").
+  SourceLinks links;
 };
 
 // Where the executable of a core or heap dump was found, in the search order

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -27,8 +28,9 @@ namespace {
 // report late, so that the sink learns which report is an input's last.
 class AnalyzingForwarder {
 public:
-  AnalyzingForwarder(Input &out, const AnalysisOptions &opts, const Attribution &attr, ReportSink &sink)
-      : out_(out), opts_(opts), attr_(attr), sink_(sink), rules_(opts) {
+  AnalyzingForwarder(Input &out, const AnalysisOptions &opts, const Attribution &attr,
+                     const SourceAnnotator &sources, ReportSink &sink)
+      : out_(out), opts_(opts), attr_(attr), sources_(sources), sink_(sink), rules_(opts) {
     out.on_report = [this](Report &&r) { take(std::move(r)); };
   }
   ~AnalyzingForwarder() { out_.on_report = nullptr; }
@@ -43,6 +45,10 @@ private:
     analyze_report(r, opts_);
     add_confidence(r);
     attribute_culprit(r, attr_);  // with the build info of a core
+    notes_.clear();
+    sources_.annotate(r, attr_, notes_);
+    for (std::string &note : notes_)  // once per input: many reports may share a culprit
+      if (noted_.insert(note).second) out_.add_diagnostic(Severity::Note, r.offset, std::move(note));
     group_goroutines(r, rules_);
     explain_recover(r);
     explain_waits(r, rules_);
@@ -55,8 +61,11 @@ private:
   Input &out_;
   const AnalysisOptions &opts_;
   const Attribution &attr_;
+  const SourceAnnotator &sources_;
   ReportSink &sink_;
   InAppRules rules_;
+  std::vector<std::string> notes_;
+  std::set<std::string> noted_;
   std::optional<Report> held_;
   size_t index_ = 0;
 };
@@ -68,16 +77,18 @@ public:
   std::vector<Report> reports;
 };
 
-// The decoder of each input kind, like Delve's openFns.
+// The decoder of each input kind, like Delve's openFns, with the Go releases
+// whose real output it is tested on (the formats/ page of each says which).
 struct DecoderEntry {
   InputFormat format;
   DecodeFn decode;
+  const char *oldest_go, *newest_go;
 };
 const DecoderEntry kDecoders[] = {
-    {InputFormat::Traceback, decode_traceback},
-    {InputFormat::Core, decode_core},
-    {InputFormat::HeapDump, decode_heapdump},
-    {InputFormat::Profile, profile::decode_profile},
+    {InputFormat::Traceback, decode_traceback, "go1.2", "go1.27"},        // formats/traceback.md
+    {InputFormat::Core, decode_core, "go1.21", "go1.27"},                 // formats/core.md
+    {InputFormat::HeapDump, decode_heapdump, "go1.21", "go1.27"},         // formats/heapdump.md
+    {InputFormat::Profile, profile::decode_profile, "go1.23", "go1.27"},  // formats/profile.md
 };
 
 DecodeFn decoder_for(InputFormat format) {
@@ -88,12 +99,18 @@ DecodeFn decoder_for(InputFormat format) {
 
 }  // namespace
 
+std::vector<GoReleases> supported_go_releases() {
+  std::vector<GoReleases> out;
+  for (const DecoderEntry &e : kDecoders) out.push_back({e.format, e.oldest_go, e.newest_go});
+  return out;
+}
+
 static void decode_opened(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr,
-                          ReportSink &sink) {
+                          const SourceAnnotator &sources, ReportSink &sink) {
   out.format = in.format;
   out.compression = in.compression;
   sink.begin_input(out);
-  AnalyzingForwarder forward(out, opts, attr, sink);
+  AnalyzingForwarder forward(out, opts, attr, sources, sink);
   if (DecodeFn decode = decoder_for(in.format)) {
     decode(in, out, opts);
   } else {
@@ -121,9 +138,9 @@ static void out_of_memory(Input &out, const ByteSource &src) {
 
 // Running out of memory on one input fails that input; the others go on.
 static void decode_guarded(OpenedInput &in, Input &out, const AnalysisOptions &opts, const Attribution &attr,
-                           ReportSink &sink) {
+                           const SourceAnnotator &sources, ReportSink &sink) {
   try {
-    decode_opened(in, out, opts, attr, sink);
+    decode_opened(in, out, opts, attr, sources, sink);
   } catch (const std::bad_alloc &) {
     out_of_memory(out, *in.source);
   } catch (const std::length_error &) {  // a size past what the library allows
@@ -169,8 +186,42 @@ llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const Analys
   return it->second.attr;
 }
 
+llvm::Expected<std::shared_ptr<const SourceAnnotator>> load_source_annotator(const AnalysisOptions &opts) {
+  // Everything SourceAnnotator::load reads.
+  std::string key;
+  for (const std::string *s : {&opts.source_root, &opts.revision, &opts.source_url, &opts.go_env.goroot,
+                               &opts.go_env.module_cache})
+    key += *s + '\0';
+  for (const std::string &m : opts.path_maps) key += m + '\x1f';
+  struct Entry {
+    std::shared_ptr<const SourceAnnotator> sources;
+    std::string error;
+  };
+  static std::mutex mu;
+  static std::map<std::string, Entry> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    Entry e;
+    auto loaded = SourceAnnotator::load(opts);
+    if (loaded) e.sources = std::shared_ptr<const SourceAnnotator>(std::move(*loaded));
+    else e.error = llvm::toString(loaded.takeError());
+    it = cache.emplace(key, std::move(e)).first;
+  }
+  if (!it->second.sources)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
+  return it->second.sources;
+}
+
 Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr,
                     ReportSink &sink) {
+  auto sources = load_source_annotator(opts);
+  if (!sources) {
+    Input out = failed_input(path, sources.takeError());
+    sink.begin_input(out);
+    sink.end_input(out);
+    return out;
+  }
   auto opened = open_input(path);
   if (!opened) {
     Input out = failed_input(path, opened.takeError());
@@ -180,7 +231,7 @@ Input analyze_input(const std::string &path, const AnalysisOptions &opts, const 
   }
   Input out;
   out.path = path;
-  decode_guarded(*opened, out, opts, attr, sink);
+  decode_guarded(*opened, out, opts, attr, **sources, sink);
   sink.end_input(out);
   return out;
 }
@@ -200,6 +251,13 @@ Input analyze_input(const std::string &path, const AnalysisOptions &opts) {
 
 Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
                     const Attribution &attr, ReportSink &sink) {
+  auto sources = load_source_annotator(opts);
+  if (!sources) {
+    Input out = failed_input(name, sources.takeError());
+    sink.begin_input(out);
+    sink.end_input(out);
+    return out;
+  }
   auto opened = open_source(memory_source(bytes, name), name);
   if (!opened) {
     Input out = failed_input(name, opened.takeError());
@@ -209,7 +267,7 @@ Input analyze_bytes(std::string_view bytes, const std::string &name, const Analy
   }
   Input out;
   out.path = name;
-  decode_guarded(*opened, out, opts, attr, sink);
+  decode_guarded(*opened, out, opts, attr, **sources, sink);
   sink.end_input(out);
   return out;
 }

@@ -108,6 +108,7 @@ public:
 
   void report(const Report &r) {
     const Process &p = r.process;
+    links_ = &r.links;
     j_.object([&] {
       j_.attribute("kind", json_name(r.kind));
       j_.attribute("offset", r.offset);
@@ -244,6 +245,28 @@ public:
           j_.attribute("version", str_or_null(v.culprit->version));
           j_.attribute("owner", str_or_null(v.culprit->owner));
           j_.attribute("owner_source", str_or_null(v.culprit->owner_source));
+          j_.attribute("url", str_or_null(v.culprit->url));
+          attribute_or_null("source_context", v.culprit->source_context, [&] {
+            const SourceContext &sc = *v.culprit->source_context;
+            j_.object([&] {
+              j_.attribute("path", str(sc.path));
+              j_.attribute("first_line", int64_t(sc.first_line));
+              j_.attributeArray("lines", [&] {
+                for (const std::string &line : sc.lines)
+                  j_.value(str(line));
+              });
+            });
+          });
+          attribute_or_null("blame", v.culprit->blame, [&] {
+            const BlameInfo &b = *v.culprit->blame;
+            j_.object([&] {
+              j_.attribute("commit", str(b.commit));
+              j_.attribute("author", str(b.author));
+              j_.attribute("email", str(b.email));
+              j_.attribute("date", str(b.date));
+              j_.attribute("summary", str(b.summary));
+            });
+          });
         });
       });
       j_.attribute("signature", str(v.signature));
@@ -332,6 +355,7 @@ public:
       j_.attribute("pc", hex_or_null(f.pc));
       j_.attribute("args", str(args));
       j_.attribute("non_go", f.non_go);
+      j_.attribute("url", str_or_null(links_ ? links_->url(f) : std::string()));
     });
   }
 
@@ -341,7 +365,8 @@ public:
   void goroutine_frames(const Goroutine &g) {
     if (!g.stack || g.frame_args) return frames("frames", g.stack, &g);
     auto it = frames_json_.find(g.stack.get());
-    if (it != frames_json_.end()) {
+    // A stack shared by another report of the input holds that report's links.
+    if (it != frames_json_.end() && links_ && it->second.links.same_table(*links_)) {
       rec_ << it->second.text;
       return;
     }
@@ -351,7 +376,7 @@ public:
     if (keep) {
       std::string text = rec_.stop();
       frames_json_bytes_ += text.size();
-      frames_json_.emplace(g.stack.get(), CachedFrames{g.stack, std::move(text)});
+      frames_json_.insert_or_assign(g.stack.get(), CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), std::move(text)});
     }
   }
 
@@ -466,8 +491,10 @@ public:
   // a later report's, must not find this text.
   struct CachedFrames {
     StackRef stack;
+    SourceLinks links;  // the frames' URLs came from these
     std::string text;
   };
+  const SourceLinks *links_ = nullptr;  // the report being written's
   std::unordered_map<const Stack *, CachedFrames> frames_json_;
   size_t frames_json_bytes_ = 0;
 };

@@ -201,6 +201,13 @@ private:
       os_ << '\n';
       if (!c.cycle.empty())
         os_ << "  cycle: " << llvm::join(c.cycle, " -> ") << " -> " << c.cycle.front() << '\n';
+      if (c.blame)
+        os_ << "  suspect commit: " << llvm::StringRef(c.blame->commit).take_front(12) << ' ' << c.blame->date << ' '
+            << c.blame->author << " <" << c.blame->email << ">: " << c.blame->summary << '\n';
+      if (!c.url.empty())
+        os_ << "  source: " << c.url << '\n';
+      if (c.source_context)
+        source_lines(*c.source_context, c.frame.line);
     }
     if (r.verdict.recovered_by) {
       const CodeLocation &by = *r.verdict.recovered_by;
@@ -235,6 +242,23 @@ private:
       race_block(race, r.verdict);
     thread_list(p);
     other_goroutines(r, crashing);
+  }
+
+  // The culprit's lines, its own marked '>'; tabs shown as four spaces.
+  void source_lines(const SourceContext &sc, int culprit_line) {
+    size_t width = std::to_string(sc.first_line + int(sc.lines.size()) - 1).size();
+    for (size_t i = 0; i < sc.lines.size(); ++i) {
+      int n = sc.first_line + int(i);
+      std::string number = std::to_string(n);
+      std::string text = std::string(width - number.size(), ' ') + number + " | ";
+      for (char ch : sc.lines[i])
+        text += ch == '\t' ? std::string("    ") : std::string(1, ch);
+      if (n == culprit_line)
+        styled("  > " + text, Tone::Strong);
+      else
+        os_ << "    " << text;
+      os_ << '\n';
+    }
   }
 
   // Panic values, fatal error, signal, test timeout, notes. Returns whether

@@ -69,6 +69,17 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
               j.attribute("module", str_or_null(c.module));
               j.attribute("version", str_or_null(c.version));
               j.attribute("owner", str_or_null(c.owner));
+              if (c.blame) {
+                j.attributeObject("blame", [&] {
+                  j.attribute("commit", str(c.blame->commit));
+                  j.attribute("author", str(c.blame->author));
+                  j.attribute("email", str(c.blame->email));
+                  j.attribute("date", str(c.blame->date));
+                  j.attribute("summary", str(c.blame->summary));
+                });
+              } else {
+                j.attribute("blame", nullptr);
+              }
             });
           } else {
             j.attribute("culprit", nullptr);
@@ -223,6 +234,17 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
       c.module = module;
       c.version = cversion;
       c.owner = owner;
+      // 1.3.0; absent from older tables.
+      if (const json::Value *bv = co->get("blame"); bv && bv->kind() != json::Value::Null) {
+        const std::string bw = cw + ".blame";
+        TRY(blame_object, r.object(bv, bw));
+        TRY(commit, r.string(*blame_object, "commit", bw));
+        TRY(author, r.string(*blame_object, "author", bw));
+        TRY(email, r.string(*blame_object, "email", bw));
+        TRY(date, r.string(*blame_object, "date", bw));
+        TRY(bsummary, r.string(*blame_object, "summary", bw));
+        c.blame = BlameInfo{commit, author, email, date, bsummary};
+      }
       b.rep.culprit = std::move(c);
     }
     TRY(occs, r.array(*bo, "files", where));

@@ -24,7 +24,12 @@ std::string utf8(std::string s) {
   return llvm::json::fixUTF8(s);
 }
 
-auto key(const CulpritInfo &c) { return std::tie(c.function, c.file, c.line, c.module, c.version, c.owner); }
+auto key(const CulpritInfo &c) {
+  static const BlameInfo kNone;
+  const BlameInfo &b = c.blame ? *c.blame : kNone;
+  return std::tie(c.function, c.file, c.line, c.module, c.version, c.owner, b.commit, b.author, b.email, b.date,
+                  b.summary);
+}
 
 }  // namespace
 
@@ -144,7 +149,10 @@ void FileSummarizer::add(const Report &r) {
     if (v.culprit) {
       const Culprit &c = *v.culprit;
       rep->culprit = CulpritInfo{utf8(c.frame.function), utf8(c.frame.file), c.frame.line,
-                                 utf8(c.module),         utf8(c.version),     utf8(c.owner)};
+                                 utf8(c.module),         utf8(c.version),     utf8(c.owner), std::nullopt};
+      if (c.blame)
+        rep->culprit->blame = BlameInfo{utf8(c.blame->commit), utf8(c.blame->author), utf8(c.blame->email),
+                                        utf8(c.blame->date), utf8(c.blame->summary)};
     }
     f.rep = std::move(rep);
   }

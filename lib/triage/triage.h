@@ -28,7 +28,7 @@
 namespace crashctl::triage {
 
 // formats/triage.schema.json
-inline constexpr const char *kSchemaVersion = "1.2.0";
+inline constexpr const char *kSchemaVersion = "1.3.0";
 // formats/signature.md: tables of different signature versions do not merge.
 inline constexpr int64_t kSignatureVersion = 2;
 
@@ -54,6 +54,7 @@ struct CulpritInfo {
   std::string function, file;
   int64_t line = 0;
   std::string module, version, owner;  // attribution; "" when unknown
+  std::optional<BlameInfo> blame;      // the commit that last changed the line (--source-root in git)
 };
 
 // What a bucket shows of one of its reports: the one at its smallest

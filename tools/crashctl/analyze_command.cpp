@@ -30,13 +30,14 @@ const char *kAnalyzeHelp = R"(Examples:
                                                culprit owner from the checkout's CODEOWNERS
   crashctl analyze --codeowners CODEOWNERS --owners owners.ini crash.txt
                                                owner from these files (owners.ini: PATTERN=OWNER)
+  crashctl analyze --source-root ~/src/app --revision 3f2a9c1 crash.txt
+                                               the culprit's lines, its suspect commit (git blame) and link
 
 Exit status: 0 analyzed, 1 nothing recognizable, 2 input error, 3 usage error.)";
 
 struct AnalyzeArgs {
   std::vector<std::string> files;
   std::string format = "text";
-  std::vector<std::string> path_maps;
   std::string color = "auto";
   crashctl::AnalysisOptions analysis;
 };
@@ -61,9 +62,10 @@ private:
   crashctl::ReportSink &renderer_;
 };
 
-int run_analyze(const AnalyzeArgs &a) {
+int run_analyze(const AnalyzeArgs &args) {
+  AnalyzeArgs a = args;
   crashctl::SourcePathMapper paths;
-  for (const std::string &m : a.path_maps) {
+  for (const std::string &m : a.analysis.path_maps) {
     if (llvm::Error err = paths.add_path_map(m)) {
       llvm::WithColor::error(llvm::errs(), "crashctl")
           << "--path-map " << m << ": " << llvm::toString(std::move(err)) << "\n";
@@ -71,8 +73,9 @@ int run_analyze(const AnalyzeArgs &a) {
     }
   }
   if (!exe_option_usable(a.analysis)) return kExitInputError;
+  if (!source_options_usable(a.analysis)) return kExitUsage;
   if (!a.analysis.source_root.empty()) paths.set_source_root(a.analysis.source_root);
-  paths.set_go_environment(crashctl::LocalGoEnvironment::detect());
+  paths.set_go_environment(a.analysis.go_env);
   // CODEOWNERS and --owners are read once, before any input.
   auto attribution = load_attribution_or_report(a.analysis);
   if (!attribution) return kExitUsage;
@@ -114,7 +117,6 @@ Command add_analyze_command(CLI::App &app) {
   cmd->add_option("-f,--format", args->format, "Output: text (default), json, editor")
       ->check(CLI::IsMember({"text", "json", "editor"}));
   add_analysis_options(cmd, args->analysis);
-  cmd->add_option("--path-map", args->path_maps, "OLD=NEW prefix rewrite for source paths (repeatable)");
   add_color_option(cmd, args->color);
   cmd->footer(kAnalyzeHelp);
   return {cmd, [args] { return run_analyze(*args); }};

@@ -15,6 +15,10 @@
 
 namespace crashctl_cli {
 
+// What `crashctl --version` prints: version, commit, LLVM, the Go releases
+// of each input kind, the JSON schema versions.
+std::string version_text();
+
 // Exit statuses, formats/output.md.
 constexpr int kExitInputError = 2;
 constexpr int kExitUsage = 3;
@@ -34,7 +38,8 @@ struct RegisterCommand {
 std::vector<Command> add_registered_commands(CLI::App &app);
 
 // Options every command shares: --module, --in-app, --not-in-app,
-// --codeowners, --owners, --source-root, --exe, --debug-dir, --offline, --limit.
+// --codeowners, --owners, --source-root, --path-map, --revision,
+// --source-url, --exe, --debug-dir, --offline, --limit.
 void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts);
 // --limit NAME=VALUE (support/limits.h), applied when parsed.
 void add_limit_option(CLI::App *cmd);
@@ -42,6 +47,10 @@ void add_limit_option(CLI::App *cmd);
 // their warnings to stderr; on error prints it and returns null (the caller
 // exits with kExitUsage).
 std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const crashctl::AnalysisOptions &opts);
+// Sets OPTS's local Go environment (GOROOT, module cache) and checks
+// --path-map and --source-url; if they are bad, prints why (the caller exits
+// with kExitUsage).
+bool source_options_usable(crashctl::AnalysisOptions &opts);
 // Whether --exe, when given, names a regular file; if not, prints why (the
 // caller exits with kExitInputError), also when no input would need it.
 bool exe_option_usable(const crashctl::AnalysisOptions &opts);

@@ -56,7 +56,14 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
   cmd->add_flag("--offline", opts.offline,
                 "Ask no debuginfod server (DEBUGINFOD_URLS) for a core's executable; only its cache is read");
   cmd->add_option("--source-root", opts.source_root,
-                  "Local checkout: maps build-machine paths to repository paths (CODEOWNERS, editor output)");
+                  "Local checkout: maps build-machine paths to repository paths (CODEOWNERS, editor output, "
+                  "source lines); in a git work tree, the culprit's line is blamed");
+  cmd->add_option("--path-map", opts.path_maps, "OLD=NEW prefix rewrite for source paths (repeatable)");
+  cmd->add_option("--revision", opts.revision,
+                  "Commit the program was built from, when its build info records none (links, blame)");
+  cmd->add_option("--source-url", opts.source_url,
+                  "URL of a source line on your forge: {module}, {ref}, {path}, {line} "
+                  "(e.g. https://git.example.com/app/src/{ref}/{path}#L{line})");
   add_limit_option(cmd);
 }
 
@@ -91,6 +98,16 @@ std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const cr
   for (const std::string &w : (*attr)->warnings())
     llvm::WithColor::warning(llvm::errs(), "crashctl") << w << "\n";
   return *attr;
+}
+
+bool source_options_usable(crashctl::AnalysisOptions &opts) {
+  opts.go_env = crashctl::LocalGoEnvironment::detect();
+  auto sources = crashctl::load_source_annotator(opts);
+  if (!sources) {
+    llvm::WithColor::error(llvm::errs(), "crashctl") << llvm::toString(sources.takeError()) << "\n";
+    return false;
+  }
+  return true;
 }
 
 bool exe_option_usable(const crashctl::AnalysisOptions &opts) {

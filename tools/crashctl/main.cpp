@@ -31,7 +31,8 @@ std::string closest_command(const std::vector<crashctl_cli::Command> &commands, 
 int main(int argc, char **argv) {
   CLI::App app{"crashctl: offline crash analysis for Go programs (crash text, logs, profiles, core dumps, heap dumps)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("crashctl ") + CRASHCTL_VERSION);
+  app.set_version_flag("--version", crashctl_cli::version_text,
+                       "Print the version, commit, LLVM version, Go releases read and JSON schema versions");
   std::vector<crashctl_cli::Command> commands = crashctl_cli::add_registered_commands(app);
   // crashctl help [COMMAND]
   std::string help_topic;

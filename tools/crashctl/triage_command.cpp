@@ -127,6 +127,7 @@ int run_triage(const TriageArgs &a) {
     triage::CollectOptions opts;
     opts.analysis = a.analysis;
     if (!exe_option_usable(a.analysis)) return kExitInputError;
+    if (!source_options_usable(opts.analysis)) return kExitUsage;
     opts.attribution = load_attribution_or_report(a.analysis);
     if (!opts.attribution) return kExitUsage;
     opts.jobs = a.jobs;
