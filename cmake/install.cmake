@@ -39,8 +39,11 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/crashctlConfig.cmake ${CMAKE_CURRENT_B
 file(RELATIVE_PATH CRASHCTL_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 string(REGEX REPLACE "/$" "" CRASHCTL_PC_TO_PREFIX ${CRASHCTL_PC_TO_PREFIX})
 find_program(CRASHCTL_LLVM_CONFIG llvm-config HINTS ${LLVM_TOOLS_BINARY_DIR} NO_DEFAULT_PATH REQUIRED)
-execute_process(COMMAND ${CRASHCTL_LLVM_CONFIG} --link-static --libs ${CRASHCTL_LLVM_COMPONENTS}
+# With LLVMDebuginfod first, which llvm-config does not know: the binary
+# layer's client (its libcurl calls are libcrashctl's own, binary/libcurl.cpp).
+execute_process(COMMAND ${CRASHCTL_LLVM_CONFIG} --link-static --libs symbolize ${CRASHCTL_LLVM_COMPONENTS}
                 OUTPUT_VARIABLE llvm_libs OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
+set(llvm_libs "-lLLVMDebuginfod ${llvm_libs}")
 execute_process(COMMAND ${CRASHCTL_LLVM_CONFIG} --link-static --system-libs
                 OUTPUT_VARIABLE llvm_system_libs OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
 set(CRASHCTL_LLVM_LINK "${llvm_libs} ${llvm_system_libs}")

@@ -2,7 +2,7 @@
 # with its man pages, completions and schemas; libcrashctl-dev_VERSION_ARCH.deb,
 # the library (cmake/install.cmake's "dev" component). The CLI's Depends come
 # from dpkg-shlibdeps (what the executable links: libprotobuf, libzstd, zlib,
-# libstdc++); the library's are the -dev packages its static objects need.
+# libstdc++; libcurl4, loaded for debuginfod only, is recommended); the library's are the -dev packages its static objects need.
 set(CRASHCTL_PACKAGE_MAINTAINER "crashctl developers" CACHE STRING "Maintainer field of the .deb packages")
 
 set(CPACK_PACKAGE_NAME crashctl)
@@ -19,6 +19,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_CRASHCTL_PACKAGE_NAME crashctl)
 set(CPACK_DEBIAN_CRASHCTL_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_CRASHCTL_PACKAGE_SHLIBDEPS ON)
+# libcurl is loaded only when a debuginfod server is asked (lib/binary/libcurl.cpp).
+set(CPACK_DEBIAN_CRASHCTL_PACKAGE_RECOMMENDS "libcurl4")
 set(CPACK_DEBIAN_CRASHCTL_DESCRIPTION
     "offline crash analysis for Go programs\n\
 crashctl reads what a dead Go program left behind (crash text, logs,\n\
