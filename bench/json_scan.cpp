@@ -18,7 +18,8 @@ namespace {
 
 const char *const kKeys[] = {"MESSAGE", "msg", "log", "Output"};
 
-template <class F> double seconds(F &&f) {
+template <class F>
+double seconds(F &&f) {
   auto t0 = std::chrono::steady_clock::now();
   f();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -94,8 +95,8 @@ int main(int argc, char **argv) {
   std::printf("JsonObjectScanner %.3f s %.0f MB/s\n", t_scan, mb / t_scan);
   std::printf("ratio %.2f\n", t_llvm / t_scan);
   if (llvm_lines != scan_lines || llvm_sum != scan_sum) {
-    std::fprintf(stderr, "bench_json_scan: the parsers disagree (lines %llu vs %llu)\n",
-                 (unsigned long long)llvm_lines, (unsigned long long)scan_lines);
+    std::fprintf(stderr, "bench_json_scan: the parsers disagree (lines %llu vs %llu)\n", (unsigned long long)llvm_lines,
+                 (unsigned long long)scan_lines);
     return 1;
   }
   return 0;

@@ -8,12 +8,12 @@
 #include "core/decoder.h"
 #include "io/input.h"
 
+#include <unistd.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <unistd.h>
 
 namespace {
 std::string core_bytes;

@@ -26,16 +26,21 @@ using namespace crashctl::logs;
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // RFC 8259's number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 bool strict_number(std::string_view t) {
   size_t i = 0, n = t.size();
   if (i < n && t[i] == '-') ++i;
   if (i >= n) return false;
-  if (t[i] == '0') ++i;
-  else if (is_digit(t[i])) while (i < n && is_digit(t[i])) ++i;
-  else return false;
+  if (t[i] == '0')
+    ++i;
+  else if (is_digit(t[i]))
+    while (i < n && is_digit(t[i])) ++i;
+  else
+    return false;
   if (i < n && t[i] == '.') {
     if (++i >= n || !is_digit(t[i])) return false;
     while (i < n && is_digit(t[i])) ++i;
@@ -48,7 +53,9 @@ bool strict_number(std::string_view t) {
   return i == n;
 }
 
-bool number_char(char c) { return is_digit(c) || c == 'e' || c == 'E' || c == '+' || c == '-' || c == '.'; }
+bool number_char(char c) {
+  return is_digit(c) || c == 'e' || c == 'E' || c == '+' || c == '-' || c == '.';
+}
 
 // Outside strings: the deepest nesting of brackets and whether every number
 // token (a run of llvm::json's number characters that starts a value) is
@@ -113,12 +120,12 @@ bool llvm_misjoins_pair(std::string_view s) {
 
 JsonKind kind_of(const llvm::json::Value &v) {
   switch (v.kind()) {
-  case llvm::json::Value::Null: return JsonKind::Null;
-  case llvm::json::Value::Boolean: return *v.getAsBoolean() ? JsonKind::True : JsonKind::False;
-  case llvm::json::Value::Number: return JsonKind::Number;
-  case llvm::json::Value::String: return JsonKind::String;
-  case llvm::json::Value::Array: return JsonKind::Array;
-  case llvm::json::Value::Object: return JsonKind::Object;
+    case llvm::json::Value::Null: return JsonKind::Null;
+    case llvm::json::Value::Boolean: return *v.getAsBoolean() ? JsonKind::True : JsonKind::False;
+    case llvm::json::Value::Number: return JsonKind::Number;
+    case llvm::json::Value::String: return JsonKind::String;
+    case llvm::json::Value::Array: return JsonKind::Array;
+    case llvm::json::Value::Object: return JsonKind::Object;
   }
   return JsonKind::Null;
 }
@@ -183,8 +190,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(llvm::StringRef(s.data(), s.size()));
   const llvm::json::Object *obj = nullptr;
-  if (parsed) obj = parsed->getAsObject();
-  else llvm::consumeError(parsed.takeError());
+  if (parsed)
+    obj = parsed->getAsObject();
+  else
+    llvm::consumeError(parsed.takeError());
 
   if (accepted && !obj) __builtin_trap();
   if (!accepted) {
@@ -207,21 +216,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!v) __builtin_trap();
     if (kind_of(*v) != m->kind) __builtin_trap();
     switch (m->kind) {
-    case JsonKind::String: {
-      std::string text;
-      decode_json_string(m->raw, m->value_escaped, text);
-      if (m->value_escaped != (m->raw.find('\\') != std::string_view::npos)) __builtin_trap();
-      if (llvm::StringRef(text) != *v->getAsString()) __builtin_trap();
-      break;
-    }
-    case JsonKind::Array: check_byte_array(m->raw, v->getAsArray()); break;
-    case JsonKind::True: if (m->raw != "true") __builtin_trap(); break;
-    case JsonKind::False: if (m->raw != "false") __builtin_trap(); break;
-    case JsonKind::Null: if (m->raw != "null") __builtin_trap(); break;
-    case JsonKind::Number: if (!strict_number(m->raw)) __builtin_trap(); break;
-    case JsonKind::Object:
-      if (m->raw.empty() || m->raw.front() != '{' || m->raw.back() != '}') __builtin_trap();
-      break;
+      case JsonKind::String: {
+        std::string text;
+        decode_json_string(m->raw, m->value_escaped, text);
+        if (m->value_escaped != (m->raw.find('\\') != std::string_view::npos)) __builtin_trap();
+        if (llvm::StringRef(text) != *v->getAsString()) __builtin_trap();
+        break;
+      }
+      case JsonKind::Array: check_byte_array(m->raw, v->getAsArray()); break;
+      case JsonKind::True:
+        if (m->raw != "true") __builtin_trap();
+        break;
+      case JsonKind::False:
+        if (m->raw != "false") __builtin_trap();
+        break;
+      case JsonKind::Null:
+        if (m->raw != "null") __builtin_trap();
+        break;
+      case JsonKind::Number:
+        if (!strict_number(m->raw)) __builtin_trap();
+        break;
+      case JsonKind::Object:
+        if (m->raw.empty() || m->raw.front() != '{' || m->raw.back() != '}') __builtin_trap();
+        break;
     }
   }
   return 0;

@@ -120,8 +120,12 @@ void quote(std::string &out, std::string_view s, bool go) {
   }
   out.push_back('"');
 }
-void json_quote(std::string &out, std::string_view s) { quote(out, s, false); }
-void go_quote(std::string &out, std::string_view s) { quote(out, s, true); }
+void json_quote(std::string &out, std::string_view s) {
+  quote(out, s, false);
+}
+void go_quote(std::string &out, std::string_view s) {
+  quote(out, s, true);
+}
 
 bool plain_ascii(std::string_view s) {
   for (unsigned char c : s)
@@ -135,120 +139,120 @@ std::string synthesize(unsigned mode, uint8_t param, std::string_view text) {
   std::vector<std::string_view> lines = split_lines(text);
   std::string out;
   switch (mode) {
-  case 1:  // CRI
-    for (size_t n = 0; n < lines.size(); ++n) {
-      std::vector<std::string_view> cs = chunks(lines[n], chunk);
-      const char *stream = (param & 0x40) && n % 2 ? "stdout" : "stderr";
-      for (size_t i = 0; i < cs.size(); ++i) {
-        out += kStamp;
-        out += ' ';
-        out += stream;
-        out += i + 1 == cs.size() ? " F " : " P ";
-        out += cs[i];
-        out += '\n';
-      }
-    }
-    break;
-  case 2:  // docker json-file
-  case 5:  // go test -json
-    for (std::string_view l : lines) {
-      std::vector<std::string_view> cs = chunks(l, chunk);
-      for (size_t i = 0; i < cs.size(); ++i) {
-        std::string piece(cs[i]);
-        if (i + 1 == cs.size()) piece.push_back('\n');
-        if (mode == 2) {
-          out += "{\"log\":";
-          json_quote(out, piece);
-          out += ",\"stream\":\"stderr\",\"time\":\"";
+    case 1:  // CRI
+      for (size_t n = 0; n < lines.size(); ++n) {
+        std::vector<std::string_view> cs = chunks(lines[n], chunk);
+        const char *stream = (param & 0x40) && n % 2 ? "stdout" : "stderr";
+        for (size_t i = 0; i < cs.size(); ++i) {
           out += kStamp;
-          out += "\"}\n";
+          out += ' ';
+          out += stream;
+          out += i + 1 == cs.size() ? " F " : " P ";
+          out += cs[i];
+          out += '\n';
+        }
+      }
+      break;
+    case 2:  // docker json-file
+    case 5:  // go test -json
+      for (std::string_view l : lines) {
+        std::vector<std::string_view> cs = chunks(l, chunk);
+        for (size_t i = 0; i < cs.size(); ++i) {
+          std::string piece(cs[i]);
+          if (i + 1 == cs.size()) piece.push_back('\n');
+          if (mode == 2) {
+            out += "{\"log\":";
+            json_quote(out, piece);
+            out += ",\"stream\":\"stderr\",\"time\":\"";
+            out += kStamp;
+            out += "\"}\n";
+          } else {
+            out += "{\"Time\":\"";
+            out += kStamp;
+            out += "\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestX\",\"Output\":";
+            json_quote(out, piece);
+            out += "}\n";
+          }
+        }
+      }
+      break;
+    case 3: {  // journalctl -o export; param & 2: the whole text is one message
+      if (param & 2) lines = {text};
+      unsigned i = 0;
+      for (std::string_view l : lines) {
+        out += "__CURSOR=s=0;i=" + std::to_string(++i) + "\n__REALTIME_TIMESTAMP=1765015872000000\nPRIORITY=3\n";
+        if ((param & 1) || !plain_ascii(l)) {
+          out += "MESSAGE\n";
+          uint64_t n = l.size();
+          for (int b = 0; b < 8; ++b) out.push_back(char(n >> (8 * b)));
+          out += l;
+          out += '\n';
         } else {
-          out += "{\"Time\":\"";
-          out += kStamp;
-          out += "\",\"Action\":\"output\",\"Package\":\"example.com/p\",\"Test\":\"TestX\",\"Output\":";
-          json_quote(out, piece);
-          out += "}\n";
+          out += "MESSAGE=";
+          out += l;
+          out += '\n';
         }
+        out += "_PID=42\n\n";
       }
+      break;
     }
-    break;
-  case 3: {  // journalctl -o export; param & 2: the whole text is one message
-    if (param & 2) lines = {text};
-    unsigned i = 0;
-    for (std::string_view l : lines) {
-      out += "__CURSOR=s=0;i=" + std::to_string(++i) + "\n__REALTIME_TIMESTAMP=1765015872000000\nPRIORITY=3\n";
-      if ((param & 1) || !plain_ascii(l)) {
-        out += "MESSAGE\n";
-        uint64_t n = l.size();
-        for (int b = 0; b < 8; ++b) out.push_back(char(n >> (8 * b)));
-        out += l;
-        out += '\n';
-      } else {
-        out += "MESSAGE=";
-        out += l;
-        out += '\n';
-      }
-      out += "_PID=42\n\n";
-    }
-    break;
-  }
-  case 4:  // journalctl -o json
-    for (std::string_view l : lines) {
-      out += "{\"__CURSOR\":\"s=0\",\"PRIORITY\":\"3\",\"MESSAGE\":";
-      if ((param & 1) || !plain_ascii(l)) {
-        out += '[';
-        for (size_t i = 0; i < l.size(); ++i) {
-          if (i) out += ',';
-          out += std::to_string(static_cast<unsigned char>(l[i]));
+    case 4:  // journalctl -o json
+      for (std::string_view l : lines) {
+        out += "{\"__CURSOR\":\"s=0\",\"PRIORITY\":\"3\",\"MESSAGE\":";
+        if ((param & 1) || !plain_ascii(l)) {
+          out += '[';
+          for (size_t i = 0; i < l.size(); ++i) {
+            if (i) out += ',';
+            out += std::to_string(static_cast<unsigned char>(l[i]));
+          }
+          out += ']';
+        } else {
+          json_quote(out, l);
         }
-        out += ']';
-      } else {
-        json_quote(out, l);
+        out += ",\"_PID\":\"42\"}\n";
       }
-      out += ",\"_PID\":\"42\"}\n";
+      break;
+    case 6: {  // zap: the first line is the message, the rest the stacktrace
+      std::string_view msg = lines.empty() ? std::string_view() : lines[0];
+      std::string_view rest = text.substr(std::min(text.size(), msg.size() + 1));
+      out += "{\"level\":\"error\",\"ts\":1765015872.5,\"msg\":";
+      json_quote(out, msg);
+      out += ",\"error\":\"boom\",\"stacktrace\":";
+      json_quote(out, rest);
+      out += "}\n";
+      break;
     }
-    break;
-  case 6: {  // zap: the first line is the message, the rest the stacktrace
-    std::string_view msg = lines.empty() ? std::string_view() : lines[0];
-    std::string_view rest = text.substr(std::min(text.size(), msg.size() + 1));
-    out += "{\"level\":\"error\",\"ts\":1765015872.5,\"msg\":";
-    json_quote(out, msg);
-    out += ",\"error\":\"boom\",\"stacktrace\":";
-    json_quote(out, rest);
-    out += "}\n";
-    break;
-  }
-  case 7: {  // logrus text formatter
-    std::string_view msg = lines.empty() ? std::string_view() : lines[0];
-    std::string_view rest = text.substr(std::min(text.size(), msg.size() + 1));
-    out += "time=\"2026-12-06T10:11:12Z\" level=error msg=";
-    go_quote(out, msg);
-    out += " panic=boom stack=";
-    go_quote(out, rest);
-    out += '\n';
-    break;
-  }
-  case 8:  // klog: the first line is the panic value, the rest the block
-    out += "E1206 10:11:12.123456   12345 runtime.go:79] \"Observed a panic\" panic=";
-    go_quote(out, lines.empty() ? std::string_view() : lines[0]);
-    out += " stacktrace=<\n";
-    for (size_t i = 1; i < lines.size(); ++i) {
-      out += '\t';
-      out += lines[i];
+    case 7: {  // logrus text formatter
+      std::string_view msg = lines.empty() ? std::string_view() : lines[0];
+      std::string_view rest = text.substr(std::min(text.size(), msg.size() + 1));
+      out += "time=\"2026-12-06T10:11:12Z\" level=error msg=";
+      go_quote(out, msg);
+      out += " panic=boom stack=";
+      go_quote(out, rest);
       out += '\n';
+      break;
     }
-    if (!(param & 1)) out += " >\n";
-    break;
-  case 9: {  // journalctl -o verbose
-    unsigned i = 0;
-    for (std::string_view l : lines) {
-      out += "Sun 2026-12-06 10:11:12.123456 UTC [s=0;i=" + std::to_string(++i) + ";b=1;m=2;t=3;x=4]\n";
-      out += "    PRIORITY=3\n    MESSAGE=";
-      out += l;
-      out += "\n    _PID=42\n";
+    case 8:  // klog: the first line is the panic value, the rest the block
+      out += "E1206 10:11:12.123456   12345 runtime.go:79] \"Observed a panic\" panic=";
+      go_quote(out, lines.empty() ? std::string_view() : lines[0]);
+      out += " stacktrace=<\n";
+      for (size_t i = 1; i < lines.size(); ++i) {
+        out += '\t';
+        out += lines[i];
+        out += '\n';
+      }
+      if (!(param & 1)) out += " >\n";
+      break;
+    case 9: {  // journalctl -o verbose
+      unsigned i = 0;
+      for (std::string_view l : lines) {
+        out += "Sun 2026-12-06 10:11:12.123456 UTC [s=0;i=" + std::to_string(++i) + ";b=1;m=2;t=3;x=4]\n";
+        out += "    PRIORITY=3\n    MESSAGE=";
+        out += l;
+        out += "\n    _PID=42\n";
+      }
+      break;
     }
-    break;
-  }
   }
   return out;
 }
@@ -306,19 +310,19 @@ void check_unwrapped_text(std::string_view bytes) {
     if (e.text_offset < last || e.text_offset > out.size()) __builtin_trap();
     last = e.text_offset;
     switch (e.kind) {
-    case logs::TextEvent::RecordBegin:
-      if (in_record) __builtin_trap();
-      in_record = true;
-      break;
-    case logs::TextEvent::StackBegin:
-      if (!in_record || in_stack) __builtin_trap();
-      in_stack = true;
-      break;
-    case logs::TextEvent::RecordEnd:
-      if (!in_record || !in_stack) __builtin_trap();
-      in_record = in_stack = false;
-      break;
-    case logs::TextEvent::MissingLine: break;
+      case logs::TextEvent::RecordBegin:
+        if (in_record) __builtin_trap();
+        in_record = true;
+        break;
+      case logs::TextEvent::StackBegin:
+        if (!in_record || in_stack) __builtin_trap();
+        in_stack = true;
+        break;
+      case logs::TextEvent::RecordEnd:
+        if (!in_record || !in_stack) __builtin_trap();
+        in_record = in_stack = false;
+        break;
+      case logs::TextEvent::MissingLine: break;
     }
   }
   if (in_record) __builtin_trap();

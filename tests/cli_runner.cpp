@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <sys/wait.h>
+#include <cstdio>
 
 namespace crashctl::testing {
 

@@ -3,9 +3,9 @@
 // owner walk from the culprit down the stack.
 #include "analysis/attribution.h"
 #include "analysis/glob.h"
+#include "gosyntax/parse.h"
 #include "pipeline/analyze.h"
 #include "render/render.h"
-#include "gosyntax/parse.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -108,8 +108,9 @@ TEST_CASE("module cache paths give module and version", "[attribution][modules]"
   CHECK(mv->version == "v20.10.7+incompatible");
 
   // A pseudo-version, from ../shared/corpus/real-world/046.
-  mv = module_from_cache_path("/home/fabel/go/pkg/mod/github.com/rus-alex/lachesis-base@v0.0.0-20201214165924-"
-                              "72afa56d8136/gossip/dagordering/event_buffer.go");
+  mv = module_from_cache_path(
+      "/home/fabel/go/pkg/mod/github.com/rus-alex/lachesis-base@v0.0.0-20201214165924-"
+      "72afa56d8136/gossip/dagordering/event_buffer.go");
   REQUIRE(mv);
   CHECK(mv->module == "github.com/rus-alex/lachesis-base");
   CHECK(mv->version == "v0.0.0-20201214165924-72afa56d8136");
@@ -194,16 +195,16 @@ TEST_CASE("module roots and main-module inference", "[attribution][modules]") {
 TEST_CASE("module and version of frames", "[attribution][modules]") {
   Attribution attr;
   const std::string main = "github.com/acme/app";
-  auto mv = attr.module_of(frame("github.com/acme/app/internal/db.(*DB).Query", "/build/app/internal/db/db.go"),
-                           main, "go1.22.12", std::nullopt);
+  auto mv = attr.module_of(frame("github.com/acme/app/internal/db.(*DB).Query", "/build/app/internal/db/db.go"), main,
+                           "go1.22.12", std::nullopt);
   CHECK(mv.module == main);
   CHECK(mv.version.empty());
   // The hook for build info (core and heap dumps).
   mv = attr.module_of(frame("main.main", "/build/app/main.go"), main, "go1.22.12", std::string("v1.4.0"));
   CHECK(mv.module == main);
   CHECK(mv.version == "v1.4.0");
-  mv = attr.module_of(frame("encoding/json.(*decodeState).object", "/usr/local/go/src/encoding/json/decode.go"),
-                      main, "go1.22.12", std::nullopt);
+  mv = attr.module_of(frame("encoding/json.(*decodeState).object", "/usr/local/go/src/encoding/json/decode.go"), main,
+                      "go1.22.12", std::nullopt);
   CHECK(mv.module == "std");
   CHECK(mv.version == "go1.22.12");
   mv = attr.module_of(frame("runtime.gopark", "runtime/proc.go"), main, "", std::nullopt);  // -trimpath
@@ -272,17 +273,18 @@ TEST_CASE("build info gives the culprit's module and version (cores)", "[attribu
 }
 
 TEST_CASE("vendor/modules.txt gives vendored modules and versions", "[attribution][modules]") {
-  VendorModules vm = VendorModules::parse("# github.com/lib/pq v1.10.9\n"
-                                          "## explicit; go 1.13\n"
-                                          "github.com/lib/pq\n"
-                                          "github.com/lib/pq/oid\n"
-                                          "# go.uber.org/zap v1.27.0\n"
-                                          "## explicit\n"
-                                          "go.uber.org/zap/zapcore\n"
-                                          "# example.com/old v1.0.0 => example.com/fork v1.0.1-fix\n"
-                                          "example.com/old/x\n"
-                                          "# example.com/local => ../local\n"
-                                          "example.com/local\n");
+  VendorModules vm = VendorModules::parse(
+      "# github.com/lib/pq v1.10.9\n"
+      "## explicit; go 1.13\n"
+      "github.com/lib/pq\n"
+      "github.com/lib/pq/oid\n"
+      "# go.uber.org/zap v1.27.0\n"
+      "## explicit\n"
+      "go.uber.org/zap/zapcore\n"
+      "# example.com/old v1.0.0 => example.com/fork v1.0.1-fix\n"
+      "example.com/old/x\n"
+      "# example.com/local => ../local\n"
+      "example.com/local\n");
   auto mv = vm.lookup("github.com/lib/pq/oid");
   REQUIRE(mv);
   CHECK(mv->module == "github.com/lib/pq");
@@ -301,9 +303,10 @@ TEST_CASE("vendor/modules.txt gives vendored modules and versions", "[attributio
   root.write("vendor/modules.txt", "# github.com/lib/pq v1.10.9\ngithub.com/lib/pq\n");
   AnalysisOptions opts;
   opts.source_root = root.path;
-  Input in = analyze_text(crash_text({{"github.com/lib/pq.(*conn).recv", "/build/app/vendor/github.com/lib/pq/conn.go:12"},
-                                      {"runtime.main", "/usr/local/go/src/runtime/proc.go:271"}}),
-                          opts);
+  Input in =
+      analyze_text(crash_text({{"github.com/lib/pq.(*conn).recv", "/build/app/vendor/github.com/lib/pq/conn.go:12"},
+                               {"runtime.main", "/usr/local/go/src/runtime/proc.go:271"}}),
+                   opts);
   const Culprit &c = culprit_of(in);
   CHECK(c.frame.function == "github.com/lib/pq.(*conn).recv");
   CHECK(c.module == "github.com/lib/pq");
@@ -315,17 +318,19 @@ TEST_CASE("culprit module end to end", "[attribution][modules]") {
     Input in = analyze_text(
         crash_text({{"github.com/BurntSushi/toml.(*decoder).unify",
                      "/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go:420"},
-                    {"runtime.main", "/root/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.22.12.linux-amd64/src/runtime/proc.go:271"}}),
+                    {"runtime.main",
+                     "/root/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.22.12.linux-amd64/src/runtime/proc.go:271"}}),
         AnalysisOptions{});
     const Culprit &c = culprit_of(in);
     CHECK(c.module == "github.com/BurntSushi/toml");
     CHECK(c.version == "v1.3.2");
   }
   SECTION("the main module, inferred") {
-    Input in = analyze_text(crash_text({{"github.com/acme/app/internal/db.(*DB).Query", "/build/app/internal/db/db.go:42"},
-                                        {"github.com/acme/app/api.(*Server).handle", "/build/app/api/server.go:17"},
-                                        {"main.main", "/build/app/main.go:9"}}),
-                            AnalysisOptions{});
+    Input in =
+        analyze_text(crash_text({{"github.com/acme/app/internal/db.(*DB).Query", "/build/app/internal/db/db.go:42"},
+                                 {"github.com/acme/app/api.(*Server).handle", "/build/app/api/server.go:17"},
+                                 {"main.main", "/build/app/main.go:9"}}),
+                     AnalysisOptions{});
     const Culprit &c = culprit_of(in);
     CHECK(c.module == "github.com/acme/app");
     CHECK(c.version.empty());
@@ -342,8 +347,8 @@ TEST_CASE("culprit module end to end", "[attribution][modules]") {
   SECTION("--module wins over inference") {
     AnalysisOptions opts;
     opts.module = "github.com/acme/app/v2";
-    Input in = analyze_text(crash_text({{"main.run", "/build/app/main.go:42"}, {"main.main", "/build/app/main.go:9"}}),
-                            opts);
+    Input in =
+        analyze_text(crash_text({{"main.run", "/build/app/main.go:42"}, {"main.main", "/build/app/main.go:9"}}), opts);
     CHECK(culprit_of(in).module == "github.com/acme/app/v2");
   }
   SECTION("go.mod at the source root names the main module") {
@@ -445,17 +450,18 @@ TEST_CASE("one glob dialect: CODEOWNERS segments, owners files, in-app patterns"
 
 TEST_CASE("CODEOWNERS files: last match wins, no-owner lines, comments, warnings", "[attribution][codeowners]") {
   std::vector<std::string> warnings;
-  CodeOwners co = CodeOwners::parse("# Owners of the acme app\n"          // 1
-                                    "\n"                                   // 2
-                                    "*            @acme/everyone\n"        // 3
-                                    "/internal/   @acme/core  # comment\n"  // 4
-                                    "/internal/db/ @acme/db dba@acme.com\n"  // 5
-                                    "/internal/db/generated/\n"            // 6: un-assigns
-                                    "!/internal/db/x.go @nobody\n"         // 7: unsupported
-                                    "*.[ch]       @acme/c\n"               // 8: unsupported
-                                    "/api/        acme-team\n"             // 9: not an owner
-                                    "*.md\t@acme/docs\r\n",                // 10: CRLF, tab
-                                    "CODEOWNERS", &warnings);
+  CodeOwners co = CodeOwners::parse(
+      "# Owners of the acme app\n"             // 1
+      "\n"                                     // 2
+      "*            @acme/everyone\n"          // 3
+      "/internal/   @acme/core  # comment\n"   // 4
+      "/internal/db/ @acme/db dba@acme.com\n"  // 5
+      "/internal/db/generated/\n"              // 6: un-assigns
+      "!/internal/db/x.go @nobody\n"           // 7: unsupported
+      "*.[ch]       @acme/c\n"                 // 8: unsupported
+      "/api/        acme-team\n"               // 9: not an owner
+      "*.md\t@acme/docs\r\n",                  // 10: CRLF, tab
+      "CODEOWNERS", &warnings);
   CHECK(co.size() == 5);
   auto owners_of = [&](const std::string &path) -> std::string {
     const CodeOwners::Rule *r = co.match(path);
@@ -468,7 +474,7 @@ TEST_CASE("CODEOWNERS files: last match wins, no-owner lines, comments, warnings
   CHECK(owners_of("internal/cache/cache.go") == "4: @acme/core");
   CHECK(owners_of("internal/db/db.go") == "5: @acme/db dba@acme.com");  // the last matching line
   CHECK(owners_of("internal/db/x.go") == "5: @acme/db dba@acme.com");   // '!' did not apply
-  CHECK(owners_of("internal/db/generated/models.go") == "6:");           // matched, no owners
+  CHECK(owners_of("internal/db/generated/models.go") == "6:");          // matched, no owners
   CHECK(owners_of("api/server.go") == "3: @acme/everyone");             // line 9 skipped
   CHECK(owners_of("internal/README.md") == "10: @acme/docs");
   CHECK(owners_of("x.c") == "3: @acme/everyone");
@@ -489,24 +495,25 @@ TEST_CASE("CODEOWNERS files: last match wins, no-owner lines, comments, warnings
 // --- --owners ----------------------------------------------------------------------
 
 TEST_CASE("owners files: patterns, longest match, ignore, default, errors", "[attribution][owners]") {
-  auto of = OwnersFile::parse("# triage owners\n"                                 // 1
-                              "; ini-style comment\n"                            // 2
-                              "github.com/acme/app/internal/db = @acme/db\n"     // 3
-                              "github.com/acme/app/internal/db/migrate=@acme/migrations\n"  // 4
-                              "main.(*Cache).*=@acme/cache\n"                    // 5
-                              "github.com/acme/app/internal/log*=ignore\n"       // 6
-                              "main.main=@acme/entry\n"                          // 7
-                              "default=@acme/triage\n",                          // 8
-                              "owners.ini");
+  auto of = OwnersFile::parse(
+      "# triage owners\n"                                           // 1
+      "; ini-style comment\n"                                       // 2
+      "github.com/acme/app/internal/db = @acme/db\n"                // 3
+      "github.com/acme/app/internal/db/migrate=@acme/migrations\n"  // 4
+      "main.(*Cache).*=@acme/cache\n"                               // 5
+      "github.com/acme/app/internal/log*=ignore\n"                  // 6
+      "main.main=@acme/entry\n"                                     // 7
+      "default=@acme/triage\n",                                     // 8
+      "owners.ini");
   REQUIRE(bool(of));
   auto owner_of = [&](const Frame &f) -> std::string {
     const OwnersFile::Rule *r = of->match(f);
     return r ? std::to_string(r->line) + ":" + r->owner : "<none>";
   };
   CHECK(owner_of(frame("github.com/acme/app/internal/db.(*DB).Query", "")) == "3:@acme/db");
-  CHECK(owner_of(frame("github.com/acme/app/internal/db/pg.Open", "")) == "3:@acme/db");  // subpackage
+  CHECK(owner_of(frame("github.com/acme/app/internal/db/pg.Open", "")) == "3:@acme/db");             // subpackage
   CHECK(owner_of(frame("github.com/acme/app/internal/db/migrate.Up", "")) == "4:@acme/migrations");  // longest
-  CHECK(owner_of(frame("github.com/acme/app/internal/dbx.F", "")) == "<none>");  // not a subpackage
+  CHECK(owner_of(frame("github.com/acme/app/internal/dbx.F", "")) == "<none>");                      // not a subpackage
   CHECK(owner_of(frame("main.(*Cache).lookup", "")) == "5:@acme/cache");
   CHECK(owner_of(frame("main.(*Cache2).lookup", "")) == "<none>");
   CHECK(owner_of(frame("github.com/acme/app/internal/logging.Fatal", "")) == "6:ignore");
@@ -526,7 +533,8 @@ TEST_CASE("owners files: patterns, longest match, ignore, default, errors", "[at
     auto r = OwnersFile::parse(text, "owners.ini");
     return r ? std::string("<ok>") : llvm::toString(r.takeError());
   };
-  CHECK_THAT(error_of("main=@a\njust words\n"), Catch::StartsWith("owners.ini:2: ") && Catch::Contains("PATTERN=OWNER"));
+  CHECK_THAT(error_of("main=@a\njust words\n"),
+             Catch::StartsWith("owners.ini:2: ") && Catch::Contains("PATTERN=OWNER"));
   CHECK_THAT(error_of("=@a\n"), Catch::StartsWith("owners.ini:1: "));
   CHECK_THAT(error_of("# c\nmain=\n"), Catch::StartsWith("owners.ini:2: ") && Catch::Contains("ignore"));
   CHECK_THAT(error_of("default=ignore\n"), Catch::StartsWith("owners.ini:1: "));
@@ -546,11 +554,12 @@ TEST_CASE("owner of a real fixture from a CODEOWNERS under --source-root", "[att
   root.write("testdata/scenarios/race/main.go", "package main\n");
   root.write("testdata/scenarios/runtime_errors.go", "package main\n");
   root.write("testdata/scenarios/main.go", "package main\n");
-  root.write(".github/CODEOWNERS", "*                          @acme/everyone\n"   // 1
-                                   "/testdata/scenarios/        @acme/scenarios\n"  // 2
-                                   "/testdata/scenarios/race/   @acme/race @alice\n"  // 3
-                                   "runtime_errors.go\n"                            // 4: un-assigned
-                                   "/testdata/scenarios/main.go @acme/entry\n");    // 5
+  root.write(".github/CODEOWNERS",
+             "*                          @acme/everyone\n"      // 1
+             "/testdata/scenarios/        @acme/scenarios\n"    // 2
+             "/testdata/scenarios/race/   @acme/race @alice\n"  // 3
+             "runtime_errors.go\n"                              // 4: un-assigned
+             "/testdata/scenarios/main.go @acme/entry\n");      // 5
   AnalysisOptions opts;
   opts.source_root = root.path;
 
@@ -571,8 +580,9 @@ TEST_CASE("owner of a real fixture from a CODEOWNERS under --source-root", "[att
     CHECK(c.owner_source == "CODEOWNERS:5");
   }
   SECTION("--owners overrides CODEOWNERS; =ignore walks on") {
-    std::string owners = root.write("owners.ini", "main.(*Counter).*=ignore\n"
-                                                  "main.countRequests=@acme/counting\n");
+    std::string owners = root.write("owners.ini",
+                                    "main.(*Counter).*=ignore\n"
+                                    "main.countRequests=@acme/counting\n");
     opts.owners = owners;
     Input in = analyze_fixture("go1.23.12/race", opts);
     const Culprit &c = culprit_of(in);
@@ -599,9 +609,14 @@ TEST_CASE("owner of a real fixture from a CODEOWNERS under --source-root", "[att
     auto doc = llvm::json::parse(json);
     REQUIRE(bool(doc));
     const llvm::json::Object *c = doc->getAsObject()
-                                      ->getArray("inputs")->front().getAsObject()
-                                      ->getArray("reports")->front().getAsObject()
-                                      ->getObject("verdict")->getObject("culprit");
+                                      ->getArray("inputs")
+                                      ->front()
+                                      .getAsObject()
+                                      ->getArray("reports")
+                                      ->front()
+                                      .getAsObject()
+                                      ->getObject("verdict")
+                                      ->getObject("culprit");
     REQUIRE(c);
     CHECK(c->getString("owner") == llvm::StringRef("@acme/race @alice"));
     CHECK(c->getString("owner_source") == llvm::StringRef("CODEOWNERS:3"));
@@ -611,16 +626,18 @@ TEST_CASE("owner of a real fixture from a CODEOWNERS under --source-root", "[att
 }
 
 TEST_CASE("the owner walk on synthetic stacks", "[attribution][owner]") {
-  const std::string text = crash_text({{"github.com/acme/app/internal/db.(*DB).Query", "/go/src/github.com/acme/app/internal/db/db.go:42"},
-                                       {"github.com/acme/app/internal/log.Wrap", "/go/src/github.com/acme/app/internal/log/log.go:7"},
-                                       {"github.com/acme/app/api.(*Server).handle", "/go/src/github.com/acme/app/api/server.go:17"},
-                                       {"net/http.HandlerFunc.ServeHTTP", "/usr/local/go/src/net/http/server.go:2166"},
-                                       {"main.main", "/go/src/github.com/acme/app/main.go:9"}});
+  const std::string text =
+      crash_text({{"github.com/acme/app/internal/db.(*DB).Query", "/go/src/github.com/acme/app/internal/db/db.go:42"},
+                  {"github.com/acme/app/internal/log.Wrap", "/go/src/github.com/acme/app/internal/log/log.go:7"},
+                  {"github.com/acme/app/api.(*Server).handle", "/go/src/github.com/acme/app/api/server.go:17"},
+                  {"net/http.HandlerFunc.ServeHTTP", "/usr/local/go/src/net/http/server.go:2166"},
+                  {"main.main", "/go/src/github.com/acme/app/main.go:9"}});
   TempDir dir;
   AnalysisOptions opts;
-  opts.codeowners = dir.write("CODEOWNERS", "/internal/db/ \n"              // 1: un-assigned
-                                            "/api/ @acme/api\n"             // 2
-                                            "/main.go @acme/entry\n");      // 3
+  opts.codeowners = dir.write("CODEOWNERS",
+                              "/internal/db/ \n"          // 1: un-assigned
+                              "/api/ @acme/api\n"         // 2
+                              "/main.go @acme/entry\n");  // 3
 
   SECTION("without a source root, paths are made relative at the main module") {
     Input in = analyze_text(text, opts);
@@ -631,9 +648,10 @@ TEST_CASE("the owner walk on synthetic stacks", "[attribution][owner]") {
     CHECK(c.owner_source == "CODEOWNERS:2");
   }
   SECTION("ignore and default") {
-    opts.owners = dir.write("owners", "github.com/acme/app/api=ignore\n"
-                                      "net/http=ignore\n"
-                                      "default=@acme/oncall\n");
+    opts.owners = dir.write("owners",
+                            "github.com/acme/app/api=ignore\n"
+                            "net/http=ignore\n"
+                            "default=@acme/oncall\n");
     Input in = analyze_text(text, opts);
     CHECK(culprit_of(in).owner == "@acme/entry");  // api and net/http skipped
     CHECK(culprit_of(in).owner_source == "CODEOWNERS:3");
@@ -656,9 +674,10 @@ TEST_CASE("the owner walk on synthetic stacks", "[attribution][owner]") {
     root.write("CODEOWNERS", "/internal/db/ @acme/db\n");
     AnalysisOptions o;
     o.source_root = root.path;
-    Input in = analyze_text(crash_text({{"github.com/acme/app/internal/db.(*DB).Query", "/home/ci/build/internal/db/db.go:42"},
-                                        {"main.main", "/home/ci/build/main.go:9"}}),
-                            o);
+    Input in =
+        analyze_text(crash_text({{"github.com/acme/app/internal/db.(*DB).Query", "/home/ci/build/internal/db/db.go:42"},
+                                 {"main.main", "/home/ci/build/main.go:9"}}),
+                     o);
     CHECK(culprit_of(in).owner == "@acme/db");
     CHECK(culprit_of(in).owner_source == "CODEOWNERS:1");
   }
@@ -670,7 +689,8 @@ TEST_CASE("the owner walk on synthetic stacks", "[attribution][owner]") {
     o.source_root = root.path;
     Attribution::ExistsFn exists = [](llvm::StringRef) { return true; };
     Attribution attr(o, CodeOwners::parse("* @acme/all\n", "CODEOWNERS"), std::nullopt, exists);
-    CHECK_FALSE(attr.repo_path(frame("github.com/BurntSushi/toml.F", "/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go"), ""));
+    CHECK_FALSE(attr.repo_path(
+        frame("github.com/BurntSushi/toml.F", "/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go"), ""));
     CHECK_FALSE(attr.repo_path(frame("net/http.F", "/usr/local/go/src/net/http/server.go"), ""));
     CHECK(attr.repo_path(frame("main.main", root.path + "/cmd/main.go"), "") == std::string("cmd/main.go"));
   }
@@ -740,7 +760,7 @@ TEST_CASE("real-world crashes: culprit modules", "[attribution][corpus]") {
   const Case cases[] = {
       {"046", "github.com/Fantom-foundation/go-opera"},  // in-app below module-cache frames
       {"063", "github.com/juanfont/headscale"},
-      {"018", "github.com/google/gonids"},                 // -trimpath
+      {"018", "github.com/google/gonids"},  // -trimpath
       {"079", "agones.dev/agones"},
       {"014", "std"},
   };

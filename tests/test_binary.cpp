@@ -41,7 +41,9 @@ void write_file(const std::string &path, const std::string &bytes) {
 }
 
 // testdata/cores/REL.zst decompressed once per run; "" when absent.
-std::string fixture(const std::string &rel) { return crashctl::test::decompressed_copy(kCores + rel + ".zst"); }
+std::string fixture(const std::string &rel) {
+  return crashctl::test::decompressed_copy(kCores + rel + ".zst");
+}
 
 std::unique_ptr<Executable> open_fixture(const std::string &rel) {
   std::string path = fixture(rel);
@@ -52,7 +54,7 @@ std::unique_ptr<Executable> open_fixture(const std::string &rel) {
 }
 
 struct Release {
-  const char *exe;        // under testdata/cores
+  const char *exe;  // under testdata/cores
   const char *version;
   bool pie, gnu_build_id, dwarf5;
   uint64_t g_size, goid_offset, gobuf_size;  // from llvm-dwarfdump-19 of these builds
@@ -115,14 +117,16 @@ std::optional<uint64_t> runtime_type_of(const std::string &path, const std::stri
   auto ctx = llvm::DWARFContext::create(*bin->getBinary());
   for (const auto &cu : ctx->compile_units())
     for (llvm::DWARFDie die : cu->getUnitDIE(false).children())
-      if (die.getTag() == llvm::dwarf::DW_TAG_structure_type && name == llvm::dwarf::toString(die.find(llvm::dwarf::DW_AT_name), ""))
+      if (die.getTag() == llvm::dwarf::DW_TAG_structure_type &&
+          name == llvm::dwarf::toString(die.find(llvm::dwarf::DW_AT_name), ""))
         if (auto v = die.find(llvm::dwarf::Attribute(0x2904))) return v->getAsAddress();
   return std::nullopt;
 }
 
 std::string describe(const std::vector<SymbolizedFrame> &frames) {
   std::string s;
-  for (const auto &f : frames) s += f.function + " " + f.file + ":" + std::to_string(f.line) + (f.inlined ? " (inlined)" : "") + " | ";
+  for (const auto &f : frames)
+    s += f.function + " " + f.file + ":" + std::to_string(f.line) + (f.inlined ? " (inlined)" : "") + " | ";
   return s;
 }
 
@@ -141,7 +145,10 @@ TEST_CASE("Executable::open names the file and the problem", "[binary]") {
   write_file(text, "goroutine 1 [running]:\n");
   expect_error(text, "not an ELF file");
   std::string elf32 = temp_path("elf32");
-  write_file(elf32, std::string("\x7f" "ELF\x01\x01\x01", 7) + std::string(57, '\0'));
+  write_file(elf32, std::string("\x7f"
+                                "ELF\x01\x01\x01",
+                                7) +
+                        std::string(57, '\0'));
   expect_error(elf32, "32-bit");
 
   std::string exe_path = fixture("go1.26.8/scenarios-core.exe");
@@ -261,7 +268,8 @@ TEST_CASE("Executable reads Go executables of every release", "[binary]") {
         if (!sym) continue;
         ++compared;
         if (sym0 && sym0->first == f->entry) continue;
-        if (sym->first != f->entry && mismatched++ < 3) WARN(f->name << " pclntab " << f->entry << " symtab " << sym->first);
+        if (sym->first != f->entry && mismatched++ < 3)
+          WARN(f->name << " pclntab " << f->entry << " symtab " << sym->first);
       }
       CHECK(mismatched == 0);
       auto gofunc = exe->symbol("go:func.*");

@@ -11,11 +11,12 @@ using namespace crashctl;
 
 namespace {
 
-const std::string kBody = "main.work(0xc000012345, 0x2)\n"
-                          "\t/src/main.go:10 +0x1d\n"
-                          "created by main.main in goroutine 1\n"
-                          "\t/src/main.go:5 +0x25\n"
-                          "\n";
+const std::string kBody =
+    "main.work(0xc000012345, 0x2)\n"
+    "\t/src/main.go:10 +0x1d\n"
+    "created by main.main in goroutine 1\n"
+    "\t/src/main.go:5 +0x25\n"
+    "\n";
 
 BlockOutcome outcome_of(const std::string &joined_args, int64_t parent) {
   Stack s;

@@ -8,8 +8,8 @@
 
 #include "test_support.h"
 
-#include <catch2/catch.hpp>
 #include <zstd.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -19,12 +19,10 @@ using namespace crashctl;
 
 namespace {
 
-
 void dump_frame(std::ostringstream &o, const Frame &f) {
   o << "  " << f.function << " [" << f.package << "] (" << f.args << ") " << f.file << ":" << f.line
-    << " off=" << (f.pc_offset ? std::to_string(*f.pc_offset) : "-")
-    << " pc=" << (f.pc ? std::to_string(*f.pc) : "-") << (f.inlined ? " inlined" : "")
-    << (f.non_go ? " non-go" : "") << "\n";
+    << " off=" << (f.pc_offset ? std::to_string(*f.pc_offset) : "-") << " pc=" << (f.pc ? std::to_string(*f.pc) : "-")
+    << (f.inlined ? " inlined" : "") << (f.non_go ? " non-go" : "") << "\n";
 }
 
 // Everything the decoder fills, as text; stacks by content and by identity.
@@ -33,20 +31,20 @@ std::string dump(const Input &in) {
   o << "size=" << in.size << " failed=" << in.failed << "\n";
   for (const Report &r : in.reports) {
     const Process &p = r.process;
-    o << "report kind=" << int(r.kind) << " " << r.offset << ".." << r.end_offset
-      << " go=" << p.go_version.version << "/" << p.go_version.min_release << "/" << p.go_version.source
-      << " panics=" << p.panics.size() << " notes=" << p.notes.size() << "\n";
+    o << "report kind=" << int(r.kind) << " " << r.offset << ".." << r.end_offset << " go=" << p.go_version.version
+      << "/" << p.go_version.min_release << "/" << p.go_version.source << " panics=" << p.panics.size()
+      << " notes=" << p.notes.size() << "\n";
     std::vector<const Stack *> seen;
     for (const Goroutine &g : p.goroutines) {
       auto idx = std::find(seen.begin(), seen.end(), g.stack.get()) - seen.begin();
       if (size_t(idx) == seen.size()) seen.push_back(g.stack.get());
       o << "g " << g.id << " st=" << int(g.status) << " wr=" << g.wait_reason << " min=" << g.wait_minutes
-        << " parent=" << g.parent_goid << " off=" << g.offset << " unavail=" << g.stack_unavailable
-        << " stack#" << idx << " own_args=[" << (g.frame_args ? std::string_view(*g.frame_args) : std::string_view()) << "] extras: m=" << g.extras().m
-        << " addrs=" << g.extras().frame_addresses.size() << " anc=" << g.extras().ancestors.size() << "\n";
+        << " parent=" << g.parent_goid << " off=" << g.offset << " unavail=" << g.stack_unavailable << " stack#" << idx
+        << " own_args=[" << (g.frame_args ? std::string_view(*g.frame_args) : std::string_view())
+        << "] extras: m=" << g.extras().m << " addrs=" << g.extras().frame_addresses.size()
+        << " anc=" << g.extras().ancestors.size() << "\n";
       if (g.created_by)
-        o << " created_by " << g.created_by->function << " " << g.created_by->file << ":" << g.created_by->line
-          << "\n";
+        o << " created_by " << g.created_by->function << " " << g.created_by->file << ":" << g.created_by->line << "\n";
       for (size_t i = 0; i < g.stack->frames.size(); ++i) {
         dump_frame(o, g.stack->frames[i]);
         o << "   args=" << frame_args(g, i) << "\n";
@@ -137,11 +135,18 @@ TEST_CASE("block fast path: bodies that differ by one byte", "[traceback][block]
   // Each variant changes one byte: a line number, the parent id, a file name,
   // an inlined marker, a tab into a space, a CRLF, a garbled line.
   variants.push_back(base);
-  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"w.go:10", "w.go:11"}, {"goroutine 1\n", "goroutine 2\n"}, {"/a/w.go:20", "/b/w.go:20"},
-           {"run(...)", "run(..x)"}, {"\t/a/w.go:30", " /a/w.go:30"}, {"+0x1d\n", "+0x1d\r\n"},
-           {"+0x4f", "+0x4g"}, {"main.run", "{ain.run"}, {"created by", "created_by"},
-           {"+0x1d", "+0x1d fp=0xc000 sp=0xc008 pc=0x1"}, {"main.run(...)\n", "...1 frames elided...\n"}}) {
+  for (auto [from, to] :
+       std::vector<std::pair<std::string, std::string>>{{"w.go:10", "w.go:11"},
+                                                        {"goroutine 1\n", "goroutine 2\n"},
+                                                        {"/a/w.go:20", "/b/w.go:20"},
+                                                        {"run(...)", "run(..x)"},
+                                                        {"\t/a/w.go:30", " /a/w.go:30"},
+                                                        {"+0x1d\n", "+0x1d\r\n"},
+                                                        {"+0x4f", "+0x4g"},
+                                                        {"main.run", "{ain.run"},
+                                                        {"created by", "created_by"},
+                                                        {"+0x1d", "+0x1d fp=0xc000 sp=0xc008 pc=0x1"},
+                                                        {"main.run(...)\n", "...1 frames elided...\n"}}) {
     std::string v = base;
     v.replace(v.find(from), from.size(), to);
     variants.push_back(v);
@@ -175,8 +180,10 @@ TEST_CASE("block fast path: bodies cut at the end of input and odd endings", "[t
   // A second dump repeating the same goroutine ids starts a new report.
   check_same(head + full + "\n" + "goroutine 10 [chan receive]:\n" + kBody + "\n" + full);
   // Docker JSON lines and a log prefix take the line path.
-  check_same("2024-01-01 panic: boom\n2024-01-01 \n2024-01-01 goroutine 1 [running]:\n2024-01-01 main.main()\n"
-             "2024-01-01 \t/a/m.go:5 +0x10\n2024-01-01 \n" + full);
+  check_same(
+      "2024-01-01 panic: boom\n2024-01-01 \n2024-01-01 goroutine 1 [running]:\n2024-01-01 main.main()\n"
+      "2024-01-01 \t/a/m.go:5 +0x10\n2024-01-01 \n" +
+      full);
 }
 
 TEST_CASE("block fast path: the predicted next body is often wrong", "[traceback][block]") {
@@ -272,7 +279,8 @@ TEST_CASE("block fast path: bodies that differ in argument values and parent ids
     int shape = (rnd >> 16) % 3;
     std::string body = "main.handle(" + pick(true) + ")\n\t/a/h.go:" + std::to_string(10 + shape) + " +0x1d\n" +
                        "main.inl(...)\n\t/a/h.go:20\n" + "main.serve(" + pick(true) + ")\n\t/a/s.go:30 +0x4f\n" +
-                       "created by main.listen in goroutine " + std::to_string(1 + (rnd >> 8) % 5) + "\n\t/a/l.go:40 +0x27\n";
+                       "created by main.listen in goroutine " + std::to_string(1 + (rnd >> 8) % 5) +
+                       "\n\t/a/l.go:40 +0x27\n";
     text += goroutine(id, body, shape ? "IO wait" : "select");
   }
   check_same(text);

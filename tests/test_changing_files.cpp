@@ -93,7 +93,7 @@ TEST_CASE("map_file: a file that shrinks while mapped reads as zeros and is repo
 
   REQUIRE(::truncate(path.c_str(), page) == 0);
   volatile const char *p = buf.getBufferStart();
-  CHECK(p[0] == 'x');             // still in the file
+  CHECK(p[0] == 'x');              // still in the file
   CHECK(p[2 * page + 5] == '\0');  // gone: SIGBUS without the guard, zeros with it
   CHECK(p[page] == '\0');
   llvm::Error changed = mapped_file_changed(buf);
@@ -258,22 +258,22 @@ TEST_CASE("triage over a tree that changes while read: nothing crashes, every fi
       thread.join();
     }
   } mutator{stop, std::thread([&] {
-    std::mt19937 rng(4);
-    while (!stop.load()) {
-      // Half of the changes cut a core: they are the files read in place.
-      const std::string &name = rng() % 2 ? names[rng() % 2] : names[rng() % names.size()];
-      std::string path = dir + "/" + name;
-      switch (rng() % 5) {
-      case 0: append_file(path, kCrash); break;
-      case 1:
-      case 2: ::truncate(path.c_str(), off_t(rng() % 3) * 4096); break;
-      case 3: replace_file(initial(name), dir, name); break;
-      case 4: ::truncate(path.c_str(), 0), append_file(path, std::string(4096, '\0') + kCrash); break;
-      }
-      ++mutations;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  })};
+              std::mt19937 rng(4);
+              while (!stop.load()) {
+                // Half of the changes cut a core: they are the files read in place.
+                const std::string &name = rng() % 2 ? names[rng() % 2] : names[rng() % names.size()];
+                std::string path = dir + "/" + name;
+                switch (rng() % 5) {
+                  case 0: append_file(path, kCrash); break;
+                  case 1:
+                  case 2: ::truncate(path.c_str(), off_t(rng() % 3) * 4096); break;
+                  case 3: replace_file(initial(name), dir, name); break;
+                  case 4: ::truncate(path.c_str(), 0), append_file(path, std::string(4096, '\0') + kCrash); break;
+                }
+                ++mutations;
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+              }
+            })};
   auto started = std::chrono::steady_clock::now();
   int rounds = 0;
   for (; rounds < 10 && std::chrono::steady_clock::now() - started < std::chrono::seconds(10); ++rounds) {

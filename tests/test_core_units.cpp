@@ -305,7 +305,7 @@ TEST_CASE("unwind: a signal frame, then the faulting goroutine", "[unwind]") {
   img.map(kG0StackLo, 0x1000);  // the signal stack
   // runtime.sigtramp at sp S (size 0x58): the ucontext starts at fp = S+0x60.
   const uint64_t s = kG0StackLo + 0x100, uc = s + 0x60;
-  img.u64(uc + amd64_sigframe::kRip, 0x411810);     // the handler made the goroutine call sigpanic
+  img.u64(uc + amd64_sigframe::kRip, 0x411810);  // the handler made the goroutine call sigpanic
   img.u64(uc + amd64_sigframe::kRsp, 0xc000080ee0);
   img.u64(0xc000080ee0 + 0x18, 0x411020);  // sigpanic returns to the faulting pc in main.c
   img.u64(0xc000080f18, 0x411130);         // main.c -> main.b
@@ -342,7 +342,7 @@ TEST_CASE("unwind: from g0 back to the goroutine at systemstack and morestack", 
   const uint64_t g0sp = kG0StackLo + 0x800;
 
   SECTION("systemstack continues at the goroutine's saved sp") {
-    img.u64(g0sp + 0x20, 0x411520);          // fatalthrow.func1 -> systemstack (on g0)
+    img.u64(g0sp + 0x20, 0x411520);  // fatalthrow.func1 -> systemstack (on g0)
     // g.sched.sp: systemstack's frame (size 0) on the goroutine stack, whose
     // return address goes to main.b.
     img.u64(0xc000080f20, 0x411130);
@@ -350,12 +350,12 @@ TEST_CASE("unwind: from g0 back to the goroutine at systemstack and morestack", 
     SavedContext sched{0x411510, 0xc000080f20, 0};
     UnwindResult r = unwind(mem, prog, {0x411910, g0sp, 0, true, &sched});
     CHECK(r.stopped == "");
-    CHECK(names(r) == std::vector<std::string>{"runtime.fatalthrow.func1", "runtime.systemstack", "main.b",
-                                               "runtime.goexit"});
+    CHECK(names(r) ==
+          std::vector<std::string>{"runtime.fatalthrow.func1", "runtime.systemstack", "main.b", "runtime.goexit"});
     CHECK(sps(r) == std::vector<uint64_t>{g0sp, 0xc000080f20, 0xc000080f28, 0xc000080f58});
   }
   SECTION("morestack resumes at the goroutine's saved pc and sp") {
-    img.u64(g0sp + 0x20, 0x411610);  // fatalthrow.func1 -> morestack (on g0)
+    img.u64(g0sp + 0x20, 0x411610);   // fatalthrow.func1 -> morestack (on g0)
     img.u64(0xc000080f18, 0x411130);  // main.c (at its prologue) -> main.b
     img.u64(0xc000080f48, 0x411401);
     SavedContext sched{0x411000, 0xc000080f00, 0};
@@ -446,7 +446,6 @@ RuntimeLayout type_layout() {
   return l;
 }
 
-
 // Type descriptors in the types section, each with its name in the
 // runtime's encoding: a flags byte, a uvarint length, the bytes.
 class Types {
@@ -463,7 +462,7 @@ public:
     next_type_ += 0x40;
     img_.u8(name, 0);
     uint64_t at = name + 1;
-    for (uint64_t n = stored.size(); ; n >>= 7) {
+    for (uint64_t n = stored.size();; n >>= 7) {
       img_.u8(at++, uint8_t((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
       if (n < 0x80) break;
     }
@@ -693,17 +692,18 @@ FakeProgram runtime_program(int go_minor) {
               {field("procid", 72, "uint64"), field("curg", 192, "*runtime.g"), field("id", 232, "int64"),
                field("alllink", go121 ? 336 : 352, "*runtime.m")});
   if (go121) {
-    p.structure("runtime._panic", 56,
-                {field("argp", 0, "unsafe.Pointer"), field("arg", 8, "interface {}"), field("link", 24, "*runtime._panic"),
-                 field("recovered", 48, "bool"), field("aborted", 49, "bool"), field("goexit", 50, "bool")});
+    p.structure(
+        "runtime._panic", 56,
+        {field("argp", 0, "unsafe.Pointer"), field("arg", 8, "interface {}"), field("link", 24, "*runtime._panic"),
+         field("recovered", 48, "bool"), field("aborted", 49, "bool"), field("goexit", 50, "bool")});
     p.structure("runtime._defer", 72,
                 {field("started", 0, "bool"), field("heap", 1, "bool"), field("openDefer", 2, "bool"),
                  field("sp", 8, "uintptr"), field("pc", 16, "uintptr"), field("fn", 24, "func()"),
                  field("link", 40, "*runtime._defer")});
   } else {
     p.structure("runtime._panic", 104,
-                {field("argp", 0, "unsafe.Pointer"), field("arg", 8, "interface {}"), field("link", 24, "*runtime._panic"),
-                 field("recovered", 96, "bool"), field("goexit", 97, "bool")});
+                {field("argp", 0, "unsafe.Pointer"), field("arg", 8, "interface {}"),
+                 field("link", 24, "*runtime._panic"), field("recovered", 96, "bool"), field("goexit", 97, "bool")});
     p.structure("runtime._defer", 48,
                 {field("heap", 0, "bool"), field("rangefunc", 1, "bool"), field("sp", 8, "uintptr"),
                  field("pc", 16, "uintptr"), field("fn", 24, "func()"), field("link", 32, "*runtime._defer"),
@@ -713,8 +713,8 @@ FakeProgram runtime_program(int go_minor) {
               {field("TFlag", 20, "internal/abi.TFlag"), field("Kind_", 23, "internal/abi.Kind"),
                field("Str", 40, "internal/abi.NameOff")});
   p.structure("runtime.moduledata", 0x300, {field("types", 296, "uintptr")});
-  p.constants = {{"runtime._Gidle", 0},  {"runtime._Grunnable", 1}, {"runtime._Grunning", 2},
-                 {"runtime._Gsyscall", 3}, {"runtime._Gwaiting", 4},  {"runtime._Gdead", 6},
+  p.constants = {{"runtime._Gidle", 0},     {"runtime._Grunnable", 1}, {"runtime._Grunning", 2},
+                 {"runtime._Gsyscall", 3},  {"runtime._Gwaiting", 4},  {"runtime._Gdead", 6},
                  {"runtime._Gscan", 0x1000}};
   return p;
 }
@@ -766,8 +766,9 @@ TEST_CASE("runtime layout: offsets come from the DWARF of the release", "[runtim
   CHECK_FALSE(l.p_aborted.ok);
   CHECK_FALSE(l.g_syscallsp.ok);  // not in this DWARF
   // Statuses by the constants' values.
-  CHECK(l.status_names == std::map<uint32_t, std::string>{
-                              {0, "idle"}, {1, "runnable"}, {2, "running"}, {3, "syscall"}, {4, "waiting"}, {6, "dead"}});
+  CHECK(l.status_names ==
+        std::map<uint32_t, std::string>{
+            {0, "idle"}, {1, "runnable"}, {2, "running"}, {3, "syscall"}, {4, "waiting"}, {6, "dead"}});
   CHECK(l.gscan == 0x1000);
 
   RuntimeLayout old = RuntimeLayout::read(runtime_program(21));
@@ -790,8 +791,9 @@ TEST_CASE("runtime layout: offsets come from the DWARF of the release", "[runtim
 TEST_CASE("runtime layout: missing types, fields and constants", "[runtime_layout]") {
   SECTION("a g without goid: the field is absent and named") {
     FakeProgram p = runtime_program(24);
-    p.structure("runtime.g", 440, {field("stack", 0, "runtime.stack"), field("sched", 56, "runtime.gobuf"),
-                                   field("atomicstatus", 152, "internal/runtime/atomic.Uint32")});
+    p.structure("runtime.g", 440,
+                {field("stack", 0, "runtime.stack"), field("sched", 56, "runtime.gobuf"),
+                 field("atomicstatus", 152, "internal/runtime/atomic.Uint32")});
     RuntimeLayout l = RuntimeLayout::read(p);
     CHECK_FALSE(l.g_goid.ok);
     CHECK_FALSE(l.g_panic.ok);
@@ -837,8 +839,8 @@ TEST_CASE("runtime layout: missing types, fields and constants", "[runtime_layou
     for (const char *name : {"runtime/internal/atomic.Uint32", "runtime.stack", "runtime.gobuf", "runtime.g",
                              "runtime.m", "runtime._panic", "runtime._defer", "runtime.moduledata"})
       q.type(*p.type(name));
-    q.structure("runtime._type", 48, {field("tflag", 20, "runtime.tflag"), field("kind", 23, "uint8"),
-                                      field("str", 40, "runtime.nameOff")});
+    q.structure("runtime._type", 48,
+                {field("tflag", 20, "runtime.tflag"), field("kind", 23, "uint8"), field("str", 40, "runtime.nameOff")});
     RuntimeLayout l = RuntimeLayout::read(q);
     CHECK(l.t_tflag.ok);
     CHECK(l.t_tflag.at == 20);
@@ -848,9 +850,9 @@ TEST_CASE("runtime layout: missing types, fields and constants", "[runtime_layou
   }
   SECTION("a path through a field whose type is not in the DWARF") {
     FakeProgram p = runtime_program(24);
-    p.structure("runtime.g", 440, {field("stack", 0, "runtime.stack"), field("sched", 56, "runtime.gobuf2"),
-                                   field("goid", 160, "uint64"),
-                                   field("atomicstatus", 152, "internal/runtime/atomic.Uint32")});
+    p.structure("runtime.g", 440,
+                {field("stack", 0, "runtime.stack"), field("sched", 56, "runtime.gobuf2"), field("goid", 160, "uint64"),
+                 field("atomicstatus", 152, "internal/runtime/atomic.Uint32")});
     RuntimeLayout l = RuntimeLayout::read(p);
     CHECK_FALSE(l.g_sched_sp.ok);
     CHECK(has(l.problems, "the executable's DWARF has no field runtime.g.sched.sp"));

@@ -53,8 +53,10 @@ std::vector<std::string> functions(const Goroutine &g) {
 std::vector<std::string> defer_list(const Goroutine &g) {
   std::vector<std::string> out;
   for (const Defer &d : g.extras().defers) {
-    std::string s = d.function + "/" + to_string(d.kind) + "/" + (d.calls_recover.value_or(false) ? "R" : "-") +
-                    "/" + (d.running ? "running" : d.ran ? "ran" : "pending");
+    std::string s = d.function + "/" + to_string(d.kind) + "/" + (d.calls_recover.value_or(false) ? "R" : "-") + "/" +
+                    (d.running ? "running"
+                     : d.ran   ? "ran"
+                               : "pending");
     out.push_back(s);
   }
   return out;
@@ -195,23 +197,22 @@ TEST_CASE("core defer chains match the scenario sources in every release", "[cor
       const Goroutine *serve = running(p, "main.serveSession");
       REQUIRE(serve);
       CHECK(defer_list(*serve) == std::vector<std::string>{"main.logExit/open-coded/-/pending",
-                                                            "main.serveSession.func1/open-coded/R/pending",
-                                                            "main.(*Conn).Close/open-coded/-/pending"});
+                                                           "main.serveSession.func1/open-coded/R/pending",
+                                                           "main.(*Conn).Close/open-coded/-/pending"});
       const Goroutine *poll = running(p, "main.pollUpstream");
       REQUIRE(poll);
       CHECK(defer_list(*poll) == std::vector<std::string>{"main.releaseBuffer/open-coded/-/pending",
-                                                           "main.guard/open-coded/R/pending",
-                                                           "main.logExit/open-coded/-/pending"});
+                                                          "main.guard/open-coded/R/pending",
+                                                          "main.logExit/open-coded/-/pending"});
       CHECK(defer_list(*g1).front() == "main.logExit/open-coded/-/ran");
       CHECK(in.reports[0].verdict.explanation.find("main.guard") != std::string::npos);
       ++checked;
     } else if (s == "linked-defers") {
       const Goroutine *drain = running(p, "main.drainQueues");
       REQUIRE(drain);
-      CHECK(defer_list(*drain) == std::vector<std::string>{"main.releaseSlot/heap/-/pending",
-                                                            "main.releaseSlot/heap/-/pending",
-                                                            "main.releaseSlot/heap/-/pending",
-                                                            "main.closeQueues/stack/-/pending"});
+      CHECK(defer_list(*drain) ==
+            std::vector<std::string>{"main.releaseSlot/heap/-/pending", "main.releaseSlot/heap/-/pending",
+                                     "main.releaseSlot/heap/-/pending", "main.closeQueues/stack/-/pending"});
       const Goroutine *shut = running(p, "main.shutdownAll");
       REQUIRE(shut);
       auto d = defer_list(*shut);
@@ -223,8 +224,8 @@ TEST_CASE("core defer chains match the scenario sources in every release", "[cor
       const Goroutine *w = running(p, "main.workerMain");
       REQUIRE(w);
       CHECK(defer_list(*w) == std::vector<std::string>{"main.markStopping/open-coded/-/ran",
-                                                        "main.flushAndWait/open-coded/-/running",
-                                                        "main.logExit/open-coded/-/pending"});
+                                                       "main.flushAndWait/open-coded/-/running",
+                                                       "main.logExit/open-coded/-/pending"});
       bool goexit = false;
       for (const PanicRecord &pr : p.panics) goexit |= pr.goexit && pr.goroutine == w->id;
       CHECK(goexit);
@@ -240,10 +241,9 @@ TEST_CASE("core defer chains match the scenario sources in every release", "[cor
     } else if (s == "rangefunc-defers") {
       const Goroutine *g = running(p, "main.replayLog");
       REQUIRE(g);
-      CHECK(defer_list(*g) == std::vector<std::string>{"main.undoEntry/rangefunc/-/pending",
-                                                        "main.undoEntry/rangefunc/-/pending",
-                                                        "main.undoEntry/rangefunc/-/pending",
-                                                        "main.closeLog/stack/-/pending"});
+      CHECK(defer_list(*g) ==
+            std::vector<std::string>{"main.undoEntry/rangefunc/-/pending", "main.undoEntry/rangefunc/-/pending",
+                                     "main.undoEntry/rangefunc/-/pending", "main.closeLog/stack/-/pending"});
       ++checked;
     }
   }
@@ -280,7 +280,8 @@ TEST_CASE("bad core input gives errors and partial results, never a crash", "[co
   auto rows = read_manifest(kCores + "MANIFEST.tsv");
   const ManifestRow *nil = nullptr, *other = nullptr;
   for (const ManifestRow &r : rows)
-    if (r["release"] == "go1.26.8" && r["scenario"] == "nil-deref") nil = &r;
+    if (r["release"] == "go1.26.8" && r["scenario"] == "nil-deref")
+      nil = &r;
     else if (r["release"] == "go1.21.13" && r["scenario"] == "open-coded-defers" && r["build_mode"] == "exe")
       other = &r;
   REQUIRE(nil);
@@ -298,7 +299,8 @@ TEST_CASE("bad core input gives errors and partial results, never a crash", "[co
     // Go writes a GNU build id from 1.24; name a copy of the executable by it.
     const ManifestRow *r = nullptr;
     for (const ManifestRow &row : rows)
-      if (row["release"] == "go1.26.8" && row["scenario"] == "open-coded-defers" && row["build_mode"] == "exe") r = &row;
+      if (row["release"] == "go1.26.8" && row["scenario"] == "open-coded-defers" && row["build_mode"] == "exe")
+        r = &row;
     REQUIRE(r);
     auto exe = binary::Executable::open(kCores + (*r)["exe"]);
     REQUIRE(bool(exe));

@@ -55,8 +55,8 @@ const GroupDelta *by_site(const DiffResult &d, const std::string &function) {
   return nullptr;
 }
 
-std::string render(void (*fn)(llvm::raw_ostream &, const DiffResult &, const DiffRenderOptions &),
-                   const DiffResult &d, DiffRenderOptions opts = {}) {
+std::string render(void (*fn)(llvm::raw_ostream &, const DiffResult &, const DiffRenderOptions &), const DiffResult &d,
+                   DiffRenderOptions opts = {}) {
   opts.tool_version = "0.0.0-test";
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -87,7 +87,7 @@ std::string joined(const std::vector<std::string> &errors) {
 
 struct Block {
   int64_t id;
-  std::string header;  // what goes between the brackets
+  std::string header;                                       // what goes between the brackets
   std::vector<std::pair<std::string, std::string>> frames;  // function(args), file:line
   std::string creator, creator_at;
 };
@@ -103,37 +103,48 @@ std::string text_of(const std::vector<Block> &blocks) {
   return s;
 }
 
-Block running_main() { return {1, "running", {{"main.main()", "/src/app/main.go:12"}}, "", ""}; }
+Block running_main() {
+  return {1, "running", {{"main.main()", "/src/app/main.go:12"}}, "", ""};
+}
 Block wait_job(int64_t id) {
-  return {id, "chan receive",
+  return {id,
+          "chan receive",
           {{"main.waitJob(0xc000010000)", "/src/app/jobs.go:20"}},
-          "main.startJobs", "/src/app/jobs.go:12"};
+          "main.startJobs",
+          "/src/app/jobs.go:12"};
 }
 Block poll_events(int64_t id, const std::string &header, int line = 31) {
-  return {id, header,
+  return {id,
+          header,
           {{"main.pollEvents(0xc000020000, 0xc000020060)", "/src/app/events.go:" + std::to_string(line)}},
-          "main.startPollers", "/src/app/events.go:9"};
+          "main.startPollers",
+          "/src/app/events.go:9"};
 }
 Block backoff(int64_t id) {
-  return {id, "sleep",
+  return {id,
+          "sleep",
           {{"time.Sleep(0xd18c2e2800)", "/usr/local/go/src/runtime/time.go:300"},
            {"main.backoff(...)", "/src/app/retry.go:40"}},
-          "main.main", "/src/app/main.go:10"};
+          "main.main",
+          "/src/app/main.go:10"};
 }
 Block compute(int64_t id) {
   return {id, "runnable", {{"main.compute(0x3)", "/src/app/work.go:55"}}, "main.main", "/src/app/main.go:11"};
 }
 Block read_conn(int64_t id) {
-  return {id, "IO wait",
+  return {id,
+          "IO wait",
           {{"internal/poll.runtime_pollWait(0x7f, 0x72)", "/usr/local/go/src/runtime/netpoll.go:345"},
            {"main.readConn(0xc000030000)", "/src/app/conn.go:77"}},
-          "main.accept", "/src/app/conn.go:60"};
+          "main.accept",
+          "/src/app/conn.go:60"};
 }
 
 // OLD: main, 3 waitJob, 2 pollEvents, 1 backoff, 1 compute (8 goroutines).
 std::vector<Block> old_blocks() {
-  return {running_main(), wait_job(10), wait_job(11), wait_job(12), poll_events(20, "select"),
-          poll_events(21, "select"), backoff(30), compute(40)};
+  return {
+      running_main(), wait_job(10), wait_job(11), wait_job(12), poll_events(20, "select"), poll_events(21, "select"),
+      backoff(30),    compute(40)};
 }
 // NEW: waitJob unchanged (other ids); pollEvents 2 -> 5, one of them from
 // another line, waiting 12 to 15 minutes; compute 1 -> 3 (runnable: not a
@@ -167,7 +178,9 @@ DiffResult synthetic_diff(const DiffOptions &opts = {}) {
 }
 
 // Runs the CLI; returns its exit status, stdout in OUT.
-int run_cli(const std::string &args, std::string &out) { return crashctl::testing::run_crashctl(args, out); }
+int run_cli(const std::string &args, std::string &out) {
+  return crashctl::testing::run_crashctl(args, out);
+}
 
 }  // namespace
 
@@ -460,7 +473,10 @@ TEST_CASE("diff: text output", "[diff][render]") {
 
 TEST_CASE("diff: text columns are terminal columns, for any script", "[diff][render]") {
   auto handler = [](int64_t id) {
-    return Block{id, "chan receive", {{"main.处理请求(0xc000010000)", "/src/app/处理.go:20"}}, "main.café",
+    return Block{id,
+                 "chan receive",
+                 {{"main.处理请求(0xc000010000)", "/src/app/处理.go:20"}},
+                 "main.café",
                  "/src/app/café.go:9"};
   };
   auto waiter = [](int64_t id) {
@@ -583,13 +599,14 @@ TEST_CASE("diff: the CLI's exit statuses", "[diff][cli]") {
 TEST_CASE("groups: a group's site follows --module in the groups, text, JSON and diff", "[diff][render]") {
   // Both frames are in-app by default (absolute files, dotted packages);
   // with --module github.com/acme/app only the second is.
-  const std::string text = "goroutine 7 [chan receive]:\n"
-                           "github.com/other/lib.(*Pool).Get(...)\n"
-                           "\t/src/other/lib/pool.go:20 +0x1d\n"
-                           "github.com/acme/app/server.handle()\n"
-                           "\t/src/app/server/handle.go:30 +0x2a\n"
-                           "created by github.com/acme/app/server.Start in goroutine 1\n"
-                           "\t/src/app/server/start.go:12 +0x44\n\n";
+  const std::string text =
+      "goroutine 7 [chan receive]:\n"
+      "github.com/other/lib.(*Pool).Get(...)\n"
+      "\t/src/other/lib/pool.go:20 +0x1d\n"
+      "github.com/acme/app/server.handle()\n"
+      "\t/src/app/server/handle.go:30 +0x2a\n"
+      "created by github.com/acme/app/server.Start in goroutine 1\n"
+      "\t/src/app/server/start.go:12 +0x44\n\n";
   auto site_with = [&](const std::string &module) {
     AnalysisOptions opts;
     opts.module = module;
@@ -608,8 +625,16 @@ TEST_CASE("groups: a group's site follows --module in the groups, text, JSON and
     CHECK(out.find("chan receive]: " + site->function + " at ") != std::string::npos);
     auto doc = json::parse(js);
     REQUIRE(bool(doc));
-    const json::Object *grp = doc->getAsObject()->getArray("inputs")->front().getAsObject()->getArray("reports")
-                                  ->front().getAsObject()->getArray("groups")->front().getAsObject();
+    const json::Object *grp = doc->getAsObject()
+                                  ->getArray("inputs")
+                                  ->front()
+                                  .getAsObject()
+                                  ->getArray("reports")
+                                  ->front()
+                                  .getAsObject()
+                                  ->getArray("groups")
+                                  ->front()
+                                  .getAsObject();
     CHECK(grp->getObject("site")->getString("function").value_or("") == site->function);
     DiffResult d = diff_reports(r, r);
     REQUIRE(d.groups.size() == 1);

@@ -13,14 +13,14 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <cerrno>
-#include <chrono>
-#include <cstdlib>
 #include <fcntl.h>
-#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
 
 using namespace crashctl;
 using crashctl::test::decompressed_bytes;
@@ -37,7 +37,9 @@ const std::string kCore = kCores + "go1.26.8/open-coded-defers.core.zst";
 const std::string kExe = kCores + "go1.26.8/scenarios-core.exe.zst";
 const std::string kOtherExe = kCores + "go1.26.8/scenarios.exe.zst";
 
-bool contains(const std::string &s, const std::string &what) { return s.find(what) != std::string::npos; }
+bool contains(const std::string &s, const std::string &what) {
+  return s.find(what) != std::string::npos;
+}
 
 std::string all_messages(const Input &in) {
   std::string out;
@@ -72,7 +74,8 @@ std::string core_recording(const std::string &path, const std::string &name) {
 std::string debug_dir_with(const std::string &exe, const std::string &name) {
   std::string id = gnu_build_id(exe), dir = scratch_dir() + "/" + name;
   llvm::sys::fs::create_directories(dir + "/.build-id/" + id.substr(0, 2));
-  REQUIRE_FALSE(llvm::sys::fs::copy_file(decompressed_copy(exe), dir + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2)));
+  REQUIRE_FALSE(
+      llvm::sys::fs::copy_file(decompressed_copy(exe), dir + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2)));
   return dir;
 }
 
@@ -86,8 +89,10 @@ public:
   }
   ~ScopedEnv() {
     for (auto it = saved_.rbegin(); it != saved_.rend(); ++it)
-      if (it->second) ::setenv(it->first, it->second->c_str(), 1);
-      else ::unsetenv(it->first);
+      if (it->second)
+        ::setenv(it->first, it->second->c_str(), 1);
+      else
+        ::unsetenv(it->first);
   }
 
 private:

@@ -1,8 +1,8 @@
 // Every fixture produced by real Go toolchains (testdata/generate.sh) must
 // give the verdict its scenario was written to produce.
+#include "gosyntax/parse.h"
 #include "pipeline/analyze.h"
 #include "test_support.h"
-#include "gosyntax/parse.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -32,8 +32,7 @@ std::string expected_culprit(const ManifestRow &r) {
 
 }  // namespace
 
-TEST_CASE("fixtures from real Go toolchains: class, culprit, crashing goroutine, goroutine count",
-          "[fixtures]") {
+TEST_CASE("fixtures from real Go toolchains: class, culprit, crashing goroutine, goroutine count", "[fixtures]") {
   const std::string dir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/";
   auto rows = read_manifest(dir + "MANIFEST.tsv");
   REQUIRE(rows.size() > 100);
@@ -53,8 +52,7 @@ TEST_CASE("fixtures from real Go toolchains: class, culprit, crashing goroutine,
       REQUIRE(v.culprit.has_value());
       CHECK(v.culprit->frame.function == culprit);
     }
-    if (r["expected_crashing_goroutine"] != "-")
-      CHECK(std::to_string(v.goroutine) == r["expected_crashing_goroutine"]);
+    if (r["expected_crashing_goroutine"] != "-") CHECK(std::to_string(v.goroutine) == r["expected_crashing_goroutine"]);
     // Every goroutine header the runtime printed is decoded, across reports.
     size_t goroutines = 0;
     for (const Report &x : in.reports) goroutines += x.process.goroutines.size();
@@ -70,8 +68,7 @@ TEST_CASE("fixtures from real Go toolchains: class, culprit, crashing goroutine,
       for (const Report &x : in.reports) CHECK(x.kind == ReportKind::Race);
     }
     // The release is recognized from the text (GOROOT paths or format).
-    if (!rep.process.go_version.version.empty())
-      CHECK(starts_with(r["go_version"], rep.process.go_version.version));
+    if (!rep.process.go_version.version.empty()) CHECK(starts_with(r["go_version"], rep.process.go_version.version));
   }
   CHECK(versions.size() >= 8);
 }

@@ -24,19 +24,23 @@ using namespace crashctl;
 namespace {
 
 const char *kGoldens[] = {
-    "go1.26.8/nil-deref.all",         "go1.21.13/panic-in-defer", "go1.19.8/deadlock",
-    "go1.25.14/repanic",              "go1.22.12/stack-overflow", "go1.27.4/labels",
-    "go1.24.13/sigquit",              "go1.23.12/race",           "go1.26.8/test-timeout",
-    "go1.21.13/deep-recursion-panic",
+    "go1.26.8/nil-deref.all",   "go1.21.13/panic-in-defer",
+    "go1.19.8/deadlock",        "go1.25.14/repanic",
+    "go1.22.12/stack-overflow", "go1.27.4/labels",
+    "go1.24.13/sigquit",        "go1.23.12/race",
+    "go1.26.8/test-timeout",    "go1.21.13/deep-recursion-panic",
 };
 
 // Logs from real libraries and pipelines (testdata/logs), goldens named
 // logs_<release>_<scenario>: recovered panics of four producers, a log with
 // a recovered panic and then its crash, both profile forms, CRI chunks.
 const char *kLogGoldens[] = {
-    "logs/go1.26.8/nethttp.log.zst",          "logs/go1.26.8/gin-recovery.log.zst",
-    "logs/go1.26.8/zap-production.log.zst",   "logs/go1.26.8/klog-crash.log.zst",
-    "logs/go1.26.8/profile-debug1.a.txt.zst", "logs/go1.26.8/profile-debug0.a.pb.gz",
+    "logs/go1.26.8/nethttp.log.zst",
+    "logs/go1.26.8/gin-recovery.log.zst",
+    "logs/go1.26.8/zap-production.log.zst",
+    "logs/go1.26.8/klog-crash.log.zst",
+    "logs/go1.26.8/profile-debug1.a.txt.zst",
+    "logs/go1.26.8/profile-debug0.a.pb.gz",
     "logs/wrapped/cri/panic-in-goroutine.all.max40.log.zst",
 };
 
@@ -62,8 +66,10 @@ std::string render(const Input &in, bool json) {
   opts.tool_version = "golden";
   std::string out;
   llvm::raw_string_ostream os(out);
-  if (json) render_json(os, {in}, opts);
-  else render_editor(os, {in}, opts);
+  if (json)
+    render_json(os, {in}, opts);
+  else
+    render_editor(os, {in}, opts);
   os.flush();
   return out;
 }

@@ -13,7 +13,9 @@ using namespace crashctl;
 
 namespace {
 
-std::string corpus_dir() { return std::string(CRASHCTL_SOURCE_DIR) + "/../shared/corpus/gostackparse/"; }
+std::string corpus_dir() {
+  return std::string(CRASHCTL_SOURCE_DIR) + "/../shared/corpus/gostackparse/";
+}
 
 std::string read_file(const std::string &path) {
   auto buf = llvm::MemoryBuffer::getFile(path);
@@ -41,10 +43,10 @@ void compare_frame(const llvm::json::Object &gf, const Frame &f) {
 // Goroutines that gostackparse drops on a parse error and crashctl keeps
 // (with a diagnostic), per fixture.
 const std::map<std::string, std::set<int64_t>> kKeptByCrashctl = {
-    {"errorhandling", {2}},     // garbled frame kept as a raw frame
-    {"empty_stack", {1, 2}},      // no frames: kept, with a diagnostic
+    {"errorhandling", {2}},         // garbled frame kept as a raw frame
+    {"empty_stack", {1, 2}},        // no frames: kept, with a diagnostic
     {"partial_createdby", {1, 2}},  // "created by" without file:line
-    {"partial_stack", {1, 2}},    // frame without file:line
+    {"partial_stack", {1, 2}},      // frame without file:line
 };
 
 void check_fixture(const std::string &name) {
@@ -105,10 +107,12 @@ void check_fixture(const std::string &name) {
 }  // namespace
 
 TEST_CASE("gostackparse corpus: goroutines, states, waits, frames, creators", "[corpus][traceback]") {
-  for (const char *name : {"ancestors", "cgo", "empty_stack", "errorhandling", "frameselided",
-                           "frameselided_goroutine", "go121_createdby", "lockedm", "partial_createdby",
-                           "partial_stack", "waitsince", "windows"}) {
-    SECTION(name) { check_fixture(name); }
+  for (const char *name :
+       {"ancestors", "cgo", "empty_stack", "errorhandling", "frameselided", "frameselided_goroutine", "go121_createdby",
+        "lockedm", "partial_createdby", "partial_stack", "waitsince", "windows"}) {
+    SECTION(name) {
+      check_fixture(name);
+    }
   }
 }
 

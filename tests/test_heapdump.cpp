@@ -298,8 +298,8 @@ TEST_CASE("heap dump primitives are bounds-checked", "[heapdump]") {
     return s + char(v);
   };
   auto str = [&](const std::string &s) { return uv(s.size()) + s; };
-  std::string params = uv(6) + uv(0) + uv(8) + uv(0xc000000000) + uv(0xc004000000) + str("amd64") +
-                       str("go1.99.1") + uv(4);
+  std::string params =
+      uv(6) + uv(0) + uv(8) + uv(0xc000000000) + uv(0xc004000000) + str("amd64") + str("go1.99.1") + uv(4);
   std::string g = uv(4) + uv(0xc000001000) + uv(0xc000100000) + uv(42) + uv(0x401000) + uv(4) + uv(0) + uv(0) +
                   uv(123) + str("select") + uv(0) + uv(0) + uv(0) + uv(0);
   std::string frame = uv(5) + uv(0xc000100000) + uv(0) + uv(0) + str(std::string(16, '\0')) + uv(0x402000) +
@@ -340,8 +340,8 @@ TEST_CASE("heap dump primitives are bounds-checked", "[heapdump]") {
   d = first_error(decode("go1.7 heap dump\n" + params + g + bad + uv(0)));
   CHECK(d.message.find("field kind 7") != std::string::npos);
   // A string longer than the input.
-  d = first_error(decode("go1.7 heap dump\n" + params + uv(4) + uv(1) + uv(2) + uv(3) + uv(4) + uv(4) + uv(0) +
-                         uv(0) + uv(0) + uv(1000)));
+  d = first_error(decode("go1.7 heap dump\n" + params + uv(4) + uv(1) + uv(2) + uv(3) + uv(4) + uv(4) + uv(0) + uv(0) +
+                         uv(0) + uv(1000)));
   CHECK(d.message.find("goroutine.waitreason") != std::string::npos);
   // A bool that is not 0 or 1.
   d = first_error(decode("go1.7 heap dump\n" + uv(6) + uv(2)));

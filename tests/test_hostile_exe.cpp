@@ -3,31 +3,31 @@
 // with the executable that produced it, and a truncated core says so instead
 // of inventing a verdict. Damaged cores are made here from the committed ones.
 #include "binary/executable.h"
+#include "binary/locate.h"
 #include "cli_runner.h"
 #include "core/core_file.h"
-#include "binary/locate.h"
-#include "support/limits.h"
 #include "pipeline/analyze.h"
+#include "support/limits.h"
 #include "test_support.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Object/ELF.h"
 #include "llvm/Support/FileSystem.h"
 
-#include <catch2/catch.hpp>
 #include <zlib.h>
 #include <zstd.h>
+#include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <functional>
 #include <future>
 #include <map>
 #include <set>
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace crashctl;
 using crashctl::test::decompressed_bytes;
@@ -45,7 +45,9 @@ void write_file(const std::string &path, std::string_view bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
 }
 
-bool contains(const std::string &s, const std::string &what) { return s.find(what) != std::string::npos; }
+bool contains(const std::string &s, const std::string &what) {
+  return s.find(what) != std::string::npos;
+}
 
 std::string all_messages(const Input &in) {
   std::string out;
@@ -64,7 +66,8 @@ const ManifestRow &row(const std::string &release, const std::string &scenario, 
 // Runs F on a thread; if it has not returned after a few seconds it is
 // blocked opening FIFO for reading: open the FIFO for writing to release it,
 // and fail.
-template <typename F> auto without_blocking_on(const std::string &fifo, F f) {
+template <typename F>
+auto without_blocking_on(const std::string &fifo, F f) {
   auto result = std::async(std::launch::async, f);
   if (result.wait_for(std::chrono::seconds(10)) == std::future_status::timeout) {
     int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
@@ -103,7 +106,8 @@ void drop_memory(std::string &core, uint64_t vaddr) {
 }
 size_t file_offset(const std::string &core, uint64_t vaddr) {
   for (const Phdr &p : program_headers(core))
-    if (p.h.p_type == llvm::ELF::PT_LOAD && vaddr - p.h.p_vaddr < p.h.p_filesz) return p.h.p_offset + (vaddr - p.h.p_vaddr);
+    if (p.h.p_type == llvm::ELF::PT_LOAD && vaddr - p.h.p_vaddr < p.h.p_filesz)
+      return p.h.p_offset + (vaddr - p.h.p_vaddr);
   FAIL("address " << vaddr << " is not in the core");
   return 0;
 }
@@ -175,8 +179,8 @@ TEST_CASE("a compressed executable is decompressed only up to its limits", "[bin
     auto exe = binary::Executable::open(path);
     REQUIRE_FALSE(bool(exe));
     std::string msg = llvm::toString(exe.takeError());
-    CHECK(contains(msg, path + ": cannot decompress: it decompresses to more than " +
-                            std::to_string(16 * bomb.size()) + " bytes"));
+    CHECK(contains(msg, path + ": cannot decompress: it decompresses to more than " + std::to_string(16 * bomb.size()) +
+                            " bytes"));
     CHECK(contains(msg, "--limit executable-ratio=16"));
   }
   SECTION("a gzip bomb too") {
@@ -418,7 +422,8 @@ std::string with_damaged_line_tables(const std::string &exe) {
       plain.resize(ch.ch_size);
       uLongf len = uLongf(ch.ch_size);
       REQUIRE(uncompress(reinterpret_cast<Bytef *>(plain.data()), &len,
-                         reinterpret_cast<const Bytef *>(raw.data() + sizeof ch), uLong(raw.size() - sizeof ch)) == Z_OK);
+                         reinterpret_cast<const Bytef *>(raw.data() + sizeof ch),
+                         uLong(raw.size() - sizeof ch)) == Z_OK);
     } else {
       plain = raw.str();
     }
@@ -454,7 +459,8 @@ TEST_CASE("a damaged .debug_line is a warning naming the executable and the tabl
   REQUIRE(in.reports.size() == 1);  // still read: the pclntab has the lines
   size_t warnings = 0;
   for (const Diagnostic &d : in.diagnostics)
-    if (d.severity == Severity::Warning && contains(d.message, exe + ": DWARF: parsing line table prologue at offset 0x"))
+    if (d.severity == Severity::Warning &&
+        contains(d.message, exe + ": DWARF: parsing line table prologue at offset 0x"))
       ++warnings;
   CHECK(warnings >= 1);
   // One per damaged table, not one per frame.

@@ -28,14 +28,13 @@ std::string sample_text(size_t lines) {
   uint32_t x = 12345;
   for (size_t i = 0; i < lines; ++i) {
     x = x * 1103515245u + 12345u;
-    s += "goroutine " + std::to_string(i) + " [running]:\n\tmain.f" + std::to_string(x % 977) +
-         "(0x" + std::to_string(x) + ")\n";
+    s += "goroutine " + std::to_string(i) + " [running]:\n\tmain.f" + std::to_string(x % 977) + "(0x" +
+         std::to_string(x) + ")\n";
   }
   return s;
 }
 
-std::string zstd_frame(const std::string &data, bool content_size = true, bool checksum = false,
-                       int level = 3) {
+std::string zstd_frame(const std::string &data, bool content_size = true, bool checksum = false, int level = 3) {
   ZSTD_CCtx *c = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size ? 1 : 0);
@@ -138,8 +137,7 @@ public:
   explicit FailingSource(std::string data) : data_(std::move(data)) {}
   llvm::Expected<size_t> read(char *buf, size_t n) override {
     if (pos_ == data_.size())
-      return llvm::createStringError(std::errc::io_error, "disk.txt: read error at byte %zu: EIO",
-                                     pos_);
+      return llvm::createStringError(std::errc::io_error, "disk.txt: read error at byte %zu: EIO", pos_);
     size_t k = std::min(n, data_.size() - pos_);
     std::memcpy(buf, data_.data() + pos_, k);
     pos_ += k;
@@ -156,11 +154,11 @@ private:
 std::string elf_header(unsigned type, bool big_endian) {
   std::string h(64, '\0');
   h[0] = 0x7f, h[1] = 'E', h[2] = 'L', h[3] = 'F';
-  h[4] = 2;                         // ELFCLASS64
-  h[5] = big_endian ? 2 : 1;        // EI_DATA
-  h[6] = 1;                         // EV_CURRENT
+  h[4] = 2;                   // ELFCLASS64
+  h[5] = big_endian ? 2 : 1;  // EI_DATA
+  h[6] = 1;                   // EV_CURRENT
   h[big_endian ? 17 : 16] = static_cast<char>(type);
-  h[big_endian ? 19 : 18] = 62;     // e_machine (EM_X86_64), low byte
+  h[big_endian ? 19 : 18] = 62;  // e_machine (EM_X86_64), low byte
   return h + std::string(4096, '\x01');
 }
 
@@ -445,7 +443,10 @@ TEST_CASE("io: kind detection", "[io][kind]") {
     // Compressed junk also.
     CHECK(open_err(zstd_frame(junk), "j.zst").find("j.zst: unsupported input") == 0);
     // Other compressions are named.
-    CHECK(open_err(std::string("\xfd" "7zXZ\0\0\x04\xe6", 9)).find("xz") != std::string::npos);
+    CHECK(open_err(std::string("\xfd"
+                               "7zXZ\0\0\x04\xe6",
+                               9))
+              .find("xz") != std::string::npos);
   }
   SECTION("text with UTF-8 and a few control bytes is text; empty input is text") {
     std::string t = "panic: ошибка — déjà vu \x1b[31mred\x1b[0m\n" + sample_text(10);
@@ -529,9 +530,8 @@ TEST_CASE("io: LineReader splitting", "[io][lines]") {
 
 TEST_CASE("io: LineReader cuts overlong lines with a diagnostic", "[io][lines]") {
   std::string longline(5000, 'L');
-  std::string text = "short\n" + longline + "\nafter\n" + std::string(300, 'M') + "\r\n" +
-                     std::string(100, 'e') + "\r\n" + std::string(101, 'f') + "\r\n" +
-                     std::string(250, 'T');
+  std::string text = "short\n" + longline + "\nafter\n" + std::string(300, 'M') + "\r\n" + std::string(100, 'e') +
+                     "\r\n" + std::string(101, 'f') + "\r\n" + std::string(250, 'T');
   for (size_t step : {size_t(7), size_t(1) << 20}) {
     test::TrickleSource src(text, step);
     auto l = read_lines(src, 100);
@@ -617,8 +617,8 @@ TEST_CASE("io: large compressed streams decompress on a second thread, in order,
           "[io][zstd][gzip][readahead]") {
   std::string text = sample_text(400000);  // ~18 MB: past the 4 MiB read on the caller's thread
   REQUIRE(text.size() > (12u << 20));
-  for (const std::string &z : {zstd_frame(text), zstd_frame(text.substr(0, 7 << 20)) + zstd_frame(text.substr(7 << 20)),
-                               gzip_member(text)}) {
+  for (const std::string &z :
+       {zstd_frame(text), zstd_frame(text.substr(0, 7 << 20)) + zstd_frame(text.substr(7 << 20)), gzip_member(text)}) {
     for (size_t chunk : {size_t(1000), size_t(4096), size_t(3 << 20)}) {
       auto in = open_ok(z, "big.zst");
       auto d = drain(*in.source, chunk);

@@ -1,10 +1,10 @@
 // The resource policy (support/limits.h, formats/resources.md): names, values,
 // and the limits that no other test reaches.
-#include "support/limits.h"
 #include "pipeline/analyze.h"
+#include "support/limits.h"
 
-#include <catch2/catch.hpp>
 #include <zstd.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -27,7 +27,8 @@ TEST_CASE("limits are set by name, with size suffixes, and refuse nonsense", "[l
   CHECK_THAT(error("line-bytes=0"), Catch::Contains("at least 1"));
   CHECK_THAT(error("line-bytes=99999999999999999999"), Catch::Contains("not a number"));
   CHECK_THAT(error("executable-bytes=17179869184T"), Catch::Contains("not a number"));  // overflows
-  for (const ResourceLimitInfo &i : resource_limit_table()) CHECK(ResourceLimits{}.*(i.field) == resource_limits().*(i.field));
+  for (const ResourceLimitInfo &i : resource_limit_table())
+    CHECK(ResourceLimits{}.*(i.field) == resource_limits().*(i.field));
 }
 
 TEST_CASE("a zstd frame whose window exceeds zstd-window-bytes is refused at its header", "[limits][zstd]") {
@@ -57,7 +58,8 @@ TEST_CASE("a zstd frame whose window exceeds zstd-window-bytes is refused at its
   set_resource_limits(saved);
   CHECK(refused.failed);
   bool named = false;
-  for (const Diagnostic &d : refused.diagnostics) named |= d.message.find("--limit zstd-window-bytes") != std::string::npos;
+  for (const Diagnostic &d : refused.diagnostics)
+    named |= d.message.find("--limit zstd-window-bytes") != std::string::npos;
   CHECK(named);
 }
 

@@ -160,8 +160,8 @@ const Expected kCrashyUnicode{"crash", VerdictClass::ExplicitPanic, "main.render
                               "commande 42 refusée: café ☕ 💥 FATAL progress 50%\r100%"};
 const Expected kCrashyLong{"crash", VerdictClass::ExplicitPanic, "main.validate", "-",
                            "payload rejected by schema validator for tenant acme: {\"items\":["};
-const Expected kJournalSend{"recovered", VerdictClass::NilPointerDereference, "main.(*session).greet", "main.handle.func1",
-                            "runtime error: invalid memory address or nil pointer dereference"};
+const Expected kJournalSend{"recovered", VerdictClass::NilPointerDereference, "main.(*session).greet",
+                            "main.handle.func1", "runtime error: invalid memory address or nil pointer dereference"};
 const Expected kGotestRecovered{"recovered", VerdictClass::NilPointerDereference,
                                 "crashctl.test/logwrappers/gotest.(*Ledger).Transfer",
                                 "crashctl.test/logwrappers/gotest.TestTransferRecovered.func1",
@@ -258,12 +258,14 @@ TEST_CASE("crash text wrapped by real log pipelines gives the verdict of the tex
       CHECK((rep.verdict.culprit ? rep.verdict.culprit->frame.function : std::string("-")) == e.culprit);
       CHECK((rep.verdict.recovered_by ? rep.verdict.recovered_by->function : std::string("-")) == e.recovered_by);
       std::string message = !rep.process.panics.empty() ? rep.process.panics.back().message
-                            : rep.process.fatal          ? rep.process.fatal->message
-                                                         : "";
+                            : rep.process.fatal         ? rep.process.fatal->message
+                                                        : "";
       std::string prefix = e.message;
       // docker replaces a UTF-8 character cut by its 16 KiB split with U+FFFD on both sides.
-      if (from_file) CHECK(message.substr(0, message.find('\n')) == prefix.substr(0, prefix.find('\n')));
-      else CHECK(message.compare(0, prefix.size(), prefix) == 0);
+      if (from_file)
+        CHECK(message.substr(0, message.find('\n')) == prefix.substr(0, prefix.find('\n')));
+      else
+        CHECK(message.compare(0, prefix.size(), prefix) == 0);
       if (!from_file || !original.reports[i].verdict.low_confidence) CHECK_FALSE(rep.verdict.low_confidence);
       // One bug, one bucket, under every wrapper (formats/signature.md).
       if (from_file) {

@@ -81,8 +81,8 @@ TEST_CASE("a JSON record with a stack inside a klog block ends the block before 
          sink, u);
   CHECK(sink.events == std::vector<std::string>{"begin klog", "line Observed a panic", "stack",
                                                 "line goroutine 1 [running]:", "end", "begin json", "line x", "stack",
-                                                "line goroutine 2 [running]:", "line main.f()",
-                                                "line \t/a.go:1 +0x1", "end"});
+                                                "line goroutine 2 [running]:", "line main.f()", "line \t/a.go:1 +0x1",
+                                                "end"});
   CHECK(u.idle());
 }
 

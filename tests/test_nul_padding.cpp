@@ -39,7 +39,9 @@ Lines read_lines_cleanly(ByteSource &src) {
   return out;
 }
 
-Input analyze(const std::string &bytes) { return analyze_bytes(bytes, "nul.txt", AnalysisOptions{}); }
+Input analyze(const std::string &bytes) {
+  return analyze_bytes(bytes, "nul.txt", AnalysisOptions{});
+}
 
 bool has_nul_warning(const Input &in, uint64_t offset, size_t length) {
   for (const Diagnostic &d : in.diagnostics)
@@ -53,8 +55,8 @@ bool has_nul_warning(const Input &in, uint64_t offset, size_t length) {
 
 TEST_CASE("NUL padding: text with NUL runs is text; binary formats are not", "[io][nul]") {
   const std::string traceback = to_string(InputFormat::Traceback);
-  CHECK(kind_of(kCrash + kNuls) == traceback);                     // power loss
-  CHECK(kind_of(kNuls + kCrash) == traceback);                     // copytruncate's hole
+  CHECK(kind_of(kCrash + kNuls) == traceback);                         // power loss
+  CHECK(kind_of(kNuls + kCrash) == traceback);                         // copytruncate's hole
   CHECK(kind_of(std::string(100 << 10, '\0') + kCrash) == traceback);  // a hole longer than what is sniffed
   CHECK(kind_of("panic: x\n" + std::string(7, '\0') + kCrash.substr(9)) == traceback);
   CHECK(kind_of(crashctl::test::zstd_frame(kNuls + kCrash)) == traceback);
@@ -75,7 +77,8 @@ TEST_CASE("NUL padding: text with NUL runs is text; binary formats are not", "[i
 }
 
 TEST_CASE("NUL padding: LineReader reads a NUL run as line breaks, with one warning", "[io][nul][lines]") {
-  const std::string text = "a\n" + std::string(5000, '\0') + "b\nc" + std::string(3, '\0') + "d\n" + std::string(2, '\0');
+  const std::string text =
+      "a\n" + std::string(5000, '\0') + "b\nc" + std::string(3, '\0') + "d\n" + std::string(2, '\0');
   auto check = [&](const Lines &l) {
     REQUIRE(l.lines.size() == 1 + 5000 + 1 + 3 + 1 + 2);
     CHECK(l.lines.front() == "a");
@@ -103,12 +106,17 @@ TEST_CASE("NUL padding: LineReader reads a NUL run as line breaks, with one warn
     check(read_lines_cleanly(src));
   }
   SECTION("journalctl -o export keeps its NULs: they are binary fields' lengths") {
-    std::string exported = "__CURSOR=s=1\nMESSAGE\n" + std::string("\x03\0\0\0\0\0\0\0" "a\0b\n\n", 13);
+    std::string exported = "__CURSOR=s=1\nMESSAGE\n" + std::string(
+                                                           "\x03\0\0\0\0\0\0\0"
+                                                           "a\0b\n\n",
+                                                           13);
     test::TrickleSource src(exported, 5);
     Lines l = read_lines(src);
     CHECK(l.diags.empty());
     REQUIRE(l.lines.size() == 4);
-    CHECK(l.lines[2] == std::string("\x03\0\0\0\0\0\0\0" "a\0b", 11));
+    CHECK(l.lines[2] == std::string("\x03\0\0\0\0\0\0\0"
+                                    "a\0b",
+                                    11));
   }
 }
 

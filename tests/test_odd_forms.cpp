@@ -45,14 +45,18 @@ std::string join_lines(const std::vector<std::string> &lines) {
   return out;
 }
 
-Input analyze(const std::string &text) { return analyze_bytes(text, "paste.txt", AnalysisOptions{}); }
+Input analyze(const std::string &text) {
+  return analyze_bytes(text, "paste.txt", AnalysisOptions{});
+}
 
 const Report &only_report(const Input &in) {
   REQUIRE(in.reports.size() == 1);
   return in.reports.front();
 }
 
-std::string culprit(const Report &r) { return r.verdict.culprit ? r.verdict.culprit->frame.function : "-"; }
+std::string culprit(const Report &r) {
+  return r.verdict.culprit ? r.verdict.culprit->frame.function : "-";
+}
 
 }  // namespace
 
@@ -156,8 +160,10 @@ TEST_CASE("lines that interrupt a trace in real pastes are skipped or reported, 
     std::string esc;
     for (char ch : lines[i]) {
       if (ch == '"' || ch == '\\') esc += '\\';
-      if (ch == '\t') esc += "\\t";
-      else esc += ch;
+      if (ch == '\t')
+        esc += "\\t";
+      else
+        esc += ch;
     }
     docker += "{\"log\":\"" + esc + "\\n\",\"stream\":\"stderr\",\"time\":\"2026-12-06T10:00:00Z\"}\n";
     if (i == header + 2) docker += "\n";
@@ -182,7 +188,8 @@ TEST_CASE("terminal escapes inside frame lines are removed; control characters n
   std::vector<std::string> coloured;
   for (const std::string &l : lines) {
     if (!l.empty() && l[0] == '\t')
-      coloured.push_back("\t\x1b]8;;file://" + l.substr(1, l.find(' ') - 1) + "\x1b\\" + l.substr(1) + "\x1b]8;;\x1b\\");
+      coloured.push_back("\t\x1b]8;;file://" + l.substr(1, l.find(' ') - 1) + "\x1b\\" + l.substr(1) +
+                         "\x1b]8;;\x1b\\");
     else if (!l.empty() && l.find('(') != std::string::npos)
       coloured.push_back("\x1b[1;35m" + l.substr(0, l.find('(')) + "\x1b[0m" + l.substr(l.find('(')));
     else
@@ -196,8 +203,9 @@ TEST_CASE("terminal escapes inside frame lines are removed; control characters n
   CHECK(r.verdict.culprit->frame.line == orig.verdict.culprit->frame.line);
   // A panic value carrying escape sequences (removed before parsing) and
   // other control characters (kept, and shown escaped, never raw).
-  Input evil = analyze(std::string("panic: pwned\x1b]0;owned\x07\x1b[2J\rdone\x07\x08!\n\ngoroutine 1 [running]:\n"
-                                   "main.main()\n\t/a/main.go:3 +0x1d\n"));
+  Input evil =
+      analyze(std::string("panic: pwned\x1b]0;owned\x07\x1b[2J\rdone\x07\x08!\n\ngoroutine 1 [running]:\n"
+                          "main.main()\n\t/a/main.go:3 +0x1d\n"));
   REQUIRE(evil.reports.size() == 1);
   CHECK(evil.reports[0].process.panics.at(0).message == "pwned\rdone\x07\x08!");
   std::string out;
@@ -277,7 +285,8 @@ TEST_CASE("a test's panic that testing re-panics is a crash, also when its panic
     // A paste that starts at the goroutine header: the same frames as a
     // stack printed by a deferred call that recovered, but testing re-panics.
     auto lines = split_lines(text);
-    auto header = std::find_if(lines.begin(), lines.end(), [](const std::string &l) { return l.rfind("goroutine ", 0) == 0; });
+    auto header =
+        std::find_if(lines.begin(), lines.end(), [](const std::string &l) { return l.rfind("goroutine ", 0) == 0; });
     REQUIRE(header != lines.end());
     lines.erase(lines.begin(), header);
     Input in_cut = analyze(join_lines(lines));
@@ -304,10 +313,12 @@ TEST_CASE("a log line about an earlier panic does not make a later dump a recove
   CHECK(in.reports.back().process.recovery == std::nullopt);
 }
 
-TEST_CASE("a pipeline's prefix on every line of a recovered panic's log is learned from its first line", "[odd][logs]") {
+TEST_CASE("a pipeline's prefix on every line of a recovered panic's log is learned from its first line",
+          "[odd][logs]") {
   // docker compose: "app-1  | " before every line of gin's Recovery output.
   std::string gin;
-  for (const std::string &l : split_lines(fixture_text("logs/go1.26.8/gin-recovery.log.zst"))) gin += "app-1  | " + l + "\n";
+  for (const std::string &l : split_lines(fixture_text("logs/go1.26.8/gin-recovery.log.zst")))
+    gin += "app-1  | " + l + "\n";
   Input in = analyze(gin);
   const Report *rec = nullptr;
   for (const Report &r : in.reports)
@@ -342,7 +353,8 @@ TEST_CASE("a record whose message is the panic line keeps its stack as the stack
 TEST_CASE("JSON records after a panic line in a log are not read into its value forever", "[odd][logs]") {
   // A stackless record whose message is a panic line, then 20000 records: the
   // value stops growing at its limit, with a warning (linear, not quadratic).
-  std::string text = R"({"level":"error","ts":1796551048.4,"msg":"panic: boom"})" "\n";
+  std::string text = R"({"level":"error","ts":1796551048.4,"msg":"panic: boom"})"
+                     "\n";
   for (int i = 0; i < 20000; ++i)
     text += R"({"level":"info","ts":1796551049.1,"msg":"request served","status":200,"n":)" + std::to_string(i) + "}\n";
   Input in = analyze(text);
@@ -386,14 +398,14 @@ TEST_CASE("klog's empty value line under journalctl's short format (8 spaces) ke
   // writes an empty line of a value as "\t", which journalctl shows as 8
   // spaces. A second goroutine after one (runtime.Stack with all=true):
   auto lines = split_lines(fixture_text("logs/wrapped/journald/rp-klog.short-iso.zst"));
-  auto end = std::find_if(lines.begin(), lines.end(), [](const std::string &l) {
-    return l.size() >= 2 && l.compare(l.size() - 2, 2, " >") == 0;
-  });
+  auto end = std::find_if(lines.begin(), lines.end(),
+                          [](const std::string &l) { return l.size() >= 2 && l.compare(l.size() - 2, 2, " >") == 0; });
   REQUIRE(end != lines.end());
   const std::string prefix = lines[1].substr(0, lines[1].find("        goroutine "));
   REQUIRE(prefix.size() > 10);
-  std::vector<std::string> more = {prefix + "        ", prefix + "        goroutine 99 [chan receive]:",
-                                   prefix + "        main.idle()", prefix + "                /app/main.go:20 +0x1d"};
+  std::vector<std::string> more = {prefix + "        ",
+                                   prefix + "        goroutine 99 [chan receive]:", prefix + "        main.idle()",
+                                   prefix + "                /app/main.go:20 +0x1d"};
   lines.insert(end, more.begin(), more.end());
   Input in = analyze(join_lines(lines));
   const Report &r = only_report(in);

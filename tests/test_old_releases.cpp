@@ -24,7 +24,9 @@ std::string expected_culprit(const ManifestRow &r) {
   return r["expected_culprit"];
 }
 
-std::string first_line(const std::string &s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string &s) {
+  return s.substr(0, s.find('\n'));
+}
 
 }  // namespace
 

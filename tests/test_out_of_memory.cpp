@@ -2,8 +2,8 @@
 // address-space limit (--limit memory-bytes, RLIMIT_AS) that input fails
 // with a message naming it, exit 2, and the other inputs are analyzed.
 #include "cli_runner.h"
-#include "test_support.h"
 #include "io/input.h"
+#include "test_support.h"
 
 #include "llvm/Support/FileSystem.h"
 

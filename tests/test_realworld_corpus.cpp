@@ -8,28 +8,30 @@
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <llvm/ADT/StringRef.h>
+#include <fstream>
 
 using namespace crashctl;
 
 namespace {
 
 struct Expect {
-  const char *prefix;   // file name prefix
-  VerdictClass cls;     // verdict class of the first report
-  const char *culprit;  // culprit function, "" for none
+  const char *prefix;             // file name prefix
+  VerdictClass cls;               // verdict class of the first report
+  const char *culprit;            // culprit function, "" for none
   const char *culprit_file = "";  // the culprit's file, for frames without a function
 };
 
 const Expect kExpected[] = {
-    {"001", VerdictClass::NilPointerDereference, "gvisor.googlesource.com/gvisor/pkg/sentry/fs/gofer.(*handleReadWriter).WriteFromBlocks"},
+    {"001", VerdictClass::NilPointerDereference,
+     "gvisor.googlesource.com/gvisor/pkg/sentry/fs/gofer.(*handleReadWriter).WriteFromBlocks"},
     {"002", VerdictClass::ExplicitPanic, "gvisor.googlesource.com/gvisor/pkg/sentry/fs.(*MountNamespace).FindLink"},
-    {"003", VerdictClass::ExplicitPanic, "gvisor.googlesource.com/gvisor/pkg/refs.(*AtomicRefCount).DecRefWithDestructor"},
+    {"003", VerdictClass::ExplicitPanic,
+     "gvisor.googlesource.com/gvisor/pkg/refs.(*AtomicRefCount).DecRefWithDestructor"},
     {"005", VerdictClass::DataRace, "gvisor.googlesource.com/gvisor/pkg/waiter.(*Entry).Next"},
-    {"007", VerdictClass::Snapshot, ""},  // a logged traceback, not a crash
-    {"010", VerdictClass::RuntimeFatal, ""},  // newosproc failure, no stack printed
-    {"013", VerdictClass::OutOfMemory, ""},  // truncated inside runtime frames
+    {"007", VerdictClass::Snapshot, ""},                               // a logged traceback, not a crash
+    {"010", VerdictClass::RuntimeFatal, ""},                           // newosproc failure, no stack printed
+    {"013", VerdictClass::OutOfMemory, ""},                            // truncated inside runtime frames
     {"014", VerdictClass::NilPointerDereference, "math.glob..func1"},  // only stdlib frames
     {"015", VerdictClass::IndexOutOfRange, "main.(*Manager).httpPrio"},
     {"016", VerdictClass::RuntimeError, "cmd/compile/internal/gc.newliveness"},  // the program is the compiler

@@ -4,13 +4,13 @@
 #include "json_schema_check.h"
 #include "test_support.h"
 
-#include "analysis/source_paths.h"
 #include "analysis/groups.h"
+#include "analysis/source_paths.h"
 #include "analysis/verdict.h"
+#include "gosyntax/parse.h"
 #include "render/escaping_stream.h"
 #include "render/render.h"
 #include "render/render_util.h"
-#include "gosyntax/parse.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -26,8 +26,7 @@ namespace json = llvm::json;
 
 namespace {
 
-Frame frame(std::string function, std::string file, int line, std::optional<uint64_t> off = {},
-            bool inlined = false) {
+Frame frame(std::string function, std::string file, int line, std::optional<uint64_t> off = {}, bool inlined = false) {
   Frame f;
   f.function = std::move(function);
   f.package = package_of(f.function);  // as the decoders fill it
@@ -112,24 +111,26 @@ Report nil_deref_report() {
 
   p.goroutines.push_back(g1);
   p.goroutines.push_back(g7);
-  for (int64_t id : {10, 11, 12})
-    p.goroutines.push_back(goroutine(id, GoroutineStatus::Waiting, "select", worker));
+  for (int64_t id : {10, 11, 12}) p.goroutines.push_back(goroutine(id, GoroutineStatus::Waiting, "select", worker));
   p.goroutines.push_back(goroutine(13, GoroutineStatus::Runnable, "", deep));
 
   Verdict &v = r.verdict;
   v.cls = VerdictClass::NilPointerDereference;
   v.recoverable = true;
   v.summary = "nil pointer dereference in main.(*Cache).lookup";
-  v.explanation = "The program read through a nil pointer. A deferred recover() in the goroutine could "
-                  "have caught this runtime error, but no function on goroutine 7's stack recovered it, "
-                  "so the runtime ended the whole process.";
+  v.explanation =
+      "The program read through a nil pointer. A deferred recover() in the goroutine could "
+      "have caught this runtime error, but no function on goroutine 7's stack recovered it, "
+      "so the runtime ended the whole process.";
   v.goroutine = 7;
   Culprit c;
   c.frame = crash_stack->frames[1];
   c.frame_index = 1;
   v.culprit = c;
   v.signature = "5f0c2a9e41d3b7a8";
-  v.signature_text = "nil-pointer-dereference | runtime error: invalid memory address or nil pointer dereference | main.(*Cache).lookup";
+  v.signature_text =
+      "nil-pointer-dereference | runtime error: invalid memory address or nil pointer dereference | "
+      "main.(*Cache).lookup";
   return r;
 }
 
@@ -158,8 +159,8 @@ Input race_input() {
   write.operation = "Write";
   write.address = 0xc0000b4010;
   write.goroutine = 7;
-  write.stack = stack({frame("main.inc", "/src/app/counter.go", 10, 0x44),
-                       frame("main.main.func1", "/src/app/main.go", 20, 0x2c)});
+  write.stack = stack(
+      {frame("main.inc", "/src/app/counter.go", 10, 0x44), frame("main.main.func1", "/src/app/main.go", 20, 0x2c)});
   RaceAccess read;
   read.operation = "Previous read";
   read.address = 0xc0000b4010;
@@ -218,15 +219,13 @@ json::Value load_schema() {
   auto buf = llvm::MemoryBuffer::getFile(CRASHCTL_SOURCE_DIR "/formats/output.schema.json");
   REQUIRE(buf);
   auto schema = json::parse((*buf)->getBuffer());
-  if (!schema)
-    FAIL(llvm::toString(schema.takeError()));
+  if (!schema) FAIL(llvm::toString(schema.takeError()));
   return std::move(*schema);
 }
 
 json::Value parse(const std::string &text) {
   auto v = json::parse(text);
-  if (!v)
-    FAIL(llvm::toString(v.takeError()));
+  if (!v) FAIL(llvm::toString(v.takeError()));
   return std::move(*v);
 }
 
@@ -240,13 +239,11 @@ const json::Value *at(const json::Value &root, llvm::StringRef pointer) {
       v = o->get(t);
     else if (auto *a = v->getAsArray()) {
       size_t i = 0;
-      if (t.getAsInteger(10, i) || i >= a->size())
-        return nullptr;
+      if (t.getAsInteger(10, i) || i >= a->size()) return nullptr;
       v = &(*a)[i];
     } else
       return nullptr;
-    if (!v)
-      return nullptr;
+    if (!v) return nullptr;
   }
   return v;
 }
@@ -260,8 +257,7 @@ std::string at_string(const json::Value &root, llvm::StringRef pointer) {
 
 std::string joined(const std::vector<std::string> &errors) {
   std::string s;
-  for (const auto &e : errors)
-    s += e + "\n";
+  for (const auto &e : errors) s += e + "\n";
   return s;
 }
 
@@ -269,8 +265,7 @@ std::vector<std::string> lines_of(const std::string &text) {
   std::vector<std::string> lines;
   llvm::SmallVector<llvm::StringRef, 16> parts;
   llvm::StringRef(text).split(parts, '\n', -1, false);
-  for (auto p : parts)
-    lines.push_back(p.str());
+  for (auto p : parts) lines.push_back(p.str());
   return lines;
 }
 
@@ -345,9 +340,7 @@ TEST_CASE("json output validates against formats/output.schema.json", "[render][
                Catch::Contains("/inputs/0/reports/0/offset: expected integer"));
     CHECK_THAT(joined(broken([&](json::Object &o) { (*report0(o))["surprise"] = 1; })),
                Catch::Contains("unknown property 'surprise'"));
-    CHECK_THAT(joined(broken([&](json::Object &o) {
-                 (*report0(o)->getObject("verdict"))["class"] = "nil-pointer";
-               })),
+    CHECK_THAT(joined(broken([&](json::Object &o) { (*report0(o)->getObject("verdict"))["class"] = "nil-pointer"; })),
                Catch::Contains("/inputs/0/reports/0/verdict/class: value \"nil-pointer\" is not in the enum"));
     CHECK_THAT(joined(broken([&](json::Object &o) {
                  (*report0(o)->getArray("goroutines"))[0].getAsObject()->operator[]("state") = "chan receive";
@@ -396,8 +389,7 @@ TEST_CASE("json output content", "[render][json]") {
   CHECK(at_string(doc, "/inputs/2/reports/1/verdict/class") == "unknown");
 
   // Keys come in the documented order.
-  size_t kind = text.find("\"kind\""), verdict = text.find("\"verdict\""),
-         goroutines = text.find("\"goroutines\"");
+  size_t kind = text.find("\"kind\""), verdict = text.find("\"verdict\""), goroutines = text.find("\"goroutines\"");
   CHECK(kind < verdict);
   CHECK(verdict < goroutines);
 }
@@ -419,19 +411,20 @@ TEST_CASE("editor output is file:line:1: severity: message", "[render][editor]")
   INFO(out);
   REQUIRE(lines.size() >= 5);
   std::regex gnu(R"(^[^:]+:\d+:1: (error|note): .+)");
-  for (const std::string &line : lines)
-    CHECK(std::regex_search(line, gnu));
+  for (const std::string &line : lines) CHECK(std::regex_search(line, gnu));
 
-  CHECK(lines[0] == "/src/app/cache.go:42:1: error: nil-pointer-dereference: nil pointer dereference in "
-                    "main.(*Cache).lookup");
+  CHECK(lines[0] ==
+        "/src/app/cache.go:42:1: error: nil-pointer-dereference: nil pointer dereference in "
+        "main.(*Cache).lookup");
   CHECK(lines[1] == "/usr/local/go/src/runtime/panic.go:914:1: note: #0 panic");
   CHECK(lines[2] == "/src/app/cache.go:42:1: note: #1 main.(*Cache).lookup (inlined)");
   CHECK(lines[3] == "/src/app/server.go:120:1: note: #2 main.handleRequest");
   // #3 is a non-Go frame without a file: skipped.
   CHECK(lines[4] == "/usr/local/go/src/runtime/asm_amd64.s:1650:1: note: #4 runtime.goexit");
   CHECK(lines[5] == "/src/app/server.go:88:1: note: goroutine 7 created here by main.serve");
-  CHECK(lines[6] == "/src/app/counter.go:10:1: error: data-race: data race on 0xc0000b4010 between "
-                    "goroutine 7 and the main goroutine");
+  CHECK(lines[6] ==
+        "/src/app/counter.go:10:1: error: data-race: data race on 0xc0000b4010 between "
+        "goroutine 7 and the main goroutine");
   CHECK_THAT(out, Catch::Contains("/src/app/main.go:23:1: note: Previous read at 0xc0000b4010 by main goroutine"));
   CHECK_THAT(out, Catch::Contains("/src/app/main.go:19:1: note: goroutine 7 created here by main.main"));
   // Only the errors start a report; each report begins with one.
@@ -467,8 +460,7 @@ TEST_CASE("text output", "[render][text]") {
   CHECK(lines[2] == "  [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0xffffffffffff1234]");
   CHECK(lines[3] == "  culprit: main.(*Cache).lookup  /src/app/cache.go:42");
   CHECK(llvm::StringRef(lines[4]).starts_with("  why: The program read through a nil pointer."));
-  for (const auto &line : lines)
-    CHECK(line.size() <= 100);
+  for (const auto &line : lines) CHECK(line.size() <= 100);
   CHECK_THAT(out, Catch::Contains("goroutine 7 [running] (crashing), created by main.serve in goroutine 1 "
                                   "at /src/app/server.go:88\n"));
   std::regex culprit_line(R"(\n  > 1  main\.\(\*Cache\)\.lookup\(\.\.\.\) +/src/app/cache\.go:42 \[inlined\]\n)");
@@ -496,8 +488,8 @@ TEST_CASE("text output", "[render][text]") {
     opts.color = true;
     std::string colored = render(render_text, {crash_input()}, opts);
     CHECK_THAT(colored, Catch::Contains("\x1b[0;1;31mnil-pointer-dereference\x1b[0m"));  // bold red class
-    CHECK_THAT(colored, Catch::Contains("\x1b[1m  > 1  main.(*Cache).lookup(...)"));  // bold culprit frame
-    CHECK_THAT(colored, Catch::Contains("\x1b[0;90m    4  runtime.goexit()"));     // dimmed runtime frame
+    CHECK_THAT(colored, Catch::Contains("\x1b[1m  > 1  main.(*Cache).lookup(...)"));     // bold culprit frame
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;90m    4  runtime.goexit()"));           // dimmed runtime frame
 
     // A stream that had colours on stays plain with color=false, and keeps its setting.
     std::string plain;
@@ -550,10 +542,10 @@ TEST_CASE("text output: columns are terminal columns, for any script", "[render]
     CHECK(display_width("main.run") == 8);
     CHECK(display_width("main.café") == 9);       // 'é' is two bytes, one column
     CHECK(display_width("main.处理请求") == 13);  // wide: two columns each
-    CHECK(display_width("a\x1b") == 5);            // shown escaped: "a\x1b"
+    CHECK(display_width("a\x1b") == 5);           // shown escaped: "a\x1b"
     CHECK(display_width("\xff") == 4);
-    CHECK(display_width("处理\t请求") == 9);      // a tab counts one, the rest as ever
-    CHECK(display_width("cafe\xcc\x81") == 4);     // a combining accent takes none
+    CHECK(display_width("处理\t请求") == 9);    // a tab counts one, the rest as ever
+    CHECK(display_width("cafe\xcc\x81") == 4);  // a combining accent takes none
     CHECK(fit_width("处理请求处理请求", 9) == "处理请...");
     CHECK(fit_width("caféééé", 6) == "caf...");
     CHECK(fit_width("café", 4) == "café");
@@ -606,9 +598,10 @@ TEST_CASE("source path mapping", "[paths]") {
   SECTION("GOROOT prefixes map to the local GOROOT when the file exists there") {
     files.insert("/opt/go/src/runtime/panic.go");
     files.insert("/opt/go/src/net/http/server.go");
-    for (const char *remote : {"/usr/local/go/src/runtime/panic.go", "/root/sdk/go1.21.13/src/runtime/panic.go",
-                               "/home/ci/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.22.12.linux-amd64/src/runtime/panic.go",
-                               "/usr/lib/go-1.19/src/runtime/panic.go", "runtime/panic.go"})
+    for (const char *remote :
+         {"/usr/local/go/src/runtime/panic.go", "/root/sdk/go1.21.13/src/runtime/panic.go",
+          "/home/ci/go/pkg/mod/golang.org/toolchain@v0.0.1-go1.22.12.linux-amd64/src/runtime/panic.go",
+          "/usr/lib/go-1.19/src/runtime/panic.go", "runtime/panic.go"})
       CHECK(paths.map(remote) == "/opt/go/src/runtime/panic.go");
     CHECK(paths.map("/usr/local/go/src/net/http/server.go") == "/opt/go/src/net/http/server.go");
     // Not in the local GOROOT, or not a GOROOT: unchanged.

@@ -42,7 +42,8 @@ TEST_CASE("closure and wrapper names normalize across releases", "[signature]") 
   CHECK(normalize_function("main.main.func1.2") == "main.main.func");
   CHECK(normalize_function("main.main.gowrap1") == "main.main.func");
   // Go 1.4 and older: "func·001" (U+00B7), as in testdata/fixtures-old/go1.2.2/closure.
-  CHECK(normalize_function("main.func\xc2\xb7" "001") == "main.func");
+  CHECK(normalize_function("main.func\xc2\xb7"
+                           "001") == "main.func");
   CHECK(normalize_function("main.(*T).m.deferwrap2") == "main.(*T).m.func");
   CHECK(normalize_function("main.(*Store2[...]).Get") == "main.(*Store2[...]).Get");
   CHECK(normalize_function("main.handle") == "main.handle");
@@ -75,7 +76,7 @@ TEST_CASE("one signature per scenario across Go releases, distinct across scenar
   REQUIRE(buf);
   std::istringstream in((*buf)->getBuffer().str());
   std::string line;
-  std::getline(in, line);  // header
+  std::getline(in, line);                                      // header
   std::map<std::string, std::set<std::string>> signatures_of;  // scenario.gotraceback -> signatures
   std::map<std::string, std::set<std::string>> scenarios_of;   // signature -> scenarios
   std::map<std::string, std::set<std::string>> releases_of;    // scenario.gotraceback -> releases
@@ -215,8 +216,8 @@ TEST_CASE("frames printed without their function are told apart by their file", 
     return "E1112 21:58:14.037140       1 runtime.go:69] Observed a panic: \"send on closed channel\" (send on "
            "closed channel)\n" +
            vendor + "runtime/runtime.go:76\n" + vendor + "runtime/runtime.go:65\n" +
-           "/usr/local/go/src/runtime/panic.go:679\n/usr/local/go/src/runtime/chan.go:252\n" + gopath + "/" +
-           own_file + ":223\n" + vendor + "wait/wait.go:152\n/usr/local/go/src/runtime/asm_amd64.s:1357\n";
+           "/usr/local/go/src/runtime/panic.go:679\n/usr/local/go/src/runtime/chan.go:252\n" + gopath + "/" + own_file +
+           ":223\n" + vendor + "wait/wait.go:152\n/usr/local/go/src/runtime/asm_amd64.s:1357\n";
   };
   auto verdict = [](const std::string &text) {
     Input in = analyze_bytes(text, "observed.log", AnalysisOptions{});
@@ -224,10 +225,12 @@ TEST_CASE("frames printed without their function are told apart by their file", 
     CHECK(in.reports[0].kind == ReportKind::Recovered);
     return in.reports[0].verdict;
   };
-  const Verdict a = verdict(observed("/go/src/github.com/longhorn/longhorn-manager", "controller/instance_manager_controller.go"));
+  const Verdict a =
+      verdict(observed("/go/src/github.com/longhorn/longhorn-manager", "controller/instance_manager_controller.go"));
   const Verdict b = verdict(observed("/go/src/example.com/queue", "worker/pool.go"));
   // The same program built elsewhere: another GOPATH.
-  const Verdict c = verdict(observed("/home/ci/go/src/github.com/longhorn/longhorn-manager", "controller/instance_manager_controller.go"));
+  const Verdict c = verdict(
+      observed("/home/ci/go/src/github.com/longhorn/longhorn-manager", "controller/instance_manager_controller.go"));
   CHECK(a.signature_text == "closed-channel | send on closed channel | file controller/instance_manager_controller.go");
   CHECK(a.signature != b.signature);
   CHECK(a.signature == c.signature);
@@ -272,8 +275,8 @@ TEST_CASE("goroutine groups and leak suspects", "[groups]") {
   }
   CHECK(r.verdict.explanation.find("5 groups of goroutines look leaked") != std::string::npos);
 
-  Input leaked = analyze_bytes("goroutine 2 [chan receive (leaked)]:\nmain.wait()\n\t/a.go:3 +0x1\n", "l.txt",
-                               AnalysisOptions{});
+  Input leaked =
+      analyze_bytes("goroutine 2 [chan receive (leaked)]:\nmain.wait()\n\t/a.go:3 +0x1\n", "l.txt", AnalysisOptions{});
   REQUIRE(leaked.reports.size() == 1);
   REQUIRE(leaked.reports[0].groups.size() == 1);
   CHECK(leaked.reports[0].groups[0].leaked);
@@ -389,7 +392,7 @@ TEST_CASE("real-world traces: no bucket mixes two programs", "[signature][corpus
     if (evidence_parts(b.rep.signature_text) == 0 && any_telling) {
       ++frameless;
       WARN("no frame in the signature of traces that have frames: " << b.rep.signature_text << " ("
-                                                                   << b.files.front().path << ")");
+                                                                    << b.files.front().path << ")");
     }
     if (in_bucket.size() < 2) continue;
     if (!any_telling) {
@@ -401,9 +404,9 @@ TEST_CASE("real-world traces: no bucket mixes two programs", "[signature][corpus
     for (const triage::Occurrence &o : b.files) which += "\n  " + o.path;
     FAIL_CHECK("bucket " << b.signature << " (" << b.rep.signature_text << ") mixes programs:" << which);
   }
-  WARN("real-world: " << files.size() << " files, " << t.reports() << " reports, " << programs.size()
-                      << " programs, " << t.buckets.size() << " buckets; " << mixed
-                      << " buckets mix programs, " << excused << " mix programs that nothing tells apart, "
-                      << frameless << " rest on no frame although their traces have frames");
+  WARN("real-world: " << files.size() << " files, " << t.reports() << " reports, " << programs.size() << " programs, "
+                      << t.buckets.size() << " buckets; " << mixed << " buckets mix programs, " << excused
+                      << " mix programs that nothing tells apart, " << frameless
+                      << " rest on no frame although their traces have frames");
   CHECK(mixed == 0);
 }

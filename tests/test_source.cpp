@@ -54,17 +54,21 @@ std::string slurp(const std::string &path) {
 }
 
 // Runs a shell command; true when it exits 0.
-bool sh(const std::string &command) { return std::system(command.c_str()) == 0; }
+bool sh(const std::string &command) {
+  return std::system(command.c_str()) == 0;
+}
 
-bool have_git() { return sh("git --version >/dev/null 2>&1"); }
+bool have_git() {
+  return sh("git --version >/dev/null 2>&1");
+}
 
 // A commit of everything in DIR by AUTHOR at DATE (ISO 8601); its hash.
 std::string commit_all(const std::string &dir, const std::string &author, const std::string &date,
                        const std::string &message) {
   std::string email = llvm::StringRef(author).lower() + "@example.com";
   std::string env = "GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_DATE='" + date + "' GIT_COMMITTER_DATE='" + date + "' ";
-  std::string git = env + "git -C '" + dir + "' -c user.name=" + author + " -c user.email=" + email +
-                    " -c commit.gpgsign=false ";
+  std::string git =
+      env + "git -C '" + dir + "' -c user.name=" + author + " -c user.email=" + email + " -c commit.gpgsign=false ";
   REQUIRE(sh(git + "add -A"));
   REQUIRE(sh(git + "commit -q -m '" + message + "'"));
   REQUIRE(sh("git -C '" + dir + "' rev-parse HEAD > '" + dir + "/.git/crashctl-head'"));
@@ -187,7 +191,8 @@ TEST_CASE("forges: a module's repository and its line URLs", "[source][links]") 
   };
   CHECK(url("github.com/acme/app", "v1.2.3", "internal/x.go", 12) ==
         "https://github.com/acme/app/blob/v1.2.3/internal/x.go#L12");
-  CHECK(url("gitlab.com/grp/proj", "72afa56d8136", "x.go", 3) == "https://gitlab.com/grp/proj/-/blob/72afa56d8136/x.go#L3");
+  CHECK(url("gitlab.com/grp/proj", "72afa56d8136", "x.go", 3) ==
+        "https://gitlab.com/grp/proj/-/blob/72afa56d8136/x.go#L3");
   CHECK(url("bitbucket.org/ws/repo", "v2.1.0", "z.go", 4) == "https://bitbucket.org/ws/repo/src/v2.1.0/z.go#lines-4");
   CHECK(url("golang.org/x/net", "v0.17.0", "http2/server.go", 1234) ==
         "https://go.googlesource.com/net/+/v0.17.0/http2/server.go#1234");
@@ -219,7 +224,8 @@ TEST_CASE("module versions name git refs; Go versions name release tags", "[sour
     INFO(v);
     CHECK(is_go_release(v));
   }
-  for (const char *v : {"go1.21", "go1.26", "go1", "go1.21.13.", "devel go1.23-abc", "go2.0.0", "1.21.13", "go1.21rc"}) {
+  for (const char *v :
+       {"go1.21", "go1.26", "go1", "go1.21.13.", "devel go1.23-abc", "go2.0.0", "1.21.13", "go1.21rc"}) {
     INFO(v);
     CHECK_FALSE(is_go_release(v));
   }
@@ -395,14 +401,16 @@ TEST_CASE("source context from --path-map, the module cache and the local GOROOT
     CHECK(notes_of(in).empty());
   }
   SECTION("the module cache") {
-    dir.write("mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go", "package toml\n\nfunc (d *Decoder) Decode() {\n\tpanic(1)\n}\n");
+    dir.write("mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go",
+              "package toml\n\nfunc (d *Decoder) Decode() {\n\tpanic(1)\n}\n");
     AnalysisOptions opts;
     opts.go_env.module_cache = dir.path + "/mod";
-    Input in = analyze_text("panic: 1\n\ngoroutine 1 [running]:\n"
-                            "github.com/BurntSushi/toml.(*Decoder).Decode(...)\n"
-                            "\t/home/ci/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go:4 +0x1d\n"
-                            "exit status 2\n",
-                            opts);
+    Input in = analyze_text(
+        "panic: 1\n\ngoroutine 1 [running]:\n"
+        "github.com/BurntSushi/toml.(*Decoder).Decode(...)\n"
+        "\t/home/ci/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go:4 +0x1d\n"
+        "exit status 2\n",
+        opts);
     const Culprit &c = *in.reports[0].verdict.culprit;
     CHECK(c.module == "github.com/BurntSushi/toml");
     REQUIRE(c.source_context);
@@ -417,8 +425,12 @@ TEST_CASE("source context from --path-map, the module cache and the local GOROOT
     opts.go_env.goroot = dir.path + "/goroot";
     auto crash = [](const std::string &release) {
       return "panic: 1\n\ngoroutine 1 [running]:\n"
-             "panic({0x4b2c3d, 0x3})\n\t/root/sdk/" + release + "/src/runtime/panic.go:770 +0x132\n"
-             "encoding/json.Marshal(...)\n\t/root/sdk/" + release + "/src/encoding/json/encode.go:4 +0x1d\n"
+             "panic({0x4b2c3d, 0x3})\n\t/root/sdk/" +
+             release +
+             "/src/runtime/panic.go:770 +0x132\n"
+             "encoding/json.Marshal(...)\n\t/root/sdk/" +
+             release +
+             "/src/encoding/json/encode.go:4 +0x1d\n"
              "exit status 2\n";
     };
     Input same = analyze_text(crash("go1.21.13"), opts);
@@ -528,7 +540,8 @@ TEST_CASE("suspect commit: libgit2's blame at the build's revision", "[source][b
     CHECK(notes[0] == "blame: revision 0123456789abcdef0123456789abcdef01234567 is not in the repository at " +
                           repo.dir.path + ": blamed at HEAD, lines from the work tree");
     // The link does not need the repository.
-    CHECK(c.url == "https://github.com/acme/app/blob/0123456789abcdef0123456789abcdef01234567/internal/cache/cache.go#L7");
+    CHECK(c.url ==
+          "https://github.com/acme/app/blob/0123456789abcdef0123456789abcdef01234567/internal/cache/cache.go#L7");
   }
   SECTION("a line past the end: no context, no blame") {
     Input in = analyze_text(cache_crash(40), opts);

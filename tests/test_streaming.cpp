@@ -2,10 +2,10 @@
 // renderers write it and let it go, triage keeps a few strings of it
 // (issue 11, fault 1: memory grew with the number of reports).
 #include "cli_runner.h"
-#include "test_support.h"
-#include "support/limits.h"
 #include "pipeline/analyze.h"
 #include "render/render.h"
+#include "support/limits.h"
+#include "test_support.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -50,7 +50,7 @@ struct CountingSink final : ReportSink {
     CHECK(index == reports);
     CHECK(in.report_count >= index + 1);  // handed on one report late, at most
     CHECK(r.kind == ReportKind::Crash);
-    CHECK(r.verdict.cls.has_value());   // analyzed before it arrives
+    CHECK(r.verdict.cls.has_value());  // analyzed before it arrives
     if (last) ++lasts;
     offsets.push_back(r.offset);
     ++reports;

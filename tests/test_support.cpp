@@ -8,15 +8,15 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Unicode.h"
 
-#include <cstdio>
-#include <zstd.h>
-#include <fstream>
 #include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace crashctl::test {
 
@@ -72,8 +72,9 @@ const std::string &scratch_dir() {
     Dir() { mkdir(path.c_str(), 0700); }
     // nftw, not llvm::sys::fs::remove_directories: that leaves FIFOs.
     ~Dir() {
-      nftw(path.c_str(), [](const char *p, const struct stat *, int, struct FTW *) { return ::remove(p); }, 16,
-           FTW_DEPTH | FTW_PHYS);
+      nftw(
+          path.c_str(), [](const char *p, const struct stat *, int, struct FTW *) { return ::remove(p); }, 16,
+          FTW_DEPTH | FTW_PHYS);
     }
   };
   static const Dir dir;

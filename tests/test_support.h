@@ -15,10 +15,12 @@
 
 // Failed checks show a verdict class by its id.
 namespace Catch {
-template <> struct StringMaker<crashctl::VerdictClass> {
+template <>
+struct StringMaker<crashctl::VerdictClass> {
   static std::string convert(crashctl::VerdictClass c) { return crashctl::to_string(c); }
 };
-template <> struct StringMaker<std::optional<crashctl::VerdictClass>> {
+template <>
+struct StringMaker<std::optional<crashctl::VerdictClass>> {
   static std::string convert(const std::optional<crashctl::VerdictClass> &c) {
     return c ? crashctl::to_string(*c) : "(no class)";
   }

@@ -1,7 +1,7 @@
 // Decoder unit tests on small texts; each mirrors a form the runtime prints
 // (formats/traceback.md) or a case a fuzzer found.
-#include "pipeline/analyze.h"
 #include "gosyntax/parse.h"
+#include "pipeline/analyze.h"
 
 #include "test_support.h"
 
@@ -11,11 +11,14 @@
 
 using namespace crashctl;
 
-static Input analyze(const std::string &text) { return analyze_bytes(text, "t.txt", AnalysisOptions{}); }
+static Input analyze(const std::string &text) {
+  return analyze_bytes(text, "t.txt", AnalysisOptions{});
+}
 
 TEST_CASE("header forms from Go 1.17 to 1.27", "[traceback]") {
   Goroutine g;
-  REQUIRE(parse_goroutine_header("goroutine 7 gp=0xc000007 m=3 mp=0xc0000 [chan receive (scan), 5 minutes, locked to thread]:", g));
+  REQUIRE(parse_goroutine_header(
+      "goroutine 7 gp=0xc000007 m=3 mp=0xc0000 [chan receive (scan), 5 minutes, locked to thread]:", g));
   CHECK(g.id == 7);
   CHECK(g.status == GoroutineStatus::Waiting);
   CHECK(g.wait_reason == "chan receive");
@@ -51,7 +54,8 @@ TEST_CASE("file lines: offsets, fp/sp/pc, Windows paths", "[traceback]") {
   Frame f;
   FrameAddresses a;
   bool has = false;
-  REQUIRE(parse_file_line("\t/usr/local/go/src/runtime/panic.go:987 +0x3ba fp=0xc000088eb8 sp=0xc000088df8 pc=0x42f3ba", f, &a, &has));
+  REQUIRE(parse_file_line("\t/usr/local/go/src/runtime/panic.go:987 +0x3ba fp=0xc000088eb8 sp=0xc000088df8 pc=0x42f3ba",
+                          f, &a, &has));
   CHECK(f.file == "/usr/local/go/src/runtime/panic.go");
   CHECK(f.line == 987);
   CHECK(*f.pc_offset == 0x3ba);
@@ -113,7 +117,9 @@ TEST_CASE("crash text inside logs: journald prefix, docker JSON, CRLF", "[traceb
 
 TEST_CASE("several crashes in one file keep their byte offsets", "[traceback]") {
   std::string one = "panic: first\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\nexit status 2\n";
-  std::string two = "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain.main()\n\t/a.go:2 +0x1\n";
+  std::string two =
+      "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain.main()\n\t/a.go:2 "
+      "+0x1\n";
   Input in = analyze(one + "some log line\n" + two);
   REQUIRE(in.reports.size() == 2);
   CHECK(in.reports[0].offset == 0);
@@ -129,7 +135,9 @@ TEST_CASE("truncated and garbled text gives partial results with diagnostics", "
 }
 
 TEST_CASE("fuzz regression: a chained 'test timed out' panic is not a test timeout", "[traceback]") {
-  Input in = analyze("panic: x [recovered]\n\tpanic: test timed out after rd\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n");
+  Input in = analyze(
+      "panic: x [recovered]\n\tpanic: test timed out after rd\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:1 "
+      "+0x1\n");
   REQUIRE(in.reports.size() == 1);
   CHECK(in.reports[0].verdict.cls == VerdictClass::ExplicitPanic);
 }
@@ -137,8 +145,8 @@ TEST_CASE("fuzz regression: a chained 'test timed out' panic is not a test timeo
 TEST_CASE("a truncated gzip stream keeps the reports before the cut and fails once", "[traceback][io]") {
   std::string text;
   for (int i = 0; i < 2000; ++i)
-    text += "panic: p" + std::to_string(i * 7919 % 10007) + "\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:" +
-            std::to_string(i + 1) + " +0x1\n\n";
+    text += "panic: p" + std::to_string(i * 7919 % 10007) +
+            "\n\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:" + std::to_string(i + 1) + " +0x1\n\n";
   z_stream zs{};
   REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
   std::string gz(deflateBound(&zs, text.size()) + 64, '\0');

@@ -45,7 +45,9 @@ std::string slurp(const std::string &path) {
   return buf ? (*buf)->getBuffer().str() : std::string();
 }
 
-void spit(const std::string &path, const std::string &text) { std::ofstream(path, std::ios::binary) << text; }
+void spit(const std::string &path, const std::string &text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 std::string to_json(const Table &t) {
   std::string s;
@@ -101,7 +103,9 @@ int run_cli(const std::string &args, std::string &out, bool merge_stderr = false
   return crashctl::testing::run_crashctl(args, out, merge_stderr);
 }
 
-std::string quote(const std::string &s) { return "'" + s + "'"; }
+std::string quote(const std::string &s) {
+  return "'" + s + "'";
+}
 
 // Runs `crashctl ARGS >/dev/null` with stderr on a pseudo-terminal; returns
 // what the terminal received.
@@ -172,7 +176,8 @@ Table handmade(const std::string &culprit = "main.f", const std::string &summary
   rep.cls = VerdictClass::ExplicitPanic;
   rep.signature_text = "explicit-panic | bad \"?\" | main.f";
   rep.summary = summary;
-  rep.culprit = CulpritInfo{culprit, "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments", std::nullopt};
+  rep.culprit =
+      CulpritInfo{culprit, "/src/app/f.go", 7, "github.com/acme/app", "v1.2.3", "@acme/payments", std::nullopt};
   r.rep = std::make_shared<Representative>(rep);
   f.reports.push_back(r);
   r.occ.offset = 500;
@@ -246,7 +251,8 @@ TEST_CASE("the fixtures bucket by scenario: one bucket across Go releases, one s
 
   // Counts agree with analyzing every file on its own.
   size_t reports = 0;
-  for (const ManifestRow &r : rows) reports += analyze_input(kFixtures + "/" + r.file, AnalysisOptions{}).reports.size();
+  for (const ManifestRow &r : rows)
+    reports += analyze_input(kFixtures + "/" + r.file, AnalysisOptions{}).reports.size();
   size_t manifest_occurrences = 0;
   for (const Bucket &b : t.buckets)
     for (const Occurrence &o : b.files) manifest_occurrences += o.path.find("/go1.") != std::string::npos;
@@ -286,7 +292,8 @@ TEST_CASE("the fixtures bucket by scenario: one bucket across Go releases, one s
   REQUIRE(nil_deref->rep.culprit);
   CHECK(nil_deref->rep.culprit->function == "main.(*Cache).lookup");
   std::set<std::string> dirs;
-  for (const Occurrence &o : nil_deref->files) dirs.insert(o.path.substr(kFixtures.size() + 1, o.path.find('/', kFixtures.size() + 1) - kFixtures.size() - 1));
+  for (const Occurrence &o : nil_deref->files)
+    dirs.insert(o.path.substr(kFixtures.size() + 1, o.path.find('/', kFixtures.size() + 1) - kFixtures.size() - 1));
   CHECK(dirs.count("go1.19.8"));
   CHECK(dirs.count("go1.27.4"));
 
@@ -304,10 +311,10 @@ TEST_CASE("walking: hidden entries, symlink loops, unreadable and unrecognized f
   spit(a + "/crash.txt", kTwoPanics);
   spit(a + "/sub/deeper/other.log", kOtherPanic);
   spit(a + "/notes.txt", "hello\n");
-  spit(a + "/.git/HEAD", kTwoPanics);   // hidden directory: skipped
+  spit(a + "/.git/HEAD", kTwoPanics);     // hidden directory: skipped
   spit(a + "/.hidden.txt", kOtherPanic);  // hidden file: skipped when walking
   spit(a + "/bad.zst", std::string("\x28\xb5\x2f\xfd", 4) + "garbage, not a zstd frame");
-  REQUIRE_FALSE(fs::create_link(".", a + "/sub/loop"));       // a symlink loop
+  REQUIRE_FALSE(fs::create_link(".", a + "/sub/loop"));        // a symlink loop
   REQUIRE_FALSE(fs::create_link("nowhere", a + "/dangling"));  // a dangling link
   REQUIRE_FALSE(fs::copy_file(kFixtures + "/go1.26.8/divide.txt.zst", a + "/sub/divide.txt.zst"));
 
@@ -438,8 +445,8 @@ TEST_CASE("merge is associative, commutative and equals one run over all files",
     }
     std::string merged;
     CHECK(run_cli("triage --merge -f json " + quote(d / "part2.json") + " " + quote(d / "part0.json") + " " +
-                       quote(d / "part1.json"),
-                   merged) == 0);
+                      quote(d / "part1.json"),
+                  merged) == 0);
     std::string whole;
     CHECK(run_cli("triage -f json " + quote(missing) + " " + quote(kFixtures), whole) == 2);
     CHECK(merged == whole);
@@ -520,10 +527,12 @@ TEST_CASE("triage JSON validates against formats/triage.schema.json", "[triage][
   CHECK(schema_check::validate(*schema, *doc).empty());
   // Keys in the documented order.
   size_t last = 0;
-  for (const char *key : {"\"schema_version\"", "\"tool\"", "\"signature_version\"", "\"baseline\"", "\"totals\"",
-                          "\"buckets\"", "\"signature\"", "\"signature_text\"", "\"class\"", "\"new\"", "\"count\"",
-                          "\"summary\"", "\"culprit\"", "\"owner\"", "\"first_seen\"", "\"last_seen\"",
-                          "\"go_versions\"", "\"examples\"", "\"files\"", "\"unreadable\"", "\"unrecognized\""}) {
+  for (const char *key :
+       {"\"schema_version\"", "\"tool\"",        "\"signature_version\"", "\"baseline\"", "\"totals\"",
+        "\"buckets\"",        "\"signature\"",   "\"signature_text\"",    "\"class\"",    "\"new\"",
+        "\"count\"",          "\"summary\"",     "\"culprit\"",           "\"owner\"",    "\"first_seen\"",
+        "\"last_seen\"",      "\"go_versions\"", "\"examples\"",          "\"files\"",    "\"unreadable\"",
+        "\"unrecognized\""}) {
     size_t at = text.find(key, last);
     INFO(key);
     REQUIRE(at != std::string::npos);
@@ -535,9 +544,7 @@ TEST_CASE("triage JSON validates against formats/triage.schema.json", "[triage][
   REQUIRE(bool(fixtures));
   CHECK(schema_check::validate(*schema, *fixtures).empty());
 
-  auto bucket0 = [](json::Object &o) -> json::Object & {
-    return *(*o.getArray("buckets"))[0].getAsObject();
-  };
+  auto bucket0 = [](json::Object &o) -> json::Object & { return *(*o.getArray("buckets"))[0].getAsObject(); };
 
   SECTION("the schema rejects broken documents") {
     auto broken = [&](auto mutate) {
@@ -624,7 +631,10 @@ TEST_CASE("text: a compact table with totals, owners and the lists", "[triage][t
   INFO(text);
   CHECK(text.rfind("4 files: 3 reports in 2 buckets, 1 unreadable, 1 unrecognized\n", 0) == 0);
   CHECK_THAT(text, Catch::Contains("COUNT  KINDS    CLASS"));
-  CHECK_THAT(text, Catch::Contains("    2  crash:2  explicit-panic  0123456789abcdef  main.f   @acme/payments  panic: bad \"x\", then more"));
+  CHECK_THAT(
+      text,
+      Catch::Contains(
+          "    2  crash:2  explicit-panic  0123456789abcdef  main.f   @acme/payments  panic: bad \"x\", then more"));
   CHECK_THAT(text, Catch::Contains("logs/core.1: ELF core dumps"));
   CHECK_THAT(text, Catch::Contains("unrecognized (no Go crash text):\n  logs/notes.txt\n"));
   CHECK_THAT(text, !Catch::Contains("NEW"));
@@ -732,11 +742,12 @@ TEST_CASE("tables nested too deep or too large are refused before parsing", "[tr
   CHECK(crashctl::testing::run_crashctl("triage --baseline " + quote(d / "deep.json") + " " + quote(d / "old.txt"), out,
                                         true) == 2);
   CHECK_THAT(out, Catch::Contains("--baseline") && Catch::Contains("byte 64"));
-  spit(d / "objects.json", "{\"schema_version\": " + [] {
-    std::string s;
-    for (int i = 0; i < 200000; ++i) s += "{\"a\":";
-    return s;
-  }());
+  spit(
+      d / "objects.json", "{\"schema_version\": " + [] {
+        std::string s;
+        for (int i = 0; i < 200000; ++i) s += "{\"a\":";
+        return s;
+      }());
   CHECK(run_cli("triage --merge " + quote(d / "objects.json"), out) == 2);
 
   // The limit counts containers, not brackets inside strings, and is --limit json-depth.
@@ -759,10 +770,11 @@ TEST_CASE("tables nested too deep or too large are refused before parsing", "[tr
   // table-bytes: a regular file by its size, a pipe by what it sends.
   spit(d / "t.json", doc);
   CHECK(run_cli("triage --merge " + quote(d / "t.json"), out) == 0);
-  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K " + quote(d / "t.json"), out, true) == 2);
-  CHECK_THAT(out, Catch::Contains(d / "t.json") && Catch::Contains("bytes, more than the table-bytes limit of 1024"));
-  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K - < " + quote(d / "t.json"), out, true) ==
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K " + quote(d / "t.json"), out, true) ==
         2);
+  CHECK_THAT(out, Catch::Contains(d / "t.json") && Catch::Contains("bytes, more than the table-bytes limit of 1024"));
+  CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K - < " + quote(d / "t.json"), out,
+                                        true) == 2);
   CHECK(crashctl::testing::run_crashctl("triage --merge --limit table-bytes=1K - < /dev/zero", out, true) == 2);
   CHECK_THAT(out, Catch::Contains("-: more than the table-bytes limit of 1024"));
   CHECK(run_cli("triage --merge --limit table-bytes=1M - < " + quote(d / "t.json"), out) == 0);
@@ -856,8 +868,8 @@ TEST_CASE("symbolic links leaving the tree are skipped and listed, FIFOs too", "
   auto skipped = skipped_of(doc);
   INFO(out);
   CHECK(skipped.size() == 4);
-  CHECK_THAT(skipped[tree + "/leak"], Catch::Contains("symbolic link to " + outside + "/secret.txt") &&
-                                          Catch::Contains("--follow-symlinks"));
+  CHECK_THAT(skipped[tree + "/leak"],
+             Catch::Contains("symbolic link to " + outside + "/secret.txt") && Catch::Contains("--follow-symlinks"));
   CHECK_THAT(skipped[tree + "/leakdir"], Catch::Contains("symbolic link to " + outside));
   CHECK_THAT(skipped[tree + "/fifo"], Catch::Contains("FIFO"));
   CHECK_THAT(skipped[tree + "/sub/latest"], Catch::Contains("same file as " + tree + "/crash.txt"));
@@ -908,8 +920,8 @@ TEST_CASE("merging a table with itself or with an overlapping table counts each 
   CHECK(run_cli("triage --merge -f json " + quote(d / "a.json") + " " + quote(d / "b.json"), out) == 0);
   CHECK(out == table_of({f[0], f[1], f[2], f[3]}, "ab.json"));
   CHECK(out == all);
-  CHECK(run_cli("triage --merge -f json " + quote(d / "c.json") + " " + quote(d / "b.json") + " " + quote(d / "a.json") +
-                    " " + quote(d / "all.json"),
+  CHECK(run_cli("triage --merge -f json " + quote(d / "c.json") + " " + quote(d / "b.json") + " " +
+                    quote(d / "a.json") + " " + quote(d / "all.json"),
                 out) == 0);
   CHECK(out == all);
   CHECK(run_cli("triage --merge -f json " + quote(d / "ab.json") + " " + quote(d / "c.json"), out) == 0);
@@ -955,10 +967,10 @@ TEST_CASE("tables that record a shared file differently do not merge", "[triage]
   spit(d / "c.txt", std::string(kTwoPanics) + kOtherPanic);
   REQUIRE(run_cli("triage -f json " + quote(d / "c.txt") + " " + quote(d / "other.txt"), out) == 0);
   spit(d / "tuesday.json", out);
-  CHECK(crashctl::testing::run_crashctl(
-            "triage --merge " + quote(d / "monday.json") + " " + quote(d / "tuesday.json"), out, true) == 2);
-  CHECK_THAT(out, Catch::Contains("tuesday.json") && Catch::Contains(d / "c.txt") &&
-                      Catch::Contains("recorded differently"));
+  CHECK(crashctl::testing::run_crashctl("triage --merge " + quote(d / "monday.json") + " " + quote(d / "tuesday.json"),
+                                        out, true) == 2);
+  CHECK_THAT(
+      out, Catch::Contains("tuesday.json") && Catch::Contains(d / "c.txt") && Catch::Contains("recorded differently"));
   // Different prefixes make them different files, counted apart (on purpose).
   REQUIRE(run_cli("triage -f json --path-prefix mon: " + quote(d / "c.txt"), out) == 0);
   spit(d / "mon.json", out);

@@ -23,7 +23,8 @@ std::string source_file(const std::string &rel) {
 }
 }  // namespace
 
-TEST_CASE("crashctl --version names the version, commit, LLVM, Go releases per input kind and schema versions", "[cli][version]") {
+TEST_CASE("crashctl --version names the version, commit, LLVM, Go releases per input kind and schema versions",
+          "[cli][version]") {
   std::string out;
   REQUIRE(run_crashctl("--version", out) == 0);
   INFO(out);
@@ -44,8 +45,9 @@ TEST_CASE("crashctl --version names the version, commit, LLVM, Go releases per i
         std::string::npos);
   CHECK(source_file("formats/diff.schema.json").find(std::string("\"const\": \"") + crashctl::kDiffSchemaVersion) !=
         std::string::npos);
-  CHECK(source_file("formats/triage.schema.json").find(std::string("\"const\": \"") +
-                                                       crashctl::triage::kSchemaVersion) != std::string::npos);
+  CHECK(
+      source_file("formats/triage.schema.json").find(std::string("\"const\": \"") + crashctl::triage::kSchemaVersion) !=
+      std::string::npos);
 }
 
 TEST_CASE("the Go releases of each decoder are those its formats/ page was checked against", "[version]") {
@@ -64,8 +66,7 @@ TEST_CASE("the Go releases of each decoder are those its formats/ page was check
     // "go1.21" is documented as a patch release, "go1.21.13", or as "Go 1.21".
     auto documented = [&](const std::string &release) {
       std::string spoken = "Go " + release.substr(2);
-      return doc.find(release + ".") != std::string::npos ||
-             std::regex_search(doc, std::regex(spoken + "(?![0-9.])"));
+      return doc.find(release + ".") != std::string::npos || std::regex_search(doc, std::regex(spoken + "(?![0-9.])"));
     };
     CHECK(documented(r.oldest));
     CHECK(documented(r.newest));

@@ -24,16 +24,16 @@ const char *json_schema_version();
 
 // What the crashctl analyze options of the same names set.
 struct Options {
-  std::string module;                       // --module: import path of your module
-  std::vector<std::string> in_app;          // --in-app: package paths or function globs
-  std::vector<std::string> not_in_app;      // --not-in-app
-  std::string codeowners;                   // --codeowners FILE
-  std::string owners;                       // --owners FILE (PATTERN=OWNER lines)
-  std::string source_root;                  // --source-root DIR
-  std::vector<std::string> path_maps;       // --path-map OLD=NEW (editor output)
-  std::string exe;                          // --exe: the executable of a core or heap dump
-  std::vector<std::string> debug_dirs;      // --debug-dir: executables named by build id
-  bool signature_lines = false;             // --signature-lines
+  std::string module;                   // --module: import path of your module
+  std::vector<std::string> in_app;      // --in-app: package paths or function globs
+  std::vector<std::string> not_in_app;  // --not-in-app
+  std::string codeowners;               // --codeowners FILE
+  std::string owners;                   // --owners FILE (PATTERN=OWNER lines)
+  std::string source_root;              // --source-root DIR
+  std::vector<std::string> path_maps;   // --path-map OLD=NEW (editor output)
+  std::string exe;                      // --exe: the executable of a core or heap dump
+  std::vector<std::string> debug_dirs;  // --debug-dir: executables named by build id
+  bool signature_lines = false;         // --signature-lines
 };
 
 struct Location {
@@ -57,12 +57,12 @@ struct Report {
   std::string explanation;    // why the process died and why recover did not save it
   bool recoverable = false;   // whether recover() could have caught it
   bool low_confidence = false;
-  int64_t goroutine = -1;     // the crashing goroutine's id, -1 when none
+  int64_t goroutine = -1;  // the crashing goroutine's id, -1 when none
   std::optional<Culprit> culprit;
-  std::string signature;      // the bucket hash of `crashctl triage` (formats/signature.md)
-  std::string go_version;     // "go1.26.8", "" when the input does not tell
-  uint64_t goroutines = 0;    // how many goroutines the report holds
-  uint64_t offset = 0;        // where it starts in the (decompressed) input
+  std::string signature;    // the bucket hash of `crashctl triage` (formats/signature.md)
+  std::string go_version;   // "go1.26.8", "" when the input does not tell
+  uint64_t goroutines = 0;  // how many goroutines the report holds
+  uint64_t offset = 0;      // where it starts in the (decompressed) input
 };
 
 struct Diagnostic {

@@ -117,7 +117,8 @@ std::vector<std::string> tokenize(llvm::StringRef line) {
 }
 
 // Lines of a text file, without the line terminator, 1-based.
-template <typename Fn> void for_each_line(llvm::StringRef text, Fn fn) {
+template <typename Fn>
+void for_each_line(llvm::StringRef text, Fn fn) {
   size_t n = 0;
   while (!text.empty()) {
     auto [line, rest] = text.split('\n');
@@ -169,9 +170,12 @@ std::optional<ModuleVersion> module_from_cache_path(llvm::StringRef file) {
 std::optional<std::string> vendored_package_dir(llvm::StringRef file) {
   size_t pos = file.rfind("/vendor/");
   llvm::StringRef rel;
-  if (pos != llvm::StringRef::npos) rel = file.drop_front(pos + 8);
-  else if (file.starts_with("vendor/")) rel = file.drop_front(7);
-  else return std::nullopt;
+  if (pos != llvm::StringRef::npos)
+    rel = file.drop_front(pos + 8);
+  else if (file.starts_with("vendor/"))
+    rel = file.drop_front(7);
+  else
+    return std::nullopt;
   size_t slash = rel.rfind('/');
   if (slash == llvm::StringRef::npos || slash == 0) return std::nullopt;
   return rel.take_front(slash).str();
@@ -184,9 +188,8 @@ namespace {
 size_t module_root_elements(const std::vector<llvm::StringRef> &e) {
   if (e.empty()) return 0;
   llvm::StringRef host = e[0];
-  bool three = host == "github.com" || host == "gitlab.com" || host == "bitbucket.org" ||
-               host == "codeberg.org" || host == "gitee.com" ||
-               (host == "golang.org" && e.size() > 1 && e[1] == "x");
+  bool three = host == "github.com" || host == "gitlab.com" || host == "bitbucket.org" || host == "codeberg.org" ||
+               host == "gitee.com" || (host == "golang.org" && e.size() > 1 && e[1] == "x");
   if (three) {
     if (e.size() < 3) return 0;
     return e.size() > 3 && is_major_version(e[3]) ? 4 : 3;
@@ -296,8 +299,7 @@ std::optional<CodeOwnersPattern> CodeOwnersPattern::compile(llvm::StringRef patt
       ++i;
       continue;
     }
-    if (pattern[i] == '[' || pattern[i] == ']')
-      return fail("'[ ]' character ranges are not supported in CODEOWNERS");
+    if (pattern[i] == '[' || pattern[i] == ']') return fail("'[ ]' character ranges are not supported in CODEOWNERS");
   }
   if (pattern.contains("***")) return fail("'***' is not a valid pattern");
 
@@ -312,8 +314,7 @@ std::optional<CodeOwnersPattern> CodeOwnersPattern::compile(llvm::StringRef patt
   }
   if (segs.size() > 1 && segs.back().empty()) segs.back() = "**";  // "dir/" is "dir/**"
   // Empty elements in the middle ("a//b") mean nothing.
-  segs.erase(std::remove_if(segs.begin(), segs.end(), [](const std::string &s) { return s.empty(); }),
-             segs.end());
+  segs.erase(std::remove_if(segs.begin(), segs.end(), [](const std::string &s) { return s.empty(); }), segs.end());
   if (segs.empty()) return fail("'/' matches no file");
 
   CodeOwnersPattern p;
@@ -329,26 +330,25 @@ bool CodeOwnersPattern::match_from(size_t si, const std::vector<llvm::StringRef>
   const Segment &seg = segments_[si];
   bool last = si + 1 == segments_.size();
   switch (seg.kind) {
-  case Kind::DoubleStar:
-    // Alone or at the end: one or more elements; elsewhere zero or more.
-    if (last) return parts.size() > pi;
-    for (size_t k = pi; k <= parts.size(); ++k)
-      if (match_from(si + 1, parts, k)) return true;
-    return false;
-  case Kind::Star:
-    // Exactly one element; at the end it does not reach into subdirectories.
-    return pi < parts.size() && match_from(si + 1, parts, pi + 1);
-  case Kind::Glob:
-    if (pi >= parts.size() || !glob_match(seg.text, parts[pi])) return false;
-    // The last element names a file or a directory and everything under it.
-    return last || match_from(si + 1, parts, pi + 1);
+    case Kind::DoubleStar:
+      // Alone or at the end: one or more elements; elsewhere zero or more.
+      if (last) return parts.size() > pi;
+      for (size_t k = pi; k <= parts.size(); ++k)
+        if (match_from(si + 1, parts, k)) return true;
+      return false;
+    case Kind::Star:
+      // Exactly one element; at the end it does not reach into subdirectories.
+      return pi < parts.size() && match_from(si + 1, parts, pi + 1);
+    case Kind::Glob:
+      if (pi >= parts.size() || !glob_match(seg.text, parts[pi])) return false;
+      // The last element names a file or a directory and everything under it.
+      return last || match_from(si + 1, parts, pi + 1);
   }
   return false;
 }
 
 bool CodeOwnersPattern::matches(llvm::StringRef p) const {
-  while (p.consume_front("./")) {
-  }
+  while (p.consume_front("./")) {}
   return match_from(0, split_path(p), 0);
 }
 
@@ -433,8 +433,8 @@ const OwnersFile::Rule *OwnersFile::match(const Frame &f) const {
   const Rule *best = nullptr;
   for (const Rule &r : rules_) {
     bool glob = r.pattern.find_first_of("*?[") != std::string::npos;
-    bool hit = glob ? glob_match(r.pattern, f.function)
-                    : f.function == r.pattern || (!pkg.empty() && under(pkg, r.pattern));
+    bool hit =
+        glob ? glob_match(r.pattern, f.function) : f.function == r.pattern || (!pkg.empty() && under(pkg, r.pattern));
     if (hit && (!best || r.pattern.size() >= best->pattern.size())) best = &r;
   }
   return best;
@@ -456,7 +456,8 @@ const Stack *culprit_stack(const Report &r) {
   if (r.kind == ReportKind::Race && !p.races.empty() && !p.races.front().accesses.empty() &&
       holds(p.races.front().accesses.front().stack.get()))
     return p.races.front().accesses.front().stack.get();
-  if (const Goroutine *g = r.verdict.goroutine >= 0 ? p.goroutine(r.verdict.goroutine) : nullptr; g && holds(g->stack.get()))
+  if (const Goroutine *g = r.verdict.goroutine >= 0 ? p.goroutine(r.verdict.goroutine) : nullptr;
+      g && holds(g->stack.get()))
     return g->stack.get();
   if (holds(p.runtime_stack_frames.get())) return p.runtime_stack_frames.get();
   const Stack *prev = nullptr;
@@ -487,7 +488,10 @@ Attribution::Attribution() : Attribution(AnalysisOptions{}, std::nullopt, std::n
 
 Attribution::Attribution(const AnalysisOptions &opts, std::optional<CodeOwners> codeowners,
                          std::optional<OwnersFile> owners, ExistsFn exists)
-    : opts_(opts), rules_(opts), codeowners_(std::move(codeowners)), owners_(std::move(owners)),
+    : opts_(opts),
+      rules_(opts),
+      codeowners_(std::move(codeowners)),
+      owners_(std::move(owners)),
       exists_(exists ? std::move(exists) : [](llvm::StringRef p) { return llvm::sys::fs::exists(p); }) {
   if (!opts.source_root.empty()) {
     llvm::SmallString<256> root(opts.source_root);
@@ -535,7 +539,7 @@ llvm::Expected<std::unique_ptr<Attribution>> Attribution::load(const AnalysisOpt
   if (!attr->source_root_.empty()) {
     attr->gomod_module_ = read_gomod_module(attr->source_root_ + "/go.mod");
     if (auto buf = llvm::MemoryBuffer::getFile(attr->source_root_ + "/vendor/modules.txt", /*IsText=*/true,
-                                                /*RequiresNullTerminator=*/true, /*IsVolatile=*/true))
+                                               /*RequiresNullTerminator=*/true, /*IsVolatile=*/true))
       attr->vendor_ = VendorModules::parse((*buf)->getBuffer());
   }
   return attr;
@@ -677,6 +681,8 @@ void Attribution::attribute(Report &report) const {
   }
 }
 
-void attribute_culprit(Report &report, const Attribution &attr) { attr.attribute(report); }
+void attribute_culprit(Report &report, const Attribution &attr) {
+  attr.attribute(report);
+}
 
 }  // namespace crashctl

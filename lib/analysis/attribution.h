@@ -98,8 +98,7 @@ public:
   };
   // Never fails: lines GitHub would skip (unsupported syntax, invalid owners)
   // are skipped with a warning "NAME:LINE: ..." appended to *warnings.
-  static CodeOwners parse(llvm::StringRef text, llvm::StringRef name,
-                          std::vector<std::string> *warnings = nullptr);
+  static CodeOwners parse(llvm::StringRef text, llvm::StringRef name, std::vector<std::string> *warnings = nullptr);
   // Fails when the file cannot be read (the error names it).
   static llvm::Expected<CodeOwners> load(const std::string &path, std::vector<std::string> *warnings = nullptr);
 
@@ -149,8 +148,8 @@ public:
   // Nothing configured: module and version only.
   Attribution();
   // Parts given directly (tests); EXISTS probes paths under the source root.
-  Attribution(const AnalysisOptions &opts, std::optional<CodeOwners> codeowners,
-              std::optional<OwnersFile> owners, ExistsFn exists);
+  Attribution(const AnalysisOptions &opts, std::optional<CodeOwners> codeowners, std::optional<OwnersFile> owners,
+              ExistsFn exists);
 
   // Reads --codeowners (or the CODEOWNERS found under --source-root), --owners,
   // and go.mod and vendor/modules.txt at the source root. Fails on an
@@ -191,9 +190,9 @@ private:
   std::optional<CodeOwners> codeowners_;
   std::string codeowners_path_;
   std::optional<OwnersFile> owners_;
-  std::string source_root_;     // absolute, no trailing '/'
-  std::string gomod_module_;    // "module" line of SOURCE_ROOT/go.mod
-  VendorModules vendor_;        // SOURCE_ROOT/vendor/modules.txt
+  std::string source_root_;   // absolute, no trailing '/'
+  std::string gomod_module_;  // "module" line of SOURCE_ROOT/go.mod
+  VendorModules vendor_;      // SOURCE_ROOT/vendor/modules.txt
   std::vector<std::string> warnings_;
   ExistsFn exists_;
   mutable std::mutex mu_;

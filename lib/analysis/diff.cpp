@@ -11,11 +11,11 @@ namespace crashctl {
 
 const char *to_string(GroupChange c) {
   switch (c) {
-  case GroupChange::Grew: return "grew";
-  case GroupChange::Shrank: return "shrank";
-  case GroupChange::Appeared: return "appeared";
-  case GroupChange::Vanished: return "vanished";
-  case GroupChange::Unchanged: return "unchanged";
+    case GroupChange::Grew: return "grew";
+    case GroupChange::Shrank: return "shrank";
+    case GroupChange::Appeared: return "appeared";
+    case GroupChange::Vanished: return "vanished";
+    case GroupChange::Unchanged: return "unchanged";
   }
   return "unchanged";
 }
@@ -33,11 +33,13 @@ void add_to_side(GroupSide &s, const GoroutineGroup &g) {
 void describe(GroupDelta &d, const GoroutineGroup &g, bool profile) {
   d.status = g.status;
   d.wait_reason = g.wait_reason;
-  d.blocking = is_blocking_wait(g.wait_reason) ||
-               (profile && g.status == GoroutineStatus::Waiting && g.wait_reason.empty());
+  d.blocking =
+      is_blocking_wait(g.wait_reason) || (profile && g.status == GoroutineStatus::Waiting && g.wait_reason.empty());
   if (const Frame *site = group_site(g)) d.site = *site;
-  if (g.created_by) d.created_by = *g.created_by;
-  else if (profile && g.stack && !g.stack->frames.empty()) d.entry = g.stack->frames.back();
+  if (g.created_by)
+    d.created_by = *g.created_by;
+  else if (profile && g.stack && !g.stack->frames.empty())
+    d.entry = g.stack->frames.back();
 }
 
 }  // namespace
@@ -67,21 +69,26 @@ DiffResult diff_reports(const Report &old_report, const Report &new_report, cons
     d.delta = int64_t(d.new_side.count) - int64_t(d.old_side.count);
     describe(d, e.new_rep ? *e.new_rep : *e.old_rep,
              !old_report.process.profile.empty() || !new_report.process.profile.empty());
-    if (d.old_side.count == 0) d.change = GroupChange::Appeared;
-    else if (d.new_side.count == 0) d.change = GroupChange::Vanished;
-    else if (d.delta > 0) d.change = GroupChange::Grew;
-    else if (d.delta < 0) d.change = GroupChange::Shrank;
-    else d.change = GroupChange::Unchanged;
+    if (d.old_side.count == 0)
+      d.change = GroupChange::Appeared;
+    else if (d.new_side.count == 0)
+      d.change = GroupChange::Vanished;
+    else if (d.delta > 0)
+      d.change = GroupChange::Grew;
+    else if (d.delta < 0)
+      d.change = GroupChange::Shrank;
+    else
+      d.change = GroupChange::Unchanged;
     bool grew = d.change == GroupChange::Grew && d.delta >= std::max<int64_t>(opts.min_growth, 1);
     d.growing_leak = grew && d.blocking && (d.created_by.has_value() || d.entry.has_value());
     r.blocked_growth |= grew && d.blocking;
     r.growing_leaks += d.growing_leak;
     switch (d.change) {
-    case GroupChange::Grew: ++r.grew; break;
-    case GroupChange::Shrank: ++r.shrank; break;
-    case GroupChange::Appeared: ++r.appeared; break;
-    case GroupChange::Vanished: ++r.vanished; break;
-    case GroupChange::Unchanged: ++r.unchanged; break;
+      case GroupChange::Grew: ++r.grew; break;
+      case GroupChange::Shrank: ++r.shrank; break;
+      case GroupChange::Appeared: ++r.appeared; break;
+      case GroupChange::Vanished: ++r.vanished; break;
+      case GroupChange::Unchanged: ++r.unchanged; break;
     }
     r.groups.push_back(std::move(d));
   }
@@ -117,7 +124,9 @@ DiffResult diff_reports(const Report &old_report, const Report &new_report, cons
 
 namespace {
 
-bool has_goroutines(const Report &r) { return !r.process.goroutines.empty(); }
+bool has_goroutines(const Report &r) {
+  return !r.process.goroutines.empty();
+}
 
 // Resolves a 1-based (negative: from the end) report number; 0: `fallback`.
 bool pick(const Input &in, int64_t number, size_t fallback, size_t &index, std::string &error) {
@@ -178,7 +187,8 @@ DiffRun diff_inputs(const std::vector<Input> &inputs, const DiffSelection &sel, 
     if (d.size() < 2 && !explicit_both) {
       run.status = 1;
       run.error = llvm::formatv("{0}: holds {1} goroutine dump{2}; diff needs two (OLD NEW, or one file with several)",
-                                old_in.path, d.size(), d.size() == 1 ? "" : "s").str();
+                                old_in.path, d.size(), d.size() == 1 ? "" : "s")
+                      .str();
       return run;
     }
     size_t first = d.empty() ? 0 : d.front(), last = d.empty() ? 0 : d.back();
@@ -211,11 +221,12 @@ DiffRun diff_inputs(const std::vector<Input> &inputs, const DiffSelection &sel, 
     for (size_t k = 0; k < 2; ++k) {
       const Input &in = inputs[k];
       if (in.reports.size() > 1)
-        notes.push_back(llvm::formatv("{0} {1} holds {2} reports; using {3} ({4}){5}", which[k], in.path,
-                                      in.reports.size(), chosen[k] ? "the chosen one" : "the last with goroutines",
-                                      describe_report(in, index[k]),
-                                      chosen[k] ? "" : (k == 0 ? "; --old-report N picks another" : "; --new-report N picks another"))
-                            .str());
+        notes.push_back(
+            llvm::formatv(
+                "{0} {1} holds {2} reports; using {3} ({4}){5}", which[k], in.path, in.reports.size(),
+                chosen[k] ? "the chosen one" : "the last with goroutines", describe_report(in, index[k]),
+                chosen[k] ? "" : (k == 0 ? "; --old-report N picks another" : "; --new-report N picks another"))
+                .str());
     }
   }
   for (const auto &[in, i] : {std::pair<const Input *, size_t>{&old_in, oi}, {&new_in, ni}})
@@ -235,6 +246,8 @@ DiffRun diff_inputs(const std::vector<Input> &inputs, const DiffSelection &sel, 
   return run;
 }
 
-int diff_exit_status(const DiffResult &d) { return d.blocked_growth ? 4 : 0; }
+int diff_exit_status(const DiffResult &d) {
+  return d.blocked_growth ? 4 : 0;
+}
 
 }  // namespace crashctl

@@ -21,7 +21,7 @@ const char *to_string(GroupChange);
 struct GroupSide {
   size_t count = 0;
   int64_t min_wait_minutes = -1, max_wait_minutes = -1;  // -1: not shown
-  size_t groups = 0;  // groups of the dump merged into this side
+  size_t groups = 0;                                     // groups of the dump merged into this side
 };
 
 struct GroupDelta {

@@ -15,8 +15,10 @@ bool glob_match(llvm::StringRef pattern, llvm::StringRef s) {
   auto [it, inserted] = compiled.try_emplace(pattern);
   if (inserted) {
     auto glob = llvm::GlobPattern::create(it->first());
-    if (glob) it->second = std::move(*glob);
-    else llvm::consumeError(glob.takeError());
+    if (glob)
+      it->second = std::move(*glob);
+    else
+      llvm::consumeError(glob.takeError());
   }
   return it->second ? it->second->match(s) : pattern == s;
 }

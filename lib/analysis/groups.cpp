@@ -14,9 +14,9 @@
 namespace crashctl {
 
 bool is_blocking_wait(const std::string &w) {
-  static const char *kPrefixes[] = {"chan receive", "chan send", "select", "sync.Mutex.Lock",
-                                    "sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait",
-                                    "sync.Cond.Wait", "semacquire", "IO wait"};
+  static const char *kPrefixes[] = {
+      "chan receive",      "chan send",           "select",         "sync.Mutex.Lock", "sync.RWMutex.RLock",
+      "sync.RWMutex.Lock", "sync.WaitGroup.Wait", "sync.Cond.Wait", "semacquire",      "IO wait"};
   for (const char *p : kPrefixes)
     if (starts_with(w, p)) return true;
   return false;
@@ -27,9 +27,13 @@ static const Frame *frame_at(const StackRef &stack, int index) {
   return &stack->frames[size_t(index)];
 }
 
-const Frame *group_site(const GoroutineGroup &g) { return frame_at(g.stack, g.site_frame); }
+const Frame *group_site(const GoroutineGroup &g) {
+  return frame_at(g.stack, g.site_frame);
+}
 
-const Frame *ancestor_site(const Ancestor &a) { return frame_at(a.stack, a.site_frame); }
+const Frame *ancestor_site(const Ancestor &a) {
+  return frame_at(a.stack, a.site_frame);
+}
 
 std::string group_signature(const GoroutineGroup &g) {
   std::string text = std::string(to_string(g.status)) + " | " + g.wait_reason;
@@ -54,7 +58,8 @@ struct GroupKey {
 }  // namespace
 }  // namespace crashctl
 
-template <> struct llvm::DenseMapInfo<crashctl::GroupKey> {
+template <>
+struct llvm::DenseMapInfo<crashctl::GroupKey> {
   using Key = crashctl::GroupKey;
   static Key getEmptyKey() { return {{}, {}, reinterpret_cast<const crashctl::Stack *>(uintptr_t(-1)), nullptr}; }
   static Key getTombstoneKey() { return {{}, {}, reinterpret_cast<const crashctl::Stack *>(uintptr_t(-2)), nullptr}; }
@@ -125,8 +130,10 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
       std::string on = blocked ? "blocked on " + grp.wait_reason
                                : std::string("parked in the runtime (a debug=1 profile does not say on what)");
       grp.leak_reasons.push_back(llvm::formatv("{0} of {1} goroutines {2}", n, total, on).str());
-      if (grp.created_by) grp.leak_reasons.push_back("all started by the same go statement in " + grp.created_by->function);
-      else grp.leak_reasons.push_back("all running " + entry->function + " (the profile names no creator)");
+      if (grp.created_by)
+        grp.leak_reasons.push_back("all started by the same go statement in " + grp.created_by->function);
+      else
+        grp.leak_reasons.push_back("all running " + entry->function + " (the profile names no creator)");
       if (grp.max_wait_minutes >= opts.long_wait_minutes)
         grp.leak_reasons.push_back(llvm::formatv("waiting up to {0} minutes", grp.max_wait_minutes).str());
     }
@@ -136,7 +143,8 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
   if (suspects > 0) {
     std::string &e = report.verdict.explanation;
     e += llvm::formatv("{0}{1} group{2} of goroutines look{3} leaked:", e.empty() ? "" : " ", suspects,
-                       suspects == 1 ? "" : "s", suspects == 1 ? "s" : "").str();
+                       suspects == 1 ? "" : "s", suspects == 1 ? "s" : "")
+             .str();
     size_t listed = 0;
     for (const GoroutineGroup &grp : groups) {
       if (grp.leak_reasons.empty()) continue;
@@ -145,7 +153,8 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
       std::string state = grp.wait_reason.empty() ? std::string(to_string(grp.status)) : grp.wait_reason;
       std::string how = is_blocking_wait(grp.wait_reason) ? "blocked on " + state : "in state " + state;
       e += llvm::formatv(" {0} goroutines {1} in {2}", grp.goroutine_ids.size(), how,
-                         site ? site->function : std::string("?")).str();
+                         site ? site->function : std::string("?"))
+               .str();
       if (grp.created_by) e += " (started by " + grp.created_by->function + ")";
       e += ";";
     }

@@ -9,9 +9,9 @@
 namespace crashctl {
 
 struct LeakOptions {
-  size_t min_count = 10;        // a suspect group has at least this many goroutines
-  double min_share = 0.05;      // ... and this share of all goroutines,
-  size_t always_count = 1000;   // ... or at least this many regardless of share
+  size_t min_count = 10;           // a suspect group has at least this many goroutines
+  double min_share = 0.05;         // ... and this share of all goroutines,
+  size_t always_count = 1000;      // ... or at least this many regardless of share
   int64_t long_wait_minutes = 10;  // a wait this long is noted as evidence
 };
 

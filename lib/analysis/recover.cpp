@@ -37,8 +37,7 @@ void explain_recover(Report &r) {
     if (crashing->extras().defers.empty()) {
       e += " The core shows no deferred call on this goroutine's stack, so nothing could recover.";
     } else {
-      if (!ran.empty())
-        e += " Deferred calls that ran during the panic: " + list(ran) + ".";
+      if (!ran.empty()) e += " Deferred calls that ran during the panic: " + list(ran) + ".";
       if (!indirect.empty())
         e += " " + list(indirect) +
              ": recover returns nil unless the deferred function itself calls it, so these did not stop the panic.";
@@ -71,9 +70,10 @@ void explain_recover(Report &r) {
       leaked += g.goroutine_ids.size();
     }
   if (suspects)
-    e += llvm::formatv(" The core also holds {0} goroutine{1} in {2} group{3} that look{4} leaked (see the groups), "
-                       "which a GOTRACEBACK=single traceback does not show.",
-                       leaked, leaked == 1 ? "" : "s", suspects, suspects == 1 ? "" : "s", suspects == 1 ? "s" : "")
+    e += llvm::formatv(
+             " The core also holds {0} goroutine{1} in {2} group{3} that look{4} leaked (see the groups), "
+             "which a GOTRACEBACK=single traceback does not show.",
+             leaked, leaked == 1 ? "" : "s", suspects, suspects == 1 ? "" : "s", suspects == 1 ? "s" : "")
              .str();
 }
 

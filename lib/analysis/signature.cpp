@@ -23,8 +23,12 @@ bool is_closure_segment(std::string_view seg) {
   return false;
 }
 
-bool is_hex_digit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_hex_digit(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
+bool is_word(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 }  // namespace
 
@@ -229,9 +233,8 @@ std::vector<std::string> largest_groups(const Report &r, const InAppRules &rules
     sites.emplace_back(g.goroutine_ids.size(), "site " + frame_key(*f, opts));
   }
   // Largest first; equal sizes by text, so the choice does not depend on dump order.
-  std::sort(sites.begin(), sites.end(), [](const auto &a, const auto &b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  std::sort(sites.begin(), sites.end(),
+            [](const auto &a, const auto &b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   std::vector<std::string> out;
   for (const auto &[count, text] : sites) {
     if (std::find(out.begin(), out.end(), text) != out.end()) continue;
@@ -299,8 +302,10 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
     // The hung test's frame when it is the program's, else which tests were
     // running. A culprit outside the app is weak, and only releases that list
     // the running tests (1.20+) find one: go1.19 would bucket apart.
-    if (v.culprit && rules.in_app(v.culprit->frame)) frames.push_back(frame_key(v.culprit->frame, opts));
-    else frames = running_tests(p, kMaxEvidence);
+    if (v.culprit && rules.in_app(v.culprit->frame))
+      frames.push_back(frame_key(v.culprit->frame, opts));
+    else
+      frames = running_tests(p, kMaxEvidence);
     if (frames.empty() && v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
   } else if (v.cls == VerdictClass::Deadlock) {
     // Where goroutine 1 stopped says little: main.main waits on a channel,
@@ -316,21 +321,24 @@ void compute_signature(Report &report, const InAppRules &rules, const SignatureO
       return main && main->stack ? app_frames(*main->stack, 0, rules, opts) : std::vector<std::string>{};
     };
     auto groups = [&] { return largest_groups(report, rules, opts, kMaxEvidence - 1); };
-    if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
-    else frames = v.cls == VerdictClass::Snapshot ? groups() : main_frames();
+    if (v.culprit)
+      frames.push_back(frame_key(v.culprit->frame, opts));
+    else
+      frames = v.cls == VerdictClass::Snapshot ? groups() : main_frames();
     if (frames.empty()) frames = v.cls == VerdictClass::Snapshot ? main_frames() : groups();
   } else {
     if (crashing && crashing->stack && v.culprit)
       frames = app_frames(*crashing->stack, v.culprit->frame_index, rules, opts);
-    else if (v.culprit) frames.push_back(frame_key(v.culprit->frame, opts));
+    else if (v.culprit)
+      frames.push_back(frame_key(v.culprit->frame, opts));
   }
   // No culprit: the crashing goroutine's own frames, else (a throw inside the
   // runtime) the runtime's frames below the throw, which rest on little.
   if (frames.empty() && v.cls != VerdictClass::DataRace && v.cls != VerdictClass::Snapshot &&
       v.cls != VerdictClass::ExternalSignal) {
     const Stack *stack = crashing && crashing->stack && !crashing->stack->frames.empty() ? crashing->stack.get()
-                         : p.runtime_stack_frames                                          ? p.runtime_stack_frames.get()
-                                                                                           : nullptr;
+                         : p.runtime_stack_frames                                        ? p.runtime_stack_frames.get()
+                                                                                         : nullptr;
     if (stack) {
       frames = top_program_frames(*stack, opts, opts.frames);
       if (frames.empty()) {

@@ -10,8 +10,8 @@
 namespace crashctl {
 
 struct SignatureOptions {
-  size_t frames = 3;          // in-app frames taken from the crash site down
-  bool with_lines = false;    // --signature-lines: frames compare by function and line
+  size_t frames = 3;        // in-app frames taken from the crash site down
+  bool with_lines = false;  // --signature-lines: frames compare by function and line
 };
 
 // "main.main.func1.2", "main.main.gowrap1", "main.(*T).m.deferwrap2" -> "main.main.func", ...

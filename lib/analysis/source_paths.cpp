@@ -26,12 +26,13 @@ std::string join_path(llvm::StringRef dir, llvm::StringRef rel) {
 }
 
 llvm::StringRef trim_trailing_slashes(llvm::StringRef p) {
-  while (p.size() > 1 && p.ends_with("/"))
-    p = p.drop_back();
+  while (p.size() > 1 && p.ends_with("/")) p = p.drop_back();
   return p;
 }
 
-llvm::StringRef first_component(llvm::StringRef p) { return p.split('/').first; }
+llvm::StringRef first_component(llvm::StringRef p) {
+  return p.split('/').first;
+}
 
 // Standard-library import paths have no dot in their first element.
 bool looks_like_std_path(llvm::StringRef rel) {
@@ -44,14 +45,10 @@ bool looks_like_std_path(llvm::StringRef rel) {
 bool looks_like_goroot_dir(llvm::StringRef name) {
   std::string lower = name.lower();
   llvm::StringRef n(lower);
-  if (n == "go" || n == "goroot" || n == "golang" || n == "go_sdk" || n == "libexec")
-    return true;
-  if (n.starts_with("toolchain@"))
-    return true;
-  if (!n.consume_front("go"))
-    return false;
-  if (!n.consume_front("-") && !n.consume_front("_"))
-    n.consume_front("@");
+  if (n == "go" || n == "goroot" || n == "golang" || n == "go_sdk" || n == "libexec") return true;
+  if (n.starts_with("toolchain@")) return true;
+  if (!n.consume_front("go")) return false;
+  if (!n.consume_front("-") && !n.consume_front("_")) n.consume_front("@");
   n.consume_front("v");
   return !n.empty() && llvm::isDigit(n.front());
 }
@@ -73,11 +70,9 @@ std::string escape_module_path(llvm::StringRef module_at_version) {
 // Splits "a/b@v1/c/d.go" into "a/b@v1" and "c/d.go"; nothing when no '@'.
 std::optional<std::pair<llvm::StringRef, llvm::StringRef>> split_at_version(llvm::StringRef rel) {
   size_t at = rel.find('@');
-  if (at == llvm::StringRef::npos)
-    return std::nullopt;
+  if (at == llvm::StringRef::npos) return std::nullopt;
   size_t slash = rel.find('/', at);
-  if (slash == llvm::StringRef::npos)
-    return std::nullopt;
+  if (slash == llvm::StringRef::npos) return std::nullopt;
   return std::make_pair(rel.take_front(slash), rel.drop_front(slash + 1));
 }
 
@@ -87,8 +82,7 @@ LocalGoEnvironment LocalGoEnvironment::detect(const GetEnvFn &getenv, const Exis
   LocalGoEnvironment env;
   auto nonempty = [&](llvm::StringRef name) -> std::optional<std::string> {
     auto v = getenv(name);
-    if (v && !v->empty())
-      return v;
+    if (v && !v->empty()) return v;
     return std::nullopt;
   };
 
@@ -127,51 +121,40 @@ SourcePathMapper::SourcePathMapper(ExistsFn exists) : exists_(std::move(exists))
 llvm::Error SourcePathMapper::add_path_map(llvm::StringRef old_equals_new) {
   auto [old_prefix, new_prefix] = old_equals_new.split('=');
   if (!old_equals_new.contains('=') || old_prefix.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "invalid --path-map '%s': expected OLD=NEW",
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "invalid --path-map '%s': expected OLD=NEW",
                                    old_equals_new.str().c_str());
   add_path_map(old_prefix.str(), new_prefix.str());
   return llvm::Error::success();
 }
 
 void SourcePathMapper::add_path_map(std::string old_prefix, std::string new_prefix) {
-  path_maps_.emplace_back(trim_trailing_slashes(old_prefix).str(),
-                          trim_trailing_slashes(new_prefix).str());
+  path_maps_.emplace_back(trim_trailing_slashes(old_prefix).str(), trim_trailing_slashes(new_prefix).str());
   // Longest OLD first; stable so that equal lengths keep command-line order.
-  std::stable_sort(path_maps_.begin(), path_maps_.end(), [](const auto &a, const auto &b) {
-    return a.first.size() > b.first.size();
-  });
+  std::stable_sort(path_maps_.begin(), path_maps_.end(),
+                   [](const auto &a, const auto &b) { return a.first.size() > b.first.size(); });
 }
 
 std::optional<std::string> SourcePathMapper::map_explicit(llvm::StringRef p) const {
   for (const auto &[old_prefix, new_prefix] : path_maps_) {
-    if (!p.starts_with(old_prefix))
-      continue;
+    if (!p.starts_with(old_prefix)) continue;
     llvm::StringRef rest = p.drop_front(old_prefix.size());
     bool at_boundary = old_prefix == "/" || rest.empty() || rest.starts_with("/");
-    if (!at_boundary)
-      continue;
-    if (old_prefix == "/")
-      rest = p;  // keep the leading '/'
-    if (new_prefix.empty())
-      return rest.ltrim('/').str();
-    if (new_prefix == "/")
-      return ("/" + rest.ltrim('/')).str();
+    if (!at_boundary) continue;
+    if (old_prefix == "/") rest = p;  // keep the leading '/'
+    if (new_prefix.empty()) return rest.ltrim('/').str();
+    if (new_prefix == "/") return ("/" + rest.ltrim('/')).str();
     return new_prefix + rest.str();
   }
   return std::nullopt;
 }
 
 std::optional<std::string> SourcePathMapper::map_goroot(llvm::StringRef p) const {
-  if (go_env_.goroot.empty())
-    return std::nullopt;
+  if (go_env_.goroot.empty()) return std::nullopt;
   std::string src = join_path(go_env_.goroot, "src");
   auto try_rel = [&](llvm::StringRef rel) -> std::optional<std::string> {
-    if (!looks_like_std_path(rel))
-      return std::nullopt;
+    if (!looks_like_std_path(rel)) return std::nullopt;
     std::string candidate = join_path(src, rel);
-    if (exists_(candidate))
-      return candidate;
+    if (exists_(candidate)) return candidate;
     return std::nullopt;
   };
 
@@ -180,56 +163,44 @@ std::optional<std::string> SourcePathMapper::map_goroot(llvm::StringRef p) const
 
   for (size_t pos = p.find("/src/"); pos != llvm::StringRef::npos; pos = p.find("/src/", pos + 1)) {
     llvm::StringRef dir = path::filename(p.take_front(pos), kGoStyle);
-    if (!looks_like_goroot_dir(dir))
-      continue;
-    if (auto mapped = try_rel(p.drop_front(pos + 5)))
-      return mapped;
+    if (!looks_like_goroot_dir(dir)) continue;
+    if (auto mapped = try_rel(p.drop_front(pos + 5))) return mapped;
   }
   return std::nullopt;
 }
 
 std::optional<std::string> SourcePathMapper::map_module_cache(llvm::StringRef p) const {
-  if (go_env_.module_cache.empty())
-    return std::nullopt;
+  if (go_env_.module_cache.empty()) return std::nullopt;
   auto try_candidate = [&](std::string candidate) -> std::optional<std::string> {
-    if (exists_(candidate))
-      return candidate;
+    if (exists_(candidate)) return candidate;
     return std::nullopt;
   };
 
   if (!is_absolute(p)) {  // -trimpath: "github.com/BurntSushi/toml@v1.2.0/decode.go"
     auto parts = split_at_version(p);
-    if (!parts)
-      return std::nullopt;
-    return try_candidate(join_path(join_path(go_env_.module_cache, escape_module_path(parts->first)),
-                              parts->second));
+    if (!parts) return std::nullopt;
+    return try_candidate(join_path(join_path(go_env_.module_cache, escape_module_path(parts->first)), parts->second));
   }
 
   constexpr llvm::StringRef kMarker = "/pkg/mod/";
   for (size_t pos = p.find(kMarker); pos != llvm::StringRef::npos; pos = p.find(kMarker, pos + 1)) {
     llvm::StringRef rel = p.drop_front(pos + kMarker.size());
-    if (!split_at_version(rel))
-      continue;
-    if (auto mapped = try_candidate(join_path(go_env_.module_cache, rel)))
-      return mapped;
+    if (!split_at_version(rel)) continue;
+    if (auto mapped = try_candidate(join_path(go_env_.module_cache, rel))) return mapped;
   }
   return std::nullopt;
 }
 
 std::optional<std::string> SourcePathMapper::map_source_root(llvm::StringRef p) const {
-  if (source_root_.empty())
-    return std::nullopt;
+  if (source_root_.empty()) return std::nullopt;
   llvm::SmallVector<llvm::StringRef, 16> parts;
   p.split(parts, '/', -1, /*KeepEmpty=*/false);
   // A Windows drive ("C:") is not a directory to look under.
-  if (!parts.empty() && parts.front().size() == 2 && parts.front()[1] == ':')
-    parts.erase(parts.begin());
+  if (!parts.empty() && parts.front().size() == 2 && parts.front()[1] == ':') parts.erase(parts.begin());
   for (size_t first = 0; first < parts.size(); ++first) {
     llvm::SmallString<256> candidate(source_root_);
-    for (size_t i = first; i < parts.size(); ++i)
-      path::append(candidate, kGoStyle, parts[i]);
-    if (exists_(candidate))
-      return std::string(candidate.str());
+    for (size_t i = first; i < parts.size(); ++i) path::append(candidate, kGoStyle, parts[i]);
+    if (exists_(candidate)) return std::string(candidate.str());
   }
   return std::nullopt;
 }
@@ -244,45 +215,35 @@ std::string clean_build_path(llvm::StringRef raw) {
 }
 
 // A relative path above wherever it was built ("../x.go"): nothing to map it under.
-bool above_build_dir(llvm::StringRef p) { return !is_absolute(p) && (p == ".." || p.starts_with("../")); }
+bool above_build_dir(llvm::StringRef p) {
+  return !is_absolute(p) && (p == ".." || p.starts_with("../"));
+}
 
 }  // namespace
 
 std::optional<SourcePathMapper::Found> SourcePathMapper::find(llvm::StringRef raw, bool under_source_root) const {
-  if (raw.empty() || raw.starts_with("<") || raw == "?")
-    return std::nullopt;
+  if (raw.empty() || raw.starts_with("<") || raw == "?") return std::nullopt;
   std::string p = clean_build_path(raw);
-  if (above_build_dir(p))
-    return std::nullopt;
+  if (above_build_dir(p)) return std::nullopt;
   if (auto mapped = map_explicit(p))
     return exists_(*mapped) ? std::optional<Found>(Found{*mapped, Rule::PathMap}) : std::nullopt;
-  if (auto mapped = map_goroot(p))
-    return Found{*mapped, Rule::GoRoot};
-  if (auto mapped = map_module_cache(p))
-    return Found{*mapped, Rule::ModuleCache};
+  if (auto mapped = map_goroot(p)) return Found{*mapped, Rule::GoRoot};
+  if (auto mapped = map_module_cache(p)) return Found{*mapped, Rule::ModuleCache};
   if (under_source_root)
-    if (auto mapped = map_source_root(p))
-      return Found{*mapped, Rule::SourceRoot};
+    if (auto mapped = map_source_root(p)) return Found{*mapped, Rule::SourceRoot};
   return std::nullopt;
 }
 
 std::string SourcePathMapper::map(llvm::StringRef raw) const {
-  if (raw.empty() || raw.starts_with("<") || raw == "?")
-    return raw.str();
+  if (raw.empty() || raw.starts_with("<") || raw == "?") return raw.str();
   std::string cleaned = clean_build_path(raw);
   llvm::StringRef p = cleaned;
-  if (above_build_dir(p))
-    return p.str();
-  if (auto mapped = map_explicit(p))
-    return *mapped;
-  if (exists_(p))
-    return p.str();
-  if (auto mapped = map_goroot(p))
-    return *mapped;
-  if (auto mapped = map_module_cache(p))
-    return *mapped;
-  if (auto mapped = map_source_root(p))
-    return *mapped;
+  if (above_build_dir(p)) return p.str();
+  if (auto mapped = map_explicit(p)) return *mapped;
+  if (exists_(p)) return p.str();
+  if (auto mapped = map_goroot(p)) return *mapped;
+  if (auto mapped = map_module_cache(p)) return *mapped;
+  if (auto mapped = map_source_root(p)) return *mapped;
   return p.str();
 }
 

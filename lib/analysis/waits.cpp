@@ -18,8 +18,8 @@ struct SyncMethod {
   const char *kind;
 };
 const SyncMethod kSyncMethods[] = {
-    {"sync.(*Mutex).lockSlow", "sync.Mutex"}, {"sync.(*Mutex).Lock", "sync.Mutex"},
-    {"sync.(*RWMutex).RLock", "sync.RWMutex"}, {"sync.(*RWMutex).Lock", "sync.RWMutex"},
+    {"sync.(*Mutex).lockSlow", "sync.Mutex"},     {"sync.(*Mutex).Lock", "sync.Mutex"},
+    {"sync.(*RWMutex).RLock", "sync.RWMutex"},    {"sync.(*RWMutex).Lock", "sync.RWMutex"},
     {"sync.(*WaitGroup).Wait", "sync.WaitGroup"}, {"sync.(*Cond).Wait", "sync.Cond"},
 };
 
@@ -65,7 +65,7 @@ void explain_waits(Report &report, const InAppRules &rules) {
       break;
     }
     std::string who = ids.size() == 1 ? "goroutine " + std::to_string(ids[0])
-                                       : llvm::formatv("{0} goroutines ({1}, ...)", ids.size(), ids[0]).str();
+                                      : llvm::formatv("{0} goroutines ({1}, ...)", ids.size(), ids[0]).str();
     e += " " + who + " on " + key.first + (key.second.empty() ? "" : " in " + key.second) + ";";
   }
   e.back() = '.';

@@ -78,14 +78,19 @@ Analysis finish(const Input &in, Analysis &&a) {
   a.path = in.path;
   a.format = to_string(in.format);
   a.failed = in.failed;
-  for (const crashctl::Diagnostic &d : in.diagnostics) a.diagnostics.push_back({to_string(d.severity), d.offset, d.message});
+  for (const crashctl::Diagnostic &d : in.diagnostics)
+    a.diagnostics.push_back({to_string(d.severity), d.offset, d.message});
   return std::move(a);
 }
 
 }  // namespace
 
-const char *version() { return CRASHCTL_VERSION; }
-const char *json_schema_version() { return kJsonSchemaVersion; }
+const char *version() {
+  return CRASHCTL_VERSION;
+}
+const char *json_schema_version() {
+  return kJsonSchemaVersion;
+}
 
 Analysis analyze_file(const std::string &path, const Options &options) {
   AnalysisOptions opts = analysis_options(options);

@@ -40,10 +40,21 @@ std::optional<std::string> unquote(std::string_view s) {
     return -1;
   };
   auto put_utf8 = [&](uint32_t cp) {
-    if (cp < 0x80) out += char(cp);
-    else if (cp < 0x800) { out += char(0xc0 | cp >> 6); out += char(0x80 | (cp & 0x3f)); }
-    else if (cp < 0x10000) { out += char(0xe0 | cp >> 12); out += char(0x80 | (cp >> 6 & 0x3f)); out += char(0x80 | (cp & 0x3f)); }
-    else { out += char(0xf0 | cp >> 18); out += char(0x80 | (cp >> 12 & 0x3f)); out += char(0x80 | (cp >> 6 & 0x3f)); out += char(0x80 | (cp & 0x3f)); }
+    if (cp < 0x80)
+      out += char(cp);
+    else if (cp < 0x800) {
+      out += char(0xc0 | cp >> 6);
+      out += char(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      out += char(0xe0 | cp >> 12);
+      out += char(0x80 | (cp >> 6 & 0x3f));
+      out += char(0x80 | (cp & 0x3f));
+    } else {
+      out += char(0xf0 | cp >> 18);
+      out += char(0x80 | (cp >> 12 & 0x3f));
+      out += char(0x80 | (cp >> 6 & 0x3f));
+      out += char(0x80 | (cp & 0x3f));
+    }
   };
   for (size_t i = 1; i + 1 < s.size(); ++i) {
     char c = s[i];
@@ -55,41 +66,47 @@ std::optional<std::string> unquote(std::string_view s) {
     if (++i + 1 >= s.size()) return std::nullopt;
     char e = s[i];
     switch (e) {
-    case 'n': out += '\n'; break;
-    case 't': out += '\t'; break;
-    case 'r': out += '\r'; break;
-    case 'a': out += '\a'; break;
-    case 'b': out += '\b'; break;
-    case 'f': out += '\f'; break;
-    case 'v': out += '\v'; break;
-    case '\\': case '"': case '\'': out += e; break;
-    case 'x': case 'u': case 'U': {
-      size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-      if (i + digits >= s.size() - 1) return std::nullopt;
-      uint32_t v = 0;
-      for (size_t k = 1; k <= digits; ++k) {
-        int h = hexval(s[i + k]);
-        if (h < 0) return std::nullopt;
-        v = v << 4 | uint32_t(h);
-      }
-      i += digits;
-      if (e == 'x') out += char(v);
-      else put_utf8(v);
-      break;
-    }
-    default:
-      if (e >= '0' && e <= '7' && i + 2 < s.size() - 1) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\a'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case '\\':
+      case '"':
+      case '\'': out += e; break;
+      case 'x':
+      case 'u':
+      case 'U': {
+        size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        if (i + digits >= s.size() - 1) return std::nullopt;
         uint32_t v = 0;
-        for (size_t k = 0; k < 3; ++k) {
-          char d = s[i + k];
-          if (d < '0' || d > '7') return std::nullopt;
-          v = v * 8 + uint32_t(d - '0');
+        for (size_t k = 1; k <= digits; ++k) {
+          int h = hexval(s[i + k]);
+          if (h < 0) return std::nullopt;
+          v = v << 4 | uint32_t(h);
         }
-        i += 2;
-        out += char(v);
+        i += digits;
+        if (e == 'x')
+          out += char(v);
+        else
+          put_utf8(v);
         break;
       }
-      return std::nullopt;
+      default:
+        if (e >= '0' && e <= '7' && i + 2 < s.size() - 1) {
+          uint32_t v = 0;
+          for (size_t k = 0; k < 3; ++k) {
+            char d = s[i + k];
+            if (d < '0' || d > '7') return std::nullopt;
+            v = v * 8 + uint32_t(d - '0');
+          }
+          i += 2;
+          out += char(v);
+          break;
+        }
+        return std::nullopt;
     }
   }
   return out;
@@ -190,7 +207,7 @@ std::optional<BuildInfo> Executable::build_info() const {
     std::string_view rest = data.substr(kHeaderSize);
     if (!read_varint_string(rest, version)) return std::nullopt;
     if (!read_varint_string(rest, modinfo)) modinfo.clear();
-  } else {  // before 1.18: pointers to Go string headers
+  } else {                                                  // before 1.18: pointers to Go string headers
     if (ptr_size != 8 || (flags & 1)) return std::nullopt;  // 64-bit little-endian only
     auto read_string = [&](uint64_t header_addr, std::string &out) {
       char hdr[16];

@@ -88,8 +88,8 @@ llvm::Expected<std::string> debuginfod_executable(const DebuginfodConfig &config
   if (in_cache) return *in_cache;
   llvm::consumeError(in_cache.takeError());
   if (offline)
-    return failure("debuginfod: build id " + build_id + " is not in the cache " + *cache_dir + ", and --offline: " +
-                   llvm::join(config.urls, " ") + " not asked");
+    return failure("debuginfod: build id " + build_id + " is not in the cache " + *cache_dir +
+                   ", and --offline: " + llvm::join(config.urls, " ") + " not asked");
   // libcurl (and its TLS library) is loaded and initialized on the first
   // request only.
   if (std::string error; !load_libcurl(error))

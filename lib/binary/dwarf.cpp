@@ -20,13 +20,19 @@ constexpr uint16_t kLangGo = 0x16;
 
 bool is_type_tag(dwarf::Tag tag) {
   switch (tag) {
-  case dwarf::DW_TAG_base_type: case dwarf::DW_TAG_pointer_type: case dwarf::DW_TAG_structure_type:
-  case dwarf::DW_TAG_typedef: case dwarf::DW_TAG_array_type: case dwarf::DW_TAG_subroutine_type:
-  case dwarf::DW_TAG_unspecified_type: case dwarf::DW_TAG_union_type: case dwarf::DW_TAG_enumeration_type:
-  case dwarf::DW_TAG_class_type: case dwarf::DW_TAG_const_type: case dwarf::DW_TAG_volatile_type:
-    return true;
-  default:
-    return false;
+    case dwarf::DW_TAG_base_type:
+    case dwarf::DW_TAG_pointer_type:
+    case dwarf::DW_TAG_structure_type:
+    case dwarf::DW_TAG_typedef:
+    case dwarf::DW_TAG_array_type:
+    case dwarf::DW_TAG_subroutine_type:
+    case dwarf::DW_TAG_unspecified_type:
+    case dwarf::DW_TAG_union_type:
+    case dwarf::DW_TAG_enumeration_type:
+    case dwarf::DW_TAG_class_type:
+    case dwarf::DW_TAG_const_type:
+    case dwarf::DW_TAG_volatile_type: return true;
+    default: return false;
   }
 }
 
@@ -127,8 +133,10 @@ std::unique_ptr<TypeInfo> Executable::Impl::build_type(DWARFDie die) {
   if (elem) t->elem = name_of(elem);
   for (DWARFDie child : die.children()) {
     if (child.getTag() == dwarf::DW_TAG_subrange_type && die.getTag() == dwarf::DW_TAG_array_type) {
-      if (auto c = dwarf::toUnsigned(child.find(dwarf::DW_AT_count))) t->count = *c;
-      else if (auto ub = dwarf::toUnsigned(child.find(dwarf::DW_AT_upper_bound))) t->count = *ub + 1;
+      if (auto c = dwarf::toUnsigned(child.find(dwarf::DW_AT_count)))
+        t->count = *c;
+      else if (auto ub = dwarf::toUnsigned(child.find(dwarf::DW_AT_upper_bound)))
+        t->count = *ub + 1;
     } else if (child.getTag() == dwarf::DW_TAG_member) {
       TypeField f;
       f.name = name_of(child);
@@ -230,10 +238,8 @@ std::vector<SymbolizedFrame> Executable::symbolize(uint64_t pc) const {
   if (auto it = im.symbolize_cache.find(pc); it != im.symbolize_cache.end()) return it->second;
   std::vector<SymbolizedFrame> frames;
   if (im.dwarf_present) {
-    DILineInfoSpecifier spec(DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath,
-                             DINameKind::LinkageName);
-    DIInliningInfo info =
-        im.dwarf->getInliningInfoForAddress({pc, object::SectionedAddress::UndefSection}, spec);
+    DILineInfoSpecifier spec(DILineInfoSpecifier::FileLineInfoKind::AbsoluteFilePath, DINameKind::LinkageName);
+    DIInliningInfo info = im.dwarf->getInliningInfoForAddress({pc, object::SectionedAddress::UndefSection}, spec);
     for (uint32_t i = 0; i < info.getNumberOfFrames(); ++i) {
       const DILineInfo &li = info.getFrame(i);
       if (li.FunctionName == DILineInfo::BadString) continue;

@@ -2,19 +2,19 @@
 #include "binary/executable_impl.h"
 #include "binary/locate.h"
 #include "io/input.h"
-#include "support/limits.h"
-#include "io/regular_file.h"
 #include "io/mapped_file.h"
+#include "io/regular_file.h"
+#include "support/limits.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <cstring>
 #include <mutex>
-#include <sys/stat.h>
 
 namespace crashctl::binary {
 
@@ -70,8 +70,8 @@ Executable::~Executable() = default;
 // min(executable-bytes, executable-ratio x its compressed size) bytes.
 static Expected<std::unique_ptr<MemoryBuffer>> decompressed(const std::string &path, StringRef packed) {
   const ResourceLimits &limits = resource_limits();
-  uint64_t by_ratio = packed.size() > UINT64_MAX / limits.executable_ratio ? UINT64_MAX
-                                                                            : packed.size() * limits.executable_ratio;
+  uint64_t by_ratio =
+      packed.size() > UINT64_MAX / limits.executable_ratio ? UINT64_MAX : packed.size() * limits.executable_ratio;
   uint64_t cap = std::min(limits.executable_bytes, by_ratio);
   auto in = open_source(memory_source(std::string_view(packed.data(), packed.size()), path), path,
                         /*detect_kind=*/false);
@@ -100,7 +100,7 @@ static Expected<std::unique_ptr<MemoryBuffer>> decompressed(const std::string &p
 }
 
 Expected<std::shared_ptr<const Executable>> Executable::open_shared(const std::string &path) {
-  struct stat st {};
+  struct stat st{};
   std::string key = path;
   if (::stat(path.c_str(), &st) == 0)
     key += "\0" + std::to_string(st.st_size) + "\0" + std::to_string(st.st_mtim.tv_sec) + "." +
@@ -138,7 +138,9 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
     buf = std::move(*plain);
   }
   StringRef bytes = (*buf)->getBuffer();
-  if (bytes.size() < 16 || !bytes.starts_with("\x7f" "ELF")) return fail(path, "not an ELF file");
+  if (bytes.size() < 16 || !bytes.starts_with("\x7f"
+                                              "ELF"))
+    return fail(path, "not an ELF file");
   if (uint8_t(bytes[ELF::EI_CLASS]) != ELF::ELFCLASS64)
     return fail(path, "32-bit ELF is not supported (only 64-bit Go executables are read)");
   if (uint8_t(bytes[ELF::EI_DATA]) != ELF::ELFDATA2LSB) return fail(path, "big-endian ELF is not supported");
@@ -192,8 +194,8 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
       info.addr = sec.sh_addr;
       info.offset = sec.sh_offset;
       info.size = sec.sh_size;
-      info.in_file = sec.sh_type != ELF::SHT_NOBITS && sec.sh_offset <= file_size &&
-                     sec.sh_size <= file_size - sec.sh_offset;
+      info.in_file =
+          sec.sh_type != ELF::SHT_NOBITS && sec.sh_offset <= file_size && sec.sh_size <= file_size - sec.sh_offset;
       im.sections.emplace(name->str(), info);
       if (sec.sh_type == ELF::SHT_NOTE && info.in_file) {
         Error err = Error::success();
@@ -246,9 +248,10 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
   const SectionInfo *info = im.section(".debug_info");
   if (info && info->in_file && info->size > 0) {
     Impl *impl = &im;
-    im.dwarf = DWARFContext::create(*im.object, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
-                                    [impl](Error e) { impl->dwarf_problem(std::move(e)); },
-                                    [impl](Error e) { impl->dwarf_problem(std::move(e)); }, /*ThreadSafe=*/true);
+    im.dwarf = DWARFContext::create(
+        *im.object, DWARFContext::ProcessDebugRelocations::Process, nullptr, "",
+        [impl](Error e) { impl->dwarf_problem(std::move(e)); }, [impl](Error e) { impl->dwarf_problem(std::move(e)); },
+        /*ThreadSafe=*/true);
     im.dwarf_present = im.dwarf && im.dwarf->getNumCompileUnits() > 0;
   }
   return exe;
@@ -257,7 +260,8 @@ Expected<std::unique_ptr<Executable>> Executable::open(const std::string &path) 
 void Executable::Impl::dwarf_problem(Error e) {
   std::string msg = toString(std::move(e));
   std::lock_guard<std::mutex> lock(dwarf_problems_mutex);
-  if (dwarf_problems.size() < 100 && std::find(dwarf_problems.begin(), dwarf_problems.end(), msg) == dwarf_problems.end())
+  if (dwarf_problems.size() < 100 &&
+      std::find(dwarf_problems.begin(), dwarf_problems.end(), msg) == dwarf_problems.end())
     dwarf_problems.push_back(std::move(msg));
 }
 
@@ -266,16 +270,36 @@ std::vector<std::string> Executable::dwarf_problems() const {
   return impl_->dwarf_problems;
 }
 
-const std::string &Executable::path() const { return impl_->path; }
-uint16_t Executable::machine() const { return impl_->machine; }
-unsigned Executable::pointer_size() const { return 8; }
-bool Executable::is_pie() const { return impl_->pie; }
-uint64_t Executable::entry() const { return impl_->entry; }
-std::string Executable::gnu_build_id() const { return impl_->gnu_build_id; }
-std::string Executable::go_build_id() const { return impl_->go_build_id; }
-const std::vector<Executable::Segment> &Executable::load_segments() const { return impl_->segments; }
-bool Executable::read(uint64_t vaddr, void *out, size_t n) const { return impl_->read(vaddr, out, n); }
-bool Executable::has_dwarf() const { return impl_->dwarf_present; }
+const std::string &Executable::path() const {
+  return impl_->path;
+}
+uint16_t Executable::machine() const {
+  return impl_->machine;
+}
+unsigned Executable::pointer_size() const {
+  return 8;
+}
+bool Executable::is_pie() const {
+  return impl_->pie;
+}
+uint64_t Executable::entry() const {
+  return impl_->entry;
+}
+std::string Executable::gnu_build_id() const {
+  return impl_->gnu_build_id;
+}
+std::string Executable::go_build_id() const {
+  return impl_->go_build_id;
+}
+const std::vector<Executable::Segment> &Executable::load_segments() const {
+  return impl_->segments;
+}
+bool Executable::read(uint64_t vaddr, void *out, size_t n) const {
+  return impl_->read(vaddr, out, n);
+}
+bool Executable::has_dwarf() const {
+  return impl_->dwarf_present;
+}
 
 std::optional<std::pair<uint64_t, uint64_t>> Executable::symbol(std::string_view name) const {
   auto it = impl_->symbols_by_name.find(name);

@@ -36,11 +36,11 @@ struct TypeField {
 struct TypeInfo {
   std::string name;
   uint64_t size = 0;
-  uint16_t tag = 0;            // DW_TAG_structure_type, DW_TAG_pointer_type, DW_TAG_base_type, ...
-  uint8_t go_kind = 0;         // DW_AT_go_kind (reflect.Kind), 0 when absent
-  std::string elem;            // pointer/array/slice element type name, typedef target
-  uint64_t count = 0;          // array length
-  uint8_t encoding = 0;        // base types: DW_ATE_*
+  uint16_t tag = 0;               // DW_TAG_structure_type, DW_TAG_pointer_type, DW_TAG_base_type, ...
+  uint8_t go_kind = 0;            // DW_AT_go_kind (reflect.Kind), 0 when absent
+  std::string elem;               // pointer/array/slice element type name, typedef target
+  uint64_t count = 0;             // array length
+  uint8_t encoding = 0;           // base types: DW_ATE_*
   std::vector<TypeField> fields;  // structs, in order
   const TypeField *field(std::string_view n) const;
 };
@@ -55,9 +55,9 @@ struct Func {
   uint8_t func_id = 0;                      // abi.FuncID
   uint8_t flag = 0;                         // abi.FuncFlag (TopFrame 1, SPWrite 2, Asm 4)
   int32_t args = 0;
-  uint32_t deferreturn = 0;                 // offset of the deferreturn call, 0 = none
-  int32_t start_line = 0;                   // 0 before Go 1.20
-  uint32_t cu_offset = 0;                   // index of the function's CU in the cutab
+  uint32_t deferreturn = 0;  // offset of the deferreturn call, 0 = none
+  int32_t start_line = 0;    // 0 before Go 1.20
+  uint32_t cu_offset = 0;    // index of the function's CU in the cutab
 };
 
 struct GoModuleInfo;  // internal
@@ -88,12 +88,12 @@ public:
   ~Executable() override;
 
   const std::string &path() const;
-  uint16_t machine() const;           // ELF e_machine (EM_X86_64 62, EM_AARCH64 183)
-  unsigned pointer_size() const;      // 8 (only 64-bit ELF is read)
-  bool is_pie() const;                // ET_DYN
-  uint64_t entry() const;             // e_entry
-  std::string gnu_build_id() const;   // hex of NT_GNU_BUILD_ID, "" if none
-  std::string go_build_id() const;    // Go's build id note, "" if none
+  uint16_t machine() const;          // ELF e_machine (EM_X86_64 62, EM_AARCH64 183)
+  unsigned pointer_size() const;     // 8 (only 64-bit ELF is read)
+  bool is_pie() const;               // ET_DYN
+  uint64_t entry() const;            // e_entry
+  std::string gnu_build_id() const;  // hex of NT_GNU_BUILD_ID, "" if none
+  std::string go_build_id() const;   // Go's build id note, "" if none
 
   struct Segment {
     uint64_t vaddr = 0, memsz = 0, offset = 0, filesz = 0;

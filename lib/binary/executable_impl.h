@@ -95,8 +95,12 @@ struct Executable::Impl {
 };
 
 // Little-endian loads from a byte view, bounds-checked by the caller.
-inline uint32_t load_u32(const char *p) { return llvm::support::endian::read32le(p); }
-inline uint64_t load_u64(const char *p) { return llvm::support::endian::read64le(p); }
+inline uint32_t load_u32(const char *p) {
+  return llvm::support::endian::read32le(p);
+}
+inline uint64_t load_u64(const char *p) {
+  return llvm::support::endian::read64le(p);
+}
 
 // Logical frames at PC from the pclntab and its inline tree, innermost first.
 std::vector<SymbolizedFrame> pclntab_frames(const Executable &exe, const Pclntab &t, uint64_t pc);

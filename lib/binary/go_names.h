@@ -23,12 +23,12 @@ std::vector<uint64_t> direct_calls(const Executable &exe, const Func &f);
 // wrapper (F.deferwrapN from Go 1.22, F.funcN marked FuncIDWrapper before)
 // that calls the deferred function.
 struct DeferredCall {
-  const Func *fn = nullptr;            // the deferred function, unwrapped; the wrapper when it was inlined into it
-  std::string name, file;              // the deferred function (also when inlined into the wrapper)
-  int line = 0;                        // where it starts (its first line, or its inlined body's first line)
-  std::string closure;                 // the closure's own name (the wrapper, if any)
-  std::optional<bool> calls_recover;   // fn itself calls runtime.gorecover
-  std::string indirect_recover;        // a function fn calls that calls recover
+  const Func *fn = nullptr;           // the deferred function, unwrapped; the wrapper when it was inlined into it
+  std::string name, file;             // the deferred function (also when inlined into the wrapper)
+  int line = 0;                       // where it starts (its first line, or its inlined body's first line)
+  std::string closure;                // the closure's own name (the wrapper, if any)
+  std::optional<bool> calls_recover;  // fn itself calls runtime.gorecover
+  std::string indirect_recover;       // a function fn calls that calls recover
 };
 DeferredCall deferred_call(const Executable &exe, const Func &closure);
 // Fills D's function, file, line and recover facts from the deferred closure.

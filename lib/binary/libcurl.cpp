@@ -5,8 +5,8 @@
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 
-#include <cstdarg>
 #include <dlfcn.h>
+#include <cstdarg>
 #include <mutex>
 #include <type_traits>
 
@@ -64,7 +64,9 @@ const Libcurl &libcurl() {
   return lib;
 }
 
-bool loaded() { return libcurl().error.empty(); }
+bool loaded() {
+  return libcurl().error.empty();
+}
 
 }  // namespace
 
@@ -82,13 +84,17 @@ using crashctl::binary::loaded;
 
 extern "C" {
 
-CURLcode curl_global_init(long flags) { return loaded() ? libcurl().global_init(flags) : CURLE_FAILED_INIT; }
+CURLcode curl_global_init(long flags) {
+  return loaded() ? libcurl().global_init(flags) : CURLE_FAILED_INIT;
+}
 
 void curl_global_cleanup(void) {
   if (loaded()) libcurl().global_cleanup();
 }
 
-CURL *curl_easy_init(void) { return loaded() ? libcurl().easy_init() : nullptr; }
+CURL *curl_easy_init(void) {
+  return loaded() ? libcurl().easy_init() : nullptr;
+}
 
 void curl_easy_cleanup(CURL *curl) {
   if (curl && loaded()) libcurl().easy_cleanup(curl);

@@ -2,9 +2,9 @@
 
 #include "binary/debuginfod.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Object/ELF.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -18,7 +18,9 @@ namespace {
 constexpr uint64_t kAtPhdr = 3, kAtEntry = 9, kAtExecfn = 31;
 constexpr uint64_t kPage = 4096;
 
-std::string shorten(const std::string &id) { return id.size() > 24 ? id.substr(0, 24) + "..." : id; }
+std::string shorten(const std::string &id) {
+  return id.size() > 24 ? id.substr(0, 24) + "..." : id;
+}
 
 }  // namespace
 
@@ -123,12 +125,13 @@ llvm::Expected<std::string> check_executable(const ProcessImage &core, const Exe
   // The entry point the kernel recorded.
   if (auto it = core.auxv().find(kAtEntry); it != core.auxv().end()) {
     if (!exe.is_pie() && it->second != exe.entry())
-      return mismatch(llvm::formatv("the core's entry point (AT_ENTRY) is {0:x}, the executable's {1:x}", it->second,
-                                    exe.entry()));
+      return mismatch(
+          llvm::formatv("the core's entry point (AT_ENTRY) is {0:x}, the executable's {1:x}", it->second, exe.entry()));
     if (exe.is_pie() && bias % kPage != 0)
-      return mismatch(llvm::formatv("the core's entry point (AT_ENTRY) {0:x} is not the executable's entry {1:x} "
-                                    "at any page-aligned load address",
-                                    it->second, exe.entry()));
+      return mismatch(
+          llvm::formatv("the core's entry point (AT_ENTRY) {0:x} is not the executable's entry {1:x} "
+                        "at any page-aligned load address",
+                        it->second, exe.entry()));
   }
 
   // The rest of the program's own ELF header, as the core kept it.
@@ -188,9 +191,11 @@ llvm::Expected<std::string> check_executable(const ProcessImage &core, const Exe
       const char *field, *symbol;
     };
     static const Pointer kPointers[] = {
-        {"pcHeader", "runtime.pcheader"}, {"text", "runtime.text"},     {"etext", "runtime.etext"},
-        {"noptrdata", "runtime.noptrdata"}, {"data", "runtime.data"}, {"bss", "runtime.bss"},
-        {"end", "runtime.end"},           {"types", "runtime.types"}, {"etypes", "runtime.etypes"},
+        {"pcHeader", "runtime.pcheader"}, {"text", "runtime.text"},
+        {"etext", "runtime.etext"},       {"noptrdata", "runtime.noptrdata"},
+        {"data", "runtime.data"},         {"bss", "runtime.bss"},
+        {"end", "runtime.end"},           {"types", "runtime.types"},
+        {"etypes", "runtime.etypes"},
     };
     const TypeInfo *type = exe.type("runtime.moduledata");
     size_t checked = 0;
@@ -203,9 +208,10 @@ llvm::Expected<std::string> check_executable(const ProcessImage &core, const Exe
       uint64_t in_core = 0;
       if (core.read(*md + bias + offset, &in_core, 8) != 8) continue;
       if (in_core != sym->first + bias)
-        return mismatch(llvm::formatv("runtime.firstmoduledata.{0} in the core is {1:x}, where this executable "
-                                      "has {2} at {3:x}",
-                                      p.field, in_core, p.symbol, sym->first + bias));
+        return mismatch(
+            llvm::formatv("runtime.firstmoduledata.{0} in the core is {1:x}, where this executable "
+                          "has {2} at {3:x}",
+                          p.field, in_core, p.symbol, sym->first + bias));
       ++checked;
     }
     if (checked) agreed.push_back("runtime.firstmoduledata");
@@ -227,7 +233,8 @@ std::optional<std::string> DebugDirFetcher::fetch(llvm::object::BuildIDRef id) c
   if (hex.size() < 3) return std::nullopt;
   std::string head = hex.substr(0, 2), rest = hex.substr(2);
   for (const std::string &d : dirs_)
-    for (std::string cand : {d + "/" + hex, d + "/.build-id/" + head + "/" + rest, d + "/.build-id/" + head + "/" + rest + ".debug"})
+    for (std::string cand :
+         {d + "/" + hex, d + "/.build-id/" + head + "/" + rest, d + "/.build-id/" + head + "/" + rest + ".debug"})
       if (llvm::sys::fs::is_regular_file(cand)) return cand;  // never a FIFO or device
   return std::nullopt;
 }
@@ -236,11 +243,12 @@ std::vector<std::string> debug_dir_files(const std::vector<std::string> &dirs, s
   std::vector<std::string> out;
   auto list = [&](const std::string &dir, bool descend) {
     std::error_code ec;
-    for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end && out.size() < limit;
-         it.increment(ec)) {
+    for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end && out.size() < limit; it.increment(ec)) {
       const std::string &path = it->path();
-      if (llvm::sys::fs::is_regular_file(path)) out.push_back(path);  // never a FIFO or device
-      else if (descend && llvm::sys::fs::is_directory(path)) out.push_back(path + "/");
+      if (llvm::sys::fs::is_regular_file(path))
+        out.push_back(path);  // never a FIFO or device
+      else if (descend && llvm::sys::fs::is_directory(path))
+        out.push_back(path + "/");
     }
   };
   for (const std::string &d : dirs) {
@@ -310,8 +318,10 @@ llvm::Expected<FoundExecutable> find_executable(const ExecutableQuery &query, co
       std::string id;
       if (llvm::tryGetFromHex(query.build_id, id))
         path = DebugDirFetcher(opts.debug_dirs).fetch(llvm::arrayRefFromStringRef(id));
-      if (!path) steps.push_back("no file is named by build id " + query.build_id + " under --debug-dir " + dirs());
-      else if (auto found = accept(*path, ExecutableSource::DebugDir)) return std::move(*found);
+      if (!path)
+        steps.push_back("no file is named by build id " + query.build_id + " under --debug-dir " + dirs());
+      else if (auto found = accept(*path, ExecutableSource::DebugDir))
+        return std::move(*found);
     } else {
       std::vector<std::string> files = debug_dir_files(opts.debug_dirs);
       for (const std::string &path : files) {
@@ -330,8 +340,10 @@ llvm::Expected<FoundExecutable> find_executable(const ExecutableQuery &query, co
       steps.push_back("debuginfod (DEBUGINFOD_URLS) was not asked: the input records no GNU build id");
     } else {
       auto path = debuginfod_executable(debuginfod, query.build_id, opts.offline);
-      if (!path) steps.push_back(llvm::toString(path.takeError()));
-      else if (auto found = accept(*path, ExecutableSource::Debuginfod)) return std::move(*found);
+      if (!path)
+        steps.push_back(llvm::toString(path.takeError()));
+      else if (auto found = accept(*path, ExecutableSource::Debuginfod))
+        return std::move(*found);
     }
   }
   return llvm::createStringError(llvm::inconvertibleErrorCode(), llvm::join(steps, "; "));
@@ -354,8 +366,9 @@ llvm::Expected<LocatedExecutable> locate_executable(const ProcessImage &image, c
     // PIE: the load bias from the entry point the kernel recorded.
     std::optional<uint64_t> found_bias = load_bias(image, exe);
     if (!found_bias)
-      return fail(image_name + ": position-independent executable, but the core has no AT_ENTRY to find where "
-                               "it was loaded");
+      return fail(image_name +
+                  ": position-independent executable, but the core has no AT_ENTRY to find where "
+                  "it was loaded");
     bias = *found_bias;
     // The executable must be the one that ran.
     auto matched = check_executable(image, exe, bias, image_name, path);

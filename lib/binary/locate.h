@@ -108,9 +108,9 @@ llvm::Expected<LocatedExecutable> locate_executable(const ProcessImage &image, c
 // What the core itself keeps of its program's ELF header: the kernel dumps
 // the first page of every ELF mapping, which holds the build id notes.
 struct CoreProgramHeader {
-  uint64_t address = 0;  // where the header was mapped
-  uint16_t type = 0;     // ET_EXEC or ET_DYN
-  uint64_t entry = 0;    // e_entry (link-time)
+  uint64_t address = 0;                   // where the header was mapped
+  uint16_t type = 0;                      // ET_EXEC or ET_DYN
+  uint64_t entry = 0;                     // e_entry (link-time)
   std::string gnu_build_id, go_build_id;  // hex; Go's as written
 };
 // The header page of the core's main executable (the first NT_FILE path at

@@ -88,8 +88,10 @@ const Pclntab &Executable::Impl::pclntab(const Executable &self) {
     // Go 1.26 stopped storing textStart; in PIE binaries of earlier releases it
     // is a dynamic relocation and reads 0 in the file.
     if (text_start == 0) {
-      if (auto s = self.symbol("runtime.text")) text_start = s->first;
-      else if (const SectionInfo *text = section(".text")) text_start = text->addr;
+      if (auto s = self.symbol("runtime.text"))
+        text_start = s->first;
+      else if (const SectionInfo *text = section(".text"))
+        text_start = text->addr;
     }
     t.text_start = text_start;
     for (const char *name : {"go:func.*", "go.func.*"})
@@ -157,8 +159,12 @@ const Func *Executable::func_named(std::string_view name) const {
   return it == t.by_name.end() ? nullptr : &t.funcs[it->second];
 }
 
-std::optional<uint64_t> Executable::gofunc_base() const { return impl_->pclntab(*this).gofunc; }
-std::string Executable::pclntab_error() const { return impl_->pclntab(*this).error; }
+std::optional<uint64_t> Executable::gofunc_base() const {
+  return impl_->pclntab(*this).gofunc;
+}
+std::string Executable::pclntab_error() const {
+  return impl_->pclntab(*this).error;
+}
 
 // The runtime's pcvalue: a sequence of (zig-zag value delta, pc delta) varint
 // pairs starting at the entry with value -1; a zero value delta after the
@@ -182,7 +188,9 @@ std::optional<int32_t> Executable::pc_value(const Func &f, uint32_t table_offset
   }
 }
 
-std::optional<int32_t> Executable::sp_delta(const Func &f, uint64_t pc) const { return pc_value(f, f.pcsp, pc); }
+std::optional<int32_t> Executable::sp_delta(const Func &f, uint64_t pc) const {
+  return pc_value(f, f.pcsp, pc);
+}
 
 std::optional<std::pair<std::string, int>> Executable::pcln_line(const Func &f, uint64_t pc) const {
   const Pclntab &t = impl_->pclntab(*this);

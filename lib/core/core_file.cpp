@@ -1,7 +1,7 @@
 #include "core/core_file.h"
 
-#include "support/limits.h"
 #include "io/mapped_file.h"
+#include "support/limits.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Object/ELF.h"
@@ -9,15 +9,15 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace crashctl::core {
 
@@ -33,16 +33,15 @@ static llvm::Error core_error(const std::string &name, uint64_t offset, const ll
 // over all-zero blocks so that a sparse core stays sparse on disk.
 // A stream that fails part-way (a truncated .zst) keeps what came before the
 // failure, and the failure goes to STREAM_ERROR: a cut core is still read.
-static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(const std::string &name,
-                                                                             ByteSource &src,
-                                                                             std::string &stream_error) {
+static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(const std::string &name, ByteSource &src,
+                                                                              std::string &stream_error) {
   const char *tmpdir = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/crashctl-core-XXXXXX";
   int fd = mkstemp(tmpl.data());
   if (fd < 0)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   name + ": cannot create a temporary file for the decompressed core: " +
-                                       std::strerror(errno));
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        name + ": cannot create a temporary file for the decompressed core: " + std::strerror(errno));
   unlink(tmpl.c_str());
   constexpr size_t kBlock = 1 << 16;
   std::unique_ptr<char[]> buf(new char[kBlock]);
@@ -93,16 +92,15 @@ static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> decompress_to_temp(co
     auto mb = map_open_file(fd, name, total);
     close(fd);
     if (!mb)
-      return llvm::createStringError(mb.getError(), name + ": cannot map the decompressed core: " +
-                                                        mb.getError().message());
+      return llvm::createStringError(mb.getError(),
+                                     name + ": cannot map the decompressed core: " + mb.getError().message());
     return std::move(*mb);
   }
 io_error:
   int e = errno;
   close(fd);
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 name + ": cannot write the decompressed core to " + tmpl + ": " +
-                                     std::strerror(e));
+                                 name + ": cannot write the decompressed core to " + tmpl + ": " + std::strerror(e));
 }
 
 llvm::Expected<std::unique_ptr<CoreFile>> CoreFile::open(const std::string &path, OpenedInput &in) {
@@ -141,45 +139,45 @@ llvm::Expected<std::unique_ptr<CoreFile>> CoreFile::from_bytes(llvm::StringRef b
 }
 
 // A field of a note descriptor (the core is little-endian); 0 past its end.
-template <typename T> static T load(llvm::ArrayRef<uint8_t> d, size_t off) {
+template <typename T>
+static T load(llvm::ArrayRef<uint8_t> d, size_t off) {
   return off + sizeof(T) <= d.size() ? llvm::support::endian::read<T, llvm::endianness::little>(d.data() + off) : T{};
 }
 
 // Linux core notes (the descriptors' layouts on amd64 and arm64).
-namespace prstatus {                 // struct elf_prstatus
-constexpr size_t kCursig = 12;       // pr_cursig, after pr_info
-constexpr size_t kPid = 32;          // pr_pid
-constexpr size_t kRegs = 112;        // pr_reg
+namespace prstatus {            // struct elf_prstatus
+constexpr size_t kCursig = 12;  // pr_cursig, after pr_info
+constexpr size_t kPid = 32;     // pr_pid
+constexpr size_t kRegs = 112;   // pr_reg
 }  // namespace prstatus
-namespace amd64_reg {                // pr_reg: struct user_regs_struct, by index
+namespace amd64_reg {  // pr_reg: struct user_regs_struct, by index
 constexpr size_t kRbp = 4, kRip = 16, kRsp = 19, kFsBase = 21, kCount = 27;
 }  // namespace amd64_reg
-namespace arm64_reg {                // pr_reg: struct user_pt_regs, by index
-constexpr size_t kGeneral = 31;      // x0..x30
+namespace arm64_reg {            // pr_reg: struct user_pt_regs, by index
+constexpr size_t kGeneral = 31;  // x0..x30
 constexpr size_t kFp = 29, kLr = 30, kSp = 31, kPc = 32, kPstate = 33, kCount = 34;
 }  // namespace arm64_reg
-namespace prpsinfo {                 // struct elf_prpsinfo
+namespace prpsinfo {  // struct elf_prpsinfo
 constexpr size_t kSize = 136;
-constexpr size_t kPid = 24;          // pr_pid
+constexpr size_t kPid = 24;                       // pr_pid
 constexpr size_t kFname = 40, kFnameSize = 16;    // pr_fname
 constexpr size_t kPsargs = 56, kPsargsSize = 80;  // pr_psargs
 }  // namespace prpsinfo
-namespace siginfo {                  // siginfo_t
+namespace siginfo {  // siginfo_t
 constexpr size_t kSigno = 0, kErrno = 4, kCode = 8;
-constexpr size_t kAddr = 16;         // si_addr (faults, si_code > 0)
+constexpr size_t kAddr = 16;            // si_addr (faults, si_code > 0)
 constexpr size_t kPid = 16, kUid = 20;  // si_pid, si_uid (sent signals)
 constexpr size_t kMinSize = 24;
 }  // namespace siginfo
-namespace nt_file {                  // count, page size, then entries, then names
+namespace nt_file {  // count, page size, then entries, then names
 constexpr size_t kHeader = 16;
-constexpr size_t kEntry = 24;        // start, end, file offset in pages
+constexpr size_t kEntry = 24;  // start, end, file offset in pages
 }  // namespace nt_file
-constexpr size_t kAuxvEntry = 16;    // key, value
+constexpr size_t kAuxvEntry = 16;  // key, value
 
-static const char *const kAmd64Regs[] = {"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
-                                         "r8",  "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip",
-                                         "cs",  "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es",
-                                         "fs",  "gs"};
+static const char *const kAmd64Regs[] = {"r15",    "r14", "r13", "r12",     "rbp",     "rbx", "r11",      "r10", "r9",
+                                         "r8",     "rax", "rcx", "rdx",     "rsi",     "rdi", "orig_rax", "rip", "cs",
+                                         "eflags", "rsp", "ss",  "fs_base", "gs_base", "ds",  "es",       "fs",  "gs"};
 
 llvm::Error CoreFile::parse() {
   auto elf = ELFFile64::create(bytes_);
@@ -193,7 +191,8 @@ llvm::Error CoreFile::parse() {
                       "expected an ELF core (e_type 4), found e_type " + llvm::Twine(hdr.e_type));
   machine_ = hdr.e_machine;
   if (machine_ != llvm::ELF::EM_X86_64 && machine_ != llvm::ELF::EM_AARCH64)
-    return core_error(name_, offsetof(llvm::ELF::Elf64_Ehdr, e_machine), "unsupported machine " + llvm::Twine(machine_) + " (amd64 and arm64 are read)");
+    return core_error(name_, offsetof(llvm::ELF::Elf64_Ehdr, e_machine),
+                      "unsupported machine " + llvm::Twine(machine_) + " (amd64 and arm64 are read)");
   auto phdrs = elf->program_headers();
   if (!phdrs) {
     llvm::consumeError(phdrs.takeError());
@@ -226,97 +225,96 @@ llvm::Error CoreFile::parse() {
       auto desc = note.getDesc(4);
       uint64_t at = uint64_t(desc.data() - reinterpret_cast<const uint8_t *>(bytes_.data()));
       switch (note.getType()) {
-      case llvm::ELF::NT_PRSTATUS: {
-        if (note.getName() != "CORE") break;
-        CoreThread t;
-        t.cursig = load<int16_t>(desc, prstatus::kCursig);
-        t.tid = load<int32_t>(desc, prstatus::kPid);
-        auto reg = [&](size_t i) { return load<uint64_t>(desc, prstatus::kRegs + 8 * i); };
-        if (machine_ == llvm::ELF::EM_X86_64) {
-          static_assert(std::size(kAmd64Regs) == amd64_reg::kCount);
-          if (desc.size() < prstatus::kRegs + amd64_reg::kCount * 8) {
-            problems_.emplace_back(at, "NT_PRSTATUS note too short for amd64 registers");
-            break;
+        case llvm::ELF::NT_PRSTATUS: {
+          if (note.getName() != "CORE") break;
+          CoreThread t;
+          t.cursig = load<int16_t>(desc, prstatus::kCursig);
+          t.tid = load<int32_t>(desc, prstatus::kPid);
+          auto reg = [&](size_t i) { return load<uint64_t>(desc, prstatus::kRegs + 8 * i); };
+          if (machine_ == llvm::ELF::EM_X86_64) {
+            static_assert(std::size(kAmd64Regs) == amd64_reg::kCount);
+            if (desc.size() < prstatus::kRegs + amd64_reg::kCount * 8) {
+              problems_.emplace_back(at, "NT_PRSTATUS note too short for amd64 registers");
+              break;
+            }
+            for (size_t i = 0; i < amd64_reg::kCount; ++i) t.registers.emplace_back(kAmd64Regs[i], reg(i));
+            t.fp = reg(amd64_reg::kRbp);
+            t.pc = reg(amd64_reg::kRip);
+            t.sp = reg(amd64_reg::kRsp);
+            t.fs_base = reg(amd64_reg::kFsBase);
+          } else {
+            if (desc.size() < prstatus::kRegs + arm64_reg::kCount * 8) {
+              problems_.emplace_back(at, "NT_PRSTATUS note too short for arm64 registers");
+              break;
+            }
+            for (size_t i = 0; i < arm64_reg::kGeneral; ++i) t.registers.emplace_back("x" + std::to_string(i), reg(i));
+            t.registers.emplace_back("sp", reg(arm64_reg::kSp));
+            t.registers.emplace_back("pc", reg(arm64_reg::kPc));
+            t.registers.emplace_back("pstate", reg(arm64_reg::kPstate));
+            t.fp = reg(arm64_reg::kFp);
+            t.lr = reg(arm64_reg::kLr);
+            t.sp = reg(arm64_reg::kSp);
+            t.pc = reg(arm64_reg::kPc);
           }
-          for (size_t i = 0; i < amd64_reg::kCount; ++i) t.registers.emplace_back(kAmd64Regs[i], reg(i));
-          t.fp = reg(amd64_reg::kRbp);
-          t.pc = reg(amd64_reg::kRip);
-          t.sp = reg(amd64_reg::kRsp);
-          t.fs_base = reg(amd64_reg::kFsBase);
-        } else {
-          if (desc.size() < prstatus::kRegs + arm64_reg::kCount * 8) {
-            problems_.emplace_back(at, "NT_PRSTATUS note too short for arm64 registers");
-            break;
-          }
-          for (size_t i = 0; i < arm64_reg::kGeneral; ++i) t.registers.emplace_back("x" + std::to_string(i), reg(i));
-          t.registers.emplace_back("sp", reg(arm64_reg::kSp));
-          t.registers.emplace_back("pc", reg(arm64_reg::kPc));
-          t.registers.emplace_back("pstate", reg(arm64_reg::kPstate));
-          t.fp = reg(arm64_reg::kFp);
-          t.lr = reg(arm64_reg::kLr);
-          t.sp = reg(arm64_reg::kSp);
-          t.pc = reg(arm64_reg::kPc);
-        }
-        threads_.push_back(std::move(t));
-        break;
-      }
-      case llvm::ELF::NT_PRPSINFO: {
-        if (note.getName() != "CORE" || desc.size() < prpsinfo::kSize) break;
-        auto cstr = [&](size_t off, size_t n) {
-          std::string s(reinterpret_cast<const char *>(desc.data() + off), n);
-          return s.substr(0, s.find('\0'));
-        };
-        pid_ = load<int32_t>(desc, prpsinfo::kPid);
-        command_ = cstr(prpsinfo::kFname, prpsinfo::kFnameSize);
-        args_ = cstr(prpsinfo::kPsargs, prpsinfo::kPsargsSize);
-        while (!args_.empty() && args_.back() == ' ') args_.pop_back();
-        break;
-      }
-      case llvm::ELF::NT_SIGINFO: {
-        if (desc.size() < siginfo::kMinSize) break;
-        SigInfo si;
-        si.signo = load<int32_t>(desc, siginfo::kSigno);
-        si.errno_ = load<int32_t>(desc, siginfo::kErrno);
-        si.code = load<int32_t>(desc, siginfo::kCode);
-        if (si.code > 0) {
-          si.addr = load<uint64_t>(desc, siginfo::kAddr);
-        } else {
-          si.pid = load<int32_t>(desc, siginfo::kPid);
-          si.uid = load<uint32_t>(desc, siginfo::kUid);
-        }
-        if (!siginfo_) siginfo_ = si;
-        break;
-      }
-      case llvm::ELF::NT_AUXV:
-        for (size_t off = 0; off + kAuxvEntry <= desc.size(); off += kAuxvEntry) {
-          uint64_t key = load<uint64_t>(desc, off), val = load<uint64_t>(desc, off + 8);
-          if (key == 0) break;
-          auxv_[key] = val;
-        }
-        break;
-      case llvm::ELF::NT_FILE: {
-        uint64_t count = load<uint64_t>(desc, 0), page = load<uint64_t>(desc, 8);
-        if (count > desc.size() / nt_file::kEntry) {
-          problems_.emplace_back(at, "NT_FILE note claims more entries than it holds");
+          threads_.push_back(std::move(t));
           break;
         }
-        size_t names = nt_file::kHeader + count * nt_file::kEntry;
-        for (uint64_t i = 0; i < count; ++i) {
-          MappedFile f;
-          size_t entry = nt_file::kHeader + i * nt_file::kEntry;
-          f.start = load<uint64_t>(desc, entry);
-          f.end = load<uint64_t>(desc, entry + 8);
-          f.file_offset = load<uint64_t>(desc, entry + 16) * page;
-          size_t e = names;
-          while (e < desc.size() && desc[e] != 0) ++e;
-          if (names < desc.size()) f.path.assign(reinterpret_cast<const char *>(desc.data() + names), e - names);
-          names = e + 1;
-          files_.push_back(std::move(f));
+        case llvm::ELF::NT_PRPSINFO: {
+          if (note.getName() != "CORE" || desc.size() < prpsinfo::kSize) break;
+          auto cstr = [&](size_t off, size_t n) {
+            std::string s(reinterpret_cast<const char *>(desc.data() + off), n);
+            return s.substr(0, s.find('\0'));
+          };
+          pid_ = load<int32_t>(desc, prpsinfo::kPid);
+          command_ = cstr(prpsinfo::kFname, prpsinfo::kFnameSize);
+          args_ = cstr(prpsinfo::kPsargs, prpsinfo::kPsargsSize);
+          while (!args_.empty() && args_.back() == ' ') args_.pop_back();
+          break;
         }
-        break;
-      }
-      default:
-        break;
+        case llvm::ELF::NT_SIGINFO: {
+          if (desc.size() < siginfo::kMinSize) break;
+          SigInfo si;
+          si.signo = load<int32_t>(desc, siginfo::kSigno);
+          si.errno_ = load<int32_t>(desc, siginfo::kErrno);
+          si.code = load<int32_t>(desc, siginfo::kCode);
+          if (si.code > 0) {
+            si.addr = load<uint64_t>(desc, siginfo::kAddr);
+          } else {
+            si.pid = load<int32_t>(desc, siginfo::kPid);
+            si.uid = load<uint32_t>(desc, siginfo::kUid);
+          }
+          if (!siginfo_) siginfo_ = si;
+          break;
+        }
+        case llvm::ELF::NT_AUXV:
+          for (size_t off = 0; off + kAuxvEntry <= desc.size(); off += kAuxvEntry) {
+            uint64_t key = load<uint64_t>(desc, off), val = load<uint64_t>(desc, off + 8);
+            if (key == 0) break;
+            auxv_[key] = val;
+          }
+          break;
+        case llvm::ELF::NT_FILE: {
+          uint64_t count = load<uint64_t>(desc, 0), page = load<uint64_t>(desc, 8);
+          if (count > desc.size() / nt_file::kEntry) {
+            problems_.emplace_back(at, "NT_FILE note claims more entries than it holds");
+            break;
+          }
+          size_t names = nt_file::kHeader + count * nt_file::kEntry;
+          for (uint64_t i = 0; i < count; ++i) {
+            MappedFile f;
+            size_t entry = nt_file::kHeader + i * nt_file::kEntry;
+            f.start = load<uint64_t>(desc, entry);
+            f.end = load<uint64_t>(desc, entry + 8);
+            f.file_offset = load<uint64_t>(desc, entry + 16) * page;
+            size_t e = names;
+            while (e < desc.size() && desc[e] != 0) ++e;
+            if (names < desc.size()) f.path.assign(reinterpret_cast<const char *>(desc.data() + names), e - names);
+            names = e + 1;
+            files_.push_back(std::move(f));
+          }
+          break;
+        }
+        default: break;
       }
     }
     if (err) {

@@ -23,7 +23,7 @@ namespace crashctl::core {
 // One thread from NT_PRSTATUS.
 struct CoreThread {
   int64_t tid = 0;
-  int cursig = 0;             // signal pending for it (the fatal one for the crashing thread)
+  int cursig = 0;                   // signal pending for it (the fatal one for the crashing thread)
   uint64_t pc = 0, sp = 0, fp = 0;  // rip/rsp/rbp (amd64), pc/sp/x29 (arm64)
   uint64_t lr = 0;                  // x30 (arm64)
   uint64_t fs_base = 0;             // amd64 TLS base

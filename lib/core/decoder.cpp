@@ -2,9 +2,9 @@
 
 #include "binary/executable.h"
 #include "binary/go_names.h"
+#include "binary/locate.h"
 #include "binary/symbolizer.h"
 #include "core/core_file.h"
-#include "binary/locate.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
@@ -13,8 +13,8 @@
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 #include "llvm/Support/Path.h"
@@ -34,7 +34,9 @@ namespace {
 
 constexpr int kFuncdataOpenCodedDeferInfo = 4;
 
-std::string hex(uint64_t v) { return llvm::formatv("{0:x}", v).str(); }
+std::string hex(uint64_t v) {
+  return llvm::formatv("{0:x}", v).str();
+}
 
 struct G : Record {
   uint64_t addr = 0;
@@ -48,7 +50,14 @@ struct M {
 class CoreDecoder {
 public:
   CoreDecoder(const CoreFile &core, const binary::Executable &exe, uint64_t bias, Input &out, Report &report)
-      : core_(core), exe_(exe), mem_(core, &exe, bias), bias_(bias), out_(out), r_(report), p_(report.process), sym_(exe, bias) {}
+      : core_(core),
+        exe_(exe),
+        mem_(core, &exe, bias),
+        bias_(bias),
+        out_(out),
+        r_(report),
+        p_(report.process),
+        sym_(exe, bias) {}
 
   void run();
 
@@ -123,8 +132,10 @@ std::string CoreDecoder::wait_reason(uint8_t idx) {
     auto addr = exe_.global_address("runtime.waitReasonStrings");
     // A [N]string array: N from the symbol's size.
     size_t n = 0;
-    if (auto sym = exe_.symbol("runtime.waitReasonStrings"); sym && sym->second >= 16) n = sym->second / 16;
-    else if (addr) n = 64;
+    if (auto sym = exe_.symbol("runtime.waitReasonStrings"); sym && sym->second >= 16)
+      n = sym->second / 16;
+    else if (addr)
+      n = 64;
     for (size_t i = 0; addr && i < n; ++i) {
       auto s = mem_.go_string(*addr + bias_ + 16 * i, 256);
       if (!s) break;
@@ -406,8 +417,9 @@ void CoreDecoder::run() {
   if (!l_.g_goid.ok || !l_.g_sched_sp.ok) {
     out_.failed = true;
     diag(Severity::Error, 0,
-         exe_.path() + ": the executable's DWARF does not describe runtime.g; goroutines cannot be read "
-                       "(was it built with -ldflags=-w?)");
+         exe_.path() +
+             ": the executable's DWARF does not describe runtime.g; goroutines cannot be read "
+             "(was it built with -ldflags=-w?)");
     return;
   }
   // Go version and build info.
@@ -454,7 +466,8 @@ void CoreDecoder::run() {
         for (uint64_t i = 0; i < n; ++i) {
           auto gp = mem_.u64(*ptr + 8 * i);
           if (!gp) {
-            diag(Severity::Error, 0, llvm::formatv("{0}: allgs[{1}..{2}] unreadable (truncated core?)", core_.name(), i, n).str());
+            diag(Severity::Error, 0,
+                 llvm::formatv("{0}: allgs[{1}..{2}] unreadable (truncated core?)", core_.name(), i, n).str());
             break;
           }
           gptrs.push_back(*gp);
@@ -575,8 +588,7 @@ void CoreDecoder::run() {
         out.stack_unavailable = true;
       }
     }
-    if (!stopped.empty() && !frames.empty())
-      ex.unreadable = "stack walk stopped: " + stopped;
+    if (!stopped.empty() && !frames.empty()) ex.unreadable = "stack walk stopped: " + stopped;
     std::vector<int64_t> phys_to_logical;
     out.stack = make_stack(frames, &phys_to_logical);
     read_defers(g, out, frames, phys_to_logical);
@@ -687,9 +699,10 @@ void CoreDecoder::run() {
 void note_incomplete_core(const CoreFile &core, const std::string &path, Report &report, Input &out) {
   uint64_t missing = core.missing_bytes();
   if (!missing && core.stream_error().empty()) return;
-  std::string gap = missing ? llvm::formatv("the core is truncated: {0} bytes of memory its program headers list "
-                                            "are not in the file",
-                                            missing)
+  std::string gap = missing ? llvm::formatv(
+                                  "the core is truncated: {0} bytes of memory its program headers list "
+                                  "are not in the file",
+                                  missing)
                                   .str()
                             : "the compressed core broke off, so the memory after that point is missing";
   if (uint64_t n = core.missed_reads()) gap += llvm::formatv("; {0} memory reads fell in the missing part", n).str();
@@ -702,8 +715,10 @@ void note_incomplete_core(const CoreFile &core, const std::string &path, Report 
     out.failed = true;
     out.add_diagnostic(
         {Severity::Error, out.size,
-         path + ": the crash cannot be read from this incomplete core: no panic, fatal error or signal from "
-                "outside is in the memory it holds (" + gap + ")"});
+         path +
+             ": the crash cannot be read from this incomplete core: no panic, fatal error or signal from "
+             "outside is in the memory it holds (" +
+             gap + ")"});
   }
 }
 
@@ -740,10 +755,8 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   auto check_at_return = llvm::make_scope_exit(check_changed);
   out.size = (*core)->bytes().size();
   // A cut compressed core: an error (the input is incomplete), yet read.
-  if (!(*core)->stream_error().empty())
-    out.add_diagnostic({Severity::Error, out.size, (*core)->stream_error()});
-  for (const auto &[off, msg] : (*core)->problems())
-    out.add_diagnostic({Severity::Warning, off, path + ": " + msg});
+  if (!(*core)->stream_error().empty()) out.add_diagnostic({Severity::Error, out.size, (*core)->stream_error()});
+  for (const auto &[off, msg] : (*core)->problems()) out.add_diagnostic({Severity::Warning, off, path + ": " + msg});
 
   // Which executable, checked against the core (binary/locate.h).
   auto located = binary::locate_executable(**core, path, opts);

@@ -105,17 +105,17 @@ RuntimeLayout RuntimeLayout::read(const binary::GoProgram &exe) {
   // Goroutine statuses as the runtime prints them (goroutineheader uses
   // gStatusStrings; the constant names are stable since Go 1.4).
   static const std::pair<const char *, const char *> names[] = {
-      {"runtime._Gidle", "idle"},       {"runtime._Grunnable", "runnable"}, {"runtime._Grunning", "running"},
-      {"runtime._Gsyscall", "syscall"}, {"runtime._Gwaiting", "waiting"},   {"runtime._Gdead", "dead"},
-      {"runtime._Gcopystack", "copystack"}, {"runtime._Gpreempted", "preempted"},
-      {"runtime._Gleaked", "leaked"},   {"runtime._Gdeadextra", "dead"},
+      {"runtime._Gidle", "idle"},           {"runtime._Grunnable", "runnable"},   {"runtime._Grunning", "running"},
+      {"runtime._Gsyscall", "syscall"},     {"runtime._Gwaiting", "waiting"},     {"runtime._Gdead", "dead"},
+      {"runtime._Gcopystack", "copystack"}, {"runtime._Gpreempted", "preempted"}, {"runtime._Gleaked", "leaked"},
+      {"runtime._Gdeadextra", "dead"},
   };
   for (const auto &[cname, pretty] : names)
     if (auto v = exe.constant(cname)) l.status_names[uint32_t(*v)] = pretty;
   if (l.status_names.empty()) {
     l.problems.push_back("the executable's DWARF has no runtime._G* constants; using the values of Go 1.21");
-    const char *def[] = {"idle", "runnable", "running", "syscall", "waiting", "moribund", "dead", "enqueue",
-                         "copystack", "preempted"};
+    const char *def[] = {"idle",     "runnable", "running", "syscall",   "waiting",
+                         "moribund", "dead",     "enqueue", "copystack", "preempted"};
     for (uint32_t i = 0; i < 10; ++i) l.status_names[i] = def[i];
   }
   if (auto v = exe.constant("runtime._Gscan")) l.gscan = uint32_t(*v);

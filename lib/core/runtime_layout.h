@@ -24,9 +24,9 @@ struct Off {
 struct RuntimeLayout {
   uint64_t g_size = 0, m_size = 0, defer_size = 0, panic_size = 0;
   // runtime.g
-  Off g_stack_lo, g_stack_hi, g_panic, g_defer, g_m, g_sched_sp, g_sched_pc, g_sched_bp, g_sched_lr,
-      g_syscallsp, g_syscallpc, g_syscallbp, g_status, g_goid, g_waitsince, g_waitreason, g_gopc,
-      g_startpc, g_parent_goid, g_lockedm, g_sig, g_sigcode0, g_sigcode1, g_sigpc;
+  Off g_stack_lo, g_stack_hi, g_panic, g_defer, g_m, g_sched_sp, g_sched_pc, g_sched_bp, g_sched_lr, g_syscallsp,
+      g_syscallpc, g_syscallbp, g_status, g_goid, g_waitsince, g_waitreason, g_gopc, g_startpc, g_parent_goid,
+      g_lockedm, g_sig, g_sigcode0, g_sigcode1, g_sigpc;
   // runtime.m
   Off m_procid, m_curg, m_id, m_alllink;
   // runtime._defer

@@ -7,14 +7,15 @@ namespace crashctl::core {
 namespace {
 constexpr uint8_t kFuncFlagTopFrame = 1, kFuncFlagSPWrite = 2;
 
-bool is(const binary::Func *f, std::string_view name) { return f && f->name == name; }
+bool is(const binary::Func *f, std::string_view name) {
+  return f && f->name == name;
+}
 bool injected(const binary::Func *f) {
   return is(f, "runtime.sigpanic") || is(f, "runtime.asyncPreempt") || is(f, "runtime.debugCallV2");
 }
 }  // namespace
 
-UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const UnwindStart &start,
-                    size_t max_frames) {
+UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const UnwindStart &start, size_t max_frames) {
   UnwindResult r;
   const uint64_t bias = mem.bias();
   uint64_t pc = start.pc, sp = start.sp, lr = start.lr;

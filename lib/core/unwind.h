@@ -17,20 +17,20 @@ namespace crashctl::core {
 // it: the ucontext at the frame's fp (past the return address), the siginfo
 // after it. Offsets from that fp.
 namespace amd64_sigframe {
-constexpr uint64_t kGregs = 40;              // uc_mcontext.gregs
-constexpr uint64_t kRsp = kGregs + 15 * 8;   // gregs[REG_RSP]
-constexpr uint64_t kRip = kGregs + 16 * 8;   // gregs[REG_RIP]
-constexpr uint64_t kSiginfo = 304;           // sizeof(struct ucontext)
-constexpr uint64_t kSigno = kSiginfo;        // si_signo
-constexpr uint64_t kCode = kSiginfo + 8;     // si_code
-constexpr uint64_t kAddr = kSiginfo + 16;    // si_addr
+constexpr uint64_t kGregs = 40;             // uc_mcontext.gregs
+constexpr uint64_t kRsp = kGregs + 15 * 8;  // gregs[REG_RSP]
+constexpr uint64_t kRip = kGregs + 16 * 8;  // gregs[REG_RIP]
+constexpr uint64_t kSiginfo = 304;          // sizeof(struct ucontext)
+constexpr uint64_t kSigno = kSiginfo;       // si_signo
+constexpr uint64_t kCode = kSiginfo + 8;    // si_code
+constexpr uint64_t kAddr = kSiginfo + 16;   // si_addr
 }  // namespace amd64_sigframe
 
 struct PhysicalFrame {
-  uint64_t pc = 0;   // runtime address
+  uint64_t pc = 0;  // runtime address
   uint64_t sp = 0, fp = 0;
   const binary::Func *fn = nullptr;  // nullptr: not Go code
-  bool trap = false;  // pc is where a fault or signal hit, not a return address
+  bool trap = false;                 // pc is where a fault or signal hit, not a return address
 };
 
 // Where a goroutine's saved context is, for the switch from g0 back to it.

@@ -7,20 +7,46 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 
-
 namespace crashctl::core {
 
 namespace {
 enum Kind : uint8_t {
-  Bool = 1, Int, Int8, Int16, Int32, Int64, Uint, Uint8, Uint16, Uint32, Uint64, Uintptr, Float32, Float64,
-  Complex64, Complex128, Array, Chan, Func, Interface, Map, Pointer, Slice, String, Struct, UnsafePointer
+  Bool = 1,
+  Int,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  Uint,
+  Uint8,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uintptr,
+  Float32,
+  Float64,
+  Complex64,
+  Complex128,
+  Array,
+  Chan,
+  Func,
+  Interface,
+  Map,
+  Pointer,
+  Slice,
+  String,
+  Struct,
+  UnsafePointer
 };
 
 std::string quote(const std::string &s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     out += c;
   }
   return out + "\"";
@@ -28,24 +54,32 @@ std::string quote(const std::string &s) {
 
 // The runtime's boundsError.Error (src/runtime/error.go), by code.
 std::string bounds_message(int64_t x, int64_t y, bool is_signed, uint8_t code) {
-  static const char *const fmts[] = {
-      "index out of range [%x] with length %y", "slice bounds out of range [:%x] with length %y",
-      "slice bounds out of range [:%x] with capacity %y", "slice bounds out of range [%x:%y]",
-      "slice bounds out of range [::%x] with length %y", "slice bounds out of range [::%x] with capacity %y",
-      "slice bounds out of range [:%x:%y]", "slice bounds out of range [%x:%y:]",
-      "cannot convert slice with length %y to array or pointer to array with length %x"};
-  static const char *const neg[] = {"index out of range [%x]", "slice bounds out of range [:%x]",
-                                    "slice bounds out of range [:%x]", "slice bounds out of range [%x:]",
+  static const char *const fmts[] = {"index out of range [%x] with length %y",
+                                     "slice bounds out of range [:%x] with length %y",
+                                     "slice bounds out of range [:%x] with capacity %y",
+                                     "slice bounds out of range [%x:%y]",
+                                     "slice bounds out of range [::%x] with length %y",
+                                     "slice bounds out of range [::%x] with capacity %y",
+                                     "slice bounds out of range [:%x:%y]",
+                                     "slice bounds out of range [%x:%y:]",
+                                     "cannot convert slice with length %y to array or pointer to array with length %x"};
+  static const char *const neg[] = {"index out of range [%x]",          "slice bounds out of range [:%x]",
+                                    "slice bounds out of range [:%x]",  "slice bounds out of range [%x:]",
                                     "slice bounds out of range [::%x]", "slice bounds out of range [::%x]",
                                     "slice bounds out of range [:%x:]", "slice bounds out of range [%x::]"};
   if (code >= 9) return "runtime error: bounds error (code " + std::to_string(code) + ")";
   const char *f = is_signed && x < 0 && code < 8 ? neg[code] : fmts[code];
   std::string out = "runtime error: ";
   for (const char *c = f; *c; ++c) {
-    if (*c != '%') { out += *c; continue; }
+    if (*c != '%') {
+      out += *c;
+      continue;
+    }
     ++c;
-    if (*c == 'x') out += is_signed ? std::to_string(x) : std::to_string(uint64_t(x));
-    else if (*c == 'y') out += std::to_string(y);
+    if (*c == 'x')
+      out += is_signed ? std::to_string(x) : std::to_string(uint64_t(x));
+    else if (*c == 'y')
+      out += std::to_string(y);
   }
   return out;
 }
@@ -114,7 +148,10 @@ std::string ValueReader::format(const binary::TypeInfo &t, uint64_t addr, int de
     std::string out = "{";
     size_t shown = 0;
     for (const binary::TypeField &f : t.fields) {
-      if (shown == 8) { out += ", ..."; break; }
+      if (shown == 8) {
+        out += ", ...";
+        break;
+      }
       if (shown++) out += ", ";
       out += f.name + ": ";
       const binary::TypeInfo *ft = exe_.type(f.type);
@@ -157,13 +194,18 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
   // Values the runtime formats itself, and common error types.
   if (v.type == "string" || v.type == "runtime.plainError") {
     auto s = mem_.go_string(data, 1 << 16);
-    if (!s) { v.note = "string bytes not in the core"; return v; }
+    if (!s) {
+      v.note = "string bytes not in the core";
+      return v;
+    }
     v.value = v.printed = *s;
     return v;
   }
   if (v.type == "runtime.errorString") {
-    if (auto s = mem_.go_string(data, 4096)) v.value = v.printed = "runtime error: " + *s;
-    else v.note = "the error's message is not in the core";
+    if (auto s = mem_.go_string(data, 4096))
+      v.value = v.printed = "runtime error: " + *s;
+    else
+      v.note = "the error's message is not in the core";
     return v;
   }
   if (v.type == "runtime.boundsError") {
@@ -173,14 +215,18 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
       if (auto *f = bt->field("signed")) sg = mem_.u8(data + f->offset);
       if (auto *f = bt->field("code")) code = mem_.u8(data + f->offset);
     }
-    if (x && y && sg && code) v.value = v.printed = bounds_message(int64_t(*x), int64_t(*y), *sg, *code);
-    else v.note = "the bounds error is not in the core";
+    if (x && y && sg && code)
+      v.value = v.printed = bounds_message(int64_t(*x), int64_t(*y), *sg, *code);
+    else
+      v.note = "the bounds error is not in the core";
     return v;
   }
   if (v.type == "*errors.errorString" || v.type == "*fmt.wrapError" || v.type == "*fmt.wrapErrors") {
     // {s string} and {msg string; err(s) ...}: the message is the first field.
-    if (auto s = mem_.go_string(data, 1 << 16)) v.value = v.printed = *s;
-    else v.note = "the error's message is not in the core";
+    if (auto s = mem_.go_string(data, 1 << 16))
+      v.value = v.printed = *s;
+    else
+      v.note = "the error's message is not in the core";
     return v;
   }
   // Everything else: fields through DWARF.
@@ -211,8 +257,9 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
   }
   if (has_method) {
     v.printed = v.value.empty() ? v.type : v.value;
-    v.note = "an error or Stringer: the runtime prints its Error or String method, which cannot run on a "
-             "core; its fields are shown";
+    v.note =
+        "an error or Stringer: the runtime prints its Error or String method, which cannot run on a "
+        "core; its fields are shown";
   } else if (kind >= Bool && kind <= Complex128 && !v.value.empty()) {
     bool named = v.type.find('.') != std::string::npos;
     v.printed = named ? v.type + "(" + v.value + ")" : v.value;
@@ -225,27 +272,26 @@ PanicValue ValueReader::eface(uint64_t type, uint64_t data) const {
 }
 
 const char *signal_name(int signo) {
-  static const char *const names[] = {"",        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP",
-                                      "SIGABRT", "SIGBUS",  "SIGFPE",    "SIGKILL", "SIGUSR1",  "SIGSEGV",
-                                      "SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM", "SIGSTKFLT", "SIGCHLD",
-                                      "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU",  "SIGURG",
-                                      "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",
-                                      "SIGPWR",  "SIGSYS"};
+  static const char *const names[] = {"",         "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",  "SIGTRAP",   "SIGABRT",
+                                      "SIGBUS",   "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV", "SIGUSR2",   "SIGPIPE",
+                                      "SIGALRM",  "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",   "SIGTSTP",
+                                      "SIGTTIN",  "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+                                      "SIGWINCH", "SIGIO",   "SIGPWR",    "SIGSYS"};
   return signo > 0 && signo < 32 ? names[signo] : "";
 }
 
 const char *signal_description(int signo) {
   switch (signo) {
-  case 3: return "quit";
-  case 4: return "illegal instruction";
-  case 5: return "trace/breakpoint trap";
-  case 6: return "abort";
-  case 7: return "bus error";
-  case 8: return "floating-point exception";
-  case 9: return "killed";
-  case 11: return "segmentation violation";
-  case 15: return "termination";
-  default: return "";
+    case 3: return "quit";
+    case 4: return "illegal instruction";
+    case 5: return "trace/breakpoint trap";
+    case 6: return "abort";
+    case 7: return "bus error";
+    case 8: return "floating-point exception";
+    case 9: return "killed";
+    case 11: return "segmentation violation";
+    case 15: return "termination";
+    default: return "";
   }
 }
 

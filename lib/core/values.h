@@ -22,8 +22,7 @@ struct PanicValue {
 
 class ValueReader {
 public:
-  ValueReader(const Memory &mem, const binary::GoProgram &exe, const RuntimeLayout &l)
-      : mem_(mem), exe_(exe), l_(l) {}
+  ValueReader(const Memory &mem, const binary::GoProgram &exe, const RuntimeLayout &l) : mem_(mem), exe_(exe), l_(l) {}
   // An interface value {_type, data}.
   PanicValue eface(uint64_t type, uint64_t data) const;
   // The name of the runtime type descriptor at TYPE ("" when unreadable).

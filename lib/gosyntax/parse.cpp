@@ -10,10 +10,14 @@ std::optional<uint64_t> parse_hex(std::string_view s) {
   uint64_t v = 0;
   for (char c : s) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return std::nullopt;
     v = v << 4 | uint64_t(d);
   }
   return v;
@@ -21,7 +25,10 @@ std::optional<uint64_t> parse_hex(std::string_view s) {
 
 std::optional<int64_t> parse_decimal(std::string_view s) {
   bool neg = false;
-  if (!s.empty() && s[0] == '-') { neg = true; s.remove_prefix(1); }
+  if (!s.empty() && s[0] == '-') {
+    neg = true;
+    s.remove_prefix(1);
+  }
   if (s.empty() || s.size() > 18) return std::nullopt;
   int64_t v = 0;
   for (char c : s) {
@@ -60,14 +67,18 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     size_t sp = s.find(' ', p);
     if (sp == std::string_view::npos) return false;
     std::string_view tok = s.substr(p, sp - p);
-    if (starts_with(tok, "gp=")) g.mutable_extras().gp = parse_hex(tok.substr(3));
-    else if (starts_with(tok, "mp=")) g.mutable_extras().mp = parse_hex(tok.substr(3));
-    else if (tok == "m=nil") g.mutable_extras().m = -1;
+    if (starts_with(tok, "gp="))
+      g.mutable_extras().gp = parse_hex(tok.substr(3));
+    else if (starts_with(tok, "mp="))
+      g.mutable_extras().mp = parse_hex(tok.substr(3));
+    else if (tok == "m=nil")
+      g.mutable_extras().m = -1;
     else if (starts_with(tok, "m=")) {
       auto m = parse_decimal(tok.substr(2));
       if (!m) return false;
       g.mutable_extras().m = *m;
-    } else return false;
+    } else
+      return false;
     p = sp + 1;
   }
   if (p >= s.size()) return false;
@@ -113,15 +124,25 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
   while (comma != std::string_view::npos) {
     size_t start = comma + 2;
     comma = inside.find(", ", start);
-    std::string_view item = inside.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item =
+        inside.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (ends_with(item, " minutes")) {
       auto m = parse_decimal(item.substr(0, item.size() - 8));
-      if (m) { g.wait_minutes = *m; continue; }
+      if (m) {
+        g.wait_minutes = *m;
+        continue;
+      }
     }
-    if (item == "locked to thread") { g.locked_to_thread = true; continue; }
+    if (item == "locked to thread") {
+      g.locked_to_thread = true;
+      continue;
+    }
     if (starts_with(item, "synctest group ") || starts_with(item, "synctest bubble ")) {
       auto n = parse_decimal(item.substr(item.rfind(' ') + 1));
-      if (n) { g.mutable_extras().synctest_bubble = *n; continue; }
+      if (n) {
+        g.mutable_extras().synctest_bubble = *n;
+        continue;
+      }
     }
     if (unknown_suffix) {
       if (!unknown_suffix->empty()) unknown_suffix->append(", ");
@@ -149,11 +170,18 @@ bool parse_file_line_view(std::string_view s, FileLineView &out) {
     if (sp == std::string_view::npos) break;
     std::string_view tok = s.substr(sp + 1);
     uint64_t v;
-    if (is_hex_token(tok, "pc=", v)) out.pc = v;
-    else if (is_hex_token(tok, "sp=", v)) { out.addr.sp = v; out.has_addr = true; }
-    else if (is_hex_token(tok, "fp=", v)) { out.addr.fp = v; out.has_addr = true; }
-    else if (is_hex_token(tok, "+0x", v)) out.pc_offset = v;
-    else break;
+    if (is_hex_token(tok, "pc=", v))
+      out.pc = v;
+    else if (is_hex_token(tok, "sp=", v)) {
+      out.addr.sp = v;
+      out.has_addr = true;
+    } else if (is_hex_token(tok, "fp=", v)) {
+      out.addr.fp = v;
+      out.has_addr = true;
+    } else if (is_hex_token(tok, "+0x", v))
+      out.pc_offset = v;
+    else
+      break;
     s = s.substr(0, sp);
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   }

@@ -23,7 +23,9 @@ inline std::string_view trim(std::string_view s) {
   while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) --e;
   return std::string_view(b, size_t(e - b));
 }
-inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 // "goroutine N [" or "goroutine N gp=" at s[at].
 inline bool goroutine_header_at(std::string_view s, size_t at) {
   if (s.compare(at, 10, "goroutine ") != 0) return false;
@@ -48,8 +50,7 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
 
 // "\t/path/file.go:12 +0x1d fp=0x.. sp=0x.. pc=0x.." (leading whitespace optional).
 // Sets file, line, pc_offset, pc of f; fp/sp into addr when present.
-bool parse_file_line(std::string_view s, Frame &f, FrameAddresses *addr = nullptr,
-                     bool *has_addr = nullptr);
+bool parse_file_line(std::string_view s, Frame &f, FrameAddresses *addr = nullptr, bool *has_addr = nullptr);
 
 // Non-allocating core of parse_file_line.
 struct FileLineView {

@@ -17,25 +17,39 @@ namespace {
 constexpr std::string_view kHeader = "go1.7 heap dump\n";
 
 enum Tag : uint64_t {
-  TagEOF = 0, TagObject, TagOtherRoot, TagType, TagGoroutine, TagStackFrame, TagParams,
-  TagFinalizer, TagItab, TagOSThread, TagMemStats, TagQueuedFinalizer, TagData, TagBSS,
-  TagDefer, TagPanic, TagMemProf, TagAllocSample, TagCount
+  TagEOF = 0,
+  TagObject,
+  TagOtherRoot,
+  TagType,
+  TagGoroutine,
+  TagStackFrame,
+  TagParams,
+  TagFinalizer,
+  TagItab,
+  TagOSThread,
+  TagMemStats,
+  TagQueuedFinalizer,
+  TagData,
+  TagBSS,
+  TagDefer,
+  TagPanic,
+  TagMemProf,
+  TagAllocSample,
+  TagCount
 };
 
 const char *tag_name(uint64_t t) {
-  static const char *names[] = {"eof", "object", "otherroot", "type", "goroutine", "stackframe",
-                                "params", "finalizer", "itab", "osthread", "memstats",
-                                "queuedfinalizer", "data", "bss", "defer", "panic", "memprof",
-                                "allocsample"};
+  static const char *names[] = {"eof",    "object",    "otherroot", "type",     "goroutine", "stackframe",
+                                "params", "finalizer", "itab",      "osthread", "memstats",  "queuedfinalizer",
+                                "data",   "bss",       "defer",     "panic",    "memprof",   "allocsample"};
   return t < TagCount ? names[t] : "unknown";
 }
 
 // runtime.MemStats fields in the order dumpmemstats writes them.
-const char *kMemStatNames[] = {"Alloc", "TotalAlloc", "Sys", "Lookups", "Mallocs", "Frees",
-                               "HeapAlloc", "HeapSys", "HeapIdle", "HeapInuse", "HeapReleased",
-                               "HeapObjects", "StackInuse", "StackSys", "MSpanInuse", "MSpanSys",
-                               "MCacheInuse", "MCacheSys", "BuckHashSys", "GCSys", "OtherSys",
-                               "NextGC", "LastGC", "PauseTotalNs"};
+const char *kMemStatNames[] = {"Alloc",       "TotalAlloc", "Sys",        "Lookups",   "Mallocs",      "Frees",
+                               "HeapAlloc",   "HeapSys",    "HeapIdle",   "HeapInuse", "HeapReleased", "HeapObjects",
+                               "StackInuse",  "StackSys",   "MSpanInuse", "MSpanSys",  "MCacheInuse",  "MCacheSys",
+                               "BuckHashSys", "GCSys",      "OtherSys",   "NextGC",    "LastGC",       "PauseTotalNs"};
 
 // Addresses whose bytes a later step needs (panic values), filled from any
 // memory record (object, data, bss) that covers them.
@@ -57,9 +71,7 @@ public:
 
   uint64_t offset() const { return base_ + pos_; }
   bool ok() const { return err_.empty(); }
-  bool at_end() {
-    return ok() && pos_ == end_ && !fill();
-  }
+  bool at_end() { return ok() && pos_ == end_ && !fill(); }
   const std::string &error() const { return err_; }
   uint64_t error_offset() const { return err_off_; }
   uint64_t fnv() const { return fnv_; }
@@ -86,8 +98,9 @@ public:
       do {
         if (pos_ == end_ && !fill()) {
           if (ok())
-            fail(start, llvm::formatv("truncated at offset {0}: expected {1} (uvarint) at offset {2}",
-                                      offset(), what, start).str());
+            fail(start,
+                 llvm::formatv("truncated at offset {0}: expected {1} (uvarint) at offset {2}", offset(), what, start)
+                     .str());
           return false;
         }
         gathered[n++] = uint8_t(buf_[pos_++]);
@@ -125,8 +138,9 @@ public:
     uint64_t start = offset(), len;
     if (!uvarint(len, what)) return false;
     if (keep && len > keep_max) {
-      fail(start, llvm::formatv("corrupt length at offset {0}: {1} of {2} bytes exceeds the limit of {3}",
-                                start, what, len, keep_max).str());
+      fail(start, llvm::formatv("corrupt length at offset {0}: {1} of {2} bytes exceeds the limit of {3}", start, what,
+                                len, keep_max)
+                      .str());
       return false;
     }
     if (keep) keep->clear();
@@ -141,7 +155,8 @@ public:
         if (ok())
           fail(start, llvm::formatv("truncated at offset {0}: {1} of {2} bytes starting at offset {3} "
                                     "ends early",
-                                    offset(), what, len, start).str());
+                                    offset(), what, len, start)
+                          .str());
         return false;
       }
       size_t n = size_t(std::min<uint64_t>(left, end_ - pos_));
@@ -169,8 +184,9 @@ public:
       if (!uvarint(kind, what)) return false;
       if (kind == 0) return true;
       if (kind > 3) {
-        fail(start, llvm::formatv("corrupt field list at offset {0} ({1}): field kind {2}, expected 0-3",
-                                  start, what, kind).str());
+        fail(start,
+             llvm::formatv("corrupt field list at offset {0} ({1}): field kind {2}, expected 0-3", start, what, kind)
+                 .str());
         return false;
       }
       if (!uvarint(off, what)) return false;
@@ -245,8 +261,7 @@ struct DumpStats {
 
 class Decoder {
 public:
-  Decoder(Input &out, const HeapDumpOptions &opts, HeapDumpExtras *extras)
-      : out_(out), opts_(opts), extras_(extras) {}
+  Decoder(Input &out, const HeapDumpOptions &opts, HeapDumpExtras *extras) : out_(out), opts_(opts), extras_(extras) {}
 
   // Pass 1: the model. Returns the stream's checksum and size.
   void run(ByteSource &src);
@@ -316,7 +331,9 @@ bool Decoder::parse(Reader &r, Captures *cap, bool model) {
     if (r.at_end()) {
       if (r.ok())
         r.fail(off, llvm::formatv("truncated at offset {0}: expected a record tag (the dump ends "
-                                  "without its EOF record)", off).str());
+                                  "without its EOF record)",
+                                  off)
+                        .str());
       return false;
     }
     if (!r.uvarint(tag, "a record tag")) return false;
@@ -343,211 +360,217 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
   auto U = [&](uint64_t &v, const char *what) { return r.uvarint(v, what); };
   if (model && tag != TagStackFrame && tag != TagDefer && tag != TagPanic) close_goroutine();
   switch (tag) {
-  case TagParams: {
-    bool be;
-    std::string arch, version;
-    if (!r.boolean(be, "params.bigEndian") || !U(a, "params.ptrSize") || !U(b, "params.arenaStart") ||
-        !U(c, "params.arenaEnd") || !r.string("params.arch", &arch, 256) ||
-        !r.string("params.version", &version, 256) || !U(d, "params.ncpu"))
-      return false;
-    if (a != 4 && a != 8) {
-      r.fail(off, llvm::formatv("corrupt params record at offset {0}: pointer size {1}, expected 4 or 8", off, a).str());
-      return false;
-    }
-    if (model) {
-      params_ = {b, c, unsigned(a), be, arch};
-      have_params_ = true;
-      if (!version.empty()) rep_.process.go_version = {version, "", "heap dump params"};
-      rep_.process.notes.push_back(llvm::formatv("heap dump of {0}/{1}, {2} CPUs, heap arenas [{3:x}, {4:x})",
-                                                 version, arch, d, b, c).str());
-    }
-    return true;
-  }
-  case TagType: {
-    std::string name;
-    bool ind;
-    if (!U(a, "type.addr") || !U(b, "type.size") || !r.string("type.name", &name, 1 << 16) ||
-        !r.boolean(ind, "type.indirect"))
-      return false;
-    if (model) types_[a] = {b, std::move(name), ind};
-    return true;
-  }
-  case TagItab:
-    return U(a, "itab.addr") && U(b, "itab.type");
-  case TagObject:
-    if (!U(a, "object.addr")) return false;
-    {
-      uint64_t before = r.offset();
-      if (!r.string("object contents", nullptr, 0, cap, a)) return false;
-      if (model) stats_.object_bytes += r.offset() - before;
-    }
-    return r.fieldlist("object fields");
-  case TagData:
-  case TagBSS:
-    if (!U(a, tag == TagData ? "data.addr" : "bss.addr")) return false;
-    {
-      uint64_t before = r.offset();
-      if (!r.string(tag == TagData ? "data contents" : "bss contents", nullptr, 0, cap, a)) return false;
-      if (model) (tag == TagData ? stats_.data_bytes : stats_.bss_bytes) += r.offset() - before;
-    }
-    return r.fieldlist(tag == TagData ? "data fields" : "bss fields");
-  case TagOtherRoot:
-    return r.string("otherroot.description", nullptr) && U(a, "otherroot.pointer");
-  case TagFinalizer:
-  case TagQueuedFinalizer:
-    return U(a, "finalizer.obj") && U(b, "finalizer.fn") && U(c, "finalizer.fn.fn") &&
-           U(d, "finalizer.fint") && U(e, "finalizer.ot");
-  case TagAllocSample:
-    return U(a, "allocsample.addr") && U(b, "allocsample.bucket");
-  case TagMemProf: {
-    if (!U(a, "memprof.bucket") || !U(b, "memprof.size") || !U(c, "memprof.nstk")) return false;
-    for (uint64_t i = 0; i < c; ++i)
-      if (!r.string("memprof frame function", nullptr) || !r.string("memprof frame file", nullptr) ||
-          !U(d, "memprof frame line"))
+    case TagParams: {
+      bool be;
+      std::string arch, version;
+      if (!r.boolean(be, "params.bigEndian") || !U(a, "params.ptrSize") || !U(b, "params.arenaStart") ||
+          !U(c, "params.arenaEnd") || !r.string("params.arch", &arch, 256) ||
+          !r.string("params.version", &version, 256) || !U(d, "params.ncpu"))
         return false;
-    return U(d, "memprof.allocs") && U(e, "memprof.frees");
-  }
-  case TagOSThread:
-    if (!U(a, "osthread.m") || !U(b, "osthread.id") || !U(c, "osthread.procid")) return false;
-    if (model) {
-      Thread t;
-      t.m = int64_t(b);
-      t.tid = int64_t(c);
-      t.offset = off;
-      m_ids_[a] = t.m;
-      rep_.process.threads.push_back(std::move(t));
-    }
-    return true;
-  case TagMemStats: {
-    std::vector<std::pair<std::string, uint64_t>> ms;
-    for (const char *n : kMemStatNames) {
-      if (!U(a, "a memstats field")) return false;
-      ms.push_back({n, a});
-    }
-    uint64_t last_pause = 0;
-    for (int i = 0; i < 256; ++i) {
-      if (!U(a, "memstats.PauseNs")) return false;
-      if (a) last_pause = a;
-    }
-    if (!U(b, "memstats.NumGC")) return false;
-    (void)last_pause;
-    ms.push_back({"NumGC", b});
-    if (model) rep_.process.memstats = std::move(ms);
-    return true;
-  }
-  case TagGoroutine: {
-    bool sys, bg;
-    std::string reason;
-    uint64_t waitsince, ctxt, m, dfr, pnc;
-    if (!U(a, "goroutine.addr") || !U(b, "goroutine.sp") || !U(c, "goroutine.goid") ||
-        !U(d, "goroutine.gopc") || !U(e, "goroutine.status") || !r.boolean(sys, "goroutine.isSystem") ||
-        !r.boolean(bg, "goroutine.isBackground") || !U(waitsince, "goroutine.waitsince") ||
-        !r.string("goroutine.waitreason", &reason, 4096) || !U(ctxt, "goroutine.ctxt") ||
-        !U(m, "goroutine.m") || !U(dfr, "goroutine._defer") || !U(pnc, "goroutine._panic"))
-      return false;
-    if (!model) return true;
-    Goroutine gr;
-    gr.id = int64_t(c);
-    gr.status = status_from_number(e);
-    if (gr.status == GoroutineStatus::Waiting || gr.status == GoroutineStatus::Leaked) gr.wait_reason = reason;
-    gr.offset = off;
-    auto &x = gr.mutable_extras();
-    x.gp = a;
-    if (m) x.mp = m;
-    x.raw_status = uint32_t(e);
-    x.system = sys;
-    x.wait_since_ns = waitsince ? int64_t(waitsince) : -1;
-    x.creator_pc = d;
-    if (gr.status == GoroutineStatus::Unknown)
-      diag(Severity::Warning, off, llvm::formatv("goroutine {0} at offset {1}: unknown status {2}", c, off, e).str());
-    rep_.process.goroutines.push_back(std::move(gr));
-    g_maddr_.push_back(m);
-    defer_fns_.emplace_back();
-    size_t idx = rep_.process.goroutines.size() - 1;
-    if (!g_by_addr_.emplace(a, idx).second)
-      diag(Severity::Warning, off, llvm::formatv("goroutine record at offset {0} repeats g address {1:x}", off, a).str());
-    open_ = Open();
-    open_.active = true;
-    open_.index = idx;
-    open_.gaddr = a;
-    return true;
-  }
-  case TagStackFrame: {
-    RawFrame fr;
-    if (!U(fr.sp, "stackframe.sp") || !U(fr.depth, "stackframe.depth") || !U(fr.child_sp, "stackframe.childsp"))
-      return false;
-    uint64_t before = r.offset();
-    if (!r.string("stackframe contents", nullptr)) return false;
-    fr.size = r.offset() - before;  // approximately: includes the length prefix
-    if (!U(fr.entry, "stackframe.entry") || !U(fr.pc, "stackframe.pc") || !U(fr.continpc, "stackframe.continpc") ||
-        !r.string("stackframe.name", &fr.name, 1 << 16) || !r.fieldlist("stackframe fields"))
-      return false;
-    if (!model) return true;
-    if (!open_.active) {
-      diag(Severity::Warning, off, llvm::formatv("stack frame at offset {0} outside a goroutine ignored", off).str());
-      return true;
-    }
-    if (fr.depth != open_.expected_depth)
-      diag(Severity::Warning, off, llvm::formatv("stack frame at offset {0}: depth {1}, expected {2}", off,
-                                                 fr.depth, open_.expected_depth).str());
-    open_.expected_depth = fr.depth + 1;
-    open_.stack_lo = std::min(open_.stack_lo, fr.sp);
-    open_.stack_hi = std::max(open_.stack_hi, fr.sp + fr.size);
-    if (fr.entry && !fr.name.empty()) entry_names_.emplace(fr.entry, fr.name);
-    open_.frames.push_back(std::move(fr));
-    return true;
-  }
-  case TagDefer: {
-    uint64_t addr, gp, sp, pc, fn, fnpc, link;
-    if (!U(addr, "defer.addr") || !U(gp, "defer.gp") || !U(sp, "defer.sp") || !U(pc, "defer.pc") ||
-        !U(fn, "defer.fn") || !U(fnpc, "defer.fn.fn") || !U(link, "defer.link"))
-      return false;
-    if (!model) return true;
-    if (!open_.active || gp != open_.gaddr) {
-      diag(Severity::Warning, off, llvm::formatv("defer record at offset {0} for g {1:x} does not follow "
-                                                 "that goroutine's record; ignored", off, gp).str());
-      return true;
-    }
-    Defer df;
-    df.pc = pc;
-    df.sp = sp;
-    // The goroutine's stack holds stack-allocated records; the heap the rest.
-    bool on_stack = open_.stack_hi && addr >= open_.stack_lo && addr < open_.stack_hi;
-    df.kind = on_stack ? DeferKind::Stack : DeferKind::Heap;
-    if (fnpc == 0) {
-      // Go <= 1.21: a frame's open-coded defers during a panic; Go 1.22+: a
-      // range-over-func head (no fn either).
-      int minor = 0;
-      const std::string &v = rep_.process.go_version.version;
-      if (v.rfind("go1.", 0) == 0) minor = std::atoi(v.c_str() + 4);
-      df.kind = minor && minor <= 21 ? DeferKind::OpenCoded : DeferKind::RangeFunc;
-    }
-    for (size_t i = 0; i < open_.frames.size(); ++i)
-      if (open_.frames[i].sp == sp) {
-        df.frame_index = int64_t(i);
-        break;
+      if (a != 4 && a != 8) {
+        r.fail(off,
+               llvm::formatv("corrupt params record at offset {0}: pointer size {1}, expected 4 or 8", off, a).str());
+        return false;
       }
-    auto &x = rep_.process.goroutines[open_.index].mutable_extras();
-    defer_fns_[open_.index].push_back({x.defers.size(), fnpc});
-    x.defers.push_back(std::move(df));
-    return true;
-  }
-  case TagPanic: {
-    RawPanic p;
-    p.offset = off;
-    if (!U(p.addr, "panic.addr") || !U(p.gp, "panic.gp") || !U(p.type, "panic.arg type") ||
-        !U(p.data, "panic.arg data") || !U(a, "panic.defer (always 0)") || !U(p.link, "panic.link"))
-      return false;
-    if (!model) return true;
-    if (!open_.active || p.gp != open_.gaddr) {
-      diag(Severity::Warning, off, llvm::formatv("panic record at offset {0} for g {1:x} does not follow "
-                                                 "that goroutine's record; ignored", off, p.gp).str());
+      if (model) {
+        params_ = {b, c, unsigned(a), be, arch};
+        have_params_ = true;
+        if (!version.empty()) rep_.process.go_version = {version, "", "heap dump params"};
+        rep_.process.notes.push_back(
+            llvm::formatv("heap dump of {0}/{1}, {2} CPUs, heap arenas [{3:x}, {4:x})", version, arch, d, b, c).str());
+      }
       return true;
     }
-    p.goroutine_index = open_.index;
-    panics_.push_back(p);
-    return true;
-  }
+    case TagType: {
+      std::string name;
+      bool ind;
+      if (!U(a, "type.addr") || !U(b, "type.size") || !r.string("type.name", &name, 1 << 16) ||
+          !r.boolean(ind, "type.indirect"))
+        return false;
+      if (model) types_[a] = {b, std::move(name), ind};
+      return true;
+    }
+    case TagItab: return U(a, "itab.addr") && U(b, "itab.type");
+    case TagObject:
+      if (!U(a, "object.addr")) return false;
+      {
+        uint64_t before = r.offset();
+        if (!r.string("object contents", nullptr, 0, cap, a)) return false;
+        if (model) stats_.object_bytes += r.offset() - before;
+      }
+      return r.fieldlist("object fields");
+    case TagData:
+    case TagBSS:
+      if (!U(a, tag == TagData ? "data.addr" : "bss.addr")) return false;
+      {
+        uint64_t before = r.offset();
+        if (!r.string(tag == TagData ? "data contents" : "bss contents", nullptr, 0, cap, a)) return false;
+        if (model) (tag == TagData ? stats_.data_bytes : stats_.bss_bytes) += r.offset() - before;
+      }
+      return r.fieldlist(tag == TagData ? "data fields" : "bss fields");
+    case TagOtherRoot: return r.string("otherroot.description", nullptr) && U(a, "otherroot.pointer");
+    case TagFinalizer:
+    case TagQueuedFinalizer:
+      return U(a, "finalizer.obj") && U(b, "finalizer.fn") && U(c, "finalizer.fn.fn") && U(d, "finalizer.fint") &&
+             U(e, "finalizer.ot");
+    case TagAllocSample: return U(a, "allocsample.addr") && U(b, "allocsample.bucket");
+    case TagMemProf: {
+      if (!U(a, "memprof.bucket") || !U(b, "memprof.size") || !U(c, "memprof.nstk")) return false;
+      for (uint64_t i = 0; i < c; ++i)
+        if (!r.string("memprof frame function", nullptr) || !r.string("memprof frame file", nullptr) ||
+            !U(d, "memprof frame line"))
+          return false;
+      return U(d, "memprof.allocs") && U(e, "memprof.frees");
+    }
+    case TagOSThread:
+      if (!U(a, "osthread.m") || !U(b, "osthread.id") || !U(c, "osthread.procid")) return false;
+      if (model) {
+        Thread t;
+        t.m = int64_t(b);
+        t.tid = int64_t(c);
+        t.offset = off;
+        m_ids_[a] = t.m;
+        rep_.process.threads.push_back(std::move(t));
+      }
+      return true;
+    case TagMemStats: {
+      std::vector<std::pair<std::string, uint64_t>> ms;
+      for (const char *n : kMemStatNames) {
+        if (!U(a, "a memstats field")) return false;
+        ms.push_back({n, a});
+      }
+      uint64_t last_pause = 0;
+      for (int i = 0; i < 256; ++i) {
+        if (!U(a, "memstats.PauseNs")) return false;
+        if (a) last_pause = a;
+      }
+      if (!U(b, "memstats.NumGC")) return false;
+      (void)last_pause;
+      ms.push_back({"NumGC", b});
+      if (model) rep_.process.memstats = std::move(ms);
+      return true;
+    }
+    case TagGoroutine: {
+      bool sys, bg;
+      std::string reason;
+      uint64_t waitsince, ctxt, m, dfr, pnc;
+      if (!U(a, "goroutine.addr") || !U(b, "goroutine.sp") || !U(c, "goroutine.goid") || !U(d, "goroutine.gopc") ||
+          !U(e, "goroutine.status") || !r.boolean(sys, "goroutine.isSystem") ||
+          !r.boolean(bg, "goroutine.isBackground") || !U(waitsince, "goroutine.waitsince") ||
+          !r.string("goroutine.waitreason", &reason, 4096) || !U(ctxt, "goroutine.ctxt") || !U(m, "goroutine.m") ||
+          !U(dfr, "goroutine._defer") || !U(pnc, "goroutine._panic"))
+        return false;
+      if (!model) return true;
+      Goroutine gr;
+      gr.id = int64_t(c);
+      gr.status = status_from_number(e);
+      if (gr.status == GoroutineStatus::Waiting || gr.status == GoroutineStatus::Leaked) gr.wait_reason = reason;
+      gr.offset = off;
+      auto &x = gr.mutable_extras();
+      x.gp = a;
+      if (m) x.mp = m;
+      x.raw_status = uint32_t(e);
+      x.system = sys;
+      x.wait_since_ns = waitsince ? int64_t(waitsince) : -1;
+      x.creator_pc = d;
+      if (gr.status == GoroutineStatus::Unknown)
+        diag(Severity::Warning, off, llvm::formatv("goroutine {0} at offset {1}: unknown status {2}", c, off, e).str());
+      rep_.process.goroutines.push_back(std::move(gr));
+      g_maddr_.push_back(m);
+      defer_fns_.emplace_back();
+      size_t idx = rep_.process.goroutines.size() - 1;
+      if (!g_by_addr_.emplace(a, idx).second)
+        diag(Severity::Warning, off,
+             llvm::formatv("goroutine record at offset {0} repeats g address {1:x}", off, a).str());
+      open_ = Open();
+      open_.active = true;
+      open_.index = idx;
+      open_.gaddr = a;
+      return true;
+    }
+    case TagStackFrame: {
+      RawFrame fr;
+      if (!U(fr.sp, "stackframe.sp") || !U(fr.depth, "stackframe.depth") || !U(fr.child_sp, "stackframe.childsp"))
+        return false;
+      uint64_t before = r.offset();
+      if (!r.string("stackframe contents", nullptr)) return false;
+      fr.size = r.offset() - before;  // approximately: includes the length prefix
+      if (!U(fr.entry, "stackframe.entry") || !U(fr.pc, "stackframe.pc") || !U(fr.continpc, "stackframe.continpc") ||
+          !r.string("stackframe.name", &fr.name, 1 << 16) || !r.fieldlist("stackframe fields"))
+        return false;
+      if (!model) return true;
+      if (!open_.active) {
+        diag(Severity::Warning, off, llvm::formatv("stack frame at offset {0} outside a goroutine ignored", off).str());
+        return true;
+      }
+      if (fr.depth != open_.expected_depth)
+        diag(Severity::Warning, off,
+             llvm::formatv("stack frame at offset {0}: depth {1}, expected {2}", off, fr.depth, open_.expected_depth)
+                 .str());
+      open_.expected_depth = fr.depth + 1;
+      open_.stack_lo = std::min(open_.stack_lo, fr.sp);
+      open_.stack_hi = std::max(open_.stack_hi, fr.sp + fr.size);
+      if (fr.entry && !fr.name.empty()) entry_names_.emplace(fr.entry, fr.name);
+      open_.frames.push_back(std::move(fr));
+      return true;
+    }
+    case TagDefer: {
+      uint64_t addr, gp, sp, pc, fn, fnpc, link;
+      if (!U(addr, "defer.addr") || !U(gp, "defer.gp") || !U(sp, "defer.sp") || !U(pc, "defer.pc") ||
+          !U(fn, "defer.fn") || !U(fnpc, "defer.fn.fn") || !U(link, "defer.link"))
+        return false;
+      if (!model) return true;
+      if (!open_.active || gp != open_.gaddr) {
+        diag(Severity::Warning, off,
+             llvm::formatv("defer record at offset {0} for g {1:x} does not follow "
+                           "that goroutine's record; ignored",
+                           off, gp)
+                 .str());
+        return true;
+      }
+      Defer df;
+      df.pc = pc;
+      df.sp = sp;
+      // The goroutine's stack holds stack-allocated records; the heap the rest.
+      bool on_stack = open_.stack_hi && addr >= open_.stack_lo && addr < open_.stack_hi;
+      df.kind = on_stack ? DeferKind::Stack : DeferKind::Heap;
+      if (fnpc == 0) {
+        // Go <= 1.21: a frame's open-coded defers during a panic; Go 1.22+: a
+        // range-over-func head (no fn either).
+        int minor = 0;
+        const std::string &v = rep_.process.go_version.version;
+        if (v.rfind("go1.", 0) == 0) minor = std::atoi(v.c_str() + 4);
+        df.kind = minor && minor <= 21 ? DeferKind::OpenCoded : DeferKind::RangeFunc;
+      }
+      for (size_t i = 0; i < open_.frames.size(); ++i)
+        if (open_.frames[i].sp == sp) {
+          df.frame_index = int64_t(i);
+          break;
+        }
+      auto &x = rep_.process.goroutines[open_.index].mutable_extras();
+      defer_fns_[open_.index].push_back({x.defers.size(), fnpc});
+      x.defers.push_back(std::move(df));
+      return true;
+    }
+    case TagPanic: {
+      RawPanic p;
+      p.offset = off;
+      if (!U(p.addr, "panic.addr") || !U(p.gp, "panic.gp") || !U(p.type, "panic.arg type") ||
+          !U(p.data, "panic.arg data") || !U(a, "panic.defer (always 0)") || !U(p.link, "panic.link"))
+        return false;
+      if (!model) return true;
+      if (!open_.active || p.gp != open_.gaddr) {
+        diag(Severity::Warning, off,
+             llvm::formatv("panic record at offset {0} for g {1:x} does not follow "
+                           "that goroutine's record; ignored",
+                           off, p.gp)
+                 .str());
+        return true;
+      }
+      p.goroutine_index = open_.index;
+      panics_.push_back(p);
+      return true;
+    }
   }
   (void)f;
   (void)g;
@@ -590,8 +613,7 @@ void Decoder::close_goroutine() {
     it = stacks_.emplace(std::move(key), std::move(st)).first;
   }
   g.stack = it->second;
-  if (open_.frames.empty())
-    g.mutable_extras().unreadable = "the dump has no stack frames for this goroutine";
+  if (open_.frames.empty()) g.mutable_extras().unreadable = "the dump has no stack frames for this goroutine";
   open_ = Open();
 }
 
@@ -618,8 +640,9 @@ bool Decoder::capture_pass(Captures &cap, uint64_t want_fnv, uint64_t want_size)
   parse(r, &cap, false);
   r.drain();  // the checksum covers the whole stream
   if (r.fnv() != want_fnv || r.offset() != want_size) {
-    diag(Severity::Warning, 0, "the dump read again for panic values differs from the first read; "
-                               "panic values not decoded");
+    diag(Severity::Warning, 0,
+         "the dump read again for panic values differs from the first read; "
+         "panic values not decoded");
     cap.wants.clear();
     return false;
   }
@@ -633,7 +656,7 @@ void Decoder::resolve_panics() {
     uint64_t type, data;
     std::string tname;
     enum Step { None, StrHeader, Bytes, Word } step = None;
-    std::string prefix;  // "runtime error: " for runtime.errorString
+    std::string prefix;    // "runtime error: " for runtime.errorString
     bool guessed = false;  // the type is known only by its package
     uint64_t want_addr = 0, want_len = 0;
   };
@@ -684,9 +707,11 @@ void Decoder::resolve_panics() {
       p.step = Pending::Word;
       p.want_addr = rp.data;
     } else if (t.empty()) {
-      p.rec.value_note = llvm::formatv("the dump has no type record for the value's type descriptor "
-                                       "{0:x} (types are written only for itabs); pass --exe to name it",
-                                       rp.type).str();
+      p.rec.value_note = llvm::formatv(
+                             "the dump has no type record for the value's type descriptor "
+                             "{0:x} (types are written only for itabs); pass --exe to name it",
+                             rp.type)
+                             .str();
     } else {
       p.rec.value_note = "values of type " + t + " are not decoded from heap dumps";
     }
@@ -718,21 +743,30 @@ void Decoder::resolve_panics() {
       auto it = cap.wants.find(p.want_addr);
       const std::string *b = it == cap.wants.end() ? nullptr : &it->second.data;
       if (!b || b->size() < p.want_len) {
-        p.rec.value_note = llvm::formatv("the value's memory at {0:x} is in neither the dump's objects nor "
-                                         "{1}", p.want_addr,
-                                         opts_.read_static ? "the executable" : "a re-read of the dump (pass a file and --exe)").str();
+        p.rec.value_note =
+            llvm::formatv(
+                "the value's memory at {0:x} is in neither the dump's objects nor "
+                "{1}",
+                p.want_addr, opts_.read_static ? "the executable" : "a re-read of the dump (pass a file and --exe)")
+                .str();
         if (!opts_.reopen && !opts_.read_static)
-          p.rec.value_note = llvm::formatv("the value at {0:x} needs a second read of the dump (stdin can be "
-                                           "read once) or --exe", p.want_addr).str();
+          p.rec.value_note = llvm::formatv(
+                                 "the value at {0:x} needs a second read of the dump (stdin can be "
+                                 "read once) or --exe",
+                                 p.want_addr)
+                                 .str();
         p.step = Pending::None;
         continue;
       }
       if (p.step == Pending::Word) {
         uint64_t v = word_at(*b, 0, p.want_len);
         bool sign = p.tname[0] == 'i';
-        if (sign && p.want_len == 4) p.rec.value = std::to_string(int32_t(v));
-        else if (sign) p.rec.value = std::to_string(int64_t(v));
-        else p.rec.value = std::to_string(v);
+        if (sign && p.want_len == 4)
+          p.rec.value = std::to_string(int32_t(v));
+        else if (sign)
+          p.rec.value = std::to_string(int64_t(v));
+        else
+          p.rec.value = std::to_string(v);
         p.step = Pending::None;
         p.want_len = 0;
       } else if (p.step == Pending::StrHeader) {
@@ -818,12 +852,13 @@ void Decoder::finish(uint64_t size) {
       if (k == n) return v;
     return std::nullopt;
   };
-  std::string s = llvm::formatv("heap dump: {0} goroutines, {1} threads, {2} objects ({3} bytes), {4} types, "
-                                "{5} itabs, {6} finalizers ({7} queued), {8} memprof buckets",
-                                p.goroutines.size(), p.threads.size(), stats_.records[TagObject],
-                                stats_.object_bytes, stats_.records[TagType], stats_.records[TagItab],
-                                stats_.records[TagFinalizer], stats_.records[TagQueuedFinalizer],
-                                stats_.records[TagMemProf]).str();
+  std::string s = llvm::formatv(
+                      "heap dump: {0} goroutines, {1} threads, {2} objects ({3} bytes), {4} types, "
+                      "{5} itabs, {6} finalizers ({7} queued), {8} memprof buckets",
+                      p.goroutines.size(), p.threads.size(), stats_.records[TagObject], stats_.object_bytes,
+                      stats_.records[TagType], stats_.records[TagItab], stats_.records[TagFinalizer],
+                      stats_.records[TagQueuedFinalizer], stats_.records[TagMemProf])
+                      .str();
   if (auto v = stat("HeapInuse")) s += llvm::formatv("; HeapInuse {0} bytes", *v).str();
   if (auto v = stat("HeapObjects")) s += llvm::formatv(", HeapObjects {0}", *v).str();
   if (auto v = stat("NumGC")) s += llvm::formatv(", NumGC {0}", *v).str();

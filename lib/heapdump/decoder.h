@@ -45,8 +45,7 @@ struct HeapDumpExtras {
 // Decodes `src` into out.reports (one report) and out.diagnostics. Truncated
 // or corrupt input keeps what was read and adds an Error diagnostic naming
 // the offset and what was expected there.
-void decode_heapdump(ByteSource &src, Input &out, const HeapDumpOptions &opts = {},
-                     HeapDumpExtras *extras = nullptr);
+void decode_heapdump(ByteSource &src, Input &out, const HeapDumpOptions &opts = {}, HeapDumpExtras *extras = nullptr);
 
 // The shared decoder signature (io/decode.h): symbolizes with opts.exe
 // (lib/heapdump/exe.cpp) and reads a file again for panic values.

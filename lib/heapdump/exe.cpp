@@ -63,10 +63,10 @@ void symbolize_report(State &st, const DecodeOptions &opts, Input &in, Report &r
   auto matches = [&](const binary::Executable &candidate, const std::string &path) -> llvm::Error {
     m = match_entries(candidate, p);
     if (m.usable()) return llvm::Error::success();
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   llvm::formatv("{0} does not match the dump ({1} of {2} frame entries agree)", path,
-                                                 m.match, m.match + m.miss)
-                                       .str());
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("{0} does not match the dump ({1} of {2} frame entries agree)", path, m.match, m.match + m.miss)
+            .str());
   };
   auto found = binary::find_executable(binary::ExecutableQuery{}, opts, matches);
   if (!found) {
@@ -98,8 +98,10 @@ void symbolize_report(State &st, const DecodeOptions &opts, Input &in, Report &r
         for (const Frame &f : g.stack->frames) {
           bool trap = after_sigpanic;
           after_sigpanic = f.function == "runtime.sigpanic";
-          if (f.pc && sym.func_at(*f.pc)) sym.append(*st2, *f.pc, trap);
-          else st2->frames.push_back(f);
+          if (f.pc && sym.func_at(*f.pc))
+            sym.append(*st2, *f.pc, trap);
+          else
+            st2->frames.push_back(f);
         }
         binary::GoSymbolizer::join_args(*st2);
         it = done.emplace(g.stack.get(), std::move(st2)).first;
@@ -167,8 +169,8 @@ void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts) {
     auto opened = binary::Executable::open_shared(opts.exe);
     if (!opened) {  // an error (exit 2), yet the dump is read without it
       exe_unreadable = out.failed = true;
-      out.add_diagnostic({Severity::Error, 0,
-                          "--exe: " + llvm::toString(opened.takeError()) + "; frames are not symbolized"});
+      out.add_diagnostic(
+          {Severity::Error, 0, "--exe: " + llvm::toString(opened.takeError()) + "; frames are not symbolized"});
     }
   }
   auto st = std::make_shared<State>();

@@ -23,8 +23,7 @@ constexpr size_t kInputBuffer = 256 << 10;
 // Buffered compressed input with the compressed offset of the next byte.
 class RawInput {
 public:
-  explicit RawInput(std::unique_ptr<ByteSource> raw)
-      : raw_(std::move(raw)), buf_(new char[kInputBuffer]) {}
+  explicit RawInput(std::unique_ptr<ByteSource> raw) : raw_(std::move(raw)), buf_(new char[kInputBuffer]) {}
 
   const char *data() const { return buf_.get() + pos_; }
   size_t avail() const { return end_ - pos_; }
@@ -100,9 +99,13 @@ public:
     held_ = n - whole;
   }
   uint64_t digest() const {
-    uint64_t h = total_ >= 32 ? merge(merge(merge(merge(rotl(v_[0], 1) + rotl(v_[1], 7) + rotl(v_[2], 12) +
-                                                          rotl(v_[3], 18), v_[0]), v_[1]), v_[2]), v_[3])
-                              : kP5;
+    uint64_t h =
+        total_ >= 32
+            ? merge(
+                  merge(merge(merge(rotl(v_[0], 1) + rotl(v_[1], 7) + rotl(v_[2], 12) + rotl(v_[3], 18), v_[0]), v_[1]),
+                        v_[2]),
+                  v_[3])
+            : kP5;
     h += total_;
     const char *p = mem_;
     size_t n = held_;
@@ -127,7 +130,7 @@ private:
   static uint64_t load64(const char *p) { return llvm::support::endian::read64le(p); }
   static uint64_t round(uint64_t acc, uint64_t input) { return rotl(acc + input * kP2, 31) * kP1; }
   static uint64_t merge(uint64_t acc, uint64_t v) { return (acc ^ round(0, v)) * kP1 + kP4; }
-  void stripes(const char *p, size_t n) {  // n a multiple of 32
+  void stripes(const char *p, size_t n) {                 // n a multiple of 32
     uint64_t a = v_[0], b = v_[1], c = v_[2], d = v_[3];  // in registers: P may alias v_
     for (const char *end = p + n; p < end; p += 32) {
       a = round(a, load64(p));
@@ -147,8 +150,7 @@ private:
 // before an error are delivered before the error is reported.
 class Decoder : public ByteSource {
 public:
-  Decoder(std::unique_ptr<ByteSource> raw, std::string name)
-      : in_(std::move(raw)), name_(std::move(name)) {}
+  Decoder(std::unique_ptr<ByteSource> raw, std::string name) : in_(std::move(raw)), name_(std::move(name)) {}
 
   llvm::Expected<size_t> read(char *buf, size_t n) override {
     if (!err_.empty()) return error();
@@ -231,12 +233,10 @@ private:
           fail(std::move(e));
           return produced;
         }
-        if (in_.avail() < 4 ||
-            !detail::is_zstd_magic(reinterpret_cast<const unsigned char *>(in_.data()))) {
-          fail_at(in_.offset(), first_frame_
-                                    ? "not a zstd frame (expected magic 28 b5 2f fd)"
-                                    : "trailing data after the last zstd frame (expected a "
-                                      "zstd frame magic 28 b5 2f fd or the end of the file)");
+        if (in_.avail() < 4 || !detail::is_zstd_magic(reinterpret_cast<const unsigned char *>(in_.data()))) {
+          fail_at(in_.offset(), first_frame_ ? "not a zstd frame (expected magic 28 b5 2f fd)"
+                                             : "trailing data after the last zstd frame (expected a "
+                                               "zstd frame magic 28 b5 2f fd or the end of the file)");
           return produced;
         }
         at_boundary_ = false;
@@ -269,8 +269,9 @@ private:
       }
       if (ret == 0) {  // frame complete and flushed; its checksum was the last 4 bytes read
         if (checksummed_ && uint32_t(hash_.digest()) != in_.last4()) {
-          fail_at(in_.offset(), "zstd: checksum mismatch: the frame's content does not match its checksum "
-                                "(every decoded byte was read)");
+          fail_at(in_.offset(),
+                  "zstd: checksum mismatch: the frame's content does not match its checksum "
+                  "(every decoded byte was read)");
           return produced;
         }
         at_boundary_ = true;
@@ -294,8 +295,7 @@ private:
 
 class GzipSource final : public Decoder {
 public:
-  GzipSource(std::unique_ptr<ByteSource> raw, std::string name)
-      : Decoder(std::move(raw), std::move(name)) {
+  GzipSource(std::unique_ptr<ByteSource> raw, std::string name) : Decoder(std::move(raw), std::move(name)) {
     std::memset(&z_, 0, sizeof z_);
     ok_ = inflateInit2(&z_, 15 + 16) == Z_OK;
   }
@@ -326,8 +326,9 @@ private:
         }
         const auto *p = reinterpret_cast<const unsigned char *>(in_.data());
         if (in_.avail() < 2 || p[0] != 0x1f || p[1] != 0x8b) {
-          fail_at(in_.offset(), "trailing garbage after a gzip member (expected gzip magic "
-                                "1f 8b or the end of the file)");
+          fail_at(in_.offset(),
+                  "trailing garbage after a gzip member (expected gzip magic "
+                  "1f 8b or the end of the file)");
           return produced;
         }
         inflateReset(&z_);
@@ -343,26 +344,23 @@ private:
       in_.consume(in_avail - z_.avail_in);
       produced += out_avail - z_.avail_out;
       switch (rc) {
-      case Z_STREAM_END:
-        member_done_ = true;
-        break;
-      case Z_OK:
-        break;
-      case Z_BUF_ERROR:  // no progress possible
-        if (in_.avail() == 0 && in_.eof()) {
-          fail_at(in_.offset(), "truncated gzip member (expected more compressed data)");
+        case Z_STREAM_END: member_done_ = true; break;
+        case Z_OK: break;
+        case Z_BUF_ERROR:  // no progress possible
+          if (in_.avail() == 0 && in_.eof()) {
+            fail_at(in_.offset(), "truncated gzip member (expected more compressed data)");
+            return produced;
+          }
+          break;
+        default: {
+          std::string msg = z_.msg ? z_.msg : zError(rc);
+          if (rc == Z_DATA_ERROR && msg == "incorrect data check")
+            msg += " (CRC-32 mismatch)";
+          else if (rc == Z_DATA_ERROR && msg == "incorrect length check")
+            msg += " (uncompressed size mismatch)";
+          fail_at(in_.offset(), "gzip: " + msg);
           return produced;
         }
-        break;
-      default: {
-        std::string msg = z_.msg ? z_.msg : zError(rc);
-        if (rc == Z_DATA_ERROR && msg == "incorrect data check")
-          msg += " (CRC-32 mismatch)";
-        else if (rc == Z_DATA_ERROR && msg == "incorrect length check")
-          msg += " (uncompressed size mismatch)";
-        fail_at(in_.offset(), "gzip: " + msg);
-        return produced;
-      }
       }
     }
     return produced;

@@ -44,9 +44,9 @@ public:
       }
       if (errno == EINTR) continue;
       int err = errno;
-      return llvm::createStringError(std::error_code(err, std::generic_category()),
-                                     "%s: read error at byte %llu: %s", name_.c_str(),
-                                     static_cast<unsigned long long>(pos_), std::generic_category().message(err).c_str());
+      return llvm::createStringError(std::error_code(err, std::generic_category()), "%s: read error at byte %llu: %s",
+                                     name_.c_str(), static_cast<unsigned long long>(pos_),
+                                     std::generic_category().message(err).c_str());
     }
   }
   uint64_t raw_position() const override { return pos_; }
@@ -86,8 +86,7 @@ class PrefixSource final : public ByteSource {
 public:
   PrefixSource(std::string prefix, std::unique_ptr<ByteSource> inner, std::string deferred = {},
                std::error_code ec = {})
-      : prefix_(std::move(prefix)), inner_(std::move(inner)), deferred_(std::move(deferred)),
-        ec_(ec) {}
+      : prefix_(std::move(prefix)), inner_(std::move(inner)), deferred_(std::move(deferred)), ec_(ec) {}
   llvm::Expected<size_t> read(char *buf, size_t n) override {
     if (pos_ < prefix_.size()) {
       size_t k = std::min(n, prefix_.size() - pos_);
@@ -171,7 +170,9 @@ std::string hex_prefix(std::string_view s, size_t n = 8) {
   return out;
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 // Whether the sample looks like text (logs, terminal captures): few control
 // bytes or invalid UTF-8 sequences (Latin-1 is tolerated). Runs of NUL bytes
@@ -192,8 +193,7 @@ bool looks_like_text(std::string_view s) {
       continue;
     }
     if (c < 0x80) {
-      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' &&
-           c != '\b' && c != 0x1b) ||
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != '\b' && c != 0x1b) ||
           c == 0x7f)
         ++bad;
       ++i;
@@ -263,46 +263,45 @@ bool looks_like_profile_proto(std::string_view head) {
 llvm::Error unsupported(const std::string &name, std::string_view head, const char *hint = "") {
   return llvm::createStringError(
       std::errc::invalid_argument,
-      "%s: unsupported input: not Go crash text, an ELF core or a Go heap dump (first bytes: %s)%s",
-      name.c_str(), hex_prefix(head).c_str(), hint);
+      "%s: unsupported input: not Go crash text, an ELF core or a Go heap dump (first bytes: %s)%s", name.c_str(),
+      hex_prefix(head).c_str(), hint);
 }
 
 llvm::Expected<InputFormat> classify(std::string_view head, const std::string &name) {
   if (head.empty()) return InputFormat::Traceback;  // the decoder reports "no Go crash text"
-  if (starts_with(head, "\x7f"
-                        "ELF")) {
+  if (starts_with(head,
+                  "\x7f"
+                  "ELF")) {
     if (head.size() < 18)
-      return llvm::createStringError(std::errc::invalid_argument,
-                                     "%s: truncated ELF header (%zu bytes)", name.c_str(),
+      return llvm::createStringError(std::errc::invalid_argument, "%s: truncated ELF header (%zu bytes)", name.c_str(),
                                      head.size());
     unsigned ei_data = static_cast<unsigned char>(head[5]);
     if (ei_data != 1 && ei_data != 2)
-      return llvm::createStringError(std::errc::invalid_argument,
-                                     "%s: invalid ELF header (EI_DATA %u)", name.c_str(), ei_data);
+      return llvm::createStringError(std::errc::invalid_argument, "%s: invalid ELF header (EI_DATA %u)", name.c_str(),
+                                     ei_data);
     // e_type, in the byte order EI_DATA names (1: ELFDATA2LSB).
-    unsigned type =
-        llvm::support::endian::read16(head.data() + 16, ei_data == 1 ? llvm::endianness::little : llvm::endianness::big);
+    unsigned type = llvm::support::endian::read16(head.data() + 16,
+                                                  ei_data == 1 ? llvm::endianness::little : llvm::endianness::big);
     switch (type) {
-    case 4: return InputFormat::Core;
-    case 2:
-    case 3:
-      return llvm::createStringError(
-          std::errc::invalid_argument,
-          "%s: is an ELF executable, not a core dump; pass it with --exe next to a core",
-          name.c_str());
-    case 1:
-      return llvm::createStringError(std::errc::invalid_argument,
-                                     "%s: is an ELF relocatable object, not a core dump",
-                                     name.c_str());
-    default:
-      return llvm::createStringError(std::errc::invalid_argument,
-                                     "%s: is an ELF file of type %u, not a core dump",
-                                     name.c_str(), type);
+      case 4: return InputFormat::Core;
+      case 2:
+      case 3:
+        return llvm::createStringError(std::errc::invalid_argument,
+                                       "%s: is an ELF executable, not a core dump; pass it with --exe next to a core",
+                                       name.c_str());
+      case 1:
+        return llvm::createStringError(std::errc::invalid_argument, "%s: is an ELF relocatable object, not a core dump",
+                                       name.c_str());
+      default:
+        return llvm::createStringError(std::errc::invalid_argument, "%s: is an ELF file of type %u, not a core dump",
+                                       name.c_str(), type);
     }
   }
   if (starts_with(head, "go1.7 heap dump\n")) return InputFormat::HeapDump;
   // Compressions we do not decode: say so rather than "not text".
-  if (starts_with(head, std::string_view("\xfd" "7zXZ\0", 6)))
+  if (starts_with(head, std::string_view("\xfd"
+                                         "7zXZ\0",
+                                         6)))
     return unsupported(name, head, "; it is xz-compressed: decompress it with xz -d first");
   if (starts_with(head, std::string_view("\x04\x22\x4d\x18", 4)))
     return unsupported(name, head, "; it is lz4-compressed: decompress it with lz4 -d first");
@@ -314,8 +313,7 @@ llvm::Expected<InputFormat> classify(std::string_view head, const std::string &n
   // journalctl -o export: text fields, with binary-safe ones (little-endian lengths) among them.
   if (starts_with(head, "__CURSOR=") || starts_with(head, "__REALTIME_TIMESTAMP=")) return InputFormat::Traceback;
   if (starts_with(head, "\xff\xfe") || starts_with(head, "\xfe\xff"))
-    return unsupported(name, head,
-                       "; it looks like UTF-16 text: convert it with iconv -f UTF-16 -t UTF-8");
+    return unsupported(name, head, "; it looks like UTF-16 text: convert it with iconv -f UTF-16 -t UTF-8");
   return unsupported(name, head);
 }
 
@@ -326,8 +324,7 @@ std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string na
   return std::make_unique<MemorySource>(bytes);
 }
 
-llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name,
-                                        bool detect_kind) {
+llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const std::string &name, bool detect_kind) {
   OpenedInput out;
   // 1. Compression, from the first raw bytes.
   std::string magic;
@@ -367,8 +364,7 @@ llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const s
   // Large compressed streams decompress on a second thread (io/read_ahead.cpp).
   if (out.compression != Compression::None && deferred.empty() && !eof)
     stream = make_read_ahead_source(std::move(stream));
-  auto src = std::make_unique<PrefixSource>(std::move(head), std::move(stream), std::move(deferred),
-                                            deferred_ec);
+  auto src = std::make_unique<PrefixSource>(std::move(head), std::move(stream), std::move(deferred), deferred_ec);
   if (eof) src->set_inner_eof();
   out.source = std::move(src);
   return out;
@@ -387,8 +383,8 @@ llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind
     while (fd < 0 && errno == EINTR);
     if (fd < 0) {
       int err = errno;
-      return llvm::createStringError(std::error_code(err, std::generic_category()),
-                                     "%s: cannot open: %s", path.c_str(), std::generic_category().message(err).c_str());
+      return llvm::createStringError(std::error_code(err, std::generic_category()), "%s: cannot open: %s", path.c_str(),
+                                     std::generic_category().message(err).c_str());
     }
     owned = true;
   }
@@ -397,8 +393,7 @@ llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind
   if (::fstat(fd, &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
       if (owned) ::close(fd);
-      return llvm::createStringError(std::errc::is_a_directory, "%s: is a directory",
-                                     name.c_str());
+      return llvm::createStringError(std::errc::is_a_directory, "%s: is a directory", name.c_str());
     }
     if (S_ISREG(st.st_mode)) {
       size = static_cast<uint64_t>(st.st_size);

@@ -72,8 +72,8 @@ llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind
 // that producing the bytes (decompressing, unwrapping a log) and consuming
 // them overlap. INNER's read() then runs on that thread only.
 // SYNC_BYTES are read on the caller's thread first (small inputs need no thread).
-std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner,
-                                                   uint64_t sync_bytes = uint64_t(4) << 20);
+std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner, uint64_t sync_bytes = uint64_t(4)
+                                                                                                            << 20);
 
 // Wraps an in-memory buffer (tests, fuzzing). The buffer must outlive it.
 std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name);
@@ -120,21 +120,21 @@ public:
   std::function<void(Diagnostic)> on_diagnostic;
 
 private:
-  bool fill(bool defer = false);  // defer: keep a read error for next() to report
-  bool fill_lent(bool defer);     // fill() from ByteSource::lend_chunk()
-  void keep_unread(size_t extra); // moves the unread bytes to the start of buf_, with room for `extra` more
+  bool fill(bool defer = false);   // defer: keep a read error for next() to report
+  bool fill_lent(bool defer);      // fill() from ByteSource::lend_chunk()
+  void keep_unread(size_t extra);  // moves the unread bytes to the start of buf_, with room for `extra` more
   bool read_failed(llvm::Error e, bool defer);
   ByteSource &src_;
   std::string name_;
   size_t max_line_;
-  void release();                // mapped mode: drop pages behind begin_
+  void release();  // mapped mode: drop pages behind begin_
   std::unique_ptr<char[]> buf_;
-  char *data_ = nullptr;         // buf_, or the mapping in mapped mode
+  char *data_ = nullptr;  // buf_, or the mapping in mapped mode
   bool mapped_ = false;
-  size_t released_ = 0;          // mapped mode: bytes before this were released
+  size_t released_ = 0;                   // mapped mode: bytes before this were released
   size_t cap_ = 0, begin_ = 0, end_ = 0;  // data_[0, cap_) is usable
   size_t buf_cap_ = 0;                    // size of buf_
-  uint64_t base_ = 0;      // decompressed offset of buf_[0]
+  uint64_t base_ = 0;                     // decompressed offset of buf_[0]
   uint64_t consumed_ = 0;
   bool eof_ = false;
   std::string error_;
@@ -143,10 +143,10 @@ private:
   void cut(size_t start);        // reports a line cut at max_line
   // NUL runs: replaced by '\n' in the buffer as bytes arrive.
   enum class Nuls : uint8_t { Undecided, Replace, Keep };
-  Nuls nuls_ = Nuls::Undecided;  // decided by the first bytes (journal export keeps them)
-  uint64_t nul_scanned_ = 0;     // offset up to which NULs were replaced
+  Nuls nuls_ = Nuls::Undecided;                      // decided by the first bytes (journal export keeps them)
+  uint64_t nul_scanned_ = 0;                         // offset up to which NULs were replaced
   uint64_t nul_run_start_ = 0, nul_run_length_ = 0;  // the run not reported yet
-  void replace_nuls();           // over the bytes that arrived, up to end_
+  void replace_nuls();                               // over the bytes that arrived, up to end_
   void report_nul_run();
 };
 

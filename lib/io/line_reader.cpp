@@ -39,13 +39,16 @@ std::string size_text(size_t n) {
 }  // namespace
 
 LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
-    : src_(src), name_(std::move(name)),
-      max_line_(std::max<size_t>(
-          std::min<uint64_t>(max_line ? max_line : resource_limits().line_bytes, SIZE_MAX / 4), 1)) {
+    : src_(src),
+      name_(std::move(name)),
+      max_line_(
+          std::max<size_t>(std::min<uint64_t>(max_line ? max_line : resource_limits().line_bytes, SIZE_MAX / 4), 1)) {
   std::string_view m = src_.mapped();
   if (!m.empty() && std::memchr(m.data(), 0, m.size())) {
-    if (*is_journal_export(m, /*complete=*/true)) nuls_ = Nuls::Keep;
-    else m = {};  // NULs to replace: read into our buffer, the mapping is read-only
+    if (*is_journal_export(m, /*complete=*/true))
+      nuls_ = Nuls::Keep;
+    else
+      m = {};  // NULs to replace: read into our buffer, the mapping is read-only
   }
   if (!m.empty()) {
     // The whole input is addressable: lines are views into it, no copies.
@@ -283,8 +286,8 @@ void LineReader::cut(size_t start) {
   if (on_diagnostic)
     on_diagnostic(Diagnostic{Severity::Warning, base_ + start,
                              "line at byte " + std::to_string(base_ + start) + " is longer than " +
-                                 size_text(max_line_) + ": kept its first " +
-                                 size_text(max_line_) + ", skipped the rest of the line"});
+                                 size_text(max_line_) + ": kept its first " + size_text(max_line_) +
+                                 ", skipped the rest of the line"});
 }
 
 }  // namespace crashctl

@@ -44,8 +44,7 @@ void on_sigbus(int sig, siginfo_t *info, void *context) {
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
       if (zeros == MAP_FAILED) break;
       uint64_t offset = page - begin, first = r.first_fault.load(std::memory_order_relaxed);
-      while (offset < first && !r.first_fault.compare_exchange_weak(first, offset, std::memory_order_relaxed)) {
-      }
+      while (offset < first && !r.first_fault.compare_exchange_weak(first, offset, std::memory_order_relaxed)) {}
       r.shrunk.store(true, std::memory_order_release);
       errno = saved_errno;
       return;  // the faulting read runs again and sees zeros
@@ -119,7 +118,9 @@ private:
   GuardedRange *range_;
 };
 
-std::error_code last_error() { return std::error_code(errno, std::generic_category()); }
+std::error_code last_error() {
+  return std::error_code(errno, std::generic_category());
+}
 
 }  // namespace
 

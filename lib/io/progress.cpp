@@ -1,7 +1,7 @@
 // Progress: a one-line byte counter on stderr for long reads, drawn by
 // ProgressLine.
-#include "io/input.h"
 #include "io/progress.h"
+#include "io/input.h"
 
 #include "llvm/Support/Process.h"
 
@@ -45,7 +45,9 @@ ProgressLine::~ProgressLine() {
   if (drawn_) write_all("\r\x1b[K");
 }
 
-unsigned ProgressLine::columns() { return llvm::sys::Process::StandardErrColumns(); }
+unsigned ProgressLine::columns() {
+  return llvm::sys::Process::StandardErrColumns();
+}
 
 void ProgressLine::draw(std::string_view text) {
   if (!enabled_) return;

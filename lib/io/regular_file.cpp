@@ -1,10 +1,10 @@
 #include "io/regular_file.h"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 namespace crashctl {
 
@@ -42,7 +42,7 @@ RegularFile::~RegularFile() {
 }
 
 llvm::Error check_regular_file(const std::string &path) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(path.c_str(), &st) != 0) return file_error(path, std::string("cannot open: ") + std::strerror(errno));
   if (*not_regular(st.st_mode)) return file_error(path, not_regular(st.st_mode));
   return llvm::Error::success();
@@ -53,7 +53,7 @@ llvm::Expected<RegularFile> open_regular_file(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return file_error(path, std::string("cannot open: ") + std::strerror(errno));
   RegularFile file(fd, 0);  // closes FD on the error paths
-  struct stat st {};
+  struct stat st{};
   if (::fstat(fd, &st) != 0) return file_error(path, std::string("cannot stat: ") + std::strerror(errno));
   if (*not_regular(st.st_mode)) return file_error(path, not_regular(st.st_mode));
   // Back to blocking reads: O_NONBLOCK only guarded the open.

@@ -63,20 +63,24 @@ bool JsonObjectScanner::string(std::string_view &raw, bool &escaped) {
     escaped = true;
     if (++pos_ >= n) return fail();
     switch (p[pos_]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-      ++pos_;
-      break;
-    case 'u':
-      if (pos_ + 4 >= n) return fail();
-      for (size_t k = 1; k <= 4; ++k)
-        if (llvm::hexDigitValue(p[pos_ + k]) == ~0U) {
-          pos_ += k;
-          return fail();
-        }
-      pos_ += 5;
-      break;
-    default:
-      return fail();
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't': ++pos_; break;
+      case 'u':
+        if (pos_ + 4 >= n) return fail();
+        for (size_t k = 1; k <= 4; ++k)
+          if (llvm::hexDigitValue(p[pos_ + k]) == ~0U) {
+            pos_ += k;
+            return fail();
+          }
+        pos_ += 5;
+        break;
+      default: return fail();
     }
   }
 }
@@ -142,11 +146,16 @@ bool JsonObjectScanner::skip_container() {
         char c = s_[pos_];
         if (c == '{' || c == '[') break;  // descend: the outer loop opens it
         bool ok;
-        if (c == '"') ok = string(unused, esc);
-        else if (c == 't') ok = literal("true");
-        else if (c == 'f') ok = literal("false");
-        else if (c == 'n') ok = literal("null");
-        else ok = number();
+        if (c == '"')
+          ok = string(unused, esc);
+        else if (c == 't')
+          ok = literal("true");
+        else if (c == 'f')
+          ok = literal("false");
+        else if (c == 'n')
+          ok = literal("null");
+        else
+          ok = number();
         if (!ok) return fail();
       }
     after_element:
@@ -169,29 +178,27 @@ bool JsonObjectScanner::value(JsonMember &m) {
   size_t start = pos_;
   char c = s_[pos_];
   switch (c) {
-  case '"':
-    m.kind = JsonKind::String;
-    return string(m.raw, m.value_escaped);
-  case '{':
-  case '[':
-    m.kind = c == '{' ? JsonKind::Object : JsonKind::Array;
-    if (!skip_container()) return false;
-    break;
-  case 't':
-    m.kind = JsonKind::True;
-    if (!literal("true")) return false;
-    break;
-  case 'f':
-    m.kind = JsonKind::False;
-    if (!literal("false")) return false;
-    break;
-  case 'n':
-    m.kind = JsonKind::Null;
-    if (!literal("null")) return false;
-    break;
-  default:
-    m.kind = JsonKind::Number;
-    if (!number()) return false;
+    case '"': m.kind = JsonKind::String; return string(m.raw, m.value_escaped);
+    case '{':
+    case '[':
+      m.kind = c == '{' ? JsonKind::Object : JsonKind::Array;
+      if (!skip_container()) return false;
+      break;
+    case 't':
+      m.kind = JsonKind::True;
+      if (!literal("true")) return false;
+      break;
+    case 'f':
+      m.kind = JsonKind::False;
+      if (!literal("false")) return false;
+      break;
+    case 'n':
+      m.kind = JsonKind::Null;
+      if (!literal("null")) return false;
+      break;
+    default:
+      m.kind = JsonKind::Number;
+      if (!number()) return false;
   }
   m.raw = s_.substr(start, pos_ - start);
   return true;
@@ -219,38 +226,38 @@ void decode_json_string(std::string_view raw, bool escaped, std::string &out) {
     if (i >= n) break;
     char e = raw[i++];
     switch (e) {
-    case 'n': out.push_back('\n'); break;
-    case 't': out.push_back('\t'); break;
-    case 'r': out.push_back('\r'); break;
-    case 'b': out.push_back('\b'); break;
-    case 'f': out.push_back('\f'); break;
-    case 'u': {
-      if (i + 4 > n) {
-        i = n;
-        break;
-      }
-      uint32_t cp = hex4(raw, i);
-      i += 4;
-      if (cp >= 0xD800 && cp <= 0xDBFF) {
-        // A high surrogate: joined with the low one that should follow.
-        if (i + 6 <= n && raw[i] == '\\' && raw[i + 1] == 'u') {
-          uint32_t lo = hex4(raw, i + 2);
-          if (lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 6;
+      case 'n': out.push_back('\n'); break;
+      case 't': out.push_back('\t'); break;
+      case 'r': out.push_back('\r'); break;
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'u': {
+        if (i + 4 > n) {
+          i = n;
+          break;
+        }
+        uint32_t cp = hex4(raw, i);
+        i += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          // A high surrogate: joined with the low one that should follow.
+          if (i + 6 <= n && raw[i] == '\\' && raw[i + 1] == 'u') {
+            uint32_t lo = hex4(raw, i + 2);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+              i += 6;
+            } else {
+              cp = 0xFFFD;
+            }
           } else {
             cp = 0xFFFD;
           }
-        } else {
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
           cp = 0xFFFD;
         }
-      } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        cp = 0xFFFD;
+        append_code_point(out, cp);
+        break;
       }
-      append_code_point(out, cp);
-      break;
-    }
-    default: out.push_back(e); break;  // '"', '\\', '/'
+      default: out.push_back(e); break;  // '"', '\\', '/'
     }
   }
 }

@@ -18,7 +18,7 @@ enum class JsonKind : uint8_t { String, Number, True, False, Null, Object, Array
 struct JsonMember {
   std::string_view key;  // between the quotes, escapes not decoded
   JsonKind kind = JsonKind::Null;
-  std::string_view raw;  // the value's text; for strings, between the quotes
+  std::string_view raw;                             // the value's text; for strings, between the quotes
   bool key_escaped = false, value_escaped = false;  // the raw text holds backslash escapes
 };
 
@@ -30,7 +30,8 @@ struct JsonMember {
 class JsonObjectScanner {
 public:
   explicit JsonObjectScanner(std::string_view s) : s_(s) {}
-  template <class F> bool scan(F &&on_member, size_t *error_at = nullptr);
+  template <class F>
+  bool scan(F &&on_member, size_t *error_at = nullptr);
 
 private:
   bool ws();
@@ -71,7 +72,8 @@ inline bool JsonObjectScanner::ws() {
   return pos_ < s_.size();
 }
 
-template <class F> bool JsonObjectScanner::scan(F &&on_member, size_t *error_at) {
+template <class F>
+bool JsonObjectScanner::scan(F &&on_member, size_t *error_at) {
   auto result = [&](bool ok) {
     if (!ok && error_at) *error_at = err_;
     return ok;

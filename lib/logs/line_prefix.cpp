@@ -4,7 +4,6 @@
 
 namespace crashctl::logs {
 
-
 size_t klog_header_length(std::string_view s) {
   // [IWEF]mmdd hh:mm:ss.uuuuuu threadid file:line] msg
   if (s.size() < 20 || (s[0] != 'I' && s[0] != 'W' && s[0] != 'E' && s[0] != 'F')) return 0;

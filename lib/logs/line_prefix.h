@@ -29,8 +29,8 @@ public:
 private:
   bool match(const std::string &prefix, std::string_view line, std::string_view &payload) const;
   std::string text_;
-  std::string continuation_;    // t.Log: the indentation of the message's other lines
-  bool klog_header_ = false;    // klog/glog: lines without a header continue the message
+  std::string continuation_;  // t.Log: the indentation of the message's other lines
+  bool klog_header_ = false;  // klog/glog: lines without a header continue the message
 };
 
 // The length of the prefix of FIRST that LINE shares with it (digit runs

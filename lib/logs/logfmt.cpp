@@ -36,43 +36,49 @@ bool unquote_go(std::string_view q, std::string &out) {
     if (++i >= q.size()) return false;
     char e = q[i];
     switch (e) {
-    case 'a': out.push_back('\a'); break;
-    case 'b': out.push_back('\b'); break;
-    case 'f': out.push_back('\f'); break;
-    case 'n': out.push_back('\n'); break;
-    case 'r': out.push_back('\r'); break;
-    case 't': out.push_back('\t'); break;
-    case 'v': out.push_back('\v'); break;
-    case '\\': case '"': case '\'': out.push_back(e); break;
-    case 'x': case 'u': case 'U': {
-      size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-      if (i + digits >= q.size()) return false;
-      uint32_t v = 0;
-      for (size_t k = 1; k <= digits; ++k) {
-        unsigned h = llvm::hexDigitValue(q[i + k]);
-        if (h == ~0U) return false;
-        v = v * 16 + h;
-      }
-      i += digits;
-      if (e == 'x') out.push_back(char(v));
-      else append_code_point(out, v);
-      break;
-    }
-    default:
-      if (e >= '0' && e <= '7') {
-        if (i + 2 >= q.size()) return false;
+      case 'a': out.push_back('\a'); break;
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'v': out.push_back('\v'); break;
+      case '\\':
+      case '"':
+      case '\'': out.push_back(e); break;
+      case 'x':
+      case 'u':
+      case 'U': {
+        size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        if (i + digits >= q.size()) return false;
         uint32_t v = 0;
-        for (size_t k = 0; k < 3; ++k) {
-          char d = q[i + k];
-          if (d < '0' || d > '7') return false;
-          v = v * 8 + uint32_t(d - '0');
+        for (size_t k = 1; k <= digits; ++k) {
+          unsigned h = llvm::hexDigitValue(q[i + k]);
+          if (h == ~0U) return false;
+          v = v * 16 + h;
         }
-        if (v > 255) return false;
-        out.push_back(char(v));
-        i += 2;
+        i += digits;
+        if (e == 'x')
+          out.push_back(char(v));
+        else
+          append_code_point(out, v);
         break;
       }
-      return false;
+      default:
+        if (e >= '0' && e <= '7') {
+          if (i + 2 >= q.size()) return false;
+          uint32_t v = 0;
+          for (size_t k = 0; k < 3; ++k) {
+            char d = q[i + k];
+            if (d < '0' || d > '7') return false;
+            v = v * 8 + uint32_t(d - '0');
+          }
+          if (v > 255) return false;
+          out.push_back(char(v));
+          i += 2;
+          break;
+        }
+        return false;
     }
   }
   return true;

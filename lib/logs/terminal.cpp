@@ -30,16 +30,20 @@ unsigned scan_line(std::string_view s) {
 #endif
   for (; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(p[i]);
-    if (c == 0x1b) found |= kLineEscape;
-    else if (c == '"') found |= kLineQuote;
-    else if (c == 0xC2 && i + 1 < n && (static_cast<unsigned char>(p[i + 1]) == 0x9B ||
-                                         static_cast<unsigned char>(p[i + 1]) == 0x9D))
+    if (c == 0x1b)
+      found |= kLineEscape;
+    else if (c == '"')
+      found |= kLineQuote;
+    else if (c == 0xC2 && i + 1 < n &&
+             (static_cast<unsigned char>(p[i + 1]) == 0x9B || static_cast<unsigned char>(p[i + 1]) == 0x9D))
       found |= kLineEscape;
   }
   return found;
 }
 
-bool has_terminal_escape(std::string_view s) { return (scan_line(s) & kLineEscape) != 0; }
+bool has_terminal_escape(std::string_view s) {
+  return (scan_line(s) & kLineEscape) != 0;
+}
 
 namespace {
 
@@ -59,10 +63,16 @@ size_t skip_string_body(std::string_view s, size_t i, bool bel_ends) {
 size_t skip_csi_body(std::string_view s, size_t i) {
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x30 && c <= 0x3F) { ++i; continue; }  // parameters
-    if (c >= 0x20 && c <= 0x2F) { ++i; continue; }  // intermediates
-    if (c >= 0x40 && c <= 0x7E) return i + 1;       // final byte
-    return i;  // malformed: stop before the odd byte
+    if (c >= 0x30 && c <= 0x3F) {
+      ++i;
+      continue;
+    }  // parameters
+    if (c >= 0x20 && c <= 0x2F) {
+      ++i;
+      continue;
+    }                                          // intermediates
+    if (c >= 0x40 && c <= 0x7E) return i + 1;  // final byte
+    return i;                                  // malformed: stop before the odd byte
   }
   return i;
 }
@@ -75,8 +85,14 @@ void strip_terminal_escapes(std::string_view s, std::string &out) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == 0xC2 && i + 1 < n) {
       unsigned char d = static_cast<unsigned char>(s[i + 1]);
-      if (d == 0x9B) { i = skip_csi_body(s, i + 2); continue; }
-      if (d == 0x9D) { i = skip_string_body(s, i + 2, true); continue; }
+      if (d == 0x9B) {
+        i = skip_csi_body(s, i + 2);
+        continue;
+      }
+      if (d == 0x9D) {
+        i = skip_string_body(s, i + 2, true);
+        continue;
+      }
     }
     if (c != 0x1b) {
       size_t j = i + 1;
@@ -88,11 +104,19 @@ void strip_terminal_escapes(std::string_view s, std::string &out) {
     if (i + 1 >= n) break;
     char k = s[i + 1];
     switch (k) {
-    case '[': i = skip_csi_body(s, i + 2); break;
-    case ']': i = skip_string_body(s, i + 2, true); break;
-    case 'P': case 'X': case '^': case '_': i = skip_string_body(s, i + 2, false); break;
-    case '(': case ')': case '*': case '+': case '#': case '%': i = std::min(n, i + 3); break;
-    default: i += 2; break;  // ESC 7, ESC =, ESC c, ...
+      case '[': i = skip_csi_body(s, i + 2); break;
+      case ']': i = skip_string_body(s, i + 2, true); break;
+      case 'P':
+      case 'X':
+      case '^':
+      case '_': i = skip_string_body(s, i + 2, false); break;
+      case '(':
+      case ')':
+      case '*':
+      case '+':
+      case '#':
+      case '%': i = std::min(n, i + 3); break;
+      default: i += 2; break;  // ESC 7, ESC =, ESC c, ...
     }
   }
 }

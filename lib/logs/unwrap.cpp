@@ -1,10 +1,10 @@
 #include "logs/unwrap.h"
 
+#include "gosyntax/parse.h"
 #include "logs/json_scan.h"
 #include "logs/line_prefix.h"
 #include "logs/logfmt.h"
 #include "logs/terminal.h"
-#include "gosyntax/parse.h"
 
 #include "llvm/Support/Endian.h"
 
@@ -24,8 +24,8 @@ size_t rfc3339_length(std::string_view s) {
       if (!is_digit(s[at + i])) return false;
     return true;
   };
-  if (!digits(0, 4) || s.size() < 20 || s[4] != '-' || !digits(5, 2) || s[7] != '-' || !digits(8, 2) ||
-      s[10] != 'T' || !digits(11, 2) || s[13] != ':' || !digits(14, 2) || s[16] != ':' || !digits(17, 2))
+  if (!digits(0, 4) || s.size() < 20 || s[4] != '-' || !digits(5, 2) || s[7] != '-' || !digits(8, 2) || s[10] != 'T' ||
+      !digits(11, 2) || s[13] != ':' || !digits(14, 2) || s[16] != ':' || !digits(17, 2))
     return 0;
   size_t i = 19;
   if (i < s.size() && s[i] == '.') {
@@ -49,7 +49,8 @@ bool is_journal_field_name(std::string_view k) {
   return true;
 }
 
-template <class F> void for_each_line(std::string_view text, F &&f) {
+template <class F>
+void for_each_line(std::string_view text, F &&f) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
@@ -69,7 +70,8 @@ const char *const kValueKeys[] = {"panic", "recovered", "recover", "error", "err
 const char *const kLevelKeys[] = {"level", "severity", "lvl", "L"};
 const char *const kStackKeys[] = {"stacktrace", "stack", "stack_trace", "stackTrace", "trace", "panic_stack"};
 
-template <size_t N> int key_rank(const char *const (&keys)[N], std::string_view k) {
+template <size_t N>
+int key_rank(const char *const (&keys)[N], std::string_view k) {
   for (size_t i = 0; i < N; ++i)
     if (k == keys[i]) return int(i);
   return -1;
@@ -242,8 +244,10 @@ bool LogUnwrapper::cri_line(std::string_view s, uint64_t offset) {
   if (ts == 0 || ts >= s.size() || s[ts] != ' ') return false;
   std::string_view rest = s.substr(ts + 1);
   std::string_view stream;
-  if (rest.compare(0, 7, "stdout ") == 0 || rest.compare(0, 7, "stderr ") == 0) stream = rest.substr(0, 6);
-  else return false;
+  if (rest.compare(0, 7, "stdout ") == 0 || rest.compare(0, 7, "stderr ") == 0)
+    stream = rest.substr(0, 6);
+  else
+    return false;
   rest.remove_prefix(7);
   size_t sp = rest.find(' ');
   std::string_view tags = rest.substr(0, sp);
@@ -308,15 +312,24 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
   bool ok = scanner.scan([&](const JsonMember &m) {
     std::string_view k = m.key;
     if (m.key_escaped) return true;  // envelope keys are plain ASCII
-    if (k == "log" && m.kind == JsonKind::String) log_m = m, log = &log_m;
-    else if (k == "stream") stream_m = m, has_stream = true;
-    else if (k == "time" || k == "Time") has_time = true;
-    else if (k == "Action") has_action = true;
-    else if (k == "Output" && m.kind == JsonKind::String) output_m = m, output = &output_m;
-    else if (k == "Package") package_m = m, has_package = true;
-    else if (k == "Test") test_m = m, has_test = true;
-    else if (k == "MESSAGE") message_m = m, message = &message_m;
-    else if (!k.empty() && (k[0] == '_' || k == "PRIORITY" || k.compare(0, 7, "SYSLOG_") == 0)) journal_keys = true;
+    if (k == "log" && m.kind == JsonKind::String)
+      log_m = m, log = &log_m;
+    else if (k == "stream")
+      stream_m = m, has_stream = true;
+    else if (k == "time" || k == "Time")
+      has_time = true;
+    else if (k == "Action")
+      has_action = true;
+    else if (k == "Output" && m.kind == JsonKind::String)
+      output_m = m, output = &output_m;
+    else if (k == "Package")
+      package_m = m, has_package = true;
+    else if (k == "Test")
+      test_m = m, has_test = true;
+    else if (k == "MESSAGE")
+      message_m = m, message = &message_m;
+    else if (!k.empty() && (k[0] == '_' || k == "PRIORITY" || k.compare(0, 7, "SYSLOG_") == 0))
+      journal_keys = true;
     return true;
   });
   if (!ok) return false;  // not JSON: plain text that starts with '{'
@@ -355,8 +368,9 @@ bool LogUnwrapper::json_line(std::string_view s, uint64_t offset, unsigned depth
         return true;
       }
     } else {
-      sink_.missing_line(offset, "journalctl wrote a MESSAGE as null (a message over 4096 bytes; "
-                                 "journalctl -a shows it)");
+      sink_.missing_line(offset,
+                         "journalctl wrote a MESSAGE as null (a message over 4096 bytes; "
+                         "journalctl -a shows it)");
       return true;
     }
     payload(text, offset, depth + 1);
@@ -428,18 +442,25 @@ bool LogUnwrapper::json_record(std::string_view s, uint64_t offset, unsigned dep
   if (!ok) return false;
   if (stack_key.empty()) {
     if (only_with_stack) return false;
-    if (msg_rank != 99) payload(msg_text, offset, depth);
-    else sink_.line(s, offset);
+    if (msg_rank != 99)
+      payload(msg_text, offset, depth);
+    else
+      sink_.line(s, offset);
     return true;
   }
   r.message = msg_text;
   // Which logger wrote it, where its field names tell (formats/logs.md).
   bool upper = !r.level.empty() && std::isupper(static_cast<unsigned char>(r.level[0]));
-  if (echo) r.logger = "echo";
-  else if (has_ts && has_caller) r.logger = "zap";
-  else if (has_message && !has_msg) r.logger = "zerolog";
-  else if (has_msg && upper) r.logger = "slog";
-  else if (has_msg && !r.level.empty()) r.logger = "logrus";
+  if (echo)
+    r.logger = "echo";
+  else if (has_ts && has_caller)
+    r.logger = "zap";
+  else if (has_message && !has_msg)
+    r.logger = "zerolog";
+  else if (has_msg && upper)
+    r.logger = "slog";
+  else if (has_msg && !r.level.empty())
+    r.logger = "logrus";
   r.stack_field = stack_key;
   // The value field may be the stack itself (a logged debug.Stack() in "error").
   if (r.value_field == stack_key) r.value.clear(), r.value_field.clear();
@@ -513,8 +534,10 @@ bool LogUnwrapper::logfmt_record(std::string_view s, uint64_t offset) {
   }
   // logrus quotes its time and writes levels in lower case; slog does neither.
   bool quoted_time = !fields.empty() && fields.front().key == "time" && fields.front().quoted;
-  if (!r.level.empty() && std::isupper(static_cast<unsigned char>(r.level[0]))) r.logger = "slog";
-  else if (quoted_time) r.logger = "logrus";
+  if (!r.level.empty() && std::isupper(static_cast<unsigned char>(r.level[0])))
+    r.logger = "slog";
+  else if (quoted_time)
+    r.logger = "logrus";
   sink_.record_begin(r);
   if (!r.message.empty() && r.message.find('\n') == std::string::npos) payload(r.message, offset, 3);
   sink_.stack_begin(dialect, offset);
@@ -549,9 +572,9 @@ bool LogUnwrapper::export_line(std::string_view s, uint64_t offset) {
     // Once, not on every line of the field; at its length, which lies in
     // the input (its bytes may start past a cut input's end).
     if (real > kMaxJoined && !had_length)
-      sink_.diagnostic(Severity::Warning, export_binary_offset_ - 8,
-                       "journal export: a binary field of " + std::to_string(real) +
-                           " bytes; only its first 16 MiB are read");
+      sink_.diagnostic(
+          Severity::Warning, export_binary_offset_ - 8,
+          "journal export: a binary field of " + std::to_string(real) + " bytes; only its first 16 MiB are read");
     if (export_binary_.size() < 8 + len + (real > kMaxJoined ? 0 : 1)) return true;
     // The field's bytes, then the "\n" that ends it.
     if (export_binary_message_) payload(std::string_view(export_binary_).substr(8, len), export_binary_offset_, 1);

@@ -26,14 +26,14 @@ enum class StackForm : uint8_t {
 
 // A structured record that carried a stack.
 struct LogRecord {
-  uint64_t offset = 0;        // where the record starts in the input
-  const char *format = "";    // "json", "logfmt", "klog"
-  const char *logger = "";    // "zap", "zerolog", "slog", "logrus", "echo" when the field names tell
-  std::string level;          // "error", "E", ... as written; "" when absent
-  std::string message;        // msg / message
-  std::string value;          // the panic value: panic / error / err field; "" when absent
-  std::string value_field;    // which field held it
-  std::string stack_field;    // which field held the stack
+  uint64_t offset = 0;      // where the record starts in the input
+  const char *format = "";  // "json", "logfmt", "klog"
+  const char *logger = "";  // "zap", "zerolog", "slog", "logrus", "echo" when the field names tell
+  std::string level;        // "error", "E", ... as written; "" when absent
+  std::string message;      // msg / message
+  std::string value;        // the panic value: panic / error / err field; "" when absent
+  std::string value_field;  // which field held it
+  std::string stack_field;  // which field held the stack
 };
 
 class LineSink {
@@ -83,7 +83,7 @@ public:
 private:
   struct Partial {
     Envelope envelope = Envelope::Cri;
-    std::string key;   // stream, or test2json package and test
+    std::string key;  // stream, or test2json package and test
     std::string text;
     uint64_t offset = 0;
   };
@@ -112,14 +112,14 @@ private:
   std::vector<Partial> partials_;
   // journalctl -o export
   ExportState export_state_ = ExportState::Idle;
-  std::string export_binary_;   // bytes of a binary field so far (length first)
+  std::string export_binary_;  // bytes of a binary field so far (length first)
   bool export_binary_message_ = false;
   uint64_t export_binary_offset_ = 0;
-  uint64_t export_skip_ = 0;    // bytes of an over-long binary field still to pass over
+  uint64_t export_skip_ = 0;  // bytes of an over-long binary field still to pass over
   // klog's `key=<` ... ` >` multi-line value
   bool klog_block_ = false;
   LinePrefix klog_block_prefix_;  // a pipeline's prefix before the block's lines
-  bool verbose_record_ = false;  // inside journalctl -o verbose records
+  bool verbose_record_ = false;   // inside journalctl -o verbose records
 };
 
 // Whether S looks like a stack in one of the dialects (a multi-line value

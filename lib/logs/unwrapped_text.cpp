@@ -93,8 +93,10 @@ uint64_t OffsetMap::Cursor::to_input(uint64_t text_offset) {
     size_t lo = 0, hi = map_.chunks_.size();
     while (hi - lo > 1) {
       size_t mid = (lo + hi) / 2;
-      if (map_.chunks_[mid].logical <= text_offset) lo = mid;
-      else hi = mid;
+      if (map_.chunks_[mid].logical <= text_offset)
+        lo = mid;
+      else
+        hi = mid;
     }
     seek_chunk(lo);
   }
@@ -220,8 +222,7 @@ llvm::Expected<size_t> UnwrappedText::read(char *buf, size_t n) {
   // Unwrap lines straight into BUF until it is full or the input ends.
   dest_ = buf + k;
   dest_room_ = n - k;
-  while (dest_room_ > 0 && out_.empty() && produce()) {
-  }
+  while (dest_room_ > 0 && out_.empty() && produce()) {}
   k = n - dest_room_;
   dest_room_ = 0;
   if (k < n && !out_.empty()) {  // a line that did not fit: its start fills the buffer
@@ -234,8 +235,7 @@ llvm::Expected<size_t> UnwrappedText::read(char *buf, size_t n) {
       out_pos_ = 0;
     }
   }
-  if (k == 0 && !raw_.error().empty())
-    return llvm::createStringError(std::errc::io_error, "%s", raw_.error().c_str());
+  if (k == 0 && !raw_.error().empty()) return llvm::createStringError(std::errc::io_error, "%s", raw_.error().c_str());
   return k;
 }
 

@@ -8,8 +8,8 @@
 #include "io/input.h"
 #include "logs/unwrap.h"
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -65,10 +65,10 @@ private:
 // What the unwrapper said besides text, placed at a text offset.
 struct TextEvent {
   enum Kind { RecordBegin, StackBegin, RecordEnd, MissingLine } kind = RecordBegin;
-  uint64_t text_offset = 0;  // before the text line that starts here
-  LogRecord record;          // RecordBegin
+  uint64_t text_offset = 0;               // before the text line that starts here
+  LogRecord record;                       // RecordBegin
   StackForm form = StackForm::Goroutine;  // StackBegin
-  std::string why;           // MissingLine
+  std::string why;                        // MissingLine
 };
 
 // The text of a wrapped log, as a ByteSource over physical lines of RAW.
@@ -98,8 +98,8 @@ private:
   void record_end(uint64_t offset) override;
   void diagnostic(Severity severity, uint64_t offset, std::string message) override;
   void missing_line(uint64_t offset, std::string why) override;
-  void push_event(TextEvent e);  // at the current text offset
-  bool produce();  // unwraps the next physical line; false at the end
+  void push_event(TextEvent e);      // at the current text offset
+  bool produce();                    // unwraps the next physical line; false at the end
   void emit(std::string_view text);  // a line of text, '\n' added
 
   LineReader &raw_;
@@ -108,7 +108,7 @@ private:
   std::string out_;  // text that did not fit in the last read's buffer
   size_t out_pos_ = 0;
   size_t cri_stamp_ = 30;  // where the last CRI line's timestamp ended
-  char *dest_ = nullptr;  // where read() wants the next bytes
+  char *dest_ = nullptr;   // where read() wants the next bytes
   size_t dest_room_ = 0;
   uint64_t text_pos_ = 0;  // text offset of the end of out_
   uint64_t current_physical_ = 0;

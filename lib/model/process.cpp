@@ -4,17 +4,17 @@ namespace crashctl {
 
 const char *to_string(GoroutineStatus s) {
   switch (s) {
-  case GoroutineStatus::Unknown: return "unknown";
-  case GoroutineStatus::Idle: return "idle";
-  case GoroutineStatus::Runnable: return "runnable";
-  case GoroutineStatus::Running: return "running";
-  case GoroutineStatus::Syscall: return "syscall";
-  case GoroutineStatus::Waiting: return "waiting";
-  case GoroutineStatus::Dead: return "dead";
-  case GoroutineStatus::CopyStack: return "copystack";
-  case GoroutineStatus::Preempted: return "preempted";
-  case GoroutineStatus::Leaked: return "leaked";
-  case GoroutineStatus::WaitingForCgoCallback: return "waiting-for-cgo-callback";
+    case GoroutineStatus::Unknown: return "unknown";
+    case GoroutineStatus::Idle: return "idle";
+    case GoroutineStatus::Runnable: return "runnable";
+    case GoroutineStatus::Running: return "running";
+    case GoroutineStatus::Syscall: return "syscall";
+    case GoroutineStatus::Waiting: return "waiting";
+    case GoroutineStatus::Dead: return "dead";
+    case GoroutineStatus::CopyStack: return "copystack";
+    case GoroutineStatus::Preempted: return "preempted";
+    case GoroutineStatus::Leaked: return "leaked";
+    case GoroutineStatus::WaitingForCgoCallback: return "waiting-for-cgo-callback";
   }
   return "unknown";
 }
@@ -68,8 +68,10 @@ const Goroutine *Process::goroutine(int64_t id) const {
 const GoroutineExtras Goroutine::kNoExtras;
 
 GoroutineExtras &Goroutine::mutable_extras() {
-  if (!extras_) extras_ = make_ref<GoroutineExtras>();
-  else if (extras_->UseCount() > 1) extras_ = make_ref<GoroutineExtras>(static_cast<const GoroutineExtras &>(*extras_));
+  if (!extras_)
+    extras_ = make_ref<GoroutineExtras>();
+  else if (extras_->UseCount() > 1)
+    extras_ = make_ref<GoroutineExtras>(static_cast<const GoroutineExtras &>(*extras_));
   return *extras_;
 }
 
@@ -90,10 +92,10 @@ std::string_view frame_args(const Goroutine &g, size_t i) {
 namespace crashctl {
 const char *to_string(DeferKind k) {
   switch (k) {
-  case DeferKind::OpenCoded: return "open-coded";
-  case DeferKind::Heap: return "heap";
-  case DeferKind::Stack: return "stack";
-  case DeferKind::RangeFunc: return "rangefunc";
+    case DeferKind::OpenCoded: return "open-coded";
+    case DeferKind::Heap: return "heap";
+    case DeferKind::Stack: return "stack";
+    case DeferKind::RangeFunc: return "rangefunc";
   }
   return "heap";
 }

@@ -8,56 +8,58 @@ namespace crashctl {
 
 const char *to_string(InputFormat f) {
   switch (f) {
-  case InputFormat::Traceback: return "traceback";
-  case InputFormat::Core: return "core";
-  case InputFormat::HeapDump: return "heapdump";
-  case InputFormat::Profile: return "profile";
-  case InputFormat::Unknown: return "unknown";
+    case InputFormat::Traceback: return "traceback";
+    case InputFormat::Core: return "core";
+    case InputFormat::HeapDump: return "heapdump";
+    case InputFormat::Profile: return "profile";
+    case InputFormat::Unknown: return "unknown";
   }
   return "unknown";
 }
 
 const char *to_string(Compression c) {
   switch (c) {
-  case Compression::None: return "none";
-  case Compression::Gzip: return "gzip";
-  case Compression::Zstd: return "zstd";
+    case Compression::None: return "none";
+    case Compression::Gzip: return "gzip";
+    case Compression::Zstd: return "zstd";
   }
   return "none";
 }
 
 const char *to_string(ExecutableSource s) {
   switch (s) {
-  case ExecutableSource::Argument: return "argument";
-  case ExecutableSource::CorePath: return "core-path";
-  case ExecutableSource::DebugDir: return "debug-dir";
-  case ExecutableSource::Debuginfod: return "debuginfod";
+    case ExecutableSource::Argument: return "argument";
+    case ExecutableSource::CorePath: return "core-path";
+    case ExecutableSource::DebugDir: return "debug-dir";
+    case ExecutableSource::Debuginfod: return "debuginfod";
   }
   return "argument";
 }
 
 const char *to_string(Severity s) {
   switch (s) {
-  case Severity::Note: return "note";
-  case Severity::Warning: return "warning";
-  case Severity::Error: return "error";
+    case Severity::Note: return "note";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
   }
   return "error";
 }
 
 const char *to_string(ReportKind k) {
   switch (k) {
-  case ReportKind::Crash: return "crash";
-  case ReportKind::Snapshot: return "snapshot";
-  case ReportKind::Race: return "race";
-  case ReportKind::Recovered: return "recovered";
+    case ReportKind::Crash: return "crash";
+    case ReportKind::Snapshot: return "snapshot";
+    case ReportKind::Race: return "race";
+    case ReportKind::Recovered: return "recovered";
   }
   return "crash";
 }
 
 void SourceLinks::set(std::string file, Pieces pieces) {
-  if (!by_file_) by_file_ = std::make_shared<std::unordered_map<std::string, Pieces>>();
-  else if (by_file_.use_count() > 1) by_file_ = std::make_shared<std::unordered_map<std::string, Pieces>>(*by_file_);
+  if (!by_file_)
+    by_file_ = std::make_shared<std::unordered_map<std::string, Pieces>>();
+  else if (by_file_.use_count() > 1)
+    by_file_ = std::make_shared<std::unordered_map<std::string, Pieces>>(*by_file_);
   (*by_file_)[std::move(file)] = std::move(pieces);
 }
 
@@ -112,8 +114,10 @@ std::optional<VerdictClass> parse_verdict_class(std::string_view id) {
 
 void Input::add_report(Report &&r) {
   ++report_count;
-  if (on_report) on_report(std::move(r));
-  else reports.push_back(std::move(r));
+  if (on_report)
+    on_report(std::move(r));
+  else
+    reports.push_back(std::move(r));
 }
 
 void Input::add_diagnostic(Diagnostic d) {

@@ -40,14 +40,14 @@ const char *to_string(ReportKind);
 // Lines of the culprit's file around its line (lib/source): at most three
 // either side.
 struct SourceContext {
-  std::string path;            // the local file they were read from
-  int first_line = 0;          // the line number of lines[0]
+  std::string path;                // the local file they were read from
+  int first_line = 0;              // the line number of lines[0]
   std::vector<std::string> lines;  // without line terminators
 };
 
 // The commit that last changed the culprit's line (git blame).
 struct BlameInfo {
-  std::string commit;   // 40 hex digits
+  std::string commit;  // 40 hex digits
   std::string author, email;
   std::string date;     // the author date, "2024-03-05T14:02:11+01:00"
   std::string summary;  // the first line of the commit message
@@ -74,12 +74,12 @@ private:
 // The frame the verdict blames: the first frame of the program's own code.
 struct Culprit {
   Frame frame;
-  size_t frame_index = 0;       // index in the crashing goroutine's stack
+  size_t frame_index = 0;          // index in the crashing goroutine's stack
   std::vector<std::string> cycle;  // stack overflow: the repeating functions
   // Attribution (lib/analysis/attribution.h); empty when unknown.
-  std::string module;   // module path: "github.com/acme/app", "std" for the standard library
-  std::string version;  // "v1.2.3", a Go version for std, "(devel)"/"" for the main module
-  std::string owner;    // from CODEOWNERS or --owners
+  std::string module;        // module path: "github.com/acme/app", "std" for the standard library
+  std::string version;       // "v1.2.3", a Go version for std, "(devel)"/"" for the main module
+  std::string owner;         // from CODEOWNERS or --owners
   std::string owner_source;  // "CODEOWNERS:12", "owners:3": the rule that matched
   // Source (lib/source, formats/attribution.md): its line on the web, the
   // lines around it, the commit that last changed it.
@@ -101,17 +101,34 @@ struct GoroutineGroup {
   // analysis with the run's in-app rules (analysis/groups.h); -1: none.
   int site_frame = -1;
   int64_t min_wait_minutes = -1, max_wait_minutes = -1;  // -1: not shown
-  bool leaked = false;                  // Go 1.26+ "(leaked)" marks: a certain leak
-  std::vector<std::string> leak_reasons;  // non-empty: a leak suspect (formats/taxonomy.md)
+  bool leaked = false;                                   // Go 1.26+ "(leaked)" marks: a certain leak
+  std::vector<std::string> leak_reasons;                 // non-empty: a leak suspect (formats/taxonomy.md)
 };
 
 // The classes of formats/taxonomy.md. to_string gives their ids
 // ("nil-pointer-dereference"), which the output and the signature use.
 enum class VerdictClass : uint8_t {
-  NilPointerDereference, IndexOutOfRange, SliceBoundsOutOfRange, NilMapAssignment, TypeAssertion,
-  DivideByZero, ClosedChannel, RuntimeError, ExplicitPanic, ConcurrentMapAccess, Deadlock, StackOverflow,
-  OutOfMemory, UnlockOfUnlockedMutex, CgoSignal, RuntimeFatal, ExternalSignal, TestTimeout, DataRace,
-  Snapshot, Unknown,
+  NilPointerDereference,
+  IndexOutOfRange,
+  SliceBoundsOutOfRange,
+  NilMapAssignment,
+  TypeAssertion,
+  DivideByZero,
+  ClosedChannel,
+  RuntimeError,
+  ExplicitPanic,
+  ConcurrentMapAccess,
+  Deadlock,
+  StackOverflow,
+  OutOfMemory,
+  UnlockOfUnlockedMutex,
+  CgoSignal,
+  RuntimeFatal,
+  ExternalSignal,
+  TestTimeout,
+  DataRace,
+  Snapshot,
+  Unknown,
 };
 const char *to_string(VerdictClass);
 // The class named by ID; none for an id this version does not know.
@@ -125,17 +142,17 @@ struct CodeLocation {
 
 struct Verdict {
   std::optional<VerdictClass> cls;  // none before analysis
-  bool recoverable = false;     // could recover() have caught it in principle
-  std::string summary;          // one line
-  std::string explanation;      // why the process died and why recover did not save it
-  int64_t goroutine = -1;       // the crashing goroutine, -1 when none
+  bool recoverable = false;         // could recover() have caught it in principle
+  std::string summary;              // one line
+  std::string explanation;          // why the process died and why recover did not save it
+  int64_t goroutine = -1;           // the crashing goroutine, -1 when none
   // Its index in Process::goroutines, when set: the way to find one whose
   // id the input does not show (a stack logged without a goroutine header).
   std::optional<size_t> goroutine_index;
   std::optional<Culprit> culprit;
-  std::string signature;        // stable bucket hash, formats/signature.md
-  std::string signature_text;   // what the hash was computed from
-  size_t leak_suspects = 0;     // groups of goroutines that look leaked
+  std::string signature;       // stable bucket hash, formats/signature.md
+  std::string signature_text;  // what the hash was computed from
+  size_t leak_suspects = 0;    // groups of goroutines that look leaked
   // Recovered panics: the frame that recovered or logged the value, where the
   // stack shows it (net/http.(*conn).serve.func1).
   std::optional<CodeLocation> recovered_by;
@@ -148,7 +165,7 @@ struct Verdict {
 struct Report {
   ReportKind kind = ReportKind::Crash;
   InputFormat format = InputFormat::Traceback;  // what it was decoded from
-  uint64_t offset = 0;      // where this report starts in the decompressed input
+  uint64_t offset = 0;                          // where this report starts in the decompressed input
   uint64_t end_offset = 0;
   Process process;
   Verdict verdict;

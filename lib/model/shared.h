@@ -21,13 +21,16 @@ namespace crashctl {
 
 // A T shared by handles that count references. The count is not atomic: one
 // input's model is built and read by one thread at a time.
-template <class T> struct Shared : llvm::RefCountedBase<Shared<T>>, T {
+template <class T>
+struct Shared : llvm::RefCountedBase<Shared<T>>, T {
   Shared() = default;
   explicit Shared(T value) : T(std::move(value)) {}
   Shared(const Shared &o) : llvm::RefCountedBase<Shared<T>>(), T(static_cast<const T &>(o)) {}
 };
-template <class T> using Ref = llvm::IntrusiveRefCntPtr<const Shared<T>>;
-template <class T, class... Args> llvm::IntrusiveRefCntPtr<Shared<T>> make_ref(Args &&...args) {
+template <class T>
+using Ref = llvm::IntrusiveRefCntPtr<const Shared<T>>;
+template <class T, class... Args>
+llvm::IntrusiveRefCntPtr<Shared<T>> make_ref(Args &&...args) {
   return llvm::IntrusiveRefCntPtr<Shared<T>>(new Shared<T>(T(std::forward<Args>(args)...)));
 }
 
@@ -65,14 +68,16 @@ private:
 
 // A vector in fixed-size chunks: push_back never moves existing elements, so
 // references stay valid, and growth copies nothing.
-template <class T, size_t ChunkBits = 12> class StableVector {
+template <class T, size_t ChunkBits = 12>
+class StableVector {
   static constexpr size_t kChunk = size_t(1) << ChunkBits;
   struct Chunk {
     alignas(T) unsigned char bytes[sizeof(T) * kChunk];
   };
 
 public:
-  template <bool Const> class Iter {
+  template <bool Const>
+  class Iter {
   public:
     using iterator_category = std::random_access_iterator_tag;
     using value_type = T;
@@ -86,12 +91,32 @@ public:
     reference operator*() const { return (*v_)[i_]; }
     pointer operator->() const { return &(*v_)[i_]; }
     reference operator[](difference_type n) const { return (*v_)[i_ + n]; }
-    Iter &operator++() { ++i_; return *this; }
-    Iter operator++(int) { Iter t = *this; ++i_; return t; }
-    Iter &operator--() { --i_; return *this; }
-    Iter operator--(int) { Iter t = *this; --i_; return t; }
-    Iter &operator+=(difference_type n) { i_ += n; return *this; }
-    Iter &operator-=(difference_type n) { i_ -= n; return *this; }
+    Iter &operator++() {
+      ++i_;
+      return *this;
+    }
+    Iter operator++(int) {
+      Iter t = *this;
+      ++i_;
+      return t;
+    }
+    Iter &operator--() {
+      --i_;
+      return *this;
+    }
+    Iter operator--(int) {
+      Iter t = *this;
+      --i_;
+      return t;
+    }
+    Iter &operator+=(difference_type n) {
+      i_ += n;
+      return *this;
+    }
+    Iter &operator-=(difference_type n) {
+      i_ -= n;
+      return *this;
+    }
     Iter operator+(difference_type n) const { return Iter(v_, i_ + n); }
     friend Iter operator+(difference_type n, Iter it) { return it + n; }
     Iter operator-(difference_type n) const { return Iter(v_, i_ - n); }
@@ -139,8 +164,14 @@ public:
   bool empty() const { return size_ == 0; }
   T &operator[](size_t i) { return slot(i); }
   const T &operator[](size_t i) const { return const_cast<StableVector *>(this)->slot(i); }
-  T &at(size_t i) { check(i); return slot(i); }
-  const T &at(size_t i) const { check(i); return (*this)[i]; }
+  T &at(size_t i) {
+    check(i);
+    return slot(i);
+  }
+  const T &at(size_t i) const {
+    check(i);
+    return (*this)[i];
+  }
   T &front() { return slot(0); }
   const T &front() const { return (*this)[0]; }
   T &back() { return slot(size_ - 1); }
@@ -150,7 +181,8 @@ public:
   const_iterator begin() const { return const_iterator(this, 0); }
   const_iterator end() const { return const_iterator(this, size_); }
 
-  template <class... Args> T &emplace_back(Args &&...args) {
+  template <class... Args>
+  T &emplace_back(Args &&...args) {
     if (size_ == chunks_.size() * kChunk) chunks_.push_back(std::unique_ptr<Chunk>(new Chunk));  // not zeroed
     T *p = new (&slot(size_)) T(std::forward<Args>(args)...);
     ++size_;

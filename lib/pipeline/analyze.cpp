@@ -8,16 +8,16 @@
 #include "core/decoder.h"
 #include "heapdump/decoder.h"
 #include "io/input.h"
-#include "support/limits.h"
 #include "profile/goroutine_profile.h"
+#include "support/limits.h"
 #include "traceback/decoder.h"
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <mutex>
 #include <new>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 namespace crashctl {
@@ -28,8 +28,8 @@ namespace {
 // report late, so that the sink learns which report is an input's last.
 class AnalyzingForwarder {
 public:
-  AnalyzingForwarder(Input &out, const AnalysisOptions &opts, const Attribution &attr,
-                     const SourceAnnotator &sources, ReportSink &sink)
+  AnalyzingForwarder(Input &out, const AnalysisOptions &opts, const Attribution &attr, const SourceAnnotator &sources,
+                     ReportSink &sink)
       : out_(out), opts_(opts), attr_(attr), sources_(sources), sink_(sink), rules_(opts) {
     out.on_report = [this](Report &&r) { take(std::move(r)); };
   }
@@ -129,11 +129,11 @@ static void out_of_memory(Input &out, const ByteSource &src) {
   out.failed = true;
   out.size = std::max(out.size, src.delivered());
   uint64_t limit = resource_limits().memory_bytes;
-  out.add_diagnostic({Severity::Error, src.delivered(),
-                      "out of memory while reading " + out.path + " at byte " + std::to_string(src.delivered()) +
-                          (limit ? " (the address space is limited to " + std::to_string(limit) +
-                                       " bytes: --limit memory-bytes)"
-                                 : std::string())});
+  out.add_diagnostic(
+      {Severity::Error, src.delivered(),
+       "out of memory while reading " + out.path + " at byte " + std::to_string(src.delivered()) +
+           (limit ? " (the address space is limited to " + std::to_string(limit) + " bytes: --limit memory-bytes)"
+                  : std::string())});
 }
 
 // Running out of memory on one input fails that input; the others go on.
@@ -160,8 +160,7 @@ llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const Analys
   // Everything Attribution::load and InAppRules read, so equal keys give
   // equal attributions.
   std::string key;
-  for (const std::string *s : {&opts.module, &opts.codeowners, &opts.owners, &opts.source_root})
-    key += *s + '\0';
+  for (const std::string *s : {&opts.module, &opts.codeowners, &opts.owners, &opts.source_root}) key += *s + '\0';
   for (const auto *list : {&opts.in_app, &opts.not_in_app}) {
     for (const std::string &s : *list) key += s + '\x1f';
     key += '\0';
@@ -177,20 +176,21 @@ llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const Analys
   if (it == cache.end()) {
     Entry e;
     auto loaded = Attribution::load(opts);
-    if (loaded) e.attr = std::shared_ptr<const Attribution>(std::move(*loaded));
-    else e.error = llvm::toString(loaded.takeError());
+    if (loaded)
+      e.attr = std::shared_ptr<const Attribution>(std::move(*loaded));
+    else
+      e.error = llvm::toString(loaded.takeError());
     it = cache.emplace(key, std::move(e)).first;
   }
-  if (!it->second.attr)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
+  if (!it->second.attr) return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
   return it->second.attr;
 }
 
 llvm::Expected<std::shared_ptr<const SourceAnnotator>> load_source_annotator(const AnalysisOptions &opts) {
   // Everything SourceAnnotator::load reads.
   std::string key;
-  for (const std::string *s : {&opts.source_root, &opts.revision, &opts.source_url, &opts.go_env.goroot,
-                               &opts.go_env.module_cache})
+  for (const std::string *s :
+       {&opts.source_root, &opts.revision, &opts.source_url, &opts.go_env.goroot, &opts.go_env.module_cache})
     key += *s + '\0';
   for (const std::string &m : opts.path_maps) key += m + '\x1f';
   struct Entry {
@@ -204,17 +204,17 @@ llvm::Expected<std::shared_ptr<const SourceAnnotator>> load_source_annotator(con
   if (it == cache.end()) {
     Entry e;
     auto loaded = SourceAnnotator::load(opts);
-    if (loaded) e.sources = std::shared_ptr<const SourceAnnotator>(std::move(*loaded));
-    else e.error = llvm::toString(loaded.takeError());
+    if (loaded)
+      e.sources = std::shared_ptr<const SourceAnnotator>(std::move(*loaded));
+    else
+      e.error = llvm::toString(loaded.takeError());
     it = cache.emplace(key, std::move(e)).first;
   }
-  if (!it->second.sources)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
+  if (!it->second.sources) return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
   return it->second.sources;
 }
 
-Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr,
-                    ReportSink &sink) {
+Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr, ReportSink &sink) {
   auto sources = load_source_annotator(opts);
   if (!sources) {
     Input out = failed_input(path, sources.takeError());

@@ -30,8 +30,7 @@ llvm::Expected<std::shared_ptr<const SourceAnnotator>> load_source_annotator(con
 
 // Streaming: every report goes to SINK, none stays in the returned Input
 // (which counts them in report_count).
-Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr,
-                    ReportSink &sink);
+Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr, ReportSink &sink);
 Input analyze_bytes(std::string_view bytes, const std::string &name, const AnalysisOptions &opts,
                     const Attribution &attr, ReportSink &sink);
 

@@ -69,7 +69,9 @@ std::string infer_wait_reason(const std::vector<Frame> &frames) {
   return "";
 }
 
-uint64_t goroutine_budget() { return max_goroutines(); }
+uint64_t goroutine_budget() {
+  return max_goroutines();
+}
 
 std::string unexpanded_warning(uint64_t counted, uint64_t expanded) {
   return "the goroutine profile counts " + std::to_string(counted) + " goroutines; " +
@@ -141,9 +143,9 @@ void decode_profile_proto(ByteSource &src, Input &out) {
     }
     uint32_t field = tag >> 3, wire = tag & 7;
     auto fail = [&](const char *what) {
-      out.add_diagnostic({Severity::Error, at,
-                                 std::string("profile.proto: ") + what + " in field " + std::to_string(field) +
-                                     "; read no further"});
+      out.add_diagnostic(
+          {Severity::Error, at,
+           std::string("profile.proto: ") + what + " in field " + std::to_string(field) + "; read no further"});
       out.failed = true;
     };
     if (wire == 2) {
@@ -155,14 +157,14 @@ void decode_profile_proto(ByteSource &src, Input &out) {
       }
       bool ok = true;
       switch (field) {
-      case 1: ok = prof.add_sample_type()->ParseFromString(bytes); break;
-      case 2: ok = prof.add_sample()->ParseFromString(bytes); break;
-      case 3: ok = prof.add_mapping()->ParseFromString(bytes); break;
-      case 4: ok = prof.add_location()->ParseFromString(bytes); break;
-      case 5: ok = prof.add_function()->ParseFromString(bytes); break;
-      case 6: prof.add_string_table(std::move(bytes)); break;
-      case 11: ok = prof.mutable_period_type()->ParseFromString(bytes); break;
-      default: break;  // comments (packed), unknown fields
+        case 1: ok = prof.add_sample_type()->ParseFromString(bytes); break;
+        case 2: ok = prof.add_sample()->ParseFromString(bytes); break;
+        case 3: ok = prof.add_mapping()->ParseFromString(bytes); break;
+        case 4: ok = prof.add_location()->ParseFromString(bytes); break;
+        case 5: ok = prof.add_function()->ParseFromString(bytes); break;
+        case 6: prof.add_string_table(std::move(bytes)); break;
+        case 11: ok = prof.mutable_period_type()->ParseFromString(bytes); break;
+        default: break;  // comments (packed), unknown fields
       }
       if (!ok) {
         fail("a malformed message");
@@ -194,15 +196,13 @@ void decode_profile_proto(ByteSource &src, Input &out) {
   }
 
   const auto &strings = prof.string_table();
-  auto str = [&](int64_t i) -> std::string {
-    return i >= 0 && i < strings.size() ? strings[int(i)] : std::string();
-  };
+  auto str = [&](int64_t i) -> std::string { return i >= 0 && i < strings.size() ? strings[int(i)] : std::string(); };
   if (prof.sample_type_size() == 0 || str(prof.sample_type(0).type()) != "goroutine") {
     std::string type = prof.sample_type_size() ? str(prof.sample_type(0).type()) : std::string("no sample type");
     out.failed = true;
     out.add_diagnostic({Severity::Error, 0,
-                               "a pprof profile of " + (type.empty() ? std::string("unknown type") : type) +
-                                   ", not a goroutine profile: crashctl reads goroutine profiles only"});
+                        "a pprof profile of " + (type.empty() ? std::string("unknown type") : type) +
+                            ", not a goroutine profile: crashctl reads goroutine profiles only"});
     return;
   }
 
@@ -262,7 +262,7 @@ void decode_profile_proto(ByteSource &src, Input &out) {
   }
   if (missing)
     out.add_diagnostic({Severity::Warning, 0,
-                               std::to_string(missing) + " sample location ids name no location; those frames are missing"});
+                        std::to_string(missing) + " sample location ids name no location; those frames are missing"});
   if (total > p.goroutines.size())
     out.add_diagnostic({Severity::Warning, 0, unexpanded_warning(total, p.goroutines.size())});
   p.go_version.source = "";
@@ -271,6 +271,8 @@ void decode_profile_proto(ByteSource &src, Input &out) {
   out.add_report(std::move(r));
 }
 
-void decode_profile(OpenedInput &in, Input &out, const DecodeOptions &) { decode_profile_proto(*in.source, out); }
+void decode_profile(OpenedInput &in, Input &out, const DecodeOptions &) {
+  decode_profile_proto(*in.source, out);
+}
 
 }  // namespace crashctl::profile

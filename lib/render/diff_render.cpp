@@ -17,8 +17,9 @@ namespace {
 using namespace render_detail;
 namespace json = llvm::json;
 
-
-std::string signed_number(int64_t v) { return v > 0 ? "+" + std::to_string(v) : std::to_string(v); }
+std::string signed_number(int64_t v) {
+  return v > 0 ? "+" + std::to_string(v) : std::to_string(v);
+}
 
 std::string pad(std::string s, size_t width, bool right) {
   if (size_t w = display_width(s); w < width) s.insert(right ? s.begin() : s.end(), width - w, ' ');
@@ -49,7 +50,8 @@ std::string source_line(const char *label, const DiffSource &s) {
   line += llvm::formatv("{0} at byte {1}", to_string(s.kind), s.offset).str();
   if (!s.go_version.empty()) line += ", " + s.go_version;
   line += llvm::formatv(": {0} goroutine{1} in {2} group{3}", s.goroutines, s.goroutines == 1 ? "" : "s", s.groups,
-                        s.groups == 1 ? "" : "s").str();
+                        s.groups == 1 ? "" : "s")
+              .str();
   return line;
 }
 
@@ -58,10 +60,11 @@ std::string source_line(const char *label, const DiffSource &s) {
 static void diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
   os << source_line("OLD", d.old_source) << "\n" << source_line("NEW", d.new_source) << "\n";
   int64_t total_delta = int64_t(d.new_source.goroutines) - int64_t(d.old_source.goroutines);
-  os << llvm::formatv("goroutines: {0} -> {1} ({2}); groups: {3} grew, {4} shrank, {5} appeared, {6} vanished, {7} "
-                      "unchanged\n",
-                      d.old_source.goroutines, d.new_source.goroutines, signed_number(total_delta), d.grew, d.shrank,
-                      d.appeared, d.vanished, d.unchanged);
+  os << llvm::formatv(
+      "goroutines: {0} -> {1} ({2}); groups: {3} grew, {4} shrank, {5} appeared, {6} vanished, {7} "
+      "unchanged\n",
+      d.old_source.goroutines, d.new_source.goroutines, signed_number(total_delta), d.grew, d.shrank, d.appeared,
+      d.vanished, d.unchanged);
   for (const std::string &n : d.notes) os << "note: " << n << "\n";
   for (const GroupDelta &g : d.groups) {
     if (!g.growing_leak) continue;
@@ -71,9 +74,8 @@ static void diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
     os.changeColor(llvm::raw_ostream::RED, /*Bold=*/true);
     os << "leak: growing:";
     os.resetColor();
-    os << llvm::formatv(" {0} -> {1} ({2}) goroutines {3} in {4}, {5}\n", g.old_side.count,
-                        g.new_side.count, signed_number(g.delta), how, g.site ? g.site->function : std::string("?"),
-                        origin);
+    os << llvm::formatv(" {0} -> {1} ({2}) goroutines {3} in {4}, {5}\n", g.old_side.count, g.new_side.count,
+                        signed_number(g.delta), how, g.site ? g.site->function : std::string("?"), origin);
   }
 
   std::vector<const GroupDelta *> rows;

@@ -1,7 +1,7 @@
 // --format editor: GNU "file:line:col: severity: message" lines (col is always
 // 1), read by Vim's %f:%l:%c:%m, Emacs' gnu entry and VS Code's $gcc.
-#include "render/render.h"
 #include "render/escaping_stream.h"
+#include "render/render.h"
 #include "render/render_util.h"
 
 #include "analysis/source_paths.h"
@@ -20,8 +20,7 @@ bool has_location(const Frame &f) {
 std::string one_line(llvm::StringRef text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text)
-    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  for (char c : text) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
   return out;
 }
 
@@ -36,21 +35,17 @@ public:
       frame_notes(frames_of(crashing->stack));
       if (crashing->created_by && has_location(*crashing->created_by))
         line(*crashing->created_by, "note",
-             "goroutine " + std::to_string(crashing->id) + " created here by " +
-                 crashing->created_by->function);
+             "goroutine " + std::to_string(crashing->id) + " created here by " + crashing->created_by->function);
       for (const Defer &d : crashing->extras().defers) {
-        if (d.file.empty() || d.line <= 0)
-          continue;
+        if (d.file.empty() || d.line <= 0) continue;
         std::string recover = !d.calls_recover ? "" : *d.calls_recover ? ", calls recover" : ", no recover";
-        if (!d.indirect_recover.empty())
-          recover += ", recover only through " + d.indirect_recover;
+        if (!d.indirect_recover.empty()) recover += ", recover only through " + d.indirect_recover;
         line(d.file, d.line, "note",
              std::string("deferred ") + (d.ran ? "(ran) " : "(pending) ") + d.function + " [" + to_string(d.kind) +
                  recover + "]");
       }
     }
-    for (const RaceReport &race : r.process.races)
-      race_notes(race);
+    for (const RaceReport &race : r.process.races) race_notes(race);
   }
 
 private:
@@ -66,12 +61,9 @@ private:
     std::string text = verdict_class(r.verdict).str();
     const Process &p = r.process;
     llvm::StringRef detail = r.verdict.summary;
-    if (detail.empty() && !p.panics.empty())
-      detail = p.panics.back().message;
-    if (detail.empty() && p.fatal)
-      detail = p.fatal->message;
-    if (!detail.empty())
-      text += ": " + detail.str();
+    if (detail.empty() && !p.panics.empty()) detail = p.panics.back().message;
+    if (detail.empty() && p.fatal) detail = p.fatal->message;
+    if (!detail.empty()) text += ": " + detail.str();
     return text;
   }
 
@@ -83,25 +75,21 @@ private:
       return line(r.verdict.culprit->frame, "error", message);
     auto first_located = [](const std::vector<Frame> &frames) -> const Frame * {
       for (const Frame &f : frames)
-        if (has_location(f))
-          return &f;
+        if (has_location(f)) return &f;
       return nullptr;
     };
     if (crashing)
-      if (const Frame *f = first_located(frames_of(crashing->stack)))
-        return line(*f, "error", message);
+      if (const Frame *f = first_located(frames_of(crashing->stack))) return line(*f, "error", message);
     for (const RaceReport &race : r.process.races)
       for (const RaceAccess &a : race.accesses)
-        if (const Frame *f = first_located(frames_of(a.stack)))
-          return line(*f, "error", message);
+        if (const Frame *f = first_located(frames_of(a.stack))) return line(*f, "error", message);
     os_ << display_path(in) << ":1:1: error: " << one_line(message) << '\n';
   }
 
   void frame_notes(const std::vector<Frame> &frames) {
     for (size_t i = 0; i < frames.size(); ++i) {
       const Frame &f = frames[i];
-      if (!has_location(f))
-        continue;
+      if (!has_location(f)) continue;
       line(f, "note", "#" + std::to_string(i) + " " + f.function + (f.inlined ? " (inlined)" : ""));
     }
   }
@@ -110,10 +98,8 @@ private:
     for (const RaceAccess &a : race.accesses) {
       const auto &frames = frames_of(a.stack);
       for (const Frame &f : frames) {
-        if (!has_location(f))
-          continue;
-        std::string who = a.main_goroutine ? std::string("main goroutine")
-                                           : "goroutine " + std::to_string(a.goroutine);
+        if (!has_location(f)) continue;
+        std::string who = a.main_goroutine ? std::string("main goroutine") : "goroutine " + std::to_string(a.goroutine);
         line(f, "note", a.operation + " at " + hex(a.address) + " by " + who);
         break;
       }
@@ -121,8 +107,7 @@ private:
     }
     for (const RaceGoroutine &g : race.goroutines) {
       for (const Frame &f : frames_of(g.created_at)) {
-        if (!has_location(f))
-          continue;
+        if (!has_location(f)) continue;
         line(f, "note", "goroutine " + std::to_string(g.goroutine) + " created here by " + f.function);
         break;
       }

@@ -22,8 +22,8 @@ size_t utf8_length(std::string_view s, size_t i) {
     if (i + k >= s.size()) return SIZE_MAX;
     unsigned char d = static_cast<unsigned char>(s[i + k]);
     if ((d & 0xC0) != 0x80) return 0;
-    if (k == 1 && ((c == 0xE0 && d < 0xA0) || (c == 0xED && d >= 0xA0) || (c == 0xF0 && d < 0x90) ||
-                   (c == 0xF4 && d >= 0x90)))
+    if (k == 1 &&
+        ((c == 0xE0 && d < 0xA0) || (c == 0xED && d >= 0xA0) || (c == 0xF0 && d < 0x90) || (c == 0xF4 && d >= 0x90)))
       return 0;
   }
   return len;
@@ -36,12 +36,18 @@ size_t escape_into(std::string_view s, std::string &out, bool final, bool crlf =
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if (c >= 0x20 && c != 0x7f) out.push_back(char(c));
-      else if (c == '\n' || c == '\t') out.push_back(char(c));
-      else if (c == '\r' && crlf && i + 1 == s.size() && !final) return 1;
-      else if (c == '\r' && crlf && i + 1 < s.size() && s[i + 1] == '\n') out.push_back('\r');
-      else if (c == '\r') out += "\\r";
-      else put_hex(out, "\\x", c);
+      if (c >= 0x20 && c != 0x7f)
+        out.push_back(char(c));
+      else if (c == '\n' || c == '\t')
+        out.push_back(char(c));
+      else if (c == '\r' && crlf && i + 1 == s.size() && !final)
+        return 1;
+      else if (c == '\r' && crlf && i + 1 < s.size() && s[i + 1] == '\n')
+        out.push_back('\r');
+      else if (c == '\r')
+        out += "\\r";
+      else
+        put_hex(out, "\\x", c);
       ++i;
       continue;
     }
@@ -101,7 +107,9 @@ ControlEscapingStream::~ControlEscapingStream() {
   }
 }
 
-void ControlEscapingStream::emit(std::string_view s) { out_.write(s.data(), s.size()); }
+void ControlEscapingStream::emit(std::string_view s) {
+  out_.write(s.data(), s.size());
+}
 
 void ControlEscapingStream::write_impl(const char *ptr, size_t size) {
   pos_ += size;

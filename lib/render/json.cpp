@@ -122,8 +122,7 @@ public:
       j_.attribute("executable", str_or_null(p.executable));
       build_info(p.build_info);
       j_.attributeObject("memstats", [&] {
-        for (const auto &[name, value] : p.memstats)
-          j_.attribute(json::fixUTF8(name), value);
+        for (const auto &[name, value] : p.memstats) j_.attribute(json::fixUTF8(name), value);
       });
       verdict(r.verdict);
       attribute_or_null("recovery", p.recovery, [&] {
@@ -137,15 +136,13 @@ public:
       });
       j_.attribute("profile", str_or_null(p.profile));
       j_.attributeArray("panics", [&] {
-        for (const PanicRecord &pr : p.panics)
-          panic_record(pr);
+        for (const PanicRecord &pr : p.panics) panic_record(pr);
       });
       attribute_or_null("fatal_error", p.fatal, [&] {
         j_.object([&] {
           j_.attribute("message", str(p.fatal->message));
           j_.attributeArray("runtime_lines", [&] {
-            for (const std::string &line : p.fatal->runtime_lines)
-              j_.value(str(line));
+            for (const std::string &line : p.fatal->runtime_lines) j_.value(str(line));
           });
         });
       });
@@ -159,23 +156,19 @@ public:
             j_.attribute("crashed", t.crashed);
             j_.attribute("signal", str_or_null(t.signal));
             j_.attributeObject("registers", [&] {
-              for (const auto &[name, value] : t.registers)
-                j_.attribute(json::fixUTF8(name), hex(value));
+              for (const auto &[name, value] : t.registers) j_.attribute(json::fixUTF8(name), hex(value));
             });
           });
       });
       j_.attributeArray("goroutines", [&] {
-        for (const Goroutine &g : p.goroutines)
-          goroutine(g);
+        for (const Goroutine &g : p.goroutines) goroutine(g);
       });
       frames("system_stack_frames", p.runtime_stack_frames);
       j_.attributeArray("groups", [&] {
-        for (const GoroutineGroup &g : r.groups)
-          group(g);
+        for (const GoroutineGroup &g : r.groups) group(g);
       });
       j_.attributeArray("races", [&] {
-        for (const RaceReport &race : p.races)
-          race_report(race);
+        for (const RaceReport &race : p.races) race_report(race);
       });
       attribute_or_null("test_timeout", p.test_timeout, [&] {
         j_.object([&] {
@@ -209,12 +202,10 @@ public:
         module(bi->main);
         j_.attributeEnd();
         j_.attributeArray("deps", [&] {
-          for (const Module &m : bi->deps)
-            module(m);
+          for (const Module &m : bi->deps) module(m);
         });
         j_.attributeObject("settings", [&] {
-          for (const auto &[k, v] : bi->settings)
-            j_.attribute(json::fixUTF8(k), str(v));
+          for (const auto &[k, v] : bi->settings) j_.attribute(json::fixUTF8(k), str(v));
         });
       });
     });
@@ -238,8 +229,7 @@ public:
           j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
           j_.attribute("frame_index", static_cast<uint64_t>(v.culprit->frame_index));
           j_.attributeArray("cycle", [&] {
-            for (const std::string &fn : v.culprit->cycle)
-              j_.value(str(fn));
+            for (const std::string &fn : v.culprit->cycle) j_.value(str(fn));
           });
           j_.attribute("module", str_or_null(v.culprit->module));
           j_.attribute("version", str_or_null(v.culprit->version));
@@ -252,8 +242,7 @@ public:
               j_.attribute("path", str(sc.path));
               j_.attribute("first_line", int64_t(sc.first_line));
               j_.attributeArray("lines", [&] {
-                for (const std::string &line : sc.lines)
-                  j_.value(str(line));
+                for (const std::string &line : sc.lines) j_.value(str(line));
               });
             });
           });
@@ -281,8 +270,7 @@ public:
       });
       j_.attribute("confidence", v.low_confidence ? "low" : "high");
       j_.attributeArray("confidence_reasons", [&] {
-        for (const std::string &why : v.confidence_reasons)
-          j_.value(str(why));
+        for (const std::string &why : v.confidence_reasons) j_.value(str(why));
       });
     });
   }
@@ -295,16 +283,14 @@ public:
       j_.attribute("wait_minutes_min", int_or_null(g.min_wait_minutes));
       j_.attribute("wait_minutes_max", int_or_null(g.max_wait_minutes));
       j_.attributeArray("goroutine_ids", [&] {
-        for (int64_t id : g.goroutine_ids)
-          j_.value(id);
+        for (int64_t id : g.goroutine_ids) j_.value(id);
       });
       const Frame *site = group_site(g);
       attribute_or_null("site", site, [&] { location(*site); });
       attribute_or_null("created_by", g.created_by, [&] { location(*g.created_by); });
       j_.attribute("leaked", g.leaked);
       j_.attributeArray("leak_reasons", [&] {
-        for (const std::string &r : g.leak_reasons)
-          j_.value(str(r));
+        for (const std::string &r : g.leak_reasons) j_.value(str(r));
       });
     });
   }
@@ -376,7 +362,8 @@ public:
     if (keep) {
       std::string text = rec_.stop();
       frames_json_bytes_ += text.size();
-      frames_json_.insert_or_assign(g.stack.get(), CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), std::move(text)});
+      frames_json_.insert_or_assign(g.stack.get(),
+                                    CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), std::move(text)});
     }
   }
 
@@ -476,10 +463,13 @@ public:
   }
 
   // KEY: the value WRITE writes when PRESENT, else null.
-  template <class P, class F> void attribute_or_null(llvm::StringRef key, const P &present, F &&write) {
+  template <class P, class F>
+  void attribute_or_null(llvm::StringRef key, const P &present, F &&write) {
     j_.attributeBegin(key);
-    if (present) write();
-    else j_.value(nullptr);
+    if (present)
+      write();
+    else
+      j_.value(nullptr);
     j_.attributeEnd();
   }
 

@@ -11,12 +11,15 @@
 namespace crashctl::render_detail {
 
 llvm::json::Value str(llvm::StringRef s) {
-  if (llvm::json::isUTF8(s))
-    return llvm::json::Value(s);
+  if (llvm::json::isUTF8(s)) return llvm::json::Value(s);
   return llvm::json::Value(llvm::json::fixUTF8(s));
 }
-llvm::json::Value str_or_null(llvm::StringRef s) { return s.empty() ? llvm::json::Value(nullptr) : str(s); }
-llvm::json::Value int_or_null(int64_t v) { return v < 0 ? llvm::json::Value(nullptr) : llvm::json::Value(v); }
+llvm::json::Value str_or_null(llvm::StringRef s) {
+  return s.empty() ? llvm::json::Value(nullptr) : str(s);
+}
+llvm::json::Value int_or_null(int64_t v) {
+  return v < 0 ? llvm::json::Value(nullptr) : llvm::json::Value(v);
+}
 
 std::string hex(uint64_t v) {
   std::string out;
@@ -25,31 +28,36 @@ std::string hex(uint64_t v) {
   return out;
 }
 
-const char *json_name(InputFormat v) { return to_string(v); }
+const char *json_name(InputFormat v) {
+  return to_string(v);
+}
 
-const char *json_name(Compression v) { return to_string(v); }
+const char *json_name(Compression v) {
+  return to_string(v);
+}
 
-const char *json_name(ReportKind v) { return to_string(v); }
+const char *json_name(ReportKind v) {
+  return to_string(v);
+}
 
-const char *json_name(Severity v) { return to_string(v); }
+const char *json_name(Severity v) {
+  return to_string(v);
+}
 
 // The model's names are the JSON enum of formats/output.schema.json.
-const char *json_name(GoroutineStatus s) { return to_string(s); }
+const char *json_name(GoroutineStatus s) {
+  return to_string(s);
+}
 
 std::string runtime_state(const Goroutine &g) {
   switch (g.status) {
-  case GoroutineStatus::Waiting:
-    return g.wait_reason.empty() ? "waiting" : g.wait_reason.str();
-  case GoroutineStatus::Leaked:
-    return (g.wait_reason.empty() ? std::string("waiting") : g.wait_reason.str()) + " (leaked)";
-  case GoroutineStatus::Syscall:
-    return g.wait_reason.empty() ? "syscall" : "syscall, " + g.wait_reason.str();
-  case GoroutineStatus::WaitingForCgoCallback:
-    return "waiting for cgo callback";
-  case GoroutineStatus::Unknown:
-    return "???";
-  default:
-    return json_name(g.status);
+    case GoroutineStatus::Waiting: return g.wait_reason.empty() ? "waiting" : g.wait_reason.str();
+    case GoroutineStatus::Leaked:
+      return (g.wait_reason.empty() ? std::string("waiting") : g.wait_reason.str()) + " (leaked)";
+    case GoroutineStatus::Syscall: return g.wait_reason.empty() ? "syscall" : "syscall, " + g.wait_reason.str();
+    case GoroutineStatus::WaitingForCgoCallback: return "waiting for cgo callback";
+    case GoroutineStatus::Unknown: return "???";
+    default: return json_name(g.status);
   }
 }
 
@@ -59,8 +67,7 @@ const std::vector<Frame> &frames_of(const StackRef &s) {
 }
 
 llvm::StringRef package_of(const Frame &f) {
-  if (!f.package.empty() || f.bare_name)
-    return f.package;
+  if (!f.package.empty() || f.bare_name) return f.package;
   // "net/http.(*conn).serve" -> "net/http": the first '.' after the last '/'.
   llvm::StringRef fn = f.function;
   size_t slash = fn.rfind('/');
@@ -78,7 +85,9 @@ llvm::StringRef verdict_class(const Verdict &v) {
   return to_string(v.cls.value_or(VerdictClass::Unknown));
 }
 
-std::string display_path(const Input &in) { return in.path == "-" ? "<stdin>" : in.path; }
+std::string display_path(const Input &in) {
+  return in.path == "-" ? "<stdin>" : in.path;
+}
 
 namespace {
 
@@ -133,9 +142,9 @@ void render_all(ReportRenderer &r, const std::vector<Input> &inputs) {
 
 std::unique_ptr<ReportRenderer> make_renderer(OutputFormat f, llvm::raw_ostream &os, const RenderOptions &opts) {
   switch (f) {
-  case OutputFormat::Json: return make_json_renderer(os, opts);
-  case OutputFormat::Editor: return make_editor_renderer(os, opts);
-  case OutputFormat::Text: break;
+    case OutputFormat::Json: return make_json_renderer(os, opts);
+    case OutputFormat::Editor: return make_editor_renderer(os, opts);
+    case OutputFormat::Text: break;
   }
   return make_text_renderer(os, opts);
 }

@@ -17,7 +17,7 @@ std::string hex(uint64_t v);  // "0x1d"
 // any bytes; invalid UTF-8 is repaired so the document stays valid.
 llvm::json::Value str(llvm::StringRef s);
 llvm::json::Value str_or_null(llvm::StringRef s);  // null for ""
-llvm::json::Value int_or_null(int64_t v);         // null for negative (unknown)
+llvm::json::Value int_or_null(int64_t v);          // null for negative (unknown)
 
 // Stable names of the JSON output (formats/output.md); independent of the
 // model's to_string so that the output contract cannot drift.

@@ -31,10 +31,8 @@ constexpr size_t kRaceFramesShown = 8;
 enum class Tone { Plain, Class, Strong, Dim, Warning };
 
 std::string call_text(const Frame &f, llvm::StringRef args) {
-  if (f.non_go)
-    return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
-  if (f.no_args)
-    return f.function.empty() ? std::string("?") : f.function;
+  if (f.non_go) return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
+  if (f.no_args) return f.function.empty() ? std::string("?") : f.function;
   return f.function + "(" + fit_width(args, kMaxArgsWidth) + ")";
 }
 
@@ -46,14 +44,15 @@ std::string location_text(const Frame &f) {
     loc = "pc=" + hex(*f.pc);
   else
     loc = "?";
-  if (f.pc_offset)
-    loc += " +" + hex(*f.pc_offset);
+  if (f.pc_offset) loc += " +" + hex(*f.pc_offset);
   return loc;
 }
 
 // "?" for goroutines whose id the input does not show (profiles, stacks
 // logged without a goroutine header).
-std::string goroutine_id(const Goroutine &g) { return g.id < 0 ? std::string("?") : std::to_string(g.id); }
+std::string goroutine_id(const Goroutine &g) {
+  return g.id < 0 ? std::string("?") : std::to_string(g.id);
+}
 
 // The first line of S, cut to MAX columns.
 std::string shorten(llvm::StringRef s, size_t max) {
@@ -62,12 +61,9 @@ std::string shorten(llvm::StringRef s, size_t max) {
 
 std::string goroutine_state(const Goroutine &g) {
   std::string s = runtime_state(g);
-  if (g.scan)
-    s += " (scan)";
-  if (g.wait_minutes >= 0)
-    s += llvm::formatv(", {0} minutes", g.wait_minutes).str();
-  if (g.locked_to_thread)
-    s += ", locked to thread";
+  if (g.scan) s += " (scan)";
+  if (g.wait_minutes >= 0) s += llvm::formatv(", {0} minutes", g.wait_minutes).str();
+  if (g.locked_to_thread) s += ", locked to thread";
   return s;
 }
 
@@ -76,14 +72,12 @@ public:
   TextWriter(llvm::raw_ostream &os, const RenderOptions &opts) : os_(os), opts_(opts) {}
 
   void begin_input(const Input &in) {
-    if (inputs_++ > 0)
-      os_ << '\n';
+    if (inputs_++ > 0) os_ << '\n';
     name_ = display_path(in);
   }
 
   void report(const Input &in, const Report &r, size_t index, bool last) {
-    if (index > 0)
-      os_ << '\n';
+    if (index > 0) os_ << '\n';
     executable_ = in.executable ? &*in.executable : nullptr;
     report(name_, r, index > 0 || !last);
   }
@@ -91,14 +85,11 @@ public:
   void end_input(const Input &in) {
     bool any_report = in.report_count > 0 || !in.reports.empty();
     if (!any_report)
-      os_ << name_ << ": nothing recognizable (" << json_name(in.format) << ", " << in.size
-          << " bytes)\n";
+      os_ << name_ << ": nothing recognizable (" << json_name(in.format) << ", " << in.size << " bytes)\n";
     bool any = false;
     for (const Diagnostic &d : in.diagnostics) {
-      if (d.severity != Severity::Note && !opts_.text_lists_problems)
-        continue;
-      if (!any && any_report)
-        os_ << '\n';
+      if (d.severity != Severity::Note && !opts_.text_lists_problems) continue;
+      if (!any && any_report) os_ << '\n';
       any = true;
       os_ << name_ << ": ";
       styled(json_name(d.severity), d.severity == Severity::Note ? Tone::Plain : Tone::Warning);
@@ -109,11 +100,11 @@ public:
 private:
   void styled(llvm::StringRef text, Tone tone) {
     switch (tone) {
-    case Tone::Plain: os_ << text; return;
-    case Tone::Class: os_.changeColor(Colors::RED, /*Bold=*/true); break;
-    case Tone::Strong: os_.changeColor(Colors::SAVEDCOLOR, /*Bold=*/true); break;
-    case Tone::Dim: os_.changeColor(Colors::BRIGHT_BLACK); break;
-    case Tone::Warning: os_.changeColor(Colors::MAGENTA, /*Bold=*/true); break;
+      case Tone::Plain: os_ << text; return;
+      case Tone::Class: os_.changeColor(Colors::RED, /*Bold=*/true); break;
+      case Tone::Strong: os_.changeColor(Colors::SAVEDCOLOR, /*Bold=*/true); break;
+      case Tone::Dim: os_.changeColor(Colors::BRIGHT_BLACK); break;
+      case Tone::Warning: os_.changeColor(Colors::MAGENTA, /*Bold=*/true); break;
     }
     os_ << text;
     os_.resetColor();
@@ -121,29 +112,19 @@ private:
 
   static std::string event(const Report &r) {
     const Process &p = r.process;
-    std::string where =
-        r.verdict.goroutine >= 0 ? llvm::formatv(" in goroutine {0}", r.verdict.goroutine).str() : "";
+    std::string where = r.verdict.goroutine >= 0 ? llvm::formatv(" in goroutine {0}", r.verdict.goroutine).str() : "";
     switch (r.kind) {
-    case ReportKind::Race:
-      return p.races.size() > 1 ? llvm::formatv("data race ({0} reports)", p.races.size()).str()
-                                : "data race";
-    case ReportKind::Snapshot:
-      return llvm::formatv("goroutine snapshot ({0} goroutines)", p.goroutines.size()).str();
-    case ReportKind::Recovered:
-      return "recovered panic" + where;
-    case ReportKind::Crash:
-      break;
+      case ReportKind::Race:
+        return p.races.size() > 1 ? llvm::formatv("data race ({0} reports)", p.races.size()).str() : "data race";
+      case ReportKind::Snapshot: return llvm::formatv("goroutine snapshot ({0} goroutines)", p.goroutines.size()).str();
+      case ReportKind::Recovered: return "recovered panic" + where;
+      case ReportKind::Crash: break;
     }
-    if (p.test_timeout)
-      return "test timeout";
-    if (!p.panics.empty())
-      return "panic" + where;
-    if (p.fatal)
-      return "fatal error" + where;
+    if (p.test_timeout) return "test timeout";
+    if (!p.panics.empty()) return "panic" + where;
+    if (p.fatal) return "fatal error" + where;
     if (p.signal) {
-      std::string name = !p.signal->name.empty() ? p.signal->name
-                         : p.signal->number >= 0 ? hex(p.signal->number)
-                                                 : "";
+      std::string name = !p.signal->name.empty() ? p.signal->name : p.signal->number >= 0 ? hex(p.signal->number) : "";
       return "signal " + name + where;
     }
     return "crash" + where;
@@ -152,80 +133,63 @@ private:
   void report(llvm::StringRef name, const Report &r, bool show_offset) {
     const Process &p = r.process;
     os_ << name;
-    if (show_offset)
-      os_ << " @ byte " << r.offset;
+    if (show_offset) os_ << " @ byte " << r.offset;
     os_ << ": " << event(r) << " - ";
     styled(verdict_class(r.verdict), Tone::Class);
     if (r.kind == ReportKind::Crash)
       os_ << (r.verdict.recoverable ? " (recoverable: yes, but not recovered)" : " (recoverable: no)");
-    if (r.kind == ReportKind::Recovered)
-      os_ << " (recovered; the process lived on)";
-    if (r.verdict.low_confidence)
-      styled(" [low confidence]", Tone::Warning);
+    if (r.kind == ReportKind::Recovered) os_ << " (recovered; the process lived on)";
+    if (r.verdict.low_confidence) styled(" [low confidence]", Tone::Warning);
     os_ << '\n';
 
     if (!p.executable.empty()) {
       os_ << "  executable: " << p.executable;
-      if (!p.go_version.version.empty())
-        os_ << " (" << p.go_version.version;
+      if (!p.go_version.version.empty()) os_ << " (" << p.go_version.version;
       if (p.build_info && !p.build_info->main.path.empty())
         os_ << ", " << p.build_info->main.path
             << (p.build_info->main.version.empty() ? "" : "@" + p.build_info->main.version);
-      if (!p.go_version.version.empty())
-        os_ << ')';
+      if (!p.go_version.version.empty()) os_ << ')';
       // Where it was found, unless given with --exe.
       if (executable_ && executable_->source != ExecutableSource::Argument) {
         switch (executable_->source) {
-        case ExecutableSource::CorePath: os_ << ", the path the core records"; break;
-        case ExecutableSource::DebugDir: os_ << ", found under --debug-dir"; break;
-        default: os_ << ", from debuginfod"; break;
+          case ExecutableSource::CorePath: os_ << ", the path the core records"; break;
+          case ExecutableSource::DebugDir: os_ << ", found under --debug-dir"; break;
+          default: os_ << ", from debuginfod"; break;
         }
-        if (!executable_->build_id.empty())
-          os_ << " (build id " << executable_->build_id << ')';
+        if (!executable_->build_id.empty()) os_ << " (build id " << executable_->build_id << ')';
       }
       os_ << '\n';
     }
     bool described = cause_lines(p, r.verdict.goroutine);
-    if (!described && !r.verdict.summary.empty())
-      indented(r.verdict.summary, "  ");
+    if (!described && !r.verdict.summary.empty()) indented(r.verdict.summary, "  ");
     if (r.verdict.culprit) {
       const Culprit &c = *r.verdict.culprit;
       os_ << "  culprit: ";
       styled(c.frame.function, Tone::Strong);
-      if (!c.frame.file.empty())
-        os_ << "  " << c.frame.file << ':' << c.frame.line;
-      if (!c.module.empty())
-        os_ << "  " << c.module << (c.version.empty() ? "" : "@") << c.version;
-      if (!c.owner.empty())
-        os_ << "  owner " << c.owner << " (" << c.owner_source << ')';
+      if (!c.frame.file.empty()) os_ << "  " << c.frame.file << ':' << c.frame.line;
+      if (!c.module.empty()) os_ << "  " << c.module << (c.version.empty() ? "" : "@") << c.version;
+      if (!c.owner.empty()) os_ << "  owner " << c.owner << " (" << c.owner_source << ')';
       os_ << '\n';
-      if (!c.cycle.empty())
-        os_ << "  cycle: " << llvm::join(c.cycle, " -> ") << " -> " << c.cycle.front() << '\n';
+      if (!c.cycle.empty()) os_ << "  cycle: " << llvm::join(c.cycle, " -> ") << " -> " << c.cycle.front() << '\n';
       if (c.blame)
         os_ << "  suspect commit: " << llvm::StringRef(c.blame->commit).take_front(12) << ' ' << c.blame->date << ' '
             << c.blame->author << " <" << c.blame->email << ">: " << c.blame->summary << '\n';
-      if (!c.url.empty())
-        os_ << "  source: " << c.url << '\n';
-      if (c.source_context)
-        source_lines(*c.source_context, c.frame.line);
+      if (!c.url.empty()) os_ << "  source: " << c.url << '\n';
+      if (c.source_context) source_lines(*c.source_context, c.frame.line);
     }
     if (r.verdict.recovered_by) {
       const CodeLocation &by = *r.verdict.recovered_by;
       os_ << "  recovered by: " << by.function;
-      if (!by.file.empty())
-        os_ << "  " << by.file << ':' << by.line;
+      if (!by.file.empty()) os_ << "  " << by.file << ':' << by.line;
       os_ << '\n';
     }
     if (p.recovery) {
       os_ << "  logged by: " << p.recovery->producer;
-      if (!p.recovery->message.empty())
-        os_ << " (" << shorten(p.recovery->message, 120) << ")";
+      if (!p.recovery->message.empty()) os_ << " (" << shorten(p.recovery->message, 120) << ")";
       os_ << '\n';
     }
-    for (const std::string &why : r.verdict.confidence_reasons)
-      os_ << "  confidence: low: " << why << '\n';
-    if (!r.verdict.explanation.empty())
-      wrapped("  why: ", r.verdict.explanation);
+    for (const std::string &why : r.verdict.confidence_reasons) os_ << "  confidence: low: " << why << '\n';
+    if (!r.verdict.explanation.empty()) wrapped("  why: ", r.verdict.explanation);
 
     const Goroutine *crashing = crashing_goroutine(r);
     if (crashing) {
@@ -238,8 +202,7 @@ private:
       os_ << "\nruntime stack (system stack of the crashing thread):\n";
       frame_list(*p.runtime_stack_frames, nullptr, SIZE_MAX, "");
     }
-    for (const RaceReport &race : p.races)
-      race_block(race, r.verdict);
+    for (const RaceReport &race : p.races) race_block(race, r.verdict);
     thread_list(p);
     other_goroutines(r, crashing);
   }
@@ -251,8 +214,7 @@ private:
       int n = sc.first_line + int(i);
       std::string number = std::to_string(n);
       std::string text = std::string(width - number.size(), ' ') + number + " | ";
-      for (char ch : sc.lines[i])
-        text += ch == '\t' ? std::string("    ") : std::string(1, ch);
+      for (char ch : sc.lines[i]) text += ch == '\t' ? std::string("    ") : std::string(1, ch);
       if (n == culprit_line)
         styled("  > " + text, Tone::Strong);
       else
@@ -269,26 +231,21 @@ private:
     bool chain = !recovered_report && (p.panics.size() > 1 || (p.panics.size() == 1 && p.panics[0].recovered));
     for (const PanicRecord &pr : p.panics) {
       std::string text = chain ? "panic: " + pr.message : pr.message;
-      if (!pr.value_type.empty() && pr.value_type != "string")
-        text += " (" + pr.value_type + ")";
+      if (!pr.value_type.empty() && pr.value_type != "string") text += " (" + pr.value_type + ")";
       if (pr.goroutine >= 0 && crashing_goroutine >= 0 && pr.goroutine != crashing_goroutine)
         text += " in goroutine " + std::to_string(pr.goroutine);
       if (pr.repanicked)
         text += " [recovered, repanicked]";
       else if (pr.recovered && !recovered_report)
         text += " [recovered]";
-      if (pr.goexit)
-        text = "runtime.Goexit in progress in goroutine " + std::to_string(pr.goroutine);
+      if (pr.goexit) text = "runtime.Goexit in progress in goroutine " + std::to_string(pr.goroutine);
       indented(text, "  ");
-      if (!pr.value.empty() && pr.value != pr.message)
-        indented("value: " + pr.value, "    ");
-      if (!pr.value_note.empty())
-        indented("(" + pr.value_note + ")", "    ");
+      if (!pr.value.empty() && pr.value != pr.message) indented("value: " + pr.value, "    ");
+      if (!pr.value_note.empty()) indented("(" + pr.value_note + ")", "    ");
       any = true;
     }
     if (p.fatal) {
-      for (const std::string &line : p.fatal->runtime_lines)
-        os_ << "  " << line << '\n';
+      for (const std::string &line : p.fatal->runtime_lines) os_ << "  " << line << '\n';
       os_ << "  fatal error: " << p.fatal->message << '\n';
       any = true;
     }
@@ -299,19 +256,13 @@ private:
         os_ << s.name;
       else if (s.number >= 0)
         os_ << hex(s.number);
-      if (!s.description.empty())
-        os_ << ": " << s.description;
-      if (s.code)
-        os_ << " code=" << hex(*s.code);
-      if (s.addr)
-        os_ << " addr=" << hex(*s.addr);
-      if (s.pc)
-        os_ << " pc=" << hex(*s.pc);
-      if (s.m >= 0)
-        os_ << " m=" << s.m;
+      if (!s.description.empty()) os_ << ": " << s.description;
+      if (s.code) os_ << " code=" << hex(*s.code);
+      if (s.addr) os_ << " addr=" << hex(*s.addr);
+      if (s.pc) os_ << " pc=" << hex(*s.pc);
+      if (s.m >= 0) os_ << " m=" << s.m;
       os_ << "]\n";
-      if (s.during_cgo)
-        os_ << "  signal arrived during cgo execution\n";
+      if (s.during_cgo) os_ << "  signal arrived during cgo execution\n";
       any = true;
     }
     if (p.test_timeout) {
@@ -331,8 +282,7 @@ private:
   void indented(llvm::StringRef text, llvm::StringRef prefix) {
     llvm::SmallVector<llvm::StringRef, 4> lines;
     text.split(lines, '\n');
-    for (size_t i = 0; i < lines.size(); ++i)
-      os_ << prefix << (i ? "  " : "") << lines[i] << '\n';
+    for (size_t i = 0; i < lines.size(); ++i) os_ << prefix << (i ? "  " : "") << lines[i] << '\n';
   }
 
   void wrapped(llvm::StringRef head, llvm::StringRef text) {
@@ -358,26 +308,21 @@ private:
           col += 1 + width;
         }
       }
-      if (col != 0)
-        os_ << '\n';
+      if (col != 0) os_ << '\n';
     }
   }
 
   void crashing_block(const Report &r, const Goroutine &g) {
     os_ << "goroutine " << goroutine_id(g) << " [" << goroutine_state(g) << ']';
-    if (!g.extras().labels.empty())
-      os_ << " {" << g.extras().labels << '}';
+    if (!g.extras().labels.empty()) os_ << " {" << g.extras().labels << '}';
     os_ << (r.kind == ReportKind::Recovered ? " (panicked)" : " (crashing)");
     if (g.created_by) {
       os_ << ", created by " << g.created_by->function;
-      if (g.parent_goid >= 0)
-        os_ << " in goroutine " << g.parent_goid;
-      if (!g.created_by->file.empty())
-        os_ << " at " << g.created_by->file << ':' << g.created_by->line;
+      if (g.parent_goid >= 0) os_ << " in goroutine " << g.parent_goid;
+      if (!g.created_by->file.empty()) os_ << " at " << g.created_by->file << ':' << g.created_by->line;
     }
     os_ << '\n';
-    if (g.stack_unavailable)
-      os_ << "  (stack unavailable: running on another thread)\n";
+    if (g.stack_unavailable) os_ << "  (stack unavailable: running on another thread)\n";
     if (g.stack) {
       size_t marked = r.verdict.culprit ? r.verdict.culprit->frame_index : SIZE_MAX;
       frame_list(*g.stack, nullptr, marked, "", &g);
@@ -385,8 +330,7 @@ private:
     defer_list(g);
     for (const Ancestor &a : g.extras().ancestors) {
       os_ << "  originating from goroutine " << a.goid;
-      if (const Frame *f = ancestor_site(a))
-        os_ << ": " << f->function << " at " << location_text(*f);
+      if (const Frame *f = ancestor_site(a)) os_ << ": " << f->function << " at " << location_text(*f);
       os_ << '\n';
     }
   }
@@ -395,18 +339,14 @@ private:
   // (during a panic or Goexit) are marked.
   void defer_list(const Goroutine &g) {
     const auto &defers = g.extras().defers;
-    if (defers.empty())
-      return;
+    if (defers.empty()) return;
     os_ << "  defers (in run order):\n";
     for (const Defer &d : defers) {
       os_ << "    " << (d.running ? "running  " : d.ran ? "ran      " : "pending  ") << d.function;
-      if (!d.file.empty())
-        os_ << "  " << d.file << ':' << d.line;
+      if (!d.file.empty()) os_ << "  " << d.file << ':' << d.line;
       os_ << "  [" << to_string(d.kind);
-      if (d.calls_recover)
-        os_ << (*d.calls_recover ? ", calls recover" : ", no recover");
-      if (!d.indirect_recover.empty())
-        os_ << ", recover only inside " << d.indirect_recover;
+      if (d.calls_recover) os_ << (*d.calls_recover ? ", calls recover" : ", no recover");
+      if (!d.indirect_recover.empty()) os_ << ", recover only inside " << d.indirect_recover;
       os_ << ']';
       if (d.frame_index >= 0 && g.stack && size_t(d.frame_index) < g.stack->frames.size())
         os_ << "  deferred by #" << d.frame_index;
@@ -415,17 +355,13 @@ private:
   }
 
   void thread_list(const Process &p) {
-    if (p.threads.empty() || p.threads.front().tid < 0)
-      return;
+    if (p.threads.empty() || p.threads.front().tid < 0) return;
     os_ << "\nthreads:\n";
     for (const Thread &t : p.threads) {
       os_ << "  tid " << t.tid;
-      if (t.m >= 0)
-        os_ << "  m" << t.m;
-      if (t.goroutine >= 0)
-        os_ << "  running goroutine " << t.goroutine;
-      if (t.crashed)
-        os_ << "  took " << (t.signal.empty() ? std::string("the fatal signal") : t.signal);
+      if (t.m >= 0) os_ << "  m" << t.m;
+      if (t.goroutine >= 0) os_ << "  running goroutine " << t.goroutine;
+      if (t.crashed) os_ << "  took " << (t.signal.empty() ? std::string("the fatal signal") : t.signal);
       os_ << '\n';
     }
   }
@@ -449,35 +385,30 @@ private:
 
     auto elision = [&] {
       os_ << indent << std::string(4 + index_width + 2, ' ');
-      std::string text = stack.elided_count >= 0
-                             ? llvm::formatv("... {0} frames elided ...", stack.elided_count).str()
-                             : std::string("... additional frames elided ...");
+      std::string text = stack.elided_count >= 0 ? llvm::formatv("... {0} frames elided ...", stack.elided_count).str()
+                                                 : std::string("... additional frames elided ...");
       styled(text, Tone::Dim);
       os_ << '\n';
     };
     for (size_t i = 0; i < shown; ++i) {
-      if (stack.elided_at && *stack.elided_at == i)
-        elision();
+      if (stack.elided_at && *stack.elided_at == i) elision();
       const Frame &f = frames[i];
       bool is_culprit = i == marked;
       std::string call = call_text(f, args_of(i));
       std::string index = std::to_string(i);
       std::string line = std::string(index_width - index.size(), ' ') + index + "  " + call;
-      if (size_t w = display_width(call); w < call_width)
-        line.append(call_width - w, ' ');
+      if (size_t w = display_width(call); w < call_width) line.append(call_width - w, ' ');
       line += "  " + location_text(f);
-      if (f.inlined)
-        line += " [inlined]";
+      if (f.inlined) line += " [inlined]";
       os_ << indent;
-      styled((is_culprit ? "  > " : "    ") + line,
-             is_culprit ? Tone::Strong : InAppRules::is_runtime(f) ? Tone::Dim : Tone::Plain);
+      styled((is_culprit ? "  > " : "    ") + line, is_culprit                  ? Tone::Strong
+                                                    : InAppRules::is_runtime(f) ? Tone::Dim
+                                                                                : Tone::Plain);
       os_ << '\n';
     }
-    if (stack.elided_at && *stack.elided_at >= shown && shown == frames.size())
-      elision();
+    if (stack.elided_at && *stack.elided_at >= shown && shown == frames.size()) elision();
     if (shown < frames.size())
-      os_ << indent << std::string(4 + index_width + 2, ' ') << "... " << frames.size() - shown
-          << " more frames\n";
+      os_ << indent << std::string(4 + index_width + 2, ' ') << "... " << frames.size() - shown << " more frames\n";
   }
 
   void race_block(const RaceReport &race, const Verdict &v) {
@@ -489,8 +420,7 @@ private:
       else
         os_ << "goroutine " << a.goroutine;
       os_ << ":\n";
-      if (!a.stack)
-        continue;
+      if (!a.stack) continue;
       size_t marked = SIZE_MAX;
       if (v.culprit && v.culprit->frame_index < a.stack->frames.size() &&
           a.stack->frames[v.culprit->frame_index] == v.culprit->frame)
@@ -499,8 +429,7 @@ private:
     }
     for (const RaceGoroutine &g : race.goroutines) {
       os_ << "\n  goroutine " << g.goroutine << " (" << g.state << ") created at:\n";
-      if (g.created_at)
-        frame_list(*g.created_at, &kRaceFramesShown, SIZE_MAX, "  ");
+      if (g.created_at) frame_list(*g.created_at, &kRaceFramesShown, SIZE_MAX, "  ");
     }
   }
 
@@ -518,8 +447,7 @@ private:
   void other_goroutines(const Report &r, const Goroutine *crashing) {
     const Process &p = r.process;
     size_t others = p.goroutines.size() - (crashing ? 1 : 0);
-    if (others == 0)
-      return;
+    if (others == 0) return;
     os_ << '\n';
     if (!opts_.all_goroutines) {
       os_ << others << (crashing ? " other" : "") << " goroutines not shown\n";
@@ -534,16 +462,12 @@ private:
       group.max_minutes = grp.max_wait_minutes;
       for (size_t k = 0; k < grp.goroutine_ids.size(); ++k) {
         const Goroutine *g = &p.goroutines[grp.goroutine_indexes[k]];
-        if (g == crashing)
-          continue;
-        if (!group.first)
-          group.first = g;
-        if (group.ids.size() < 3)
-          group.ids.push_back(grp.goroutine_ids[k]);
+        if (g == crashing) continue;
+        if (!group.first) group.first = g;
+        if (group.ids.size() < 3) group.ids.push_back(grp.goroutine_ids[k]);
         ++group.count;
       }
-      if (group.first)
-        group_line(group);
+      if (group.first) group_line(group);
     }
     if (r.format != InputFormat::Traceback) other_defers(p, crashing);  // crash text shows no defers
   }
@@ -556,25 +480,21 @@ private:
     std::map<std::string, size_t> index;
     for (const Goroutine &g : p.goroutines) {
       const auto &defers = g.extras().defers;
-      if (&g == crashing || defers.empty())
-        continue;
+      if (&g == crashing || defers.empty()) continue;
       std::string text;
       for (const Defer &d : defers) {
         text += (text.empty() ? " " : ", ") + d.function;
-        if (d.calls_recover.value_or(false))
-          text += " (recover)";
+        if (d.calls_recover.value_or(false)) text += " (recover)";
         if (d.running)
           text += " (running)";
         else if (d.ran)
           text += " (ran)";
       }
       auto [it, added] = index.emplace(text, lines.size());
-      if (added)
-        lines.push_back({text, {}});
+      if (added) lines.push_back({text, {}});
       lines[it->second].second.push_back(g.id);
     }
-    if (lines.empty())
-      return;
+    if (lines.empty()) return;
     os_ << "\ndeferred calls in other goroutines:\n";
     for (size_t i = 0; i < lines.size(); ++i) {
       if (i == 10) {
@@ -583,10 +503,8 @@ private:
       }
       const auto &ids = lines[i].second;
       os_ << "  goroutine" << (ids.size() > 1 ? "s " : " ");
-      for (size_t k = 0; k < ids.size() && k < 3; ++k)
-        os_ << (k ? ", " : "") << ids[k];
-      if (ids.size() > 3)
-        os_ << " and " << (ids.size() - 3) << " more";
+      for (size_t k = 0; k < ids.size() && k < 3; ++k) os_ << (k ? ", " : "") << ids[k];
+      if (ids.size() > 3) os_ << " and " << (ids.size() - 3) << " more";
       os_ << ':' << lines[i].first << '\n';
     }
   }
@@ -600,8 +518,7 @@ private:
     } else {
       // A few ids, then how many: ids of one group need not be consecutive.
       os_ << "  " << group.count << " goroutines (";
-      for (size_t i = 0; i < group.ids.size(); ++i)
-        os_ << (i ? ", " : "") << group.ids[i];
+      for (size_t i = 0; i < group.ids.size(); ++i) os_ << (i ? ", " : "") << group.ids[i];
       os_ << (group.count > group.ids.size() ? ", ...)" : ")");
     }
     std::string state = runtime_state(g);
@@ -611,8 +528,7 @@ private:
       else
         state += llvm::formatv(", {0}-{1} minutes", group.min_minutes, group.max_minutes).str();
     }
-    if (g.locked_to_thread)
-      state += ", locked to thread";
+    if (g.locked_to_thread) state += ", locked to thread";
     os_ << " [" << state << "]: ";
     const auto &frames = frames_of(g.stack);
     if (g.stack_unavailable && frames.empty()) {
@@ -635,8 +551,7 @@ private:
         top = &f;
         break;
       }
-    if (top && top != shown)
-      os_ << " (top: " << top->function << ')';
+    if (top && top != shown) os_ << " (top: " << top->function << ')';
     if (group.leak_reasons && !group.leak_reasons->empty()) {
       os_ << "  ";
       styled("[leak suspect]", Tone::Strong);
@@ -647,7 +562,7 @@ private:
   llvm::raw_ostream &os_;
   const RenderOptions &opts_;
   size_t inputs_ = 0;
-  std::string name_;  // of the current input
+  std::string name_;                             // of the current input
   const InputExecutable *executable_ = nullptr;  // of the current input, once found
 };
 

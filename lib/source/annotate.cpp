@@ -59,8 +59,10 @@ std::string std_path_under_src(llvm::StringRef file) {
 std::string case_encode(llvm::StringRef s) {
   std::string out;
   for (char c : s) {
-    if (llvm::isUpper(c)) out += '!', out += llvm::toLower(c);
-    else out += c;
+    if (llvm::isUpper(c))
+      out += '!', out += llvm::toLower(c);
+    else
+      out += c;
   }
   return out;
 }
@@ -126,8 +128,9 @@ std::optional<SourceContext> context_lines(llvm::StringRef text, int line, std::
     text = rest;
   }
   if (n < line) {
-    if (why) *why = "has " + std::to_string(n) + (n == 1 ? " line" : " lines") + ", fewer than the culprit's line " +
-                    std::to_string(line) + ", so it is not the file that was built";
+    if (why)
+      *why = "has " + std::to_string(n) + (n == 1 ? " line" : " lines") + ", fewer than the culprit's line " +
+             std::to_string(line) + ", so it is not the file that was built";
     return std::nullopt;
   }
   return ctx;
@@ -262,8 +265,8 @@ void SourceAnnotator::add_source(Report &r, std::vector<std::string> &notes) con
       notes.push_back("source context: " + found->path + " is from " +
                       (local_go_version_.empty() ? std::string("a local GOROOT of unknown version")
                                                  : "the local " + local_go_version_) +
-                      ", the program was built with " +
-                      (built.empty() ? std::string("an unknown Go version") : built) + ": not shown");
+                      ", the program was built with " + (built.empty() ? std::string("an unknown Go version") : built) +
+                      ": not shown");
       return;
     }
   }
@@ -326,12 +329,16 @@ void SourceAnnotator::add_source(Report &r, std::vector<std::string> &notes) con
   if (it == blames_.end()) {
     BlameResult result;
     auto b = repo_->blame(*in_repo, f.line, blame_at);
-    if (b) result.blame = std::move(*b);
-    else result.error = llvm::toString(b.takeError());
+    if (b)
+      result.blame = std::move(*b);
+    else
+      result.error = llvm::toString(b.takeError());
     it = blames_.emplace(std::move(key), std::move(result)).first;
   }
-  if (it->second.blame) c.blame = it->second.blame;
-  else notes.push_back("blame: " + *in_repo + ":" + std::to_string(f.line) + ": " + it->second.error);
+  if (it->second.blame)
+    c.blame = it->second.blame;
+  else
+    notes.push_back("blame: " + *in_repo + ":" + std::to_string(f.line) + ": " + it->second.error);
 }
 
 }  // namespace crashctl

@@ -52,8 +52,8 @@ private:
   void set_links(Report &r, const Attribution &attr, const std::string &main_module) const;
   SourceLinks::Pieces link_of(const Frame &f, const Report &r, const Attribution &attr,
                               const std::string &main_module) const;
-  std::optional<std::string> main_path_in_repo(const Frame &f, const Attribution &attr,
-                                               const std::string &main_module, llvm::StringRef subdir) const;
+  std::optional<std::string> main_path_in_repo(const Frame &f, const Attribution &attr, const std::string &main_module,
+                                               llvm::StringRef subdir) const;
   void add_source(Report &r, std::vector<std::string> &notes) const;
 
   AnalysisOptions opts_;

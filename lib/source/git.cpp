@@ -28,10 +28,12 @@ llvm::Error error(const std::string &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-template <class T, void (*Free)(T *)> struct Deleter {
+template <class T, void (*Free)(T *)>
+struct Deleter {
   void operator()(T *p) const { Free(p); }
 };
-template <class T, void (*Free)(T *)> using Owned = std::unique_ptr<T, Deleter<T, Free>>;
+template <class T, void (*Free)(T *)>
+using Owned = std::unique_ptr<T, Deleter<T, Free>>;
 using Commit = Owned<git_commit, git_commit_free>;
 using Object = Owned<git_object, git_object_free>;
 using Tree = Owned<git_tree, git_tree_free>;
@@ -55,7 +57,7 @@ std::string oid_hex(const git_oid &oid) {
 
 std::string iso8601_with_offset(int64_t unix_seconds, int offset_minutes) {
   time_t local = time_t(unix_seconds + int64_t(offset_minutes) * 60);
-  struct tm tm {};
+  struct tm tm{};
   gmtime_r(&local, &tm);
   char buf[64];
   int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
@@ -81,7 +83,9 @@ llvm::Expected<std::unique_ptr<GitRepository>> GitRepository::open(const std::st
   return std::unique_ptr<GitRepository>(new GitRepository(repo, std::move(w)));
 }
 
-GitRepository::~GitRepository() { git_repository_free(repo_); }
+GitRepository::~GitRepository() {
+  git_repository_free(repo_);
+}
 
 std::optional<std::string> GitRepository::resolve_commit(const std::string &rev) const {
   if (rev.empty()) return std::nullopt;

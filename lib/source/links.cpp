@@ -20,7 +20,9 @@ std::string join(llvm::ArrayRef<llvm::StringRef> parts) {
   return out;
 }
 
-bool all_digits(llvm::StringRef s) { return !s.empty() && llvm::all_of(s, llvm::isDigit); }
+bool all_digits(llvm::StringRef s) {
+  return !s.empty() && llvm::all_of(s, llvm::isDigit);
+}
 
 // "v2", "v10": the major-version suffix of a module path (v0 and v1 have none).
 bool is_major_suffix(llvm::StringRef e) {
@@ -114,10 +116,10 @@ std::string escape_url_path(llvm::StringRef path) {
 SourceLinks::Pieces forge_line_url(const ForgeRepo &repo, llvm::StringRef ref, llvm::StringRef path_in_repo) {
   std::string r = escape_url_path(ref), p = escape_url_path(path_in_repo);
   switch (repo.kind) {
-  case ForgeRepo::Kind::GitHub: return {repo.url + "/blob/" + r + "/" + p + "#L", ""};
-  case ForgeRepo::Kind::GitLab: return {repo.url + "/-/blob/" + r + "/" + p + "#L", ""};
-  case ForgeRepo::Kind::Bitbucket: return {repo.url + "/src/" + r + "/" + p + "#lines-", ""};
-  case ForgeRepo::Kind::Gitiles: return {repo.url + "/+/" + r + "/" + p + "#", ""};
+    case ForgeRepo::Kind::GitHub: return {repo.url + "/blob/" + r + "/" + p + "#L", ""};
+    case ForgeRepo::Kind::GitLab: return {repo.url + "/-/blob/" + r + "/" + p + "#L", ""};
+    case ForgeRepo::Kind::Bitbucket: return {repo.url + "/src/" + r + "/" + p + "#lines-", ""};
+    case ForgeRepo::Kind::Gitiles: return {repo.url + "/+/" + r + "/" + p + "#", ""};
   }
   return {};
 }
@@ -130,9 +132,9 @@ SourceLinks::Pieces std_line_url(llvm::StringRef go_release, llvm::StringRef pat
 
 llvm::Expected<SourceUrlTemplate> SourceUrlTemplate::parse(llvm::StringRef text) {
   auto fail = [&](const llvm::Twine &why) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "--source-url '" + text + "': " + why +
-                                       " (placeholders: {module}, {ref}, {path}, {line})");
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "--source-url '" + text + "': " + why + " (placeholders: {module}, {ref}, {path}, {line})");
   };
   SourceUrlTemplate t;
   bool has_path = false;
@@ -166,11 +168,11 @@ SourceLinks::Pieces SourceUrlTemplate::expand(llvm::StringRef module, llvm::Stri
   SourceLinks::Pieces pieces{""};
   for (const auto &[part, text] : parts_) {
     switch (part) {
-    case Part::Text: pieces.back() += text; break;
-    case Part::Module: pieces.back() += module.str(); break;
-    case Part::Ref: pieces.back() += escape_url_path(ref); break;
-    case Part::Path: pieces.back() += escape_url_path(path_in_repo); break;
-    case Part::Line: pieces.emplace_back(); break;
+      case Part::Text: pieces.back() += text; break;
+      case Part::Module: pieces.back() += module.str(); break;
+      case Part::Ref: pieces.back() += escape_url_path(ref); break;
+      case Part::Path: pieces.back() += escape_url_path(path_in_repo); break;
+      case Part::Line: pieces.emplace_back(); break;
     }
   }
   return pieces;

@@ -18,16 +18,19 @@ llvm::Error limit_error(const llvm::Twine &msg) {
 }
 }  // namespace
 
-const ResourceLimits &resource_limits() { return current(); }
-void set_resource_limits(const ResourceLimits &limits) { current() = limits; }
+const ResourceLimits &resource_limits() {
+  return current();
+}
+void set_resource_limits(const ResourceLimits &limits) {
+  current() = limits;
+}
 
 const std::vector<ResourceLimitInfo> &resource_limit_table() {
   static const std::vector<ResourceLimitInfo> table = {
       {"line-bytes", &ResourceLimits::line_bytes, "bytes", "longest line of text; longer lines are cut"},
       {"panic-message-bytes", &ResourceLimits::panic_message_bytes, "bytes",
        "panic or fatal-error message kept per report"},
-      {"profile-goroutines", &ResourceLimits::profile_goroutines, "count",
-       "goroutines listed per goroutine profile"},
+      {"profile-goroutines", &ResourceLimits::profile_goroutines, "count", "goroutines listed per goroutine profile"},
       {"diagnostics-per-input", &ResourceLimits::diagnostics_per_input, "count",
        "warnings and errors kept per input; the rest are counted"},
       {"executable-bytes", &ResourceLimits::executable_bytes, "bytes", "an executable after decompression"},
@@ -59,18 +62,18 @@ llvm::Error apply_resource_limit(ResourceLimits &limits, std::string_view assign
   unsigned shift = 0;
   if (llvm::StringRef(info->unit) == "bytes" && !value.empty()) {
     switch (llvm::toUpper(value.back())) {
-    case 'K': shift = 10; break;
-    case 'M': shift = 20; break;
-    case 'G': shift = 30; break;
-    case 'T': shift = 40; break;
-    default: break;
+      case 'K': shift = 10; break;
+      case 'M': shift = 20; break;
+      case 'G': shift = 30; break;
+      case 'T': shift = 40; break;
+      default: break;
     }
     if (shift) value = value.drop_back();
   }
   uint64_t n = 0;
   if (value.getAsInteger(10, n) || (shift && n > (std::numeric_limits<uint64_t>::max() >> shift)))
-    return limit_error(llvm::Twine(info->name) + ": '" + value +
-                       "' is not a number" + (llvm::StringRef(info->unit) == "bytes" ? " (K, M, G, T allowed)" : ""));
+    return limit_error(llvm::Twine(info->name) + ": '" + value + "' is not a number" +
+                       (llvm::StringRef(info->unit) == "bytes" ? " (K, M, G, T allowed)" : ""));
   n <<= shift;
   if (n == 0 && info->field != &ResourceLimits::memory_bytes)
     return limit_error(llvm::Twine(info->name) + ": must be at least 1");

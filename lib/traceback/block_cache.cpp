@@ -180,7 +180,7 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
   layout.hole = {};
   // e.bytes has its only empty line at its end, and holes hold no '\n', so a
   // prefix match is a whole body.
-  size_t pc = 0, pr = 0;  // positions in b and in rest
+  size_t pc = 0, pr = 0;          // positions in b and in rest
   auto same = [&](size_t upto) {  // b[pc, upto) == rest[pr, ...)
     size_t n = upto - pc;
     if (rest.size() - pr < n || std::memcmp(rest.data() + pr, b.data() + pc, n) != 0) return false;

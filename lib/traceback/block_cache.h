@@ -49,8 +49,8 @@ struct BlockOutcome {
   StackRef stack;
   Ref<std::string> frame_args;  // null: the stack's joined_args
   FrameRef created_by;
-  int64_t parent_goid = -1;     // when the body has no parent hole
-  bool note_121 = false;        // the body noted a Go 1.21 feature
+  int64_t parent_goid = -1;  // when the body has no parent hole
+  bool note_121 = false;     // the body noted a Go 1.21 feature
 };
 
 class BlockCache {
@@ -61,9 +61,9 @@ public:
   // A cached body found at the start of the text given.
   struct Hit {
     uint32_t index = 0;
-    size_t size = 0;       // bytes of the body
-    int64_t parent = -1;   // its parent goroutine id
-    bool own_args = false; // its argument values differ: see args()
+    size_t size = 0;        // bytes of the body
+    int64_t parent = -1;    // its parent goroutine id
+    bool own_args = false;  // its argument values differ: see args()
   };
 
   // False once bodies turned out mostly distinct, or not separated by empty
@@ -72,8 +72,10 @@ public:
   // Text whose goroutines are not separated by blank lines (journald drops
   // them) has no body to take: after many tries, stop looking.
   void end_found(bool found) {
-    if (found) bodies_without_end_ = 0;
-    else if (++bodies_without_end_ >= 32) enabled_ = false;
+    if (found)
+      bodies_without_end_ = 0;
+    else if (++bodies_without_end_ >= 32)
+      enabled_ = false;
   }
 
   // The body that followed the last taken or remembered one the last time
@@ -136,7 +138,7 @@ private:
     ParentHole hole;                 // any parent id matches there
     std::vector<ArgHole> arg_holes;  // any plain argument values match there, in order
     BlockOutcome outcome;
-    uint32_t next = kNone;           // the body that followed this one last time
+    uint32_t next = kNone;  // the body that followed this one last time
   };
   // Where a body matched against a cached one has its holes. At most as many
   // argument holes as match() tracks; a fixed array keeps the per-body match
@@ -150,8 +152,8 @@ private:
   // to `parent`; when its argument values differ from e's, their joined text
   // goes to `args` and `own_args` is set. `layout` gets where this body's
   // holes are.
-  static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args,
-                      bool &own_args, Layout &layout);
+  static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args, bool &own_args,
+                      Layout &layout);
   void remember_variant(uint32_t index, std::string_view body, uint32_t prev, const Ref<std::string> &frame_args);
   void follow(uint32_t index) {  // `index` is the body just taken
     if (last_ < blocks_.size()) blocks_[last_].next = index;

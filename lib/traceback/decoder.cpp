@@ -1,13 +1,13 @@
 #include "traceback/decoder.h"
 
-#include "support/limits.h"
+#include "gosyntax/parse.h"
+#include "logs/line_prefix.h"
 #include "logs/unwrap.h"
 #include "logs/unwrapped_text.h"
+#include "profile/goroutine_profile.h"
+#include "support/limits.h"
 #include "traceback/block_cache.h"
 #include "traceback/go_version.h"
-#include "logs/line_prefix.h"
-#include "gosyntax/parse.h"
-#include "profile/goroutine_profile.h"
 #include "traceback/recovery.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -33,11 +33,23 @@ namespace {
 // SignalBracket and RuntimeStack start a report only where the text lost its
 // first lines (a paste that starts at "[signal ..." or "runtime stack:").
 enum class Anchor {
-  None, Panic, Fatal, Goroutine, SignalHeader, Race, FaultAddress, Runtime, Exception, Profile, SignalBracket,
+  None,
+  Panic,
+  Fatal,
+  Goroutine,
+  SignalHeader,
+  Race,
+  FaultAddress,
+  Runtime,
+  Exception,
+  Profile,
+  SignalBracket,
   RuntimeStack
 };
 
-bool is_goroutine_header_start(std::string_view s) { return goroutine_header_at(s, 0); }
+bool is_goroutine_header_start(std::string_view s) {
+  return goroutine_header_at(s, 0);
+}
 
 // printpanics' suffixes: " [recovered]", or " [recovered, repanicked]" (Go
 // 1.25+). Sets pr's flags; the length of `msg` without the suffix.
@@ -74,45 +86,45 @@ bool is_register_line(std::string_view s) {
 Anchor anchor_at_start(std::string_view s) {
   if (s.empty()) return Anchor::None;
   switch (s[0]) {
-  case 'p':
-    if (starts_with(s, "panic: ")) return Anchor::Panic;
-    break;
-  case 'f':
-    if (starts_with(s, "fatal error: ")) return Anchor::Fatal;
-    break;
-  case 'g':
-    if (is_goroutine_header_start(s)) return Anchor::Goroutine;
-    if (starts_with(s, "goroutine profile: total ")) return Anchor::Profile;
-    break;
-  case 'S':
-    if (is_signal_header(s)) return Anchor::SignalHeader;
-    break;
-  case 'W':
-    if (starts_with(s, "WARNING: DATA RACE")) return Anchor::Race;
-    break;
-  case 'u':
-    if (starts_with(s, "unexpected fault address ")) return Anchor::FaultAddress;
-    break;
-  case 'r':
-    if (starts_with(s, "runtime: ")) return Anchor::Runtime;
-    if (s == "runtime stack:") return Anchor::RuntimeStack;
-    break;
-  case '[':
-    if (starts_with(s, "[signal ")) return Anchor::SignalBracket;
-    break;
-  case 'E':
-    // Windows: "Exception 0xc0000005 0x0 0x8 0x7ffda9322f15"
-    if (starts_with(s, "Exception 0x")) return Anchor::Exception;
-    break;
+    case 'p':
+      if (starts_with(s, "panic: ")) return Anchor::Panic;
+      break;
+    case 'f':
+      if (starts_with(s, "fatal error: ")) return Anchor::Fatal;
+      break;
+    case 'g':
+      if (is_goroutine_header_start(s)) return Anchor::Goroutine;
+      if (starts_with(s, "goroutine profile: total ")) return Anchor::Profile;
+      break;
+    case 'S':
+      if (is_signal_header(s)) return Anchor::SignalHeader;
+      break;
+    case 'W':
+      if (starts_with(s, "WARNING: DATA RACE")) return Anchor::Race;
+      break;
+    case 'u':
+      if (starts_with(s, "unexpected fault address ")) return Anchor::FaultAddress;
+      break;
+    case 'r':
+      if (starts_with(s, "runtime: ")) return Anchor::Runtime;
+      if (s == "runtime stack:") return Anchor::RuntimeStack;
+      break;
+    case '[':
+      if (starts_with(s, "[signal ")) return Anchor::SignalBracket;
+      break;
+    case 'E':
+      // Windows: "Exception 0xc0000005 0x0 0x8 0x7ffda9322f15"
+      if (starts_with(s, "Exception 0x")) return Anchor::Exception;
+      break;
   }
   return Anchor::None;
 }
 
 // Finds the earliest anchor anywhere in a line (to learn a log prefix).
 Anchor find_anchor(std::string_view s, size_t &pos) {
-  static constexpr std::string_view tokens[] = {"panic: ", "fatal error: ", "goroutine ", "SIG",
-                                                "WARNING: DATA RACE", "unexpected fault address ",
-                                                "runtime: ", "Exception 0x", "[signal ", "runtime stack:"};
+  static constexpr std::string_view tokens[] = {
+      "panic: ",   "fatal error: ", "goroutine ", "SIG",           "WARNING: DATA RACE", "unexpected fault address ",
+      "runtime: ", "Exception 0x",  "[signal ",   "runtime stack:"};
   size_t best = std::string_view::npos;
   Anchor bestKind = Anchor::None;
   for (std::string_view tok : tokens) {
@@ -214,9 +226,9 @@ public:
   // every line took a path whose effect depends only on its bytes.
   bool block_ready(uint64_t header_offset) const {
     return blocks_.enabled() && state_ == State::Goroutine && have_g_ && g_.offset == header_offset &&
-           prefix_.empty() && !in_ancestor_ && stack_.frames == 0 && stack_.key.empty() &&
-           !stack_.pending_function && creator_key_.empty() && !creator_pending_file_ &&
-           skipped_.empty() && !g_.stack_unavailable && report_ != nullptr;
+           prefix_.empty() && !in_ancestor_ && stack_.frames == 0 && stack_.key.empty() && !stack_.pending_function &&
+           creator_key_.empty() && !creator_pending_file_ && skipped_.empty() && !g_.stack_unavailable &&
+           report_ != nullptr;
   }
   bool block(std::string_view body, uint64_t offset) {
     std::optional<BlockCache::Hit> hit = blocks_.lookup(body, offset);
@@ -239,7 +251,16 @@ public:
 
 private:
   enum class State {
-    Idle, Preamble, Goroutine, AfterGoroutine, RuntimeStack, Race, RunningTests, Foreign, GinPreamble, Profile
+    Idle,
+    Preamble,
+    Goroutine,
+    AfterGoroutine,
+    RuntimeStack,
+    Race,
+    RunningTests,
+    Foreign,
+    GinPreamble,
+    Profile
   };
 
   // Report lifecycle.
@@ -260,8 +281,8 @@ private:
   void finish_profile_record();
   // Recovered panics (traceback/recovery.h).
   bool recovery_header(std::string_view line, uint64_t offset);
-  void set_pending_recovery(const char *producer, std::string value, std::string value_source,
-                            std::string_view message, uint64_t offset);
+  void set_pending_recovery(const char *producer, std::string value, std::string value_source, std::string_view message,
+                            uint64_t offset);
   bool headerless_start(std::string_view line, uint64_t offset);
   void start_headerless_goroutine(StackDialect dialect, uint64_t offset);
   void begin_goroutine_body();  // g_ is set: a goroutine's frames follow
@@ -282,14 +303,12 @@ private:
   void parse_pc_line(std::string_view s);
   void register_line(std::string_view s, uint64_t offset);
   void finish_race_stack();
-  void diag(Severity sev, uint64_t offset, std::string msg) {
-    out_.add_diagnostic({sev, offset, std::move(msg)});
-  }
+  void diag(Severity sev, uint64_t offset, std::string msg) { out_.add_diagnostic({sev, offset, std::move(msg)}); }
 
   Input &out_;
   std::unique_ptr<Report> report_;
-  bool tentative_ = false;     // started mid-line; dropped unless confirmed
-  bool in_record_ = false;     // between record_begin and record_end
+  bool tentative_ = false;         // started mid-line; dropped unless confirmed
+  bool in_record_ = false;         // between record_begin and record_end
   std::string_view current_line_;  // the logical line being read, before its prefix is stripped
   std::string pending_gap_;        // a missing line just before the next report
   unsigned pending_gap_lines_ = 0;
@@ -298,8 +317,8 @@ private:
   uint64_t last_offset_ = 0;
   uint64_t report_end_ = 0;
   size_t foreign_lines_ = 0;
-  bool separator_seen_ = false;   // "-----" between per-M sections (GOTRACEBACK=crash)
-  bool last_was_message_ = false; // previous preamble line was panic text
+  bool separator_seen_ = false;    // "-----" between per-M sections (GOTRACEBACK=crash)
+  bool last_was_message_ = false;  // previous preamble line was panic text
 
   // Goroutine under construction.
   Goroutine g_;
@@ -327,11 +346,11 @@ private:
   struct PendingRecovery {
     RecoveryLog log;
     std::string value;
-    std::string line;            // the announcing line as read, for a pipeline's prefix
+    std::string line;  // the announcing line as read, for a pipeline's prefix
     unsigned lines = 0;
-    bool value_follows = false;  // the value is on the next non-empty line
-    bool needs_evidence = false; // a record with a stack: recovered only if its stack shows a panic
-    std::string tool_failure;    // a Go tool died reporting it (internal compiler error)
+    bool value_follows = false;   // the value is on the next non-empty line
+    bool needs_evidence = false;  // a record with a stack: recovered only if its stack shows a panic
+    std::string tool_failure;     // a Go tool died reporting it (internal compiler error)
   };
   std::optional<PendingRecovery> pending_recovery_;
   // P was recovered, as R's log line says; its value, if any, is a recovered panic.
@@ -347,10 +366,10 @@ private:
   std::optional<PendingRecovery> report_record_;
   std::string gin_header_line_;  // a record's stack that may be a recovered panic's
   bool record_message_ = false;  // between record_begin and stack_begin: the record's message
-  std::string context_line_;       // the last idle line that was not traceback text
+  std::string context_line_;     // the last idle line that was not traceback text
   uint64_t context_offset_ = 0;
-  bool context_fresh_ = false;     // no other line came after it
-  std::string report_context_;     // context_line_ when it came right before this report
+  bool context_fresh_ = false;  // no other line came after it
+  std::string report_context_;  // context_line_ when it came right before this report
   uint64_t report_context_offset_ = 0;
   // A function line that may begin a stack printed without a goroutine header.
   std::string headerless_fn_;
@@ -397,16 +416,18 @@ private:
   BlockCache blocks_;
   // Applies a cached body's outcome, as goroutine_line() would have, ending with finish_goroutine().
   void take(const BlockCache::Hit &hit, std::string_view body, uint64_t offset);
-  uint64_t line_offset_ = 0;    // offset of the line goroutine_line() is looking at
-  size_t rec_diags_ = 0;        // diagnostics count when the recorded body began
+  uint64_t line_offset_ = 0;  // offset of the line goroutine_line() is looking at
+  size_t rec_diags_ = 0;      // diagnostics count when the recorded body began
 };
 
 void TracebackDecoderImpl::take(const BlockCache::Hit &hit, std::string_view body, uint64_t offset) {
   const BlockOutcome &e = blocks_.outcome(hit);
   if (e.note_121) features_.note("1.21");
   g_.stack = e.stack;
-  if (!hit.own_args) g_.frame_args = e.frame_args;
-  else if (blocks_.args() != e.stack->joined_args) g_.frame_args = make_ref<std::string>(blocks_.args());
+  if (!hit.own_args)
+    g_.frame_args = e.frame_args;
+  else if (blocks_.args() != e.stack->joined_args)
+    g_.frame_args = make_ref<std::string>(blocks_.args());
   g_.created_by = e.created_by;
   g_.parent_goid = hit.parent;
   report_->process.goroutines.push_back(std::move(g_));
@@ -468,14 +489,14 @@ void TracebackDecoderImpl::note_cut_goroutine(uint64_t offset, const std::string
   if (!have_g_ || state_ != State::Goroutine || !creator_key_.empty() || stack_.frames == 0) return;
   if (starts_with(text, "exit status ") || stack_.key.find("main.main()") != std::string::npos) return;
   diag(Severity::Note, offset,
-       "goroutine " + std::to_string(g_.id) +
-           ": its frames stop at a line that is not traceback text (\"" + text +
+       "goroutine " + std::to_string(g_.id) + ": its frames stop at a line that is not traceback text (\"" + text +
            "\"); frames after it, if any, are not in this report");
 }
 
 void TracebackDecoderImpl::missing_line(uint64_t offset, std::string why) {
   diag(Severity::Warning, offset, "a line of the log is missing: " + why);
-  if (report_) report_->evidence_gaps.push_back("a line of the log is missing: " + why);
+  if (report_)
+    report_->evidence_gaps.push_back("a line of the log is missing: " + why);
   else {
     pending_gap_ = "a line of the log is missing: " + why;
     pending_gap_lines_ = 0;
@@ -508,10 +529,10 @@ void TracebackDecoderImpl::record_begin(const logs::LogRecord &record) {
   if (report_) end_report(record.offset);
   in_record_ = true;
   record_stack_.reset();
-  const char *producer = *record.logger                                 ? record.logger
+  const char *producer = *record.logger                              ? record.logger
                          : std::string_view(record.format) == "klog" ? "klog"
                          : std::string_view(record.format) == "json" ? "json log"
-                                                                      : "logfmt log";
+                                                                     : "logfmt log";
   std::string message = record.message.substr(0, record.message.find('\n'));
   // The record's line never reaches line(): no announcing line to learn a
   // prefix from. current_line_ is the line before, whose bytes (the
@@ -558,16 +579,16 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
   }
   bool handled = false;
   switch (state_) {
-  case State::Idle: break;
-  case State::Preamble: handled = preamble_line(s, offset); break;
-  case State::RunningTests: handled = preamble_line(s, offset); break;
-  case State::Goroutine: handled = goroutine_line(s, offset); break;
-  case State::AfterGoroutine: handled = after_goroutine_line(s, offset); break;
-  case State::RuntimeStack: handled = runtime_stack_line(s, offset); break;
-  case State::Race: handled = race_line(s, offset); break;
-  case State::Foreign: handled = foreign_line(s, offset); break;
-  case State::GinPreamble: handled = gin_preamble_line(s, offset); break;
-  case State::Profile: handled = profile_line(s, offset); break;
+    case State::Idle: break;
+    case State::Preamble: handled = preamble_line(s, offset); break;
+    case State::RunningTests: handled = preamble_line(s, offset); break;
+    case State::Goroutine: handled = goroutine_line(s, offset); break;
+    case State::AfterGoroutine: handled = after_goroutine_line(s, offset); break;
+    case State::RuntimeStack: handled = runtime_stack_line(s, offset); break;
+    case State::Race: handled = race_line(s, offset); break;
+    case State::Foreign: handled = foreign_line(s, offset); break;
+    case State::GinPreamble: handled = gin_preamble_line(s, offset); break;
+    case State::Profile: handled = profile_line(s, offset); break;
   }
   if (handled) {
     // Unrelated lines amid a dump (interleaved logs, annotations) are reported
@@ -585,8 +606,10 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
   }
   // The line ends the report; it may start the next one, with its own prefix.
   uint64_t end = skipped_.empty() ? offset : skipped_.front().first;
-  if (!skipped_.empty()) note_cut_goroutine(skipped_.front().first, skipped_.front().second);
-  else if (anchor_at_start(s) == Anchor::None) note_cut_goroutine(offset, std::string(s.substr(0, 120)));
+  if (!skipped_.empty())
+    note_cut_goroutine(skipped_.front().first, skipped_.front().second);
+  else if (anchor_at_start(s) == Anchor::None)
+    note_cut_goroutine(offset, std::string(s.substr(0, 120)));
   skipped_.clear();
   end_report(end);
   bool suffix = s.data() >= current_line_.data() && s.data() + s.size() == current_line_.data() + current_line_.size();
@@ -660,8 +683,7 @@ void TracebackDecoderImpl::idle_line(std::string_view line, uint64_t offset) {
     tentative = e == 0 || std::isalnum(static_cast<unsigned char>(line[e - 1]));
   }
   uint64_t start = offset;
-  if (!pending_runtime_.empty() && pending_runtime_prefix_.text() == prefix.text())
-    start = pending_runtime_offset_;
+  if (!pending_runtime_.empty() && pending_runtime_prefix_.text() == prefix.text()) start = pending_runtime_offset_;
   start_report(start, prefix, tentative);
   report_end_ = offset + line.size();
   if (a == Anchor::Profile) {
@@ -891,49 +913,49 @@ bool TracebackDecoderImpl::foreign_line(std::string_view s, uint64_t offset) {
   if (parse_foreign_stack_line(dialect_, s, fl)) {
     report_end_ = offset + s.size();
     switch (fl.kind) {
-    case ForeignStackLine::Function:
-      if (dialect_ == StackDialect::Gin && foreign_frame_open_) {
-        Frame &f = foreign_frames_.back();
-        f.function = std::string(fl.function);
-        f.package.clear();
-        fill_package(f);
-        foreign_frame_open_ = false;
+      case ForeignStackLine::Function:
+        if (dialect_ == StackDialect::Gin && foreign_frame_open_) {
+          Frame &f = foreign_frames_.back();
+          f.function = std::string(fl.function);
+          f.package.clear();
+          fill_package(f);
+          foreign_frame_open_ = false;
+          return true;
+        }
+        new_frame(fl.function);
+        foreign_frame_open_ = dialect_ != StackDialect::Gin;
         return true;
-      }
-      new_frame(fl.function);
-      foreign_frame_open_ = dialect_ != StackDialect::Gin;
-      return true;
-    case ForeignStackLine::File:
-      if (foreign_creator_open_) {
-        foreign_creator_.file = std::string(fl.file);
-        foreign_creator_.line = int(fl.line);
-        foreign_creator_open_ = false;
+      case ForeignStackLine::File:
+        if (foreign_creator_open_) {
+          foreign_creator_.file = std::string(fl.file);
+          foreign_creator_.line = int(fl.line);
+          foreign_creator_open_ = false;
+          return true;
+        }
+        if (foreign_frame_open_ && dialect_ != StackDialect::Gin) {
+          Frame &f = foreign_frames_.back();
+          f.file = std::string(fl.file);
+          f.line = int(fl.line);
+          foreign_frame_open_ = false;
+          return true;
+        }
+        {
+          Frame &f = new_frame("");
+          f.package.clear();
+          f.file = std::string(fl.file);
+          f.line = int(fl.line);
+          f.pc = fl.pc;
+          if (dialect_ != StackDialect::Gin) fill_package(f);
+          foreign_frame_open_ = dialect_ == StackDialect::Gin;
+        }
         return true;
-      }
-      if (foreign_frame_open_ && dialect_ != StackDialect::Gin) {
-        Frame &f = foreign_frames_.back();
-        f.file = std::string(fl.file);
-        f.line = int(fl.line);
-        foreign_frame_open_ = false;
+      case ForeignStackLine::CreatedBy:
+        foreign_creator_ = Frame();
+        foreign_creator_.function = std::string(fl.function);
+        foreign_creator_.package = package_of(fl.function);
+        g_.parent_goid = fl.parent;
+        foreign_creator_open_ = true;
         return true;
-      }
-      {
-        Frame &f = new_frame("");
-        f.package.clear();
-        f.file = std::string(fl.file);
-        f.line = int(fl.line);
-        f.pc = fl.pc;
-        if (dialect_ != StackDialect::Gin) fill_package(f);
-        foreign_frame_open_ = dialect_ == StackDialect::Gin;
-      }
-      return true;
-    case ForeignStackLine::CreatedBy:
-      foreign_creator_ = Frame();
-      foreign_creator_.function = std::string(fl.function);
-      foreign_creator_.package = package_of(fl.function);
-      g_.parent_goid = fl.parent;
-      foreign_creator_open_ = true;
-      return true;
     }
   }
   // chi's layout has blank lines after its top frame and at its end.
@@ -945,44 +967,44 @@ bool TracebackDecoderImpl::gin_preamble_line(std::string_view s, uint64_t offset
   // After "[Recovery] ... panic recovered:": the request (debug mode: request
   // line, headers, a blank line), the value, then gin's stack.
   switch (gin_phase_) {
-  case GinPhase::Start: {
-    if (trim(s).empty()) return true;
-    size_t sp = s.find(' ');
-    if (sp != std::string_view::npos && sp > 0 && sp < 10 && s.find(" HTTP/") != std::string_view::npos &&
-        std::all_of(s.begin(), s.begin() + sp, [](char c) { return c >= 'A' && c <= 'Z'; })) {
-      gin_phase_ = GinPhase::RequestDump;
+    case GinPhase::Start: {
+      if (trim(s).empty()) return true;
+      size_t sp = s.find(' ');
+      if (sp != std::string_view::npos && sp > 0 && sp < 10 && s.find(" HTTP/") != std::string_view::npos &&
+          std::all_of(s.begin(), s.begin() + sp, [](char c) { return c >= 'A' && c <= 'Z'; })) {
+        gin_phase_ = GinPhase::RequestDump;
+        return true;
+      }
+      gin_phase_ = GinPhase::Value;
+      return gin_preamble_line(s, offset);
+    }
+    case GinPhase::RequestDump:
+      if (trim(s).empty()) gin_phase_ = GinPhase::Value;
+      return true;
+    case GinPhase::Value: {
+      ForeignStackLine fl;
+      if (parse_foreign_stack_line(StackDialect::Gin, s, fl) && fl.kind == ForeignStackLine::File) {
+        while (!gin_value_.empty() && gin_value_.back() == '\n') gin_value_.pop_back();
+        Process &p = report_->process;
+        if (!gin_value_.empty()) {
+          PanicRecord pr;
+          pr.message = std::move(gin_value_);
+          pr.recovered = true;
+          pr.offset = offset;
+          p.panics.push_back(std::move(pr));
+          if (p.recovery) p.recovery->value_source = "gin value line";
+        }
+        gin_value_.clear();
+        if (p.recovery) p.recovery->stack_format = to_string(StackDialect::Gin);
+        start_headerless_goroutine(StackDialect::Gin, offset);
+        return foreign_line(s, offset);
+      }
+      if (gin_value_.empty() && trim(s).empty()) return true;
+      if (gin_value_.size() > (64u << 10)) return false;
+      if (!gin_value_.empty()) gin_value_.push_back('\n');
+      gin_value_.append(s);
       return true;
     }
-    gin_phase_ = GinPhase::Value;
-    return gin_preamble_line(s, offset);
-  }
-  case GinPhase::RequestDump:
-    if (trim(s).empty()) gin_phase_ = GinPhase::Value;
-    return true;
-  case GinPhase::Value: {
-    ForeignStackLine fl;
-    if (parse_foreign_stack_line(StackDialect::Gin, s, fl) && fl.kind == ForeignStackLine::File) {
-      while (!gin_value_.empty() && gin_value_.back() == '\n') gin_value_.pop_back();
-      Process &p = report_->process;
-      if (!gin_value_.empty()) {
-        PanicRecord pr;
-        pr.message = std::move(gin_value_);
-        pr.recovered = true;
-        pr.offset = offset;
-        p.panics.push_back(std::move(pr));
-        if (p.recovery) p.recovery->value_source = "gin value line";
-      }
-      gin_value_.clear();
-      if (p.recovery) p.recovery->stack_format = to_string(StackDialect::Gin);
-      start_headerless_goroutine(StackDialect::Gin, offset);
-      return foreign_line(s, offset);
-    }
-    if (gin_value_.empty() && trim(s).empty()) return true;
-    if (gin_value_.size() > (64u << 10)) return false;
-    if (!gin_value_.empty()) gin_value_.push_back('\n');
-    gin_value_.append(s);
-    return true;
-  }
   }
   return false;
 }
@@ -1039,29 +1061,33 @@ void TracebackDecoderImpl::classify_report(Report &r) {
   bool dying_panic = !above_panic && panic_frame && first && first->stack && is_panic_call(first->stack->frames[0]) &&
                      (first->status == GoroutineStatus::Running || first->status == GoroutineStatus::Unknown);
   ReportKind kind;
-  if (fatal) kind = ReportKind::Crash;
+  if (fatal)
+    kind = ReportKind::Crash;
   else if (dying_panic && p.panics.empty() && !p.recovery && !printer_top) {
     r.kind = ReportKind::Crash;
     r.evidence_gaps.push_back("the panic message is missing: goroutine " + std::to_string(first->id) +
                               " stopped at its panic call, as a fatal panic prints it");
     return;
-  }
-  else if (p.recovery) kind = ReportKind::Recovered;
-  else if (printer_top && (panic_frame || !p.panics.empty())) kind = ReportKind::Recovered;
+  } else if (p.recovery)
+    kind = ReportKind::Recovered;
+  else if (printer_top && (panic_frame || !p.panics.empty()))
+    kind = ReportKind::Recovered;
   else if (!panic_lines && above_panic && testing_repanic) {
     r.kind = ReportKind::Crash;
-    r.evidence_gaps.push_back(std::string(p.panics.empty() ? "the panic message is missing" : "a panic line is missing") +
-                              ": goroutine " + std::to_string(first->id) +
-                              " is in the testing package's deferred call, which panics again with a test's panic");
+    r.evidence_gaps.push_back(
+        std::string(p.panics.empty() ? "the panic message is missing" : "a panic line is missing") + ": goroutine " +
+        std::to_string(first->id) +
+        " is in the testing package's deferred call, which panics again with a test's panic");
     return;
   } else if (!panic_lines && above_panic) {
     // A stack printed by a deferred call that recovered, or a deferred call's
     // fatal panic whose message lines were lost: the same frames.
     kind = ReportKind::Recovered;
     unannounced = p.panics.empty();
-  }
-  else if (printer_top || p.panics.empty()) kind = ReportKind::Snapshot;
-  else kind = ReportKind::Crash;
+  } else if (printer_top || p.panics.empty())
+    kind = ReportKind::Snapshot;
+  else
+    kind = ReportKind::Crash;
   r.kind = kind;
   if (kind == ReportKind::Snapshot && report_record_) {
     const RecoveryLog &log = report_record_->log;
@@ -1105,8 +1131,9 @@ void TracebackDecoderImpl::classify_report(Report &r) {
     }
   }
   if (unannounced)
-    r.evidence_gaps.push_back("no log line or panic line comes with this stack: it was printed inside a deferred "
-                              "call after a panic, which recovered it or panicked again");
+    r.evidence_gaps.push_back(
+        "no log line or panic line comes with this stack: it was printed inside a deferred "
+        "call after a panic, which recovered it or panicked again");
   for (PanicRecord &pr : p.panics) pr.recovered = true;
 }
 
@@ -1120,8 +1147,8 @@ void TracebackDecoderImpl::finish_profile_record() {
   // means the goroutine stopped inside the runtime, parked.
   bool parked = rec.pcs > st->frames.size() + 1;
   profile_counted_ = rec.count > UINT64_MAX - profile_counted_ ? UINT64_MAX : profile_counted_ + rec.count;
-  profile_listed_ +=
-      profile::add_goroutines(report_->process, rec.count, StackRef(st), rec.labels, parked, rec.offset, profile_budget_);
+  profile_listed_ += profile::add_goroutines(report_->process, rec.count, StackRef(st), rec.labels, parked, rec.offset,
+                                             profile_budget_);
   rec = ProfileRecord();
 }
 
@@ -1276,8 +1303,10 @@ void TracebackDecoderImpl::end_report(uint64_t end_offset) {
   if (p.fatal && p.fatal->runtime_lines.empty() && !p.notes.empty()) {
     std::vector<std::string> keep;
     for (auto &n : p.notes) {
-      if (starts_with(n, "runtime: ")) p.fatal->runtime_lines.push_back(n);
-      else keep.push_back(n);
+      if (starts_with(n, "runtime: "))
+        p.fatal->runtime_lines.push_back(n);
+      else
+        keep.push_back(n);
     }
     p.notes = std::move(keep);
   }
@@ -1340,9 +1369,12 @@ void TracebackDecoderImpl::parse_signal_bracket(std::string_view s, uint64_t off
   while (!rest.empty()) {
     size_t sp = rest.find(' ');
     std::string_view tok = rest.substr(0, sp);
-    if (starts_with(tok, "code=")) sig.code = parse_hex(tok.substr(5));
-    else if (starts_with(tok, "addr=")) sig.addr = parse_hex(tok.substr(5));
-    else if (starts_with(tok, "pc=")) sig.pc = parse_hex(tok.substr(3));
+    if (starts_with(tok, "code="))
+      sig.code = parse_hex(tok.substr(5));
+    else if (starts_with(tok, "addr="))
+      sig.addr = parse_hex(tok.substr(5));
+    else if (starts_with(tok, "pc="))
+      sig.pc = parse_hex(tok.substr(3));
     if (sp == std::string_view::npos) break;
     rest = rest.substr(sp + 1);
   }
@@ -1421,61 +1453,57 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     state_ = State::Preamble;
   }
   switch (anchor_at_start(s)) {
-  case Anchor::Panic:
-    if (!p.goroutines.empty()) return false;  // a new crash
-    add_panic(s.substr(7), false, offset);
-    if (starts_with(s, "panic: test timed out after ")) {
-      p.test_timeout.emplace();
-      p.test_timeout->after = std::string(trim(s.substr(28)));
+    case Anchor::Panic:
+      if (!p.goroutines.empty()) return false;  // a new crash
+      add_panic(s.substr(7), false, offset);
+      if (starts_with(s, "panic: test timed out after ")) {
+        p.test_timeout.emplace();
+        p.test_timeout->after = std::string(trim(s.substr(28)));
+      }
+      return true;
+    case Anchor::Fatal:
+      if (!p.goroutines.empty()) return false;
+      set_fatal(s.substr(13), offset);
+      last_was_message_ = true;
+      return true;
+    case Anchor::Goroutine: start_goroutine(s, offset); return true;
+    case Anchor::SignalHeader: {
+      // GOTRACEBACK=crash repeats "SIGQUIT: quit" for every other M; the first
+      // header names the signal that killed the process.
+      if (p.signal && p.signal->from_header) return true;
+      if (!p.signal) p.signal.emplace();
+      size_t colon = s.find(": ");
+      p.signal->name = std::string(s.substr(0, colon));
+      p.signal->description = std::string(s.substr(colon + 2));
+      p.signal->from_header = true;
+      p.signal->offset = offset;
+      last_was_message_ = false;
+      return true;
     }
-    return true;
-  case Anchor::Fatal:
-    if (!p.goroutines.empty()) return false;
-    set_fatal(s.substr(13), offset);
-    last_was_message_ = true;
-    return true;
-  case Anchor::Goroutine:
-    start_goroutine(s, offset);
-    return true;
-  case Anchor::SignalHeader: {
-    // GOTRACEBACK=crash repeats "SIGQUIT: quit" for every other M; the first
-    // header names the signal that killed the process.
-    if (p.signal && p.signal->from_header) return true;
-    if (!p.signal) p.signal.emplace();
-    size_t colon = s.find(": ");
-    p.signal->name = std::string(s.substr(0, colon));
-    p.signal->description = std::string(s.substr(colon + 2));
-    p.signal->from_header = true;
-    p.signal->offset = offset;
-    last_was_message_ = false;
-    return true;
-  }
-  case Anchor::FaultAddress:
-    p.notes.emplace_back(s);
-    if (!p.signal) p.signal.emplace();
-    p.signal->addr = parse_hex(trim(s.substr(25)));
-    return true;
-  case Anchor::Runtime:
-    p.notes.emplace_back(s);
-    if (p.fatal) p.fatal->runtime_lines.emplace_back(s);
-    last_was_message_ = false;
-    return true;
-  case Anchor::Exception: {
-    if (!p.signal) p.signal.emplace();
-    std::string_view code = s.substr(10, s.find(' ', 10) - 10);
-    p.signal->name = "Exception " + std::string(code);
-    p.signal->description = code == "0xc0000005" ? "access violation" : "Windows exception";
-    p.signal->from_header = true;
-    p.signal->offset = offset;
-    return true;
-  }
-  case Anchor::Race:
-  case Anchor::Profile:
-    return false;
-  case Anchor::SignalBracket:
-  case Anchor::RuntimeStack:
-  case Anchor::None:
-    break;
+    case Anchor::FaultAddress:
+      p.notes.emplace_back(s);
+      if (!p.signal) p.signal.emplace();
+      p.signal->addr = parse_hex(trim(s.substr(25)));
+      return true;
+    case Anchor::Runtime:
+      p.notes.emplace_back(s);
+      if (p.fatal) p.fatal->runtime_lines.emplace_back(s);
+      last_was_message_ = false;
+      return true;
+    case Anchor::Exception: {
+      if (!p.signal) p.signal.emplace();
+      std::string_view code = s.substr(10, s.find(' ', 10) - 10);
+      p.signal->name = "Exception " + std::string(code);
+      p.signal->description = code == "0xc0000005" ? "access violation" : "Windows exception";
+      p.signal->from_header = true;
+      p.signal->offset = offset;
+      return true;
+    }
+    case Anchor::Race:
+    case Anchor::Profile: return false;
+    case Anchor::SignalBracket:
+    case Anchor::RuntimeStack:
+    case Anchor::None: break;
   }
   // Chained panics are tab-indented; some log pipelines turn the tab into spaces.
   if (s[0] == '\t' || s[0] == ' ') {
@@ -1538,8 +1566,8 @@ bool TracebackDecoderImpl::preamble_line(std::string_view s, uint64_t offset) {
     return true;
   }
   // Frames with no goroutine header (Windows exceptions): an unnamed goroutine.
-  if (!last_was_message_ && p.signal && p.signal->from_header && !p.panics.size() &&
-      s.back() == ')' && s.find('(') != std::string_view::npos && s[0] != ' ' && s[0] != '\t') {
+  if (!last_was_message_ && p.signal && p.signal->from_header && !p.panics.size() && s.back() == ')' &&
+      s.find('(') != std::string_view::npos && s[0] != ' ' && s[0] != '\t') {
     start_goroutine("goroutine 0 [unknown]:", offset);
     g_.id = -1;
     g_.status = GoroutineStatus::Unknown;
@@ -1692,8 +1720,10 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
     }
     if (starts_with(l, "...")) {
       st->elided_at = st->frames.size();
-      if (l == "...additional frames elided...") st->elided_count = -1;
-      else st->elided_count = parse_decimal(l.substr(3, l.find(' ') - 3)).value_or(-1);
+      if (l == "...additional frames elided...")
+        st->elided_count = -1;
+      else
+        st->elided_count = parse_decimal(l.substr(3, l.find(' ') - 3)).value_or(-1);
       continue;
     }
     Frame f;
@@ -1790,8 +1820,8 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   if (s.empty()) {
     // A recorded body ends here: remember it if every line took a path
     // whose effect depends on its bytes only, and nothing was diagnosed.
-    bool rec = blocks_.end_recording(offset) && !in_ancestor_ && !stack_.any_addr &&
-               out_.diagnostic_total() == rec_diags_;
+    bool rec =
+        blocks_.end_recording(offset) && !in_ancestor_ && !stack_.any_addr && out_.diagnostic_total() == rec_diags_;
     uint32_t before = blocks_.last();
     finish_goroutine(offset);
     if (rec && out_.diagnostic_total() == rec_diags_) {
@@ -1824,8 +1854,8 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
       return false;
     }
     diag(Severity::Warning, offset,
-         "goroutine " + std::to_string(g_.id) + ": expected the file:line of the frame above, got: " +
-             std::string(trim(s).substr(0, 120)));
+         "goroutine " + std::to_string(g_.id) +
+             ": expected the file:line of the frame above, got: " + std::string(trim(s).substr(0, 120)));
     b.key.append("?:0\n");
     b.addrs.emplace_back();
     b.pending_function = false;
@@ -1895,8 +1925,8 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   if (paren != std::string_view::npos && paren > 0 && t[0] != '[' &&
       t.substr(0, paren).find(' ') == std::string_view::npos) {
     diag(Severity::Warning, offset,
-         "goroutine " + std::to_string(g_.id) + ": unparseable frame line kept as is: " +
-             std::string(trim(t).substr(0, 120)));
+         "goroutine " + std::to_string(g_.id) +
+             ": unparseable frame line kept as is: " + std::string(trim(t).substr(0, 120)));
     b.key.append("?");
     b.key.append(trim(t));
     b.key.push_back('\n');
@@ -1911,30 +1941,28 @@ bool TracebackDecoderImpl::after_goroutine_line(std::string_view s, uint64_t off
   Process &p = report_->process;
   if (s.empty()) return true;
   switch (anchor_at_start(s)) {
-  case Anchor::Goroutine: {
-    bool crash = !p.panics.empty() || p.fatal || p.signal;
-    if (!crash) {
-      Goroutine probe;
-      std::string unknown;
-      if (parse_goroutine_header(s, probe, &unknown)) {
-        if (seen_ids_.count(probe.id)) return false;  // the same goroutine again: a second dump begins
-        start_goroutine(s, offset, &probe, &unknown);
-        return true;
+    case Anchor::Goroutine: {
+      bool crash = !p.panics.empty() || p.fatal || p.signal;
+      if (!crash) {
+        Goroutine probe;
+        std::string unknown;
+        if (parse_goroutine_header(s, probe, &unknown)) {
+          if (seen_ids_.count(probe.id)) return false;  // the same goroutine again: a second dump begins
+          start_goroutine(s, offset, &probe, &unknown);
+          return true;
+        }
       }
+      start_goroutine(s, offset);
+      return true;
     }
-    start_goroutine(s, offset);
-    return true;
-  }
-  case Anchor::SignalHeader:
-    if (!separator_seen_) return false;
-    separator_seen_ = false;
-    return preamble_line(s, offset);
-  case Anchor::Panic:
-  case Anchor::Fatal:
-  case Anchor::Race:
-    return false;
-  default:
-    break;
+    case Anchor::SignalHeader:
+      if (!separator_seen_) return false;
+      separator_seen_ = false;
+      return preamble_line(s, offset);
+    case Anchor::Panic:
+    case Anchor::Fatal:
+    case Anchor::Race: return false;
+    default: break;
   }
   if (starts_with(s, "-----")) {
     separator_seen_ = true;
@@ -2002,10 +2030,10 @@ bool TracebackDecoderImpl::race_line(std::string_view s, uint64_t offset) {
   // before Go 1.7 without the address: "Read by goroutine 13:".
   size_t at = t.find(" at 0x");
   size_t by = t.find(" by ");
-  bool no_address = at == std::string_view::npos && by != std::string_view::npos &&
-                    (starts_with(t, "Read by ") || starts_with(t, "Write by ") ||
-                     starts_with(t, "Previous read by ") || starts_with(t, "Previous write by ") ||
-                     starts_with(t, "Atomic ") || starts_with(t, "Previous atomic "));
+  bool no_address =
+      at == std::string_view::npos && by != std::string_view::npos &&
+      (starts_with(t, "Read by ") || starts_with(t, "Write by ") || starts_with(t, "Previous read by ") ||
+       starts_with(t, "Previous write by ") || starts_with(t, "Atomic ") || starts_with(t, "Previous atomic "));
   if (t.back() == ':' && by != std::string_view::npos && s[0] != ' ' &&
       (no_address || (at != std::string_view::npos && by > at))) {
     finish_race_stack();
@@ -2051,8 +2079,7 @@ void TracebackDecoderImpl::finish(uint64_t end_offset) {
   if (!skipped_.empty()) note_cut_goroutine(skipped_.front().first, skipped_.front().second);
   skipped_.clear();
   if (report_) {
-    if (state_ == State::Race)
-      diag(Severity::Warning, end_offset, "input ends inside a race report (truncated?)");
+    if (state_ == State::Race) diag(Severity::Warning, end_offset, "input ends inside a race report (truncated?)");
     end_report(end_offset);
   }
   if (out_.report_count == 0) {
@@ -2072,7 +2099,9 @@ struct TracebackDecoder::State {
 };
 TracebackDecoder::TracebackDecoder(Input &out) : impl_(std::make_unique<State>(out)) {}
 TracebackDecoder::~TracebackDecoder() = default;
-void TracebackDecoder::line(std::string_view raw, uint64_t offset) { impl_->unwrap.line(raw, offset); }
+void TracebackDecoder::line(std::string_view raw, uint64_t offset) {
+  impl_->unwrap.line(raw, offset);
+}
 void TracebackDecoder::finish(uint64_t end_offset) {
   impl_->unwrap.finish(end_offset);
   impl_->dec.finish(end_offset);
@@ -2084,7 +2113,8 @@ namespace {
 // seen before (the block cache). REST_LIMIT: bytes of the reader's buffer it
 // may look at (an event of a structured record lies beyond). True when the
 // body was taken and skipped.
-template <class Limit> bool take_block(TracebackDecoderImpl &dec, LineReader &reader, Limit rest_limit) {
+template <class Limit>
+bool take_block(TracebackDecoderImpl &dec, LineReader &reader, Limit rest_limit) {
   auto bounded = [&] {
     std::string_view rest = reader.buffered();
     uint64_t limit = rest_limit();
@@ -2177,8 +2207,10 @@ public:
     std::vector<Report> batch = std::move(pending_);
     pending_.clear();
     for (Report &r : batch) {
-      if (downstream_) downstream_(std::move(r));
-      else out_.reports.push_back(std::move(r));
+      if (downstream_)
+        downstream_(std::move(r));
+      else
+        out_.reports.push_back(std::move(r));
     }
   }
 
@@ -2210,13 +2242,13 @@ void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_prog
     logs::TextEvent e;
     while (text.pop_event(upto, e)) {
       switch (e.kind) {
-      case logs::TextEvent::RecordBegin:
-        e.record.offset = e.text_offset;  // the decoder works in text offsets
-        dec.record_begin(e.record);
-        break;
-      case logs::TextEvent::StackBegin: dec.stack_begin(e.form, e.text_offset); break;
-      case logs::TextEvent::RecordEnd: dec.record_end(e.text_offset); break;
-      case logs::TextEvent::MissingLine: dec.missing_line(e.text_offset, std::move(e.why)); break;
+        case logs::TextEvent::RecordBegin:
+          e.record.offset = e.text_offset;  // the decoder works in text offsets
+          dec.record_begin(e.record);
+          break;
+        case logs::TextEvent::StackBegin: dec.stack_begin(e.form, e.text_offset); break;
+        case logs::TextEvent::RecordEnd: dec.record_end(e.text_offset); break;
+        case logs::TextEvent::MissingLine: dec.missing_line(e.text_offset, std::move(e.why)); break;
       }
     }
   };

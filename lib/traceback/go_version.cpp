@@ -46,8 +46,10 @@ int compare_release(std::string_view a, std::string_view b) {
 
 void FormatFeatures::note(const char *release) {
   if (release == last_not_newer_) return;  // a repeat: min_ only grows
-  if (compare_release(release, min_) > 0) min_ = release;
-  else last_not_newer_ = release;
+  if (compare_release(release, min_) > 0)
+    min_ = release;
+  else
+    last_not_newer_ = release;
 }
 
 void FormatFeatures::header(const Goroutine &g) {
@@ -59,14 +61,19 @@ void FormatFeatures::header(const Goroutine &g) {
   last_reason_ = g.wait_reason.identity();
   std::string_view w = g.wait_reason.str();  // string_view compares skip strlen
   if (w.empty()) return;
-  if (w == "sync.Mutex.Lock" || w == "sync.RWMutex.RLock" || w == "sync.RWMutex.Lock") note("1.20");
-  else if (w == "sync.WaitGroup.Wait") note("1.24");
-  else if (w == "GOMAXPROCS updater (idle)" || w == "cleanup wait" || ends_with(w, "(durable)")) note("1.25");
+  if (w == "sync.Mutex.Lock" || w == "sync.RWMutex.RLock" || w == "sync.RWMutex.Lock")
+    note("1.20");
+  else if (w == "sync.WaitGroup.Wait")
+    note("1.24");
+  else if (w == "GOMAXPROCS updater (idle)" || w == "cleanup wait" || ends_with(w, "(durable)"))
+    note("1.25");
 }
 
 void FormatFeatures::args(const std::string &a) {
-  if (a.find('?') != std::string::npos) note("1.18");
-  else if (a.find('{') != std::string::npos) note("1.17");
+  if (a.find('?') != std::string::npos)
+    note("1.18");
+  else if (a.find('{') != std::string::npos)
+    note("1.17");
 }
 
 static bool take_digits(const std::string &s, size_t &i) {

@@ -1,7 +1,7 @@
 #include "traceback/recovery.h"
 
-#include "logs/json_scan.h"
 #include "gosyntax/parse.h"
+#include "logs/json_scan.h"
 
 #include <cctype>
 #include <vector>
@@ -9,7 +9,6 @@
 namespace crashctl {
 
 namespace {
-
 
 // "FILE:LINE" at the end of S (nothing after the digits); sets FILE and LINE.
 bool split_file_line(std::string_view s, std::string_view &file, int64_t &line) {
@@ -28,8 +27,8 @@ bool split_file_line(std::string_view s, std::string_view &file, int64_t &line) 
 // Messages the runtime raises: a recovered value that starts with one of
 // these is the runtime error itself, wherever the log line puts it.
 constexpr std::string_view kRuntimeMessages[] = {
-    "runtime error: ", "assignment to entry in nil map", "interface conversion: ", "send on closed channel",
-    "close of closed channel", "close of nil channel", "all goroutines are asleep",
+    "runtime error: ",         "assignment to entry in nil map", "interface conversion: ",    "send on closed channel",
+    "close of closed channel", "close of nil channel",           "all goroutines are asleep",
 };
 
 }  // namespace
@@ -76,7 +75,8 @@ bool parse_observed_panic(std::string_view line, std::string &value) {
   if (!rest.empty() && rest.back() == ')') {
     int depth = 0;
     for (size_t i = rest.size(); i-- > 0;) {
-      if (rest[i] == ')') ++depth;
+      if (rest[i] == ')')
+        ++depth;
       else if (rest[i] == '(' && --depth == 0) {
         if (i > 0 && rest[i - 1] == ' ') {
           value = std::string(rest.substr(i + 1, rest.size() - i - 2));
@@ -129,8 +129,8 @@ std::string value_from_log_line(std::string_view line) {
     if (at != std::string_view::npos) return std::string(line.substr(at));
   }
   // "recovered: VALUE", "panic recovered: VALUE", "panic: VALUE", "Recovered from panic: VALUE".
-  static constexpr std::string_view kIntroducers[] = {"recovered from panic: ", "panic recovered: ",
-                                                      "recovered panic: ", "recovered: ", "panic: "};
+  static constexpr std::string_view kIntroducers[] = {
+      "recovered from panic: ", "panic recovered: ", "recovered panic: ", "recovered: ", "panic: "};
   std::string lower(line);
   for (char &c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
   for (std::string_view intro : kIntroducers) {
@@ -151,11 +151,11 @@ bool is_panic_call(const Frame &f) {
 
 const char *to_string(StackDialect d) {
   switch (d) {
-  case StackDialect::Goroutine: return "goroutine";
-  case StackDialect::FrameLines: return "frame lines";
-  case StackDialect::Gin: return "gin";
-  case StackDialect::Chi: return "chi";
-  case StackDialect::FileList: return "file list";
+    case StackDialect::Goroutine: return "goroutine";
+    case StackDialect::FrameLines: return "frame lines";
+    case StackDialect::Gin: return "gin";
+    case StackDialect::Chi: return "chi";
+    case StackDialect::FileList: return "file list";
   }
   return "goroutine";
 }
@@ -181,75 +181,74 @@ bool looks_like_bare_file_line(std::string_view s) {
 bool parse_foreign_stack_line(StackDialect dialect, std::string_view s, ForeignStackLine &out) {
   out = ForeignStackLine();
   switch (dialect) {
-  case StackDialect::Goroutine:
-    return false;
-  case StackDialect::FrameLines:
-    if (looks_like_bare_file_line(s)) {
-      out.kind = ForeignStackLine::File;
-      return split_file_line(s.substr(1), out.file, out.line);
-    }
-    if (looks_like_bare_function(s)) {
-      out.kind = ForeignStackLine::Function;
-      out.function = s;
-      return true;
-    }
-    return false;
-  case StackDialect::Gin: {
-    // "/path/file.go:34 (0x106cc52)" then "\t(*Cart).itemAt: return c.prices[i]".
-    if (!s.empty() && s[0] == '\t') {
-      std::string_view t = s.substr(1);
-      size_t sep = t.find(": ");
-      std::string_view fn = sep == std::string_view::npos ? trim(t) : t.substr(0, sep);
-      if (fn.empty() || fn.find(' ') != std::string_view::npos) return false;
-      out.kind = ForeignStackLine::Function;
-      out.function = fn;
-      return true;
-    }
-    size_t open = s.rfind(" (0x");
-    if (open == std::string_view::npos || s.back() != ')') return false;
-    auto pc = parse_hex(s.substr(open + 2, s.size() - open - 3));
-    if (!pc) return false;
-    out.kind = ForeignStackLine::File;
-    out.pc = pc;
-    return split_file_line(s.substr(0, open), out.file, out.line);
-  }
-  case StackDialect::Chi: {
-    // Top frame: " -> FUNC", " ->   FILE:LINE"; then "    FUNC", "      FILE:LINE".
-    std::string_view t = s;
-    bool arrow = starts_with(t, " -> ");
-    if (arrow) t = t.substr(4);
-    size_t indent = 0;
-    while (indent < t.size() && t[indent] == ' ') ++indent;
-    std::string_view body = t.substr(indent);
-    if (body.empty()) return false;
-    if ((arrow && indent >= 2) || (!arrow && indent >= 6)) {
-      out.kind = ForeignStackLine::File;
-      return split_file_line(trim(body), out.file, out.line);
-    }
-    if (!arrow && indent != 4) return false;
-    if (starts_with(body, "created by ")) {
-      out.kind = ForeignStackLine::CreatedBy;
-      std::string_view fn = body.substr(11);
-      size_t in = fn.find(" in goroutine ");
-      if (in != std::string_view::npos) {
-        out.parent = parse_decimal(fn.substr(in + 14)).value_or(-1);
-        fn = fn.substr(0, in);
+    case StackDialect::Goroutine: return false;
+    case StackDialect::FrameLines:
+      if (looks_like_bare_file_line(s)) {
+        out.kind = ForeignStackLine::File;
+        return split_file_line(s.substr(1), out.file, out.line);
       }
-      out.function = fn;
+      if (looks_like_bare_function(s)) {
+        out.kind = ForeignStackLine::Function;
+        out.function = s;
+        return true;
+      }
+      return false;
+    case StackDialect::Gin: {
+      // "/path/file.go:34 (0x106cc52)" then "\t(*Cart).itemAt: return c.prices[i]".
+      if (!s.empty() && s[0] == '\t') {
+        std::string_view t = s.substr(1);
+        size_t sep = t.find(": ");
+        std::string_view fn = sep == std::string_view::npos ? trim(t) : t.substr(0, sep);
+        if (fn.empty() || fn.find(' ') != std::string_view::npos) return false;
+        out.kind = ForeignStackLine::Function;
+        out.function = fn;
+        return true;
+      }
+      size_t open = s.rfind(" (0x");
+      if (open == std::string_view::npos || s.back() != ')') return false;
+      auto pc = parse_hex(s.substr(open + 2, s.size() - open - 3));
+      if (!pc) return false;
+      out.kind = ForeignStackLine::File;
+      out.pc = pc;
+      return split_file_line(s.substr(0, open), out.file, out.line);
+    }
+    case StackDialect::Chi: {
+      // Top frame: " -> FUNC", " ->   FILE:LINE"; then "    FUNC", "      FILE:LINE".
+      std::string_view t = s;
+      bool arrow = starts_with(t, " -> ");
+      if (arrow) t = t.substr(4);
+      size_t indent = 0;
+      while (indent < t.size() && t[indent] == ' ') ++indent;
+      std::string_view body = t.substr(indent);
+      if (body.empty()) return false;
+      if ((arrow && indent >= 2) || (!arrow && indent >= 6)) {
+        out.kind = ForeignStackLine::File;
+        return split_file_line(trim(body), out.file, out.line);
+      }
+      if (!arrow && indent != 4) return false;
+      if (starts_with(body, "created by ")) {
+        out.kind = ForeignStackLine::CreatedBy;
+        std::string_view fn = body.substr(11);
+        size_t in = fn.find(" in goroutine ");
+        if (in != std::string_view::npos) {
+          out.parent = parse_decimal(fn.substr(in + 14)).value_or(-1);
+          fn = fn.substr(0, in);
+        }
+        out.function = fn;
+        return true;
+      }
+      if (body.find(' ') != std::string_view::npos) return false;
+      out.kind = ForeignStackLine::Function;
+      out.function = body;
       return true;
     }
-    if (body.find(' ') != std::string_view::npos) return false;
-    out.kind = ForeignStackLine::Function;
-    out.function = body;
-    return true;
-  }
-  case StackDialect::FileList: {
-    std::string_view t = trim(s);
-    if (t.empty() || (t[0] != '/' && !(t.size() > 2 && t[1] == ':'))) return false;
-    out.kind = ForeignStackLine::File;
-    if (!split_file_line(t, out.file, out.line)) return false;
-    return ends_with(out.file, ".go") || ends_with(out.file, ".s");
-  }
+    case StackDialect::FileList: {
+      std::string_view t = trim(s);
+      if (t.empty() || (t[0] != '/' && !(t.size() > 2 && t[1] == ':'))) return false;
+      out.kind = ForeignStackLine::File;
+      if (!split_file_line(t, out.file, out.line)) return false;
+      return ends_with(out.file, ".go") || ends_with(out.file, ".s");
+    }
   }
   return false;
 }
@@ -269,8 +268,10 @@ std::string package_from_path(std::string_view file) {
     // Module paths escape upper case as "!x".
     std::string out;
     for (size_t i = 0; i < module.size(); ++i) {
-      if (module[i] == '!' && i + 1 < module.size()) out.push_back(char(std::toupper(static_cast<unsigned char>(module[++i]))));
-      else out.push_back(module[i]);
+      if (module[i] == '!' && i + 1 < module.size())
+        out.push_back(char(std::toupper(static_cast<unsigned char>(module[++i]))));
+      else
+        out.push_back(module[i]);
     }
     return out + sub;
   }

@@ -47,11 +47,11 @@ bool under_roots(llvm::StringRef real, const std::vector<std::string> &roots) {
 
 const char *not_regular(fs::file_type t) {
   switch (t) {
-  case fs::file_type::fifo_file: return "a FIFO (named pipe): never opened";
-  case fs::file_type::socket_file: return "a socket: never opened";
-  case fs::file_type::character_file: return "a character device: never opened";
-  case fs::file_type::block_file: return "a block device: never opened";
-  default: return "not a regular file: never opened";
+    case fs::file_type::fifo_file: return "a FIFO (named pipe): never opened";
+    case fs::file_type::socket_file: return "a socket: never opened";
+    case fs::file_type::character_file: return "a character device: never opened";
+    case fs::file_type::block_file: return "a block device: never opened";
+    default: return "not a regular file: never opened";
   }
 }
 
@@ -83,8 +83,10 @@ private:
   void arg(const std::string &path) {
     fs::file_status st;
     if (std::error_code ec = fs::status(path, st, /*follow=*/true)) return error(path, "cannot read: " + ec.message());
-    if (fs::is_directory(st)) walk(path, st.getUniqueID());
-    else file(path, st);  // named explicitly: any kind, even a pipe (<(zcat ...))
+    if (fs::is_directory(st))
+      walk(path, st.getUniqueID());
+    else
+      file(path, st);  // named explicitly: any kind, even a pipe (<(zcat ...))
   }
 
   void error(const std::string &path, std::string why) {
@@ -144,9 +146,12 @@ private:
           }
         }
       }
-      if (fs::is_directory(st)) walk(e, st.getUniqueID());
-      else if (fs::is_regular_file(st)) file(e, st);
-      else skip(e, not_regular(st.type()));
+      if (fs::is_directory(st))
+        walk(e, st.getUniqueID());
+      else if (fs::is_regular_file(st))
+        file(e, st);
+      else
+        skip(e, not_regular(st.type()));
     }
   }
 };
@@ -176,7 +181,7 @@ public:
   // refused) and checks it is WALKED, a regular file, and, when ROOTS is not
   // null, still under them.
   static llvm::Expected<std::unique_ptr<PinnedFile>> open(const std::string &path, fs::UniqueID walked,
-                                                           const std::vector<std::string> *roots) {
+                                                          const std::vector<std::string> *roots) {
     auto fail = [&](const std::string &why) {
       return llvm::createStringError(std::errc::operation_not_permitted, "%s", why.c_str());
     };
@@ -277,10 +282,12 @@ Table triage_files(FileList list, const CollectOptions &opts) {
     for (size_t i = 0; i < list.files.size(); ++i) {
       shown[i] = utf8(opts.path_prefix + list.files[i]);
       auto [it, first] = by_name.try_emplace(shown[i], i);
-      if (first) todo.push_back(i);
-      else builder.add_skipped(opts.path_prefix + list.files[i],
-                               "its name is not valid UTF-8, and is recorded as that of " +
-                                   list.files[it->second] + ": not read");
+      if (first)
+        todo.push_back(i);
+      else
+        builder.add_skipped(
+            opts.path_prefix + list.files[i],
+            "its name is not valid UTF-8, and is recorded as that of " + list.files[it->second] + ": not read");
     }
   }
 
@@ -312,7 +319,8 @@ Table triage_files(FileList list, const CollectOptions &opts) {
   };
 
   llvm::ThreadPoolStrategy strategy = llvm::hardware_concurrency(opts.jobs);
-  unsigned threads = std::min<unsigned>(strategy.compute_thread_count(), static_cast<unsigned>(std::max<size_t>(total, 1)));
+  unsigned threads =
+      std::min<unsigned>(strategy.compute_thread_count(), static_cast<unsigned>(std::max<size_t>(total, 1)));
   if (threads <= 1) {
     for (size_t k = 0; k < total; ++k) run(k);
   } else {

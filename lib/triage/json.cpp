@@ -3,12 +3,12 @@
 // --baseline.
 #include "triage/triage.h"
 
-#include "support/limits.h"
 #include "render/render_util.h"
+#include "support/limits.h"
 
-#include "llvm/Support/JSON.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -174,8 +174,8 @@ public:
   }
 };
 
-#define TRY(var, expr)                  \
-  auto var##_or = (expr);               \
+#define TRY(var, expr)                        \
+  auto var##_or = (expr);                     \
   if (!var##_or) return var##_or.takeError(); \
   auto var = std::move(*var##_or)
 
@@ -258,7 +258,9 @@ llvm::Expected<Table> read_table(const json::Value &doc) {
       TRY(seen_at, r.time(*oo, "seen", ow));
       TRY(go, r.string(*oo, "go_version", ow, true));
       // 1.0.0 tables name no kind: before recovered panics, the class tells.
-      o.kind = b.rep.cls == VerdictClass::Snapshot ? "snapshot" : b.rep.cls == VerdictClass::DataRace ? "race" : "crash";
+      o.kind = b.rep.cls == VerdictClass::Snapshot   ? "snapshot"
+               : b.rep.cls == VerdictClass::DataRace ? "race"
+                                                     : "crash";
       if (oo->get("kind")) {
         TRY(kind, r.string(*oo, "kind", ow));
         o.kind = kind;
@@ -332,8 +334,10 @@ size_t nesting_exceeded_at(std::string_view text, uint64_t max_depth) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -352,9 +356,9 @@ llvm::Expected<std::string> read_capped(const std::string &path, uint64_t limit)
     return llvm::createStringError(ec, "%s: %s", path.c_str(), what.c_str());
   };
   auto too_big = [&](const std::string &size) {
-    return fail(std::make_error_code(std::errc::file_too_large),
-                size + "more than the table-bytes limit of " + std::to_string(limit) +
-                    " bytes (--limit table-bytes=N raises it)");
+    return fail(std::make_error_code(std::errc::file_too_large), size + "more than the table-bytes limit of " +
+                                                                     std::to_string(limit) +
+                                                                     " bytes (--limit table-bytes=N raises it)");
   };
   fs::file_t fd = fs::getStdinHandle();
   if (path != "-") {
@@ -369,7 +373,8 @@ llvm::Expected<std::string> read_capped(const std::string &path, uint64_t limit)
     if (path != "-") fs::closeFile(fd);
   });
   fs::file_status st;
-  if (!fs::status(fd, st) && fs::is_regular_file(st) && st.getSize() > limit) return too_big(std::to_string(st.getSize()) + " bytes, ");
+  if (!fs::status(fd, st) && fs::is_regular_file(st) && st.getSize() > limit)
+    return too_big(std::to_string(st.getSize()) + " bytes, ");
   std::string text;
   for (;;) {
     size_t old = text.size();
@@ -395,8 +400,9 @@ llvm::Expected<Table> parse_table(std::string_view text) {
                                    "byte %zu: nested deeper than %llu arrays and objects (the json-depth limit)", at,
                                    static_cast<unsigned long long>(max_depth));
   auto doc = json::parse(llvm::StringRef(text.data(), text.size()));
-  if (!doc) return llvm::createStringError(std::errc::invalid_argument, "not JSON: %s",
-                                           llvm::toString(doc.takeError()).c_str());
+  if (!doc)
+    return llvm::createStringError(std::errc::invalid_argument, "not JSON: %s",
+                                   llvm::toString(doc.takeError()).c_str());
   return read_table(*doc);
 }
 

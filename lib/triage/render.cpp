@@ -22,8 +22,10 @@ std::string cell(std::string_view s, size_t max) {
 
 void pad(llvm::raw_ostream &os, const std::string &s, size_t w, bool right = false) {
   size_t n = display_width(s);
-  if (right) os.indent(w > n ? w - n : 0) << s;
-  else os << s, os.indent(w > n ? w - n : 0);
+  if (right)
+    os.indent(w > n ? w - n : 0) << s;
+  else
+    os << s, os.indent(w > n ? w - n : 0);
 }
 
 constexpr size_t kCulpritWidth = 44;
@@ -111,7 +113,8 @@ static void text_table(llvm::raw_ostream &os, const Table &t, const RenderOption
   }
   if (!t.unrecognized.empty()) {
     os << "unrecognized (no Go crash text):\n";
-    for (size_t i = 0; i < t.unrecognized.size() && i < kListed; ++i) os << "  " << cell(t.unrecognized[i], 200) << "\n";
+    for (size_t i = 0; i < t.unrecognized.size() && i < kListed; ++i)
+      os << "  " << cell(t.unrecognized[i], 200) << "\n";
     if (t.unrecognized.size() > kListed)
       os << "  ... and " << t.unrecognized.size() - kListed << " more (--format json lists them all)\n";
   }
@@ -126,9 +129,9 @@ static void text_table(llvm::raw_ostream &os, const Table &t, const RenderOption
 
 static void csv_table(llvm::raw_ostream &os, const Table &t) {
   static const char *const kColumns[] = {
-      "signature",       "new",           "count",         "class",     "summary",   "culprit_function",
-      "culprit_file",    "culprit_line",  "culprit_module", "culprit_version", "owner", "first_seen",
-      "last_seen",       "go_versions",   "example_1",     "example_2", "example_3", "signature_text"};
+      "signature",    "new",          "count",          "class",           "summary",   "culprit_function",
+      "culprit_file", "culprit_line", "culprit_module", "culprit_version", "owner",     "first_seen",
+      "last_seen",    "go_versions",  "example_1",      "example_2",       "example_3", "signature_text"};
   bool first = true;
   for (const char *c : kColumns) {
     os << (first ? "" : ",") << c;

@@ -123,9 +123,13 @@ size_t Table::new_buckets() const {
 
 // --- building -------------------------------------------------------------------
 
-FileSummarizer::FileSummarizer(std::string path, int64_t mtime) : mtime_(mtime) { summary_.path = utf8(std::move(path)); }
+FileSummarizer::FileSummarizer(std::string path, int64_t mtime) : mtime_(mtime) {
+  summary_.path = utf8(std::move(path));
+}
 
-void FileSummarizer::report(const Input &, Report &&r, size_t, bool) { add(r); }
+void FileSummarizer::report(const Input &, Report &&r, size_t, bool) {
+  add(r);
+}
 
 void FileSummarizer::add(const Report &r) {
   FileSummary::Found f;
@@ -148,8 +152,8 @@ void FileSummarizer::add(const Report &r) {
     rep->summary = utf8(v.summary);
     if (v.culprit) {
       const Culprit &c = *v.culprit;
-      rep->culprit = CulpritInfo{utf8(c.frame.function), utf8(c.frame.file), c.frame.line,
-                                 utf8(c.module),         utf8(c.version),     utf8(c.owner), std::nullopt};
+      rep->culprit = CulpritInfo{utf8(c.frame.function), utf8(c.frame.file), c.frame.line, utf8(c.module),
+                                 utf8(c.version),        utf8(c.owner),      std::nullopt};
       if (c.blame)
         rep->culprit->blame = BlameInfo{utf8(c.blame->commit), utf8(c.blame->author), utf8(c.blame->email),
                                         utf8(c.blame->date), utf8(c.blame->summary)};
@@ -192,8 +196,10 @@ void TableBuilder::add_occurrence(const std::string &signature, const Occurrence
 }
 
 void TableBuilder::add(FileSummary file) {
-  if (file.unreadable) table_.unreadable.push_back({file.path, std::move(file.error)});
-  else if (file.reports.empty()) table_.unrecognized.push_back(file.path);
+  if (file.unreadable)
+    table_.unreadable.push_back({file.path, std::move(file.error)});
+  else if (file.reports.empty())
+    table_.unrecognized.push_back(file.path);
   for (FileSummary::Found &f : file.reports) {
     if (f.rep) add_occurrence(f.signature, f.occ, *f.rep);
     acc_[f.signature].files.push_back(std::move(f.occ));

@@ -21,8 +21,8 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace crashctl::triage {
@@ -40,10 +40,10 @@ inline constexpr int kExitNewBuckets = 4;
 
 // One report found in one file.
 struct Occurrence {
-  std::string path;        // as walked (with --path-prefix)
-  uint64_t offset = 0;     // the report's byte offset in the decompressed file
-  int64_t mtime = 0;       // the file's modification time, seconds since the Unix epoch
-  std::string go_version;  // "go1.21.13"; "" when unknown
+  std::string path;             // as walked (with --path-prefix)
+  uint64_t offset = 0;          // the report's byte offset in the decompressed file
+  int64_t mtime = 0;            // the file's modification time, seconds since the Unix epoch
+  std::string go_version;       // "go1.21.13"; "" when unknown
   std::string kind = "crash";   // the report's kind: "crash", "recovered", "snapshot", "race"
   bool low_confidence = false;  // its verdict rests on partial evidence
 };
@@ -73,9 +73,9 @@ struct Bucket {
   bool is_new = false;            // not in the --baseline table
 
   size_t count() const { return files.size(); }
-  int64_t first_seen() const;  // min mtime
-  int64_t last_seen() const;   // max mtime
-  std::vector<std::string> go_versions() const;          // distinct, in release order
+  int64_t first_seen() const;                             // min mtime
+  int64_t last_seen() const;                              // max mtime
+  std::vector<std::string> go_versions() const;           // distinct, in release order
   std::vector<std::string> examples(size_t n = 3) const;  // the first n distinct paths
   const std::string &owner() const;                       // the culprit's owner, "" unknown
   // Occurrences by report kind, kinds in name order: "crashed 3 times,
@@ -180,7 +180,7 @@ private:
     std::vector<Occurrence> files;
   };
   void add_occurrence(const std::string &signature, const Occurrence &occ, const Representative &rep);
-  std::map<std::string, Acc> acc_;  // by signature
+  std::map<std::string, Acc> acc_;                              // by signature
   std::map<std::string, std::array<uint8_t, 32>> table_paths_;  // path -> digest of its records, from add(Table)
   Table table_;
 };
@@ -239,8 +239,8 @@ Table triage_files(FileList list, const CollectOptions &opts);
 
 struct RenderOptions {
   std::string tool_version = "0.0.0";
-  bool color = false;           // text: NEW in colour
-  size_t summary_width = 60;    // text: summary column cut at this many characters
+  bool color = false;         // text: NEW in colour
+  size_t summary_width = 60;  // text: summary column cut at this many characters
 };
 
 void render_json(llvm::raw_ostream &os, const Table &table, const RenderOptions &opts);

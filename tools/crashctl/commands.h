@@ -3,8 +3,8 @@
 #pragma once
 
 #include "analysis/attribution.h"
-#include "model/report.h"
 #include "analysis/verdict.h"
+#include "model/report.h"
 
 #include <CLI/CLI.hpp>
 

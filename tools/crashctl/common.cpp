@@ -1,18 +1,18 @@
 #include "commands.h"
 
-#include "support/limits.h"
 #include "io/regular_file.h"
 #include "pipeline/analyze.h"
 #include "render/escaping_stream.h"
+#include "support/limits.h"
 
 #include "llvm/Support/Process.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <algorithm>
-#include <cstdlib>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cstdlib>
 
 namespace crashctl_cli {
 
@@ -23,12 +23,13 @@ std::vector<std::pair<int, CommandFactory>> &registry() {
 }
 }  // namespace
 
-RegisterCommand::RegisterCommand(int order, CommandFactory factory) { registry().emplace_back(order, factory); }
+RegisterCommand::RegisterCommand(int order, CommandFactory factory) {
+  registry().emplace_back(order, factory);
+}
 
 std::vector<Command> add_registered_commands(CLI::App &app) {
   auto factories = registry();
-  std::sort(factories.begin(), factories.end(),
-            [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::sort(factories.begin(), factories.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
   std::vector<Command> commands;
   for (const auto &f : factories) commands.push_back(f.second(app));
   return commands;
@@ -47,7 +48,7 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
                   "PATTERN=OWNER lines (package path or function glob; =ignore, default=) that override "
                   "CODEOWNERS");
   cmd->add_flag("--signature-lines", opts.signature_lines,
-               "Bucket signatures compare frames by function and line, not function alone");
+                "Bucket signatures compare frames by function and line, not function alone");
   cmd->add_option("--exe", opts.exe,
                   "The executable that produced a core or heap dump (default: the path the core records, "
                   "then --debug-dir, then debuginfod by build id)");
@@ -95,8 +96,7 @@ std::shared_ptr<const crashctl::Attribution> load_attribution_or_report(const cr
     llvm::WithColor::error(llvm::errs(), "crashctl") << llvm::toString(attr.takeError()) << "\n";
     return nullptr;
   }
-  for (const std::string &w : (*attr)->warnings())
-    llvm::WithColor::warning(llvm::errs(), "crashctl") << w << "\n";
+  for (const std::string &w : (*attr)->warnings()) llvm::WithColor::warning(llvm::errs(), "crashctl") << w << "\n";
   return *attr;
 }
 
@@ -113,8 +113,8 @@ bool source_options_usable(crashctl::AnalysisOptions &opts) {
 bool exe_option_usable(const crashctl::AnalysisOptions &opts) {
   if (opts.exe.empty()) return true;
   if (llvm::Error err = crashctl::check_regular_file(opts.exe)) {
-    llvm::WithColor::error(llvm::errs(), "crashctl") << "--exe " << crashctl::escape_control(llvm::toString(std::move(err)))
-                                                     << "\n";
+    llvm::WithColor::error(llvm::errs(), "crashctl")
+        << "--exe " << crashctl::escape_control(llvm::toString(std::move(err))) << "\n";
     return false;
   }
   return true;

@@ -56,21 +56,23 @@ int run_diff(const DiffArgs &a) {
   ropts.color = want_color(a.color);
   ropts.tool_version = CRASHCTL_VERSION;
   llvm::raw_ostream &out = llvm::outs();
-  if (a.format == "json") crashctl::render_diff_json(out, *run.result, ropts);
-  else crashctl::render_diff_text(out, *run.result, ropts);
+  if (a.format == "json")
+    crashctl::render_diff_json(out, *run.result, ropts);
+  else
+    crashctl::render_diff_text(out, *run.result, ropts);
   out.flush();
   return crashctl::diff_exit_status(*run.result);
 }
 
 Command add_diff_command(CLI::App &app) {
   auto args = std::make_shared<DiffArgs>();
-  CLI::App *cmd = app.add_subcommand("diff", "Compare two goroutine dumps: which groups grew, shrank, appeared, vanished");
+  CLI::App *cmd =
+      app.add_subcommand("diff", "Compare two goroutine dumps: which groups grew, shrank, appeared, vanished");
   cmd->add_option("files", args->files, "OLD NEW, or one FILE holding several dumps; '-' for stdin")
       ->required()
       ->expected(1, 2);
   add_color_option(cmd, args->color);
-  cmd->add_option("-f,--format", args->format, "Output: text (default), json")
-      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("-f,--format", args->format, "Output: text (default), json")->check(CLI::IsMember({"text", "json"}));
   // 0 is DiffSelection's "not given": as an argument it names no report.
   const CLI::Validator nonzero(
       [](std::string &v) {
@@ -86,7 +88,8 @@ Command add_diff_command(CLI::App &app) {
   cmd->add_option("--new-report", args->new_report,
                   "Which report of NEW (1-based; negative counts from the end). Default: the last dump")
       ->check(nonzero);
-  cmd->add_option("--min-growth", args->min_growth, "Smallest increase of a blocked group that counts as growth (default 1)")
+  cmd->add_option("--min-growth", args->min_growth,
+                  "Smallest increase of a blocked group that counts as growth (default 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--unchanged", args->unchanged, "Text: list unchanged groups too");
   add_limit_option(cmd);

@@ -145,9 +145,12 @@ int run_triage(const TriageArgs &a) {
   ropts.tool_version = CRASHCTL_VERSION;
   ropts.color = want_color(a.color);
   llvm::raw_ostream &out = llvm::outs();
-  if (a.format == "json") triage::render_json(out, table, ropts);
-  else if (a.format == "csv") triage::render_csv(out, table);
-  else triage::render_text(out, table, ropts);
+  if (a.format == "json")
+    triage::render_json(out, table, ropts);
+  else if (a.format == "csv")
+    triage::render_csv(out, table);
+  else
+    triage::render_text(out, table, ropts);
   out.flush();
 
   // The text table lists them; for json and csv, say so on stderr too.
@@ -170,8 +173,10 @@ int run_triage(const TriageArgs &a) {
 
 Command add_triage_command(CLI::App &app) {
   auto args = std::make_shared<TriageArgs>();
-  CLI::App *cmd = app.add_subcommand("triage", "Bucket many crash files by signature: counts, culprits, owners, new bugs");
-  cmd->add_option("paths", args->paths, "Files and directories (walked recursively); with --merge, triage JSON files ('-' for stdin)")
+  CLI::App *cmd =
+      app.add_subcommand("triage", "Bucket many crash files by signature: counts, culprits, owners, new bugs");
+  cmd->add_option("paths", args->paths,
+                  "Files and directories (walked recursively); with --merge, triage JSON files ('-' for stdin)")
       ->required()
       ->type_name("PATH");
   cmd->add_option("-f,--format", args->format, "Output: text (default), json, csv")

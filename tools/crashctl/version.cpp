@@ -14,11 +14,11 @@ namespace crashctl_cli {
 namespace {
 const char *input_kind_label(crashctl::InputFormat f) {
   switch (f) {
-  case crashctl::InputFormat::Traceback: return "crash text and logs";
-  case crashctl::InputFormat::Core: return "core dumps";
-  case crashctl::InputFormat::HeapDump: return "heap dumps";
-  case crashctl::InputFormat::Profile: return "goroutine profiles";
-  case crashctl::InputFormat::Unknown: break;
+    case crashctl::InputFormat::Traceback: return "crash text and logs";
+    case crashctl::InputFormat::Core: return "core dumps";
+    case crashctl::InputFormat::HeapDump: return "heap dumps";
+    case crashctl::InputFormat::Profile: return "goroutine profiles";
+    case crashctl::InputFormat::Unknown: break;
   }
   return crashctl::to_string(f);
 }
