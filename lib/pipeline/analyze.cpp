@@ -156,6 +156,31 @@ static Input failed_input(const std::string &path, llvm::Error err) {
   return out;
 }
 
+// LOAD()'s result (or its error) for KEY, loaded once per distinct key and
+// shared by every input and thread that asks with equal options.
+template <class T, class Load>
+static llvm::Expected<std::shared_ptr<const T>> load_once(const std::string &key, Load load) {
+  struct Entry {
+    std::shared_ptr<const T> value;
+    std::string error;
+  };
+  static std::mutex mu;
+  static std::map<std::string, Entry> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    Entry e;
+    auto loaded = load();
+    if (loaded)
+      e.value = std::shared_ptr<const T>(std::move(*loaded));
+    else
+      e.error = llvm::toString(loaded.takeError());
+    it = cache.emplace(key, std::move(e)).first;
+  }
+  if (!it->second.value) return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
+  return it->second.value;
+}
+
 llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const AnalysisOptions &opts) {
   // Everything Attribution::load and InAppRules read, so equal keys give
   // equal attributions.
@@ -165,25 +190,7 @@ llvm::Expected<std::shared_ptr<const Attribution>> load_attribution(const Analys
     for (const std::string &s : *list) key += s + '\x1f';
     key += '\0';
   }
-  struct Entry {
-    std::shared_ptr<const Attribution> attr;
-    std::string error;
-  };
-  static std::mutex mu;
-  static std::map<std::string, Entry> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    Entry e;
-    auto loaded = Attribution::load(opts);
-    if (loaded)
-      e.attr = std::shared_ptr<const Attribution>(std::move(*loaded));
-    else
-      e.error = llvm::toString(loaded.takeError());
-    it = cache.emplace(key, std::move(e)).first;
-  }
-  if (!it->second.attr) return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
-  return it->second.attr;
+  return load_once<Attribution>(key, [&] { return Attribution::load(opts); });
 }
 
 llvm::Expected<std::shared_ptr<const SourceAnnotator>> load_source_annotator(const AnalysisOptions &opts) {
@@ -193,25 +200,7 @@ llvm::Expected<std::shared_ptr<const SourceAnnotator>> load_source_annotator(con
        {&opts.source_root, &opts.revision, &opts.source_url, &opts.go_env.goroot, &opts.go_env.module_cache})
     key += *s + '\0';
   for (const std::string &m : opts.path_maps) key += m + '\x1f';
-  struct Entry {
-    std::shared_ptr<const SourceAnnotator> sources;
-    std::string error;
-  };
-  static std::mutex mu;
-  static std::map<std::string, Entry> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    Entry e;
-    auto loaded = SourceAnnotator::load(opts);
-    if (loaded)
-      e.sources = std::shared_ptr<const SourceAnnotator>(std::move(*loaded));
-    else
-      e.error = llvm::toString(loaded.takeError());
-    it = cache.emplace(key, std::move(e)).first;
-  }
-  if (!it->second.sources) return llvm::createStringError(llvm::inconvertibleErrorCode(), it->second.error);
-  return it->second.sources;
+  return load_once<SourceAnnotator>(key, [&] { return SourceAnnotator::load(opts); });
 }
 
 Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr, ReportSink &sink) {
