@@ -204,20 +204,16 @@ llvm::Expected<std::shared_ptr<const SourceAnnotator>> load_source_annotator(con
 }
 
 Input analyze_input(const std::string &path, const AnalysisOptions &opts, const Attribution &attr, ReportSink &sink) {
+  auto fail = [&](llvm::Error err) {
+    Input out = failed_input(path, std::move(err));
+    sink.begin_input(out);
+    sink.end_input(out);
+    return out;
+  };
   auto sources = load_source_annotator(opts);
-  if (!sources) {
-    Input out = failed_input(path, sources.takeError());
-    sink.begin_input(out);
-    sink.end_input(out);
-    return out;
-  }
+  if (!sources) return fail(sources.takeError());
   auto opened = open_input(path);
-  if (!opened) {
-    Input out = failed_input(path, opened.takeError());
-    sink.begin_input(out);
-    sink.end_input(out);
-    return out;
-  }
+  if (!opened) return fail(opened.takeError());
   Input out;
   out.path = path;
   decode_guarded(*opened, out, opts, attr, **sources, sink);
