@@ -3,7 +3,9 @@
 #include "binary/executable_impl.h"
 
 #include "llvm/BinaryFormat/Dwarf.h"
+#include "llvm/DebugInfo/DWARF/DWARFCompileUnit.h"
 #include "llvm/DebugInfo/DWARF/DWARFFormValue.h"
+#include "llvm/DebugInfo/DWARF/DWARFLocationExpression.h"
 #include "llvm/DebugInfo/DWARF/DWARFUnit.h"
 #include "llvm/Support/LEB128.h"
 
@@ -97,7 +99,10 @@ const DwarfIndex &Executable::Impl::index() {
         if (tag == dwarf::DW_TAG_variable) {
           const char *n = dwarf::toString(die.find(dwarf::DW_AT_name), nullptr);
           if (!n) continue;
-          if (auto addr = static_address(die)) ix.globals.emplace(n, *addr);
+          if (auto addr = static_address(die)) {
+            ix.globals.emplace(n, *addr);
+            if (go_unit) ix.global_dies.emplace_back(*addr, die);
+          }
         } else if (tag == dwarf::DW_TAG_constant) {
           const char *n = dwarf::toString(die.find(dwarf::DW_AT_name), nullptr);
           if (!n) continue;
@@ -205,6 +210,162 @@ std::optional<uint64_t> Executable::global_address(std::string_view name) const 
   }
   if (auto s = symbol(name)) return s->first;
   return std::nullopt;
+}
+
+const std::vector<GlobalVariable> &Executable::globals() const {
+  Impl &im = *impl_;
+  std::call_once(im.globals_once, [&] {
+    if (!im.dwarf_present) return;
+    const DwarfIndex &ix = im.index();
+    std::lock_guard<std::mutex> lock(im.dwarf_mutex);
+    im.globals_list.reserve(ix.global_dies.size());
+    for (const auto &[addr, die] : ix.global_dies) {
+      GlobalVariable g;
+      g.name = name_of(die);
+      g.addr = addr;
+      if (DWARFDie t = die.getAttributeValueAsReferencedDie(dwarf::DW_AT_type)) {
+        g.type = name_of(t);
+        g.size = t.getTypeSize(8).value_or(0);
+      }
+      im.globals_list.push_back(std::move(g));
+    }
+    std::sort(im.globals_list.begin(), im.globals_list.end(),
+              [](const GlobalVariable &a, const GlobalVariable &b) { return a.addr < b.addr; });
+  });
+  return im.globals_list;
+}
+
+const GlobalVariable *Executable::global_at(uint64_t addr) const {
+  const std::vector<GlobalVariable> &v = globals();
+  auto it = std::upper_bound(v.begin(), v.end(), addr, [](uint64_t a, const GlobalVariable &g) { return a < g.addr; });
+  // Zero-sized variables share addresses with the next one: look back a few.
+  for (int steps = 0; it != v.begin() && steps < 4; ++steps) {
+    --it;
+    if (addr < it->addr + std::max<uint64_t>(it->size, 1)) return &*it;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The stack pieces of one location expression: Go writes DW_OP_call_frame_cfa
+// (the CFA itself), DW_OP_fbreg N (frame base = CFA), registers, and
+// DW_OP_piece between the parts of a multi-word value. Anything else (a
+// computed location) is not a frame slot and ends the reading.
+void stack_pieces(ArrayRef<uint8_t> b, uint64_t whole_size, const FrameVariable &proto,
+                  std::vector<FrameVariable> &out) {
+  size_t pos = 0;
+  uint64_t var_offset = 0;
+  enum { None, Stack, Reg } cur = None;
+  int64_t cfa_offset = 0;
+  bool any_piece = false;
+  auto emit = [&](uint64_t size) {
+    if (cur == Stack && size) {
+      FrameVariable f = proto;
+      f.cfa_offset = cfa_offset;
+      f.var_offset = var_offset;
+      f.size = size;
+      out.push_back(std::move(f));
+    }
+  };
+  while (pos < b.size()) {
+    uint8_t op = b[pos++];
+    uint64_t u = 0;
+    int64_t sv = 0;
+    unsigned n = 0;
+    const char *error = nullptr;
+    auto sleb = [&] {
+      sv = decodeSLEB128(b.data() + pos, &n, b.data() + b.size(), &error);
+      pos += n;
+      return error == nullptr;
+    };
+    if (op == dwarf::DW_OP_call_frame_cfa) {
+      cur = Stack;
+      cfa_offset = 0;
+    } else if (op == dwarf::DW_OP_fbreg) {
+      if (!sleb()) return;
+      cur = Stack;
+      cfa_offset = sv;
+    } else if (op == dwarf::DW_OP_consts) {
+      if (!sleb() || pos >= b.size() || cur != Stack) return;
+      uint8_t next = b[pos++];
+      if (next == dwarf::DW_OP_plus)
+        cfa_offset += sv;
+      else if (next == dwarf::DW_OP_minus)
+        cfa_offset -= sv;
+      else
+        return;
+    } else if (op == dwarf::DW_OP_plus_uconst) {
+      if (!read_uleb(b, pos, u) || cur != Stack) return;
+      cfa_offset += int64_t(u);
+    } else if (op >= dwarf::DW_OP_reg0 && op <= dwarf::DW_OP_reg31) {
+      cur = Reg;
+    } else if (op == dwarf::DW_OP_regx) {
+      if (!read_uleb(b, pos, u)) return;
+      cur = Reg;
+    } else if (op == dwarf::DW_OP_piece) {
+      if (!read_uleb(b, pos, u)) return;
+      emit(u);
+      any_piece = true;
+      var_offset += u;
+      cur = None;
+    } else {
+      return;
+    }
+  }
+  if (!any_piece) emit(whole_size ? whole_size : 8);
+}
+
+void collect_frame_vars(const DWARFDie &scope, uint64_t pc, std::vector<FrameVariable> &out, int depth) {
+  if (depth > 64) return;
+  for (DWARFDie child : scope.children()) {
+    dwarf::Tag tag = child.getTag();
+    if (tag == dwarf::DW_TAG_lexical_block || tag == dwarf::DW_TAG_inlined_subroutine) {
+      if (child.addressRangeContainsAddress(pc)) collect_frame_vars(child, pc, out, depth + 1);
+      continue;
+    }
+    if (tag != dwarf::DW_TAG_variable && tag != dwarf::DW_TAG_formal_parameter) continue;
+    auto locs = child.getLocations(dwarf::DW_AT_location);
+    if (!locs) {
+      consumeError(locs.takeError());
+      continue;
+    }
+    FrameVariable proto;
+    proto.name = name_of(child);
+    proto.param = tag == dwarf::DW_TAG_formal_parameter;
+    uint64_t size = 0;
+    if (auto t = child.findRecursively({dwarf::DW_AT_type}))
+      if (DWARFDie td = child.getAttributeValueAsReferencedDie(*t)) {
+        proto.type = name_of(td);
+        size = td.getTypeSize(8).value_or(0);
+      }
+    // The entry covering PC; a default entry (no range) only when none does.
+    const DWARFLocationExpression *pick = nullptr;
+    for (const DWARFLocationExpression &e : *locs) {
+      if (e.Range && e.Range->LowPC <= pc && pc < e.Range->HighPC) {
+        pick = &e;
+        break;
+      }
+      if (!e.Range && !pick) pick = &e;
+    }
+    if (pick) stack_pieces(pick->Expr, size, proto, out);
+  }
+}
+
+}  // namespace
+
+std::vector<FrameVariable> Executable::frame_variables(uint64_t pc) const {
+  Impl &im = *impl_;
+  if (!im.dwarf_present) return {};
+  im.index();
+  std::lock_guard<std::mutex> lock(im.dwarf_mutex);
+  if (auto it = im.frame_vars_cache.find(pc); it != im.frame_vars_cache.end()) return it->second;
+  std::vector<FrameVariable> out;
+  if (DWARFCompileUnit *cu = im.dwarf->getCompileUnitForCodeAddress(pc))
+    if (DWARFDie sub = cu->getSubroutineForAddress(pc)) collect_frame_vars(sub, pc, out, 0);
+  if (im.frame_vars_cache.size() > 100000) im.frame_vars_cache.clear();
+  im.frame_vars_cache.emplace(pc, out);
+  return out;
 }
 
 std::optional<int64_t> Executable::constant(std::string_view name) const {

@@ -62,6 +62,25 @@ struct Func {
 
 struct GoModuleInfo;  // internal
 
+// A package-level variable of the DWARF (DW_TAG_variable at DW_OP_addr).
+struct GlobalVariable {
+  std::string name;             // "main.cache"
+  uint64_t addr = 0, size = 0;  // link-time address; size of its type, 0 unknown
+  std::string type;             // Go syntax ("map[string][]uint8"), "" unknown
+};
+
+// Where part of a local variable or parameter lives in its function's stack
+// frame at one pc: bytes [var_offset, var_offset+size) of the variable are at
+// CFA + cfa_offset (the CFA is the caller's sp before the call: the unwinder's
+// frame fp on amd64). Go describes them with DW_OP_call_frame_cfa and
+// DW_OP_fbreg (frame base = CFA), in location lists with DW_OP_piece.
+struct FrameVariable {
+  std::string name, type;
+  int64_t cfa_offset = 0;
+  uint64_t var_offset = 0, size = 0;
+  bool param = false;
+};
+
 // What the core decoder's unwinder, value reader and runtime layout read of a
 // Go program: its function table (pclntab) and its DWARF. Executable answers
 // from the file; unit tests answer from tables.
@@ -128,6 +147,14 @@ public:
   // A package-level variable's address (DW_TAG_variable with DW_OP_addr),
   // falling back to the symbol table.
   std::optional<uint64_t> global_address(std::string_view name) const override;
+  // Every global variable at a static address, sorted by address.
+  const std::vector<GlobalVariable> &globals() const;
+  // The global variable whose bytes hold link-time ADDR, or nullptr.
+  const GlobalVariable *global_at(uint64_t addr) const;
+  // The stack-resident pieces of the locals and parameters of the function
+  // (and the functions inlined into it) at link-time PC: those whose
+  // location at PC is in the frame. Empty without DWARF. Cached by pc.
+  std::vector<FrameVariable> frame_variables(uint64_t pc) const;
   // An integer DW_TAG_constant ("runtime._Gscan", "internal/abi.FUNCDATA_OpenCodedDeferInfo").
   std::optional<int64_t> constant(std::string_view name) const override;
   // Every constant whose name starts with PREFIX ("runtime.waitReason"), name -> value.

@@ -35,6 +35,7 @@ struct DwarfIndex {
   std::unordered_map<std::string_view, TypeEntry> types;  // Go type name -> DIE
   std::unordered_map<uint64_t, llvm::DWARFDie> by_runtime_type;
   std::unordered_map<std::string_view, uint64_t> globals;
+  std::vector<std::pair<uint64_t, llvm::DWARFDie>> global_dies;  // static-address variables
   std::map<std::string, int64_t, std::less<>> constants;
 };
 
@@ -86,8 +87,11 @@ struct Executable::Impl {
   std::unordered_map<uint64_t, std::vector<SymbolizedFrame>> symbolize_cache;
   std::unordered_map<std::string, std::unique_ptr<TypeInfo>> type_cache;
   std::unordered_map<uint64_t, const TypeInfo *> type_by_offset_cache;
-  std::unique_ptr<TypeInfo> build_type(llvm::DWARFDie die);  // dwarf_mutex held
-  const TypeInfo *type_locked(std::string_view name);        // dwarf_mutex held
+  std::once_flag globals_once;
+  std::vector<GlobalVariable> globals_list;                                   // sorted by address
+  std::unordered_map<uint64_t, std::vector<FrameVariable>> frame_vars_cache;  // by pc
+  std::unique_ptr<TypeInfo> build_type(llvm::DWARFDie die);                   // dwarf_mutex held
+  const TypeInfo *type_locked(std::string_view name);                         // dwarf_mutex held
 
   std::once_flag pclntab_once;
   Pclntab pcln;
