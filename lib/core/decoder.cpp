@@ -5,11 +5,13 @@
 #include "binary/locate.h"
 #include "binary/symbolizer.h"
 #include "core/core_file.h"
+#include "core/heap.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
 #include "core/values.h"
 #include "gosyntax/parse.h"
+#include "memory/heap_graph.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"
@@ -49,8 +51,11 @@ struct M {
 
 class CoreDecoder {
 public:
-  CoreDecoder(const CoreFile &core, const binary::Executable &exe, uint64_t bias, Input &out, Report &report)
-      : core_(core),
+  CoreDecoder(const CoreFile &core, const binary::Executable &exe, uint64_t bias, Input &out, Report &report,
+              const DecodeOptions &opts, HeapCapture *capture)
+      : opts_(opts),
+        capture_(capture),
+        core_(core),
         exe_(exe),
         mem_(core, &exe, bias),
         bias_(bias),
@@ -75,7 +80,12 @@ private:
   void classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames);
   std::optional<std::string> throw_message(const PhysicalFrame &pf);
   int go_minor() const;
+  bool wants_memory() const;
+  void read_memory();
 
+  const DecodeOptions &opts_;
+  HeapCapture *capture_;
+  std::vector<GoroutineFrames> heap_stacks_;  // kept when the heap is read: its stack roots
   const CoreFile &core_;
   const binary::Executable &exe_;
   Memory mem_;
@@ -513,6 +523,10 @@ void CoreDecoder::run() {
     p_.threads.push_back(std::move(th));
   }
 
+  // The fatal error first: whether the heap is read depends on it.
+  if (crash_thread) classify_fatal_from_frames(crash_thread_frames);
+  const bool keep_stacks = wants_memory();
+
   std::vector<Goroutine> gs;
   gs.reserve(gptrs.size());
   std::unordered_map<int64_t, std::pair<uint64_t, uint64_t>> stack_bounds;  // goid -> g.stack.lo, hi
@@ -605,6 +619,7 @@ void CoreDecoder::run() {
       si.pc = g.u64(l_.g_sigpc);
       p_.signal = si;
     }
+    if (keep_stacks) heap_stacks_.push_back({out.id, lo, hi, frames});
     gs.push_back(std::move(out));
   }
 
@@ -632,7 +647,6 @@ void CoreDecoder::run() {
     if (!sys.empty()) {
       p_.runtime_stack_frames = make_stack(sys, nullptr);
     }
-    classify_fatal_from_frames(crash_thread_frames);
     if (p_.fatal && !p_.runtime_stack_frames) p_.runtime_stack = true;
     if (p_.fatal) p_.runtime_stack = true;
   }
@@ -690,6 +704,35 @@ void CoreDecoder::run() {
   for (const PanicRecord &pr : p_.panics) live_panic |= !pr.goexit && !pr.recovered;
   r_.kind = (crash_thread || p_.fatal || live_panic) ? ReportKind::Crash : ReportKind::Snapshot;
   p_.goroutine_profile = r_.kind == ReportKind::Snapshot;
+  if (keep_stacks) read_memory();
+}
+
+// --memory, or by default a core that died of running out of memory.
+bool CoreDecoder::wants_memory() const {
+  if (capture_ || opts_.memory == DecodeOptions::Memory::On) return true;
+  if (opts_.memory == DecodeOptions::Memory::Off) return false;
+  return p_.fatal && p_.fatal->message.find("out of memory") != std::string::npos;
+}
+
+void CoreDecoder::read_memory() {
+  memory::HeapGraphBuilder builder;
+  std::vector<Diagnostic> diags;
+  HeapWalkStats stats = read_heap_graph(mem_, exe_, l_, heap_stacks_, builder, diags);
+  std::vector<GoroutineFrames>().swap(heap_stacks_);
+  for (Diagnostic &d : diags) out_.add_diagnostic(std::move(d));
+  memory::HeapGraph g = builder.finish();
+  // TODO(issue 15): memory::summarize(g) once lib/memory/retainers.cpp lands;
+  // until then the totals and the walk's notes.
+  auto rep = std::make_shared<MemoryReport>();
+  rep->source = "core";
+  for (size_t o = 0; o < g.object_count(); ++o) rep->live_bytes += g.size(memory::ObjectId(o));
+  rep->live_objects = g.object_count();
+  rep->notes = g.notes;
+  r_.memory = std::move(rep);
+  if (capture_) {
+    capture_->stats = stats;
+    capture_->graph = std::make_unique<memory::HeapGraph>(std::move(g));
+  }
 }
 
 // A truncated core (cut file, or a compressed stream that broke off): the
@@ -725,7 +768,7 @@ void note_incomplete_core(const CoreFile &core, const std::string &path, Report 
 }  // namespace
 
 static void decode_core_file(const std::string &path, llvm::Expected<std::unique_ptr<CoreFile>> core, Input &out,
-                             const DecodeOptions &opts);
+                             const DecodeOptions &opts, HeapCapture *capture = nullptr);
 
 void decode_core(OpenedInput &in, Input &out, const DecodeOptions &opts) {
   decode_core_file(out.path, CoreFile::open(out.path, in), out, opts);
@@ -735,8 +778,13 @@ void decode_core_bytes(llvm::StringRef bytes, const std::string &name, Input &ou
   decode_core_file(name, CoreFile::from_bytes(bytes, name), out, opts);
 }
 
+void decode_core_heap(llvm::StringRef bytes, const std::string &name, Input &out, const DecodeOptions &opts,
+                      HeapCapture &capture) {
+  decode_core_file(name, CoreFile::from_bytes(bytes, name), out, opts, &capture);
+}
+
 static void decode_core_file(const std::string &path, llvm::Expected<std::unique_ptr<CoreFile>> core, Input &out,
-                             const DecodeOptions &opts) {
+                             const DecodeOptions &opts, HeapCapture *capture) {
   if (!core) {
     out.failed = true;
     out.add_diagnostic({Severity::Error, 0, llvm::toString(core.takeError())});
@@ -774,7 +822,7 @@ static void decode_core_file(const std::string &path, llvm::Expected<std::unique
   report.offset = 0;
   report.end_offset = out.size;
   report.process.executable = exe_path;
-  CoreDecoder dec(**core, x, bias, out, report);
+  CoreDecoder dec(**core, x, bias, out, report, opts, capture);
   dec.run();
   for (const std::string &problem : x.dwarf_problems())
     out.add_diagnostic({Severity::Warning, 0, exe_path + ": DWARF: " + problem});
