@@ -214,3 +214,47 @@ TEST_CASE("core heap: dump (manual)", "[.dump]") {
     }
   }
 }
+
+// CORE_HEAP_FILE=core CORE_HEAP_EXE=exe crashctl_tests "[.probe]": what each
+// root reaches (objects, bytes), for checking a scenario by hand.
+TEST_CASE("core heap: probe a core (manual)", "[.probe]") {
+  const char *core = std::getenv("CORE_HEAP_FILE"), *exe = std::getenv("CORE_HEAP_EXE");
+  if (!core || !exe) return;
+  DecodeOptions opts;
+  opts.exe = exe;
+  std::string bytes = decompressed_bytes(core);
+  Input in;
+  HeapCapture heap;
+  decode_core_heap(bytes, core, in, opts, heap);
+  REQUIRE(heap.graph);
+  const memory::HeapGraph &g = *heap.graph;
+  std::printf("objects %llu bytes %llu allocCount %llu/%llu pointers %llu typed %llu roots %zu dangling %llu\n",
+              (unsigned long long)heap.stats.objects, (unsigned long long)heap.stats.bytes,
+              (unsigned long long)heap.stats.alloc_count_objects, (unsigned long long)heap.stats.alloc_count_bytes,
+              (unsigned long long)heap.stats.pointers, (unsigned long long)heap.stats.typed_objects, g.root_count(),
+              (unsigned long long)g.dangling_pointers);
+  std::vector<char> all(g.object_count());
+  for (size_t r = 0; r < g.root_count(); ++r) {
+    std::vector<char> seen(g.object_count());
+    std::vector<memory::ObjectId> todo;
+    for (const memory::Edge *e = g.root_edges_begin(r); e != g.root_edges_end(r); ++e) todo.push_back(e->target);
+    uint64_t n = 0, b = 0;
+    while (!todo.empty()) {
+      memory::ObjectId o = todo.back();
+      todo.pop_back();
+      if (seen[o]) continue;
+      seen[o] = all[o] = 1;
+      ++n;
+      b += g.size(o);
+      for (const memory::Edge *e = g.edges_begin(o); e != g.edges_end(o); ++e) todo.push_back(e->target);
+    }
+    if (b > 100000 || std::getenv("CORE_HEAP_ALL"))
+      std::printf("root %-60s %-24s reaches %llu objects %llu bytes\n", g.root(r).info.name.c_str(),
+                  g.root(r).info.type.c_str(), (unsigned long long)n, (unsigned long long)b);
+  }
+  uint64_t rn = 0, rb = 0;
+  for (size_t o = 0; o < g.object_count(); ++o)
+    if (all[o]) ++rn, rb += g.size(memory::ObjectId(o));
+  std::printf("reachable %llu objects %llu bytes\n", (unsigned long long)rn, (unsigned long long)rb);
+  for (const std::string &n : g.notes) std::printf("note: %s\n", n.c_str());
+}

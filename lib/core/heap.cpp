@@ -203,6 +203,10 @@ private:
   std::vector<std::pair<uint64_t, uint64_t>> ptrs_;         // one object's pointers (offset, value)
   std::unordered_map<uint64_t, TypeLayout> types_;
   uint64_t conservative_types_ = 0, unreadable_types_ = 0, unreadable_objects_ = 0, unreadable_spans_ = 0;
+  // Bounds on what damaged memory can make the walk do.
+  uint64_t mask_bytes_budget_ = uint64_t(512) << 20;  // pointer masks kept for types
+  uint64_t build_budget_ = uint64_t(1) << 24;         // steps of rebuilding on-demand masks
+  uint64_t specials_budget_ = 0;                      // special records, set from the object count
 };
 
 bool HeapWalker::read_layout() {
@@ -338,7 +342,8 @@ bool HeapWalker::read_spans() {
       s.specials = get(rec, sp_specials_);
       // A damaged record: no span of a 64-bit heap looks like this.
       if (!s.start || s.start % kPageSize || !s.npages || s.npages > (uint64_t(1) << 27) || !s.elemsize || !s.nelems ||
-          s.nelems > s.bytes() / 8 || s.elemsize * s.nelems > s.bytes() || s.start + s.bytes() < s.start) {
+          s.nelems > s.bytes() / 8 || s.elemsize * s.nelems > s.bytes() || s.start + s.bytes() < s.start ||
+          (s.sizeclass() && s.npages > 64)) {  // size classes use at most 10 pages (sizeclasses.go)
         ++st_.skipped_spans;
         continue;
       }
@@ -444,12 +449,13 @@ const TypeLayout &HeapWalker::type_layout(uint64_t type) {
     }
   uint64_t words = t.ptrbytes / 8, tflag = get(rec, t_tflag_), gcdata = get(rec, t_gcdata_);
   if (!words) return t;
-  if ((words + 7) / 8 > (uint64_t(64) << 20)) {
+  if ((words + 7) / 8 > std::min<uint64_t>(uint64_t(64) << 20, mask_bytes_budget_)) {
     t.conservative = true;
     ++conservative_types_;
     return t;
   }
   t.mask.assign((words + 7) / 8, 0);
+  mask_bytes_budget_ -= t.mask.size();
   bool ok;
   if (kind_gcprog_ && (get(rec, t_kind_) & uint64_t(*kind_gcprog_))) {
     ok = false;  // a GC program (Go <= 1.23): the runtime unrolls those before a heap object uses them
@@ -459,8 +465,7 @@ const TypeLayout &HeapWalker::type_layout(uint64_t type) {
     if (built && *built && *built != in_progress_) {
       ok = copy_mask(*built, words, 0, t.mask);
     } else {
-      uint64_t budget = 1 << 20;
-      ok = build_mask(type, 0, t.mask, 0, budget);
+      ok = build_mask(type, 0, t.mask, 0, build_budget_);
     }
   } else {
     ok = copy_mask(gcdata, words, 0, t.mask);
@@ -511,6 +516,10 @@ void HeapWalker::object_pointers(const Span &s, const std::vector<uint8_t> &heap
   const TypeLayout &t = type_layout(type);
   if (type_out) *type_out = &t;
   if (!t.ok || !t.ptrbytes) return;
+  if (t.size > limit - data) {  // a type larger than its slot is not the object's: a damaged header
+    ++unreadable_objects_;
+    return;
+  }
   for (uint64_t elem = data; elem < limit; elem += t.size) {
     for (uint64_t w = 0; w < t.ptrbytes / 8; ++w) {
       uint64_t at = elem + 8 * w;
@@ -529,6 +538,8 @@ void HeapWalker::object_pointers(const Span &s, const std::vector<uint8_t> &heap
 void HeapWalker::walk_objects() {
   std::vector<uint8_t> alloc_bits, heap_bits;
   uint64_t no_alloc_bits = 0;
+  // Each object has at most a few specials (finalizer, profile, weak handle, ...).
+  for (const Span &s : spans_) specials_budget_ += 4 * s.nelems + 16;
   for (const Span &s : spans_) {
     uint64_t n = s.nelems;
     alloc_bits.assign((n + 7) / 8, 0);
@@ -606,7 +617,7 @@ void HeapWalker::walk_specials(const Span &s, const std::vector<uint8_t> &heap_b
   if (!special_next_.ok || !special_kind_.ok || !special_offset_.ok) return;
   std::vector<char> rec(std::max<uint64_t>(std::max({fin_fn_.at, cleanup_fn_.at, weak_handle_.at}) + 8, 24));
   uint64_t sp = s.specials;
-  for (uint64_t k = 0; sp && k < kMaxSpecialsPerSpan; ++k) {
+  for (uint64_t k = 0; sp && k < kMaxSpecialsPerSpan && specials_budget_; ++k, --specials_budget_) {
     if (!mem_.read(sp, rec.data(), rec.size())) {
       note("a special record at " + hex(sp) + " is not in the core");
       return;
@@ -673,7 +684,7 @@ void HeapWalker::global_roots() {
     for (const Section &sec :
          {Section{"data", get(md, md_data_), get(md, md_edata_), get(md, md_gcdata_n_), get(md, md_gcdata_bits_)},
           Section{"bss", get(md, md_bss_), get(md, md_ebss_), get(md, md_gcbss_n_), get(md, md_gcbss_bits_)}}) {
-      if (sec.hi <= sec.lo || sec.hi - sec.lo > (uint64_t(1) << 32)) continue;
+      if (sec.hi <= sec.lo || sec.hi - sec.lo > (uint64_t(1) << 30)) continue;
       uint64_t words = std::min<uint64_t>((sec.hi - sec.lo) / 8, uint32_t(sec.nbits));
       std::vector<uint8_t> mask((words + 7) / 8);
       if (!mask.empty() && !mem_.read(sec.bits, mask.data(), mask.size())) {
@@ -729,13 +740,18 @@ void HeapWalker::finalizer_queue() {
   Field ffn = field(exe_, "runtime.finalizer", "fn"), farg = field(exe_, "runtime.finalizer", "arg");
   const binary::TypeInfo *ft = exe_.type("runtime.finalizer");
   if (!allfin || !alllink.ok || !cnt.ok || !fin.ok || !ffn.ok || !farg.ok || !ft || !ft->size) return;
+  // A block holds a fixed array of records: cnt beyond it is damage.
+  uint64_t capacity = 1 << 12;
+  if (const binary::TypeInfo *bt = exe_.type(block))
+    if (const binary::TypeField *ff = bt->field("fin"))
+      if (const binary::TypeInfo *at = exe_.type(ff->type); at && at->count) capacity = at->count;
   auto fb = mem_.u64(*allfin + bias_);
   uint32_t root = 0;
   bool have_root = false;
   for (int blocks = 0; fb && *fb && blocks < 1 << 16; ++blocks) {
     auto n = mem_.u32(*fb + cnt.at);
     if (!n) break;
-    for (uint32_t i = 0; i < std::min<uint32_t>(*n, 1 << 16); ++i) {
+    for (uint64_t i = 0; i < std::min<uint64_t>(*n, capacity); ++i) {
       uint64_t rec = *fb + fin.at + i * ft->size;
       for (const Field *f : {&ffn, &farg}) {
         auto v = mem_.u64(rec + f->at);
@@ -789,6 +805,13 @@ void HeapWalker::stack_roots(const GoroutineFrames &g) {
     uint64_t lookup_pc = (continpc ? continpc : f.pc) - bias_;
     if (!f.trap && lookup_pc > fn.entry) --lookup_pc;
     std::vector<binary::FrameVariable> vars = exe_.frame_variables(lookup_pc);
+    // A stack object without a DWARF name (a slice's backing array the
+    // compiler kept on the stack) is named by the frame variable pointing
+    // into it, as the runtime reaches it (stackScanState.findObject).
+    struct Owner {
+      uint64_t lo = 0, hi = 0;
+      const binary::FrameVariable *var = nullptr;
+    } owner;
     auto emit = [&](uint64_t slot, uint64_t v) {
       ++st_.stack_slots;
       memory::Root r;
@@ -802,7 +825,12 @@ void HeapWalker::stack_roots(const GoroutineFrames &g) {
           var = &fv;
           break;
         }
-      if (var) {
+      if (!var && owner.var && slot >= owner.lo && slot < owner.hi) {
+        r.info.variable = owner.var->name;
+        r.info.type = owner.var->type;
+        r.info.name = gname + fname + ": " + owner.var->name;
+        r.base = owner.lo;
+      } else if (var) {
         r.info.variable = var->name;
         r.info.type = var->type;
         r.info.name = gname + fname + ": " + var->name;
@@ -869,6 +897,17 @@ void HeapWalker::stack_roots(const GoroutineFrames &g) {
         uint32_t gcoff = read32le(&r[3]);
         uint64_t base = (off < 0 ? varp : argp) + uint64_t(int64_t(off));
         if (base < f.sp || size <= 0) continue;
+        owner = {base, base + uint64_t(size), nullptr};
+        for (const binary::FrameVariable &fv : vars) {
+          if (fv.size < 8 || fv.cfa_offset % 8) continue;
+          uint64_t at = f.fp + uint64_t(fv.cfa_offset);
+          if (at >= owner.lo && at < owner.hi) continue;  // the object itself
+          auto p = words_.word(at);
+          if (p && *p >= owner.lo && *p < owner.hi) {
+            owner.var = &fv;
+            break;
+          }
+        }
         if (ptrdata < 0) {  // a GC program (Go <= 1.23)
           scan_words(base, uint64_t(size) / 8, nullptr);
           continue;
