@@ -3,9 +3,9 @@
 # golang.org/x/debug's viewcore on the same core, in the same run.
 #
 # Builds testdata/scenarios-memory, runs its `all` scenario with every owner
-# scaled by SCALE (default 160: a ~1.4 GB heap of ~2.5 million objects;
-# main.cache 540 MB, the stack local batch 340 MB, main.queue 260 MB,
-# main.index 170 MB, main.blobs 85 MB) and crashes it under GOTRACEBACK=crash
+# scaled by SCALE (default 160: a 1.3 GiB heap of 2.7 million objects;
+# main.cache 562 MB, the stack local batch 338 MB, main.queue 263 MB,
+# main.index 168 MB, main.blobs 84 MB) and crashes it under GOTRACEBACK=crash
 # for a core. Then, each under /usr/bin/time -v (wall time, peak RSS):
 #   viewcore CORE --exe EXE histogram       (and breakdown, for the record)
 #   crashctl analyze --memory --format json --exe EXE CORE
@@ -23,7 +23,9 @@
 #
 # Environment (all optional):
 #   MEMORY_BENCH_SIZE=large  the 2 GB / 20 million object case: SCALE 190 and
-#                            96-byte elements for every owner (then element
+#                            96-byte elements for every owner, a 2.1 GiB heap of
+#                            23.5 million objects (the program alone takes
+#                            80 s to build it on 2 cores; then element
 #                            sizes no longer tell owners apart in viewcore's
 #                            histogram; totals are still compared)
 #   MEMORY_BENCH_ELEM        element size for every owner (bytes)
