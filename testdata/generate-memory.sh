@@ -23,7 +23,7 @@
 # committed set is `all` plus the oom cores, for the size budget).
 #
 # Environment: CRASHCTL_TIMEOUT (per run, default 120 s), CRASHCTL_MEMORY_SCALE
-# (passed to the program; default 1, an ~8.4 MB heap), CRASHCTL_OOM_TRIES
+# (passed to the `all` runs, not to oom; default 1, an 8.8 MB heap), CRASHCTL_OOM_TRIES
 # (runs per oom fixture until the expected message, default 8).
 set -euo pipefail
 shopt -s inherit_errexit
