@@ -16,14 +16,14 @@
 #define CRASHCTL_LIBGIT2_SONAME "libgit2.so"
 #endif
 
-#define CRASHCTL_LIBGIT2_FUNCTIONS(X)                                                                          \
-  X(git_libgit2_init) X(git_error_last) X(git_repository_open_ext) X(git_repository_workdir)                 \
-  X(git_repository_free) X(git_revparse_single) X(git_object_peel) X(git_object_id) X(git_object_free)       \
-  X(git_oid_fromstr) X(git_oid_tostr) X(git_commit_lookup) X(git_commit_tree) X(git_commit_free)            \
-  X(git_commit_summary) X(git_commit_author) X(git_tree_entry_bypath) X(git_tree_entry_type)                \
-  X(git_tree_entry_id) X(git_tree_entry_free) X(git_tree_free) X(git_blob_lookup) X(git_blob_rawcontent)    \
-  X(git_blob_rawsize) X(git_blob_free) X(git_blame_options_init) X(git_blame_file)                          \
-  X(git_blame_get_hunk_byline) X(git_blame_free)
+#define CRASHCTL_LIBGIT2_FUNCTIONS(X)                                                                                  \
+  X(git_libgit2_init)                                                                                                  \
+  X(git_error_last) X(git_repository_open_ext) X(git_repository_workdir) X(git_repository_free) X(git_revparse_single) \
+      X(git_object_peel) X(git_object_id) X(git_object_free) X(git_oid_fromstr) X(git_oid_tostr) X(git_commit_lookup)  \
+          X(git_commit_tree) X(git_commit_free) X(git_commit_summary) X(git_commit_author) X(git_tree_entry_bypath)    \
+              X(git_tree_entry_type) X(git_tree_entry_id) X(git_tree_entry_free) X(git_tree_free) X(git_blob_lookup)   \
+                  X(git_blob_rawcontent) X(git_blob_rawsize) X(git_blob_free) X(git_blame_options_init)                \
+                      X(git_blame_file) X(git_blame_get_hunk_byline) X(git_blame_free)
 
 namespace crashctl {
 
@@ -49,7 +49,7 @@ const Libgit2 &libgit2() {
       return;
     }
     bool complete = true;
-#define CRASHCTL_BIND(f)                                                         \
+#define CRASHCTL_BIND(f)                                         \
   lib.f = reinterpret_cast<decltype(&::f)>(::dlsym(handle, #f)); \
   complete &= lib.f != nullptr;
     CRASHCTL_LIBGIT2_FUNCTIONS(CRASHCTL_BIND)
@@ -75,7 +75,9 @@ using crashctl::libgit2;
 
 // Calls that fail return libgit2's GIT_ERROR (-1) or a null pointer.
 #define CRASHCTL_FORWARD(ret, fail, name, params, args) \
-  ret name params { return libgit2().name ? libgit2().name args : fail; }
+  ret name params {                                     \
+    return libgit2().name ? libgit2().name args : fail; \
+  }
 #define CRASHCTL_FORWARD_VOID(name, params, args) \
   void name params {                              \
     if (libgit2().name) libgit2().name args;      \
