@@ -18,6 +18,9 @@ struct DecodeOptions {
   bool offline = false;
   // Per-input progress on stderr (a TTY only); triage turns it off.
   bool progress = true;
+  // --memory / --no-memory: whether cores and heap dumps compute what holds
+  // the heap (lib/memory). Auto: heap dumps and out-of-memory cores.
+  enum class Memory { Auto, On, Off } memory = Memory::Auto;
 };
 
 // A decoder: reads IN (its path is out.path) into OUT's reports and diagnostics.

@@ -1,6 +1,7 @@
 // What analysis concludes about a Process, and how reports group per input.
 #pragma once
 
+#include "model/memory.h"
 #include "model/process.h"
 
 #include <cstdint>
@@ -176,6 +177,8 @@ struct Report {
   std::vector<std::string> evidence_gaps;
   // Frames' lines on the web (formats/attribution.md, "Links").
   SourceLinks links;
+  // Cores and heap dumps: what holds the heap (lib/memory), when computed.
+  std::shared_ptr<const MemoryReport> memory;
 };
 
 // Where the executable of a core or heap dump was found, in the search order

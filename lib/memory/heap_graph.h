@@ -1,0 +1,108 @@
+// The heap's object graph as a core or heap-dump decoder reads it, in compact
+// arrays (a few words per object: 20 million objects take about 1 GB), and the
+// roots that point into it. Decoders fill a HeapGraphBuilder; lib/memory
+// analyzes the finished HeapGraph (retainers.h).
+#pragma once
+
+#include "model/memory.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace crashctl::memory {
+
+using ObjectId = uint32_t;
+using TypeId = uint32_t;  // 0: unknown
+inline constexpr ObjectId kNoObject = ~ObjectId(0);
+
+// A root: a global variable, a goroutine's stack slot or frame, a finalizer.
+// Slots of the same variable (same kind, name, goroutine, function, variable)
+// are one root.
+struct Root {
+  MemoryRoot info;
+  uint64_t base = 0;  // the variable's address (globals) or the frame's sp; slot offsets are from it
+};
+
+struct Edge {
+  ObjectId target;
+  uint32_t from_offset;  // where the pointer sits in its object (or root variable)
+  uint32_t to_offset;    // where it points inside the target
+};
+
+class HeapGraph {
+public:
+  size_t object_count() const { return addr_.size(); }
+  uint64_t address(ObjectId o) const { return addr_[o]; }
+  uint64_t size(ObjectId o) const { return size_[o]; }
+  TypeId type(ObjectId o) const { return type_[o]; }
+  void set_type(ObjectId o, TypeId t) { type_[o] = t; }
+  // The object holding ADDR (its start or inside it), else kNoObject.
+  ObjectId find(uint64_t addr) const;
+
+  const Edge *edges_begin(ObjectId o) const { return edges_.data() + edge_start_[o]; }
+  const Edge *edges_end(ObjectId o) const { return edges_.data() + edge_start_[o + 1]; }
+
+  size_t root_count() const { return roots_.size(); }
+  const Root &root(size_t r) const { return roots_[r]; }
+  const Edge *root_edges_begin(size_t r) const { return root_edges_.data() + root_edge_start_[r]; }
+  const Edge *root_edges_end(size_t r) const { return root_edges_.data() + root_edge_start_[r + 1]; }
+
+  const std::string &type_name(TypeId t) const { return type_names_[t]; }
+  TypeId intern_type(std::string_view name);
+
+  uint64_t dangling_pointers = 0;  // pointers into the heap's range that hit no allocated object
+  std::vector<std::string> notes;  // what the decoder could not read
+
+private:
+  friend class HeapGraphBuilder;
+  std::vector<uint64_t> addr_, size_;  // sorted by address
+  std::vector<TypeId> type_;
+  std::vector<uint64_t> edge_start_;  // CSR: object o's edges are [edge_start_[o], edge_start_[o+1])
+  std::vector<Edge> edges_;
+  std::vector<Root> roots_;
+  std::vector<uint64_t> root_edge_start_;
+  std::vector<Edge> root_edges_;
+  std::vector<std::string> type_names_{"unknown"};
+  std::unordered_map<std::string, TypeId> type_ids_;
+};
+
+class HeapGraphBuilder {
+public:
+  HeapGraphBuilder();
+  // Every allocated object, in any order: its start and slot size; TYPE ""
+  // when unknown. Returns its id for add_pointer.
+  ObjectId add_object(uint64_t addr, uint64_t size, std::string_view type = {});
+  // Object FROM holds pointer value TO at byte OFFSET. Values that point into
+  // no object are dropped (counted when they fall inside an object's span).
+  void add_pointer(ObjectId from, uint64_t offset, uint64_t to);
+  // A root, merged with an earlier one of the same identity; its index.
+  uint32_t add_root(const Root &root);
+  // Root R holds pointer value TO in its slot at SLOT_ADDR.
+  void add_root_pointer(uint32_t r, uint64_t slot_addr, uint64_t to);
+  void note(std::string n) { notes_.push_back(std::move(n)); }
+  size_t object_count() const { return objs_.size(); }
+
+  // Sorts and indexes. Overlapping objects (a corrupt dump) keep the first.
+  HeapGraph finish();
+
+private:
+  struct PendingObject {
+    uint64_t addr, size;
+    TypeId type;
+  };
+  struct PendingEdge {
+    uint64_t to;
+    uint32_t from;  // object id, or root index
+    uint32_t offset;
+  };
+  HeapGraph g_;
+  std::vector<PendingObject> objs_;
+  std::vector<PendingEdge> edges_, root_edges_;
+  std::unordered_map<std::string, uint32_t> root_index_;
+  std::vector<std::string> notes_;
+};
+
+}  // namespace crashctl::memory
