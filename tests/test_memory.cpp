@@ -1,11 +1,18 @@
 // lib/memory on synthetic graphs: the dominator tree against a brute-force
 // definition, and retained sizes, shared and unreachable bytes, paths and
 // type totals on a small heap whose answer is worked out by hand.
+#include "io/input.h"
 #include "memory/heap_graph.h"
 #include "memory/retainers.h"
+#include "pipeline/analyze.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include "test_support.h"
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <random>
 
 using namespace crashctl;
@@ -142,4 +149,75 @@ TEST_CASE("an overlapping object from a corrupt dump is dropped with a note", "[
   CHECK(graph.object_count() == 1);
   REQUIRE(graph.notes.size() == 1);
   CHECK(graph.notes[0].find("overlapping") != std::string::npos);
+}
+
+namespace {
+
+const std::string kMemoryDir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/memory/";
+
+// The executable of a fixture, decompressed once to the scratch directory.
+std::string fixture_exe(const std::string &zst) {
+  static std::map<std::string, std::string> cache;
+  auto it = cache.find(zst);
+  if (it != cache.end()) return it->second;
+  auto opened = open_input(kMemoryDir + zst, /*detect_kind=*/false);
+  REQUIRE(bool(opened));
+  std::string path = test::scratch_dir() + "/memory-exe-" + std::to_string(cache.size());
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  REQUIRE(!ec);
+  char buf[65536];
+  for (;;) {
+    auto n = opened->source->read(buf, sizeof buf);
+    REQUIRE(bool(n));
+    if (!*n) break;
+    os.write(buf, *n);
+  }
+  return cache[zst] = path;
+}
+
+bool within(uint64_t got, uint64_t want, double tolerance) {
+  return double(got) >= double(want) * (1 - tolerance) && double(got) <= double(want) * (1 + tolerance);
+}
+
+}  // namespace
+
+// testdata/memory: programs whose owners the runtime measured (HeapAlloc
+// deltas around each allocation, after GC) before dumping or crashing.
+TEST_CASE("memory of heap dumps matches the runtime's own figures", "[memory][heapdump]") {
+  std::map<std::string, std::vector<test::ManifestRow>> by_fixture;
+  for (const test::ManifestRow &row : test::read_manifest(kMemoryDir + "MANIFEST.tsv"))
+    if (row["format"] == "heapdump") by_fixture[row["fixture"]].push_back(row);
+  REQUIRE(by_fixture.size() >= 7);  // go1.21 to go1.27
+  for (const auto &[fixture, owners] : by_fixture) {
+    INFO(fixture);
+    AnalysisOptions opts;
+    opts.progress = false;
+    opts.exe = fixture_exe(owners.front()["exe"]);
+    Input in = analyze_input(kMemoryDir + fixture, opts);
+    REQUIRE(in.reports.size() == 1);
+    const Report &r = in.reports[0];
+    REQUIRE(r.memory);
+    const MemoryReport &m = *r.memory;
+    uint64_t heap_alloc = std::stoull(owners.front()["heap_alloc"]);
+    INFO("live_bytes " << m.live_bytes << " HeapAlloc " << heap_alloc);
+    CHECK(within(m.live_bytes, heap_alloc, 0.10));
+    for (const test::ManifestRow &owner : owners) {
+      INFO(owner["owner"] << " (" << owner["kind"] << "), " << owner["bytes"] << " bytes");
+      const MemoryRetainer *found = nullptr;
+      for (const MemoryRetainer &rt : m.retainers) {
+        if (owner["kind"] == "global" && rt.root.kind == MemoryRootKind::Global && rt.root.name == owner["owner"])
+          found = &rt;
+        if (owner["kind"] == "stack" && rt.root.kind == MemoryRootKind::Stack &&
+            std::to_string(rt.root.goroutine) == owner["goroutine"] && rt.root.function == owner["function"])
+          found = &rt;
+      }
+      REQUIRE(found);
+      INFO("retained " << found->retained_bytes);
+      CHECK(within(found->retained_bytes, std::stoull(owner["bytes"]), 0.15));
+    }
+    // The biggest owner is the top retainer, and the snapshot's verdict names it.
+    CHECK(m.retainers.front().root.name == "main.cache");
+    CHECK(r.verdict.summary.find("main.cache retains") != std::string::npos);
+  }
 }
