@@ -19,8 +19,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_CRASHCTL_PACKAGE_NAME crashctl)
 set(CPACK_DEBIAN_CRASHCTL_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_CRASHCTL_PACKAGE_SHLIBDEPS ON)
-# libcurl is loaded only when a debuginfod server is asked (lib/binary/libcurl.cpp).
-set(CPACK_DEBIAN_CRASHCTL_PACKAGE_RECOMMENDS "libcurl4")
+# libcurl is loaded only when a debuginfod server is asked (lib/binary/libcurl.cpp),
+# libgit2 only for a blame (lib/source/libgit2.cpp).
+set(CPACK_DEBIAN_CRASHCTL_PACKAGE_RECOMMENDS "libcurl4, libgit2-${CRASHCTL_LIBGIT2_ABI}")
 set(CPACK_DEBIAN_CRASHCTL_DESCRIPTION
     "offline crash analysis for Go programs\n\
 crashctl reads what a dead Go program left behind (crash text, logs,\n\
@@ -30,7 +31,7 @@ Commands: analyze, triage (buckets many crash files), diff (goroutine leaks).")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libcrashctl-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "llvm-${LLVM_VERSION_MAJOR}-dev, libprotobuf-dev, libzstd-dev, zlib1g-dev, libgit2-dev")
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "llvm-${LLVM_VERSION_MAJOR}-dev, libprotobuf-dev, libzstd-dev, zlib1g-dev")
 set(CPACK_DEBIAN_DEV_DESCRIPTION
     "offline crash analysis for Go programs - static library\n\
 libcrashctl and <crashctl/crashctl.h> (C++17, no LLVM headers needed),\n\

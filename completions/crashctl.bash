@@ -21,7 +21,7 @@ _crashctl() {
     esac
   done
 
-  local analysis="--module --in-app --not-in-app --codeowners --owners --signature-lines --exe --debug-dir --offline
+  local analysis="--module --in-app --not-in-app --codeowners --owners --signature-lines --exe --debug-dir --offline --memory --no-memory
                   --source-root --path-map --revision --source-url --limit"
   local options formats
   case $command in

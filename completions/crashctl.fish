@@ -41,6 +41,8 @@ complete -c crashctl -n $analyzing -l signature-lines -d 'Signatures compare fra
 complete -c crashctl -n $analyzing -l exe -r -F -d 'The executable of a core or heap dump'
 complete -c crashctl -n $analyzing -l debug-dir -x -a "(__fish_complete_directories)" -d 'Executables named by build id'
 complete -c crashctl -n $analyzing -l offline -d 'Ask no debuginfod server, read only its cache'
+complete -c crashctl -n $analyzing -l memory -d 'Compute what holds the heap (cores, heap dumps)'
+complete -c crashctl -n $analyzing -l no-memory -d 'Do not compute what holds the heap'
 complete -c crashctl -n $analyzing -l source-root -x -a "(__fish_complete_directories)" -d 'The local checkout'
 complete -c crashctl -n $analyzing -l path-map -x -d 'OLD=NEW source path prefix rewrite'
 complete -c crashctl -n $analyzing -l revision -x -d 'Commit the program was built from'

@@ -377,7 +377,8 @@ const char *kDefersUnknown =
 
 }  // namespace
 
-void analyze_report(Report &report, const AnalysisOptions &opts) {
+namespace {
+void decide_verdict(Report &report, const AnalysisOptions &opts) {
   const Process &p = report.process;
   Verdict &v = report.verdict;
   InAppRules rules(opts);
@@ -721,6 +722,34 @@ void analyze_report(Report &report, const AnalysisOptions &opts) {
           "triggers it; another Go release may not have it.";
   }
   if (v.summary.empty()) v.summary = what;
+}
+
+// Out of memory, or a heap snapshot: name what holds the heap.
+void add_memory_verdict(Report &report) {
+  Verdict &v = report.verdict;
+  if (!report.memory || report.memory->retainers.empty()) return;
+  if (v.cls != VerdictClass::OutOfMemory && v.cls != VerdictClass::Snapshot) return;
+  const MemoryReport &m = *report.memory;
+  const MemoryRetainer &top = m.retainers.front();
+  std::string who = top.root.name;
+  if (!top.root.type.empty()) who += " (" + top.root.type + ")";
+  uint64_t percent = m.live_bytes ? (top.retained_bytes * 100 + m.live_bytes / 2) / m.live_bytes : 0;
+  std::string holds =
+      llvm::formatv("{0} retains {1}, {2}% of the live heap", who, byte_size(top.retained_bytes), percent).str();
+  v.summary += "; " + holds;
+  v.explanation += (v.explanation.empty() ? "" : " ") + std::string("What holds the heap: ") + holds;
+  if (top.root.kind == MemoryRootKind::Stack && top.root.goroutine)
+    v.explanation += " (a local of goroutine " + std::to_string(top.root.goroutine) + " in " + top.root.function + ")";
+  v.explanation += ".";
+  if (percent < 50)
+    v.explanation += " No single root holds most of it: see the other retainers and the live bytes by type.";
+}
+
+}  // namespace
+
+void analyze_report(Report &report, const AnalysisOptions &opts) {
+  decide_verdict(report, opts);
+  add_memory_verdict(report);
 }
 
 }  // namespace crashctl

@@ -12,6 +12,7 @@
 #include "core/values.h"
 #include "gosyntax/parse.h"
 #include "memory/heap_graph.h"
+#include "memory/retainers.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"
@@ -721,13 +722,8 @@ void CoreDecoder::read_memory() {
   std::vector<GoroutineFrames>().swap(heap_stacks_);
   for (Diagnostic &d : diags) out_.add_diagnostic(std::move(d));
   memory::HeapGraph g = builder.finish();
-  // TODO(issue 15): memory::summarize(g) once lib/memory/retainers.cpp lands;
-  // until then the totals and the walk's notes.
-  auto rep = std::make_shared<MemoryReport>();
+  auto rep = std::make_shared<MemoryReport>(memory::summarize(g));
   rep->source = "core";
-  for (size_t o = 0; o < g.object_count(); ++o) rep->live_bytes += g.size(memory::ObjectId(o));
-  rep->live_objects = g.object_count();
-  rep->notes = g.notes;
   r_.memory = std::move(rep);
   if (capture_) {
     capture_->stats = stats;

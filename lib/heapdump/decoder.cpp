@@ -1,6 +1,8 @@
 #include "heapdump/decoder.h"
 
 #include "gosyntax/parse.h"
+#include "memory/heap_graph.h"
+#include "memory/retainers.h"
 
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -133,10 +135,17 @@ public:
   // A length-prefixed byte string. Keeps at most `keep_max` bytes in *keep
   // (longer strings are an error when keep is set); feeds captures with
   // `addr` as the address of its first byte.
+  // With SKIP_OVERLONG, a longer string is read but not kept (*keep empty);
+  // *LENGTH gets its length.
   bool string(const char *what, std::string *keep, size_t keep_max = 1 << 20, Captures *cap = nullptr,
-              uint64_t addr = 0) {
+              uint64_t addr = 0, bool skip_overlong = false, uint64_t *length = nullptr) {
     uint64_t start = offset(), len;
     if (!uvarint(len, what)) return false;
+    if (length) *length = len;
+    if (keep && len > keep_max && skip_overlong) {
+      keep->clear();
+      keep = nullptr;
+    }
     if (keep && len > keep_max) {
       fail(start, llvm::formatv("corrupt length at offset {0}: {1} of {2} bytes exceeds the limit of {3}", start, what,
                                 len, keep_max)
@@ -178,7 +187,9 @@ public:
     return true;
   }
 
-  bool fieldlist(const char *what) {
+  // The pointer offsets of a field list, into *offsets when given.
+  bool fieldlist(const char *what, std::vector<uint64_t> *offsets = nullptr) {
+    if (offsets) offsets->clear();
     for (;;) {
       uint64_t start = offset(), kind, off;
       if (!uvarint(kind, what)) return false;
@@ -190,6 +201,7 @@ public:
         return false;
       }
       if (!uvarint(off, what)) return false;
+      if (offsets) offsets->push_back(off);
     }
   }
 
@@ -293,6 +305,35 @@ private:
   uint64_t word_at(const std::string &b, size_t at, size_t n) const;
   uint64_t ptr_at(const std::string &b, size_t at) const { return word_at(b, at, params_.ptr_size); }
   void diag(Severity s, uint64_t off, std::string msg) { out_.add_diagnostic({s, off, std::move(msg)}); }
+  // Reads a record's contents, kept in contents_ when KEEP (up to
+  // kMaxKeptContents; larger ones are skipped and their pointers counted).
+  bool read_contents(Reader &r, const char *what, bool keep, Captures *cap, uint64_t addr);
+  void finish_memory();
+  uint64_t contents_size_ = 0;
+
+  // What holds the heap (HeapDumpOptions::memory).
+  struct GlobalSlot {
+    bool bss;
+    uint64_t addr, value;
+  };
+  struct FrameRoot {
+    size_t goroutine_index;
+    std::string function;
+    uint64_t sp;
+    std::vector<std::pair<uint64_t, uint64_t>> slots;  // frame offset, pointer
+  };
+  struct FinalizerRoot {
+    bool queued;
+    uint64_t object, fn;
+  };
+  memory::HeapGraphBuilder heap_;
+  std::string contents_;
+  std::vector<uint64_t> fields_;
+  uint64_t data_start_ = 0, bss_start_ = 0;
+  std::vector<GlobalSlot> global_slots_;
+  std::vector<FrameRoot> frame_roots_;
+  std::vector<FinalizerRoot> finalizer_roots_;
+  uint64_t unread_pointers_ = 0;  // in objects too large to keep
 
   Input &out_;
   const HeapDumpOptions &opts_;
@@ -391,28 +432,43 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
       return true;
     }
     case TagItab: return U(a, "itab.addr") && U(b, "itab.type");
-    case TagObject:
+    case TagObject: {
       if (!U(a, "object.addr")) return false;
-      {
-        uint64_t before = r.offset();
-        if (!r.string("object contents", nullptr, 0, cap, a)) return false;
-        if (model) stats_.object_bytes += r.offset() - before;
+      const bool mem = model && opts_.memory;
+      uint64_t before = r.offset();
+      if (!read_contents(r, "object contents", mem, cap, a)) return false;
+      if (model) stats_.object_bytes += r.offset() - before;
+      if (!r.fieldlist("object fields", mem ? &fields_ : nullptr)) return false;
+      if (mem) {
+        memory::ObjectId id = heap_.add_object(a, contents_size_);
+        if (contents_size_ && contents_.empty() && !fields_.empty()) unread_pointers_ += fields_.size();
+        for (uint64_t f : fields_) heap_.add_pointer(id, f, ptr_at(contents_, size_t(f)));
       }
-      return r.fieldlist("object fields");
+      return true;
+    }
     case TagData:
-    case TagBSS:
+    case TagBSS: {
       if (!U(a, tag == TagData ? "data.addr" : "bss.addr")) return false;
-      {
-        uint64_t before = r.offset();
-        if (!r.string(tag == TagData ? "data contents" : "bss contents", nullptr, 0, cap, a)) return false;
-        if (model) (tag == TagData ? stats_.data_bytes : stats_.bss_bytes) += r.offset() - before;
+      const bool mem = model && opts_.memory;
+      uint64_t before = r.offset();
+      if (!read_contents(r, tag == TagData ? "data contents" : "bss contents", mem, cap, a)) return false;
+      if (model) (tag == TagData ? stats_.data_bytes : stats_.bss_bytes) += r.offset() - before;
+      if (!r.fieldlist(tag == TagData ? "data fields" : "bss fields", mem ? &fields_ : nullptr)) return false;
+      if (mem) {
+        (tag == TagData ? data_start_ : bss_start_) = a;
+        for (uint64_t f : fields_)
+          if (uint64_t v = ptr_at(contents_, size_t(f))) global_slots_.push_back({tag == TagBSS, a + f, v});
       }
-      return r.fieldlist(tag == TagData ? "data fields" : "bss fields");
+      return true;
+    }
     case TagOtherRoot: return r.string("otherroot.description", nullptr) && U(a, "otherroot.pointer");
     case TagFinalizer:
     case TagQueuedFinalizer:
-      return U(a, "finalizer.obj") && U(b, "finalizer.fn") && U(c, "finalizer.fn.fn") && U(d, "finalizer.fint") &&
-             U(e, "finalizer.ot");
+      if (!(U(a, "finalizer.obj") && U(b, "finalizer.fn") && U(c, "finalizer.fn.fn") && U(d, "finalizer.fint") &&
+            U(e, "finalizer.ot")))
+        return false;
+      if (model && opts_.memory) finalizer_roots_.push_back({tag == TagQueuedFinalizer, a, b});
+      return true;
     case TagAllocSample: return U(a, "allocsample.addr") && U(b, "allocsample.bucket");
     case TagMemProf: {
       if (!U(a, "memprof.bucket") || !U(b, "memprof.size") || !U(c, "memprof.nstk")) return false;
@@ -492,13 +548,21 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
       RawFrame fr;
       if (!U(fr.sp, "stackframe.sp") || !U(fr.depth, "stackframe.depth") || !U(fr.child_sp, "stackframe.childsp"))
         return false;
+      const bool mem = model && opts_.memory;
       uint64_t before = r.offset();
-      if (!r.string("stackframe contents", nullptr)) return false;
+      if (!read_contents(r, "stackframe contents", mem, nullptr, 0)) return false;
       fr.size = r.offset() - before;  // approximately: includes the length prefix
       if (!U(fr.entry, "stackframe.entry") || !U(fr.pc, "stackframe.pc") || !U(fr.continpc, "stackframe.continpc") ||
-          !r.string("stackframe.name", &fr.name, 1 << 16) || !r.fieldlist("stackframe fields"))
+          !r.string("stackframe.name", &fr.name, 1 << 16) ||
+          !r.fieldlist("stackframe fields", mem ? &fields_ : nullptr))
         return false;
       if (!model) return true;
+      if (mem && open_.active && !fields_.empty()) {
+        FrameRoot root{open_.index, fr.name, fr.sp, {}};
+        for (uint64_t f : fields_)
+          if (uint64_t v = ptr_at(contents_, size_t(f))) root.slots.push_back({f, v});
+        if (!root.slots.empty()) frame_roots_.push_back(std::move(root));
+      }
       if (!open_.active) {
         diag(Severity::Warning, off, llvm::formatv("stack frame at offset {0} outside a goroutine ignored", off).str());
         return true;
@@ -592,6 +656,60 @@ std::string stack_key(const std::vector<RawFrame> &fr) {
     k.append(reinterpret_cast<const char *>(&f.entry), sizeof f.entry);
   }
   return k;
+}
+
+constexpr size_t kMaxKeptContents = size_t(256) << 20;
+
+bool Decoder::read_contents(Reader &r, const char *what, bool keep, Captures *cap, uint64_t addr) {
+  return r.string(what, keep ? &contents_ : nullptr, kMaxKeptContents, cap, addr, true, &contents_size_);
+}
+
+// The object graph's roots, named now that the executable (if any) is known.
+void Decoder::finish_memory() {
+  auto hex = [](uint64_t v) { return llvm::formatv("{0:x}", v).str(); };
+  for (const GlobalSlot &gs : global_slots_) {
+    memory::Root root;
+    root.info.kind = MemoryRootKind::Global;
+    std::string name;
+    uint64_t start = 0;
+    if (opts_.global_at && opts_.global_at(gs.addr, name, start)) {
+      root.info.name = root.info.variable = name;
+      root.base = start;
+    } else {
+      uint64_t section = gs.bss ? bss_start_ : data_start_;
+      root.info.name = std::string(gs.bss ? "bss+0x" : "data+0x") + hex(gs.addr - section);
+      root.base = gs.addr;
+    }
+    heap_.add_root_pointer(heap_.add_root(root), gs.addr, gs.value);
+  }
+  for (const FrameRoot &fr : frame_roots_) {
+    memory::Root root;
+    root.info.kind = MemoryRootKind::Stack;
+    root.info.goroutine = rep_.process.goroutines[fr.goroutine_index].id;
+    root.info.function = fr.function;
+    root.info.name = "goroutine " + std::to_string(root.info.goroutine) + ": " + fr.function;
+    root.base = fr.sp;
+    uint32_t id = heap_.add_root(root);
+    for (auto [off, value] : fr.slots) heap_.add_root_pointer(id, fr.sp + off, value);
+  }
+  for (const FinalizerRoot &f : finalizer_roots_) {
+    memory::Root root;
+    root.info.kind = f.queued ? MemoryRootKind::Other : MemoryRootKind::Finalizer;
+    root.info.name = f.queued ? "finalizer queue" : "finalizer of 0x" + hex(f.object);
+    uint32_t id = heap_.add_root(root);
+    heap_.add_root_pointer(id, 0, f.object);
+    heap_.add_root_pointer(id, 0, f.fn);
+  }
+  if (unread_pointers_)
+    heap_.note(
+        llvm::formatv("{0} pointers in objects over {1} MB were not read", unread_pointers_, kMaxKeptContents >> 20)
+            .str());
+  heap_.note("heap dumps record no object types");
+  auto report = std::make_shared<MemoryReport>(memory::summarize(heap_.finish()));
+  report->source = "heap dump";
+  if (!eof_seen_)
+    report->notes.push_back("the dump is incomplete: only the objects and roots before the error are counted");
+  rep_.memory = std::move(report);
 }
 
 void Decoder::close_goroutine() {
@@ -837,6 +955,7 @@ void Decoder::finish(uint64_t size) {
     }
   if (opts_.symbolize) opts_.symbolize(rep_, out_.diagnostics);
   resolve_panics();
+  if (opts_.memory) finish_memory();
   if (!p.panics.empty()) {
     rep_.kind = ReportKind::Crash;
     // The verdict treats the first goroutine as the crashing one.

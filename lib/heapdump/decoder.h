@@ -1,6 +1,7 @@
 // The heap-dump decoder: reads runtime/debug.WriteHeapDump output ("go1.7
-// heap dump", formats/heapdump.md) into one Report. Streams the dump with
-// bounded memory: objects, data, bss and finalizers are only counted.
+// heap dump", formats/heapdump.md) into one Report. Streams the dump: objects,
+// data, bss, frames and finalizers are counted, and with
+// HeapDumpOptions::memory kept as the object graph (formats/memory.md).
 #pragma once
 
 #include "io/decode.h"
@@ -31,6 +32,12 @@ struct HeapDumpOptions {
   // Called once the goroutines are read and before panic values are
   // resolved: symbolizes with an executable (lib/heapdump/exe.h).
   std::function<void(Report &, std::vector<Diagnostic> &)> symbolize;
+  // What holds the heap (lib/memory): the object graph from the dump's
+  // objects, data, bss, stack frames and finalizers, into Report::memory.
+  bool memory = false;
+  // Names the global variable holding a data/bss address: its symbol and
+  // start (called after `symbolize`); unset or false: named by section offset.
+  std::function<bool(uint64_t addr, std::string &name, uint64_t &start)> global_at;
   bool show_progress = true;
 };
 

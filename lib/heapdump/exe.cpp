@@ -144,6 +144,14 @@ void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st
     const binary::TypeInfo *t = st->exe->type_by_runtime_offset(link - types->first);
     return t ? t->name : "";
   };
+  hd.global_at = [st](uint64_t addr, std::string &name, uint64_t &start) {
+    if (!st->usable) return false;
+    auto sym = st->exe->symbol_at(addr - uint64_t(st->bias));
+    if (!sym) return false;
+    name = sym->first;
+    start = sym->second + uint64_t(st->bias);
+    return true;
+  };
 }
 
 }  // namespace
@@ -151,6 +159,7 @@ void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st
 void decode_heapdump(OpenedInput &in, Input &out, const DecodeOptions &opts) {
   HeapDumpOptions hd;
   hd.show_progress = opts.progress;
+  hd.memory = opts.memory != DecodeOptions::Memory::Off;
   // Panic values point into heap objects written before the goroutines:
   // a file can be read again to fetch them; stdin cannot.
   if (out.path != "-")

@@ -70,8 +70,8 @@ HeapGraph HeapGraphBuilder::finish() {
   if (overlaps) g.notes.push_back(std::to_string(overlaps) + " objects overlapping others were ignored");
   std::vector<PendingObject>().swap(objs_);
 
-  auto resolve = [&](std::vector<PendingEdge> &pending, size_t sources, bool from_objects,
-                     std::vector<uint64_t> &start, std::vector<Edge> &out) {
+  auto resolve = [&](std::vector<PendingEdge> &pending, size_t sources, bool from_objects, std::vector<uint64_t> &start,
+                     std::vector<Edge> &out) {
     // Counting sort by source keeps memory at one Edge per pointer.
     start.assign(sources + 1, 0);
     size_t kept = 0;
@@ -79,8 +79,7 @@ HeapGraph HeapGraphBuilder::finish() {
       uint32_t src = from_objects ? (e.from < new_id.size() ? new_id[e.from] : kNoObject) : e.from;
       ObjectId t = g.find(e.to);
       if (src == kNoObject || src >= sources || t == kNoObject) {
-        if (t == kNoObject && !g.addr_.empty() && e.to >= g.addr_.front() &&
-            e.to < g.addr_.back() + g.size_.back())
+        if (t == kNoObject && !g.addr_.empty() && e.to >= g.addr_.front() && e.to < g.addr_.back() + g.size_.back())
           ++g.dangling_pointers;
         e.from = kNoObject;
         continue;

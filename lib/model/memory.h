@@ -12,6 +12,9 @@ namespace crashctl {
 enum class MemoryRootKind : uint8_t { Global, Stack, Finalizer, Other };
 const char *to_string(MemoryRootKind);
 
+// "512 B", "1.5 KiB", "71.2 MiB", "2.0 GiB".
+std::string byte_size(uint64_t bytes);
+
 struct MemoryRoot {
   MemoryRootKind kind = MemoryRootKind::Other;
   // Global: its symbol ("main.cache"). Stack: "goroutine 7: main.worker: buf"
@@ -39,21 +42,21 @@ struct MemoryRetainer {
 };
 
 struct MemoryTypeStat {
-  std::string type;          // Go syntax, or "unknown"
-  uint64_t size_class = 0;   // unknown types: the slot size they were counted by
+  std::string type;         // Go syntax, or "unknown"
+  uint64_t size_class = 0;  // unknown types: the slot size they were counted by
   uint64_t objects = 0, bytes = 0;
 };
 
 struct MemoryReport {
-  std::string source;  // "core" or "heap dump"
-  uint64_t live_bytes = 0, live_objects = 0;              // every allocated object
-  uint64_t reachable_bytes = 0, reachable_objects = 0;    // from the roots read
+  std::string source;                                   // "core" or "heap dump"
+  uint64_t live_bytes = 0, live_objects = 0;            // every allocated object
+  uint64_t reachable_bytes = 0, reachable_objects = 0;  // from the roots read
   uint64_t unreachable_bytes = 0, unreachable_objects = 0;
-  uint64_t shared_bytes = 0, shared_objects = 0;          // reachable from more than one root
-  uint64_t typed_bytes = 0;                               // objects whose type is known
-  std::vector<MemoryTypeStat> types;                      // by bytes, largest first
-  std::vector<MemoryRetainer> retainers;                  // by retained bytes, largest first
-  std::vector<std::string> notes;                         // what was not read, and why
+  uint64_t shared_bytes = 0, shared_objects = 0;  // reachable from more than one root
+  uint64_t typed_bytes = 0;                       // objects whose type is known
+  std::vector<MemoryTypeStat> types;              // by bytes, largest first
+  std::vector<MemoryRetainer> retainers;          // by retained bytes, largest first
+  std::vector<std::string> notes;                 // what was not read, and why
 };
 
 }  // namespace crashctl

@@ -19,42 +19,10 @@ const char *to_string(GoroutineStatus s) {
   return "unknown";
 }
 
-namespace {
-
-struct RuntimeStatus {
-  std::string_view name;
-  int number;  // -1: shown only in crash text
-  GoroutineStatus status;
-};
-
-constexpr RuntimeStatus kRuntimeStatuses[] = {
-    {"idle", 0, GoroutineStatus::Idle},
-    {"runnable", 1, GoroutineStatus::Runnable},
-    {"running", 2, GoroutineStatus::Running},
-    {"syscall", 3, GoroutineStatus::Syscall},
-    {"waiting", 4, GoroutineStatus::Waiting},
-    {"dead", 6, GoroutineStatus::Dead},
-    {"copystack", 8, GoroutineStatus::CopyStack},
-    {"preempted", 9, GoroutineStatus::Preempted},
-    {"leaked", 10, GoroutineStatus::Leaked},
-    {"", 11, GoroutineStatus::Dead},  // heap dumps only, as they always read it
-    {"waiting for cgo callback", -1, GoroutineStatus::WaitingForCgoCallback},
-    {"???", -1, GoroutineStatus::Unknown},
-};
-
-constexpr uint64_t kScanBit = 0x1000;  // _Gscan, or'ed into a status being scanned
-
-}  // namespace
-
-std::optional<GoroutineStatus> status_from_name(std::string_view name) {
-  for (const RuntimeStatus &s : kRuntimeStatuses)
-    if (!s.name.empty() && s.name == name) return s.status;
-  return std::nullopt;
-}
 
 GoroutineStatus status_from_number(uint64_t number) {
-  number &= ~kScanBit;
-  for (const RuntimeStatus &s : kRuntimeStatuses)
+  number &= ~status_table::kScanBit;
+  for (const status_table::RuntimeStatus &s : status_table::kRuntimeStatuses)
     if (s.number >= 0 && uint64_t(s.number) == number) return s.status;
   return GoroutineStatus::Unknown;
 }

@@ -78,7 +78,36 @@ const char *to_string(GoroutineStatus);
 // name crash text and the runtime's DWARF constants show ("waiting",
 // "copystack", ...; crash text also "waiting for cgo callback", "???"), and
 // by the number heap dumps record.
-std::optional<GoroutineStatus> status_from_name(std::string_view name);
+namespace status_table {
+struct RuntimeStatus {
+  std::string_view name;
+  int number;  // -1: shown only in crash text
+  GoroutineStatus status;
+};
+
+inline constexpr RuntimeStatus kRuntimeStatuses[] = {
+    {"idle", 0, GoroutineStatus::Idle},
+    {"runnable", 1, GoroutineStatus::Runnable},
+    {"running", 2, GoroutineStatus::Running},
+    {"syscall", 3, GoroutineStatus::Syscall},
+    {"waiting", 4, GoroutineStatus::Waiting},
+    {"dead", 6, GoroutineStatus::Dead},
+    {"copystack", 8, GoroutineStatus::CopyStack},
+    {"preempted", 9, GoroutineStatus::Preempted},
+    {"leaked", 10, GoroutineStatus::Leaked},
+    {"", 11, GoroutineStatus::Dead},  // heap dumps only, as they always read it
+    {"waiting for cgo callback", -1, GoroutineStatus::WaitingForCgoCallback},
+    {"???", -1, GoroutineStatus::Unknown},
+};
+
+inline constexpr uint64_t kScanBit = 0x1000;  // _Gscan, or'ed into a status being scanned
+}  // namespace status_table
+// Inline: the text grammar calls it for every goroutine header.
+inline std::optional<GoroutineStatus> status_from_name(std::string_view name) {
+  for (const status_table::RuntimeStatus &s : status_table::kRuntimeStatuses)
+    if (!s.name.empty() && s.name == name) return s.status;
+  return std::nullopt;
+}
 GoroutineStatus status_from_number(uint64_t number);  // Unknown for others
 
 // The arguments printed for frame i of g's stack.

@@ -124,6 +124,7 @@ public:
       j_.attributeObject("memstats", [&] {
         for (const auto &[name, value] : p.memstats) j_.attribute(json::fixUTF8(name), value);
       });
+      attribute_or_null("memory", r.memory, [&] { memory(*r.memory); });
       verdict(r.verdict);
       attribute_or_null("recovery", p.recovery, [&] {
         j_.object([&] {
@@ -181,6 +182,63 @@ public:
               });
           });
         });
+      });
+    });
+  }
+
+  void memory(const MemoryReport &m) {
+    j_.object([&] {
+      j_.attribute("source", str(m.source));
+      j_.attribute("live_bytes", m.live_bytes);
+      j_.attribute("live_objects", m.live_objects);
+      j_.attribute("reachable_bytes", m.reachable_bytes);
+      j_.attribute("reachable_objects", m.reachable_objects);
+      j_.attribute("unreachable_bytes", m.unreachable_bytes);
+      j_.attribute("unreachable_objects", m.unreachable_objects);
+      j_.attribute("shared_bytes", m.shared_bytes);
+      j_.attribute("shared_objects", m.shared_objects);
+      j_.attribute("typed_bytes", m.typed_bytes);
+      j_.attributeArray("types", [&] {
+        for (const MemoryTypeStat &t : m.types)
+          j_.object([&] {
+            j_.attribute("type", str(t.type));
+            if (t.size_class)
+              j_.attribute("size_class", t.size_class);
+            else
+              j_.attribute("size_class", nullptr);
+            j_.attribute("objects", t.objects);
+            j_.attribute("bytes", t.bytes);
+          });
+      });
+      j_.attributeArray("retainers", [&] {
+        for (const MemoryRetainer &r : m.retainers)
+          j_.object([&] {
+            j_.attributeObject("root", [&] {
+              j_.attribute("kind", to_string(r.root.kind));
+              j_.attribute("name", str(r.root.name));
+              if (r.root.goroutine)
+                j_.attribute("goroutine", r.root.goroutine);
+              else
+                j_.attribute("goroutine", nullptr);
+              j_.attribute("function", str_or_null(r.root.function));
+              j_.attribute("variable", str_or_null(r.root.variable));
+              j_.attribute("type", str_or_null(r.root.type));
+            });
+            j_.attribute("retained_bytes", r.retained_bytes);
+            j_.attribute("retained_objects", r.retained_objects);
+            j_.attributeArray("path", [&] {
+              for (const MemoryPathStep &s : r.path)
+                j_.object([&] {
+                  j_.attribute("address", s.address);
+                  j_.attribute("type", str(s.type));
+                  j_.attribute("size", s.size);
+                  j_.attribute("retained_bytes", s.retained_bytes);
+                });
+            });
+          });
+      });
+      j_.attributeArray("notes", [&] {
+        for (const std::string &n : m.notes) j_.value(str(n));
       });
     });
   }

@@ -202,9 +202,49 @@ private:
       os_ << "\nruntime stack (system stack of the crashing thread):\n";
       frame_list(*p.runtime_stack_frames, nullptr, SIZE_MAX, "");
     }
+    if (r.memory) memory_block(*r.memory);
     for (const RaceReport &race : p.races) race_block(race, r.verdict);
     thread_list(p);
     other_goroutines(r, crashing);
+  }
+
+  // What holds the heap: totals, the top retainers with their paths, the top types.
+  void memory_block(const MemoryReport &m) {
+    auto share = [&](uint64_t b) {
+      return m.live_bytes ? llvm::formatv("{0,3}%", (b * 100 + m.live_bytes / 2) / m.live_bytes).str()
+                          : std::string("   -");
+    };
+    os_ << "\nmemory (" << m.source << "): " << byte_size(m.live_bytes) << " live in " << m.live_objects << " objects; "
+        << byte_size(m.reachable_bytes) << " reachable from the roots read";
+    if (m.unreachable_bytes) os_ << ", " << byte_size(m.unreachable_bytes) << " from none";
+    if (m.shared_bytes) os_ << ", " << byte_size(m.shared_bytes) << " from several roots";
+    os_ << '\n';
+    if (!m.retainers.empty()) os_ << "  retained by:\n";
+    for (const MemoryRetainer &rt : m.retainers) {
+      std::string what = rt.root.name;
+      std::string kind = to_string(rt.root.kind);
+      if (!rt.root.type.empty()) kind += ", " + rt.root.type;
+      os_ << "    " << llvm::formatv("{0,9}", byte_size(rt.retained_bytes)).str() << ' ' << share(rt.retained_bytes)
+          << "  ";
+      styled(what, Tone::Strong);
+      os_ << " (" << kind << "), " << rt.retained_objects << " objects\n";
+      if (!rt.path.empty()) {
+        std::string path;
+        for (const MemoryPathStep &s : rt.path) {
+          if (!path.empty()) path += " -> ";
+          path += s.type + " " + hex(s.address) + " (" + byte_size(s.retained_bytes) + ")";
+        }
+        wrapped("                    via ", path);
+      }
+    }
+    if (!m.types.empty()) os_ << "  by type:\n";
+    for (const MemoryTypeStat &t : m.types) {
+      std::string name = t.type;
+      if (t.size_class) name += " (" + std::to_string(t.size_class) + "-byte slots)";
+      os_ << "    " << llvm::formatv("{0,9}", byte_size(t.bytes)).str() << ' ' << share(t.bytes) << "  " << name << ", "
+          << t.objects << " objects\n";
+    }
+    for (const std::string &n : m.notes) wrapped("  note: ", n);
   }
 
   // The culprit's lines, its own marked '>'; tabs shown as four spaces.

@@ -1,4 +1,5 @@
 #include "source/git.h"
+#include "source/libgit2.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -67,6 +68,8 @@ std::string iso8601_with_offset(int64_t unix_seconds, int offset_minutes) {
 }
 
 llvm::Expected<std::unique_ptr<GitRepository>> GitRepository::open(const std::string &dir) {
+  std::string unloaded;
+  if (!load_libgit2(unloaded)) return error("no blame: " + unloaded);
   init_libgit2();
   git_repository *repo = nullptr;
   if (git_repository_open_ext(&repo, dir.c_str(), 0, nullptr) != 0)

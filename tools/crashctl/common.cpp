@@ -56,6 +56,14 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
                   "Directory holding executables or .debug files named by build id (repeatable)");
   cmd->add_flag("--offline", opts.offline,
                 "Ask no debuginfod server (DEBUGINFOD_URLS) for a core's executable; only its cache is read");
+  auto *memory_on = cmd->add_flag_callback(
+      "--memory", [&opts] { opts.memory = crashctl::DecodeOptions::Memory::On; },
+      "Cores and heap dumps: compute what holds the heap (retainers, types); default: heap dumps and "
+      "out-of-memory cores");
+  cmd->add_flag_callback(
+         "--no-memory", [&opts] { opts.memory = crashctl::DecodeOptions::Memory::Off; },
+         "Do not compute what holds the heap")
+      ->excludes(memory_on);
   cmd->add_option("--source-root", opts.source_root,
                   "Local checkout: maps build-machine paths to repository paths (CODEOWNERS, editor output, "
                   "source lines); in a git work tree, the culprit's line is blamed");

@@ -1,0 +1,232 @@
+#include "memory/retainers.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+namespace crashctl::memory {
+
+std::vector<uint32_t> dominators(uint32_t n, const std::vector<uint64_t> &succ_start,
+                                 const std::vector<uint32_t> &succ) {
+  std::vector<uint32_t> idom(n, kUnreached);
+  if (n == 0) return idom;
+  // Depth-first numbering from node 0, iteratively.
+  std::vector<uint32_t> dfnum(n, kUnreached), vertex, parent;
+  vertex.reserve(n);
+  parent.reserve(n);
+  {
+    std::vector<std::pair<uint32_t, uint64_t>> stack;  // node, next successor
+    dfnum[0] = 0;
+    vertex.push_back(0);
+    parent.push_back(0);
+    stack.push_back({0, succ_start[0]});
+    while (!stack.empty()) {
+      auto &[v, next] = stack.back();
+      if (next == succ_start[v + 1]) {
+        stack.pop_back();
+        continue;
+      }
+      uint32_t w = succ[next++];
+      if (w >= n || dfnum[w] != kUnreached) continue;
+      dfnum[w] = uint32_t(vertex.size());
+      parent.push_back(dfnum[v]);
+      vertex.push_back(w);
+      stack.push_back({w, succ_start[w]});
+    }
+  }
+  const uint32_t count = uint32_t(vertex.size());
+  // Predecessors in depth-first numbers, of reached nodes only.
+  std::vector<uint32_t> pred_start(count + 1, 0), pred;
+  for (uint32_t i = 0; i < count; ++i)
+    for (uint64_t e = succ_start[vertex[i]]; e < succ_start[vertex[i] + 1]; ++e)
+      if (succ[e] < n && dfnum[succ[e]] != kUnreached) ++pred_start[dfnum[succ[e]] + 1];
+  for (uint32_t i = 1; i <= count; ++i) pred_start[i] += pred_start[i - 1];
+  pred.resize(pred_start[count]);
+  {
+    std::vector<uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
+    for (uint32_t i = 0; i < count; ++i)
+      for (uint64_t e = succ_start[vertex[i]]; e < succ_start[vertex[i] + 1]; ++e)
+        if (succ[e] < n && dfnum[succ[e]] != kUnreached) pred[fill[dfnum[succ[e]]]++] = i;
+  }
+  std::vector<uint32_t>().swap(dfnum);
+
+  // Lengauer-Tarjan, simple linking with path compression, in dfnum space.
+  constexpr uint32_t kNone = ~uint32_t(0);
+  std::vector<uint32_t> semi(count), label(count), ancestor(count, kNone), dom(count, 0);
+  std::vector<uint32_t> bucket_head(count, kNone), bucket_next(count, kNone);
+  std::iota(semi.begin(), semi.end(), 0u);
+  std::iota(label.begin(), label.end(), 0u);
+  std::vector<uint32_t> path;
+  auto eval = [&](uint32_t v) {
+    if (ancestor[v] == kNone) return v;
+    path.clear();
+    for (uint32_t x = v; ancestor[ancestor[x]] != kNone; x = ancestor[x]) path.push_back(x);
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      uint32_t x = *it, a = ancestor[x];
+      if (semi[label[a]] < semi[label[x]]) label[x] = label[a];
+      ancestor[x] = ancestor[a];
+    }
+    return label[v];
+  };
+  for (uint32_t w = count - 1; w >= 1; --w) {
+    for (uint32_t p = pred_start[w]; p < pred_start[w + 1]; ++p) {
+      uint32_t u = eval(pred[p]);
+      if (semi[u] < semi[w]) semi[w] = semi[u];
+    }
+    bucket_next[w] = bucket_head[semi[w]];
+    bucket_head[semi[w]] = w;
+    uint32_t pw = parent[w];
+    ancestor[w] = pw;
+    for (uint32_t v = bucket_head[pw]; v != kNone; v = bucket_next[v]) {
+      uint32_t u = eval(v);
+      dom[v] = semi[u] < semi[v] ? u : pw;
+    }
+    bucket_head[pw] = kNone;
+  }
+  for (uint32_t w = 1; w < count; ++w)
+    if (dom[w] != semi[w]) dom[w] = dom[dom[w]];
+  for (uint32_t i = 0; i < count; ++i) idom[vertex[i]] = vertex[dom[i]];
+  idom[0] = 0;
+  return idom;
+}
+
+namespace {
+
+// Nodes: 0 the virtual root, 1..R the roots, then the objects.
+struct NodeSpace {
+  uint32_t roots;
+  uint32_t object(ObjectId o) const { return 1 + roots + o; }
+  bool is_object(uint32_t node) const { return node > roots; }
+  ObjectId object_of(uint32_t node) const { return node - 1 - roots; }
+};
+
+std::string type_of(const HeapGraph &g, ObjectId o) {
+  return g.type_name(g.type(o));
+}
+
+}  // namespace
+
+MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
+  MemoryReport rep;
+  const size_t objects = g.object_count();
+  NodeSpace ns{uint32_t(g.root_count())};
+  const uint64_t n64 = 1 + uint64_t(ns.roots) + objects;
+  if (n64 >= kUnreached) {
+    rep.notes.push_back("too many objects and roots for the dominator tree (" + std::to_string(n64) + ")");
+    return rep;
+  }
+  const uint32_t n = uint32_t(n64);
+
+  // Successor lists of the whole graph.
+  std::vector<uint64_t> succ_start(n + 1, 0);
+  std::vector<uint32_t> succ;
+  size_t root_edges = 0;
+  for (size_t r = 0; r < g.root_count(); ++r) root_edges += size_t(g.root_edges_end(r) - g.root_edges_begin(r));
+  size_t object_edges = objects ? size_t(g.edges_end(ObjectId(objects - 1)) - g.edges_begin(0)) : 0;
+  succ.reserve(ns.roots + root_edges + object_edges);
+  for (uint32_t r = 0; r < ns.roots; ++r) succ.push_back(1 + r);
+  succ_start[1] = succ.size();
+  for (uint32_t r = 0; r < ns.roots; ++r) {
+    for (const Edge *e = g.root_edges_begin(r); e != g.root_edges_end(r); ++e) succ.push_back(ns.object(e->target));
+    succ_start[2 + r] = succ.size();
+  }
+  for (ObjectId o = 0; o < objects; ++o) {
+    for (const Edge *e = g.edges_begin(o); e != g.edges_end(o); ++e) succ.push_back(ns.object(e->target));
+    succ_start[ns.object(o) + 1] = succ.size();
+  }
+
+  std::vector<uint32_t> idom = dominators(n, succ_start, succ);
+  std::vector<uint64_t>().swap(succ_start);
+  std::vector<uint32_t>().swap(succ);
+
+  // Retained sizes: children before parents, by depth in the dominator tree.
+  std::vector<uint64_t> retained(n, 0), retained_count(n, 0);
+  for (ObjectId o = 0; o < objects; ++o) {
+    rep.live_bytes += g.size(o);
+    ++rep.live_objects;
+    if (idom[ns.object(o)] == kUnreached) {
+      rep.unreachable_bytes += g.size(o);
+      ++rep.unreachable_objects;
+      continue;
+    }
+    retained[ns.object(o)] = g.size(o);
+    retained_count[ns.object(o)] = 1;
+  }
+  rep.reachable_bytes = rep.live_bytes - rep.unreachable_bytes;
+  rep.reachable_objects = rep.live_objects - rep.unreachable_objects;
+  // Order nodes so that each comes after its dominator (a BFS of the tree).
+  std::vector<uint64_t> child_start(n + 1, 0);
+  for (uint32_t v = 1; v < n; ++v)
+    if (idom[v] != kUnreached) ++child_start[idom[v] + 1];
+  for (uint32_t v = 1; v <= n; ++v) child_start[v] += child_start[v - 1];
+  std::vector<uint32_t> children(child_start[n]);
+  {
+    std::vector<uint64_t> fill(child_start.begin(), child_start.end() - 1);
+    for (uint32_t v = 1; v < n; ++v)
+      if (idom[v] != kUnreached) children[fill[idom[v]]++] = v;
+  }
+  std::vector<uint32_t> order{0};
+  order.reserve(n);
+  for (size_t i = 0; i < order.size(); ++i)
+    for (uint64_t c = child_start[order[i]]; c < child_start[order[i] + 1]; ++c) order.push_back(children[c]);
+  for (size_t i = order.size(); i-- > 1;) {
+    uint32_t v = order[i];
+    retained[idom[v]] += retained[v];
+    retained_count[idom[v]] += retained_count[v];
+  }
+  for (uint64_t c = child_start[0]; c < child_start[1]; ++c) {
+    uint32_t v = children[c];
+    if (ns.is_object(v)) {
+      rep.shared_bytes += retained[v];
+      rep.shared_objects += retained_count[v];
+    }
+  }
+
+  // Retainers: the roots by retained bytes, each with the path into its
+  // biggest subtree (down while one child holds at least half).
+  std::vector<uint32_t> roots(ns.roots);
+  std::iota(roots.begin(), roots.end(), 0u);
+  std::stable_sort(roots.begin(), roots.end(),
+                   [&](uint32_t a, uint32_t b) { return retained[1 + a] > retained[1 + b]; });
+  for (uint32_t r : roots) {
+    if (rep.retainers.size() >= opts.max_retainers || retained[1 + r] == 0) break;
+    MemoryRetainer out;
+    out.root = g.root(r).info;
+    out.retained_bytes = retained[1 + r];
+    out.retained_objects = retained_count[1 + r];
+    uint32_t at = 1 + r;
+    while (out.path.size() < opts.max_path) {
+      uint32_t best = kUnreached;
+      for (uint64_t c = child_start[at]; c < child_start[at + 1]; ++c)
+        if (best == kUnreached || retained[children[c]] > retained[best]) best = children[c];
+      if (best == kUnreached || !ns.is_object(best)) break;
+      if (!out.path.empty() && retained[best] * 2 < retained[at]) break;
+      ObjectId o = ns.object_of(best);
+      out.path.push_back({g.address(o), type_of(g, o), g.size(o), retained[best]});
+      at = best;
+    }
+    rep.retainers.push_back(std::move(out));
+  }
+
+  // Live bytes by type; unknown objects by their slot size.
+  std::map<std::pair<TypeId, uint64_t>, std::pair<uint64_t, uint64_t>> by_type;
+  for (ObjectId o = 0; o < objects; ++o) {
+    TypeId t = g.type(o);
+    auto &s = by_type[{t, t ? 0 : g.size(o)}];
+    ++s.first;
+    s.second += g.size(o);
+    if (t) rep.typed_bytes += g.size(o);
+  }
+  for (const auto &[key, s] : by_type) rep.types.push_back({g.type_name(key.first), key.second, s.first, s.second});
+  std::stable_sort(rep.types.begin(), rep.types.end(),
+                   [](const MemoryTypeStat &a, const MemoryTypeStat &b) { return a.bytes > b.bytes; });
+  if (rep.types.size() > opts.max_types) rep.types.resize(opts.max_types);
+
+  rep.notes = g.notes;
+  if (g.dangling_pointers)
+    rep.notes.push_back(std::to_string(g.dangling_pointers) +
+                        " pointers into the heap's range point at no allocated object");
+  return rep;
+}
+
+}  // namespace crashctl::memory

@@ -1,0 +1,3 @@
+module crashctl.test/scenarios-memory
+
+go 1.21

@@ -1,0 +1,223 @@
+// lib/memory on synthetic graphs: the dominator tree against a brute-force
+// definition, and retained sizes, shared and unreachable bytes, paths and
+// type totals on a small heap whose answer is worked out by hand.
+#include "io/input.h"
+#include "memory/heap_graph.h"
+#include "memory/retainers.h"
+#include "pipeline/analyze.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include "test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+
+using namespace crashctl;
+using namespace crashctl::memory;
+
+namespace {
+
+// d dominates v when v cannot be reached from 0 without passing d.
+std::vector<bool> reachable_without(uint32_t n, const std::vector<std::vector<uint32_t>> &adj, uint32_t removed) {
+  std::vector<bool> seen(n, false);
+  if (removed == 0) return seen;
+  std::vector<uint32_t> stack{0};
+  seen[0] = true;
+  while (!stack.empty()) {
+    uint32_t v = stack.back();
+    stack.pop_back();
+    for (uint32_t w : adj[v])
+      if (w != removed && !seen[w]) seen[w] = true, stack.push_back(w);
+  }
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("dominators match the definition on random graphs", "[memory]") {
+  std::mt19937 rng(1234);
+  for (int round = 0; round < 200; ++round) {
+    uint32_t n = 1 + rng() % 40;
+    std::vector<std::vector<uint32_t>> adj(n);
+    uint32_t edges = rng() % (3 * n + 1);
+    for (uint32_t e = 0; e < edges; ++e) adj[rng() % n].push_back(rng() % n);
+    std::vector<uint64_t> start{0};
+    std::vector<uint32_t> succ;
+    for (auto &a : adj) {
+      succ.insert(succ.end(), a.begin(), a.end());
+      start.push_back(succ.size());
+    }
+    std::vector<uint32_t> idom = dominators(n, start, succ);
+    std::vector<bool> reach = reachable_without(n, adj, n);  // nothing removed (n is no node)
+    std::vector<std::vector<bool>> without(n);
+    for (uint32_t d = 0; d < n; ++d) without[d] = reachable_without(n, adj, d);
+    for (uint32_t v = 1; v < n; ++v) {
+      INFO("round " << round << " node " << v);
+      if (!reach[v]) {
+        CHECK(idom[v] == kUnreached);
+        continue;
+      }
+      // The immediate dominator dominates v, and every other dominator of v dominates it.
+      uint32_t d = idom[v];
+      REQUIRE(d < n);
+      CHECK(d != v);
+      CHECK((d == 0 || !without[d][v]));
+      for (uint32_t x = 1; x < n; ++x)
+        if (x != v && !without[x][v]) CHECK((x == d || !without[x][d]));
+    }
+  }
+}
+
+TEST_CASE("retained sizes, shared and unreachable bytes on a hand-made heap", "[memory]") {
+  HeapGraphBuilder b;
+  // main.cache -> map header (48) -> buckets (1024) -> three values (4096 each);
+  // a goroutine's local -> slice backing (8192) -> nothing;
+  // both -> shared (64); garbage (256) reachable from nothing.
+  ObjectId map = b.add_object(0x1000, 48, "runtime.hmap");
+  ObjectId buckets = b.add_object(0x2000, 1024);
+  ObjectId v1 = b.add_object(0x3000, 4096), v2 = b.add_object(0x4000, 4096), v3 = b.add_object(0x5000, 4096);
+  ObjectId backing = b.add_object(0x10000, 8192, "[1024]uint8");
+  b.add_object(0x20000, 64);   // shared
+  b.add_object(0x30000, 256);  // garbage
+  b.add_pointer(map, 16, 0x2000);
+  b.add_pointer(buckets, 8, 0x3000);
+  b.add_pointer(buckets, 16, 0x4008);  // interior pointer
+  b.add_pointer(buckets, 24, 0x5000);
+  b.add_pointer(v1, 0, 0x20000);
+  b.add_pointer(backing, 0, 0x8000);  // between objects: dangling, in the heap's range
+  b.add_pointer(v3, 0, 0xdead0000);   // outside the heap: dropped
+  (void)v2;
+  Root global;
+  global.info = {MemoryRootKind::Global, "main.cache", 0, "", "main.cache", "map[string][]uint8"};
+  global.base = 0x500000;
+  uint32_t g = b.add_root(global);
+  b.add_root_pointer(g, 0x500000, 0x1000);
+  Root local;
+  local.info = {MemoryRootKind::Stack, "goroutine 7: main.worker: buf", 7, "main.worker", "buf", "[]uint8"};
+  local.base = 0xc000100000;
+  uint32_t s = b.add_root(local);
+  b.add_root_pointer(s, 0xc000100018, 0x10000);
+  b.add_root_pointer(s, 0xc000100020, 0x20000);
+  CHECK(b.add_root(local) == s);  // same variable: one root
+
+  HeapGraph graph = b.finish();
+  REQUIRE(graph.object_count() == 8);
+  CHECK(graph.find(0x4008) == graph.find(0x4000));
+  CHECK(graph.find(0x8000) == kNoObject);
+  CHECK(graph.find(0x30100) == kNoObject);  // one past the last object
+  CHECK(graph.dangling_pointers == 1);
+
+  MemoryReport rep = summarize(graph);
+  CHECK(rep.live_objects == 8);
+  CHECK(rep.live_bytes == 48 + 1024 + 3 * 4096 + 8192 + 64 + 256);
+  CHECK(rep.unreachable_bytes == 256);
+  CHECK(rep.unreachable_objects == 1);
+  CHECK(rep.shared_bytes == 64);
+  REQUIRE(rep.retainers.size() == 2);
+  const MemoryRetainer &top = rep.retainers[0];
+  CHECK(top.root.name == "main.cache");
+  CHECK(top.retained_bytes == 48 + 1024 + 3 * 4096);
+  CHECK(top.retained_objects == 5);
+  REQUIRE(top.path.size() == 2);  // the map header, then its buckets (no single value holds half)
+  CHECK(top.path[0].address == 0x1000);
+  CHECK(top.path[0].type == "runtime.hmap");
+  CHECK(top.path[1].address == 0x2000);
+  CHECK(top.path[1].retained_bytes == 1024 + 3 * 4096);
+  const MemoryRetainer &second = rep.retainers[1];
+  CHECK(second.root.goroutine == 7);
+  CHECK(second.root.variable == "buf");
+  CHECK(second.retained_bytes == 8192);
+  REQUIRE(!second.path.empty());
+  CHECK(second.path[0].type == "[1024]uint8");
+
+  REQUIRE(!rep.types.empty());
+  CHECK(rep.types[0].type == "unknown");
+  CHECK(rep.types[0].size_class == 4096);
+  CHECK(rep.types[0].objects == 3);
+  CHECK(rep.types[1].type == "[1024]uint8");
+  CHECK(rep.typed_bytes == 48 + 8192);
+}
+
+TEST_CASE("an overlapping object from a corrupt dump is dropped with a note", "[memory]") {
+  HeapGraphBuilder b;
+  b.add_object(0x1000, 64);
+  b.add_object(0x1020, 64);
+  HeapGraph graph = b.finish();
+  CHECK(graph.object_count() == 1);
+  REQUIRE(graph.notes.size() == 1);
+  CHECK(graph.notes[0].find("overlapping") != std::string::npos);
+}
+
+namespace {
+
+const std::string kMemoryDir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/memory/";
+
+// The executable of a fixture, decompressed once to the scratch directory.
+std::string fixture_exe(const std::string &zst) {
+  static std::map<std::string, std::string> cache;
+  auto it = cache.find(zst);
+  if (it != cache.end()) return it->second;
+  auto opened = open_input(kMemoryDir + zst, /*detect_kind=*/false);
+  REQUIRE(bool(opened));
+  std::string path = test::scratch_dir() + "/memory-exe-" + std::to_string(cache.size());
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  REQUIRE(!ec);
+  char buf[65536];
+  for (;;) {
+    auto n = opened->source->read(buf, sizeof buf);
+    REQUIRE(bool(n));
+    if (!*n) break;
+    os.write(buf, *n);
+  }
+  return cache[zst] = path;
+}
+
+bool within(uint64_t got, uint64_t want, double tolerance) {
+  return double(got) >= double(want) * (1 - tolerance) && double(got) <= double(want) * (1 + tolerance);
+}
+
+}  // namespace
+
+// testdata/memory: programs whose owners the runtime measured (HeapAlloc
+// deltas around each allocation, after GC) before dumping or crashing.
+TEST_CASE("memory of heap dumps matches the runtime's own figures", "[memory][heapdump]") {
+  std::map<std::string, std::vector<test::ManifestRow>> by_fixture;
+  for (const test::ManifestRow &row : test::read_manifest(kMemoryDir + "MANIFEST.tsv"))
+    if (row["format"] == "heapdump") by_fixture[row["fixture"]].push_back(row);
+  REQUIRE(by_fixture.size() >= 7);  // go1.21 to go1.27
+  for (const auto &[fixture, owners] : by_fixture) {
+    INFO(fixture);
+    AnalysisOptions opts;
+    opts.progress = false;
+    opts.exe = fixture_exe(owners.front()["exe"]);
+    Input in = analyze_input(kMemoryDir + fixture, opts);
+    REQUIRE(in.reports.size() == 1);
+    const Report &r = in.reports[0];
+    REQUIRE(r.memory);
+    const MemoryReport &m = *r.memory;
+    uint64_t heap_alloc = std::stoull(owners.front()["heap_alloc"]);
+    INFO("live_bytes " << m.live_bytes << " HeapAlloc " << heap_alloc);
+    CHECK(within(m.live_bytes, heap_alloc, 0.10));
+    for (const test::ManifestRow &owner : owners) {
+      INFO(owner["owner"] << " (" << owner["kind"] << "), " << owner["bytes"] << " bytes");
+      const MemoryRetainer *found = nullptr;
+      for (const MemoryRetainer &rt : m.retainers) {
+        if (owner["kind"] == "global" && rt.root.kind == MemoryRootKind::Global && rt.root.name == owner["owner"])
+          found = &rt;
+        if (owner["kind"] == "stack" && rt.root.kind == MemoryRootKind::Stack &&
+            std::to_string(rt.root.goroutine) == owner["goroutine"] && rt.root.function == owner["function"])
+          found = &rt;
+      }
+      REQUIRE(found);
+      INFO("retained " << found->retained_bytes);
+      CHECK(within(found->retained_bytes, std::stoull(owner["bytes"]), 0.15));
+    }
+    // The biggest owner is the top retainer, and the snapshot's verdict names it.
+    CHECK(m.retainers.front().root.name == "main.cache");
+    CHECK(r.verdict.summary.find("main.cache retains") != std::string::npos);
+  }
+}
