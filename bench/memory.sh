@@ -63,7 +63,9 @@ if [[ ${CRASHCTL:-} == none ]]; then
   crashctl_state="not measured (CRASHCTL=none)"
 else
   use_crashctl
-  if "$CRASHCTL" analyze --help 2>/dev/null | grep -q -- '--memory'; then
+  # Not `| grep -q`: under pipefail, grep exiting at the first match kills
+  # crashctl with SIGPIPE and the pipeline fails.
+  if "$CRASHCTL" analyze --help 2>/dev/null | grep -c -- '--memory' >/dev/null; then
     crashctl_state=ok
   else
     crashctl_state="not measured: $CRASHCTL has no --memory option yet ($("$CRASHCTL" --version | sed -n 2p))"
