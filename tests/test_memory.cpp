@@ -12,7 +12,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
+#include <numeric>
 #include <random>
 
 using namespace crashctl;
@@ -149,6 +151,104 @@ TEST_CASE("an overlapping object from a corrupt dump is dropped with a note", "[
   CHECK(graph.object_count() == 1);
   REQUIRE(graph.notes.size() == 1);
   CHECK(graph.notes[0].find("overlapping") != std::string::npos);
+}
+
+TEST_CASE("objects and pointers in address order or shuffled give the same graph", "[memory]") {
+  // A core's walk adds objects in address order and each object's pointers
+  // right after it (the builder's direct path); a heap dump may not (the
+  // sorted path). Both must give the same graph, find and summary.
+  std::mt19937 rng(15);
+  for (int round = 0; round < 20; ++round) {
+    struct Obj {
+      uint64_t addr, size;
+      std::string type;
+    };
+    std::vector<Obj> objs;
+    uint64_t at = 0xc000000000 + (rng() % 64) * 8192;
+    size_t count = 1 + rng() % 400;
+    for (size_t i = 0; i < count; ++i) {
+      uint64_t size = round % 3 == 0 ? 16 : 8 * (1 + rng() % 64);
+      if (rng() % 10 == 0) size = 8192 * (1 + rng() % 3);  // a large object
+      if (rng() % 4 == 0) at += 8 * (1 + rng() % 600);   // free slots, gaps between spans
+      if (round == 7 && i == 5) size = 0;                // an empty object
+      objs.push_back({at, size, rng() % 3 ? "" : "T" + std::to_string(rng() % 4)});
+      at += size;
+    }
+    const uint64_t lo = objs.front().addr, hi = at;
+    struct Ptr {
+      size_t from;
+      uint64_t offset, to;
+    };
+    std::vector<Ptr> ptrs;
+    for (size_t i = 0; i < objs.size(); ++i)
+      for (size_t k = rng() % 4; k-- > 0;) {
+        uint64_t to = lo + rng() % (hi - lo + 64);  // inside objects, between them, past the end
+        if (rng() % 8 == 0) to = 0x1000;            // outside the heap
+        ptrs.push_back({i, 8 * k, to});
+      }
+    auto build = [&](const std::vector<size_t> &order, bool pointers_after_each) {
+      HeapGraphBuilder b;
+      std::vector<ObjectId> id(objs.size());
+      auto add_ptrs = [&](size_t i) {
+        for (const Ptr &p : ptrs)
+          if (p.from == i) b.add_pointer(id[i], p.offset, p.to);
+      };
+      for (size_t i : order) {
+        id[i] = b.add_object(objs[i].addr, objs[i].size, objs[i].type);
+        if (pointers_after_each) add_ptrs(i);
+      }
+      if (!pointers_after_each)
+        for (size_t i : order) add_ptrs(i);
+      Root r;
+      r.info = {MemoryRootKind::Global, "main.x", 0, "", "main.x", ""};
+      r.base = 0x500000;
+      uint32_t ri = b.add_root(r);
+      for (size_t k = 0; k < 5; ++k) b.add_root_pointer(ri, 0x500000 + 8 * k, objs[rng() % objs.size()].addr);
+      return b.finish();
+    };
+    std::vector<size_t> in_order(objs.size());
+    std::iota(in_order.begin(), in_order.end(), size_t(0));
+    std::vector<size_t> shuffled = in_order;
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    auto root_rng = rng;
+    HeapGraph direct = build(in_order, true);
+    rng = root_rng;
+    HeapGraph sorted = build(shuffled, false);
+    rng = root_rng;
+    HeapGraph in_order_late = build(in_order, false);
+    for (const HeapGraph *g : {&sorted, &in_order_late}) {
+      REQUIRE(g->object_count() == direct.object_count());
+      CHECK(g->dangling_pointers == direct.dangling_pointers);
+      for (ObjectId o = 0; o < direct.object_count(); ++o) {
+        CHECK(g->address(o) == direct.address(o));
+        CHECK(g->type_name(g->type(o)) == direct.type_name(direct.type(o)));
+        REQUIRE(g->edges_end(o) - g->edges_begin(o) == direct.edges_end(o) - direct.edges_begin(o));
+        for (const Edge *e = direct.edges_begin(o), *f = g->edges_begin(o); e != direct.edges_end(o); ++e, ++f) {
+          CHECK(e->target == f->target);
+          CHECK(e->from_offset == f->from_offset);
+          CHECK(e->to_offset == f->to_offset);
+        }
+      }
+    }
+    // find against a scan of every object.
+    for (int k = 0; k < 2000; ++k) {
+      uint64_t a = lo - 64 + rng() % (hi - lo + 192);
+      ObjectId want = kNoObject;
+      for (ObjectId o = 0; o < direct.object_count(); ++o)
+        if (a >= direct.address(o) && a - direct.address(o) < direct.size(o)) want = o;
+      CHECK(direct.find(a) == want);
+      CHECK(sorted.find(a) == want);
+    }
+    MemoryReport x = summarize(direct), y = summarize(sorted);
+    CHECK(x.live_bytes == y.live_bytes);
+    CHECK(x.reachable_bytes == y.reachable_bytes);
+    CHECK(x.shared_bytes == y.shared_bytes);
+    REQUIRE(x.retainers.size() == y.retainers.size());
+    for (size_t i = 0; i < x.retainers.size(); ++i) {
+      CHECK(x.retainers[i].retained_bytes == y.retainers[i].retained_bytes);
+      CHECK(x.retainers[i].path.size() == y.retainers[i].path.size());
+    }
+  }
 }
 
 namespace {

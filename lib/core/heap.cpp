@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <unordered_map>
 
 namespace crashctl::core {
@@ -163,6 +164,10 @@ private:
   // Whether V points into an in-use span (not a stack's manual span, not a free one).
   bool in_heap(uint64_t v) const {
     if (v < heap_lo_ || v >= heap_hi_) return false;
+    if (!span_pages_.empty()) {
+      uint64_t p = (v - heap_lo_) / kPageSize;
+      return (span_pages_[p / 64] >> (p % 64)) & 1;
+    }
     auto it = std::upper_bound(spans_.begin(), spans_.end(), v, [](uint64_t a, const Span &s) { return a < s.start; });
     return it != spans_.begin() && v < std::prev(it)->end();
   }
@@ -198,6 +203,12 @@ private:
 
   std::vector<Span> spans_;
   uint64_t heap_lo_ = ~uint64_t(0), heap_hi_ = 0;
+  // One bit per page of [heap_lo_, heap_hi_): in_heap's answer, precomputed
+  // (empty when the range is too sparse for it: then a binary search).
+  std::vector<uint64_t> span_pages_;
+  void index_span_pages();
+  // Interned "T" or "[N]T" of objects typed by a header or largeType.
+  std::map<std::pair<const TypeLayout *, uint64_t>, memory::TypeId> object_types_;
   std::vector<std::pair<uint64_t, uint64_t>> type_ranges_;  // [types, etypes) of each module
   uint64_t rodata_ = 0;                                     // firstmoduledata.rodata: stack objects' masks
   std::vector<std::pair<uint64_t, uint64_t>> ptrs_;         // one object's pointers (offset, value)
@@ -371,7 +382,26 @@ bool HeapWalker::read_spans() {
   if (st_.skipped_spans)
     note(llvm::formatv("{0} in-use spans have impossible fields and were skipped", st_.skipped_spans).str());
   std::sort(spans_.begin(), spans_.end(), [](const Span &a, const Span &b) { return a.start < b.start; });
+  index_span_pages();
   return true;
+}
+
+// The pages where in_heap's binary search would find V inside the last span
+// starting at or below it: each span's pages up to the next span's start.
+void HeapWalker::index_span_pages() {
+  span_pages_.clear();
+  if (spans_.empty() || heap_hi_ <= heap_lo_) return;
+  uint64_t pages = (heap_hi_ - heap_lo_ + kPageSize - 1) / kPageSize;
+  if (pages > (uint64_t(1) << 28)) return;  // 32 MiB of bits: a range that sparse is damage
+  span_pages_.assign((pages + 63) / 64, 0);
+  for (size_t i = 0; i < spans_.size(); ++i) {
+    uint64_t hi = spans_[i].end();
+    if (i + 1 < spans_.size()) hi = std::min(hi, spans_[i + 1].start);
+    for (uint64_t a = spans_[i].start; a < hi; a += kPageSize) {
+      uint64_t p = (a - heap_lo_) / kPageSize;
+      span_pages_[p / 64] |= uint64_t(1) << (p % 64);
+    }
+  }
 }
 
 bool HeapWalker::copy_mask(uint64_t from, uint64_t words, uint64_t bit, std::vector<uint8_t> &mask) {
@@ -540,6 +570,7 @@ void HeapWalker::walk_objects() {
   uint64_t no_alloc_bits = 0;
   // Each object has at most a few specials (finalizer, profile, weak handle, ...).
   for (const Span &s : spans_) specials_budget_ += 4 * s.nelems + 16;
+  b_.reserve(size_t(std::min<uint64_t>(st_.alloc_count_objects, uint64_t(1) << 26)));
   for (const Span &s : spans_) {
     uint64_t n = s.nelems;
     alloc_bits.assign((n + 7) / 8, 0);
@@ -565,24 +596,25 @@ void HeapWalker::walk_objects() {
       const TypeLayout *type = nullptr;
       ptrs_.clear();
       object_pointers(s, heap_bits, obj, [&](uint64_t off, uint64_t v) { ptrs_.emplace_back(off, v); }, &type);
-      std::string_view tname = type ? std::string_view(type->name) : std::string_view();
       // A malloc header or largeType names the element type: a slot with
       // room for two or more is an array of them (size classes round up by
       // at most an eighth, pages by less than a page): "[N]T" with N the
-      // elements that fit.
-      std::string arr;
-      if (type && type->ok && !tname.empty() && type->size) {
-        uint64_t n = (s.elemsize - (s.sizeclass() ? 8 : 0)) / type->size;
-        if (n > 1) {
-          arr = "[" + std::to_string(n) + "]" + std::string(tname);
-          tname = arr;
-        }
+      // elements that fit. Interned once per type and count.
+      memory::TypeId tid = 0;
+      bool typed = type && !type->name.empty();
+      if (typed) {
+        uint64_t n = 1;
+        if (type->ok && type->size) n = std::max<uint64_t>((s.elemsize - (s.sizeclass() ? 8 : 0)) / type->size, 1);
+        auto [it, added] = object_types_.try_emplace({type, n}, 0);
+        if (added)
+          it->second = b_.intern_type(n > 1 ? "[" + std::to_string(n) + "]" + type->name : type->name);
+        tid = it->second;
       }
-      memory::ObjectId id = b_.add_object(obj, s.elemsize, tname);
+      memory::ObjectId id = b_.add_object(obj, s.elemsize, tid);
       ++st_.objects;
       st_.bytes += s.elemsize;
       if (!s.sizeclass()) ++st_.large_objects;
-      if (!tname.empty()) ++st_.typed_objects;
+      if (typed) ++st_.typed_objects;
       for (auto [off, v] : ptrs_) b_.add_pointer(id, off, v);
       st_.pointers += ptrs_.size();
     }
@@ -924,11 +956,16 @@ void HeapWalker::stack_roots(const GoroutineFrames &g) {
 }
 
 HeapWalkStats HeapWalker::run(const std::vector<GoroutineFrames> &stacks) {
+  memory::PhaseTimer timer("heap walk");
   if (!read_layout() || !read_spans()) return st_;
+  timer.lap("spans");
   global_roots();  // also the type ranges that name types
+  timer.lap("globals");
   walk_objects();
+  timer.lap("objects");
   for (const GoroutineFrames &g : stacks) stack_roots(g);
   finalizer_queue();
+  timer.lap("stacks, finalizers");
   if (st_.conservative_frames)
     note(llvm::formatv("{0} stack frames stopped between safe points (a signal, an async preemption) were "
                        "scanned conservatively",

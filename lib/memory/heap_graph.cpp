@@ -1,17 +1,95 @@
 #include "memory/heap_graph.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 namespace crashctl::memory {
 
+namespace {
+uint64_t now_ns() {
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+}  // namespace
+
+PhaseTimer::PhaseTimer(const char *scope) : scope_(scope), on_(std::getenv("CRASHCTL_MEMORY_TIMING") != nullptr) {
+  if (on_) last_ns_ = now_ns();
+}
+
+void PhaseTimer::lap(const char *phase) {
+  if (!on_) return;
+  uint64_t t = now_ns();
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  std::fprintf(stderr, "crashctl-memory-timing: %-10s %-24s %8.3f s  peak RSS %6ld MiB\n", scope_, phase,
+               double(t - last_ns_) / 1e9, long(ru.ru_maxrss / 1024));
+  last_ns_ = t;
+}
+
 constexpr char root_key_sep[] = "\x1f";
 
 ObjectId HeapGraph::find(uint64_t addr) const {
-  auto it = std::upper_bound(addr_.begin(), addr_.end(), addr);
-  if (it == addr_.begin()) return kNoObject;
-  size_t i = size_t(it - addr_.begin()) - 1;
-  return addr - addr_[i] < size_[i] ? ObjectId(i) : kNoObject;
+  if (ext_.empty() || addr < ext_.front().addr) return kNoObject;
+  size_t lo = 0, hi = ext_.size();
+  if (!page_first_.empty()) {
+    uint64_t p = (addr - ext_.front().addr) >> page_shift_;
+    if (p + 1 >= page_first_.size()) return kNoObject;  // past the last object's end
+    // The object holding ADDR ends after page p's start and starts at most at
+    // ADDR, so it is one of page_first_[p] .. page_first_[p + 1].
+    lo = page_first_[p];
+    hi = std::min<size_t>(size_t(page_first_[p + 1]) + 1, ext_.size());
+    // A page's objects are mostly one span's equal slots, all allocated:
+    // ADDR's slot counted from the page's first object is the first guess.
+    if (lo < hi) {
+      const Extent &f = ext_[lo];
+      if (addr >= f.addr && f.size) {
+        uint64_t g = lo + (addr - f.addr) / f.size;
+        if (g < hi) {
+          const Extent &x = ext_[g];
+          if (x.addr <= addr) {
+            if (addr - x.addr < x.size) return ObjectId(g);
+            lo = size_t(g);  // at or before ADDR: the holder is here or after
+          } else {
+            hi = size_t(g);
+          }
+        }
+      }
+    }
+  }
+  auto it = std::upper_bound(ext_.begin() + lo, ext_.begin() + hi, addr,
+                             [](uint64_t a, const Extent &x) { return a < x.addr; });
+  if (it == ext_.begin()) return kNoObject;
+  size_t i = size_t(it - ext_.begin()) - 1;
+  return addr - ext_[i].addr < ext_[i].size ? ObjectId(i) : kNoObject;
+}
+
+// Pages of at least 8 KiB, and no more of them than objects (plus a few):
+// a sparse heap (a damaged dump's stray address) gets larger pages, not a
+// larger index.
+void HeapGraph::index_pages() {
+  page_first_.clear();
+  if (ext_.empty()) return;
+  uint64_t lo = ext_.front().addr, hi = ext_.back().addr + ext_.back().size;
+  if (hi <= lo) return;
+  uint32_t shift = 13;
+  while (shift < 63 && ((hi - lo - 1) >> shift) + 2 > ext_.size() + 1024) ++shift;
+  uint64_t pages = ((hi - lo - 1) >> shift) + 1;
+  page_shift_ = shift;
+  page_first_.resize(pages + 1);
+  // page_first_[p]: the first object whose end is after lo + (p << shift).
+  size_t o = 0;
+  for (uint64_t p = 0; p < pages; ++p) {
+    uint64_t at = lo + (p << shift);
+    while (o < ext_.size() && ext_[o].addr + ext_[o].size <= at) ++o;
+    page_first_[p] = ObjectId(o);
+  }
+  page_first_[pages] = ObjectId(ext_.size() - 1);  // past the end: the last object bounds the last page
 }
 
 TypeId HeapGraph::intern_type(std::string_view name) {
@@ -23,15 +101,76 @@ TypeId HeapGraph::intern_type(std::string_view name) {
 
 HeapGraphBuilder::HeapGraphBuilder() = default;
 
+void HeapGraphBuilder::reserve(size_t objects) {
+  if (direct_objects_) {
+    g_.ext_.reserve(objects);
+    g_.type_.reserve(objects);
+    // Pointers: about one per object in a big heap; room that stays
+    // untouched costs address space, not memory.
+    g_.edge_start_.reserve(objects + 1);
+    g_.edges_.reserve(objects + objects / 2);
+  } else {
+    objs_.reserve(objects);
+  }
+}
+
 ObjectId HeapGraphBuilder::add_object(uint64_t addr, uint64_t size, std::string_view type) {
-  objs_.push_back({addr, size, g_.intern_type(type)});
+  return add_object(addr, size, g_.intern_type(type));
+}
+
+ObjectId HeapGraphBuilder::add_object(uint64_t addr, uint64_t size, TypeId type) {
+  if (direct_objects_) {
+    std::vector<HeapGraph::Extent> &x = g_.ext_;
+    // In address order, not overlapping the previous one, and with room for
+    // the end: taken as it is.
+    if ((x.empty() || (addr > x.back().addr && addr >= x.back().addr + x.back().size)) && addr + size >= addr) {
+      x.push_back({addr, size});
+      g_.type_.push_back(type);
+      return ObjectId(x.size() - 1);
+    }
+    pend_objects();
+  }
+  objs_.push_back({addr, size, type});
   return ObjectId(objs_.size() - 1);
 }
 
-void HeapGraphBuilder::add_pointer(ObjectId from, uint64_t offset, uint64_t to) {
-  if (to) edges_.push_back({to, from, uint32_t(std::min<uint64_t>(offset, UINT32_MAX))});
+void HeapGraphBuilder::pend_objects() {
+  direct_objects_ = false;
+  objs_.reserve(std::max(g_.ext_.capacity(), g_.ext_.size() + 1));
+  for (size_t i = 0; i < g_.ext_.size(); ++i) objs_.push_back({g_.ext_[i].addr, g_.ext_[i].size, g_.type_[i]});
+  std::vector<HeapGraph::Extent>().swap(g_.ext_);
+  std::vector<TypeId>().swap(g_.type_);
 }
 
+void HeapGraphBuilder::add_pointer(ObjectId from, uint64_t offset, uint64_t to) {
+  if (!to) return;
+  uint32_t off = uint32_t(std::min<uint64_t>(offset, UINT32_MAX));
+  if (direct_edges_) {
+    std::vector<uint64_t> &start = g_.edge_start_;
+    if (from + uint64_t(1) >= start.size()) {
+      // Sources in order: the edges so far end every earlier source's list.
+      while (start.size() <= from) start.push_back(g_.edges_.size());
+      g_.edges_.push_back({uint32_t(to), off, uint32_t(to >> 32)});
+      return;
+    }
+    pend_edges();
+  }
+  edges_.push_back({to, from, off});
+}
+
+void HeapGraphBuilder::pend_edges() {
+  direct_edges_ = false;
+  std::vector<uint64_t> &start = g_.edge_start_;
+  const std::vector<Edge> &ed = g_.edges_;
+  edges_.reserve(ed.size() + 1);
+  for (size_t src = 0; src < start.size(); ++src) {
+    uint64_t end = src + 1 < start.size() ? start[src + 1] : ed.size();
+    for (uint64_t e = start[src]; e < end; ++e)
+      edges_.push_back({uint64_t(ed[e].target) | uint64_t(ed[e].to_offset) << 32, uint32_t(src), ed[e].from_offset});
+  }
+  std::vector<uint64_t>().swap(start);
+  std::vector<Edge>().swap(g_.edges_);
+}
 uint32_t HeapGraphBuilder::add_root(const Root &root) {
   const MemoryRoot &i = root.info;
   std::string key = std::to_string(int(i.kind)) + root_key_sep + i.name + root_key_sep + std::to_string(i.goroutine) +
@@ -48,43 +187,58 @@ void HeapGraphBuilder::add_root_pointer(uint32_t r, uint64_t slot_addr, uint64_t
 }
 
 HeapGraph HeapGraphBuilder::finish() {
+  PhaseTimer timer("finish");
+  if (!direct_objects_ && direct_edges_) pend_edges();  // their sources are ids before sorting
   HeapGraph g = std::move(g_);
   g_ = HeapGraph();
-  // Sort objects by address; old id -> new id.
-  std::vector<uint32_t> order(objs_.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return objs_[a].addr < objs_[b].addr; });
-  std::vector<ObjectId> new_id(objs_.size(), kNoObject);
-  uint64_t overlaps = 0;
-  for (uint32_t old : order) {
-    const PendingObject &o = objs_[old];
-    if (!g.addr_.empty() && o.addr < g.addr_.back() + g.size_.back()) {
-      ++overlaps;  // a corrupt dump: keep the first
-      continue;
+  std::vector<ObjectId> new_id;  // old id -> new id; empty: the same
+  if (!direct_objects_) {
+    // Sort objects by address; old id -> new id.
+    std::vector<uint32_t> order(objs_.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return objs_[a].addr < objs_[b].addr; });
+    new_id.assign(objs_.size(), kNoObject);
+    uint64_t overlaps = 0;
+    g.ext_.reserve(objs_.size());
+    g.type_.reserve(objs_.size());
+    for (uint32_t old : order) {
+      const PendingObject &o = objs_[old];
+      if (!g.ext_.empty() && o.addr < g.ext_.back().addr + g.ext_.back().size) {
+        ++overlaps;  // a corrupt dump: keep the first
+        continue;
+      }
+      new_id[old] = ObjectId(g.ext_.size());
+      g.ext_.push_back({o.addr, o.size});
+      g.type_.push_back(o.type);
     }
-    new_id[old] = ObjectId(g.addr_.size());
-    g.addr_.push_back(o.addr);
-    g.size_.push_back(o.size);
-    g.type_.push_back(o.type);
+    if (overlaps) g.notes.push_back(std::to_string(overlaps) + " objects overlapping others were ignored");
+    std::vector<PendingObject>().swap(objs_);
   }
-  if (overlaps) g.notes.push_back(std::to_string(overlaps) + " objects overlapping others were ignored");
-  std::vector<PendingObject>().swap(objs_);
+  g.index_pages();
+  timer.lap("sort objects");
+  const uint64_t heap_lo = g.ext_.empty() ? 0 : g.ext_.front().addr;
+  const uint64_t heap_hi = g.ext_.empty() ? 0 : g.ext_.back().addr + g.ext_.back().size;
+  auto dangling = [&](uint64_t to) {
+    if (!g.ext_.empty() && to >= heap_lo && to < heap_hi) ++g.dangling_pointers;
+  };
 
   auto resolve = [&](std::vector<PendingEdge> &pending, size_t sources, bool from_objects, std::vector<uint64_t> &start,
                      std::vector<Edge> &out) {
-    // Counting sort by source keeps memory at one Edge per pointer.
+    // Counting sort by source keeps memory at one Edge per pointer. The
+    // target is found once: the pending value becomes (target, offset in it).
     start.assign(sources + 1, 0);
     size_t kept = 0;
     for (PendingEdge &e : pending) {
-      uint32_t src = from_objects ? (e.from < new_id.size() ? new_id[e.from] : kNoObject) : e.from;
+      uint32_t src = e.from;
+      if (from_objects && !new_id.empty()) src = e.from < new_id.size() ? new_id[e.from] : kNoObject;
       ObjectId t = g.find(e.to);
       if (src == kNoObject || src >= sources || t == kNoObject) {
-        if (t == kNoObject && !g.addr_.empty() && e.to >= g.addr_.front() && e.to < g.addr_.back() + g.size_.back())
-          ++g.dangling_pointers;
+        if (t == kNoObject) dangling(e.to);
         e.from = kNoObject;
         continue;
       }
       e.from = src;
+      e.to = uint64_t(t) << 32 | std::min<uint64_t>(e.to - g.ext_[t].addr, UINT32_MAX);
       ++start[src + 1];
       ++kept;
     }
@@ -93,16 +247,50 @@ HeapGraph HeapGraphBuilder::finish() {
     std::vector<uint64_t> fill(start.begin(), start.end() - 1);
     for (const PendingEdge &e : pending) {
       if (e.from == kNoObject) continue;
-      ObjectId t = g.find(e.to);
-      out[fill[e.from]++] = {t, e.offset, uint32_t(std::min<uint64_t>(e.to - g.addr_[t], UINT32_MAX))};
+      out[fill[e.from]++] = {ObjectId(e.to >> 32), e.offset, uint32_t(e.to)};
     }
     std::vector<PendingEdge>().swap(pending);
   };
-  resolve(edges_, g.addr_.size(), true, g.edge_start_, g.edges_);
+  if (direct_edges_) {
+    // In place: each edge's value becomes its target, edges into no object
+    // are dropped, and the source lists close up.
+    std::vector<uint64_t> &start = g.edge_start_;
+    std::vector<Edge> &ed = g.edges_;
+    const size_t objects = g.ext_.size();
+    while (start.size() <= objects) start.push_back(ed.size());
+    // Sources that are no object's id: dropped (counted as dangling when
+    // they point at nothing, as finish()'s sort does).
+    for (uint64_t e = start[objects]; e < ed.size(); ++e) {
+      uint64_t to = uint64_t(ed[e].target) | uint64_t(ed[e].to_offset) << 32;
+      if (g.find(to) == kNoObject) dangling(to);
+    }
+    start.resize(objects + 1);
+    start[objects] = std::min<uint64_t>(start[objects], ed.size());
+    size_t w = 0;
+    for (size_t o = 0; o < objects; ++o) {
+      uint64_t begin = start[o], end = start[o + 1];
+      start[o] = w;
+      for (uint64_t e = begin; e < end; ++e) {
+        uint64_t to = uint64_t(ed[e].target) | uint64_t(ed[e].to_offset) << 32;
+        ObjectId t = g.find(to);
+        if (t == kNoObject) {
+          dangling(to);
+          continue;
+        }
+        ed[w++] = {t, ed[e].from_offset, uint32_t(std::min<uint64_t>(to - g.ext_[t].addr, UINT32_MAX))};
+      }
+    }
+    start[objects] = w;
+    ed.resize(w);
+  } else {
+    resolve(edges_, g.ext_.size(), true, g.edge_start_, g.edges_);
+  }
   resolve(root_edges_, g.roots_.size(), false, g.root_edge_start_, g.root_edges_);
+  timer.lap("resolve edges");
   for (std::string &n : notes_) g.notes.push_back(std::move(n));
   notes_.clear();
   root_index_.clear();
+  direct_objects_ = direct_edges_ = true;
   return g;
 }
 

@@ -32,11 +32,25 @@ struct Edge {
   uint32_t to_offset;    // where it points inside the target
 };
 
+// CRASHCTL_MEMORY_TIMING set: each phase of the heap analysis prints to
+// stderr its wall time and the process's peak RSS so far (bench/memory.sh's
+// profile). Otherwise it does nothing.
+class PhaseTimer {
+public:
+  explicit PhaseTimer(const char *scope);
+  void lap(const char *phase);  // the time since the previous lap (or the start)
+
+private:
+  const char *scope_;
+  bool on_;
+  uint64_t last_ns_ = 0;
+};
+
 class HeapGraph {
 public:
-  size_t object_count() const { return addr_.size(); }
-  uint64_t address(ObjectId o) const { return addr_[o]; }
-  uint64_t size(ObjectId o) const { return size_[o]; }
+  size_t object_count() const { return ext_.size(); }
+  uint64_t address(ObjectId o) const { return ext_[o].addr; }
+  uint64_t size(ObjectId o) const { return ext_[o].size; }
   TypeId type(ObjectId o) const { return type_[o]; }
   void set_type(ObjectId o, TypeId t) { type_[o] = t; }
   // The object holding ADDR (its start or inside it), else kNoObject.
@@ -58,7 +72,10 @@ public:
 
 private:
   friend class HeapGraphBuilder;
-  std::vector<uint64_t> addr_, size_;  // sorted by address
+  struct Extent {
+    uint64_t addr, size;
+  };
+  std::vector<Extent> ext_;  // sorted by address; together, for find's one cache line
   std::vector<TypeId> type_;
   std::vector<uint64_t> edge_start_;  // CSR: object o's edges are [edge_start_[o], edge_start_[o+1])
   std::vector<Edge> edges_;
@@ -67,14 +84,28 @@ private:
   std::vector<Edge> root_edges_;
   std::vector<std::string> type_names_{"unknown"};
   std::unordered_map<std::string, TypeId> type_ids_;
+  // find's index: page_first_[p] is the first object ending after the start
+  // of page p (pages of 1 << page_shift_ bytes from the first object), so a
+  // lookup searches the objects of one page, not all of them.
+  std::vector<ObjectId> page_first_;
+  uint32_t page_shift_ = 0;
+  void index_pages();
 };
 
+// Objects added in address order, and pointers in the order of their
+// objects (a core's walk adds both so), go straight into the graph's arrays:
+// a few words per object and 12 bytes per pointer. Anything else is kept
+// pending and sorted by finish(), with the same result.
 class HeapGraphBuilder {
 public:
   HeapGraphBuilder();
+  // Room for N objects (a hint).
+  void reserve(size_t objects);
   // Every allocated object, in any order: its start and slot size; TYPE ""
   // when unknown. Returns its id for add_pointer.
   ObjectId add_object(uint64_t addr, uint64_t size, std::string_view type = {});
+  ObjectId add_object(uint64_t addr, uint64_t size, TypeId type);
+  TypeId intern_type(std::string_view name) { return g_.intern_type(name); }
   // Object FROM holds pointer value TO at byte OFFSET. Values that point into
   // no object are dropped (counted when they fall inside an object's span).
   void add_pointer(ObjectId from, uint64_t offset, uint64_t to);
@@ -83,7 +114,7 @@ public:
   // Root R holds pointer value TO in its slot at SLOT_ADDR.
   void add_root_pointer(uint32_t r, uint64_t slot_addr, uint64_t to);
   void note(std::string n) { notes_.push_back(std::move(n)); }
-  size_t object_count() const { return objs_.size(); }
+  size_t object_count() const { return direct_objects_ ? g_.ext_.size() : objs_.size(); }
 
   // Sorts and indexes. Overlapping objects (a corrupt dump) keep the first.
   HeapGraph finish();
@@ -98,7 +129,13 @@ private:
     uint32_t from;  // object id, or root index
     uint32_t offset;
   };
+  void pend_objects();  // leave the direct path for objects
+  void pend_edges();    // and for pointers
   HeapGraph g_;
+  // Direct: objects in g_.ext_ and g_.type_; pointers in g_.edges_ with
+  // g_.edge_start_ up to the last source, the value TO kept in the Edge's
+  // target (low half) and to_offset (high half) until finish().
+  bool direct_objects_ = true, direct_edges_ = true;
   std::vector<PendingObject> objs_;
   std::vector<PendingEdge> edges_, root_edges_;
   std::unordered_map<std::string, uint32_t> root_index_;

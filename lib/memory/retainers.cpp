@@ -6,8 +6,15 @@
 
 namespace crashctl::memory {
 
-std::vector<uint32_t> dominators(uint32_t n, const std::vector<uint64_t> &succ_start,
-                                 const std::vector<uint32_t> &succ) {
+namespace {
+
+// Immediate dominators, Lengauer-Tarjan (retainers.h), on successor lists
+// in CSR form of any container.
+// PREORDER, when given, receives the reached nodes in depth-first order (a
+// node's dominator comes before it).
+template <class Start, class Succ>
+std::vector<uint32_t> lengauer_tarjan(uint32_t n, const Start &succ_start, const Succ &succ,
+                                    std::vector<uint32_t> *preorder = nullptr) {
   std::vector<uint32_t> idom(n, kUnreached);
   if (n == 0) return idom;
   // Depth-first numbering from node 0, iteratively.
@@ -87,7 +94,16 @@ std::vector<uint32_t> dominators(uint32_t n, const std::vector<uint64_t> &succ_s
     if (dom[w] != semi[w]) dom[w] = dom[dom[w]];
   for (uint32_t i = 0; i < count; ++i) idom[vertex[i]] = vertex[dom[i]];
   idom[0] = 0;
+  if (preorder) *preorder = std::move(vertex);
   return idom;
+}
+
+}  // namespace
+
+std::vector<uint32_t> dominators(uint32_t n, const std::vector<uint64_t> &succ_start,
+                                 const std::vector<uint32_t> &succ) {
+  std::vector<uint32_t> idom = lengauer_tarjan(n, succ_start, succ);
+  return std::vector<uint32_t>(idom.begin(), idom.end());
 }
 
 namespace {
@@ -107,6 +123,7 @@ std::string type_of(const HeapGraph &g, ObjectId o) {
 }  // namespace
 
 MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
+  PhaseTimer timer("summarize");
   MemoryReport rep;
   const size_t objects = g.object_count();
   NodeSpace ns{uint32_t(g.root_count())};
@@ -120,10 +137,12 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
   // Successor lists of the whole graph.
   std::vector<uint64_t> succ_start(n + 1, 0);
   std::vector<uint32_t> succ;
-  size_t root_edges = 0;
-  for (size_t r = 0; r < g.root_count(); ++r) root_edges += size_t(g.root_edges_end(r) - g.root_edges_begin(r));
-  size_t object_edges = objects ? size_t(g.edges_end(ObjectId(objects - 1)) - g.edges_begin(0)) : 0;
-  succ.reserve(ns.roots + root_edges + object_edges);
+  {
+    size_t root_edges = 0;
+    for (size_t r = 0; r < g.root_count(); ++r) root_edges += size_t(g.root_edges_end(r) - g.root_edges_begin(r));
+    size_t object_edges = objects ? size_t(g.edges_end(ObjectId(objects - 1)) - g.edges_begin(0)) : 0;
+    succ.reserve(ns.roots + root_edges + object_edges);
+  }
   for (uint32_t r = 0; r < ns.roots; ++r) succ.push_back(1 + r);
   succ_start[1] = succ.size();
   for (uint32_t r = 0; r < ns.roots; ++r) {
@@ -134,13 +153,17 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
     for (const Edge *e = g.edges_begin(o); e != g.edges_end(o); ++e) succ.push_back(ns.object(e->target));
     succ_start[ns.object(o) + 1] = succ.size();
   }
-
-  std::vector<uint32_t> idom = dominators(n, succ_start, succ);
+  timer.lap("successors");
+  std::vector<uint32_t> preorder;
+  std::vector<uint32_t> idom = lengauer_tarjan(n, succ_start, succ, &preorder);
   std::vector<uint64_t>().swap(succ_start);
   std::vector<uint32_t>().swap(succ);
+  timer.lap("dominators");
 
-  // Retained sizes: children before parents, by depth in the dominator tree.
-  std::vector<uint64_t> retained(n, 0), retained_count(n, 0);
+  // Retained sizes: children before parents, in reverse depth-first order
+  // (a node's dominator is its ancestor in the depth-first tree).
+  std::vector<uint64_t> retained(n, 0);
+  std::vector<uint32_t> retained_count(n, 0);
   for (ObjectId o = 0; o < objects; ++o) {
     rep.live_bytes += g.size(o);
     ++rep.live_objects;
@@ -154,34 +177,28 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
   }
   rep.reachable_bytes = rep.live_bytes - rep.unreachable_bytes;
   rep.reachable_objects = rep.live_objects - rep.unreachable_objects;
-  // Order nodes so that each comes after its dominator (a BFS of the tree).
-  std::vector<uint64_t> child_start(n + 1, 0);
-  for (uint32_t v = 1; v < n; ++v)
-    if (idom[v] != kUnreached) ++child_start[idom[v] + 1];
-  for (uint32_t v = 1; v <= n; ++v) child_start[v] += child_start[v - 1];
-  std::vector<uint32_t> children(child_start[n]);
-  {
-    std::vector<uint64_t> fill(child_start.begin(), child_start.end() - 1);
-    for (uint32_t v = 1; v < n; ++v)
-      if (idom[v] != kUnreached) children[fill[idom[v]]++] = v;
-  }
-  std::vector<uint32_t> order{0};
-  order.reserve(n);
-  for (size_t i = 0; i < order.size(); ++i)
-    for (uint64_t c = child_start[order[i]]; c < child_start[order[i] + 1]; ++c) order.push_back(children[c]);
-  for (size_t i = order.size(); i-- > 1;) {
-    uint32_t v = order[i];
+  for (size_t i = preorder.size(); i-- > 1;) {
+    uint32_t v = preorder[i];
     retained[idom[v]] += retained[v];
     retained_count[idom[v]] += retained_count[v];
   }
-  for (uint64_t c = child_start[0]; c < child_start[1]; ++c) {
-    uint32_t v = children[c];
-    if (ns.is_object(v)) {
+  std::vector<uint32_t>().swap(preorder);
+  // Each node's biggest child in the dominator tree: the first (lowest node)
+  // of the largest retained size; and the objects only the virtual root
+  // dominates (reached from two roots or more).
+  std::vector<uint32_t> biggest(n, kUnreached);
+  for (uint32_t v = 1; v < n; ++v) {
+    uint32_t d = idom[v];
+    if (d == kUnreached) continue;
+    if (biggest[d] == kUnreached || retained[v] > retained[biggest[d]]) biggest[d] = v;
+    if (d == 0 && ns.is_object(v)) {
       rep.shared_bytes += retained[v];
       rep.shared_objects += retained_count[v];
     }
   }
+  std::vector<uint32_t>().swap(idom);
 
+  timer.lap("retained sizes");
   // Retainers: the roots by retained bytes, each with the path into its
   // biggest subtree (down while one child holds at least half).
   std::vector<uint32_t> roots(ns.roots);
@@ -196,9 +213,7 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
     out.retained_objects = retained_count[1 + r];
     uint32_t at = 1 + r;
     while (out.path.size() < opts.max_path) {
-      uint32_t best = kUnreached;
-      for (uint64_t c = child_start[at]; c < child_start[at + 1]; ++c)
-        if (best == kUnreached || retained[children[c]] > retained[best]) best = children[c];
+      uint32_t best = biggest[at];
       if (best == kUnreached || !ns.is_object(best)) break;
       if (!out.path.empty() && retained[best] * 2 < retained[at]) break;
       ObjectId o = ns.object_of(best);
@@ -222,6 +237,7 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
                    [](const MemoryTypeStat &a, const MemoryTypeStat &b) { return a.bytes > b.bytes; });
   if (rep.types.size() > opts.max_types) rep.types.resize(opts.max_types);
 
+  timer.lap("retainers, types");
   rep.notes = g.notes;
   if (g.dangling_pointers)
     rep.notes.push_back(std::to_string(g.dangling_pointers) +
