@@ -59,7 +59,9 @@ std::vector<uint32_t> lengauer_tarjan(uint32_t n, const Start &succ_start, const
 
   // Lengauer-Tarjan, simple linking with path compression, in dfnum space.
   constexpr uint32_t kNone = ~uint32_t(0);
-  std::vector<uint32_t> semi(count), label(count), ancestor(count, kNone), dom(count, 0);
+  // dom[v] takes parent[v]'s place: v's parent is read when v is processed,
+  // before v's dominator is set.
+  std::vector<uint32_t> semi(count), label(count), ancestor(count, kNone), &dom = parent;
   std::vector<uint32_t> bucket_head(count, kNone), bucket_next(count, kNone);
   std::iota(semi.begin(), semi.end(), 0u);
   std::iota(label.begin(), label.end(), 0u);
@@ -134,8 +136,8 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
   }
   const uint32_t n = uint32_t(n64);
 
-  // Successor lists of the whole graph.
-  std::vector<uint64_t> succ_start(n + 1, 0);
+  // Successor lists of the whole graph; their offsets in 32 bits unless
+  // there are 4 billion pointers or more.
   std::vector<uint32_t> succ;
   {
     size_t root_edges = 0;
@@ -143,20 +145,30 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
     size_t object_edges = objects ? size_t(g.edges_end(ObjectId(objects - 1)) - g.edges_begin(0)) : 0;
     succ.reserve(ns.roots + root_edges + object_edges);
   }
-  for (uint32_t r = 0; r < ns.roots; ++r) succ.push_back(1 + r);
-  succ_start[1] = succ.size();
-  for (uint32_t r = 0; r < ns.roots; ++r) {
-    for (const Edge *e = g.root_edges_begin(r); e != g.root_edges_end(r); ++e) succ.push_back(ns.object(e->target));
-    succ_start[2 + r] = succ.size();
-  }
-  for (ObjectId o = 0; o < objects; ++o) {
-    for (const Edge *e = g.edges_begin(o); e != g.edges_end(o); ++e) succ.push_back(ns.object(e->target));
-    succ_start[ns.object(o) + 1] = succ.size();
-  }
-  timer.lap("successors");
   std::vector<uint32_t> preorder;
-  std::vector<uint32_t> idom = lengauer_tarjan(n, succ_start, succ, &preorder);
-  std::vector<uint64_t>().swap(succ_start);
+  std::vector<uint32_t> idom;
+  auto run = [&](auto &succ_start) {
+    succ_start.assign(size_t(n) + 1, 0);
+    for (uint32_t r = 0; r < ns.roots; ++r) succ.push_back(1 + r);
+    succ_start[1] = succ.size();
+    for (uint32_t r = 0; r < ns.roots; ++r) {
+      for (const Edge *e = g.root_edges_begin(r); e != g.root_edges_end(r); ++e) succ.push_back(ns.object(e->target));
+      succ_start[2 + r] = succ.size();
+    }
+    for (ObjectId o = 0; o < objects; ++o) {
+      for (const Edge *e = g.edges_begin(o); e != g.edges_end(o); ++e) succ.push_back(ns.object(e->target));
+      succ_start[ns.object(o) + 1] = succ.size();
+    }
+    timer.lap("successors");
+    idom = lengauer_tarjan(n, succ_start, succ, &preorder);
+  };
+  if (succ.capacity() < UINT32_MAX) {
+    std::vector<uint32_t> succ_start;
+    run(succ_start);
+  } else {
+    std::vector<uint64_t> succ_start;
+    run(succ_start);
+  }
   std::vector<uint32_t>().swap(succ);
   timer.lap("dominators");
 
