@@ -140,6 +140,9 @@ measure vc_break "$VIEWCORE" "$CORE" --exe "$EXE" breakdown
 if [[ $crashctl_state == ok ]]; then
   log "crashctl analyze --memory --format json"
   measure cc "$CRASHCTL" analyze --memory --format json --exe "$EXE" "$CORE"
+  log "crashctl once more with CRASHCTL_MEMORY_TIMING (its phases)"
+  CRASHCTL_MEMORY_TIMING=1 "$CRASHCTL" analyze --memory --format json --exe "$EXE" "$CORE" 2>&1 >/dev/null |
+    sed -n 's/^crashctl-memory-timing: //p' >"$WORK/cc.phases" || true
 fi
 
 # --- report ---------------------------------------------------------------------------
@@ -255,6 +258,18 @@ for o in want["owners"]:
         ccs = f"{r.get('retained_bytes'):,}"
         ratio = f"{r.get('retained_bytes') / o['bytes']:.2f}"
     p(f"| {name} (`{o['type']}`) | {o['bytes']:,} | {o['elements']:,} x {o['element_bytes']} | {desc} | {found} | {typed} | {ccs} | {ratio} |")
+if cc_state == "ok":
+    ok = [cc_find(o) is not None and abs(cc_find(o).get("retained_bytes", 0) / o["bytes"] - 1) <= 0.15
+          for o in want["owners"]]
+    p("")
+    p(f"crashctl: {sum(ok)} of {len(ok)} owners named and within 15% of the runtime's delta.")
+    if os.path.exists(f"{work}/cc.phases") and os.path.getsize(f"{work}/cc.phases"):
+        p("")
+        p("crashctl's phases (one more run, CRASHCTL_MEMORY_TIMING=1; wall time of each, peak RSS so far):")
+        p("")
+        p("```")
+        p(open(f"{work}/cc.phases").read().rstrip())
+        p("```")
 if distinct:
     trees = [h for h in hist if h[3] == "main.Tree"]
     p("")
