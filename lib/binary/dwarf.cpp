@@ -136,6 +136,7 @@ std::unique_ptr<TypeInfo> Executable::Impl::build_type(DWARFDie die) {
   DWARFDie elem = die.getAttributeValueAsReferencedDie(kGoElem);
   if (!elem) elem = die.getAttributeValueAsReferencedDie(dwarf::DW_AT_type);
   if (elem) t->elem = name_of(elem);
+  if (DWARFDie target = die.getAttributeValueAsReferencedDie(dwarf::DW_AT_type)) t->target = name_of(target);
   for (DWARFDie child : die.children()) {
     if (child.getTag() == dwarf::DW_TAG_subrange_type && die.getTag() == dwarf::DW_TAG_array_type) {
       if (auto c = dwarf::toUnsigned(child.find(dwarf::DW_AT_count)))
