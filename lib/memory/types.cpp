@@ -51,11 +51,20 @@ enum class LeafKind : uint8_t {
   ChanBuf,     // hchan<T>.buf: to = T, aux = dataqsiz's offset from buf
   MapDir,      // Swiss Map.dirPtr: to = *table<K,V>, alt = the group, aux = dirLen's offset from dirPtr
   IfaceData,   // an interface's data word: aux = -8 (its type word); eface or iface
+  Groups,      // an array of N T at its start: to = T, N from the word at aux (mode)
+};
+
+// How a count word gives an array's length.
+enum class CountMode : uint8_t {
+  Word,     // the word: a slice's cap, hchan.dataqsiz
+  PlusOne,  // the word + 1: groupReference.lengthMask
+  Shift,    // 1 << its low byte: hmap.B
 };
 
 struct Leaf {
   LeafKind kind = LeafKind::None;
   bool eface = false;
+  CountMode mode = CountMode::Word;
   int64_t aux = 0;
   const TypeInfo *to = nullptr, *alt = nullptr;
 };
@@ -80,7 +89,7 @@ std::pair<uint64_t, std::string> split_array(const std::string &name) {
 class Propagator {
 public:
   Propagator(HeapGraph &g, const TypeSource &src) : g_(g), src_(src), layout_(g.object_count(), 0),
-                                                    exact_(g.object_count(), 0) {
+                                                    exact_(g.object_count(), 0), decoder_typed_(g.object_count(), 0) {
     layouts_.push_back({nullptr, 0});
     const binary::GoProgram &p = *src.program;
     for (auto [t, f] : {std::pair<const char *, const char *>{"internal/abi.ITab", "Type"}, {"runtime.itab", "_type"}})
@@ -135,6 +144,7 @@ private:
   const TypeSource &src_;
   std::vector<uint32_t> layout_;  // per object: index into layouts_, 0 none
   std::vector<uint8_t> exact_;    // per object: its array length came from the program (not the slot)
+  std::vector<uint8_t> decoder_typed_;  // per object: typed by the decoder
   std::vector<Layout> layouts_;
   std::unordered_map<uint64_t, uint32_t> layout_ids_;
   std::unordered_map<const TypeInfo *, bool> pointers_;
@@ -250,6 +260,20 @@ Leaf Propagator::leaf_walk(const TypeInfo *t, uint64_t off, int depth) {
       }
       return l;
     }
+    // Swiss tables' groups (lengthMask + 1 of them); old maps' buckets (1 << B).
+    bool groups = t->name.rfind("groupReference<", 0) == 0 && f.name == "data";
+    bool buckets = t->name.rfind("hash<", 0) == 0 && f.name == "buckets";
+    if ((groups || buckets) && off == f.offset) {
+      const binary::TypeField *n = t->field(groups ? "lengthMask" : "B");
+      const TypeInfo *p = type(f.type);
+      l.to = p ? type(p->elem) : nullptr;
+      if (l.to && n) {
+        l.kind = LeafKind::Groups;
+        l.mode = groups ? CountMode::PlusOne : CountMode::Shift;
+        l.aux = int64_t(n->offset) - int64_t(f.offset);
+      }
+      return l;
+    }
     if (t->name.rfind("map<", 0) == 0 && f.name == "dirPtr") {
       // **table<K,V>, or (dirLen == 0) one group: table<K,V>.groups.data's type.
       const binary::TypeField *n = t->field("dirLen");
@@ -282,6 +306,13 @@ void Propagator::assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32
     if (!single && room > 1) ++st_.slot_counts;
   }
   std::string name = count > 1 ? "[" + std::to_string(count) + "]" + elem->name : elem->name;
+  if (g_.type(o) && !layout_[o] && decoder_typed_[o]) {
+    // The decoder's name has no DWARF layout (Go <= 1.23's "map.bucket[K]V"
+    // of a large bucket array): the propagated type, which has one, replaces it.
+    decoder_typed_[o] = 0;
+    g_.set_type(o, 0);
+    ++st_.renamed;
+  }
   if (g_.type(o)) {
     const Layout &have = layouts_[layout_[o]];
     if (layout_[o] && have.elem == elem && exact && !exact_[o]) {
@@ -337,15 +368,22 @@ void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectI
       pointer_to(leaf.to, target, to_off, /*single=*/true);
       return;
     case LeafKind::SliceData:
-    case LeafKind::ChanBuf: {
+    case LeafKind::ChanBuf:
+    case LeafKind::Groups: {
       if (target == source) return;
       const TypeInfo *e = resolve(leaf.to);
       if (!e || !e->size) return;
       uint32_t base = header(target, e);
-      if (to_off < base || (to_off - base) % e->size) return;
+      if (to_off < base || (to_off - base) % e->size || (leaf.kind == LeafKind::Groups && to_off != base)) return;
       uint64_t count = 0;
       if (to_off == base)
-        if (auto n = word(addr + uint64_t(leaf.aux))) count = *n;
+        if (auto n = word(addr + uint64_t(leaf.aux))) {
+          switch (leaf.mode) {
+            case CountMode::Word: count = *n; break;
+            case CountMode::PlusOne: count = *n + 1; break;
+            case CountMode::Shift: count = (*n & 0xff) < 40 ? uint64_t(1) << (*n & 0xff) : 0; break;
+          }
+        }
       assign(target, e, count, base);
       return;
     }
@@ -418,6 +456,7 @@ TypeStats Propagator::run() {
   for (ObjectId o = 0; o < g_.object_count(); ++o)
     if (TypeId t = g_.type(o)) {
       ++st_.typed_before;
+      decoder_typed_[o] = 1;
       assign_named(o, g_.type_name(t));
     }
   for (size_t r = 0; r < g_.root_count(); ++r) {
@@ -448,6 +487,7 @@ TypeStats propagate_types(HeapGraph &g, const TypeSource &src) {
                                 "fields ({2} from interfaces' dynamic types)",
                                 st.typed_before, st.typed, st.interfaces)
                       .str();
+  if (st.renamed) n += llvm::formatv("; {0} objects' runtime type names without a DWARF layout replaced by the propagated type", st.renamed).str();
   if (st.refined) n += llvm::formatv("; {0} arrays' lengths taken from their slices' capacities", st.refined).str();
   if (st.conflicts) n += llvm::formatv("; {0} objects reached as a second type kept their first", st.conflicts).str();
   g.notes.push_back(std::move(n));

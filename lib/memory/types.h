@@ -36,6 +36,7 @@ struct TypeStats {
   uint64_t typed_before = 0;    // objects the decoder typed
   uint64_t typed = 0;           // objects typed by propagation
   uint64_t refined = 0;         // "[N]T" from a slot's size renamed "[cap]T" from a slice's capacity
+  uint64_t renamed = 0;         // a decoder's type name with no DWARF layout replaced by a propagated one
   uint64_t conflicts = 0;       // a second, different type for a typed object (the first kept)
   uint64_t interfaces = 0;      // objects typed from an interface's dynamic type
   uint64_t slot_counts = 0;     // array lengths taken from slot sizes where the count was not readable
