@@ -135,6 +135,18 @@ void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st
   hd.read_static = [st](uint64_t addr, void *dst, size_t n) {
     return st->usable && st->exe->read(addr - uint64_t(st->bias), dst, n);
   };
+  hd.program = [st]() -> const binary::GoProgram * { return st->usable ? st->exe.get() : nullptr; };
+  hd.runtime_type = [st](uint64_t addr) -> const binary::TypeInfo * {
+    if (!st->usable) return nullptr;
+    auto types = st->exe->symbol("runtime.types");
+    uint64_t link = addr - uint64_t(st->bias);
+    if (!types || link < types->first) return nullptr;
+    return st->exe->type_by_runtime_offset(link - types->first);
+  };
+  hd.frame_variables = [st](uint64_t pc) -> std::vector<binary::FrameVariable> {
+    if (!st->usable) return {};
+    return st->exe->frame_variables(pc - uint64_t(st->bias));
+  };
   hd.type_name = [st](uint64_t addr) -> std::string {
     if (!st->usable) return "";
     auto types = st->exe->symbol("runtime.types");
@@ -144,8 +156,14 @@ void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st
     const binary::TypeInfo *t = st->exe->type_by_runtime_offset(link - types->first);
     return t ? t->name : "";
   };
-  hd.global_at = [st](uint64_t addr, std::string &name, uint64_t &start) {
+  hd.global_at = [st](uint64_t addr, std::string &name, uint64_t &start, std::string &type) {
     if (!st->usable) return false;
+    if (const binary::GlobalVariable *g = st->exe->global_at(addr - uint64_t(st->bias))) {
+      name = g->name;
+      start = g->addr + uint64_t(st->bias);
+      type = g->type;
+      return true;
+    }
     auto sym = st->exe->symbol_at(addr - uint64_t(st->bias));
     if (!sym) return false;
     name = sym->first;
