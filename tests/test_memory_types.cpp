@@ -95,6 +95,15 @@ TableProgram program() {
   p.add(pointer("hchan<*main.T>"));
   p.add(structure("hchan<*main.T>", 96, 0,
                   {{"qcount", 0, "uint", 8}, {"dataqsiz", 8, "uint", 8}, {"buf", 16, "unsafe.Pointer", 8}}));
+  // sync/atomic.Pointer[T]: { _ [0]*T; _ noCopy; v unsafe.Pointer }
+  binary::TypeInfo zero;
+  zero.name = "[0]*main.T";
+  zero.tag = llvm::dwarf::DW_TAG_array_type;
+  zero.go_kind = 17;
+  zero.elem = "*main.T";
+  p.add(zero);
+  p.add(structure("sync/atomic.Pointer[main.T]", 8, 25,
+                  {{"_", 0, "[0]*main.T", 0}, {"_", 0, "sync/atomic.noCopy", 0}, {"v", 0, "unsafe.Pointer", 8}}));
   binary::TypeInfo any;
   any.name = "interface {}";
   any.size = 16;
@@ -131,6 +140,7 @@ TEST_CASE("types propagate from typed roots through fields, slices, strings, cha
   b.add_object(0x9000, 48);  // the channel's second element
   b.add_object(0xa000, 48);  // an interface's boxed main.T
   b.add_object(0xb000, 48);  // nothing points at it
+  b.add_object(0xc000, 48);  // an atomic.Pointer[main.T]'s target
   b.add_pointer(a, 0, 0x2000);
   b.add_pointer(bb, 0, 0x1000);  // a cycle: each object is scanned once
   b.add_pointer(a, 8, 0x3000);
@@ -143,6 +153,7 @@ TEST_CASE("types propagate from typed roots through fields, slices, strings, cha
   b.add_root_pointer(global(b, "main.p", "*main.T", 0x500010), 0x500010, 0x6008);
   b.add_root_pointer(global(b, "main.ch", "chan *main.T", 0x500018), 0x500018, 0x7000);
   b.add_root_pointer(global(b, "main.any", "interface {}", 0x510000), 0x510008, 0xa000);
+  b.add_root_pointer(global(b, "main.ap", "sync/atomic.Pointer[main.T]", 0x520000), 0x520000, 0xc000);
   HeapGraph g = b.finish();
 
   std::map<uint64_t, uint64_t> memory{{0x1018, 50}, {0x7008, 4}, {0x510000, 0x400100}};
@@ -171,6 +182,7 @@ TEST_CASE("types propagate from typed roots through fields, slices, strings, cha
   CHECK(type_at(g, 0xa000) == "main.T");  // the eface's type word
   CHECK(st.interfaces == 1);
   CHECK(type_at(g, 0xb000) == "unknown");
+  CHECK(type_at(g, 0xc000) == "main.T");  // v, by the `_ [0]*T` beside it
   REQUIRE(!g.notes.empty());
   CHECK(g.notes.back().find("types:") == 0);
 

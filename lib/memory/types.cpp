@@ -249,7 +249,19 @@ Leaf Propagator::leaf_walk(const TypeInfo *t, uint64_t off, int depth) {
   }
   if (t->tag != llvm::dwarf::DW_TAG_structure_type) return l;
   for (const binary::TypeField &f : t->fields) {
-    if (off < f.offset || off >= f.offset + std::max<uint64_t>(f.size, 1)) continue;
+    if (!f.size || off < f.offset || off >= f.offset + f.size) continue;  // zero-size fields hold nothing
+    // sync/atomic.Pointer[T]: v is an unsafe.Pointer, `_ [0]*T` says to what.
+    if (t->name.rfind("sync/atomic.Pointer[", 0) == 0 && f.name == "v" && off == f.offset) {
+      for (const binary::TypeField &z : t->fields)
+        if (z.name == "_" && z.size == 0)
+          if (const TypeInfo *arr = type(z.type); arr && arr->tag == llvm::dwarf::DW_TAG_array_type)
+            if (const TypeInfo *p = type(arr->elem); p && p->tag == llvm::dwarf::DW_TAG_pointer_type) {
+              l.to = type(p->elem);
+              if (l.to) l.kind = LeafKind::Pointer;
+              return l;
+            }
+      return l;
+    }
     // Fields whose DWARF type says less than the runtime keeps in them.
     if (t->name.rfind("hchan<", 0) == 0 && f.name == "buf" && t->name.back() == '>') {
       const binary::TypeField *q = t->field("dataqsiz");
