@@ -367,7 +367,16 @@ void Propagator::pointer_to(const TypeInfo *t, ObjectId target, uint32_t to_off,
   t = resolve(t);
   if (!t || !t->size) return;
   uint32_t base = header(target, t);
-  if (to_off == base) assign(target, t, 0, base, single);
+  if (to_off != base) return;
+  // A pointer to a value smaller than a word in a larger slot is no array's
+  // first element but the header a bigger object embeds (internal/sync's
+  // *node[K,V] of an entry or indirect): it types nothing. Alone in its
+  // slot (at most a tiny block), it is that value.
+  if (t->size < 8) {
+    if (g_.size(target) - base > 16) return;
+    single = true;
+  }
+  assign(target, t, 0, base, single);
 }
 
 void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectId target, uint32_t to_off,
