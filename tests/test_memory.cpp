@@ -183,22 +183,35 @@ bool within(uint64_t got, uint64_t want, double tolerance) {
 }  // namespace
 
 // testdata/memory: programs whose owners the runtime measured (HeapAlloc
-// deltas around each allocation, after GC) before dumping or crashing.
-TEST_CASE("memory of heap dumps matches the runtime's own figures", "[memory][heapdump]") {
+// deltas around each allocation, after GC) before writing a heap dump or
+// dying in a core (a panic, or out of memory under ulimit).
+TEST_CASE("memory of heap dumps and cores matches the runtime's own figures", "[memory][heapdump][cores]") {
   std::map<std::string, std::vector<test::ManifestRow>> by_fixture;
   for (const test::ManifestRow &row : test::read_manifest(kMemoryDir + "MANIFEST.tsv"))
-    if (row["format"] == "heapdump") by_fixture[row["fixture"]].push_back(row);
-  REQUIRE(by_fixture.size() >= 7);  // go1.21 to go1.27
+    by_fixture[row["fixture"]].push_back(row);
+  size_t dumps = 0, cores = 0, out_of_memory = 0;
   for (const auto &[fixture, owners] : by_fixture) {
     INFO(fixture);
+    const bool dump = owners.front()["format"] == "heapdump";
+    const bool oom = owners.front()["scenario"] == "oom";
+    (dump ? dumps : cores) += 1;
+    out_of_memory += oom;
     AnalysisOptions opts;
     opts.progress = false;
     opts.exe = fixture_exe(owners.front()["exe"]);
+    // The default: on for heap dumps and out-of-memory cores only.
+    if (!dump && !oom) {
+      Input plain = analyze_input(kMemoryDir + fixture, opts);
+      REQUIRE(plain.reports.size() == 1);
+      CHECK(!plain.reports[0].memory);
+      opts.memory = DecodeOptions::Memory::On;
+    }
     Input in = analyze_input(kMemoryDir + fixture, opts);
     REQUIRE(in.reports.size() == 1);
     const Report &r = in.reports[0];
     REQUIRE(r.memory);
     const MemoryReport &m = *r.memory;
+    CHECK(m.source == (dump ? "heap dump" : "core"));
     uint64_t heap_alloc = std::stoull(owners.front()["heap_alloc"]);
     INFO("live_bytes " << m.live_bytes << " HeapAlloc " << heap_alloc);
     CHECK(within(m.live_bytes, heap_alloc, 0.10));
@@ -209,15 +222,25 @@ TEST_CASE("memory of heap dumps matches the runtime's own figures", "[memory][he
         if (owner["kind"] == "global" && rt.root.kind == MemoryRootKind::Global && rt.root.name == owner["owner"])
           found = &rt;
         if (owner["kind"] == "stack" && rt.root.kind == MemoryRootKind::Stack &&
-            std::to_string(rt.root.goroutine) == owner["goroutine"] && rt.root.function == owner["function"])
+            std::to_string(rt.root.goroutine) == owner["goroutine"] && rt.root.function == owner["function"] &&
+            rt.root.variable == owner["variable"])
           found = &rt;
       }
       REQUIRE(found);
       INFO("retained " << found->retained_bytes);
       CHECK(within(found->retained_bytes, std::stoull(owner["bytes"]), 0.15));
+      if (owner["kind"] == "global") CHECK(found->root.type == owner["type"]);
     }
-    // The biggest owner is the top retainer, and the snapshot's verdict names it.
-    CHECK(m.retainers.front().root.name == "main.cache");
-    CHECK(r.verdict.summary.find("main.cache retains") != std::string::npos);
+    // The biggest owner is the top retainer; an out-of-memory or snapshot verdict names it.
+    const std::string top = oom ? "main.hoard" : "main.cache";
+    CHECK(m.retainers.front().root.name == top);
+    if (dump || oom) {
+      CHECK((r.verdict.summary.find(top + " ([][]uint8) retains") != std::string::npos ||
+             r.verdict.summary.find(top + " (map[string][]uint8) retains") != std::string::npos));
+      CHECK(r.verdict.explanation.find("What holds the heap: " + top) != std::string::npos);
+    }
   }
+  CHECK(dumps >= 7);      // go1.21 to go1.27
+  CHECK(cores >= 6 + 4);  // go1.22 to go1.27, and four out of memory
+  CHECK(out_of_memory >= 4);
 }

@@ -319,7 +319,7 @@ private:
   struct FrameRoot {
     size_t goroutine_index;
     std::string function;
-    uint64_t sp;
+    uint64_t sp, size, entry, pc, continpc;            // the frame is [sp, sp+size); its CFA is sp+size
     std::vector<std::pair<uint64_t, uint64_t>> slots;  // frame offset, pointer
   };
   struct FinalizerRoot {
@@ -558,7 +558,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
         return false;
       if (!model) return true;
       if (mem && open_.active && !fields_.empty()) {
-        FrameRoot root{open_.index, fr.name, fr.sp, {}};
+        FrameRoot root{open_.index, fr.name, fr.sp, contents_size_, fr.entry, fr.pc, fr.continpc, {}};
         for (uint64_t f : fields_)
           if (uint64_t v = ptr_at(contents_, size_t(f))) root.slots.push_back({f, v});
         if (!root.slots.empty()) frame_roots_.push_back(std::move(root));
@@ -670,10 +670,11 @@ void Decoder::finish_memory() {
   for (const GlobalSlot &gs : global_slots_) {
     memory::Root root;
     root.info.kind = MemoryRootKind::Global;
-    std::string name;
+    std::string name, type;
     uint64_t start = 0;
-    if (opts_.global_at && opts_.global_at(gs.addr, name, start)) {
+    if (opts_.global_at && opts_.global_at(gs.addr, name, start, type)) {
       root.info.name = root.info.variable = name;
+      root.info.type = type;
       root.base = start;
     } else {
       uint64_t section = gs.bss ? bss_start_ : data_start_;
@@ -682,15 +683,40 @@ void Decoder::finish_memory() {
     }
     heap_.add_root_pointer(heap_.add_root(root), gs.addr, gs.value);
   }
+  // A frame's slots are named by the DWARF local covering them (as cores
+  // name theirs), else by their offset from sp.
   for (const FrameRoot &fr : frame_roots_) {
-    memory::Root root;
-    root.info.kind = MemoryRootKind::Stack;
-    root.info.goroutine = rep_.process.goroutines[fr.goroutine_index].id;
-    root.info.function = fr.function;
-    root.info.name = "goroutine " + std::to_string(root.info.goroutine) + ": " + fr.function;
-    root.base = fr.sp;
-    uint32_t id = heap_.add_root(root);
-    for (auto [off, value] : fr.slots) heap_.add_root_pointer(id, fr.sp + off, value);
+    uint64_t lookup_pc = fr.continpc ? fr.continpc : fr.pc;
+    if (lookup_pc > fr.entry) --lookup_pc;  // a return address: the call is before it
+    std::vector<binary::FrameVariable> vars;
+    if (opts_.frame_variables) vars = opts_.frame_variables(lookup_pc);
+    const uint64_t cfa = fr.sp + fr.size;
+    const std::string prefix =
+        "goroutine " + std::to_string(rep_.process.goroutines[fr.goroutine_index].id) + ": " + fr.function + ": ";
+    for (auto [off, value] : fr.slots) {
+      memory::Root root;
+      root.info.kind = MemoryRootKind::Stack;
+      root.info.goroutine = rep_.process.goroutines[fr.goroutine_index].id;
+      root.info.function = fr.function;
+      const uint64_t slot = fr.sp + off;
+      const int64_t cfa_off = int64_t(slot - cfa);
+      const binary::FrameVariable *var = nullptr;
+      for (const binary::FrameVariable &fv : vars)
+        if (cfa_off >= fv.cfa_offset && cfa_off < fv.cfa_offset + int64_t(fv.size)) {
+          var = &fv;
+          break;
+        }
+      if (var) {
+        root.info.variable = var->name;
+        root.info.type = var->type;
+        root.info.name = prefix + var->name;
+        root.base = cfa + uint64_t(var->cfa_offset) - var->var_offset;
+      } else {
+        root.info.name = prefix + "sp+0x" + hex(off);
+        root.base = slot;
+      }
+      heap_.add_root_pointer(heap_.add_root(root), slot, value);
+    }
   }
   for (const FinalizerRoot &f : finalizer_roots_) {
     memory::Root root;

@@ -4,6 +4,7 @@
 // HeapDumpOptions::memory kept as the object graph (formats/memory.md).
 #pragma once
 
+#include "binary/executable.h"
 #include "io/decode.h"
 #include "io/input.h"
 #include "model/report.h"
@@ -35,9 +36,13 @@ struct HeapDumpOptions {
   // What holds the heap (lib/memory): the object graph from the dump's
   // objects, data, bss, stack frames and finalizers, into Report::memory.
   bool memory = false;
-  // Names the global variable holding a data/bss address: its symbol and
-  // start (called after `symbolize`); unset or false: named by section offset.
-  std::function<bool(uint64_t addr, std::string &name, uint64_t &start)> global_at;
+  // Names the global variable holding a data/bss address: its name, start and
+  // Go type (DWARF, else the ELF symbol with no type); called after
+  // `symbolize`. Unset or false: named by section offset.
+  std::function<bool(uint64_t addr, std::string &name, uint64_t &start, std::string &type)> global_at;
+  // The stack-resident locals and parameters at a frame's (runtime) pc
+  // (binary::Executable::frame_variables): names a frame's pointer slots.
+  std::function<std::vector<binary::FrameVariable>(uint64_t pc)> frame_variables;
   bool show_progress = true;
 };
 

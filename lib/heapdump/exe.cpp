@@ -144,13 +144,25 @@ void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st
     const binary::TypeInfo *t = st->exe->type_by_runtime_offset(link - types->first);
     return t ? t->name : "";
   };
-  hd.global_at = [st](uint64_t addr, std::string &name, uint64_t &start) {
+  hd.global_at = [st](uint64_t addr, std::string &name, uint64_t &start, std::string &type) {
     if (!st->usable) return false;
-    auto sym = st->exe->symbol_at(addr - uint64_t(st->bias));
+    uint64_t link = addr - uint64_t(st->bias);
+    if (const binary::GlobalVariable *g = st->exe->global_at(link)) {
+      name = g->name;
+      start = g->addr + uint64_t(st->bias);
+      type = g->type;
+      return true;
+    }
+    auto sym = st->exe->symbol_at(link);
     if (!sym) return false;
     name = sym->first;
     start = sym->second + uint64_t(st->bias);
+    type.clear();
     return true;
+  };
+  hd.frame_variables = [st](uint64_t pc) -> std::vector<binary::FrameVariable> {
+    if (!st->usable) return {};
+    return st->exe->frame_variables(pc - uint64_t(st->bias));
   };
 }
 
