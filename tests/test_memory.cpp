@@ -1,6 +1,7 @@
 // lib/memory on synthetic graphs: the dominator tree against a brute-force
 // definition, and retained sizes, shared and unreachable bytes, paths and
 // type totals on a small heap whose answer is worked out by hand.
+#include "analysis/diff.h"
 #include "io/input.h"
 #include "memory/heap_graph.h"
 #include "memory/retainers.h"
@@ -243,4 +244,45 @@ TEST_CASE("memory of heap dumps and cores matches the runtime's own figures", "[
   CHECK(dumps >= 7);      // go1.21 to go1.27
   CHECK(cores >= 6 + 4);  // go1.22 to go1.27, and four out of memory
   CHECK(out_of_memory >= 4);
+}
+
+TEST_CASE("diff of two heaps: retainers matched by root across goroutine ids, growth first", "[memory][diff]") {
+  auto retainer = [](MemoryRootKind kind, std::string name, uint64_t bytes) {
+    MemoryRetainer r;
+    r.root.kind = kind;
+    r.root.name = std::move(name);
+    r.retained_bytes = bytes;
+    r.retained_objects = bytes / 1024;
+    return r;
+  };
+  MemoryReport before, after;
+  before.live_bytes = 10 << 20;
+  after.live_bytes = 30 << 20;
+  before.retainers = {retainer(MemoryRootKind::Global, "main.cache", 8 << 20),
+                      retainer(MemoryRootKind::Stack, "goroutine 7: main.worker: buf", 1 << 20),
+                      retainer(MemoryRootKind::Global, "main.gone", 1 << 20)};
+  after.retainers = {retainer(MemoryRootKind::Global, "main.cache", 27 << 20),
+                     retainer(MemoryRootKind::Stack, "goroutine 9: main.worker: buf", 1 << 20),
+                     retainer(MemoryRootKind::Stack, "goroutine 12: main.worker: buf", 2 << 20)};
+  before.types = {{"unknown", 1024, 100, 100 << 10}};
+  after.types = {{"unknown", 1024, 300, 300 << 10}, {"main.T", 0, 1, 64}};
+  MemoryDiff d = diff_memory(before, after);
+  CHECK(d.old_live_bytes == 10u << 20);
+  CHECK(d.new_live_bytes == 30u << 20);
+  REQUIRE(d.retainers.size() == 3);
+  CHECK(d.retainers[0].name == "main.cache");
+  CHECK(d.retainers[0].delta_bytes == 19 << 20);
+  // Both goroutines running main.worker with buf are one retainer in the newer dump.
+  CHECK(d.retainers[1].name == "main.worker: buf");
+  CHECK(d.retainers[1].kind == "stack");
+  CHECK(d.retainers[1].new_bytes == 3u << 20);
+  CHECK(d.retainers[1].delta_bytes == 2 << 20);
+  CHECK(d.retainers[2].name == "main.gone");
+  CHECK(d.retainers[2].old_listed);
+  CHECK_FALSE(d.retainers[2].new_listed);
+  CHECK(d.retainers[2].delta_bytes == -(1 << 20));
+  REQUIRE(d.types.size() == 2);
+  CHECK(d.types[0].size_class == 1024);
+  CHECK(d.types[0].delta_bytes == 200 << 10);
+  CHECK_FALSE(d.types[1].old_listed);
 }

@@ -666,7 +666,7 @@ bool Decoder::read_contents(Reader &r, const char *what, bool keep, Captures *ca
 
 // The object graph's roots, named now that the executable (if any) is known.
 void Decoder::finish_memory() {
-  auto hex = [](uint64_t v) { return llvm::formatv("{0:x}", v).str(); };
+  auto hex = [](uint64_t v) { return llvm::formatv("{0:x-}", v).str(); };
   for (const GlobalSlot &gs : global_slots_) {
     memory::Root root;
     root.info.kind = MemoryRootKind::Global;
