@@ -325,7 +325,7 @@ private:
   struct FrameRoot {
     size_t goroutine_index;
     std::string function;
-    uint64_t sp, fp, pc;  // fp: sp + the frame's size, the CFA; pc: where the frame's locals are looked up
+    uint64_t sp, size, entry, pc, continpc;            // the frame is [sp, sp+size); its CFA is sp+size
     std::vector<std::pair<uint64_t, uint64_t>> slots;  // frame offset, pointer
   };
   struct FinalizerRoot {
@@ -571,11 +571,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
         return false;
       if (!model) return true;
       if (mem && open_.active && !fields_.empty()) {
-        // The frame's variables as at its continuation (the call's return
-        // point), as the collector's stack map is; pc - 1 is inside the call.
-        uint64_t at = fr.continpc ? fr.continpc : fr.pc;
-        if (at > fr.entry) --at;
-        FrameRoot root{open_.index, fr.name, fr.sp, fr.sp + contents_size_, at, {}};
+        FrameRoot root{open_.index, fr.name, fr.sp, contents_size_, fr.entry, fr.pc, fr.continpc, {}};
         for (uint64_t f : fields_)
           if (uint64_t v = ptr_at(contents_, size_t(f))) root.slots.push_back({f, v});
         if (!root.slots.empty()) frame_roots_.push_back(std::move(root));
@@ -695,7 +691,7 @@ void Decoder::keep_type_words(uint64_t addr) {
 
 // The object graph's roots, named now that the executable (if any) is known.
 void Decoder::finish_memory() {
-  auto hex = [](uint64_t v) { return llvm::formatv("{0:x}", v).str(); };
+  auto hex = [](uint64_t v) { return llvm::formatv("{0:x-}", v).str(); };
   for (const GlobalSlot &gs : global_slots_) {
     memory::Root root;
     root.info.kind = MemoryRootKind::Global;
@@ -712,21 +708,23 @@ void Decoder::finish_memory() {
     }
     heap_.add_root_pointer(heap_.add_root(root), gs.addr, gs.value);
   }
+  // A frame's slots are named by the DWARF local covering them (as cores
+  // name theirs), else by their offset from sp.
   for (const FrameRoot &fr : frame_roots_) {
-    memory::Root root;
-    root.info.kind = MemoryRootKind::Stack;
-    root.info.goroutine = rep_.process.goroutines[fr.goroutine_index].id;
-    root.info.function = fr.function;
-    std::string frame = "goroutine " + std::to_string(root.info.goroutine) + ": " + fr.function;
-    root.info.name = frame;
-    root.base = fr.sp;
-    // With the executable, a slot inside a DWARF local or parameter is that
-    // variable's root (named and typed, as in cores); the rest is the frame's.
+    uint64_t lookup_pc = fr.continpc ? fr.continpc : fr.pc;
+    if (lookup_pc > fr.entry) --lookup_pc;  // a return address: the call is before it
     std::vector<binary::FrameVariable> vars;
-    if (opts_.frame_variables && fr.pc) vars = opts_.frame_variables(fr.pc);
-    std::optional<uint32_t> frame_root;
+    if (opts_.frame_variables) vars = opts_.frame_variables(lookup_pc);
+    const uint64_t cfa = fr.sp + fr.size;
+    const std::string prefix =
+        "goroutine " + std::to_string(rep_.process.goroutines[fr.goroutine_index].id) + ": " + fr.function + ": ";
     for (auto [off, value] : fr.slots) {
-      int64_t cfa_off = int64_t(fr.sp + off) - int64_t(fr.fp);
+      memory::Root root;
+      root.info.kind = MemoryRootKind::Stack;
+      root.info.goroutine = rep_.process.goroutines[fr.goroutine_index].id;
+      root.info.function = fr.function;
+      const uint64_t slot = fr.sp + off;
+      const int64_t cfa_off = int64_t(slot - cfa);
       const binary::FrameVariable *var = nullptr;
       for (const binary::FrameVariable &fv : vars)
         if (cfa_off >= fv.cfa_offset && cfa_off < fv.cfa_offset + int64_t(fv.size)) {
@@ -734,16 +732,15 @@ void Decoder::finish_memory() {
           break;
         }
       if (var) {
-        memory::Root vr = root;
-        vr.info.name = frame + ": " + var->name;
-        vr.info.variable = var->name;
-        vr.info.type = var->type;
-        vr.base = fr.fp + uint64_t(var->cfa_offset) - var->var_offset;
-        heap_.add_root_pointer(heap_.add_root(vr), fr.sp + off, value);
-        continue;
+        root.info.variable = var->name;
+        root.info.type = var->type;
+        root.info.name = prefix + var->name;
+        root.base = cfa + uint64_t(var->cfa_offset) - var->var_offset;
+      } else {
+        root.info.name = prefix + "sp+0x" + hex(off);
+        root.base = slot;
       }
-      if (!frame_root) frame_root = heap_.add_root(root);
-      heap_.add_root_pointer(*frame_root, fr.sp + off, value);
+      heap_.add_root_pointer(heap_.add_root(root), slot, value);
     }
   }
   for (const FinalizerRoot &f : finalizer_roots_) {
