@@ -35,7 +35,7 @@ _crashctl() {
     formats="text json csv"
     ;;
   diff)
-    options="-h --help --color -f --format --old-report --new-report --min-growth --unchanged --limit"
+    options="-h --help --color -f --format --old-report --new-report --min-growth --unchanged --exe --memory --no-memory --limit"
     formats="text json"
     ;;
   help)

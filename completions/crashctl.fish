@@ -58,3 +58,6 @@ complete -c crashctl -n $diff -l old-report -x -d 'Which report of OLD (1-based;
 complete -c crashctl -n $diff -l new-report -x -d 'Which report of NEW (1-based; negative from the end)'
 complete -c crashctl -n $diff -l min-growth -x -d 'Smallest increase that counts as growth'
 complete -c crashctl -n $diff -l unchanged -d 'List unchanged groups too'
+complete -c crashctl -n $diff -l exe -r -F -d 'The executable of both cores or heap dumps'
+complete -c crashctl -n $diff -l memory -d 'Compare what holds the heap of two cores'
+complete -c crashctl -n $diff -l no-memory -d 'Do not compare what holds the heap'

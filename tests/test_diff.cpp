@@ -534,7 +534,7 @@ TEST_CASE("diff: JSON validates against formats/diff.schema.json, keys in order"
       if (std::regex_search(line, m, top)) keys.push_back(m[1]);
     }
     CHECK(keys == std::vector<std::string>{"schema_version", "tool", "old", "new", "goroutines", "changes",
-                                           "growing_leaks", "blocked_growth", "groups", "notes"});
+                                           "growing_leaks", "blocked_growth", "groups", "memory", "notes"});
     const json::Object &o = *doc.getAsObject();
     CHECK(*o.getString("schema_version") == kDiffSchemaVersion);
     CHECK(*o.getObject("old")->getInteger("report") == 1);

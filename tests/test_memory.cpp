@@ -1,6 +1,7 @@
 // lib/memory on synthetic graphs: the dominator tree against a brute-force
 // definition, and retained sizes, shared and unreachable bytes, paths and
 // type totals on a small heap whose answer is worked out by hand.
+#include "analysis/diff.h"
 #include "io/input.h"
 #include "memory/heap_graph.h"
 #include "memory/retainers.h"
@@ -283,22 +284,35 @@ bool within(uint64_t got, uint64_t want, double tolerance) {
 }  // namespace
 
 // testdata/memory: programs whose owners the runtime measured (HeapAlloc
-// deltas around each allocation, after GC) before dumping or crashing.
-TEST_CASE("memory of heap dumps matches the runtime's own figures", "[memory][heapdump]") {
+// deltas around each allocation, after GC) before writing a heap dump or
+// dying in a core (a panic, or out of memory under ulimit).
+TEST_CASE("memory of heap dumps and cores matches the runtime's own figures", "[memory][heapdump][cores]") {
   std::map<std::string, std::vector<test::ManifestRow>> by_fixture;
   for (const test::ManifestRow &row : test::read_manifest(kMemoryDir + "MANIFEST.tsv"))
-    if (row["format"] == "heapdump") by_fixture[row["fixture"]].push_back(row);
-  REQUIRE(by_fixture.size() >= 7);  // go1.21 to go1.27
+    by_fixture[row["fixture"]].push_back(row);
+  size_t dumps = 0, cores = 0, out_of_memory = 0;
   for (const auto &[fixture, owners] : by_fixture) {
     INFO(fixture);
+    const bool dump = owners.front()["format"] == "heapdump";
+    const bool oom = owners.front()["scenario"] == "oom";
+    (dump ? dumps : cores) += 1;
+    out_of_memory += oom;
     AnalysisOptions opts;
     opts.progress = false;
     opts.exe = fixture_exe(owners.front()["exe"]);
+    // The default: on for heap dumps and out-of-memory cores only.
+    if (!dump && !oom) {
+      Input plain = analyze_input(kMemoryDir + fixture, opts);
+      REQUIRE(plain.reports.size() == 1);
+      CHECK(!plain.reports[0].memory);
+      opts.memory = DecodeOptions::Memory::On;
+    }
     Input in = analyze_input(kMemoryDir + fixture, opts);
     REQUIRE(in.reports.size() == 1);
     const Report &r = in.reports[0];
     REQUIRE(r.memory);
     const MemoryReport &m = *r.memory;
+    CHECK(m.source == (dump ? "heap dump" : "core"));
     uint64_t heap_alloc = std::stoull(owners.front()["heap_alloc"]);
     INFO("live_bytes " << m.live_bytes << " HeapAlloc " << heap_alloc);
     CHECK(within(m.live_bytes, heap_alloc, 0.10));
@@ -309,15 +323,66 @@ TEST_CASE("memory of heap dumps matches the runtime's own figures", "[memory][he
         if (owner["kind"] == "global" && rt.root.kind == MemoryRootKind::Global && rt.root.name == owner["owner"])
           found = &rt;
         if (owner["kind"] == "stack" && rt.root.kind == MemoryRootKind::Stack &&
-            std::to_string(rt.root.goroutine) == owner["goroutine"] && rt.root.function == owner["function"])
+            std::to_string(rt.root.goroutine) == owner["goroutine"] && rt.root.function == owner["function"] &&
+            rt.root.variable == owner["variable"])
           found = &rt;
       }
       REQUIRE(found);
       INFO("retained " << found->retained_bytes);
       CHECK(within(found->retained_bytes, std::stoull(owner["bytes"]), 0.15));
+      if (owner["kind"] == "global") CHECK(found->root.type == owner["type"]);
     }
-    // The biggest owner is the top retainer, and the snapshot's verdict names it.
-    CHECK(m.retainers.front().root.name == "main.cache");
-    CHECK(r.verdict.summary.find("main.cache retains") != std::string::npos);
+    // The biggest owner is the top retainer; an out-of-memory or snapshot verdict names it.
+    const std::string top = oom ? "main.hoard" : "main.cache";
+    CHECK(m.retainers.front().root.name == top);
+    if (dump || oom) {
+      CHECK((r.verdict.summary.find(top + " ([][]uint8) retains") != std::string::npos ||
+             r.verdict.summary.find(top + " (map[string][]uint8) retains") != std::string::npos));
+      CHECK(r.verdict.explanation.find("What holds the heap: " + top) != std::string::npos);
+    }
   }
+  CHECK(dumps >= 7);      // go1.21 to go1.27
+  CHECK(cores >= 6 + 4);  // go1.22 to go1.27, and four out of memory
+  CHECK(out_of_memory >= 4);
+}
+
+TEST_CASE("diff of two heaps: retainers matched by root across goroutine ids, growth first", "[memory][diff]") {
+  auto retainer = [](MemoryRootKind kind, std::string name, uint64_t bytes) {
+    MemoryRetainer r;
+    r.root.kind = kind;
+    r.root.name = std::move(name);
+    r.retained_bytes = bytes;
+    r.retained_objects = bytes / 1024;
+    return r;
+  };
+  MemoryReport before, after;
+  before.live_bytes = 10 << 20;
+  after.live_bytes = 30 << 20;
+  before.retainers = {retainer(MemoryRootKind::Global, "main.cache", 8 << 20),
+                      retainer(MemoryRootKind::Stack, "goroutine 7: main.worker: buf", 1 << 20),
+                      retainer(MemoryRootKind::Global, "main.gone", 1 << 20)};
+  after.retainers = {retainer(MemoryRootKind::Global, "main.cache", 27 << 20),
+                     retainer(MemoryRootKind::Stack, "goroutine 9: main.worker: buf", 1 << 20),
+                     retainer(MemoryRootKind::Stack, "goroutine 12: main.worker: buf", 2 << 20)};
+  before.types = {{"unknown", 1024, 100, 100 << 10}};
+  after.types = {{"unknown", 1024, 300, 300 << 10}, {"main.T", 0, 1, 64}};
+  MemoryDiff d = diff_memory(before, after);
+  CHECK(d.old_live_bytes == 10u << 20);
+  CHECK(d.new_live_bytes == 30u << 20);
+  REQUIRE(d.retainers.size() == 3);
+  CHECK(d.retainers[0].name == "main.cache");
+  CHECK(d.retainers[0].delta_bytes == 19 << 20);
+  // Both goroutines running main.worker with buf are one retainer in the newer dump.
+  CHECK(d.retainers[1].name == "main.worker: buf");
+  CHECK(d.retainers[1].kind == "stack");
+  CHECK(d.retainers[1].new_bytes == 3u << 20);
+  CHECK(d.retainers[1].delta_bytes == 2 << 20);
+  CHECK(d.retainers[2].name == "main.gone");
+  CHECK(d.retainers[2].old_listed);
+  CHECK_FALSE(d.retainers[2].new_listed);
+  CHECK(d.retainers[2].delta_bytes == -(1 << 20));
+  REQUIRE(d.types.size() == 2);
+  CHECK(d.types[0].size_class == 1024);
+  CHECK(d.types[0].delta_bytes == 200 << 10);
+  CHECK_FALSE(d.types[1].old_listed);
 }

@@ -44,6 +44,70 @@ void describe(GroupDelta &d, const GoroutineGroup &g, bool profile) {
 
 }  // namespace
 
+namespace {
+
+// A retainer's root as it matches across dumps: goroutine ids differ.
+std::string root_key(const MemoryRoot &root) {
+  std::string name = root.name;
+  if (root.kind == MemoryRootKind::Stack && name.rfind("goroutine ", 0) == 0) {
+    size_t colon = name.find(": ");
+    if (colon != std::string::npos) name.erase(0, colon + 2);
+  }
+  return name;
+}
+
+void order_by_growth(std::vector<MemoryDelta> &v) {
+  std::stable_sort(v.begin(), v.end(), [](const MemoryDelta &a, const MemoryDelta &b) {
+    if (a.delta_bytes != b.delta_bytes) return a.delta_bytes > b.delta_bytes;
+    return a.new_bytes > b.new_bytes;
+  });
+}
+
+}  // namespace
+
+MemoryDiff diff_memory(const MemoryReport &old_memory, const MemoryReport &new_memory) {
+  MemoryDiff d;
+  d.old_live_bytes = old_memory.live_bytes;
+  d.new_live_bytes = new_memory.live_bytes;
+  std::map<std::pair<std::string, std::string>, MemoryDelta> retainers;
+  auto add_retainers = [&](const MemoryReport &m, bool is_new) {
+    for (const MemoryRetainer &rt : m.retainers) {
+      MemoryDelta &e = retainers[{to_string(rt.root.kind), root_key(rt.root)}];
+      e.name = root_key(rt.root);
+      e.kind = to_string(rt.root.kind);
+      (is_new ? e.new_listed : e.old_listed) = true;
+      (is_new ? e.new_bytes : e.old_bytes) += rt.retained_bytes;
+      (is_new ? e.new_objects : e.old_objects) += rt.retained_objects;
+    }
+  };
+  add_retainers(old_memory, false);
+  add_retainers(new_memory, true);
+  std::map<std::pair<std::string, uint64_t>, MemoryDelta> types;
+  auto add_types = [&](const MemoryReport &m, bool is_new) {
+    for (const MemoryTypeStat &t : m.types) {
+      MemoryDelta &e = types[{t.type, t.size_class}];
+      e.name = t.type;
+      e.size_class = t.size_class;
+      (is_new ? e.new_listed : e.old_listed) = true;
+      (is_new ? e.new_bytes : e.old_bytes) += t.bytes;
+      (is_new ? e.new_objects : e.old_objects) += t.objects;
+    }
+  };
+  add_types(old_memory, false);
+  add_types(new_memory, true);
+  for (auto &[key, e] : retainers) {
+    e.delta_bytes = int64_t(e.new_bytes) - int64_t(e.old_bytes);
+    d.retainers.push_back(std::move(e));
+  }
+  for (auto &[key, e] : types) {
+    e.delta_bytes = int64_t(e.new_bytes) - int64_t(e.old_bytes);
+    d.types.push_back(std::move(e));
+  }
+  order_by_growth(d.retainers);
+  order_by_growth(d.types);
+  return d;
+}
+
 DiffResult diff_reports(const Report &old_report, const Report &new_report, const DiffOptions &opts) {
   struct Entry {
     GroupDelta d;
@@ -115,6 +179,7 @@ DiffResult diff_reports(const Report &old_report, const Report &new_report, cons
   };
   r.old_source = source(old_report);
   r.new_source = source(new_report);
+  if (old_report.memory && new_report.memory) r.memory = diff_memory(*old_report.memory, *new_report.memory);
   const std::string &ov = r.old_source.go_version, &nv = r.new_source.go_version;
   if (!ov.empty() && !nv.empty() && ov != nv)
     r.notes.push_back("OLD was written by " + ov + " and NEW by " + nv +

@@ -60,14 +60,34 @@ struct DiffOptions {
   int64_t min_growth = 1;  // smallest increase that counts as growth for a leak / exit 4
 };
 
+// What holds the heap, compared (both reports have report.memory): its
+// retainers, matched by root (a stack root by function and variable, not by
+// goroutine id), and its types. Each report lists only its top retainers and
+// types: one missing on a side is unlisted there, not zero.
+struct MemoryDelta {
+  std::string name;         // a retainer's root without "goroutine N: "; a type
+  std::string kind;         // retainers: global, stack, finalizer, other; types: ""
+  uint64_t size_class = 0;  // unknown types: their slot size
+  bool old_listed = false, new_listed = false;
+  uint64_t old_bytes = 0, new_bytes = 0, old_objects = 0, new_objects = 0;
+  int64_t delta_bytes = 0;
+};
+struct MemoryDiff {
+  uint64_t old_live_bytes = 0, new_live_bytes = 0;
+  std::vector<MemoryDelta> retainers, types;  // by growth, largest first
+};
+
 struct DiffResult {
   DiffSource old_source, new_source;
+  std::optional<MemoryDiff> memory;
   std::vector<GroupDelta> groups;  // by |delta| desc, then new count, old count, signature
   size_t grew = 0, shrank = 0, appeared = 0, vanished = 0, unchanged = 0;
   size_t growing_leaks = 0;
   bool blocked_growth = false;     // a blocked group grew by min_growth or more: exit 4
   std::vector<std::string> notes;  // report selection, differing Go releases
 };
+
+MemoryDiff diff_memory(const MemoryReport &old_memory, const MemoryReport &new_memory);
 
 // Compares two reports (their groups, as group_goroutines made them).
 DiffResult diff_reports(const Report &old_report, const Report &new_report, const DiffOptions &opts = {});

@@ -82,14 +82,16 @@ static int site_frame(const StackRef &stack, const InAppRules &rules) {
 }
 
 void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions &opts) {
-  for (Goroutine &g : report.process.goroutines)
-    if (!g.extras().ancestors.empty())
-      for (Ancestor &a : g.mutable_extras().ancestors) a.site_frame = site_frame(a.stack, rules);
-  const Process &p = report.process;
+  Process &p = report.process;
   std::vector<GoroutineGroup> groups;
   llvm::DenseMap<GroupKey, uint32_t> index;  // open addressing: a few thousand keys stay in cache
+  // One pass over the goroutines: a million of them do not fit in cache.
   for (size_t gi = 0; gi < p.goroutines.size(); ++gi) {
-    const Goroutine &g = p.goroutines[gi];
+    Goroutine &g = p.goroutines[gi];
+    if (!g.extras().ancestors.empty()) {
+      p.ancestors = true;
+      for (Ancestor &a : g.mutable_extras().ancestors) a.site_frame = site_frame(a.stack, rules);
+    }
     GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, g.wait_reason,
                  g.stack.get(), g.created_by.get()};
     auto [it, added] = index.try_emplace(key, uint32_t(groups.size()));

@@ -136,6 +136,7 @@ std::unique_ptr<TypeInfo> Executable::Impl::build_type(DWARFDie die) {
   DWARFDie elem = die.getAttributeValueAsReferencedDie(kGoElem);
   if (!elem) elem = die.getAttributeValueAsReferencedDie(dwarf::DW_AT_type);
   if (elem) t->elem = name_of(elem);
+  if (DWARFDie target = die.getAttributeValueAsReferencedDie(dwarf::DW_AT_type)) t->target = name_of(target);
   for (DWARFDie child : die.children()) {
     if (child.getTag() == dwarf::DW_TAG_subrange_type && die.getTag() == dwarf::DW_TAG_array_type) {
       if (auto c = dwarf::toUnsigned(child.find(dwarf::DW_AT_count)))
@@ -316,15 +317,28 @@ void stack_pieces(ArrayRef<uint8_t> b, uint64_t whole_size, const FrameVariable 
   if (!any_piece) emit(whole_size ? whole_size : 8);
 }
 
-void collect_frame_vars(const DWARFDie &scope, uint64_t pc, std::vector<FrameVariable> &out, int depth) {
+// The part suffix of a variable the compiler split into parts and spilled
+// one of ("batch.ptr" of slice batch: Go 1.27 names such spills), or "".
+std::string_view decomposed_part(std::string_view name) {
+  for (std::string_view part : {".ptr", ".len", ".cap", ".data", ".itab", ".type", ".real", ".imag"})
+    if (name.size() > part.size() && name.substr(name.size() - part.size()) == part) return part;
+  return {};
+}
+
+void collect_frame_vars(const DWARFDie &scope, uint64_t pc, std::vector<FrameVariable> &out, int depth,
+                        std::map<std::string, std::string> *types_by_name = nullptr) {
   if (depth > 64) return;
   for (DWARFDie child : scope.children()) {
     dwarf::Tag tag = child.getTag();
     if (tag == dwarf::DW_TAG_lexical_block || tag == dwarf::DW_TAG_inlined_subroutine) {
-      if (child.addressRangeContainsAddress(pc)) collect_frame_vars(child, pc, out, depth + 1);
+      if (child.addressRangeContainsAddress(pc)) collect_frame_vars(child, pc, out, depth + 1, types_by_name);
       continue;
     }
     if (tag != dwarf::DW_TAG_variable && tag != dwarf::DW_TAG_formal_parameter) continue;
+    if (types_by_name)
+      if (auto t = child.findRecursively({dwarf::DW_AT_type}))
+        if (DWARFDie td = child.getAttributeValueAsReferencedDie(*t))
+          types_by_name->emplace(name_of(child), name_of(td));
     auto locs = child.getLocations(dwarf::DW_AT_location);
     if (!locs) {
       consumeError(locs.takeError());
@@ -361,8 +375,20 @@ std::vector<FrameVariable> Executable::frame_variables(uint64_t pc) const {
   std::lock_guard<std::mutex> lock(im.dwarf_mutex);
   if (auto it = im.frame_vars_cache.find(pc); it != im.frame_vars_cache.end()) return it->second;
   std::vector<FrameVariable> out;
+  std::map<std::string, std::string> types_by_name;
   if (DWARFCompileUnit *cu = im.dwarf->getCompileUnitForCodeAddress(pc))
-    if (DWARFDie sub = cu->getSubroutineForAddress(pc)) collect_frame_vars(sub, pc, out, 0);
+    if (DWARFDie sub = cu->getSubroutineForAddress(pc)) collect_frame_vars(sub, pc, out, 0, &types_by_name);
+  // A spilled part of a split variable is named as the variable the source
+  // declares ("batch.ptr" -> "batch", [][]uint8), when the function has it.
+  for (FrameVariable &v : out) {
+    std::string_view part = decomposed_part(v.name);
+    if (part.empty()) continue;
+    std::string whole = v.name.substr(0, v.name.size() - part.size());
+    auto it = types_by_name.find(whole);
+    if (it == types_by_name.end()) continue;
+    v.name = whole;
+    v.type = it->second;
+  }
   if (im.frame_vars_cache.size() > 100000) im.frame_vars_cache.clear();
   im.frame_vars_cache.emplace(pc, out);
   return out;

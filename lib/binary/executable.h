@@ -39,6 +39,7 @@ struct TypeInfo {
   uint16_t tag = 0;               // DW_TAG_structure_type, DW_TAG_pointer_type, DW_TAG_base_type, ...
   uint8_t go_kind = 0;            // DW_AT_go_kind (reflect.Kind), 0 when absent
   std::string elem;               // pointer/array/slice element type name, typedef target
+  std::string target;             // the DW_AT_type's name: a map or chan typedef's "*map<K,V>", "*hchan<T>"
   uint64_t count = 0;             // array length
   uint8_t encoding = 0;           // base types: DW_ATE_*
   std::vector<TypeField> fields;  // structs, in order

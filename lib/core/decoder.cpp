@@ -13,6 +13,7 @@
 #include "gosyntax/parse.h"
 #include "memory/heap_graph.h"
 #include "memory/retainers.h"
+#include "memory/types.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/BinaryFormat/ELF.h"
@@ -722,6 +723,19 @@ void CoreDecoder::read_memory() {
   std::vector<GoroutineFrames>().swap(heap_stacks_);
   for (Diagnostic &d : diags) out_.add_diagnostic(std::move(d));
   memory::HeapGraph g = builder.finish();
+  // Types from typed roots and fields; counts (caps, dataqsiz, dirLen) and
+  // interfaces' type words are read from the core.
+  {
+    ValueReader values(mem_, exe_, l_);
+    std::optional<uint64_t> types = values.types_base();
+    memory::TypeSource src;
+    src.program = &exe_;
+    src.word = [this](uint64_t a) { return mem_.u64(a); };
+    src.runtime_type = [this, types](uint64_t t) -> const binary::TypeInfo * {
+      return types && t >= *types ? exe_.type_by_runtime_offset(t - *types) : nullptr;
+    };
+    memory::propagate_types(g, src);
+  }
   auto rep = std::make_shared<MemoryReport>(memory::summarize(g));
   rep->source = "core";
   r_.memory = std::move(rep);

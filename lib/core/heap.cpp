@@ -472,9 +472,14 @@ const TypeLayout &HeapWalker::type_layout(uint64_t type) {
     return t;
   }
   t.ok = true;
+  // Named as the DWARF names it (DW_AT_go_runtime_type: "internal/cpu.option",
+  // the layout type propagation reads), else as the runtime does ("cpu.option").
   for (const auto &[lo, hi] : type_ranges_)
     if (type >= lo && type < hi) {
-      t.name = values_.type_name(type);
+      if (const binary::TypeInfo *dt = exe_.type_by_runtime_offset(type - lo); dt && !dt->name.empty())
+        t.name = dt->name;
+      else
+        t.name = values_.type_name(type);
       break;
     }
   uint64_t words = t.ptrbytes / 8, tflag = get(rec, t_tflag_), gcdata = get(rec, t_gcdata_);

@@ -27,10 +27,11 @@ public:
   PanicValue eface(uint64_t type, uint64_t data) const;
   // The name of the runtime type descriptor at TYPE ("" when unreadable).
   std::string type_name(uint64_t type) const;
+  // firstmoduledata.types: type descriptors' DW_AT_go_runtime_type is their offset from it.
+  std::optional<uint64_t> types_base() const;
 
 private:
   std::string format(const binary::TypeInfo &t, uint64_t addr, int depth) const;
-  std::optional<uint64_t> types_base() const;
   const Memory &mem_;
   const binary::GoProgram &exe_;
   const RuntimeLayout &l_;

@@ -3,6 +3,7 @@
 #include "gosyntax/parse.h"
 #include "memory/heap_graph.h"
 #include "memory/retainers.h"
+#include "memory/types.h"
 
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -309,6 +310,11 @@ private:
   // kMaxKeptContents; larger ones are skipped and their pointers counted).
   bool read_contents(Reader &r, const char *what, bool keep, Captures *cap, uint64_t addr);
   void finish_memory();
+  // Interfaces' type words: the word before a pointer field that is itself
+  // no pointer field (the collector does not scan an interface's type or
+  // itab word, so the dump's field lists leave it out) and looks like an
+  // address outside the heap. Kept in type_words_ for type propagation.
+  void keep_type_words(uint64_t addr);
   uint64_t contents_size_ = 0;
 
   // What holds the heap (HeapDumpOptions::memory).
@@ -319,7 +325,7 @@ private:
   struct FrameRoot {
     size_t goroutine_index;
     std::string function;
-    uint64_t sp;
+    uint64_t sp, size, entry, pc, continpc;            // the frame is [sp, sp+size); its CFA is sp+size
     std::vector<std::pair<uint64_t, uint64_t>> slots;  // frame offset, pointer
   };
   struct FinalizerRoot {
@@ -334,6 +340,8 @@ private:
   std::vector<FrameRoot> frame_roots_;
   std::vector<FinalizerRoot> finalizer_roots_;
   uint64_t unread_pointers_ = 0;  // in objects too large to keep
+  std::vector<std::pair<uint64_t, uint64_t>> type_words_;  // (address, value), sorted at the end
+  std::unordered_map<uint64_t, uint64_t> itabs_;           // itab -> its type descriptor (itab records)
 
   Input &out_;
   const HeapDumpOptions &opts_;
@@ -431,7 +439,10 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
       if (model) types_[a] = {b, std::move(name), ind};
       return true;
     }
-    case TagItab: return U(a, "itab.addr") && U(b, "itab.type");
+    case TagItab:
+      if (!U(a, "itab.addr") || !U(b, "itab.type")) return false;
+      if (model && opts_.memory) itabs_[a] = b;
+      return true;
     case TagObject: {
       if (!U(a, "object.addr")) return false;
       const bool mem = model && opts_.memory;
@@ -443,6 +454,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
         memory::ObjectId id = heap_.add_object(a, contents_size_);
         if (contents_size_ && contents_.empty() && !fields_.empty()) unread_pointers_ += fields_.size();
         for (uint64_t f : fields_) heap_.add_pointer(id, f, ptr_at(contents_, size_t(f)));
+        keep_type_words(a);
       }
       return true;
     }
@@ -458,6 +470,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
         (tag == TagData ? data_start_ : bss_start_) = a;
         for (uint64_t f : fields_)
           if (uint64_t v = ptr_at(contents_, size_t(f))) global_slots_.push_back({tag == TagBSS, a + f, v});
+        keep_type_words(a);
       }
       return true;
     }
@@ -558,7 +571,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
         return false;
       if (!model) return true;
       if (mem && open_.active && !fields_.empty()) {
-        FrameRoot root{open_.index, fr.name, fr.sp, {}};
+        FrameRoot root{open_.index, fr.name, fr.sp, contents_size_, fr.entry, fr.pc, fr.continpc, {}};
         for (uint64_t f : fields_)
           if (uint64_t v = ptr_at(contents_, size_t(f))) root.slots.push_back({f, v});
         if (!root.slots.empty()) frame_roots_.push_back(std::move(root));
@@ -664,16 +677,29 @@ bool Decoder::read_contents(Reader &r, const char *what, bool keep, Captures *ca
   return r.string(what, keep ? &contents_ : nullptr, kMaxKeptContents, cap, addr, true, &contents_size_);
 }
 
+void Decoder::keep_type_words(uint64_t addr) {
+  if (contents_.empty()) return;
+  const uint64_t ps = params_.ptr_size ? params_.ptr_size : 8;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    uint64_t f = fields_[i];
+    if (f < ps || (i && fields_[i - 1] == f - ps)) continue;
+    uint64_t w = ptr_at(contents_, size_t(f - ps));
+    if (w < 0x10000 || (params_.arena_end && w >= params_.arena_start && w < params_.arena_end)) continue;
+    type_words_.push_back({addr + f - ps, w});
+  }
+}
+
 // The object graph's roots, named now that the executable (if any) is known.
 void Decoder::finish_memory() {
-  auto hex = [](uint64_t v) { return llvm::formatv("{0:x}", v).str(); };
+  auto hex = [](uint64_t v) { return llvm::formatv("{0:x-}", v).str(); };
   for (const GlobalSlot &gs : global_slots_) {
     memory::Root root;
     root.info.kind = MemoryRootKind::Global;
-    std::string name;
+    std::string name, type;
     uint64_t start = 0;
-    if (opts_.global_at && opts_.global_at(gs.addr, name, start)) {
+    if (opts_.global_at && opts_.global_at(gs.addr, name, start, type)) {
       root.info.name = root.info.variable = name;
+      root.info.type = type;
       root.base = start;
     } else {
       uint64_t section = gs.bss ? bss_start_ : data_start_;
@@ -682,15 +708,40 @@ void Decoder::finish_memory() {
     }
     heap_.add_root_pointer(heap_.add_root(root), gs.addr, gs.value);
   }
+  // A frame's slots are named by the DWARF local covering them (as cores
+  // name theirs), else by their offset from sp.
   for (const FrameRoot &fr : frame_roots_) {
-    memory::Root root;
-    root.info.kind = MemoryRootKind::Stack;
-    root.info.goroutine = rep_.process.goroutines[fr.goroutine_index].id;
-    root.info.function = fr.function;
-    root.info.name = "goroutine " + std::to_string(root.info.goroutine) + ": " + fr.function;
-    root.base = fr.sp;
-    uint32_t id = heap_.add_root(root);
-    for (auto [off, value] : fr.slots) heap_.add_root_pointer(id, fr.sp + off, value);
+    uint64_t lookup_pc = fr.continpc ? fr.continpc : fr.pc;
+    if (lookup_pc > fr.entry) --lookup_pc;  // a return address: the call is before it
+    std::vector<binary::FrameVariable> vars;
+    if (opts_.frame_variables) vars = opts_.frame_variables(lookup_pc);
+    const uint64_t cfa = fr.sp + fr.size;
+    const std::string prefix =
+        "goroutine " + std::to_string(rep_.process.goroutines[fr.goroutine_index].id) + ": " + fr.function + ": ";
+    for (auto [off, value] : fr.slots) {
+      memory::Root root;
+      root.info.kind = MemoryRootKind::Stack;
+      root.info.goroutine = rep_.process.goroutines[fr.goroutine_index].id;
+      root.info.function = fr.function;
+      const uint64_t slot = fr.sp + off;
+      const int64_t cfa_off = int64_t(slot - cfa);
+      const binary::FrameVariable *var = nullptr;
+      for (const binary::FrameVariable &fv : vars)
+        if (cfa_off >= fv.cfa_offset && cfa_off < fv.cfa_offset + int64_t(fv.size)) {
+          var = &fv;
+          break;
+        }
+      if (var) {
+        root.info.variable = var->name;
+        root.info.type = var->type;
+        root.info.name = prefix + var->name;
+        root.base = cfa + uint64_t(var->cfa_offset) - var->var_offset;
+      } else {
+        root.info.name = prefix + "sp+0x" + hex(off);
+        root.base = slot;
+      }
+      heap_.add_root_pointer(heap_.add_root(root), slot, value);
+    }
   }
   for (const FinalizerRoot &f : finalizer_roots_) {
     memory::Root root;
@@ -704,8 +755,39 @@ void Decoder::finish_memory() {
     heap_.note(
         llvm::formatv("{0} pointers in objects over {1} MB were not read", unread_pointers_, kMaxKeptContents >> 20)
             .str());
-  heap_.note("heap dumps record no object types");
-  auto report = std::make_shared<MemoryReport>(memory::summarize(heap_.finish()));
+  memory::HeapGraph graph = heap_.finish();
+  const binary::GoProgram *program = opts_.program ? opts_.program() : nullptr;
+  if (program) {
+    // Types by propagation from the globals' DWARF types. The dump keeps no
+    // object contents here: slices' capacities, channels' sizes and maps'
+    // counts come from slot sizes; interfaces' type words from type_words_.
+    std::sort(type_words_.begin(), type_words_.end());
+    memory::TypeSource src;
+    src.program = program;
+    src.word = [this](uint64_t a) -> std::optional<uint64_t> {
+      auto it = std::lower_bound(type_words_.begin(), type_words_.end(), std::pair<uint64_t, uint64_t>{a, 0});
+      if (it == type_words_.end() || it->first != a) return std::nullopt;
+      return it->second;
+    };
+    src.runtime_type = opts_.runtime_type;
+    src.itab_type = [this](uint64_t itab) -> uint64_t {
+      auto it = itabs_.find(itab);
+      return it == itabs_.end() ? 0 : it->second;
+    };
+    // Malloc headers from Go 1.22 (heap dumps record the slot, header included).
+    const std::string &v = rep_.process.go_version.version;
+    src.malloc_headers = !(v.rfind("go1.", 0) == 0 && std::atoi(v.c_str() + 4) > 0 && std::atoi(v.c_str() + 4) <= 21);
+    memory::TypeStats ts = memory::propagate_types(graph, src);
+    if (ts.slot_counts)
+      graph.notes.push_back(llvm::formatv("types: {0} arrays' lengths (slices' capacities, channels' buffers, maps' "
+                                          "groups) are counted from their slot sizes: the dump's contents are not kept",
+                                          ts.slot_counts)
+                                .str());
+  } else {
+    graph.notes.push_back("heap dumps record no object types: pass --exe to type objects from the executable's DWARF");
+  }
+  std::vector<std::pair<uint64_t, uint64_t>>().swap(type_words_);
+  auto report = std::make_shared<MemoryReport>(memory::summarize(graph));
   report->source = "heap dump";
   if (!eof_seen_)
     report->notes.push_back("the dump is incomplete: only the objects and roots before the error are counted");

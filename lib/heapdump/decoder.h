@@ -4,6 +4,7 @@
 // HeapDumpOptions::memory kept as the object graph (formats/memory.md).
 #pragma once
 
+#include "binary/executable.h"
 #include "io/decode.h"
 #include "io/input.h"
 #include "model/report.h"
@@ -37,7 +38,17 @@ struct HeapDumpOptions {
   bool memory = false;
   // Names the global variable holding a data/bss address: its symbol and
   // start (called after `symbolize`); unset or false: named by section offset.
-  std::function<bool(uint64_t addr, std::string &name, uint64_t &start)> global_at;
+  // TYPE: its DWARF type when known ("" else).
+  std::function<bool(uint64_t addr, std::string &name, uint64_t &start, std::string &type)> global_at;
+  // Types the graph's objects by propagation (lib/memory/types.h): the
+  // executable's DWARF (null: no executable matches the dump; called after
+  // `symbolize`), and the DWARF type of a runtime type descriptor's address.
+  std::function<const binary::GoProgram *()> program;
+  std::function<const binary::TypeInfo *(uint64_t type_addr)> runtime_type;
+  // The locals and parameters of the frame at runtime PC (the call or the
+  // continuation), by their offset from the frame's CFA: stack slots become
+  // roots per variable, named and typed.
+  std::function<std::vector<binary::FrameVariable>(uint64_t pc)> frame_variables;
   bool show_progress = true;
 };
 

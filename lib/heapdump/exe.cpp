@@ -128,6 +128,15 @@ void symbolize_report(State &st, const DecodeOptions &opts, Input &in, Report &r
   }
 }
 
+// The DWARF type of the runtime type descriptor at ADDR (a runtime address).
+const binary::TypeInfo *runtime_type_at(const State &st, uint64_t addr) {
+  if (!st.usable) return nullptr;
+  auto types = st.exe->symbol("runtime.types");
+  uint64_t link = addr - uint64_t(st.bias);
+  if (!types || link < types->first) return nullptr;
+  return st.exe->type_by_runtime_offset(link - types->first);
+}
+
 // Symbolizes with the executable symbolize_report finds, kept in ST.
 void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st, Input &out,
                            const DecodeOptions &opts) {
@@ -135,21 +144,30 @@ void use_executable_search(HeapDumpOptions &hd, const std::shared_ptr<State> &st
   hd.read_static = [st](uint64_t addr, void *dst, size_t n) {
     return st->usable && st->exe->read(addr - uint64_t(st->bias), dst, n);
   };
+  hd.program = [st]() -> const binary::GoProgram * { return st->usable ? st->exe.get() : nullptr; };
+  hd.runtime_type = [st](uint64_t addr) { return runtime_type_at(*st, addr); };
+  hd.frame_variables = [st](uint64_t pc) -> std::vector<binary::FrameVariable> {
+    if (!st->usable) return {};
+    return st->exe->frame_variables(pc - uint64_t(st->bias));
+  };
   hd.type_name = [st](uint64_t addr) -> std::string {
-    if (!st->usable) return "";
-    auto types = st->exe->symbol("runtime.types");
-    if (!types) return "";
-    uint64_t link = addr - uint64_t(st->bias);
-    if (link < types->first) return "";
-    const binary::TypeInfo *t = st->exe->type_by_runtime_offset(link - types->first);
+    const binary::TypeInfo *t = runtime_type_at(*st, addr);
     return t ? t->name : "";
   };
-  hd.global_at = [st](uint64_t addr, std::string &name, uint64_t &start) {
+  hd.global_at = [st](uint64_t addr, std::string &name, uint64_t &start, std::string &type) {
     if (!st->usable) return false;
-    auto sym = st->exe->symbol_at(addr - uint64_t(st->bias));
+    uint64_t link = addr - uint64_t(st->bias);
+    if (const binary::GlobalVariable *g = st->exe->global_at(link)) {
+      name = g->name;
+      start = g->addr + uint64_t(st->bias);
+      type = g->type;
+      return true;
+    }
+    auto sym = st->exe->symbol_at(link);
     if (!sym) return false;
     name = sym->first;
     start = sym->second + uint64_t(st->bias);
+    type.clear();
     return true;
   };
 }

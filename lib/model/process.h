@@ -308,6 +308,7 @@ struct Process {
   std::vector<Thread> threads;
   StableVector<Goroutine> goroutines;  // stable references, no growth copies
   bool runtime_stack = false;          // "runtime stack:" block seen (failure on g0)
+  bool ancestors = false;              // some goroutine has ancestors (set by group_goroutines)
   StackRef runtime_stack_frames;       // frames of that block
   std::vector<RaceReport> races;
   std::optional<TestTimeout> test_timeout;

@@ -45,11 +45,11 @@ private:
     analyze_report(r, opts_);
     add_confidence(r);
     attribute_culprit(r, attr_);  // with the build info of a core
+    group_goroutines(r, rules_);  // before the links: they are found from the groups' stacks
     notes_.clear();
     sources_.annotate(r, attr_, notes_);
     for (std::string &note : notes_)  // once per input: many reports may share a culprit
       if (noted_.insert(note).second) out_.add_diagnostic(Severity::Note, r.offset, std::move(note));
-    group_goroutines(r, rules_);
     explain_recover(r);
     explain_waits(r, rules_);
     SignatureOptions sig;

@@ -117,9 +117,37 @@ static void diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
                         unchanged_goroutines == 1 ? "" : "s");
 }
 
+std::string signed_bytes(int64_t v) {
+  return (v < 0 ? "-" : "+") + byte_size(uint64_t(v < 0 ? -v : v));
+}
+
+// What grew in the heap: the retainers and types that changed, growth first.
+static void memory_text(llvm::raw_ostream &os, const MemoryDiff &m) {
+  os << "\nmemory: " << byte_size(m.old_live_bytes) << " -> " << byte_size(m.new_live_bytes) << " ("
+     << signed_bytes(int64_t(m.new_live_bytes) - int64_t(m.old_live_bytes)) << ") live\n";
+  auto side = [](bool listed, uint64_t bytes) { return listed ? byte_size(bytes) : std::string("(unlisted)"); };
+  auto rows = [&](const char *title, const std::vector<MemoryDelta> &v, bool retainers) {
+    size_t shown = 0;
+    for (const MemoryDelta &e : v) {
+      if (e.delta_bytes == 0 || shown == 10) continue;
+      if (shown++ == 0) os << "  " << title << ":\n";
+      std::string name = e.name;
+      if (retainers) name += " (" + e.kind + ")";
+      if (e.size_class) name += " (" + std::to_string(e.size_class) + "-byte slots)";
+      os << "    " << pad(signed_bytes(e.delta_bytes), 11, true) << "  " << side(e.old_listed, e.old_bytes) << " -> "
+         << side(e.new_listed, e.new_bytes) << "  " << name << "\n";
+    }
+  };
+  rows("retained by", m.retainers, true);
+  rows("by type", m.types, false);
+}
+
 void render_diff_text(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
   // Function names and paths come from the inputs: escaped, never raw.
-  write_escaped(os, opts.color, false, [&](llvm::raw_ostream &esc) { diff_text(esc, d, opts); });
+  write_escaped(os, opts.color, false, [&](llvm::raw_ostream &esc) {
+    diff_text(esc, d, opts);
+    if (d.memory) memory_text(esc, *d.memory);
+  });
 }
 
 void render_diff_json(llvm::raw_ostream &os, const DiffResult &d, const DiffRenderOptions &opts) {
@@ -194,6 +222,35 @@ void render_diff_json(llvm::raw_ostream &os, const DiffResult &d, const DiffRend
           j.attribute("growing_leak", g.growing_leak);
         });
     });
+    j.attributeBegin("memory");
+    if (d.memory) {
+      auto deltas = [&](const char *key, const std::vector<MemoryDelta> &v, bool retainers) {
+        j.attributeArray(key, [&] {
+          for (const MemoryDelta &e : v)
+            j.object([&] {
+              j.attribute("name", str(e.name));
+              if (retainers) j.attribute("kind", str(e.kind));
+              if (!retainers)
+                j.attribute("size_class", e.size_class ? json::Value(e.size_class) : json::Value(nullptr));
+              j.attribute("old_bytes", e.old_listed ? json::Value(e.old_bytes) : json::Value(nullptr));
+              j.attribute("new_bytes", e.new_listed ? json::Value(e.new_bytes) : json::Value(nullptr));
+              j.attribute("old_objects", e.old_listed ? json::Value(e.old_objects) : json::Value(nullptr));
+              j.attribute("new_objects", e.new_listed ? json::Value(e.new_objects) : json::Value(nullptr));
+              j.attribute("delta_bytes", e.delta_bytes);
+            });
+        });
+      };
+      j.object([&] {
+        j.attribute("old_live_bytes", d.memory->old_live_bytes);
+        j.attribute("new_live_bytes", d.memory->new_live_bytes);
+        j.attribute("delta_bytes", int64_t(d.memory->new_live_bytes) - int64_t(d.memory->old_live_bytes));
+        deltas("retainers", d.memory->retainers, true);
+        deltas("types", d.memory->types, false);
+      });
+    } else {
+      j.value(nullptr);
+    }
+    j.attributeEnd();
     j.attributeArray("notes", [&] {
       for (const std::string &n : d.notes) j.value(str(n));
     });

@@ -11,7 +11,7 @@
 namespace crashctl {
 
 // The version of the diff JSON document, formats/diff.md "Versioning".
-inline constexpr const char *kDiffSchemaVersion = "1.1.0";
+inline constexpr const char *kDiffSchemaVersion = "1.2.0";
 
 struct DiffRenderOptions {
   bool show_unchanged = false;  // text: list unchanged groups too (JSON always does)

@@ -192,10 +192,14 @@ void SourceAnnotator::set_links(Report &r, const Attribution &attr, const std::s
     for (const Frame &f : s->frames) visit(f);
   };
   const Process &p = r.process;
-  for (const Goroutine &g : p.goroutines) {
-    visit_stack(g.stack.get());
-    for (const Ancestor &a : g.extras().ancestors) visit_stack(a.stack.get());
-  }
+  // Every goroutine's stack is some group's (group_goroutines ran): a
+  // million goroutines are not walked again unless some have ancestors.
+  for (const GoroutineGroup &grp : r.groups) visit_stack(grp.stack.get());
+  if (r.groups.empty() || p.ancestors)
+    for (const Goroutine &g : p.goroutines) {
+      visit_stack(g.stack.get());
+      for (const Ancestor &a : g.extras().ancestors) visit_stack(a.stack.get());
+    }
   visit_stack(p.runtime_stack_frames.get());
   for (const RaceReport &race : p.races) {
     for (const RaceAccess &a : race.accesses) visit_stack(a.stack.get());

@@ -25,6 +25,8 @@ const char *kDiffHelp = R"(Examples:
 
 Groups of identical goroutines are matched across the dumps by signature
 (state, wait reason, functions, creator), never by goroutine id.
+Two heap dumps (or cores with --memory) also compare what holds the heap:
+which retainers and types grew.
 Exit status: 0 no blocked group grew, 1 no goroutine dump to compare,
 2 input error, 3 usage error, 4 a blocked group grew (a "leak: growing"
 line names each one started by one go statement).)";
@@ -36,11 +38,12 @@ struct DiffArgs {
   int64_t old_report = 0, new_report = 0;
   int64_t min_growth = 1;
   bool unchanged = false;
+  crashctl::AnalysisOptions analysis;  // --exe, --memory
 };
 
 int run_diff(const DiffArgs &a) {
   std::vector<crashctl::Input> inputs;
-  for (const std::string &f : a.files) inputs.push_back(crashctl::analyze_input(f, crashctl::AnalysisOptions{}));
+  for (const std::string &f : a.files) inputs.push_back(crashctl::analyze_input(f, a.analysis));
   report_problems(inputs);
 
   crashctl::DiffSelection sel{a.old_report, a.new_report};
@@ -92,6 +95,15 @@ Command add_diff_command(CLI::App &app) {
                   "Smallest increase of a blocked group that counts as growth (default 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--unchanged", args->unchanged, "Text: list unchanged groups too");
+  cmd->add_option("--exe", args->analysis.exe,
+                  "The executable of both cores or heap dumps (default: the path a core records)");
+  auto *memory_on = cmd->add_flag_callback(
+      "--memory", [args] { args->analysis.memory = crashctl::DecodeOptions::Memory::On; },
+      "Compare what holds the heap of two cores too (heap dumps: always)");
+  cmd->add_flag_callback(
+         "--no-memory", [args] { args->analysis.memory = crashctl::DecodeOptions::Memory::Off; },
+         "Do not compare what holds the heap")
+      ->excludes(memory_on);
   add_limit_option(cmd);
   cmd->footer(kDiffHelp);
   return {cmd, [args] { return run_diff(*args); }};
