@@ -305,6 +305,12 @@ TEST_CASE("memory of heap dumps and cores matches the runtime's own figures", "[
       Input plain = analyze_input(kMemoryDir + fixture, opts);
       REQUIRE(plain.reports.size() == 1);
       CHECK(!plain.reports[0].memory);
+      // ... but a line with the heap's size, from the spans alone.
+      const auto &notes = plain.reports[0].process.notes;
+      CHECK(std::any_of(notes.begin(), notes.end(), [](const std::string &n) {
+        return n.rfind("heap: ", 0) == 0 && n.find(" MiB live in ") != std::string::npos &&
+               n.find("--memory shows what holds it") != std::string::npos;
+      }));
       opts.memory = DecodeOptions::Memory::On;
     }
     Input in = analyze_input(kMemoryDir + fixture, opts);

@@ -706,7 +706,17 @@ void CoreDecoder::run() {
   for (const PanicRecord &pr : p_.panics) live_panic |= !pr.goexit && !pr.recovered;
   r_.kind = (crash_thread || p_.fatal || live_panic) ? ReportKind::Crash : ReportKind::Snapshot;
   p_.goroutine_profile = r_.kind == ReportKind::Snapshot;
-  if (keep_stacks) read_memory();
+  if (keep_stacks) {
+    read_memory();
+  } else if (opts_.memory != DecodeOptions::Memory::Off) {
+    // A crash core: the heap's size in one line; --memory says what holds it.
+    std::vector<Diagnostic> quiet;  // an unreadable heap is not this report's problem
+    HeapWalkStats t = read_heap_totals(mem_, exe_, l_, quiet);
+    if (t.in_use_spans)
+      p_.notes.push_back(llvm::formatv("heap: {0} live in {1} objects ({2} in-use spans); --memory shows what holds it",
+                                       byte_size(t.alloc_count_bytes), t.alloc_count_objects, t.in_use_spans)
+                             .str());
+  }
 }
 
 // --memory, or by default a core that died of running out of memory.

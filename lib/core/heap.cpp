@@ -146,6 +146,11 @@ public:
       : mem_(mem), exe_(exe), l_(l), b_(b), diags_(diags), bias_(mem.bias()), values_(mem, exe, l), words_(mem) {}
 
   HeapWalkStats run(const std::vector<GoroutineFrames> &stacks);
+  // Only the spans: the allocator's own totals (allocCount), no objects.
+  HeapWalkStats totals() {
+    if (read_layout()) read_spans();
+    return st_;
+  }
 
 private:
   bool read_layout();
@@ -611,8 +616,7 @@ void HeapWalker::walk_objects() {
         uint64_t n = 1;
         if (type->ok && type->size) n = std::max<uint64_t>((s.elemsize - (s.sizeclass() ? 8 : 0)) / type->size, 1);
         auto [it, added] = object_types_.try_emplace({type, n}, 0);
-        if (added)
-          it->second = b_.intern_type(n > 1 ? "[" + std::to_string(n) + "]" + type->name : type->name);
+        if (added) it->second = b_.intern_type(n > 1 ? "[" + std::to_string(n) + "]" + type->name : type->name);
         tid = it->second;
       }
       memory::ObjectId id = b_.add_object(obj, s.elemsize, tid);
@@ -986,6 +990,13 @@ HeapWalkStats read_heap_graph(const Memory &mem, const binary::Executable &exe, 
                               std::vector<Diagnostic> &diags) {
   HeapWalker w(mem, exe, layout, builder, diags);
   return w.run(stacks);
+}
+
+HeapWalkStats read_heap_totals(const Memory &mem, const binary::Executable &exe, const RuntimeLayout &layout,
+                               std::vector<Diagnostic> &diags) {
+  memory::HeapGraphBuilder unused;
+  HeapWalker w(mem, exe, layout, unused, diags);
+  return w.totals();
 }
 
 }  // namespace crashctl::core

@@ -47,4 +47,9 @@ HeapWalkStats read_heap_graph(const Memory &mem, const binary::Executable &exe, 
                               const std::vector<GoroutineFrames> &stacks, memory::HeapGraphBuilder &builder,
                               std::vector<Diagnostic> &diags);
 
+// The heap's totals from the in-use spans alone (allocCount and elemsize):
+// what a crash core shows without --memory. Zero when the heap is unreadable.
+HeapWalkStats read_heap_totals(const Memory &mem, const binary::Executable &exe, const RuntimeLayout &layout,
+                               std::vector<Diagnostic> &diags);
+
 }  // namespace crashctl::core

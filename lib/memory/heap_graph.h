@@ -1,5 +1,5 @@
 // The heap's object graph as a core or heap-dump decoder reads it, in compact
-// arrays (a few words per object: 20 million objects take about 1 GB), and the
+// arrays (a few words per object and 12 bytes per pointer), and the
 // roots that point into it. Decoders fill a HeapGraphBuilder; lib/memory
 // analyzes the finished HeapGraph (retainers.h).
 #pragma once
