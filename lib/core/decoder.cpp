@@ -744,7 +744,9 @@ void CoreDecoder::read_memory() {
     src.runtime_type = [this, types](uint64_t t) -> const binary::TypeInfo * {
       return types && t >= *types ? exe_.type_by_runtime_offset(t - *types) : nullptr;
     };
+    memory::PhaseTimer timer("types");
     memory::propagate_types(g, src);
+    timer.lap("propagate");
   }
   auto rep = std::make_shared<MemoryReport>(memory::summarize(g));
   rep->source = "core";

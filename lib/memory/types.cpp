@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <unordered_map>
 
 namespace crashctl::memory {
@@ -121,6 +122,14 @@ private:
     return t;
   }
   bool has_pointers(const TypeInfo *t, int depth = 0);
+  // The interned name of ELEM, or of [COUNT]ELEM: built once per pair, not
+  // once per object (20 million objects are typed).
+  TypeId type_id(const TypeInfo *elem, uint64_t count) {
+    auto [it, added] = type_ids_.try_emplace({elem, count}, 0);
+    if (added)
+      it->second = g_.intern_type(count > 1 ? "[" + std::to_string(count) + "]" + elem->name : elem->name);
+    return it->second;
+  }
   Leaf leaf_at(const TypeInfo *t, uint64_t off);
   Leaf leaf_walk(const TypeInfo *t, uint64_t off, int depth);
   uint32_t header(ObjectId o, const TypeInfo *elem) {
@@ -157,6 +166,7 @@ private:
     size_t operator()(const LeafKey &k) const { return std::hash<const void *>()(k.t) * 31 + std::hash<uint64_t>()(k.off); }
   };
   std::unordered_map<LeafKey, Leaf, LeafHash> leaves_;
+  std::map<std::pair<const TypeInfo *, uint64_t>, TypeId> type_ids_;
   std::deque<ObjectId> queue_;
   int64_t itab_type_off_ = 8;
   TypeStats st_;
@@ -317,7 +327,7 @@ void Propagator::assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32
     count = single ? 1 : room;
     if (!single && room > 1) ++st_.slot_counts;
   }
-  std::string name = count > 1 ? "[" + std::to_string(count) + "]" + elem->name : elem->name;
+  const TypeId named = type_id(elem, count > 1 ? count : 1);
   if (g_.type(o) && !layout_[o] && decoder_typed_[o]) {
     // The decoder's name has no DWARF layout (Go <= 1.23's "map.bucket[K]V"
     // of a large bucket array): the propagated type, which has one, replaces it.
@@ -326,20 +336,19 @@ void Propagator::assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32
     ++st_.renamed;
   }
   if (g_.type(o)) {
-    const Layout &have = layouts_[layout_[o]];
+    const Layout have = layouts_[layout_[o]];
     if (layout_[o] && have.elem == elem && exact && !exact_[o]) {
-      TypeId t = g_.intern_type(name);
-      if (t != g_.type(o)) {
-        g_.set_type(o, t);
+      if (named != g_.type(o)) {
+        g_.set_type(o, named);
         ++st_.refined;
       }
       exact_[o] = 1;
-    } else if (g_.type_name(g_.type(o)) != name && !(layout_[o] && have.elem == elem)) {
+    } else if (g_.type(o) != named && !(layout_[o] && have.elem == elem)) {
       ++st_.conflicts;
     }
     return;
   }
-  g_.set_type(o, g_.intern_type(name));
+  g_.set_type(o, named);
   exact_[o] = exact;
   ++st_.typed;
   auto key = uint64_t(reinterpret_cast<uintptr_t>(elem)) * 64 + base;
@@ -464,7 +473,7 @@ void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectI
 }
 
 void Propagator::scan(ObjectId o) {
-  const Layout &l = layouts_[layout_[o]];
+  const Layout l = layouts_[layout_[o]];  // a copy: apply() may grow layouts_
   const uint64_t size = l.elem->size, addr = g_.address(o);
   for (const Edge *e = g_.edges_begin(o); e != g_.edges_end(o); ++e) {
     if (e->from_offset < l.base) continue;
