@@ -258,23 +258,7 @@ const std::string kMemoryDir = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/mem
 
 // The executable of a fixture, decompressed once to the scratch directory.
 std::string fixture_exe(const std::string &zst) {
-  static std::map<std::string, std::string> cache;
-  auto it = cache.find(zst);
-  if (it != cache.end()) return it->second;
-  auto opened = open_input(kMemoryDir + zst, /*detect_kind=*/false);
-  REQUIRE(bool(opened));
-  std::string path = test::scratch_dir() + "/memory-exe-" + std::to_string(cache.size());
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  REQUIRE(!ec);
-  char buf[65536];
-  for (;;) {
-    auto n = opened->source->read(buf, sizeof buf);
-    REQUIRE(bool(n));
-    if (!*n) break;
-    os.write(buf, *n);
-  }
-  return cache[zst] = path;
+  return test::decompressed_copy(kMemoryDir + zst);
 }
 
 bool within(uint64_t got, uint64_t want, double tolerance) {
