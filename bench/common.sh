@@ -69,3 +69,17 @@ ab_report() {  # ab_report LIMIT_PERCENT: a markdown table; "(over)" marks a new
              $1, $2/1e6, $3/1e6, rw, mw, $4/1e6, $5/1e6, rc, mc, $6/1024, $7/1024 }' <<<"$row"
   done
 }
+
+# results_file NAME: bench/results/NAME-DATE.md, or the first of NAME-DATEb.md,
+# ...c.md that does not exist yet: results are committed, a second run of the
+# day must not overwrite the first.
+results_file() {
+  local base out suffix
+  base=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/results/$1-$(date -u +%F)
+  out=$base.md
+  for suffix in b c d e f g h; do
+    [[ -e "$out" ]] || break
+    out=$base$suffix.md
+  done
+  echo "$out"
+}

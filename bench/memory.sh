@@ -38,7 +38,7 @@
 #                            unset, build-bench/ is (re)built (bench/common.sh)
 #   BENCH_DIR                work directory (/tmp/crashctl-bench-memory); the
 #                            core is ~1.1x the heap
-#   OUT                      report file (bench/results/memory-<date>.md; "-": stdout only)
+#   OUT                      report file (bench/results/memory-<date>[b-h].md; "-": stdout only)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/common.sh
@@ -51,7 +51,7 @@ if [[ ${MEMORY_BENCH_SIZE:-} == large ]]; then
 fi
 WORK=${BENCH_DIR:-/tmp/crashctl-bench-memory}
 DATE=$(date -u +%F)
-OUT=${OUT:-$ROOT/bench/results/memory-$DATE.md}
+OUT=${OUT:-$(results_file memory)}  # a second run of the day gets its own file
 VIEWCORE_VERSION=${VIEWCORE_VERSION:-latest}
 RUNS=${RUNS:-3}
 mkdir -p "$WORK"

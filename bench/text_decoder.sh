@@ -186,12 +186,7 @@ for n in "crashctl json (txt)" "crashctl text (txt)" "crashctl text (zst)" "cras
 done
 
 DATE=$(date +%Y-%m-%d)
-# A second run on the same day gets its own file (…-DATEb.md, …c.md): results are committed.
-OUT=$HERE/results/text_decoder-$DATE.md
-for suffix in b c d e f g h; do
-  [[ -e "$OUT" ]] || break
-  OUT=$HERE/results/text_decoder-$DATE$suffix.md
-done
+OUT=$(results_file text_decoder)  # a second run of the day gets its own file
 mkdir -p "$HERE/results"
 rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$ROOT" status --porcelain -- lib tools 2>/dev/null | head -1)
