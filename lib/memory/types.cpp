@@ -89,8 +89,12 @@ std::pair<uint64_t, std::string> split_array(const std::string &name) {
 
 class Propagator {
 public:
-  Propagator(HeapGraph &g, const TypeSource &src) : g_(g), src_(src), layout_(g.object_count(), 0),
-                                                    exact_(g.object_count(), 0), decoder_typed_(g.object_count(), 0) {
+  Propagator(HeapGraph &g, const TypeSource &src)
+      : g_(g),
+        src_(src),
+        layout_(g.object_count(), 0),
+        exact_(g.object_count(), 0),
+        decoder_typed_(g.object_count(), 0) {
     layouts_.push_back({nullptr, 0});
     const binary::GoProgram &p = *src.program;
     for (auto [t, f] : {std::pair<const char *, const char *>{"internal/abi.ITab", "Type"}, {"runtime.itab", "_type"}})
@@ -126,8 +130,7 @@ private:
   // once per object (20 million objects are typed).
   TypeId type_id(const TypeInfo *elem, uint64_t count) {
     auto [it, added] = type_ids_.try_emplace({elem, count}, 0);
-    if (added)
-      it->second = g_.intern_type(count > 1 ? "[" + std::to_string(count) + "]" + elem->name : elem->name);
+    if (added) it->second = g_.intern_type(count > 1 ? "[" + std::to_string(count) + "]" + elem->name : elem->name);
     return it->second;
   }
   Leaf leaf_at(const TypeInfo *t, uint64_t off);
@@ -151,8 +154,8 @@ private:
 
   HeapGraph &g_;
   const TypeSource &src_;
-  std::vector<uint32_t> layout_;  // per object: index into layouts_, 0 none
-  std::vector<uint8_t> exact_;    // per object: its array length came from the program (not the slot)
+  std::vector<uint32_t> layout_;        // per object: index into layouts_, 0 none
+  std::vector<uint8_t> exact_;          // per object: its array length came from the program (not the slot)
   std::vector<uint8_t> decoder_typed_;  // per object: typed by the decoder
   std::vector<Layout> layouts_;
   std::unordered_map<uint64_t, uint32_t> layout_ids_;
@@ -163,7 +166,9 @@ private:
     bool operator==(const LeafKey &o) const { return t == o.t && off == o.off; }
   };
   struct LeafHash {
-    size_t operator()(const LeafKey &k) const { return std::hash<const void *>()(k.t) * 31 + std::hash<uint64_t>()(k.off); }
+    size_t operator()(const LeafKey &k) const {
+      return std::hash<const void *>()(k.t) * 31 + std::hash<uint64_t>()(k.off);
+    }
   };
   std::unordered_map<LeafKey, Leaf, LeafHash> leaves_;
   std::map<std::pair<const TypeInfo *, uint64_t>, TypeId> type_ids_;
@@ -388,8 +393,7 @@ void Propagator::pointer_to(const TypeInfo *t, ObjectId target, uint32_t to_off,
   assign(target, t, 0, base, single);
 }
 
-void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectId target, uint32_t to_off,
-                       int depth) {
+void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectId target, uint32_t to_off, int depth) {
   switch (leaf.kind) {
     case LeafKind::None: return;
     case LeafKind::Pointer: pointer_to(leaf.to, target, to_off); return;
@@ -459,9 +463,9 @@ void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectI
       const TypeInfo *dyn = rtype ? resolve(src_.runtime_type(rtype)) : nullptr;
       if (!dyn || depth > 2) return;
       uint64_t before = st_.typed;
-      bool direct = dyn->tag == llvm::dwarf::DW_TAG_pointer_type || dyn->go_kind == kPointer ||
-                    dyn->go_kind == kMap || dyn->go_kind == kChan || dyn->go_kind == kFunc ||
-                    dyn->go_kind == kUnsafePointer || (dyn->size == 8 && has_pointers(dyn));
+      bool direct = dyn->tag == llvm::dwarf::DW_TAG_pointer_type || dyn->go_kind == kPointer || dyn->go_kind == kMap ||
+                    dyn->go_kind == kChan || dyn->go_kind == kFunc || dyn->go_kind == kUnsafePointer ||
+                    (dyn->size == 8 && has_pointers(dyn));
       if (direct)
         apply(leaf_at(dyn, 0), addr, source, target, to_off, depth + 1);  // the data word is the value
       else
@@ -475,7 +479,15 @@ void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectI
 void Propagator::scan(ObjectId o) {
   const Layout l = layouts_[layout_[o]];  // a copy: apply() may grow layouts_
   const uint64_t size = l.elem->size, addr = g_.address(o);
-  for (const Edge *e = g_.edges_begin(o); e != g_.edges_end(o); ++e) {
+  const Edge *end = g_.edges_end(o);
+  constexpr ptrdiff_t kAhead = 8;  // targets are scattered: load a few ahead
+  for (const Edge *e = g_.edges_begin(o); e != end; ++e) {
+    if (end - e > kAhead) {
+      ObjectId next = e[kAhead].target;
+      g_.prefetch(next);
+      __builtin_prefetch(&layout_[next]);
+      __builtin_prefetch(&exact_[next]);
+    }
     if (e->from_offset < l.base) continue;
     Leaf leaf = leaf_at(l.elem, (e->from_offset - l.base) % size);
     if (leaf.kind != LeafKind::None) apply(leaf, addr + e->from_offset, o, e->target, e->to_offset);
@@ -513,11 +525,15 @@ TypeStats propagate_types(HeapGraph &g, const TypeSource &src) {
   if (!src.program) return {};
   Propagator p(g, src);
   TypeStats st = p.run();
-  std::string n = llvm::formatv("types: {0} objects typed by the decoder, {1} by propagation from roots and typed "
-                                "fields ({2} from interfaces' dynamic types)",
-                                st.typed_before, st.typed, st.interfaces)
+  std::string n = llvm::formatv(
+                      "types: {0} objects typed by the decoder, {1} by propagation from roots and typed "
+                      "fields ({2} from interfaces' dynamic types)",
+                      st.typed_before, st.typed, st.interfaces)
                       .str();
-  if (st.renamed) n += llvm::formatv("; {0} objects' runtime type names without a DWARF layout replaced by the propagated type", st.renamed).str();
+  if (st.renamed)
+    n += llvm::formatv("; {0} objects' runtime type names without a DWARF layout replaced by the propagated type",
+                       st.renamed)
+             .str();
   if (st.refined) n += llvm::formatv("; {0} arrays' lengths taken from their slices' capacities", st.refined).str();
   if (st.conflicts) n += llvm::formatv("; {0} objects reached as a second type kept their first", st.conflicts).str();
   g.notes.push_back(std::move(n));
