@@ -304,16 +304,7 @@ public:
               });
             });
           });
-          attribute_or_null("blame", v.culprit->blame, [&] {
-            const BlameInfo &b = *v.culprit->blame;
-            j_.object([&] {
-              j_.attribute("commit", str(b.commit));
-              j_.attribute("author", str(b.author));
-              j_.attribute("email", str(b.email));
-              j_.attribute("date", str(b.date));
-              j_.attribute("summary", str(b.summary));
-            });
-          });
+          blame_attribute(j_, v.culprit->blame);
         });
       });
       j_.attribute("signature", str(v.signature));

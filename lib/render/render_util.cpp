@@ -17,6 +17,19 @@ llvm::json::Value str(llvm::StringRef s) {
 llvm::json::Value str_or_null(llvm::StringRef s) {
   return s.empty() ? llvm::json::Value(nullptr) : str(s);
 }
+void blame_attribute(llvm::json::OStream &j, const std::optional<BlameInfo> &blame) {
+  if (!blame) {
+    j.attribute("blame", nullptr);
+    return;
+  }
+  j.attributeObject("blame", [&] {
+    j.attribute("commit", str(blame->commit));
+    j.attribute("author", str(blame->author));
+    j.attribute("email", str(blame->email));
+    j.attribute("date", str(blame->date));
+    j.attribute("summary", str(blame->summary));
+  });
+}
 llvm::json::Value int_or_null(int64_t v) {
   return v < 0 ? llvm::json::Value(nullptr) : llvm::json::Value(v);
 }

@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,10 @@ std::string hex(uint64_t v);  // "0x1d"
 // any bytes; invalid UTF-8 is repaired so the document stays valid.
 llvm::json::Value str(llvm::StringRef s);
 llvm::json::Value str_or_null(llvm::StringRef s);  // null for ""
-llvm::json::Value int_or_null(int64_t v);          // null for negative (unknown)
+// "blame": the culprit's suspect commit {commit, author, email, date,
+// summary}, or null; analyze and triage JSON write it alike.
+void blame_attribute(llvm::json::OStream &j, const std::optional<BlameInfo> &blame);
+llvm::json::Value int_or_null(int64_t v);  // null for negative (unknown)
 
 // Stable names of the JSON output (formats/output.md); independent of the
 // model's to_string so that the output contract cannot drift.

@@ -18,6 +18,7 @@ namespace crashctl::triage {
 namespace json = llvm::json;
 namespace fs = llvm::sys::fs;
 
+using render_detail::blame_attribute;
 using render_detail::str;
 using render_detail::str_or_null;
 
@@ -69,17 +70,7 @@ void render_json(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
               j.attribute("module", str_or_null(c.module));
               j.attribute("version", str_or_null(c.version));
               j.attribute("owner", str_or_null(c.owner));
-              if (c.blame) {
-                j.attributeObject("blame", [&] {
-                  j.attribute("commit", str(c.blame->commit));
-                  j.attribute("author", str(c.blame->author));
-                  j.attribute("email", str(c.blame->email));
-                  j.attribute("date", str(c.blame->date));
-                  j.attribute("summary", str(c.blame->summary));
-                });
-              } else {
-                j.attribute("blame", nullptr);
-              }
+              blame_attribute(j, c.blame);
             });
           } else {
             j.attribute("culprit", nullptr);
