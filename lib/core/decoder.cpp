@@ -106,9 +106,7 @@ private:
 };
 
 int CoreDecoder::go_minor() const {
-  const std::string &v = p_.go_version.version;  // "go1.22.3"
-  if (v.rfind("go1.", 0) != 0) return 0;
-  return std::atoi(v.c_str() + 4);
+  return p_.go_version.minor();
 }
 
 bool CoreDecoder::read_g(uint64_t addr, G &g) {

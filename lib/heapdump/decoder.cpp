@@ -339,7 +339,7 @@ private:
   std::vector<GlobalSlot> global_slots_;
   std::vector<FrameRoot> frame_roots_;
   std::vector<FinalizerRoot> finalizer_roots_;
-  uint64_t unread_pointers_ = 0;  // in objects too large to keep
+  uint64_t unread_pointers_ = 0;                           // in objects too large to keep
   std::vector<std::pair<uint64_t, uint64_t>> type_words_;  // (address, value), sorted at the end
   std::unordered_map<uint64_t, uint64_t> itabs_;           // itab -> its type descriptor (itab records)
 
@@ -614,9 +614,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
       if (fnpc == 0) {
         // Go <= 1.21: a frame's open-coded defers during a panic; Go 1.22+: a
         // range-over-func head (no fn either).
-        int minor = 0;
-        const std::string &v = rep_.process.go_version.version;
-        if (v.rfind("go1.", 0) == 0) minor = std::atoi(v.c_str() + 4);
+        int minor = rep_.process.go_version.minor();
         df.kind = minor && minor <= 21 ? DeferKind::OpenCoded : DeferKind::RangeFunc;
       }
       for (size_t i = 0; i < open_.frames.size(); ++i)
@@ -775,8 +773,8 @@ void Decoder::finish_memory() {
       return it == itabs_.end() ? 0 : it->second;
     };
     // Malloc headers from Go 1.22 (heap dumps record the slot, header included).
-    const std::string &v = rep_.process.go_version.version;
-    src.malloc_headers = !(v.rfind("go1.", 0) == 0 && std::atoi(v.c_str() + 4) > 0 && std::atoi(v.c_str() + 4) <= 21);
+    const int minor = rep_.process.go_version.minor();
+    src.malloc_headers = !(minor > 0 && minor <= 21);
     memory::TypeStats ts = memory::propagate_types(graph, src);
     if (ts.slot_counts)
       graph.notes.push_back(llvm::formatv("types: {0} arrays' lengths (slices' capacities, channels' buffers, maps' "

@@ -1,5 +1,7 @@
 #include "model/process.h"
 
+#include <cstdlib>
+
 namespace crashctl {
 
 const char *to_string(GoroutineStatus s) {
@@ -19,12 +21,16 @@ const char *to_string(GoroutineStatus s) {
   return "unknown";
 }
 
-
 GoroutineStatus status_from_number(uint64_t number) {
   number &= ~status_table::kScanBit;
   for (const status_table::RuntimeStatus &s : status_table::kRuntimeStatuses)
     if (s.number >= 0 && uint64_t(s.number) == number) return s.status;
   return GoroutineStatus::Unknown;
+}
+
+int GoVersion::minor() const {
+  if (version.rfind("go1.", 0) != 0) return 0;
+  return std::atoi(version.c_str() + 4);
 }
 
 const Goroutine *Process::goroutine(int64_t id) const {

@@ -270,6 +270,8 @@ struct GoVersion {
   std::string version;      // "go1.21.13", or "" when only bounds are known
   std::string min_release;  // "1.21": the text uses a format this release introduced
   std::string source;       // "runtime path", "buildinfo", "heap dump params", "format"
+  // The release's minor number: 22 for "go1.22.3"; 0 when not known.
+  int minor() const;
 };
 
 // The main module and dependencies from .go.buildinfo (cores).
