@@ -31,11 +31,18 @@ names() { sed 's/ *([^)]*)//g; s/ *| */\n/g; s/, */\n/g' <<<"$1"; }
 dpkg-deb -x "$cli" "$work/root"
 exe=$work/root/usr/bin/crashctl
 [[ -x $exe ]] || fail "no usr/bin/crashctl in $cli"
+# No pipeline here stops reading early: with pipefail, a writer killed by
+# SIGPIPE (ldconfig -p is larger than a pipe on a machine with many
+# libraries) would end the script under set -e.
+ldcache=$(ldconfig -p)
+# owner_of PATH: the package that installed PATH, or nothing.
+owner_of() { dpkg -S "$1" 2>/dev/null | awk -F: 'NR == 1 { print $1 }' || true; }
 while read -r lib; do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+  path=$(awk -v l="$lib" '$1 == l && /x86-64/ && !found { print $NF; found = 1 }' <<<"$ldcache")
   [[ -n $path ]] || { fail "cannot find $lib"; continue; }
-  owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) ||
-    owner=$(dpkg -S "$path" | head -1 | cut -d: -f1)
+  owner=$(owner_of "$(readlink -f "$path")")
+  [[ -n $owner ]] || owner=$(owner_of "$path")
+  [[ -n $owner ]] || { fail "no installed package owns $path (for $lib)"; continue; }
   names "$depends" | grep -qxF "$owner" || fail "Depends lacks $owner (for $lib)"
 done < <(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 for f in usr/share/man/man1/crashctl.1 usr/share/man/man1/crashctl-analyze.1 \
