@@ -158,6 +158,13 @@ std::vector<bool> traps(const UnwindResult &r) {
   return out;
 }
 
+const Arch &amd64() {
+  return *arch_of(llvm::ELF::EM_X86_64);
+}
+const Arch &arm64() {
+  return *arch_of(llvm::ELF::EM_AARCH64);
+}
+
 // A position-independent executable loaded 0x10000 above its link address:
 // runtime pc = link pc + 0x10000.
 constexpr uint64_t kBias = 0x10000;
@@ -199,7 +206,7 @@ TEST_CASE("unwind: a goroutine's stack, frame by frame, to goexit", "[unwind]") 
   img.u64(0xc000080fa8, 0x411401);
   Memory mem(img, nullptr, kBias);
 
-  UnwindResult r = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr});
+  UnwindResult r = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr});
   CHECK(r.stopped == "");
   CHECK(names(r) == std::vector<std::string>{"main.c", "main.b", "main.main", "runtime.main", "runtime.goexit"});
   CHECK(pcs(r) == std::vector<uint64_t>{0x411020, 0x411130, 0x411240, 0x411350, 0x411401});
@@ -211,18 +218,18 @@ TEST_CASE("unwind: a goroutine's stack, frame by frame, to goexit", "[unwind]") 
 
   SECTION("a link register (the start's lr) replaces the first return address") {
     img.u64(0xc000080f18, 0xdead);  // never read
-    UnwindResult lr = unwind(mem, prog, {0x411020, 0xc000080f00, 0x411130, false, nullptr});
+    UnwindResult lr = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0x411130, false, nullptr});
     CHECK(pcs(lr) == pcs(r));
     CHECK(lr.stopped == "");
   }
   SECTION("a zero return address ends the stack without a complaint") {
     img.u64(0xc000080f60, 0);
-    UnwindResult z = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr});
+    UnwindResult z = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr});
     CHECK(names(z) == std::vector<std::string>{"main.c", "main.b", "main.main"});
     CHECK(z.stopped == "");
   }
   SECTION("max_frames caps the walk and says so") {
-    UnwindResult capped = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr}, 3);
+    UnwindResult capped = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr}, 3);
     CHECK(pcs(capped) == std::vector<uint64_t>{0x411020, 0x411130, 0x411240});
     CHECK(capped.stopped == "more than 3 frames");
   }
@@ -237,7 +244,7 @@ TEST_CASE("unwind: damaged and cut-off stacks end with the reason", "[unwind]") 
     img.map(kStackLo, kStackSize);
     // main.c's frame repeated: every return address is main.c again.
     for (uint64_t sp = 0xc000080000; sp + 0x20 <= kStackLo + kStackSize; sp += 0x20) img.u64(sp + 0x18, 0x411020);
-    UnwindResult r = unwind(mem, prog, {0x411020, 0xc000080000, 0, false, nullptr}, 16);
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411020, 0xc000080000, 0, false, nullptr}, 16);
     REQUIRE(r.frames.size() == 16);
     CHECK(r.frames[15].sp == 0xc000080000 + 15 * 0x20);
     CHECK(r.stopped == "more than 16 frames");
@@ -248,14 +255,14 @@ TEST_CASE("unwind: damaged and cut-off stacks end with the reason", "[unwind]") 
     prog.func("main.spin", 0x401c00, 0x401c80, -8);
     img.map(kStackLo, kStackSize);
     img.u64(0xc000080ef8, 0x411c10);  // fp-8: the return address is main.spin itself
-    UnwindResult r = unwind(mem, prog, {0x411c10, 0xc000080f00, 0, false, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411c10, 0xc000080f00, 0, false, nullptr});
     CHECK(pcs(r) == std::vector<uint64_t>{0x411c10});
     CHECK(r.stopped == "frame pointer 0xc000080f00 below stack pointer 0xc000080f00");
   }
   SECTION("a return address past the mapped stack") {
     img.map(kStackLo, kStackSize);
     // main.b at 0x..0ff0: its return address would be at 0x..1018, unmapped.
-    UnwindResult r = unwind(mem, prog, {0x411130, 0xc000080ff0, 0, false, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411130, 0xc000080ff0, 0, false, nullptr});
     CHECK(pcs(r) == std::vector<uint64_t>{0x411130});
     CHECK(sps(r) == std::vector<uint64_t>{0xc000080ff0});
     CHECK(r.stopped == "return address at 0xc000081018 is unreadable");
@@ -263,14 +270,14 @@ TEST_CASE("unwind: damaged and cut-off stacks end with the reason", "[unwind]") 
   SECTION("a core cut off in the middle of a return address") {
     img.map(kStackLo, 0xf1c);  // the file holds 4 of the 8 bytes at 0x..0f18
     img.put(0xc000080f18, "\x30\x11\x41\x00", 4);
-    UnwindResult r = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr});
     CHECK(pcs(r) == std::vector<uint64_t>{0x411020});
     CHECK(r.stopped == "return address at 0xc000080f18 is unreadable");
   }
   SECTION("a return address outside Go code") {
     img.map(kStackLo, kStackSize);
     img.u64(0xc000080f18, 0xdeadbeef);
-    UnwindResult r = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr});
     CHECK(pcs(r) == std::vector<uint64_t>{0x411020, 0xdeadbeef});
     CHECK(sps(r) == std::vector<uint64_t>{0xc000080f00, 0xc000080f20});
     REQUIRE(r.frames.size() == 2);
@@ -280,19 +287,19 @@ TEST_CASE("unwind: damaged and cut-off stacks end with the reason", "[unwind]") 
   SECTION("a function without a pcsp table") {
     img.map(kStackLo, kStackSize);
     img.u64(0xc000080f18, 0x411a20);
-    UnwindResult r = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr});
     CHECK(names(r) == std::vector<std::string>{"main.c", "main.nopcsp"});
     CHECK(r.stopped == "no frame size (pcsp) for main.nopcsp");
   }
   SECTION("a function that writes SP, above the first frame") {
     img.map(kStackLo, kStackSize);
     img.u64(0xc000080f18, 0x411b20);
-    UnwindResult r = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr});
     CHECK(names(r) == std::vector<std::string>{"main.c", "main.switcher"});
     CHECK(r.stopped == "stack switch at main.switcher");
   }
   SECTION("nothing mapped at all") {
-    UnwindResult r = unwind(mem, prog, {0x411020, 0xc000080f00, 0, false, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411020, 0xc000080f00, 0, false, nullptr});
     CHECK(pcs(r) == std::vector<uint64_t>{0x411020});
     CHECK(r.stopped == "return address at 0xc000080f18 is unreadable");
   }
@@ -305,14 +312,14 @@ TEST_CASE("unwind: a signal frame, then the faulting goroutine", "[unwind]") {
   img.map(kG0StackLo, 0x1000);  // the signal stack
   // runtime.sigtramp at sp S (size 0x58): the ucontext starts at fp = S+0x60.
   const uint64_t s = kG0StackLo + 0x100, uc = s + 0x60;
-  img.u64(uc + amd64_sigframe::kRip, 0x411810);  // the handler made the goroutine call sigpanic
-  img.u64(uc + amd64_sigframe::kRsp, 0xc000080ee0);
+  img.u64(uc + amd64().sig_pc, 0x411810);  // the handler made the goroutine call sigpanic
+  img.u64(uc + amd64().sig_sp, 0xc000080ee0);
   img.u64(0xc000080ee0 + 0x18, 0x411020);  // sigpanic returns to the faulting pc in main.c
   img.u64(0xc000080f18, 0x411130);         // main.c -> main.b
   img.u64(0xc000080f48, 0x411401);         // main.b -> goexit
   Memory mem(img, nullptr, kBias);
 
-  UnwindResult r = unwind(mem, prog, {0x411710, s, 0, true, nullptr});
+  UnwindResult r = unwind(mem, prog, amd64(), {0x411710, s, 0, true, nullptr});
   CHECK(r.stopped == "");
   CHECK(names(r) ==
         std::vector<std::string>{"runtime.sigtramp", "runtime.sigpanic", "main.c", "main.b", "runtime.goexit"});
@@ -324,9 +331,9 @@ TEST_CASE("unwind: a signal frame, then the faulting goroutine", "[unwind]") {
 
   SECTION("an unreadable ucontext") {
     SyntheticImage bare;
-    bare.map(kG0StackLo, 0x100 + 0x60 + amd64_sigframe::kRsp);  // ends before gregs[REG_RSP]
+    bare.map(kG0StackLo, 0x100 + 0x60 + amd64().sig_sp);  // ends before gregs[REG_RSP]
     Memory m(bare, nullptr, kBias);
-    UnwindResult u = unwind(m, prog, {0x411710, s, 0, true, nullptr});
+    UnwindResult u = unwind(m, prog, amd64(), {0x411710, s, 0, true, nullptr});
     CHECK(pcs(u) == std::vector<uint64_t>{0x411710});
     CHECK(u.stopped == "signal context unreadable");
   }
@@ -348,7 +355,7 @@ TEST_CASE("unwind: from g0 back to the goroutine at systemstack and morestack", 
     img.u64(0xc000080f20, 0x411130);
     img.u64(0xc000080f28 + 0x28, 0x411401);  // main.b -> goexit
     SavedContext sched{0x411510, 0xc000080f20, 0};
-    UnwindResult r = unwind(mem, prog, {0x411910, g0sp, 0, true, &sched});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411910, g0sp, 0, true, &sched});
     CHECK(r.stopped == "");
     CHECK(names(r) ==
           std::vector<std::string>{"runtime.fatalthrow.func1", "runtime.systemstack", "main.b", "runtime.goexit"});
@@ -359,7 +366,7 @@ TEST_CASE("unwind: from g0 back to the goroutine at systemstack and morestack", 
     img.u64(0xc000080f18, 0x411130);  // main.c (at its prologue) -> main.b
     img.u64(0xc000080f48, 0x411401);
     SavedContext sched{0x411000, 0xc000080f00, 0};
-    UnwindResult r = unwind(mem, prog, {0x411910, g0sp, 0, true, &sched});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411910, g0sp, 0, true, &sched});
     CHECK(r.stopped == "");
     CHECK(names(r) == std::vector<std::string>{"runtime.fatalthrow.func1", "main.c", "main.b", "runtime.goexit"});
     CHECK(pcs(r) == std::vector<uint64_t>{0x411910, 0x411000, 0x411130, 0x411401});
@@ -368,10 +375,102 @@ TEST_CASE("unwind: from g0 back to the goroutine at systemstack and morestack", 
   SECTION("without the goroutine's context, systemstack's caller on g0 follows") {
     img.u64(g0sp + 0x20, 0x411520);
     img.u64(g0sp + 0x28, 0);  // systemstack (size 0) returns to 0: the end
-    UnwindResult r = unwind(mem, prog, {0x411910, g0sp, 0, true, nullptr});
+    UnwindResult r = unwind(mem, prog, amd64(), {0x411910, g0sp, 0, true, nullptr});
     CHECK(names(r) == std::vector<std::string>{"runtime.fatalthrow.func1", "runtime.systemstack"});
     CHECK(sps(r) == std::vector<uint64_t>{g0sp, g0sp + 0x28});
     CHECK(r.stopped == "");
+  }
+}
+
+// arm64: a call leaves the return address in the link register (x30); a
+// function that calls others saves it at its own sp in the prologue, and a
+// frame's top is sp + the pcsp delta (no pushed return address).
+TEST_CASE("unwind arm64: the link register, saved LRs at sp, and frameless leaves", "[unwind]") {
+  FakeProgram prog = unwind_program();
+  prog.func("main.leaf", 0x401d00, 0x401d40, 0);  // NOFRAME: never saves the LR
+  SyntheticImage img;
+  img.map(kStackLo, kStackSize);
+  // frame  function       pc        sp         size  saved LR at sp
+  // 0      main.leaf      0x411d10  0x..0f00   0     (in x30: 0x411130)
+  // 1      main.b         0x411130  0x..0f00   0x28  0x411240
+  // 2      main.main      0x411240  0x..0f28   0x10  0x411350
+  // 3      runtime.main   0x411350  0x..0f38   0x40  0x411401
+  // 4      runtime.goexit 0x411401  0x..0f78
+  img.u64(0xc000080f00, 0x411240);
+  img.u64(0xc000080f28, 0x411350);
+  img.u64(0xc000080f38, 0x411401);
+  Memory mem(img, nullptr, kBias);
+
+  UnwindResult r = unwind(mem, prog, arm64(), {0x411d10, 0xc000080f00, 0x411130, true, nullptr});
+  CHECK(r.stopped == "");
+  CHECK(names(r) == std::vector<std::string>{"main.leaf", "main.b", "main.main", "runtime.main", "runtime.goexit"});
+  CHECK(sps(r) == std::vector<uint64_t>{0xc000080f00, 0xc000080f00, 0xc000080f28, 0xc000080f38, 0xc000080f78});
+  REQUIRE(r.frames.size() == 5);
+  CHECK(r.frames[0].fp == 0xc000080f00);  // frameless: its top is its sp
+  CHECK(r.frames[1].fp == 0xc000080f28);
+
+  SECTION("an innermost frame that saved its LR ignores the register, which later calls changed") {
+    UnwindResult b = unwind(mem, prog, arm64(), {0x411130, 0xc000080f00, 0xdead, true, nullptr});
+    CHECK(names(b) == std::vector<std::string>{"main.b", "main.main", "runtime.main", "runtime.goexit"});
+    CHECK(b.stopped == "");
+  }
+  SECTION("a frameless frame with no link register reads the return address at sp") {
+    img.u64(0xc000080f00, 0x411130);  // as if the caller's LR were there
+    UnwindResult z = unwind(mem, prog, arm64(), {0x411d10, 0xc000080f00, 0, false, nullptr}, 2);
+    CHECK(names(z) == std::vector<std::string>{"main.leaf", "main.b"});
+  }
+  SECTION("a frameless frame returning to itself is stuck, not a loop") {
+    UnwindResult st = unwind(mem, prog, arm64(), {0x411d10, 0xc000080f00, 0x411d10, true, nullptr});
+    CHECK(pcs(st) == std::vector<uint64_t>{0x411d10});
+    CHECK(st.stopped == "unwinding is stuck at pc 0x411d10 sp 0xc000080f00");
+  }
+}
+
+TEST_CASE("unwind arm64: a signal frame, sigpanic, and the faulting frameless leaf", "[unwind]") {
+  FakeProgram prog = unwind_program();
+  prog.func("main.leaf", 0x401d00, 0x401d40, 0);
+  SyntheticImage img;
+  img.map(kStackLo, kStackSize);
+  img.map(kG0StackLo, 0x1000);
+  // runtime.sigtramp at sp S (size 0x58): the kernel's rt_sigframe (siginfo,
+  // then ucontext) starts at its fp = S + 0x58.
+  const uint64_t s = kG0StackLo + 0x100, frame = s + 0x58;
+  img.u64(frame + arm64().sig_pc, 0x411810);  // the handler made main.leaf "call" sigpanic
+  img.u64(frame + arm64().sig_sp, 0xc000080ee0);
+  img.u64(frame + arm64().sig_lr, 0x411020);  // LR = the faulting pc (preparePanic)
+  // sigpanic (size 0x18) saved that LR at its sp; preparePanic stored the
+  // leaf's own LR (its return into main.b) 16 bytes below the leaf's sp.
+  img.u64(0xc000080ee0, 0x411d10);         // sigpanic's saved LR: the fault in main.leaf
+  img.u64(0xc000080ee0 + 0x18, 0x411130);  // preparePanic: the leaf's LR
+  img.u64(0xc000080f08, 0x411401);         // main.b's saved LR, at its sp
+  Memory mem(img, nullptr, kBias);
+
+  UnwindResult r = unwind(mem, prog, arm64(), {0x411710, s, 0, true, nullptr});
+  CHECK(r.stopped == "");
+  CHECK(names(r) ==
+        std::vector<std::string>{"runtime.sigtramp", "runtime.sigpanic", "main.leaf", "main.b", "runtime.goexit"});
+  // sigpanic at 0x..0ee0 (top 0x..0ef8); the leaf's sp is 16 above that
+  // (the slot preparePanic pushed); the leaf is frameless, so main.b runs at
+  // the same sp and reads its own saved LR there.
+  CHECK(sps(r) == std::vector<uint64_t>{s, 0xc000080ee0, 0xc000080f08, 0xc000080f08, 0xc000080f30});
+  CHECK(traps(r) == std::vector<bool>{true, true, true, false, false});
+
+  SECTION("the faulting frame had saved its LR: the slot preparePanic pushed is skipped, not used") {
+    img.u64(0xc000080ee0, 0x411020);  // the fault is in main.c (size 0x18)
+    img.u64(0xc000080f08, 0x411130);  // main.c's saved LR at its sp
+    img.u64(0xc000080f20, 0x411401);  // main.b's
+    UnwindResult c = unwind(mem, prog, arm64(), {0x411710, s, 0, true, nullptr});
+    CHECK(names(c) ==
+          std::vector<std::string>{"runtime.sigtramp", "runtime.sigpanic", "main.c", "main.b", "runtime.goexit"});
+    CHECK(sps(c) == std::vector<uint64_t>{s, 0xc000080ee0, 0xc000080f08, 0xc000080f20, 0xc000080f48});
+  }
+  SECTION("an unreadable signal context") {
+    SyntheticImage bare;
+    bare.map(kG0StackLo, 0x100 + 0x58 + arm64().sig_lr);  // ends before the saved x30
+    Memory m(bare, nullptr, kBias);
+    UnwindResult u = unwind(m, prog, arm64(), {0x411710, s, 0, true, nullptr});
+    CHECK(pcs(u) == std::vector<uint64_t>{0x411710});
+    CHECK(u.stopped == "signal context unreadable");
   }
 }
 

@@ -180,6 +180,13 @@ public:
   // Whether the code of F itself (not code inlined into it) contains a call
   // to the function TARGET (e.g. "runtime.gorecover"). nullopt if unknown.
   std::optional<bool> calls(const Func &f, std::string_view target) const;
+  struct CallSite {
+    uint64_t pc = 0, target = 0;  // link addresses of the call and its destination
+  };
+  // The direct calls in F's code, in code order: CALL rel32 on amd64 (a stray
+  // E8 byte inside another instruction may decode as one), BL imm26 on
+  // arm64. nullopt when the code is unreadable or the machine unknown.
+  std::optional<std::vector<CallSite>> direct_call_sites(const Func &f) const;
   // moduledata.gofunc: the base that FUNCDATA offsets are relative to.
   std::optional<uint64_t> gofunc_base() const;
   // Why the pclntab is unusable or incomplete ("" when it was read fully),

@@ -26,17 +26,10 @@ std::string print_name(std::string_view name) {
 
 std::vector<uint64_t> direct_calls(const Executable &exe, const Func &f) {
   std::vector<uint64_t> out;
-  if (exe.machine() != llvm::ELF::EM_X86_64 || f.end <= f.entry) return out;
-  uint64_t n = std::min<uint64_t>(f.end - f.entry, 1 << 16);
-  std::string code(n, '\0');
-  if (!exe.read(f.entry, code.data(), n)) return out;
-  for (uint64_t i = 0; i + 5 <= n; ++i) {
-    if (uint8_t(code[i]) != 0xE8) continue;
-    int32_t rel = int32_t(llvm::support::endian::read32le(code.data() + i + 1));
-    uint64_t target = f.entry + i + 5 + int64_t(rel);
-    const Func *t = exe.func_at(target);
-    if (!t || t->entry != target || t->name.rfind("runtime.", 0) == 0) continue;
-    out.push_back(target);
+  for (const Executable::CallSite &c : exe.direct_call_sites(f).value_or(std::vector<Executable::CallSite>{})) {
+    const Func *t = exe.func_at(c.target);
+    if (!t || t->entry != c.target || t->name.rfind("runtime.", 0) == 0) continue;
+    out.push_back(c.target);
   }
   return out;
 }

@@ -15,8 +15,8 @@ namespace crashctl::binary {
 std::string print_name(std::string_view name);
 
 // Every direct call in F's code to the entry of a Go function outside the
-// runtime, in code order (amd64 E8 rel32; a stray E8 byte inside another
-// instruction would have to land exactly on a function entry to count).
+// runtime, in code order (Executable::direct_call_sites; a stray amd64 E8
+// byte would have to land exactly on a function entry to count).
 std::vector<uint64_t> direct_calls(const Executable &exe, const Func &f);
 
 // What a deferred closure runs: `defer f(x)` and `defer x.M()` compile to a

@@ -246,29 +246,19 @@ std::vector<SymbolizedFrame> pclntab_frames(const Executable &exe, const Pclntab
   return frames;
 }
 
-// Direct calls only. On amd64 an E8 byte inside another instruction could
-// decode as a call to exactly TARGET; that false positive is accepted.
-std::optional<bool> Executable::calls(const Func &f, std::string_view target) const {
-  const Func *callee = func_named(target);
-  if (!callee) return std::nullopt;
+std::optional<std::vector<Executable::CallSite>> Executable::direct_call_sites(const Func &f) const {
   uint64_t len = f.end - f.entry;
-  if (len == 0 || len > (64u << 20)) return std::nullopt;
+  if (f.end <= f.entry || len > (64u << 20)) return std::nullopt;
   std::string code(len, '\0');
   if (!read(f.entry, code.data(), len)) return std::nullopt;
-  uint32_t index_table = f.pcdata.size() > kPcdataInlTreeIndex ? f.pcdata[kPcdataInlTreeIndex] : 0;
-  auto own_code = [&](uint64_t pc) {
-    if (!index_table) return true;
-    auto ix = pc_value(f, index_table, pc);
-    return !ix || *ix < 0;
-  };
+  std::vector<CallSite> out;
   if (machine() == llvm::ELF::EM_X86_64) {
     for (uint64_t i = 0; i + 5 <= len; ++i) {
       if (uint8_t(code[i]) != 0xE8) continue;
       int32_t rel = int32_t(load_u32(code.data() + i + 1));
-      uint64_t dest = f.entry + i + 5 + uint64_t(int64_t(rel));
-      if (dest == callee->entry && own_code(f.entry + i)) return true;
+      out.push_back({f.entry + i, f.entry + i + 5 + uint64_t(int64_t(rel))});
     }
-    return false;
+    return out;
   }
   if (machine() == llvm::ELF::EM_AARCH64) {
     for (uint64_t i = 0; i + 4 <= len; i += 4) {
@@ -276,12 +266,25 @@ std::optional<bool> Executable::calls(const Func &f, std::string_view target) co
       if ((insn & 0xFC000000u) != 0x94000000u) continue;  // BL imm26
       int64_t imm = int64_t(insn & 0x03FFFFFFu);
       if (imm & 0x02000000) imm -= 0x04000000;
-      uint64_t dest = f.entry + i + uint64_t(imm * 4);
-      if (dest == callee->entry && own_code(f.entry + i)) return true;
+      out.push_back({f.entry + i, f.entry + i + uint64_t(imm * 4)});
     }
-    return false;
+    return out;
   }
   return std::nullopt;
+}
+
+std::optional<bool> Executable::calls(const Func &f, std::string_view target) const {
+  const Func *callee = func_named(target);
+  if (!callee) return std::nullopt;
+  auto sites = direct_call_sites(f);
+  if (!sites) return std::nullopt;
+  uint32_t index_table = f.pcdata.size() > kPcdataInlTreeIndex ? f.pcdata[kPcdataInlTreeIndex] : 0;
+  for (const CallSite &c : *sites) {
+    if (c.target != callee->entry) continue;
+    auto ix = index_table ? pc_value(f, index_table, c.pc) : std::nullopt;
+    if (!ix || *ix < 0) return true;  // the function's own code, not an inlined body
+  }
+  return false;
 }
 
 }  // namespace crashctl::binary

@@ -4,6 +4,7 @@
 #include "binary/go_names.h"
 #include "binary/locate.h"
 #include "binary/symbolizer.h"
+#include "core/arch.h"
 #include "core/core_file.h"
 #include "core/heap.h"
 #include "core/memory.h"
@@ -59,6 +60,7 @@ public:
         capture_(capture),
         core_(core),
         exe_(exe),
+        arch_(*arch_of(core.machine())),
         mem_(core, &exe, bias),
         bias_(bias),
         out_(out),
@@ -90,6 +92,7 @@ private:
   std::vector<GoroutineFrames> heap_stacks_;  // kept when the heap is read: its stack roots
   const CoreFile &core_;
   const binary::Executable &exe_;
+  const Arch &arch_;
   Memory mem_;
   uint64_t bias_;
   Input &out_;
@@ -211,10 +214,7 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
   uint64_t at = info;
   auto bits_off = uvarint(at);
   if (!bits_off) return;
-  // varp as traceback.go computes it: below the return address and the
-  // saved frame pointer (amd64).
-  uint64_t varp = pf.fp - 8;
-  if (varp > pf.sp) varp -= 8;
+  uint64_t varp = arch_.varp(pf.sp, pf.fp);
   auto bits = mem_.u8(varp - *bits_off);
   if (!bits) {
     diag(Severity::Warning, 0,
@@ -505,7 +505,7 @@ void CoreDecoder::run() {
     const M *m = mit == m_by_tid.end() ? nullptr : mit->second;
     SavedContext sched;
     G curg;
-    UnwindStart start{t.pc, t.sp, 0, true, nullptr};
+    UnwindStart start{t.pc, t.sp, arch_.uses_lr ? t.lr : 0, true, nullptr};
     if (m) {
       th.m = m->id;
       if (m->curg && read_g(m->curg, curg)) {
@@ -514,7 +514,7 @@ void CoreDecoder::run() {
         start.curg_sched = &sched;
       }
     }
-    UnwindResult ur = unwind(mem_, exe_, start);
+    UnwindResult ur = unwind(mem_, exe_, arch_, start);
     if (th.crashed) {
       crash_thread_frames = ur.frames;
       crash_goid = th.goroutine;
@@ -595,7 +595,7 @@ void CoreDecoder::run() {
         start = {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
       }
       if (start.pc && start.sp) {
-        UnwindResult ur = unwind(mem_, exe_, start);
+        UnwindResult ur = unwind(mem_, exe_, arch_, start);
         frames = std::move(ur.frames);
         stopped = ur.stopped;
       } else if (out.status == GoroutineStatus::Running) {
@@ -653,14 +653,15 @@ void CoreDecoder::run() {
   // The signal that made the runtime crash: GOTRACEBACK=crash re-raises
   // SIGABRT from the handler of the first signal, so the crashing thread
   // shows nested signal frames; the outermost one that is not that abort
-  // is the cause. Each sigtramp frame's rt_sigframe holds the ucontext (at
-  // its fp) and then the siginfo (sizeof(ucontext) = 304 on amd64 Linux).
-  if (crash_thread && !p_.signal && exe_.machine() == llvm::ELF::EM_X86_64) {
+  // is the cause. Each sigtramp frame's rt_sigframe holds the siginfo and
+  // the interrupted context (core/arch.h).
+  if (crash_thread && !p_.signal) {
     for (size_t i = crash_thread_frames.size(); i-- > 0;) {
       const PhysicalFrame &pf = crash_thread_frames[i];
       if (!pf.fn || (pf.fn->name != "runtime.sigtramp" && pf.fn->name != "runtime.cgoSigtramp")) continue;
-      auto signo = mem_.u32(pf.fp + amd64_sigframe::kSigno), code = mem_.u32(pf.fp + amd64_sigframe::kCode);
-      auto addr = mem_.u64(pf.fp + amd64_sigframe::kAddr), rip = mem_.u64(pf.fp + amd64_sigframe::kRip);
+      uint64_t info = pf.fp + arch_.sig_siginfo;
+      auto signo = mem_.u32(info + siginfo::kSigno), code = mem_.u32(info + siginfo::kCode);
+      auto addr = mem_.u64(info + siginfo::kAddr), rip = mem_.u64(pf.fp + arch_.sig_pc);
       if (!signo || !rip) continue;
       const binary::Func *at = exe_.func_at(*rip - bias_);
       if (*signo == 6 && at && (at->name == "runtime.raise" || at->name == "runtime.raiseproc")) break;

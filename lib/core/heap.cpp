@@ -18,6 +18,7 @@
 #include "core/heap.h"
 
 #include "binary/go_names.h"
+#include "core/arch.h"
 #include "core/values.h"
 
 #include "llvm/Support/Endian.h"
@@ -143,7 +144,15 @@ class HeapWalker {
 public:
   HeapWalker(const Memory &mem, const binary::Executable &exe, const RuntimeLayout &l, memory::HeapGraphBuilder &b,
              std::vector<Diagnostic> &diags)
-      : mem_(mem), exe_(exe), l_(l), b_(b), diags_(diags), bias_(mem.bias()), values_(mem, exe, l), words_(mem) {}
+      : mem_(mem),
+        exe_(exe),
+        arch_(*arch_of(exe.machine())),
+        l_(l),
+        b_(b),
+        diags_(diags),
+        bias_(mem.bias()),
+        values_(mem, exe, l),
+        words_(mem) {}
 
   HeapWalkStats run(const std::vector<GoroutineFrames> &stacks);
   // Only the spans: the allocator's own totals (allocCount), no objects.
@@ -181,6 +190,7 @@ private:
 
   const Memory &mem_;
   const binary::Executable &exe_;
+  const Arch &arch_;  // Executable::open reads only machines arch_of knows
   const RuntimeLayout &l_;
   memory::HeapGraphBuilder &b_;
   std::vector<Diagnostic> &diags_;
@@ -839,9 +849,7 @@ void HeapWalker::stack_roots(const GoroutineFrames &g) {
       ++st_.dead_frames;
       continue;
     }
-    uint64_t varp = f.fp - 8;    // below the return address
-    if (varp > f.sp) varp -= 8;  // and the saved frame pointer
-    uint64_t argp = f.fp;
+    uint64_t varp = arch_.varp(f.sp, f.fp), argp = arch_.argp(f.fp);
     std::string fname = binary::print_name(fn.name);
     uint64_t lookup_pc = (continpc ? continpc : f.pc) - bias_;
     if (!f.trap && lookup_pc > fn.entry) --lookup_pc;

@@ -1,10 +1,12 @@
 // Walks Go stacks in a core the way the runtime's own unwinder does
 // (src/runtime/traceback.go): frame sizes from the pclntab's pcsp table,
-// return addresses at fp-8 (amd64), stack switches at systemstack and
-// morestack, and signal frames through the sigtramp ucontext.
+// return addresses above the frame (amd64) or in the link register and then
+// at the frame's sp (arm64), stack switches at systemstack and morestack,
+// and signal frames through the context the kernel left for sigtramp.
 #pragma once
 
 #include "binary/executable.h"
+#include "core/arch.h"
 #include "core/memory.h"
 
 #include <cstdint>
@@ -12,19 +14,6 @@
 #include <vector>
 
 namespace crashctl::core {
-
-// The kernel's rt_sigframe on amd64 Linux as runtime.sigtramp's frame sees
-// it: the ucontext at the frame's fp (past the return address), the siginfo
-// after it. Offsets from that fp.
-namespace amd64_sigframe {
-constexpr uint64_t kGregs = 40;             // uc_mcontext.gregs
-constexpr uint64_t kRsp = kGregs + 15 * 8;  // gregs[REG_RSP]
-constexpr uint64_t kRip = kGregs + 16 * 8;  // gregs[REG_RIP]
-constexpr uint64_t kSiginfo = 304;          // sizeof(struct ucontext)
-constexpr uint64_t kSigno = kSiginfo;       // si_signo
-constexpr uint64_t kCode = kSiginfo + 8;    // si_code
-constexpr uint64_t kAddr = kSiginfo + 16;   // si_addr
-}  // namespace amd64_sigframe
 
 struct PhysicalFrame {
   uint64_t pc = 0;  // runtime address
@@ -39,7 +28,8 @@ struct SavedContext {
 };
 
 struct UnwindStart {
-  uint64_t pc = 0, sp = 0, lr = 0;
+  uint64_t pc = 0, sp = 0;
+  uint64_t lr = 0;    // the link register (arm64), 0 when unknown
   bool trap = false;  // the first pc is a fault pc (thread registers)
   // The M's current goroutine's g.sched, for jumps out of systemstack/morestack
   // on g0; unset when none.
@@ -51,7 +41,7 @@ struct UnwindResult {
   std::string stopped;  // why unwinding ended early ("" at a top frame such as goexit)
 };
 
-UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const UnwindStart &start,
+UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const UnwindStart &start,
                     size_t max_frames = 4096);
 
 }  // namespace crashctl::core
