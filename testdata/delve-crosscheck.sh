@@ -98,6 +98,7 @@ declare -A have_exe=()
 n=0
 while IFS=$'\t' read -r release scenario core exe mode source _sig _class _cg _culprit stderr _rest; do
 	[[ $release == release ]] && continue
+	[[ $core == *.patch.zst ]] && continue # arm64 cores (qemu): dlv core on the host reads amd64 only
 	selected "$release" "$scenario" "$core" || continue
 	n=$((n + 1))
 	name=$(basename "$core" .core.zst)

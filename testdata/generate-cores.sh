@@ -16,17 +16,31 @@
 #
 # Programs: scenarios-core/ (made for the core decoder), scenarios/ (a subset
 # of the crash-text scenarios), scenarios-cgo/ (cgo build, go1.26.8 only).
+#
+# arm64 (ARM64_RELEASES): scenarios-core is built with GOARCH=arm64 and run
+# under qemu-user (qemu-aarch64-static, Debian's qemu-user-static), which
+# writes the guest's own ELF core, qemu_<prog>_<date>_<pid>.core, into the
+# cwd. Files go to cores/<release>/arm64/. qemu also dumps the executable's
+# read-only data, which the kernel leaves out (380 KB compressed per core),
+# so these cores are compressed against the executable as a zstd prefix:
+#   <scenario>.core.patch.zst = zstd -19 --long=27 --patch-from=EXE CORE
+# and read back with `zstd -d --long=27 --patch-from=EXE` (the MANIFEST's
+# core_patch_from column names the executable). The bytes are unchanged.
 # Extra build modes: PIE (-buildmode=pie) for PIE_RELEASES, and a gcore of a
 # live process (gdb's gcore) for GCORE_RELEASES.
 #
 # Environment: CRASHCTL_TIMEOUT (per run, default 60 s),
-# CRASHCTL_CORES_OLD_RELEASES (see OLD_RELEASES).
+# CRASHCTL_CORES_OLD_RELEASES (see OLD_RELEASES), CRASHCTL_CORES_ARCHES
+# (default "amd64 arm64"), QEMU_AARCH64.
 set -euo pipefail
 shopt -s inherit_errexit
 
 TOOLCHAINS=(go1.21.13 go1.22.12 go1.23.12 go1.24.13 go1.25.14 go1.26.8 go1.27.4)
 PIE_RELEASES=(go1.21.13 go1.26.8)
 CGO_RELEASES=(go1.26.8)
+ARM64_RELEASES=(go1.21.13 go1.22.12 go1.23.12 go1.24.13 go1.25.14 go1.26.8 go1.27.4)
+QEMU_AARCH64=${QEMU_AARCH64:-qemu-aarch64-static}
+GOARCH_RUN=amd64 # the GOARCH being generated (main sets it)
 GCORE_RELEASES=(go1.26.8)
 # releases for which the testdata/scenarios program and its subset below are
 # also stored (each adds ~1.8 MB, nearly all of it the executable; the size
@@ -92,8 +106,8 @@ OUT=$HERE/cores
 MANIFEST=$OUT/MANIFEST.tsv
 SKIPPED=$OUT/SKIPPED.tsv
 TIMEOUT=${CRASHCTL_TIMEOUT:-60}
-HEADER=$'release\tscenario\tcore\texe\tbuild_mode\tsource\texit_signal\texpected_class\texpected_crashing_goroutine\texpected_culprit\tstderr\tcore_bytes\tnotes'
-SKIP_HEADER=$'release\tscenario\tbuild_mode\treason'
+HEADER=$'release\tscenario\tcore\texe\tbuild_mode\tsource\texit_signal\texpected_class\texpected_crashing_goroutine\texpected_culprit\tstderr\tcore_bytes\tnotes\tgoarch\tcore_patch_from'
+SKIP_HEADER=$'release\tscenario\tbuild_mode\treason\tgoarch'
 
 log() { echo "generate-cores: $*" >&2; }
 
@@ -135,25 +149,35 @@ sig_name() { # exit code -> signal name or "-"
 	fi
 }
 
-# build GO PROGRAM_DIR OUT MODE(exe|pie|cgo): default go build
+# build GO PROGRAM_DIR OUT MODE(exe|pie|cgo): default go build for $GOARCH_RUN
 build() {
 	local gobin=$1 dir=$2 out=$3 mode=$4 flags=() cgo=0
 	case $mode in
 	pie) flags=(-buildmode=pie) ;;
 	cgo) cgo=1 ;;
 	esac
-	(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=$cgo "$gobin" build "${flags[@]}" -o "$out" .)
+	(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOARCH=$GOARCH_RUN CGO_ENABLED=$cgo "$gobin" build "${flags[@]}" -o "$out" .)
 }
 
 # run_crash EXE SCENARIO DIR GOTRACEBACK -> exit code on stdout; DIR gets
-# stdout, stderr and (from the kernel) core
+# stdout, stderr and the core (the kernel's ./core; qemu's qemu_*.core, and
+# then qemu's own ./core is deleted)
 run_crash() {
-	local exe=$1 scen=$2 dir=$3 tb=$4 rc=0
+	local exe=$1 scen=$2 dir=$3 tb=$4 rc=0 runner=()
+	[[ $GOARCH_RUN == arm64 ]] && runner=("$QEMU_AARCH64")
 	mkdir -p "$dir"
 	(cd "$dir" && ulimit -c unlimited &&
-		exec timeout "$TIMEOUT" env -u GOTRACEBACK -u GODEBUG GOTRACEBACK="$tb" "$exe" "$scen") \
+		exec timeout "$TIMEOUT" env -u GOTRACEBACK -u GODEBUG GOTRACEBACK="$tb" "${runner[@]}" "$exe" "$scen") \
 		>"$dir/stdout" 2>"$dir/stderr" || rc=$?
+	[[ $GOARCH_RUN == arm64 ]] && rm -f "$dir/core"
 	echo "$rc"
+}
+
+# the core a run left in DIR
+core_in() {
+	local pattern='core*'
+	[[ $GOARCH_RUN == arm64 ]] && pattern='qemu_*.core'
+	find "$1" -maxdepth 1 -name "$pattern" -type f | head -n1
 }
 
 run_toolchain() {
@@ -161,17 +185,19 @@ run_toolchain() {
 	gobin=$(resolve_go "$want") || { log "skipping toolchain $want"; return 1; }
 	ver=$(GOTOOLCHAIN=local "$gobin" env GOVERSION)
 	log "== $ver ($gobin)"
-	outdir=$OUT/$ver
+	local rel=$ver # path of the release's files under cores/
+	[[ $GOARCH_RUN == amd64 ]] || rel=$ver/$GOARCH_RUN
+	outdir=$OUT/$rel
 	work=$(mktemp -d "${TMPDIR:-/tmp}/crashctl-cores.XXXXXX")
-	rm -rf "$outdir"
 	mkdir -p "$outdir"
+	find "$outdir" -maxdepth 1 -type f -delete
 	rows=$work/rows.tsv skips=$work/skips.tsv
 	: >"$rows"
 	: >"$skips"
 
 	skip() { # SCENARIO MODE REASON
 		log "   $1 ($2): skipped: $3"
-		printf '%s\t%s\t%s\t%s\n' "$ver" "$1" "$2" "$(tr '\t\n' '  ' <<<"$3")" >>"$skips"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$ver" "$1" "$2" "$(tr '\t\n' '  ' <<<"$3")" "$GOARCH_RUN" >>"$skips"
 	}
 
 	# --- builds -------------------------------------------------------------
@@ -180,6 +206,7 @@ run_toolchain() {
 	for key in scenarios-core:exe scenarios:exe scenarios-core:pie scenarios-cgo:cgo; do
 		prog=${key%%:*} mode=${key#*:}
 		[[ $key == scenarios:exe ]] && ! in_list "$ver" "${OLD_RELEASES[@]}" && continue
+		[[ $GOARCH_RUN == amd64 || $key == scenarios-core:exe ]] || continue
 		case $mode in
 		pie) in_list "$ver" "${PIE_RELEASES[@]}" || continue ;;
 		cgo) in_list "$ver" "${CGO_RELEASES[@]}" || continue ;;
@@ -195,7 +222,7 @@ run_toolchain() {
 	done
 	# what the compiler chose for each defer statement (diagnostic only;
 	# the stored executables are built without -gcflags)
-	(cd "$HERE/scenarios-core" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+	(cd "$HERE/scenarios-core" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOARCH=$GOARCH_RUN CGO_ENABLED=0 \
 		"$gobin" build -gcflags=-d=defer -o /dev/null . 2>&1 | grep -v '^#' | LC_ALL=C sort -t: -k1,1 -k2,2n) \
 		>"$outdir/defer-kinds.scenarios-core.txt" || true
 
@@ -203,7 +230,7 @@ run_toolchain() {
 	local id prog_key suffix tb dir rc core stderr_f class culprit cg regex note notes crash printed
 	local jobs=()
 	for id in "${CORE_SCENARIOS[@]}"; do jobs+=("$id|scenarios-core:exe|"); done
-	if in_list "$ver" "${OLD_RELEASES[@]}"; then
+	if [[ $GOARCH_RUN == amd64 ]] && in_list "$ver" "${OLD_RELEASES[@]}"; then
 		for id in "${OLD_SCENARIOS[@]}"; do jobs+=("$id|scenarios:exe|"); done
 	fi
 	if [[ -n ${exe_of[scenarios-core:pie]:-} ]]; then
@@ -226,15 +253,22 @@ run_toolchain() {
 			skip "$id" "$mode" "$(head -n1 "$dir/stderr") (needs a newer Go; see the scenario's build constraint)"
 			continue
 		fi
-		core=$(find "$dir" -maxdepth 1 -name 'core*' -type f | head -n1)
+		core=$(core_in "$dir")
 		if [[ -z $core ]]; then
 			skip "$id" "$mode" "no core written (exit $rc; stderr: $(grep -m1 -E '^(panic|fatal error|SIG)' "$dir/stderr" || head -n1 "$dir/stderr"))"
 			continue
 		fi
-		local base=$id$suffix
-		zst "$core" "$outdir/$base.core.zst"
+		local base=$id$suffix core_name patch_from=-
+		if [[ $GOARCH_RUN == arm64 ]]; then
+			core_name=$base.core.patch.zst patch_from=$rel/$exe.zst
+			zstd -19 --long=27 -q -f --no-progress --patch-from="$work/$exe" "$core" -o "$outdir/$core_name" 2>/dev/null
+		else
+			core_name=$base.core.zst
+			zst "$core" "$outdir/$core_name"
+		fi
 		zst "$dir/stderr" "$outdir/$base.stderr.txt.zst"
 		notes=("GOTRACEBACK=crash, ulimit -c unlimited")
+		[[ $GOARCH_RUN == arm64 ]] && notes[0]+=", under $($QEMU_AARCH64 --version | head -n1)"
 
 		class=$(expect_field "$id" 2)
 		culprit=$(expect_field "$id" 3)
@@ -282,20 +316,23 @@ run_toolchain() {
 		local notestr="${notes[*]}"
 		IFS=$IFS_save
 		notestr=${notestr//|/; }
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-			"$ver" "$id" "$ver/$base.core.zst" "$ver/$exe.zst" "$mode" kernel "$(sig_name "$rc")" \
-			"$class" "$crash" "$culprit" "$ver/$base.stderr.txt.zst" "$(stat -c %s "$core")" "$notestr" >>"$rows"
-		log "   $base: exit $rc, core $(stat -c %s "$core") -> $(stat -c %s "$outdir/$base.core.zst") bytes${notes[1]:+; ${notes[*]:1:1}}"
+		local source=kernel
+		[[ $GOARCH_RUN == arm64 ]] && source=qemu
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+			"$ver" "$id" "$rel/$core_name" "$rel/$exe.zst" "$mode" "$source" "$(sig_name "$rc")" \
+			"$class" "$crash" "$culprit" "$rel/$base.stderr.txt.zst" "$(stat -c %s "$core")" "$notestr" \
+			"$GOARCH_RUN" "$patch_from" >>"$rows"
+		log "   $rel/$base: exit $rc, core $(stat -c %s "$core") -> $(stat -c %s "$outdir/$core_name") bytes${notes[1]:+; ${notes[*]:1:1}}"
 		rm -rf "$dir" "$dir-single"
 	done
 
 	# --- gcore of a live process -----------------------------------------------
-	if in_list "$ver" "${GCORE_RELEASES[@]}" && [[ -n ${exe_of[scenarios-core:exe]:-} ]]; then
+	if [[ $GOARCH_RUN == amd64 ]] && in_list "$ver" "${GCORE_RELEASES[@]}" && [[ -n ${exe_of[scenarios-core:exe]:-} ]]; then
 		gcore_live "$ver" "$work/${exe_of[scenarios-core:exe]}" "$work" "$outdir" "$rows" || true
 	fi
 
-	merge "$MANIFEST" "$HEADER" "$ver" "$rows"
-	merge "$SKIPPED" "$SKIP_HEADER" "$ver" "$skips"
+	merge "$MANIFEST" "$HEADER" "$ver" "$rows" 14
+	merge "$SKIPPED" "$SKIP_HEADER" "$ver" "$skips" 5
 	rm -rf "$work"
 }
 
@@ -325,19 +362,21 @@ gcore_live() {
 	local core=$dir/snap.$pid
 	[[ -s $core ]] || { skip "$id" exe "gcore wrote no core: $(tail -n1 "$dir/gcore.log")"; return 0; }
 	zst "$core" "$outdir/$id.gcore.core.zst"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$ver" "$id" "$ver/$id.gcore.core.zst" "$ver/scenarios-core.exe.zst" exe gcore - \
 		snapshot - - - "$(stat -c %s "$core")" \
-		"gcore (gdb $(gdb --version | head -n1 | awk '{print $NF}')) of the live process after it printed ready, then SIGKILL; no stderr (nothing crashed); $(expect_field "$id" 6)" >>"$rows"
+		"gcore (gdb $(gdb --version | head -n1 | awk '{print $NF}')) of the live process after it printed ready, then SIGKILL; no stderr (nothing crashed); $(expect_field "$id" 6)" \
+		amd64 - >>"$rows"
 	log "   $id (gcore): core $(stat -c %s "$core") -> $(stat -c %s "$outdir/$id.gcore.core.zst") bytes"
 }
 
-# merge FILE HEADER VERSION NEWROWS: keep FILE's rows of other releases
+# merge FILE HEADER VERSION NEWROWS GOARCH_COLUMN: keep FILE's rows of other
+# releases and other GOARCHes
 merge() {
-	local file=$1 header=$2 ver=$3 new=$4
+	local file=$1 header=$2 ver=$3 new=$4 col=$5
 	{
 		if [[ -f $file ]]; then
-			tail -n +2 "$file" | awk -F'\t' -v v="$ver" '$1 != v'
+			tail -n +2 "$file" | awk -F'\t' -v v="$ver" -v a="$GOARCH_RUN" -v c="$col" '$1 != v || $c != a'
 		fi
 		cat "$new"
 	} | sort -t$'\t' -k1,1V -k2,2 -k3,3 >"$file.body"
@@ -354,9 +393,18 @@ main() {
 	mkdir -p "$OUT"
 	local list=("$@")
 	((${#list[@]})) || list=("${TOOLCHAINS[@]}")
-	local t failed=()
-	for t in "${list[@]}"; do
-		run_toolchain "$t" || failed+=("$t")
+	local t failed=() arches
+	read -r -a arches <<<"${CRASHCTL_CORES_ARCHES:-amd64 arm64}"
+	for GOARCH_RUN in "${arches[@]}"; do
+		if [[ $GOARCH_RUN == arm64 ]] && ! command -v "$QEMU_AARCH64" >/dev/null; then
+			log "no $QEMU_AARCH64 (apt-get install qemu-user-static): arm64 cores not generated"
+			failed+=(arm64)
+			continue
+		fi
+		for t in "${list[@]}"; do
+			[[ $GOARCH_RUN == amd64 ]] || in_list "$t" "${ARM64_RELEASES[@]}" || continue
+			run_toolchain "$t" || failed+=("$t/$GOARCH_RUN")
+		done
 	done
 	log "done: $(tail -n +2 "$MANIFEST" | wc -l) cores, $(du -sh --apparent-size "$OUT" | cut -f1) in $OUT"
 	((${#failed[@]} == 0)) || { log "toolchains that could not be used: ${failed[*]}"; exit 1; }

@@ -32,7 +32,7 @@ Walked walk(const ManifestRow &r, size_t keep_bytes = 0) {
   Walked w;
   DecodeOptions opts;
   opts.exe = decompressed_copy(kCores + r["exe"]);
-  std::string bytes = decompressed_bytes(kCores + r["core"]);
+  std::string bytes = decompressed_bytes(test::core_fixture(kCores, r));
   if (keep_bytes && keep_bytes < bytes.size()) bytes.resize(keep_bytes);
   w.in.path = r["core"];
   decode_core_heap(bytes, r["core"], w.in, opts, w.heap);

@@ -58,7 +58,8 @@ std::string all_messages(const Input &in) {
 const ManifestRow &row(const std::string &release, const std::string &scenario, const std::string &mode = "exe") {
   static const auto rows = read_manifest(kCores + "MANIFEST.tsv");
   for (const ManifestRow &r : rows)
-    if (r["release"] == release && r["scenario"] == scenario && r["build_mode"] == mode) return r;
+    if (r["release"] == release && r["scenario"] == scenario && r["build_mode"] == mode && r["goarch"] == "amd64")
+      return r;
   FAIL("no manifest row " << release << " " << scenario << " " << mode);
   return rows.front();
 }
@@ -136,7 +137,7 @@ TEST_CASE("executables: only regular files are opened, and nothing blocks", "[bi
 
 TEST_CASE("a core whose recorded executable is a device or FIFO is refused", "[cores][hostile]") {
   const ManifestRow &r = row("go1.26.8", "nil-deref");
-  std::string core = decompressed_bytes(kCores + r["core"]);
+  std::string core = decompressed_bytes(test::core_fixture(kCores, r));
 
   SECTION("/dev/zero: refused at once, not read without end") {
     std::string path = scratch_dir() + "/records-dev-zero.core";
@@ -270,7 +271,7 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
       auto exe = binary::Executable::open(kCores + r["exe"]);
       REQUIRE(bool(exe));
       const binary::Executable &x = **exe;
-      const std::string pristine = decompressed_bytes(kCores + r["core"]);
+      const std::string pristine = decompressed_bytes(test::core_fixture(kCores, r));
       auto check = [&](const std::string &bytes) -> llvm::Expected<std::string> {
         auto core = core::CoreFile::from_bytes(bytes, "core");
         REQUIRE(bool(core));
@@ -326,7 +327,7 @@ TEST_CASE("a core is read only with the executable that produced it", "[cores][e
 TEST_CASE("truncated cores: the runtime's own abort is not an outside signal, and confidence is low",
           "[cores][truncated]") {
   const ManifestRow &r = row("go1.26.8", "nil-deref");
-  const std::string core = decompressed_bytes(kCores + r["core"]);
+  const std::string core = decompressed_bytes(test::core_fixture(kCores, r));
   AnalysisOptions opts;
   opts.exe = kCores + r["exe"];
 
@@ -455,7 +456,7 @@ TEST_CASE("a damaged .debug_line is a warning naming the executable and the tabl
   write_file(exe, with_damaged_line_tables(decompressed_bytes(kCores + r["exe"])));
   AnalysisOptions opts;
   opts.exe = exe;
-  Input in = analyze_input(kCores + r["core"], opts);
+  Input in = analyze_input(test::core_fixture(kCores, r), opts);
   REQUIRE(in.reports.size() == 1);  // still read: the pclntab has the lines
   size_t warnings = 0;
   for (const Diagnostic &d : in.diagnostics)

@@ -14,6 +14,7 @@
 #include <zstd.h>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -92,6 +93,40 @@ std::string decompressed_bytes(const std::string &path) {
     out.append(buf.data(), *n);
   }
   return out;
+}
+
+std::string core_fixture(const std::string &dir, const ManifestRow &row) {
+  std::string path = dir + row["core"];
+  if (!row.has("core_patch_from") || row["core_patch_from"] == "-") return path;
+  static std::mutex mu;
+  static std::map<std::string, std::string> done;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = done.find(path); it != done.end()) return it->second;
+  // zstd -d --long=27 --patch-from=EXE: the executable is the frame's prefix.
+  std::string prefix = decompressed_bytes(dir + row["core_patch_from"]);
+  auto frame = llvm::MemoryBuffer::getFile(path);
+  REQUIRE(bool(frame));
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx *)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  REQUIRE(!ZSTD_isError(ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, 31)));
+  REQUIRE(!ZSTD_isError(ZSTD_DCtx_refPrefix(dctx.get(), prefix.data(), prefix.size())));
+  std::string out_path = scratch_dir() + "/" + std::to_string(done.size()) + "-core-" +
+                         path.substr(path.rfind('/') + 1, path.rfind(".patch.zst") - path.rfind('/') - 1);
+  std::ofstream f(out_path, std::ios::binary);
+  std::string buf(ZSTD_DStreamOutSize(), '\0');
+  ZSTD_inBuffer in{(*frame)->getBufferStart(), (*frame)->getBufferSize(), 0};
+  size_t ret = 1;
+  for (;;) {
+    ZSTD_outBuffer out{buf.data(), buf.size(), 0};
+    ret = ZSTD_decompressStream(dctx.get(), &out, &in);
+    INFO(path << ": " << (ZSTD_isError(ret) ? ZSTD_getErrorName(ret) : ""));
+    REQUIRE(!ZSTD_isError(ret));
+    f.write(buf.data(), std::streamsize(out.pos));
+    if (ret == 0 || (in.pos == in.size && out.pos < out.size)) break;
+  }
+  REQUIRE(ret == 0);  // the frame ended
+  f.close();
+  done[path] = out_path;
+  return out_path;
 }
 
 std::string with_recorded_exe(const std::string &core, const std::function<std::string(size_t)> &replacement) {

@@ -69,6 +69,12 @@ std::string decompressed_copy(const std::string &path);
 // The decompressed bytes of a committed (zstd, gzip or plain) file.
 std::string decompressed_bytes(const std::string &path);
 
+// A core fixture of testdata/cores (DIR) that the tool reads as it is:
+// DIR + ROW["core"], or, for a core compressed against its executable (the
+// core_patch_from column: arm64 cores written by qemu), a decompressed copy
+// in scratch_dir(), made once.
+std::string core_fixture(const std::string &dir, const ManifestRow &row);
+
 // CORE (an ELF core's bytes) with the executable path it records (NT_FILE)
 // replaced by REPLACEMENT(length of the old path), which must keep the length.
 std::string with_recorded_exe(const std::string &core, const std::function<std::string(size_t)> &replacement);
