@@ -282,7 +282,9 @@ TEST_CASE("unwind: damaged and cut-off stacks end with the reason", "[unwind]") 
     CHECK(sps(r) == std::vector<uint64_t>{0xc000080f00, 0xc000080f20});
     REQUIRE(r.frames.size() == 2);
     CHECK(r.frames[1].fn == nullptr);
-    CHECK(r.stopped == "pc 0xdeadbeef is not in Go code (C code, or a damaged stack)");
+    CHECK(r.stopped ==
+          "pc 0xdeadbeef is not in Go code and no call frame information covers it (C code without .eh_frame, or a "
+          "damaged stack)");
   }
   SECTION("a function without a pcsp table") {
     img.map(kStackLo, kStackSize);

@@ -356,7 +356,7 @@ TEST_CASE("json output content", "[render][json]") {
   CHECK(text.back() == '\n');
   json::Value doc = parse(text);
 
-  CHECK(at_string(doc, "/schema_version") == "1.6.0");
+  CHECK(at_string(doc, "/schema_version") == "1.7.0");
   CHECK(at_string(doc, "/tool/name") == "crashctl");
   const std::string r = "/inputs/0/reports/0";
   CHECK(at_string(doc, r + "/kind") == "crash");

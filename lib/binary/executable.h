@@ -145,6 +145,25 @@ public:
   std::vector<SymbolizedFrame> symbolize(uint64_t pc) const;
   // The same from the pclntab and its inline tree alone, ignoring DWARF.
   std::vector<SymbolizedFrame> symbolize_pclntab(uint64_t pc) const;
+
+  // The caller's registers at PC in code with DWARF call frame information
+  // (.eh_frame, then .debug_frame): C code linked in by cgo. Registers are
+  // DWARF numbers (amd64: rbp 6, rsp 7, return address 16; arm64: x0-x30,
+  // sp 31).
+  struct RegisterRule {
+    enum Kind { Unknown, Same, AtCfa, IsCfa, IsRegister } kind = Unknown;
+    int64_t offset = 0;  // AtCfa: the value is at CFA + offset; IsCfa: CFA + offset
+    uint32_t reg = 0;    // IsRegister: the value is in reg + offset
+  };
+  struct CallFrameRow {
+    uint32_t cfa_reg = 0;  // the canonical frame address is cfa_reg + cfa_offset
+    int64_t cfa_offset = 0;
+    uint32_t return_address_reg = 0;
+    std::vector<std::pair<uint32_t, RegisterRule>> regs;  // registers with a rule
+  };
+  // nullopt when no FDE covers PC or its rule is not a register plus an
+  // offset (a DWARF expression).
+  std::optional<CallFrameRow> call_frame_row(uint64_t pc) const;
   // A package-level variable's address (DW_TAG_variable with DW_OP_addr),
   // falling back to the symbol table.
   std::optional<uint64_t> global_address(std::string_view name) const override;

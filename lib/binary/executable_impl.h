@@ -4,6 +4,7 @@
 #include "binary/executable.h"
 
 #include "llvm/DebugInfo/DWARF/DWARFContext.h"
+#include "llvm/DebugInfo/DWARF/DWARFDebugFrame.h"
 #include "llvm/DebugInfo/DWARF/DWARFDie.h"
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Support/Endian.h"
@@ -92,6 +93,18 @@ struct Executable::Impl {
   std::unordered_map<uint64_t, std::vector<FrameVariable>> frame_vars_cache;  // by pc
   std::unique_ptr<TypeInfo> build_type(llvm::DWARFDie die);                   // dwarf_mutex held
   const TypeInfo *type_locked(std::string_view name);                         // dwarf_mutex held
+
+  // Call frame information (call_frames.cpp): FDEs by address, and each
+  // FDE's rows once computed.
+  struct FdeRange {
+    uint64_t begin = 0, end = 0;
+    const llvm::dwarf::FDE *fde = nullptr;
+  };
+  std::once_flag cfi_once;
+  std::unique_ptr<llvm::DWARFContext> cfi_context;  // when `dwarf` is absent
+  std::vector<FdeRange> fdes;                       // sorted by begin; .eh_frame before .debug_frame
+  std::mutex cfi_mutex;
+  std::map<const llvm::dwarf::FDE *, std::optional<llvm::dwarf::UnwindTable>> unwind_tables;
 
   std::once_flag pclntab_once;
   Pclntab pcln;

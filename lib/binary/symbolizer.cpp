@@ -25,14 +25,28 @@ std::vector<Frame> GoSymbolizer::logical_frames(uint64_t pc, bool is_trap) const
   const Func *fn = exe_.func_at(link);
   std::vector<Frame> fs;
   if (!fn) {
-    Frame f;
-    f.non_go = true;
-    f.pc = pc;
-    if (auto sym = exe_.symbol_at(link)) {
-      f.function = sym->first;
-      f.pc_offset = link - sym->second;
+    // C code linked in by cgo: its DWARF (file, line, inlined calls), named
+    // by the symbol table when it has none.
+    auto sym = exe_.symbol_at(link);
+    std::vector<SymbolizedFrame> c =
+        sym ? exe_.symbolize((is_trap || link == sym->second) ? link : link - 1) : std::vector<SymbolizedFrame>{};
+    if (c.empty()) c.push_back({});
+    for (size_t i = 0; i < c.size(); ++i) {
+      Frame f;
+      f.non_go = true;
+      f.function = c[i].function;
+      f.file = c[i].file;
+      f.line = c[i].line;
+      f.inlined = i + 1 < c.size();
+      if (!f.inlined) {
+        f.pc = pc;
+        if (sym) {
+          if (f.function.empty()) f.function = sym->first;
+          f.pc_offset = link - sym->second;
+        }
+      }
+      fs.push_back(std::move(f));
     }
-    fs.push_back(std::move(f));
     return fs;
   }
   auto sym = exe_.symbolize(lookup_pc(fn, link, is_trap));

@@ -5,7 +5,9 @@
 // describe: runtime.ucontext and runtime.sigcontext are never emitted).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace crashctl::core {
@@ -21,6 +23,13 @@ struct Arch {
   uint64_t sig_siginfo = 0;  // struct siginfo
   uint64_t sig_pc = 0, sig_sp = 0;
   uint64_t sig_lr = 0;  // the link register; 0: none
+  // DWARF register numbers (call frame information).
+  uint32_t dwarf_sp = 0, dwarf_fp = 0;
+  // For each DWARF register (by number), its name in the core's
+  // NT_PRSTATUS and its offset from sigtramp's fp in the rt_sigframe; ""
+  // and 0 past the registers call frame information may use.
+  std::array<std::string_view, 33> dwarf_names{};
+  std::array<uint64_t, 33> sig_regs{};
 
   // A frame's top (its caller's sp) from its sp and the pcsp delta.
   uint64_t frame_top(uint64_t sp, int64_t sp_delta) const { return sp + uint64_t(sp_delta) + (uses_lr ? 0 : 8); }
@@ -37,6 +46,10 @@ struct Arch {
   // The first argument's slot (frame.argp).
   uint64_t argp(uint64_t fp) const { return fp + min_frame_size; }
 };
+
+// A thread's registers by DWARF number (unset: unknown), as C frames are
+// unwound with them.
+using DwarfRegisters = std::array<std::optional<uint64_t>, 33>;
 
 // Field offsets inside struct siginfo (the same on amd64 and arm64 Linux).
 namespace siginfo {

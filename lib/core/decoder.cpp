@@ -506,6 +506,9 @@ void CoreDecoder::run() {
     SavedContext sched;
     G curg;
     UnwindStart start{t.pc, t.sp, arch_.uses_lr ? t.lr : 0, true, nullptr};
+    for (const auto &[name, value] : t.registers)
+      for (size_t reg = 0; reg < arch_.dwarf_names.size(); ++reg)
+        if (!arch_.dwarf_names[reg].empty() && arch_.dwarf_names[reg] == name) start.regs[reg] = value;
     if (m) {
       th.m = m->id;
       if (m->curg && read_g(m->curg, curg)) {

@@ -13,6 +13,64 @@ bool is(const binary::Func *f, std::string_view name) {
 bool injected(const binary::Func *f) {
   return is(f, "runtime.sigpanic") || is(f, "runtime.asyncPreempt") || is(f, "runtime.debugCallV2");
 }
+
+// Steps from the C frame at PC to its caller by the executable's call frame
+// information: REGS (sp included) become the caller's, PC its return
+// address (0 at the outermost frame), SP its CFA, which is also the frame's
+// FP. False, with WHY, when the frame cannot be unwound.
+bool c_frame(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, bool trap, uint64_t &pc, uint64_t &sp,
+             DwarfRegisters &regs, uint64_t &fp, std::string &why) {
+  const auto *program = dynamic_cast<const binary::Executable *>(&exe);
+  if (!program) {
+    why = "no call frame information covers it (C code without .eh_frame, or a damaged stack)";
+    return false;
+  }
+  // A return address is looked up at its call (pc-1), a fault pc as is.
+  uint64_t link = pc - mem.bias() - (trap ? 0 : 1);
+  auto row = program->call_frame_row(link);
+  if (!row) {
+    why = "no call frame information covers it (C code without .eh_frame, or a damaged stack)";
+    return false;
+  }
+  if (row->cfa_reg >= regs.size() || !regs[row->cfa_reg]) {
+    why = llvm::formatv("its frame address needs DWARF register {0}, which is not known here", row->cfa_reg).str();
+    return false;
+  }
+  uint64_t cfa = *regs[row->cfa_reg] + uint64_t(row->cfa_offset);
+  DwarfRegisters caller = regs;  // registers without a rule keep their value
+  for (const auto &[reg, rule] : row->regs) {
+    if (reg >= caller.size()) continue;
+    switch (rule.kind) {
+      case binary::Executable::RegisterRule::AtCfa: caller[reg] = mem.u64(cfa + uint64_t(rule.offset)); break;
+      case binary::Executable::RegisterRule::IsCfa: caller[reg] = cfa + uint64_t(rule.offset); break;
+      case binary::Executable::RegisterRule::IsRegister:
+        caller[reg] = rule.reg < regs.size() && regs[rule.reg] ? std::optional(*regs[rule.reg] + uint64_t(rule.offset))
+                                                               : std::nullopt;
+        break;
+      case binary::Executable::RegisterRule::Same: break;
+      default: caller[reg] = std::nullopt;
+    }
+  }
+  // The return address: its column's rule (amd64: at CFA-8), or the link
+  // register itself in a leaf that never saved it (arm64).
+  std::optional<uint64_t> ret =
+      row->return_address_reg < caller.size() ? caller[row->return_address_reg] : std::nullopt;
+  if (!ret) {
+    why = llvm::formatv("its return address (DWARF register {0}) is unreadable", row->return_address_reg).str();
+    return false;
+  }
+  if (cfa <= sp && *ret != 0) {
+    why = llvm::formatv("its frame address {0:x} is not above its sp {1:x}", cfa, sp).str();
+    return false;
+  }
+  fp = cfa;
+  caller[arch.dwarf_sp] = cfa;
+  regs = caller;
+  pc = *ret;
+  sp = cfa;
+  return true;
+}
+
 }  // namespace
 
 UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const UnwindStart &start,
@@ -23,12 +81,29 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
   bool trap = start.trap;
   bool innermost = true;  // the first frame, or the first past a signal
   bool jumped = false;    // left g0 for the goroutine's own stack
+  // Registers for C frames: a thread's or a signal context's; past a Go
+  // frame only sp is known.
+  DwarfRegisters regs = start.regs;
+  auto reset_regs = [&] {
+    regs = {};
+    regs[arch.dwarf_sp] = sp;
+  };
+  if (!regs[arch.dwarf_sp]) reset_regs();
   while (r.frames.size() < max_frames) {
     const binary::Func *f = exe.func_at(pc - bias);
     if (!f) {
       r.frames.push_back({pc, sp, 0, nullptr, trap});
-      r.stopped = llvm::formatv("pc {0:x} is not in Go code (C code, or a damaged stack)", pc).str();
-      return r;
+      regs[arch.dwarf_sp] = sp;
+      std::string why;
+      if (!c_frame(mem, exe, arch, trap, pc, sp, regs, r.frames.back().fp, why)) {
+        r.stopped = llvm::formatv("pc {0:x} is not in Go code and {1}", pc, why).str();
+        return r;
+      }
+      if (pc == 0) return r;  // the outermost C frame (a thread's start)
+      trap = false;
+      innermost = false;
+      lr = 0;
+      continue;
     }
     // The runtime's jump from g0 to the goroutine that called systemstack or
     // overflowed its stack (unwinder.resolveInternal, unwindJumpStack).
@@ -71,10 +146,17 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
       lr = *sig_lr;
       trap = true;
       innermost = true;
+      for (size_t reg = 0; reg < regs.size(); ++reg)
+        regs[reg] = arch.dwarf_names[reg].empty() ? std::nullopt : mem.u64(fp + arch.sig_regs[reg]);
+      regs[arch.dwarf_sp] = sp;
       continue;
     }
     if ((f->flag & kFuncFlagTopFrame) || f->name == "runtime.goexit") return r;
-    if ((f->flag & kFuncFlagSPWrite) && r.frames.size() > 1 && !is(f, "runtime.systemstack")) {
+    // cgocallback writes SP to switch from g0 to the goroutine, yet leaves a
+    // frame whose return address is the goroutine's saved pc: the runtime
+    // unwinds through it (resolveInternal) into the cgo call below.
+    if ((f->flag & kFuncFlagSPWrite) && r.frames.size() > 1 && !is(f, "runtime.systemstack") &&
+        !is(f, "runtime.cgocallback")) {
       r.stopped = "stack switch at " + f->name;
       return r;
     }
@@ -104,6 +186,7 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
     pc = next;
     sp = fp;
     innermost = false;
+    reset_regs();
     // On LR machines the signal handler saved the faulting frame's LR below
     // the fake call it made (sigctxt.preparePanic, unwinder.next).
     if (arch.uses_lr && trap) {

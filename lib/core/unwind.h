@@ -2,7 +2,10 @@
 // (src/runtime/traceback.go): frame sizes from the pclntab's pcsp table,
 // return addresses above the frame (amd64) or in the link register and then
 // at the frame's sp (arm64), stack switches at systemstack and morestack,
-// and signal frames through the context the kernel left for sigtramp.
+// and signal frames through the context the kernel left for sigtramp. C
+// frames (cgo) are walked with the executable's DWARF call frame
+// information from the registers of a thread or a signal context, back into
+// Go code.
 #pragma once
 
 #include "binary/executable.h"
@@ -34,6 +37,9 @@ struct UnwindStart {
   // The M's current goroutine's g.sched, for jumps out of systemstack/morestack
   // on g0; unset when none.
   const SavedContext *curg_sched = nullptr;
+  // All of the thread's registers, for C frames (call frame information
+  // may name any of them); pc and sp above are used when these are unset.
+  DwarfRegisters regs{};
 };
 
 struct UnwindResult {

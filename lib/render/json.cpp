@@ -390,6 +390,7 @@ public:
       j_.attribute("pc", hex_or_null(f.pc));
       j_.attribute("args", str(args));
       j_.attribute("non_go", f.non_go);
+      j_.attribute("language", f.non_go ? "c" : "go");
       j_.attribute("url", str_or_null(links_ ? links_->url(f) : std::string()));
     });
   }

@@ -16,7 +16,7 @@ namespace crashctl {
 class SourcePathMapper;
 
 // The version of the JSON output, formats/output.md "Versioning".
-inline constexpr const char *kJsonSchemaVersion = "1.6.0";
+inline constexpr const char *kJsonSchemaVersion = "1.7.0";
 
 struct RenderOptions {
   bool color = false;          // decided by the CLI (TTY and no NO_COLOR)

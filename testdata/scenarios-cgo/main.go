@@ -1,9 +1,21 @@
-// Command scenarios-cgo crashes inside C code called through cgo.
-// Build with CGO_ENABLED=1.
+// Command scenarios-cgo crashes inside C code called through cgo, or in Go
+// called back from C. Build with CGO_ENABLED=1. argv[1] selects the scenario:
+//
+//	cgo-segv            SIGSEGV in parse_record (C, in the preamble) called
+//	                    from decodeRecord
+//	cgo-segv-deep       SIGSEGV in field_width, called by layout_row, called
+//	                    by render_table (table.c): three C frames
+//	cgo-callback-panic  walkTree calls walk_nodes (C), which calls visit_node
+//	                    (C), which calls back the exported goVisit, which
+//	                    panics on node 3: a Go panic with C frames between
+//	                    the callback and the cgo call; recover in walkTree's
+//	                    deferred call does not run (the panic crosses C
+//	                    frames, and the runtime aborts)
 package main
 
 /*
 #include <stddef.h>
+#include "table.h"
 
 struct record { int id; const char *name; };
 
@@ -33,10 +45,41 @@ func importBatch(n int) int {
 	return total
 }
 
+//go:noinline
+func renderReport(rows int) int {
+	return int(C.render_table(C.int(rows)))
+}
+
+var visited int
+
+//export goVisit
+func goVisit(i C.int) C.int {
+	if i == 3 {
+		panic(fmt.Sprintf("visit: node %d has no parent", int(i)))
+	}
+	visited++
+	return i * 2
+}
+
+//go:noinline
+func walkTree(n int) int {
+	return int(C.walk_nodes(C.int(n)))
+}
+
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "cgo-segv" {
-		fmt.Fprintln(os.Stderr, "usage: scenarios-cgo cgo-segv")
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: scenarios-cgo cgo-segv|cgo-segv-deep|cgo-callback-panic")
 		os.Exit(64)
 	}
-	fmt.Println(importBatch(len(os.Args)))
+	switch os.Args[1] {
+	case "cgo-segv":
+		fmt.Println(importBatch(len(os.Args)))
+	case "cgo-segv-deep":
+		fmt.Println(renderReport(len(os.Args) + 1))
+	case "cgo-callback-panic":
+		fmt.Println(walkTree(len(os.Args) + 5))
+	default:
+		fmt.Fprintln(os.Stderr, "usage: scenarios-cgo cgo-segv|cgo-segv-deep|cgo-callback-panic")
+		os.Exit(64)
+	}
 }
