@@ -29,8 +29,12 @@
 # Extra build modes: PIE (-buildmode=pie) for PIE_RELEASES, and a gcore of a
 # live process (gdb's gcore) for GCORE_RELEASES.
 #
-# Environment: CRASHCTL_TIMEOUT (per run, default 60 s),
-# CRASHCTL_CORES_OLD_RELEASES (see OLD_RELEASES), CRASHCTL_CORES_ARCHES
+# Scenarios that need a GODEBUG setting get it from SCENARIO_GODEBUG (and
+# only they); wait-minutes takes 61 s and runs for WAIT_RELEASES only.
+#
+# Environment: CRASHCTL_TIMEOUT (per run, default 60 s; wait-minutes gets 60 s
+# more), CRASHCTL_CORES_OLD_RELEASES (see OLD_RELEASES),
+# CRASHCTL_FIXTURE_TESTDATA (see FIXTURE_TESTDATA), CRASHCTL_CORES_ARCHES
 # (default "amd64 arm64"), QEMU_AARCH64.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -42,11 +46,20 @@ ARM64_RELEASES=(go1.21.13 go1.22.12 go1.23.12 go1.24.13 go1.25.14 go1.26.8 go1.2
 QEMU_AARCH64=${QEMU_AARCH64:-qemu-aarch64-static}
 GOARCH_RUN=amd64 # the GOARCH being generated (main sets it)
 GCORE_RELEASES=(go1.26.8)
+# releases that also run wait-minutes (61 s each, one run at a time)
+WAIT_RELEASES=(go1.26.8)
 # releases for which the testdata/scenarios program and its subset below are
 # also stored (each adds ~1.8 MB, nearly all of it the executable; the size
 # budget of cores/ does not allow all releases). Override with
 # CRASHCTL_CORES_OLD_RELEASES="go1.21.13 go1.22.12 ..." to store more.
 read -r -a OLD_RELEASES <<<"${CRASHCTL_CORES_OLD_RELEASES:-go1.21.13 go1.26.8}"
+
+# The programs' source paths as the fixtures record them, whatever checkout
+# runs this (the tests map /work/main/testdata to testdata): the compiler
+# rewrites this directory's path to it (-trimpath=OLD=>NEW). Not for the cgo
+# build, where that flag would replace the go command's own rewrite of cgo's
+# generated files: its paths are those of the checkout.
+FIXTURE_TESTDATA=${CRASHCTL_FIXTURE_TESTDATA:-/work/main/testdata}
 
 # scenarios-core scenarios run for every release
 CORE_SCENARIOS=(
@@ -54,7 +67,14 @@ CORE_SCENARIOS=(
 	deadlock-pending-defers
 	value-wrapped-error value-stringer value-struct value-index value-closed-chan value-custom-int
 	concurrent-map-writes stack-overflow-small goroutine-leak rangefunc-defers
+	labels ancestors
 )
+# GODEBUG of the scenarios that need one (every other run has GODEBUG unset)
+SCENARIO_GODEBUG='
+labels|tracebacklabels=1
+ancestors|tracebackancestors=5
+'
+
 # scenarios/ scenarios (see run-scenario.sh; all of these run with no special
 # environment). stack-overflow is listed so that SKIPPED.tsv says why it is
 # left out.
@@ -89,6 +109,9 @@ concurrent-map-writes|concurrent-map-access|main.(*Index).add|first|^fatal error
 stack-overflow-small|stack-overflow|main.expandTemplate main.includePartial|1|^fatal error: stack overflow|limit 262144 bytes (debug.SetMaxStack); g1 renderPage: guard (recover) open-coded pending, never runs
 goroutine-leak|explicit-panic|main.checkConnLimit|1|^panic: too many open connections: 200|value string; 200 handleConn g parked on one channel, each closeConn open-coded pending; .single.stderr has only goroutine 1 (GOTRACEBACK=single run)
 rangefunc-defers|explicit-panic|main.verifyReplay|1|^panic: replay: checksum mismatch at entry 3|value string; replayLog g: rangefunc _defer whose head lists heap undoEntry(2),(1),(0), then closeLog stack; no recover
+labels|explicit-panic|main.applyQuota|1|^panic: quota: tenant acme over limit|GODEBUG=tracebacklabels=1 (printed from go1.26); pprof labels: g1 tenant=acme; ingestWorker x2 worker=ingest shard=3/7; exportWorker city, quoted key, region, worker; unlabeled none
+ancestors|explicit-panic|main.leafTask|first|^panic: leaf task 2: input exhausted|GODEBUG=tracebackancestors=5; leafTask g originates from spawnLeaf g, spawnMiddle g, goroutine 1 (startTree)
+wait-minutes|explicit-panic|main.checkBacklog|1|^panic: backlog: consumers stalled|3 stalledConsumer g parked since before a GC 61 s before the crash (chan receive, 1 minutes); lateConsumer g parked for milliseconds also shows 1 minutes (markroot stamps work.tstart of the previous cycle)
 snapshot-live|snapshot|-|-|^ready$|gcore of a live process (stdout checked for ready); g1 idleMain logExit open-coded; serveSession, pollUpstream/fetchBatch, holdLease open-coded (with guard/func1 recover); drainQueues heap x2 + stack; shutdownAll 10 stack
 nil-deref|nil-pointer-dereference|main.(*Cache).lookup|1|invalid memory address or nil pointer dereference|testdata/scenarios; value runtime error (SIGSEGV)
 index|index-out-of-range|main.(*RingBuffer).at|1|index out of range \[3\] with length 3|testdata/scenarios; value boundsError
@@ -156,18 +179,24 @@ build() {
 	pie) flags=(-buildmode=pie) ;;
 	cgo) cgo=1 ;;
 	esac
+	[[ $mode != cgo && $HERE != "$FIXTURE_TESTDATA" ]] && flags+=("-gcflags=-trimpath=$HERE=>$FIXTURE_TESTDATA")
 	(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOARCH=$GOARCH_RUN CGO_ENABLED=$cgo "$gobin" build "${flags[@]}" -o "$out" .)
 }
+
+# scenario_godebug ID: its GODEBUG setting, "" for none
+scenario_godebug() { awk -F'|' -v n="$1" '$1 == n { print $2 }' <<<"$SCENARIO_GODEBUG"; }
 
 # run_crash EXE SCENARIO DIR GOTRACEBACK -> exit code on stdout; DIR gets
 # stdout, stderr and the core (the kernel's ./core; qemu's qemu_*.core, and
 # then qemu's own ./core is deleted)
 run_crash() {
-	local exe=$1 scen=$2 dir=$3 tb=$4 rc=0 runner=()
+	local exe=$1 scen=$2 dir=$3 tb=$4 rc=0 godebug timeout=$TIMEOUT runner=()
+	godebug=$(scenario_godebug "$scen")
+	[[ $scen == wait-minutes ]] && timeout=$((TIMEOUT + 60))
 	[[ $GOARCH_RUN == arm64 ]] && runner=("$QEMU_AARCH64")
 	mkdir -p "$dir"
 	(cd "$dir" && ulimit -c unlimited &&
-		exec timeout "$TIMEOUT" env -u GOTRACEBACK -u GODEBUG GOTRACEBACK="$tb" "${runner[@]}" "$exe" "$scen") \
+		exec timeout "$timeout" env -u GOTRACEBACK -u GODEBUG GOTRACEBACK="$tb" ${godebug:+GODEBUG="$godebug"} "${runner[@]}" "$exe" "$scen") \
 		>"$dir/stdout" 2>"$dir/stderr" || rc=$?
 	[[ $GOARCH_RUN == arm64 ]] && rm -f "$dir/core"
 	echo "$rc"
@@ -230,6 +259,7 @@ run_toolchain() {
 	local id prog_key suffix tb dir rc core stderr_f class culprit cg regex note notes crash printed
 	local jobs=()
 	for id in "${CORE_SCENARIOS[@]}"; do jobs+=("$id|scenarios-core:exe|"); done
+	[[ $GOARCH_RUN == amd64 ]] && in_list "$ver" "${WAIT_RELEASES[@]}" && jobs+=("wait-minutes|scenarios-core:exe|")
 	if [[ $GOARCH_RUN == amd64 ]] && in_list "$ver" "${OLD_RELEASES[@]}"; then
 		for id in "${OLD_SCENARIOS[@]}"; do jobs+=("$id|scenarios:exe|"); done
 	fi
@@ -300,6 +330,14 @@ run_toolchain() {
 		grep -q -E -- "$regex" "$dir/stderr" || notes+=("CHECK: stderr lacks /$regex/")
 		[[ $mode == pie ]] && notes+=("PIE build (-buildmode=pie)")
 		[[ $mode == cgo ]] && notes+=("CGO_ENABLED=1")
+		[[ -n $(scenario_godebug "$id") ]] && notes+=("GODEBUG=$(scenario_godebug "$id")")
+		# the program's monotonic clock just before it crashed (time.Time's
+		# "m=+SECONDS", from the time package's start), for the core's nanotime estimate
+		if [[ $id == wait-minutes ]]; then
+			local mono
+			mono=$(grep -o -E 'm=\+[0-9.]+' "$dir/stdout" | tail -n1 || true)
+			notes+=("stdout before the crash: ${mono:-no m=+ reading}")
+		fi
 		notes+=("$note")
 
 		# the leak scenario: the same program state, but the text a user

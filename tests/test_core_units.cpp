@@ -2,6 +2,7 @@
 // executable: the unwinder (core/unwind.h), panic-value decoding
 // (core/values.h) and the runtime layout (core/runtime_layout.h). A failure
 // here names the component; test_cores.cpp covers them together.
+#include "core/goroutine_state.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
@@ -1031,4 +1032,27 @@ TEST_CASE("runtime layout and values together: a Go 1.24 panic record's value", 
   ValueReader values(mem, prog, l);
   PanicValue v = values.eface(rec.u64(l.p_arg), rec.u64({l.p_arg.at + 8, true}));
   CHECK(v.printed == "boom");
+}
+
+TEST_CASE("labels print as the release's goroutine header prints them", "[labels]") {
+  // runtime/print.go printquoted; traceback.go goroutineheader and, from
+  // 1.27, tracebackStringNeedsQuoting.
+  CHECK(go_runtime_quote("plain", 26) == "\"plain\"");
+  CHECK(go_runtime_quote("a\"b\\c\n\r\t", 26) == R"("a\"b\\c\n\r\t")");
+  CHECK(go_runtime_quote(std::string("\x01\x7f", 2), 26) == R"("\x01\u007f")");  // DEL is not below 127
+  CHECK(go_runtime_quote("z\xc3\xbcrich \xf0\x9f\x98\x80", 26) == R"("z\u00fcrich \U0001f600")");
+  // An invalid byte: U+FFFD before 1.27, the byte itself from 1.27.
+  CHECK(go_runtime_quote("a\xff"
+                         "b",
+                         26) == R"("a\ufffdb")");
+  CHECK(go_runtime_quote("a\xff"
+                         "b",
+                         27) == R"("a\xffb")");
+  CHECK(go_runtime_quote("\xef\xbf\xbd", 27) == R"("\ufffd")");        // a real U+FFFD
+  CHECK(go_runtime_quote("\xe0\x80\x80", 27) == R"("\xe0\x80\x80")");  // overlong
+  LabelList labels = {{"shard", "3"}, {"region", "eu-west/1"}, {"path", "a.b/c_D9"}};
+  CHECK(format_labels(labels, 26) == R"("shard": "3", "region": "eu-west/1", "path": "a.b/c_D9")");
+  CHECK(format_labels(labels, 27) == R"(shard: 3, region: "eu-west/1", path: a.b/c_D9)");
+  CHECK(format_labels({{"", ""}}, 27) == R"(: )");
+  CHECK(format_labels({}, 27).empty());
 }

@@ -62,6 +62,22 @@ std::vector<std::string> defer_list(const Goroutine &g) {
   return out;
 }
 
+// A goroutine's ancestors as "goid: function file:line+off ... <- creator:line"
+// strings, for comparing a core with the runtime's text.
+std::vector<std::string> ancestor_list(const Goroutine &g) {
+  std::vector<std::string> out;
+  for (const Ancestor &a : g.extras().ancestors) {
+    std::string s = std::to_string(a.goid) + ":";
+    for (const Frame &f : a.stack->frames)
+      s += " " + f.function + "(" + f.args + ") " + f.file + ":" + std::to_string(f.line) + "+" +
+           std::to_string(f.pc_offset.value_or(0)) + (f.inlined ? " inlined" : "");
+    if (a.stack->elided_at) s += " ...elided at " + std::to_string(*a.stack->elided_at);
+    if (a.created_by) s += " <- " + a.created_by->function + ":" + std::to_string(a.created_by->line);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 // The goroutine whose stack contains FUNCTION.
 const Goroutine *running(const Process &p, const std::string &function) {
   for (const Goroutine &g : p.goroutines)
@@ -105,7 +121,8 @@ TEST_CASE("cores from real Go toolchains: verdict, culprit, crashing goroutine",
 
 TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[cores]") {
   auto rows = read_manifest(kCores + "MANIFEST.tsv");
-  size_t compared_goroutines = 0, compared = 0, deadlocks = 0;
+  size_t compared_goroutines = 0, compared = 0, deadlocks = 0, compared_labels = 0, compared_ancestors = 0,
+         compared_minutes = 0;
   for (const ManifestRow &r : rows) {
     if (!r.has("stderr") || r["stderr"] == "-") continue;
     INFO("core " << r["core"] << " vs " << r["stderr"]);
@@ -115,6 +132,9 @@ TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[co
     REQUIRE(core.reports.size() == 1);
     const Process &tp = text.reports[0].process, &cp = core.reports[0].process;
     ++compared;
+    // The runtime prints pprof labels from Go 1.26 with GODEBUG=tracebacklabels=1
+    // (on by default for go 1.27 modules); a core holds them in every release.
+    bool labels_printed = cp.go_version.minor() >= 26 && r["notes"].find("tracebacklabels=1") != std::string::npos;
     // GOTRACEBACK=crash prints every goroutine, the runtime's included, and
     // after a signal each thread's g0 stack as "goroutine 0", which a core
     // keeps with its thread instead.
@@ -130,6 +150,14 @@ TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[co
       CHECK(to_string(cg->status) == std::string(to_string(tg.status)));
       CHECK(cg->wait_reason == tg.wait_reason);
       CHECK(cg->locked_to_thread == tg.locked_to_thread);
+      CHECK(cg->wait_minutes == tg.wait_minutes);
+      if (labels_printed || !tg.extras().labels.empty()) {
+        CHECK(cg->extras().labels == tg.extras().labels);
+        compared_labels += !tg.extras().labels.empty();
+      }
+      CHECK(ancestor_list(*cg) == ancestor_list(tg));
+      compared_ancestors += tg.extras().ancestors.size();
+      compared_minutes += tg.wait_minutes > 0;
       if (tg.created_by) {
         REQUIRE(cg->created_by);
         CHECK(cg->created_by->function == tg.created_by->function);
@@ -178,6 +206,11 @@ TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[co
   CHECK(compared >= 100);
   CHECK(deadlocks >= 9);
   CHECK(compared_goroutines >= 1000);
+  // labels: go1.26.8 and go1.27.4, 4 goroutines each; ancestors: 3 releases;
+  // wait minutes: go1.26.8's wait-minutes.
+  CHECK(compared_labels >= 8);
+  CHECK(compared_ancestors >= 30);
+  CHECK(compared_minutes >= 4);
 }
 
 // One signature per bug: the same scenario crashed on amd64 and on arm64 by
@@ -304,6 +337,90 @@ TEST_CASE("core panic values", "[cores]") {
     ++checked;
   }
   CHECK(checked >= 20);
+}
+
+// testdata/scenarios-core/gstate.go: the labels set with pprof.Do and
+// SetGoroutineLabels, the go statements' chain, the wait of over a minute.
+TEST_CASE("core goroutine state: pprof labels, ancestors and wait minutes", "[cores]") {
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  std::set<std::string> label_releases, ancestor_releases;
+  size_t waits = 0;
+  for (const ManifestRow &r : rows) {
+    const std::string &s = r["scenario"];
+    if (s != "labels" && s != "ancestors" && s != "wait-minutes") continue;
+    INFO("core " << r["core"]);
+    Input in = analyze_core(r);
+    REQUIRE(in.reports.size() == 1);
+    const Process &p = in.reports[0].process;
+    // As the core's release prints them: every key and value quoted before
+    // 1.27 (1.26's "labels:{...}"), only those that need it from 1.27.
+    bool v127 = p.go_version.minor() >= 27;
+    auto labels_of = [&](const std::string &function) {
+      const Goroutine *g = running(p, function);
+      REQUIRE(g);
+      return g->extras().labels;
+    };
+    if (s == "labels") {
+      label_releases.insert(r["release"]);
+      CHECK(find(p, 1)->extras().labels == (v127 ? "tenant: acme" : "\"tenant\": \"acme\""));
+      std::set<std::string> ingest;
+      for (const Goroutine &g : p.goroutines)
+        for (const Frame &f : g.stack->frames)
+          if (f.function == "main.ingestWorker") ingest.insert(g.extras().labels);
+      CHECK(ingest == (v127 ? std::set<std::string>{"shard: 3, worker: ingest", "shard: 7, worker: ingest"}
+                            : std::set<std::string>{"\"shard\": \"3\", \"worker\": \"ingest\"",
+                                                    "\"shard\": \"7\", \"worker\": \"ingest\""}));
+      CHECK(
+          labels_of("main.exportWorker") ==
+          (v127
+               ? R"(city: "z\u00fcrich", "quoted \"key\"": "tab\there", region: "eu-west/1", worker: export)"
+               : R"("city": "z\u00fcrich", "quoted \"key\"": "tab\there", "region": "eu-west/1", "worker": "export")"));
+      CHECK(labels_of("main.unlabeled").empty());
+    } else if (s == "ancestors") {
+      ancestor_releases.insert(r["release"]);
+      const Goroutine *leaf = running(p, "main.leafTask");
+      const Goroutine *spawn_leaf = running(p, "main.spawnLeaf");
+      const Goroutine *spawn_middle = running(p, "main.spawnMiddle");
+      REQUIRE(leaf);
+      REQUIRE(spawn_leaf);
+      REQUIRE(spawn_middle);
+      CHECK(in.reports[0].verdict.goroutine == leaf->id);
+      const auto &a = leaf->extras().ancestors;
+      REQUIRE(a.size() == 3);
+      CHECK(a[0].goid == spawn_leaf->id);
+      CHECK(a[1].goid == spawn_middle->id);
+      CHECK(a[2].goid == 1);
+      // Each ancestor's frames hold the function whose go statement made the next.
+      const char *site[] = {"main.spawnLeaf", "main.spawnMiddle", "main.startTree"};
+      for (size_t i = 0; i < 3; ++i) {
+        INFO("ancestor " << i);
+        bool found = false;
+        for (const Frame &f : a[i].stack->frames) found |= f.function == site[i] && f.args == "...";
+        CHECK(found);
+      }
+      REQUIRE(a[0].created_by);
+      CHECK(a[0].created_by->function == "main.spawnMiddle");
+      REQUIRE(a[1].created_by);
+      CHECK(a[1].created_by->function == "main.startTree");
+      CHECK_FALSE(a[2].created_by);  // goroutine 1: the runtime prints no creator
+      REQUIRE(spawn_leaf->extras().ancestors.size() == 2);
+      CHECK(find(p, 1)->extras().ancestors.empty());
+    } else {
+      ++waits;
+      size_t stalled = 0;
+      for (const Goroutine &g : p.goroutines)
+        for (const Frame &f : g.stack->frames)
+          if (f.function == "main.stalledConsumer") {
+            CHECK(g.wait_minutes == 1);
+            ++stalled;
+          }
+      CHECK(stalled == 3);
+      CHECK(find(p, 1)->wait_minutes == -1);  // running
+    }
+  }
+  CHECK(label_releases.size() >= 3);  // a map[string]string (go1.23.12) and a slice of labels (go1.26.8, go1.27.4)
+  CHECK(ancestor_releases.size() >= 3);
+  CHECK(waits >= 1);
 }
 
 TEST_CASE("bad core input gives errors and partial results, never a crash", "[cores]") {

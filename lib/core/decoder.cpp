@@ -6,6 +6,7 @@
 #include "binary/symbolizer.h"
 #include "core/arch.h"
 #include "core/core_file.h"
+#include "core/goroutine_state.h"
 #include "core/heap.h"
 #include "core/memory.h"
 #include "core/runtime_layout.h"
@@ -81,6 +82,10 @@ private:
   void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
   std::string describe_deferred(uint64_t funcval, Defer &d);
   std::vector<PanicRecord> read_panics(const G &g, int64_t goid);
+  void read_labels(const G &g, Goroutine &out);
+  void read_ancestors(const G &g, Goroutine &out);
+  StackRef ancestor_stack(const std::vector<uint64_t> &pcs);
+  void fill_wait_minutes(std::vector<Goroutine> &gs);
   void classify_fatal_from_frames(const std::vector<PhysicalFrame> &frames);
   std::optional<std::string> throw_message(const PhysicalFrame &pf);
   int go_minor() const;
@@ -105,6 +110,8 @@ private:
     std::vector<int64_t> phys_to_logical;
   };
   std::map<std::vector<uint64_t>, CachedStack> stacks_;
+  std::map<std::vector<uint64_t>, StackRef> ancestor_stacks_;
+  std::map<uint64_t, std::string> labels_;  // g.labels -> as printed: goroutines share label sets
   std::vector<std::string> wait_reasons_;
 };
 
@@ -366,6 +373,117 @@ std::vector<PanicRecord> CoreDecoder::read_panics(const G &g, int64_t goid) {
   return chain;
 }
 
+// pprof labels: g.labels points to a runtime/pprof.labelMap (goroutine_state.h).
+void CoreDecoder::read_labels(const G &g, Goroutine &out) {
+  uint64_t at = g.u64(l_.g_labels);
+  if (!at) return;
+  auto cached = labels_.find(at);
+  if (cached == labels_.end()) {
+    std::string problem;
+    auto labels = read_pprof_labels(mem_, exe_, at, problem);
+    if (!labels) {
+      out.mutable_extras().unreadable += "pprof labels at " + hex(at) + ": " + problem + "; ";
+      return;
+    }
+    cached = labels_.emplace(at, format_labels(*labels, go_minor())).first;
+  }
+  if (!cached->second.empty()) out.mutable_extras().labels = cached->second;
+}
+
+// GODEBUG=tracebackancestors=N: *g.ancestors is a []ancestorInfo{pcs, goid,
+// gopc}, the creating goroutine first, as printAncestorTraceback prints it.
+void CoreDecoder::read_ancestors(const G &g, Goroutine &out) {
+  uint64_t at = g.u64(l_.g_ancestors);
+  if (!at) return;
+  if (!l_.ancestor_size || !l_.a_pcs.ok || !l_.a_goid.ok) {
+    out.mutable_extras().unreadable += "ancestors: the executable's DWARF does not describe runtime.ancestorInfo; ";
+    return;
+  }
+  auto ptr = mem_.u64(at), len = mem_.u64(at + 8);
+  if (!ptr || !len || *len > 10000) {
+    out.mutable_extras().unreadable += "ancestors at " + hex(at) + " unreadable; ";
+    return;
+  }
+  std::vector<Ancestor> ancestors;
+  for (uint64_t i = 0; i < *len; ++i) {
+    uint64_t rec = *ptr + i * l_.ancestor_size;
+    auto pcs_ptr = mem_.u64(rec + l_.a_pcs.at), pcs_len = mem_.u64(rec + l_.a_pcs.at + 8);
+    auto goid = mem_.u64(rec + l_.a_goid.at);
+    std::vector<uint64_t> pcs(pcs_len && *pcs_len <= 1000 ? size_t(*pcs_len) : 0);
+    if (!pcs_ptr || !pcs_len || !goid || *pcs_len > 1000 ||
+        (!pcs.empty() && !mem_.read(*pcs_ptr, pcs.data(), 8 * pcs.size()))) {
+      out.mutable_extras().unreadable += "ancestor " + std::to_string(i) + " at " + hex(rec) + " unreadable; ";
+      break;
+    }
+    for (uint64_t &pc : pcs) pc = llvm::support::endian::read64le(&pc);
+    Ancestor a;
+    a.goid = int64_t(*goid);
+    a.stack = ancestor_stack(pcs);
+    // No creator for goroutine 1, as the runtime prints it.
+    if (a.goid != 1 && l_.a_gopc.ok) a.created_by = sym_.creator(mem_.u64(rec + l_.a_gopc.at).value_or(0));
+    ancestors.push_back(std::move(a));
+  }
+  if (!ancestors.empty()) out.mutable_extras().ancestors = std::move(ancestors);
+}
+
+// An ancestor's frames as printAncestorTracebackFuncInfo prints them: the
+// saved pcs are "return pcs" (tracebackPCs stores each logical frame's pc
+// plus one), looked up as they are, without backing up to the call: one
+// frame per pc, the innermost function inlined at it, args "(...)", " +0x"
+// from the physical function's entry.
+StackRef CoreDecoder::ancestor_stack(const std::vector<uint64_t> &pcs) {
+  auto found = ancestor_stacks_.find(pcs);
+  if (found != ancestor_stacks_.end()) return found->second;
+  auto stack = make_ref<Stack>();
+  for (uint64_t pc : pcs) {
+    uint64_t link = pc - bias_;
+    const binary::Func *fn = exe_.func_at(link);
+    if (!fn) continue;  // the runtime prints only pcs of Go functions
+    auto sym = exe_.symbolize(link);
+    Frame f;
+    f.function = binary::print_name(sym.size() > 1 ? std::string_view(sym.front().function) : fn->name);
+    f.package = package_of(f.function);
+    if (!sym.empty()) {
+      f.file = sym.front().file;
+      f.line = sym.front().line;
+    }
+    if (link > fn->entry) f.pc_offset = link - fn->entry;
+    f.pc = pc;
+    f.args = "...";
+    stack->frames.push_back(std::move(f));
+  }
+  // tracebackInnerFrames pcs: the runtime says "...additional frames elided...".
+  int64_t inner = exe_.constant("runtime.tracebackInnerFrames").value_or(50);
+  if (inner > 0 && pcs.size() == size_t(inner)) {
+    stack->elided_at = stack->frames.size();
+    stack->elided_count = -1;
+  }
+  binary::GoSymbolizer::join_args(*stack);
+  StackRef ref = stack;
+  ancestor_stacks_.emplace(pcs, ref);
+  return ref;
+}
+
+// ", N minutes" as goroutineheader computes it, (nanotime() - g.waitsince) /
+// 1 min, for waiting and syscall goroutines, with nanotime estimated from
+// below (goroutine_state.h). A goroutine whose wait is within
+// kWaitMinutesMargin below a whole minute keeps -1: the true count may be
+// one more (formats/core.md).
+void CoreDecoder::fill_wait_minutes(std::vector<Goroutine> &gs) {
+  constexpr int64_t kMinute = 60'000'000'000, kWaitMinutesMargin = 1'000'000'000;
+  int64_t newest = 0;
+  for (const Goroutine &g : gs) newest = std::max(newest, g.extras().wait_since_ns);
+  NanotimeEstimate now = estimate_nanotime(mem_, exe_, bias_, newest);
+  if (!now.ns) return;
+  for (Goroutine &g : gs) {
+    int64_t since = g.extras().wait_since_ns;
+    if (since <= 0 || (g.status != GoroutineStatus::Waiting && g.status != GoroutineStatus::Syscall)) continue;
+    int64_t waited = now.ns - since;
+    if (waited < kMinute || waited % kMinute > kMinute - kWaitMinutesMargin) continue;
+    g.wait_minutes = waited / kMinute;
+  }
+}
+
 // The message of runtime.throw/fatal: the closure that prints it keeps the
 // string on the frame (print("fatal error: ", s) runs on the system stack).
 std::optional<std::string> CoreDecoder::throw_message(const PhysicalFrame &pf) {
@@ -606,6 +724,8 @@ void CoreDecoder::run() {
       }
     }
     if (!stopped.empty() && !frames.empty()) ex.unreadable = "stack walk stopped: " + stopped;
+    read_labels(g, out);
+    read_ancestors(g, out);
     std::vector<int64_t> phys_to_logical;
     out.stack = make_stack(frames, &phys_to_logical);
     read_defers(g, out, frames, phys_to_logical);
@@ -626,6 +746,7 @@ void CoreDecoder::run() {
     gs.push_back(std::move(out));
   }
 
+  fill_wait_minutes(gs);
   // The crashing goroutine goes first, as the runtime prints it.
   if (crash_goid < 0) {
     for (const PanicRecord &pr : p_.panics)

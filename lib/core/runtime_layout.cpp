@@ -59,6 +59,16 @@ RuntimeLayout RuntimeLayout::read(const binary::GoProgram &exe) {
   l.g_sigcode0 = g("sigcode0");
   l.g_sigcode1 = g("sigcode1");
   l.g_sigpc = g("sigpc");
+  l.g_labels = g("labels");
+  l.g_ancestors = g("ancestors");
+  // Only in executables that keep ancestors (any Go program may: the type
+  // is the runtime's); not a problem when absent.
+  if (const binary::TypeInfo *ai = exe.type("runtime.ancestorInfo")) {
+    l.ancestor_size = ai->size;
+    l.a_pcs = field_offset(exe, "runtime.ancestorInfo", "pcs");
+    l.a_goid = field_offset(exe, "runtime.ancestorInfo", "goid");
+    l.a_gopc = field_offset(exe, "runtime.ancestorInfo", "gopc");
+  }
   auto m = [&](std::string_view p) { return field_offset(exe, "runtime.m", p); };
   l.m_procid = m("procid");
   l.m_curg = m("curg");

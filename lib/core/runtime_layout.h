@@ -26,7 +26,10 @@ struct RuntimeLayout {
   // runtime.g
   Off g_stack_lo, g_stack_hi, g_panic, g_defer, g_m, g_sched_sp, g_sched_pc, g_sched_bp, g_sched_lr, g_syscallsp,
       g_syscallpc, g_syscallbp, g_status, g_goid, g_waitsince, g_waitreason, g_gopc, g_startpc, g_parent_goid,
-      g_lockedm, g_sig, g_sigcode0, g_sigcode1, g_sigpc;
+      g_lockedm, g_sig, g_sigcode0, g_sigcode1, g_sigpc, g_labels, g_ancestors;
+  // runtime.ancestorInfo (the elements of *g.ancestors)
+  uint64_t ancestor_size = 0;
+  Off a_pcs, a_goid, a_gopc;
   // runtime.m
   Off m_procid, m_curg, m_id, m_alllink;
   // runtime._defer
