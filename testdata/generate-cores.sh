@@ -122,6 +122,8 @@ panic-in-defer|explicit-panic|main.(*Tx).rollback|1|^	panic: tx 17: rollback fai
 concurrent-map|concurrent-map-access|main.(*Stats).record|first|^fatal error: concurrent map writes|testdata/scenarios
 deadlock|deadlock|main.waitForWorkers|-|^fatal error: all goroutines are asleep - deadlock!|testdata/scenarios; pool.acquire g blocked on Mutex with a pending stack-or-open-coded Unlock defer
 cgo-segv|cgo-signal|main._Cfunc_parse_record|1|SIGSEGV|testdata/scenarios-cgo; SIGSEGV in C parse_record called through cgo
+cgo-segv-deep|cgo-signal|main._Cfunc_render_table|1|SIGSEGV|testdata/scenarios-cgo; SIGSEGV in C field_width, called by layout_row and render_table (table.c), called through cgo by renderReport
+cgo-callback-panic|explicit-panic|main.goVisit|1|^panic: visit: node 3 has no parent|testdata/scenarios-cgo; walkTree calls C walk_nodes, which calls visit_node, which calls back the exported goVisit, which panics; the C frames are on g0, below cgocallback
 '
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -266,7 +268,9 @@ run_toolchain() {
 	if [[ -n ${exe_of[scenarios-core:pie]:-} ]]; then
 		for id in "${PIE_SCENARIOS[@]}"; do jobs+=("$id|scenarios-core:pie|.pie"); done
 	fi
-	[[ -n ${exe_of[scenarios-cgo:cgo]:-} ]] && jobs+=("cgo-segv|scenarios-cgo:cgo|")
+	if [[ -n ${exe_of[scenarios-cgo:cgo]:-} ]]; then
+		for id in cgo-segv cgo-segv-deep cgo-callback-panic; do jobs+=("$id|scenarios-cgo:cgo|"); done
+	fi
 
 	local job
 	for job in "${jobs[@]}"; do
