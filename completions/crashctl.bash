@@ -21,7 +21,7 @@ _crashctl() {
     esac
   done
 
-  local analysis="--module --in-app --not-in-app --codeowners --owners --signature-lines --exe --debug-dir --offline --memory --no-memory
+  local analysis="--module --in-app --not-in-app --codeowners --owners --signature-lines --exe --debug-dir --sysroot --offline --memory --no-memory
                   --source-root --path-map --revision --source-url --limit"
   local options formats
   case $command in
@@ -67,7 +67,7 @@ _crashctl() {
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return
       ;;
-    --debug-dir | --source-root)
+    --debug-dir | --sysroot | --source-root)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return

@@ -40,6 +40,7 @@ complete -c crashctl -n $analyzing -l owners -r -F -d 'PATTERN=OWNER lines that 
 complete -c crashctl -n $analyzing -l signature-lines -d 'Signatures compare frames by function and line'
 complete -c crashctl -n $analyzing -l exe -r -F -d 'The executable of a core or heap dump'
 complete -c crashctl -n $analyzing -l debug-dir -x -a "(__fish_complete_directories)" -d 'Executables named by build id'
+complete -c crashctl -n $analyzing -l sysroot -x -a "(__fish_complete_directories)" -d 'Root holding a core\'s shared libraries'
 complete -c crashctl -n $analyzing -l offline -d 'Ask no debuginfod server, read only its cache'
 complete -c crashctl -n $analyzing -l memory -d 'Compute what holds the heap (cores, heap dumps)'
 complete -c crashctl -n $analyzing -l no-memory -d 'Do not compute what holds the heap'

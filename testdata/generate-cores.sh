@@ -123,6 +123,7 @@ concurrent-map|concurrent-map-access|main.(*Stats).record|first|^fatal error: co
 deadlock|deadlock|main.waitForWorkers|-|^fatal error: all goroutines are asleep - deadlock!|testdata/scenarios; pool.acquire g blocked on Mutex with a pending stack-or-open-coded Unlock defer
 cgo-segv|cgo-signal|main._Cfunc_parse_record|1|SIGSEGV|testdata/scenarios-cgo; SIGSEGV in C parse_record called through cgo
 cgo-segv-deep|cgo-signal|main._Cfunc_render_table|1|SIGSEGV|testdata/scenarios-cgo; SIGSEGV in C field_width, called by layout_row and render_table (table.c), called through cgo by renderReport
+cgo-libc-segv|cgo-signal|main._Cfunc_label_width|1|SIGSEGV|testdata/scenarios-cgo; SIGSEGV in libc strlen(NULL), called by name_length and label_width (table.c) through cgo by measureLabels; the libc frame needs the same libc (build id) on the reading machine
 cgo-callback-panic|explicit-panic|main.goVisit|1|^panic: visit: node 3 has no parent|testdata/scenarios-cgo; walkTree calls C walk_nodes, which calls visit_node, which calls back the exported goVisit, which panics; the C frames are on g0, below cgocallback
 '
 
@@ -269,7 +270,7 @@ run_toolchain() {
 		for id in "${PIE_SCENARIOS[@]}"; do jobs+=("$id|scenarios-core:pie|.pie"); done
 	fi
 	if [[ -n ${exe_of[scenarios-cgo:cgo]:-} ]]; then
-		for id in cgo-segv cgo-segv-deep cgo-callback-panic; do jobs+=("$id|scenarios-cgo:cgo|"); done
+		for id in cgo-segv cgo-segv-deep cgo-libc-segv cgo-callback-panic; do jobs+=("$id|scenarios-cgo:cgo|"); done
 	fi
 
 	local job

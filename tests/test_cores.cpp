@@ -9,6 +9,7 @@
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <catch2/catch.hpp>
 
@@ -36,6 +37,7 @@ std::string expected_culprit(const ManifestRow &r) {
   if (r["scenario"] == "repanic") return "main.decodeRecord";
   if (r["scenario"] == "cgo-segv") return "main.decodeRecord.func1";
   if (r["scenario"] == "cgo-segv-deep") return "main.renderReport";
+  if (r["scenario"] == "cgo-libc-segv") return "main.measureLabels";
   return r["expected_culprit"];
 }
 
@@ -296,6 +298,65 @@ TEST_CASE("a fault in C code: the C frames between the signal and the cgo call",
   size_t lang = json.find("\"language\":", at);
   REQUIRE(lang != std::string::npos);
   CHECK(json.compare(lang, 15, "\"language\": \"c\"") == 0);
+}
+
+// A fault inside libc: the C frames go on through libc's own call frame
+// information, but only with the libc that ran (its build id, from the
+// header page the core keeps). The fixture's libc is the generating
+// machine's: on another machine the walk stops at libc with a warning.
+TEST_CASE("a fault in a shared library: its frames need that library, checked by build id", "[cores][cgo]") {
+  const ManifestRow *row = nullptr;
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  for (const ManifestRow &r : rows)
+    if (r["scenario"] == "cgo-libc-segv" && r["goarch"] == "amd64") row = &r;
+  REQUIRE(row);
+  auto c_frames = [](const Input &in) {
+    std::vector<const Frame *> out;
+    REQUIRE(in.reports.size() == 1);
+    REQUIRE(in.reports[0].process.runtime_stack_frames);
+    for (const Frame &f : in.reports[0].process.runtime_stack_frames->frames)
+      if (f.non_go) out.push_back(&f);
+    return out;
+  };
+  auto warned = [](const Input &in, const std::string &what) {
+    for (const Diagnostic &d : in.diagnostics)
+      if (d.severity == Severity::Warning && d.message.find("C frames not unwound or named") != std::string::npos &&
+          d.message.find(what) != std::string::npos)
+        return true;
+    return false;
+  };
+  Input in = analyze_core(*row);
+  std::vector<const Frame *> c = c_frames(in);
+  REQUIRE(!c.empty());
+  const std::string libc = c.front()->file;  // unnamed libc code: the library's path
+  INFO("libc frame: " << libc);
+  CHECK(libc.find("libc.so") != std::string::npos);
+  CHECK(c.front()->line == 0);
+  if (warned(in, "not the library that ran")) {
+    WARN("this machine's libc is not the fixture's: only the walk's stop is checked");
+    CHECK(c.size() == 1);
+  } else {
+    REQUIRE(c.size() >= 4);
+    CHECK(c[1]->function == "name_length");
+    CHECK(c[1]->line == table_c_line("return strlen(name)"));
+    CHECK(c[2]->function == "label_width");
+    CHECK(c[2]->line == table_c_line("+= name_length("));
+  }
+
+  // Under --sysroot, another file at libc's path is refused, and a missing
+  // one is named; either way the walk stops at libc.
+  std::string root = test::scratch_dir() + "/sysroot";
+  llvm::sys::fs::create_directories(root + llvm::sys::path::parent_path(libc).str());
+  AnalysisOptions opts;
+  opts.exe = decompressed_copy(kCores + (*row)["exe"]);
+  opts.sysroot = root;
+  Input missing = analyze_input(test::core_fixture(kCores, *row), opts);
+  CHECK(warned(missing, "cannot be read"));
+  CHECK(c_frames(missing).size() == 1);
+  REQUIRE(!llvm::sys::fs::copy_file(opts.exe, root + libc));  // a Go executable: another build id
+  Input wrong = analyze_input(test::core_fixture(kCores, *row), opts);
+  CHECK(warned(wrong, "not the library that ran"));
+  CHECK(c_frames(wrong).size() == 1);
 }
 
 // Expected defers come from the comments in testdata/scenarios-core/*.go.

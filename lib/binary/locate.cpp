@@ -48,6 +48,11 @@ std::optional<CoreProgramHeader> core_program_header(const ProcessImage &core) {
   if (!at)
     if (auto it = core.auxv().find(kAtPhdr); it != core.auxv().end()) at = it->second & ~(kPage - 1);
   if (!at) return std::nullopt;
+  return core_elf_header(core, *at);
+}
+
+std::optional<CoreProgramHeader> core_elf_header(const ProcessImage &core, uint64_t address) {
+  std::optional<uint64_t> at = address;
   char page[kPage];
   size_t got = core.read(*at, page, sizeof page);
   auto elf = llvm::object::ELFFile<llvm::object::ELF64LE>::create(llvm::StringRef(page, got));

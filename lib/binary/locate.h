@@ -116,6 +116,10 @@ struct CoreProgramHeader {
 // The header page of the core's main executable (the first NT_FILE path at
 // file offset 0, else the page of AT_PHDR); nullopt when the core lacks it.
 std::optional<CoreProgramHeader> core_program_header(const ProcessImage &core);
+// The ELF header page the core holds at ADDRESS (where a file mapped at
+// offset 0 starts: the program, or a shared library); nullopt when the core
+// lacks it or it is no ELF header.
+std::optional<CoreProgramHeader> core_elf_header(const ProcessImage &core, uint64_t address);
 
 // Where EXE was loaded: 0 unless it is position-independent, then AT_ENTRY
 // (NT_AUXV) minus e_entry; nullopt for a PIE when the core has no AT_ENTRY.

@@ -25,11 +25,15 @@ std::vector<Frame> GoSymbolizer::logical_frames(uint64_t pc, bool is_trap) const
   const Func *fn = exe_.func_at(link);
   std::vector<Frame> fs;
   if (!fn) {
-    // C code linked in by cgo: its DWARF (file, line, inlined calls), named
-    // by the symbol table when it has none.
-    auto sym = exe_.symbol_at(link);
-    std::vector<SymbolizedFrame> c =
-        sym ? exe_.symbolize((is_trap || link == sym->second) ? link : link - 1) : std::vector<SymbolizedFrame>{};
+    // C code: the executable's (linked in by cgo) or a shared library's,
+    // named and placed by its DWARF, else by its symbol table; a library
+    // without either is named by its path.
+    NativeModule m = native_ ? native_(pc) : NativeModule{&exe_, bias_, ""};
+    uint64_t at = pc - m.bias;
+    auto sym = m.file ? m.file->symbol_at(at) : std::nullopt;
+    std::vector<SymbolizedFrame> c;
+    if (m.file) c = m.file->symbolize((is_trap || (sym && at == sym->second)) ? at : at - 1);
+    if (!sym && (c.empty() || c.back().function.empty())) c.clear();
     if (c.empty()) c.push_back({});
     for (size_t i = 0; i < c.size(); ++i) {
       Frame f;
@@ -42,8 +46,9 @@ std::vector<Frame> GoSymbolizer::logical_frames(uint64_t pc, bool is_trap) const
         f.pc = pc;
         if (sym) {
           if (f.function.empty()) f.function = sym->first;
-          f.pc_offset = link - sym->second;
+          f.pc_offset = at - sym->second;
         }
+        if (f.file.empty()) f.file = m.path;  // the library, when its code has no line
       }
       fs.push_back(std::move(f));
     }

@@ -8,10 +8,22 @@
 #include "model/process.h"
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace crashctl::binary {
+
+// The ELF file that holds a pc outside Go functions: the executable itself
+// (cgo's C code), or a shared library the core maps; file null when none is
+// known or readable.
+struct NativeModule {
+  const Executable *file = nullptr;
+  uint64_t bias = 0;  // runtime address minus the file's link-time address
+  std::string path;   // as the core names it ("" for the executable)
+};
+using NativeLookup = std::function<NativeModule(uint64_t pc)>;
 
 class GoSymbolizer {
 public:
@@ -33,6 +45,9 @@ public:
   // holds it. Cached: goroutines of one creator share the frame.
   FrameRef creator(uint64_t gopc);
 
+  // Where non-Go pcs are looked up (the executable at its bias when unset).
+  void set_native(NativeLookup lookup) { native_ = std::move(lookup); }
+
   // Appends the frames of the physical frame at PC to STACK.
   void append(Stack &stack, uint64_t pc, bool is_trap);
   // Joins the frames' args into stack.joined_args, once its frames are complete.
@@ -43,6 +58,7 @@ private:
 
   const Executable &exe_;
   uint64_t bias_;
+  NativeLookup native_;
   std::unordered_map<uint64_t, std::vector<Frame>> frames_;  // link-time pc << 1 | trap
   std::unordered_map<uint64_t, FrameRef> creators_;          // runtime gopc
 };

@@ -9,6 +9,7 @@
 #include "core/goroutine_state.h"
 #include "core/heap.h"
 #include "core/memory.h"
+#include "core/native_code.h"
 #include "core/runtime_layout.h"
 #include "core/unwind.h"
 #include "core/values.h"
@@ -67,7 +68,11 @@ public:
         out_(out),
         r_(report),
         p_(report.process),
-        sym_(exe, bias) {}
+        sym_(exe, bias),
+        native_(core, exe, bias, opts.sysroot),
+        native_lookup_(native_.lookup()) {
+    sym_.set_native(native_lookup_);
+  }
 
   void run();
 
@@ -105,6 +110,8 @@ private:
   Process &p_;
   RuntimeLayout l_;
   binary::GoSymbolizer sym_;
+  NativeCode native_;  // C code: the executable's, or a shared library's
+  binary::NativeLookup native_lookup_;
   struct CachedStack {
     StackRef stack;
     std::vector<int64_t> phys_to_logical;
@@ -635,7 +642,7 @@ void CoreDecoder::run() {
         start.curg_sched = &sched;
       }
     }
-    UnwindResult ur = unwind(mem_, exe_, arch_, start);
+    UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_);
     if (th.crashed) {
       crash_thread_frames = ur.frames;
       crash_goid = th.goroutine;
@@ -716,7 +723,7 @@ void CoreDecoder::run() {
         start = {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
       }
       if (start.pc && start.sp) {
-        UnwindResult ur = unwind(mem_, exe_, arch_, start);
+        UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_);
         frames = std::move(ur.frames);
         stopped = ur.stopped;
       } else if (out.status == GoroutineStatus::Running) {
@@ -825,6 +832,11 @@ void CoreDecoder::run() {
       if (signo) p_.signal = si;
     }
   }
+  // Shared libraries that held C frames but could not be read or matched.
+  for (const std::string &problem : native_.problems())
+    diag(Severity::Warning, 0, "C frames not unwound or named: " + problem);
+  for (const std::string &lib : native_.unverified())
+    p_.notes.push_back("C frames in " + lib + " come from this machine's copy, whose build id the core does not keep");
   bool live_panic = false;
   for (const PanicRecord &pr : p_.panics) live_panic |= !pr.goexit && !pr.recovered;
   r_.kind = (crash_thread || p_.fatal || live_panic) ? ReportKind::Crash : ReportKind::Snapshot;

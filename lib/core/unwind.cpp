@@ -18,16 +18,18 @@ bool injected(const binary::Func *f) {
 // information: REGS (sp included) become the caller's, PC its return
 // address (0 at the outermost frame), SP its CFA, which is also the frame's
 // FP. False, with WHY, when the frame cannot be unwound.
-bool c_frame(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, bool trap, uint64_t &pc, uint64_t &sp,
-             DwarfRegisters &regs, uint64_t &fp, std::string &why) {
-  const auto *program = dynamic_cast<const binary::Executable *>(&exe);
-  if (!program) {
-    why = "no call frame information covers it (C code without .eh_frame, or a damaged stack)";
+bool c_frame(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const binary::NativeLookup *native,
+             bool trap, uint64_t &pc, uint64_t &sp, DwarfRegisters &regs, uint64_t &fp, std::string &why) {
+  binary::NativeModule m =
+      native ? (*native)(pc) : binary::NativeModule{dynamic_cast<const binary::Executable *>(&exe), mem.bias(), ""};
+  if (!m.file) {
+    why = m.path.empty() ? "no call frame information covers it (C code without .eh_frame, or a damaged stack)"
+                         : "is in " + m.path + ", which is not available (see the diagnostics)";
     return false;
   }
   // A return address is looked up at its call (pc-1), a fault pc as is.
-  uint64_t link = pc - mem.bias() - (trap ? 0 : 1);
-  auto row = program->call_frame_row(link);
+  uint64_t link = pc - m.bias - (trap ? 0 : 1);
+  auto row = m.file->call_frame_row(link);
   if (!row) {
     why = "no call frame information covers it (C code without .eh_frame, or a damaged stack)";
     return false;
@@ -74,7 +76,7 @@ bool c_frame(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, 
 }  // namespace
 
 UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const UnwindStart &start,
-                    size_t max_frames) {
+                    size_t max_frames, const binary::NativeLookup *native) {
   UnwindResult r;
   const uint64_t bias = mem.bias();
   uint64_t pc = start.pc, sp = start.sp, lr = start.lr;
@@ -95,7 +97,7 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
       r.frames.push_back({pc, sp, 0, nullptr, trap});
       regs[arch.dwarf_sp] = sp;
       std::string why;
-      if (!c_frame(mem, exe, arch, trap, pc, sp, regs, r.frames.back().fp, why)) {
+      if (!c_frame(mem, exe, arch, native, trap, pc, sp, regs, r.frames.back().fp, why)) {
         r.stopped = llvm::formatv("pc {0:x} is not in Go code and {1}", pc, why).str();
         return r;
       }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "binary/executable.h"
+#include "binary/symbolizer.h"
 #include "core/arch.h"
 #include "core/memory.h"
 
@@ -47,7 +48,9 @@ struct UnwindResult {
   std::string stopped;  // why unwinding ended early ("" at a top frame such as goexit)
 };
 
+// NATIVE says which file holds C code (core/native_code.h); unset, the
+// executable's own call frame information is used.
 UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const UnwindStart &start,
-                    size_t max_frames = 4096);
+                    size_t max_frames = 4096, const binary::NativeLookup *native = nullptr);
 
 }  // namespace crashctl::core

@@ -16,6 +16,9 @@ struct DecodeOptions {
   std::string exe;
   std::vector<std::string> debug_dirs;
   bool offline = false;
+  // --sysroot: the crashed machine's root (a copy), where a core's shared
+  // libraries are read for their C frames; "" reads them from this machine.
+  std::string sysroot;
   // Per-input progress on stderr (a TTY only); triage turns it off.
   bool progress = true;
   // --memory / --no-memory: whether cores and heap dumps compute what holds

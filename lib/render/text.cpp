@@ -38,8 +38,10 @@ std::string call_text(const Frame &f, llvm::StringRef args) {
 
 std::string location_text(const Frame &f) {
   std::string loc;
-  if (!f.file.empty())
+  if (!f.file.empty() && (f.line > 0 || !f.non_go))
     loc = llvm::formatv("{0}:{1}", f.file, f.line).str();
+  else if (!f.file.empty())  // C code in a library without line tables: the library and the pc
+    loc = f.file + (f.pc ? " pc=" + hex(*f.pc) : std::string());
   else if (f.pc)
     loc = "pc=" + hex(*f.pc);
   else

@@ -5,6 +5,8 @@
 //	                    from decodeRecord
 //	cgo-segv-deep       SIGSEGV in field_width, called by layout_row, called
 //	                    by render_table (table.c): three C frames
+//	cgo-libc-segv       SIGSEGV in libc's strlen(NULL), called by name_length
+//	                    and label_width (table.c) through cgo by measureLabels
 //	cgo-callback-panic  walkTree calls walk_nodes (C), which calls visit_node
 //	                    (C), which calls back the exported goVisit, which
 //	                    panics on node 3: a Go panic with C frames between
@@ -50,6 +52,11 @@ func renderReport(rows int) int {
 	return int(C.render_table(C.int(rows)))
 }
 
+//go:noinline
+func measureLabels(n int) int {
+	return int(C.label_width(C.int(n)))
+}
+
 var visited int
 
 //export goVisit
@@ -68,7 +75,7 @@ func walkTree(n int) int {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: scenarios-cgo cgo-segv|cgo-segv-deep|cgo-callback-panic")
+		fmt.Fprintln(os.Stderr, "usage: scenarios-cgo cgo-segv|cgo-segv-deep|cgo-libc-segv|cgo-callback-panic")
 		os.Exit(64)
 	}
 	switch os.Args[1] {
@@ -76,10 +83,12 @@ func main() {
 		fmt.Println(importBatch(len(os.Args)))
 	case "cgo-segv-deep":
 		fmt.Println(renderReport(len(os.Args) + 1))
+	case "cgo-libc-segv":
+		fmt.Println(measureLabels(len(os.Args) + 1))
 	case "cgo-callback-panic":
 		fmt.Println(walkTree(len(os.Args) + 5))
 	default:
-		fmt.Fprintln(os.Stderr, "usage: scenarios-cgo cgo-segv|cgo-segv-deep|cgo-callback-panic")
+		fmt.Fprintln(os.Stderr, "usage: scenarios-cgo cgo-segv|cgo-segv-deep|cgo-libc-segv|cgo-callback-panic")
 		os.Exit(64)
 	}
 }

@@ -3,4 +3,5 @@
 struct field { int width; const char *name; };
 int render_table(int rows);
 int walk_nodes(int n);
+int label_width(int labels);
 #endif

@@ -54,6 +54,9 @@ void add_analysis_options(CLI::App *cmd, crashctl::AnalysisOptions &opts) {
                   "then --debug-dir, then debuginfod by build id)");
   cmd->add_option("--debug-dir", opts.debug_dirs,
                   "Directory holding executables or .debug files named by build id (repeatable)");
+  cmd->add_option("--sysroot", opts.sysroot,
+                  "Root of a copy of the crashed machine: a core's shared libraries are read under it for C "
+                  "frames (default: this machine's)");
   cmd->add_flag("--offline", opts.offline,
                 "Ask no debuginfod server (DEBUGINFOD_URLS) for a core's executable; only its cache is read");
   auto *memory_on = cmd->add_flag_callback(
