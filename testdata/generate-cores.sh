@@ -44,6 +44,11 @@ PIE_RELEASES=(go1.21.13 go1.26.8)
 CGO_RELEASES=(go1.26.8)
 ARM64_RELEASES=(go1.21.13 go1.22.12 go1.23.12 go1.24.13 go1.25.14 go1.26.8 go1.27.4)
 QEMU_AARCH64=${QEMU_AARCH64:-qemu-aarch64-static}
+# arm64 cgo: a cross compiler, and the guest's libc for qemu (Debian's
+# gcc-aarch64-linux-gnu and libc6-arm64-cross)
+CC_AARCH64=${CC_AARCH64:-aarch64-linux-gnu-gcc}
+QEMU_LD_PREFIX=${QEMU_LD_PREFIX:-/usr/aarch64-linux-gnu}
+export QEMU_LD_PREFIX
 GOARCH_RUN=amd64 # the GOARCH being generated (main sets it)
 GCORE_RELEASES=(go1.26.8)
 # releases that also run wait-minutes (61 s each, one run at a time)
@@ -183,7 +188,9 @@ build() {
 	cgo) cgo=1 ;;
 	esac
 	[[ $mode != cgo && $HERE != "$FIXTURE_TESTDATA" ]] && flags+=("-gcflags=-trimpath=$HERE=>$FIXTURE_TESTDATA")
-	(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOARCH=$GOARCH_RUN CGO_ENABLED=$cgo "$gobin" build "${flags[@]}" -o "$out" .)
+	local cc=${CC:-gcc}
+	[[ $GOARCH_RUN == arm64 ]] && cc=$CC_AARCH64
+	(cd "$dir" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOARCH=$GOARCH_RUN CGO_ENABLED=$cgo CC=$cc "$gobin" build "${flags[@]}" -o "$out" .)
 }
 
 # scenario_godebug ID: its GODEBUG setting, "" for none
@@ -238,7 +245,7 @@ run_toolchain() {
 	for key in scenarios-core:exe scenarios:exe scenarios-core:pie scenarios-cgo:cgo; do
 		prog=${key%%:*} mode=${key#*:}
 		[[ $key == scenarios:exe ]] && ! in_list "$ver" "${OLD_RELEASES[@]}" && continue
-		[[ $GOARCH_RUN == amd64 || $key == scenarios-core:exe ]] || continue
+		[[ $GOARCH_RUN == amd64 || $key == scenarios-core:exe || $key == scenarios-cgo:cgo ]] || continue
 		case $mode in
 		pie) in_list "$ver" "${PIE_RELEASES[@]}" || continue ;;
 		cgo) in_list "$ver" "${CGO_RELEASES[@]}" || continue ;;

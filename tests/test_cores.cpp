@@ -260,44 +260,47 @@ int table_c_line(const std::string &needle) {
 // executable's call frame information back into runtime.asmcgocall, each C
 // frame named and placed by its DWARF; JSON calls them "c".
 TEST_CASE("a fault in C code: the C frames between the signal and the cgo call", "[cores][cgo]") {
-  const ManifestRow *row = nullptr;
   auto rows = read_manifest(kCores + "MANIFEST.tsv");
-  for (const ManifestRow &r : rows)
-    if (r["scenario"] == "cgo-segv-deep" && r["goarch"] == "amd64") row = &r;
-  REQUIRE(row);
-  Input in = analyze_core(*row);
-  REQUIRE(in.reports.size() == 1);
-  const Process &p = in.reports[0].process;
-  REQUIRE(p.runtime_stack_frames);
-  std::vector<std::string> c_functions;
-  std::vector<int> c_lines;
-  std::string after_c;
-  const auto &frames = p.runtime_stack_frames->frames;
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (!frames[i].non_go) continue;
-    if (frames[i].function.rfind("_cgo_", 0) == 0) {  // cgo's generated C wrapper
-      if (i + 1 < frames.size()) after_c = frames[i + 1].function;
-      continue;
+  std::set<std::string> arches;
+  for (const ManifestRow &r : rows) {
+    if (r["scenario"] != "cgo-segv-deep") continue;
+    arches.insert(r["goarch"]);
+    INFO("core " << r["core"]);
+    Input in = analyze_core(r);
+    REQUIRE(in.reports.size() == 1);
+    const Process &p = in.reports[0].process;
+    REQUIRE(p.runtime_stack_frames);
+    std::vector<std::string> c_functions;
+    std::vector<int> c_lines;
+    std::string after_c;
+    const auto &frames = p.runtime_stack_frames->frames;
+    for (size_t i = 0; i < frames.size(); ++i) {
+      if (!frames[i].non_go) continue;
+      if (frames[i].function.rfind("_cgo_", 0) == 0) {  // cgo's generated C wrapper
+        if (i + 1 < frames.size()) after_c = frames[i + 1].function;
+        continue;
+      }
+      c_functions.push_back(frames[i].function);
+      c_lines.push_back(frames[i].line);
+      CHECK(frames[i].file.size() > 7);
+      CHECK(frames[i].file.compare(frames[i].file.size() - 7, 7, "table.c") == 0);
     }
-    c_functions.push_back(frames[i].function);
-    c_lines.push_back(frames[i].line);
-    CHECK(frames[i].file.size() > 7);
-    CHECK(frames[i].file.compare(frames[i].file.size() - 7, 7, "table.c") == 0);
-  }
-  CHECK(c_functions == std::vector<std::string>{"field_width", "layout_row", "render_table"});
-  CHECK(c_lines == std::vector<int>{table_c_line("return f->width"), table_c_line("+= field_width("),
-                                    table_c_line("+= layout_row(")});
-  CHECK(after_c == "runtime.asmcgocall");  // back in Go, where g0 switches to the goroutine
-  CHECK(in.reports[0].verdict.cls == test::class_named("cgo-signal"));
+    CHECK(c_functions == std::vector<std::string>{"field_width", "layout_row", "render_table"});
+    CHECK(c_lines == std::vector<int>{table_c_line("return f->width"), table_c_line("+= field_width("),
+                                      table_c_line("+= layout_row(")});
+    CHECK(after_c == "runtime.asmcgocall");  // back in Go, where g0 switches to the goroutine
+    CHECK(in.reports[0].verdict.cls == test::class_named("cgo-signal"));
 
-  std::string json;
-  llvm::raw_string_ostream os(json);
-  render_json(os, {in}, RenderOptions{});
-  CHECK(json.find("\"function\": \"field_width\"") != std::string::npos);
-  size_t at = json.find("\"function\": \"field_width\"");
-  size_t lang = json.find("\"language\":", at);
-  REQUIRE(lang != std::string::npos);
-  CHECK(json.compare(lang, 15, "\"language\": \"c\"") == 0);
+    std::string json;
+    llvm::raw_string_ostream os(json);
+    render_json(os, {in}, RenderOptions{});
+    CHECK(json.find("\"function\": \"field_width\"") != std::string::npos);
+    size_t at = json.find("\"function\": \"field_width\"");
+    size_t lang = json.find("\"language\":", at);
+    REQUIRE(lang != std::string::npos);
+    CHECK(json.compare(lang, 15, "\"language\": \"c\"") == 0);
+  }
+  CHECK(arches == std::set<std::string>{"amd64", "arm64"});
 }
 
 // A fault inside libc: the C frames go on through libc's own call frame

@@ -61,8 +61,10 @@ bool c_frame(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, 
     why = llvm::formatv("its return address (DWARF register {0}) is unreadable", row->return_address_reg).str();
     return false;
   }
-  if (cfa <= sp && *ret != 0) {
-    why = llvm::formatv("its frame address {0:x} is not above its sp {1:x}", cfa, sp).str();
+  // A leaf's frame address may be its sp (arm64); a frame returning to
+  // itself there is stuck.
+  if ((cfa < sp || (cfa == sp && *ret == pc)) && *ret != 0) {
+    why = llvm::formatv("its frame address {0:x} does not move past its sp {1:x}", cfa, sp).str();
     return false;
   }
   fp = cfa;
