@@ -3,6 +3,8 @@
 #include "binary/go_names.h"
 #include "gosyntax/parse.h"
 
+#include "llvm/DebugInfo/Symbolize/Symbolize.h"
+
 namespace crashctl::binary {
 
 namespace {
@@ -12,6 +14,37 @@ uint64_t lookup_pc(const Func *fn, uint64_t link, bool is_trap) {
   return (is_trap || !fn || link == fn->entry) ? link : link - 1;
 }
 }  // namespace
+
+GoSymbolizer::GoSymbolizer(const Executable &exe, uint64_t bias) : exe_(exe), bias_(bias) {}
+GoSymbolizer::~GoSymbolizer() = default;
+
+// A shared library's code by LLVM's symbolizer, which also finds its
+// separate debug file (build id or .gnu_debuglink, as libc6-dbg installs).
+std::vector<SymbolizedFrame> GoSymbolizer::library_frames(const NativeModule &m, uint64_t at) const {
+  std::vector<SymbolizedFrame> out;
+  if (m.local.empty()) return out;
+  if (!library_symbolizer_) {
+    llvm::symbolize::LLVMSymbolizer::Options opts;
+    opts.Demangle = false;
+    opts.DebugFileDirectory = library_debug_dirs_;
+    library_symbolizer_ = std::make_unique<llvm::symbolize::LLVMSymbolizer>(opts);
+  }
+  auto info = library_symbolizer_->symbolizeInlinedCode(m.local, {at, llvm::object::SectionedAddress::UndefSection});
+  if (!info) {
+    llvm::consumeError(info.takeError());
+    return out;
+  }
+  for (uint32_t i = 0; i < info->getNumberOfFrames(); ++i) {
+    const llvm::DILineInfo &li = info->getFrame(i);
+    if (li.FunctionName == llvm::DILineInfo::BadString) continue;
+    SymbolizedFrame f;
+    f.function = li.FunctionName;
+    if (li.FileName != llvm::DILineInfo::BadString) f.file = li.FileName;
+    f.line = int(li.Line);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
 
 const std::vector<Frame> &GoSymbolizer::frames(uint64_t pc, bool is_trap) {
   uint64_t key = (pc - bias_) << 1 | (is_trap ? 1 : 0);
@@ -32,7 +65,9 @@ std::vector<Frame> GoSymbolizer::logical_frames(uint64_t pc, bool is_trap) const
     uint64_t at = pc - m.bias;
     auto sym = m.file ? m.file->symbol_at(at) : std::nullopt;
     std::vector<SymbolizedFrame> c;
-    if (m.file) c = m.file->symbolize((is_trap || (sym && at == sym->second)) ? at : at - 1);
+    uint64_t lookup = (is_trap || (sym && at == sym->second)) ? at : at - 1;
+    if (m.file && !m.path.empty()) c = library_frames(m, lookup);
+    if (m.file && c.empty()) c = m.file->symbolize(lookup);
     if (!sym && (c.empty() || c.back().function.empty())) c.clear();
     if (c.empty()) c.push_back({});
     for (size_t i = 0; i < c.size(); ++i) {

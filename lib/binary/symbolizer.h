@@ -9,9 +9,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+namespace llvm::symbolize {
+class LLVMSymbolizer;
+}
 
 namespace crashctl::binary {
 
@@ -22,13 +27,15 @@ struct NativeModule {
   const Executable *file = nullptr;
   uint64_t bias = 0;  // runtime address minus the file's link-time address
   std::string path;   // as the core names it ("" for the executable)
+  std::string local;  // the file read for it (under --sysroot), for LLVM's symbolizer
 };
 using NativeLookup = std::function<NativeModule(uint64_t pc)>;
 
 class GoSymbolizer {
 public:
   // BIAS: runtime address minus link-time address (0 unless a PIE).
-  GoSymbolizer(const Executable &exe, uint64_t bias) : exe_(exe), bias_(bias) {}
+  GoSymbolizer(const Executable &exe, uint64_t bias);
+  ~GoSymbolizer();
 
   const Executable &executable() const { return exe_; }
   uint64_t bias() const { return bias_; }
@@ -47,6 +54,9 @@ public:
 
   // Where non-Go pcs are looked up (the executable at its bias when unset).
   void set_native(NativeLookup lookup) { native_ = std::move(lookup); }
+  // Where shared libraries' separate debug files are searched (build id,
+  // .gnu_debuglink), for LLVM's symbolizer; default /usr/lib/debug.
+  void set_library_debug_dirs(std::vector<std::string> dirs) { library_debug_dirs_ = std::move(dirs); }
 
   // Appends the frames of the physical frame at PC to STACK.
   void append(Stack &stack, uint64_t pc, bool is_trap);
@@ -59,6 +69,9 @@ private:
   const Executable &exe_;
   uint64_t bias_;
   NativeLookup native_;
+  std::vector<std::string> library_debug_dirs_;
+  mutable std::unique_ptr<llvm::symbolize::LLVMSymbolizer> library_symbolizer_;  // made on first use
+  std::vector<SymbolizedFrame> library_frames(const NativeModule &m, uint64_t at) const;
   std::unordered_map<uint64_t, std::vector<Frame>> frames_;  // link-time pc << 1 | trap
   std::unordered_map<uint64_t, FrameRef> creators_;          // runtime gopc
 };

@@ -72,6 +72,7 @@ public:
         native_(core, exe, bias, opts.sysroot),
         native_lookup_(native_.lookup()) {
     sym_.set_native(native_lookup_);
+    if (!opts.sysroot.empty()) sym_.set_library_debug_dirs({opts.sysroot + "/usr/lib/debug"});
   }
 
   void run();

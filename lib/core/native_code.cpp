@@ -17,7 +17,7 @@ binary::NativeModule NativeCode::module_at(uint64_t pc) const {
   // its own code is meant.
   if (!hit || (!files.empty() && hit->path == files.front().path)) return {&exe_, exe_bias_, ""};
   const Library &lib = library(hit->path);
-  return {lib.file.get(), lib.bias, hit->path};
+  return {lib.file.get(), lib.bias, hit->path, lib.file ? lib.local : ""};
 }
 
 const NativeCode::Library &NativeCode::library(const std::string &path) const {
@@ -26,6 +26,7 @@ const NativeCode::Library &NativeCode::library(const std::string &path) const {
   Library &lib = it->second;
   if (!fresh) return lib;
   std::string local = sysroot_.empty() ? path : sysroot_ + path;
+  lib.local = local;
   auto opened = binary::Executable::open(local);
   if (!opened) {
     lib.problem =

@@ -36,6 +36,7 @@ private:
     std::unique_ptr<binary::Executable> file;
     uint64_t bias = 0;
     std::string problem;
+    std::string local;  // the path read
     bool verified = false;
   };
   const Library &library(const std::string &path) const;
