@@ -61,7 +61,7 @@ std::vector<Frame> GoSymbolizer::logical_frames(uint64_t pc, bool is_trap) const
     // C code: the executable's (linked in by cgo) or a shared library's,
     // named and placed by its DWARF, else by its symbol table; a library
     // without either is named by its path.
-    NativeModule m = native_ ? native_(pc) : NativeModule{&exe_, bias_, ""};
+    NativeModule m = native_ ? native_(pc) : NativeModule{&exe_, bias_, "", ""};
     uint64_t at = pc - m.bias;
     auto sym = m.file ? m.file->symbol_at(at) : std::nullopt;
     std::vector<SymbolizedFrame> c;

@@ -1,6 +1,6 @@
 #include "core/native_code.h"
 
-#include "llvm/Support/Path.h"
+#include <algorithm>
 
 namespace crashctl::core {
 
@@ -15,7 +15,7 @@ binary::NativeModule NativeCode::module_at(uint64_t pc) const {
     if (pc >= f.start && pc < f.end) hit = &f;
   // The executable is the first NT_FILE path; with no NT_FILE, or a pc in it,
   // its own code is meant.
-  if (!hit || (!files.empty() && hit->path == files.front().path)) return {&exe_, exe_bias_, ""};
+  if (!hit || (!files.empty() && hit->path == files.front().path)) return {&exe_, exe_bias_, "", ""};
   const Library &lib = library(hit->path);
   return {lib.file.get(), lib.bias, hit->path, lib.file ? lib.local : ""};
 }

@@ -14,24 +14,26 @@ bool injected(const binary::Func *f) {
   return is(f, "runtime.sigpanic") || is(f, "runtime.asyncPreempt") || is(f, "runtime.debugCallV2");
 }
 
-// Steps from the C frame at PC to its caller by the executable's call frame
-// information: REGS (sp included) become the caller's, PC its return
+// Steps from the C frame at PC to its caller by the call frame information
+// of the file holding it (the executable, or a shared library): REGS (sp included) become the caller's, PC its return
 // address (0 at the outermost frame), SP its CFA, which is also the frame's
 // FP. False, with WHY, when the frame cannot be unwound.
+constexpr const char *kNoCallFrameInfo =
+    "no call frame information covers it (C code without .eh_frame, or a damaged stack)";
+
 bool c_frame(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const binary::NativeLookup *native,
              bool trap, uint64_t &pc, uint64_t &sp, DwarfRegisters &regs, uint64_t &fp, std::string &why) {
   binary::NativeModule m =
-      native ? (*native)(pc) : binary::NativeModule{dynamic_cast<const binary::Executable *>(&exe), mem.bias(), ""};
+      native ? (*native)(pc) : binary::NativeModule{dynamic_cast<const binary::Executable *>(&exe), mem.bias(), "", ""};
   if (!m.file) {
-    why = m.path.empty() ? "no call frame information covers it (C code without .eh_frame, or a damaged stack)"
-                         : "is in " + m.path + ", which is not available (see the diagnostics)";
+    why = m.path.empty() ? kNoCallFrameInfo : "is in " + m.path + ", which is not available (see the diagnostics)";
     return false;
   }
   // A return address is looked up at its call (pc-1), a fault pc as is.
   uint64_t link = pc - m.bias - (trap ? 0 : 1);
   auto row = m.file->call_frame_row(link);
   if (!row) {
-    why = "no call frame information covers it (C code without .eh_frame, or a damaged stack)";
+    why = kNoCallFrameInfo;
     return false;
   }
   if (row->cfa_reg >= regs.size() || !regs[row->cfa_reg]) {
