@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -343,22 +344,31 @@ func processBatch(orders []*order) int {
 func main() {
 	ctx := context.Background()
 	before := runtime.NumGoroutine()
+	// GEN_SCALE multiplies every kind but the loopback and pipe readers, whose
+	// file descriptors are limited: bench/text_decoder.sh uses it for a
+	// GOTRACEBACK=system dump of a few hundred thousand goroutines.
+	k := 1
+	if s := os.Getenv("GEN_SCALE"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil && v > 0 {
+			k = v
+		}
+	}
 	// The mix is tuned so that the average goroutine block is ~400 bytes: many
 	// shallow pool goroutines, fewer deep request handlers and netpoll waiters.
-	startWorkers(900)
-	startEventLoops(ctx, 300)
-	startCacheReaders(100) // +1 lock holder
-	startShutdownWaiters(100)
-	startQueueConsumers(50)
-	startSleepers(150)
-	startPublishers(60)
-	waitNil(20)
-	parkForever(10)
+	startWorkers(900 * k)
+	startEventLoops(ctx, 300*k)
+	startCacheReaders(100 * k) // +1 lock holder
+	startShutdownWaiters(100 * k)
+	startQueueConsumers(50 * k)
+	startSleepers(150 * k)
+	startPublishers(60 * k)
+	waitNil(20 * k)
+	parkForever(10 * k)
 	startLoopback(60) // 60 client readers + 60 server readers + 1 accept loop
 	startPipeReaders(30)
-	startDeepHandlers(180)
-	want := before + 900 + 300 + 101 + 100 + 50 + 150 + 60 + 20 + 10 + 121 + 30 + 180
-	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() < want && time.Now().Before(deadline); {
+	startDeepHandlers(180 * k)
+	want := before + (900+300+100+100+50+150+60+20+10+180)*k + 1 + 121 + 30
+	for deadline := time.Now().Add(5 * time.Duration(k) * time.Second); runtime.NumGoroutine() < want && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond) // let every goroutine park

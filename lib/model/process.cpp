@@ -61,6 +61,18 @@ std::string_view frame_args(const Goroutine &g, size_t i) {
   return all.substr(0, all.find(kArgsSeparator));
 }
 
+std::optional<FrameAddresses> frame_addresses(const Goroutine &g, size_t i) {
+  const GoroutineExtras &x = g.extras();
+  if (!x.frame_addresses.empty()) {
+    if (i >= x.frame_addresses.size() || x.frame_addresses[i] == FrameAddresses()) return std::nullopt;
+    return x.frame_addresses[i];
+  }
+  if (!x.frame_address_base || !g.stack || i >= g.stack->address_offsets.size()) return std::nullopt;
+  const Stack::AddressOffsets &o = g.stack->address_offsets[i];
+  if (!o.shown) return std::nullopt;
+  return FrameAddresses{*x.frame_address_base + o.fp, *x.frame_address_base + o.sp};
+}
+
 }  // namespace crashctl
 
 namespace crashctl {

@@ -49,6 +49,15 @@ struct Stack {
   // The frames' args joined by kArgsSeparator, as first seen; goroutines
   // sharing this stack with other argument values carry their own copy.
   std::string joined_args;
+  // GOTRACEBACK=system and above print each frame's fp and sp. A frame's
+  // size depends only on its pc, so goroutines sharing this stack differ by
+  // one base: these are the first goroutine's values less its base (see
+  // frame_addresses()). Empty when no frame showed addresses.
+  struct AddressOffsets {
+    uint64_t fp = 0, sp = 0;  // wrapping differences from the base
+    bool shown = false;       // the frame printed fp= and sp=
+  };
+  std::vector<AddressOffsets> address_offsets;
 };
 inline constexpr char kArgsSeparator = '\x1f';
 using StackRef = Ref<Stack>;  // 8 bytes; copies share the stack
@@ -57,6 +66,7 @@ using FrameRef = Ref<Frame>;
 // Stack addresses printed per frame at GOTRACEBACK=system and above.
 struct FrameAddresses {
   uint64_t fp = 0, sp = 0;
+  bool operator==(const FrameAddresses &o) const { return fp == o.fp && sp == o.sp; }
 };
 
 // The status a goroutine's header shows, kept apart from the wait reason.
@@ -112,6 +122,8 @@ GoroutineStatus status_from_number(uint64_t number);  // Unknown for others
 
 // The arguments printed for frame i of g's stack.
 std::string_view frame_args(const struct Goroutine &g, size_t i);
+// The fp and sp printed for frame i of g's stack; nullopt when not shown.
+std::optional<FrameAddresses> frame_addresses(const struct Goroutine &g, size_t i);
 
 // "[originating from goroutine N]:" blocks (GODEBUG=tracebackancestors).
 struct Ancestor {
@@ -151,11 +163,16 @@ struct Defer {
 // Goroutine details that few dumps print; kept out of line so that a
 // million-goroutine dump does not pay for them.
 struct GoroutineExtras {
-  std::string labels;                           // pprof labels as printed, without braces
-  std::optional<uint64_t> gp, mp;               // " gp=0x... mp=0x..." (Go 1.22+, level >= 2)
-  int64_t m = -2;                               // " m=N"; -1 for "m=nil"; -2 not shown
-  int64_t synctest_bubble = -1;                 // ", synctest group/bubble N"
-  std::vector<FrameAddresses> frame_addresses;  // parallel to stack->frames when shown
+  std::string labels;              // pprof labels as printed, without braces
+  std::optional<uint64_t> gp, mp;  // " gp=0x... mp=0x..." (Go 1.22+, level >= 2)
+  int64_t m = -2;                  // " m=N"; -1 for "m=nil"; -2 not shown
+  int64_t synctest_bubble = -1;    // ", synctest group/bubble N"
+  // Frame addresses (GOTRACEBACK=system and above): stack->address_offsets
+  // plus this base, the first shown frame's sp, when the goroutine's frame
+  // sizes match the stack's; else each frame's own, parallel to
+  // stack->frames ({0, 0} where not shown). Read them with frame_addresses().
+  std::optional<uint64_t> frame_address_base;
+  std::vector<FrameAddresses> frame_addresses;
   std::vector<Ancestor> ancestors;
   // Cores and heap dumps.
   std::vector<Defer> defers;   // in the order they would run (innermost first)

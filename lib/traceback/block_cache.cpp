@@ -75,12 +75,97 @@ bool plain_args(std::string_view args) {
 }
 namespace {
 
+// Hex digit values; 0xff for other bytes.
+struct HexDigits {
+  uint8_t v[256];
+  HexDigits() {
+    std::memset(v, 0xff, sizeof v);
+    for (int i = 0; i < 10; ++i) v['0' + i] = uint8_t(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = uint8_t(10 + i);
+  }
+};
+const HexDigits kHexDigits;
+
+#ifdef __SSE2__
+// Bit i set when byte i of v is in [lo, lo + n).
+inline unsigned in_range(__m128i v, char lo, char n) {
+  __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+  return unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(char(n - 1))), d)));
+}
+inline unsigned eq(__m128i v, char c) {
+  return unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
+}
+#endif
+
+// The length of "0x" and 1 to 16 lower-case hex digits at p (value to v), or 0.
+size_t hex_value(const char *p, const char *end, uint64_t &v) {
+  if (end - p < 3 || p[0] != '0' || p[1] != 'x') return 0;
+  const char *q = p + 2;
+  v = 0;
+#ifdef __SSE2__
+  if (end - q >= 16) {
+    // Digits as nibbles, one per byte, the first at the lowest address.
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
+    unsigned dec = in_range(c, '0', 10), hex = in_range(c, 'a', 6);
+    unsigned n = unsigned(__builtin_ctz(~(dec | hex) | 0x10000));
+    if (n == 0) return 0;
+    __m128i nib = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+    nib = _mm_sub_epi8(nib, _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('9')), _mm_set1_epi8('a' - '0' - 10)));
+    alignas(16) uint8_t d[16];
+    _mm_store_si128(reinterpret_cast<__m128i *>(d), nib);
+    for (unsigned i = 0; i < n; ++i) v = v << 4 | d[i];
+    return n + 2;
+  }
+#endif
+  const char *stop = end - q > 16 ? q + 16 : end;
+  for (uint8_t d; q < stop && (d = kHexDigits.v[static_cast<unsigned char>(*q)]) != 0xff; ++q) v = v << 4 | d;
+  return q == p + 2 ? 0 : size_t(q - p);
+}
+
 // The length of the plain argument text at p, which must end at a ')'
 // before `end`; npos otherwise.
 size_t plain_args_to_paren(const char *p, const char *end) {
   const char *q = p;
+#ifdef __SSE2__
+  while (end - q >= 16) {
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
+    unsigned ok = in_range(c, '0', 10) | in_range(c, 'a', 6) | eq(c, 'x') | eq(c, ',') | eq(c, ' ') | eq(c, '{') |
+                  eq(c, '}') | eq(c, '.') | eq(c, '?');
+    if (ok != 0xffff) {
+      q += __builtin_ctz(~ok);
+      return *q == ')' ? size_t(q - p) : std::string_view::npos;
+    }
+    q += 16;
+  }
+#endif
   while (q < end && kPlainArgChars.ok[static_cast<unsigned char>(*q)]) ++q;
   return q < end && *q == ')' ? size_t(q - p) : std::string_view::npos;
+}
+
+// a[0, n) == b[0, n), inline for the short runs between holes.
+inline bool same_bytes(const char *a, const char *b, size_t n) {
+#ifdef __SSE2__
+  if (n >= 16) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(a + i));
+      __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + i));
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) != 0xffff) return false;
+    }
+    if (i == n) return true;
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(a + n - 16));
+    __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + n - 16));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) == 0xffff;
+  }
+#endif
+  if (n >= 8) {
+    uint64_t x, y, x2, y2;
+    std::memcpy(&x, a, 8), std::memcpy(&y, b, 8), std::memcpy(&x2, a + n - 8, 8), std::memcpy(&y2, b + n - 8, 8);
+    return x == y && x2 == y2;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
 }
 
 // The hash of a body without its parent id. Never ~0 or ~0-1 (DenseMap's).
@@ -93,8 +178,9 @@ uint64_t body_hash(std::string_view body, ParentHole h) {
 }
 
 // The hash of a body without what block matching lets differ: the values
-// between a frame line's last '(' and its final ')', and the parent id.
-// Never ~0 or ~0-1, which DenseMap reserves.
+// between a frame line's last '(' and its final ')', the fp= and sp= values
+// of file lines, and the parent id. Never ~0 or ~0-1, which DenseMap
+// reserves.
 uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &scratch) {
   scratch.clear();
   size_t pos = 0;
@@ -102,7 +188,7 @@ uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &sc
     size_t nl = body.find('\n', pos);
     if (nl == std::string_view::npos) nl = body.size() - 1;
     std::string_view line = body.substr(pos, nl - pos);
-    size_t open;
+    size_t open, fp;
     if (parent.len && parent.at >= pos && parent.at < nl) {
       scratch.append(body.substr(pos, parent.at - pos));
       scratch.append(body.substr(parent.at + parent.len, nl + 1 - parent.at - parent.len));
@@ -110,6 +196,11 @@ uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &sc
                (open = line.rfind('(')) != std::string_view::npos) {
       scratch.append(line.substr(0, open + 1));
       scratch.append(")\n");
+    } else if (!line.empty() && line[0] == '\t' && (fp = line.find(" fp=0x")) != std::string_view::npos) {
+      scratch.append(line.substr(0, fp + 4));
+      size_t pc = line.find(" pc=", fp);
+      if (pc != std::string_view::npos) scratch.append(line.substr(pc));
+      scratch.push_back('\n');
     } else {
       scratch.append(body.substr(pos, nl + 1 - pos));
     }
@@ -119,6 +210,15 @@ uint64_t skeleton_hash(std::string_view body, ParentHole parent, std::string &sc
 }
 
 }  // namespace
+
+std::vector<uint32_t> BlockCache::field_starts(const BlockOutcome &o) {
+  std::string_view base = o.frame_args ? std::string_view(*o.frame_args) : std::string_view(o.stack->joined_args);
+  std::vector<uint32_t> starts{0};
+  for (size_t i = 0; i < base.size(); ++i)
+    if (base[i] == kArgsSeparator) starts.push_back(uint32_t(i + 1));
+  starts.push_back(uint32_t(base.size() + 1));
+  return starts;
+}
 
 std::optional<BlockCache::Hit> BlockCache::match_predicted(std::string_view rest) {
   Hit hit;
@@ -160,6 +260,7 @@ std::optional<BlockCache::Hit> BlockCache::lookup(std::string_view body, uint64_
     rec_end_ = offset + body.size() - 1;
     rec_start_ = offset;
     rec_arg_holes_.clear();
+    rec_addr_holes_.clear();
     rec_args_plain_ = true;
     rec_body_.assign(body.data(), body.size());
   }
@@ -170,36 +271,53 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
                          bool &own_args, Layout &layout) {
   own_args = false;
   const std::string &b = e.bytes;
-  // Most bodies are byte-identical to the cached one: one compare.
-  if (rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0) {
+  // Most bodies are byte-identical to the cached one: one compare. (Those
+  // with frame addresses never are, and their values are wanted.)
+  if (e.addr_holes.empty() && rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0) {
+    layout.addr_count = 0;
     parent = e.outcome.parent_goid;
     if (e.hole.len) parent = parse_decimal(std::string_view(b).substr(e.hole.at, e.hole.len)).value_or(-1);
     return b.size();
   }
   layout.arg_hole_count = 0;
+  layout.addr_count = 0;
   layout.hole = {};
   // e.bytes has its only empty line at its end, and holes hold no '\n', so a
   // prefix match is a whole body.
   size_t pc = 0, pr = 0;          // positions in b and in rest
   auto same = [&](size_t upto) {  // b[pc, upto) == rest[pr, ...)
     size_t n = upto - pc;
-    if (rest.size() - pr < n || std::memcmp(rest.data() + pr, b.data() + pc, n) != 0) return false;
+    if (rest.size() - pr < n || !same_bytes(rest.data() + pr, b.data() + pc, n)) return false;
     pc = upto;
     pr += n;
     return true;
   };
-  std::string_view values[64];
+  struct Span {
+    size_t at, len;
+  };
+  Span values[64];  // left uninitialized: only the first `holes` are read
   size_t holes = std::min(e.arg_holes.size(), std::size(values));
-  for (size_t i = 0; i < e.arg_holes.size(); ++i) {
-    const ArgHole &h = e.arg_holes[i];
+  const size_t arg_n = e.arg_holes.size(), addr_n = e.addr_holes.size();
+  for (size_t i = 0, d = 0; i < arg_n || d < addr_n;) {
+    if (d < addr_n && (i == arg_n || e.addr_holes[d].at < e.arg_holes[i].at)) {
+      const AddrHole &h = e.addr_holes[d++];
+      if (!same(h.at)) return 0;
+      size_t n = hex_value(rest.data() + pr, rest.data() + rest.size(), layout.addrs[layout.addr_count]);
+      if (n == 0) return 0;
+      ++layout.addr_count;
+      pr += n;
+      pc = h.at + h.len;
+      continue;
+    }
+    const ArgHole &h = e.arg_holes[i++];
     if (!same(h.at)) return 0;
-    if (i >= holes) continue;  // past the ones we track: must be byte-identical
+    if (i > holes) continue;  // past the ones we track: must be byte-identical
     // The values run to the frame line's ')', which b has right after the hole.
     size_t n = plain_args_to_paren(rest.data() + pr, rest.data() + rest.size());
     if (n == std::string_view::npos) return 0;
-    values[i] = rest.substr(pr, n);
+    values[i - 1] = {pr, n};
     layout.arg_holes[layout.arg_hole_count++] = {pr, n, h.frame};
-    if (n != h.len || std::memcmp(rest.data() + pr, b.data() + h.at, n) != 0) own_args = true;
+    if (n != h.len || !same_bytes(rest.data() + pr, b.data() + h.at, n)) own_args = true;
     pr += n;
     pc = h.at + h.len;
   }
@@ -224,16 +342,15 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
     const BlockOutcome &o = e.outcome;
     std::string_view base = o.frame_args ? std::string_view(*o.frame_args) : std::string_view(o.stack->joined_args);
     args.clear();
-    size_t field = 0, next_hole = 0;
-    for (;;) {
-      size_t sep = base.find(kArgsSeparator);
-      std::string_view f = base.substr(0, sep);
-      if (next_hole < holes && e.arg_holes[next_hole].frame == field) f = values[next_hole++];
-      args.append(f);
-      if (sep == std::string_view::npos) break;
-      args.push_back(kArgsSeparator);
-      base.remove_prefix(sep + 1);
-      ++field;
+    size_t next_hole = 0, fields = e.arg_fields.size() - 1;
+    for (size_t field = 0; field < fields; ++field) {
+      if (field) args.push_back(kArgsSeparator);
+      if (next_hole < holes && e.arg_holes[next_hole].frame == field) {
+        args.append(rest.data() + values[next_hole].at, values[next_hole].len);
+        ++next_hole;
+      } else {
+        args.append(base.data() + e.arg_fields[field], e.arg_fields[field + 1] - 1 - e.arg_fields[field]);
+      }
     }
   }
   return pr;
@@ -243,7 +360,8 @@ void BlockCache::taken(const Hit &hit, std::string_view body, const Ref<std::str
   ++hits_;
   uint32_t prev = last_;
   follow(hit.index);
-  if (hit.own_args) remember_variant(hit.index, body, prev, frame_args);
+  // Bodies with frame addresses never repeat: no variants of them.
+  if (hit.own_args && blocks_[hit.index].addr_holes.empty()) remember_variant(hit.index, body, prev, frame_args);
 }
 
 void BlockCache::remember_variant(uint32_t index, std::string_view body, uint32_t prev,
@@ -270,6 +388,7 @@ void BlockCache::remember_variant(uint32_t index, std::string_view body, uint32_
   v.arg_holes.assign(layout_.arg_holes, layout_.arg_holes + layout_.arg_hole_count);
   v.outcome = blocks_[index].outcome;
   v.outcome.frame_args = frame_args;
+  v.arg_fields = field_starts(v.outcome);
   bytes_ += v.bytes.size();
   exact_index_.try_emplace(hx, uint32_t(blocks_.size()));
   blocks_.push_back(std::move(v));
@@ -285,8 +404,11 @@ void BlockCache::remember(uint32_t prev, BlockOutcome outcome) {
   e.hole = rec_hole_;
   if (rec_args_plain_) e.arg_holes = std::move(rec_arg_holes_);
   rec_arg_holes_.clear();
+  e.addr_holes = std::move(rec_addr_holes_);
+  rec_addr_holes_.clear();
   e.outcome = std::move(outcome);
   e.outcome.note_121 = rec_note_121_;
+  e.arg_fields = field_starts(e.outcome);
   bytes_ += e.bytes.size();
   skeleton_index_.try_emplace(rec_hash_, uint32_t(blocks_.size()));
   exact_index_.try_emplace(rec_exact_hash_, uint32_t(blocks_.size()));

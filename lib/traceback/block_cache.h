@@ -40,6 +40,13 @@ struct ArgHole {
   size_t frame = 0;  // its field in the kArgsSeparator-joined arguments
 };
 
+// Where a frame line's fp= or sp= value ("0x...") sits in a cached body
+// (GOTRACEBACK=system and above): it differs per goroutine, so any hex value
+// matches there; the values give the goroutine's frame addresses.
+struct AddrHole {
+  size_t at = 0, len = 0;
+};
+
 // Argument text that parses the same wherever it stands: hex and decimal
 // values, "?", "...", "{", "}", ", ".
 bool plain_args(std::string_view args);
@@ -57,6 +64,7 @@ class BlockCache {
 public:
   static constexpr size_t kMaxBlock = 64 << 10;  // longest body looked at
   static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
+  static constexpr size_t kMaxAddrHoles = 256;  // fp and sp of 128 frames
 
   // A cached body found at the start of the text given.
   struct Hit {
@@ -95,6 +103,10 @@ public:
   const BlockOutcome &outcome(const Hit &hit) const { return blocks_[hit.index].outcome; }
   // A hit's argument fields when own_args, valid until the next call.
   const std::string &args() const { return args_; }
+  // A hit's fp= and sp= values in body order (fp, sp of each frame that
+  // shows them), valid until the next call; none when the body has none.
+  const uint64_t *addrs() const { return layout_.addrs; }
+  size_t addr_count() const { return layout_.addr_count; }
   // The caller applied `hit` to `body`; `frame_args` is what it gave the
   // goroutine. Links the prediction chain; a body with its own argument
   // values is cached as a variant.
@@ -110,6 +122,11 @@ public:
   void arg_hole(size_t at, std::string_view args, size_t frame) {
     if (!plain_args(args)) rec_args_plain_ = false;  // then only byte-identical bodies match
     rec_arg_holes_.push_back({at, args.size(), frame});
+  }
+  // A frame line's fp= or sp= value, at `at` bytes into the recorded body.
+  void addr_hole(size_t at, size_t len) {
+    if (rec_addr_holes_.size() >= kMaxAddrHoles) rec_ok_ = false;
+    rec_addr_holes_.push_back({at, len});
   }
   // The empty line at `offset` ends a body: true when it is the recorded one
   // and every line was recordable. Recording stops either way.
@@ -134,9 +151,11 @@ public:
 
 private:
   struct CachedBlock {
-    std::string bytes;               // the body, through its final "\n\n"
-    ParentHole hole;                 // any parent id matches there
-    std::vector<ArgHole> arg_holes;  // any plain argument values match there, in order
+    std::string bytes;                 // the body, through its final "\n\n"
+    ParentHole hole;                   // any parent id matches there
+    std::vector<ArgHole> arg_holes;    // any plain argument values match there, in order
+    std::vector<AddrHole> addr_holes;  // any hex value matches there, in order
+    std::vector<uint32_t> arg_fields;  // where the outcome's argument fields start, and its size + 1
     BlockOutcome outcome;
     uint32_t next = kNone;  // the body that followed this one last time
   };
@@ -147,6 +166,8 @@ private:
     ArgHole arg_holes[64];
     size_t arg_hole_count = 0;
     ParentHole hole;
+    uint64_t addrs[kMaxAddrHoles];
+    size_t addr_count = 0;
   };
   // The length of e's body at the start of `rest`, or 0. Its parent id goes
   // to `parent`; when its argument values differ from e's, their joined text
@@ -154,6 +175,7 @@ private:
   // holes are.
   static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args, bool &own_args,
                       Layout &layout);
+  static std::vector<uint32_t> field_starts(const BlockOutcome &o);
   void remember_variant(uint32_t index, std::string_view body, uint32_t prev, const Ref<std::string> &frame_args);
   void follow(uint32_t index) {  // `index` is the body just taken
     if (last_ < blocks_.size()) blocks_[last_].next = index;
@@ -180,6 +202,7 @@ private:
   uint64_t rec_start_ = 0;  // offset of the body's first byte
   uint64_t rec_end_ = 0;    // offset of the empty line that ends the body
   std::vector<ArgHole> rec_arg_holes_;
+  std::vector<AddrHole> rec_addr_holes_;
   bool rec_args_plain_ = true;
   std::string rec_body_;
 };

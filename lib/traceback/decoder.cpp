@@ -166,6 +166,12 @@ private:
   std::vector<uint64_t> bits_;
 };
 
+// A goroutine's frame addresses: a base when its frame sizes are its
+// stack's (Stack::address_offsets), else its own; from one address per frame
+// ({0, 0} where not shown), or from a cached body's fp= and sp= values.
+void set_frame_addresses(Goroutine &g, std::vector<FrameAddresses> &&addrs);
+void set_frame_addresses(Goroutine &g, const uint64_t *values, size_t n);
+
 // A stack under construction. Lines are kept raw (without per-goroutine
 // fp=/sp=) as the interning key, and parsed only for stacks not seen before.
 struct StackBuilder {
@@ -430,6 +436,7 @@ void TracebackDecoderImpl::take(const BlockCache::Hit &hit, std::string_view bod
     g_.frame_args = make_ref<std::string>(blocks_.args());
   g_.created_by = e.created_by;
   g_.parent_goid = hit.parent;
+  if (size_t n = blocks_.addr_count()) set_frame_addresses(g_, blocks_.addrs(), n);
   report_->process.goroutines.push_back(std::move(g_));
   g_ = Goroutine();
   have_g_ = false;
@@ -1641,6 +1648,17 @@ bool TracebackDecoderImpl::stack_frame_line(StackBuilder &b, std::string_view s)
       if (pc != std::string_view::npos) b.key.append(t.substr(pc));
       b.any_addr = true;
       b.addrs.push_back(v.addr);
+      if (blocks_.recording() && &b == &stack_ && line_offset_ >= blocks_.recording_start()) {
+        // The values of " fp=0x.. sp=0x..", in body offsets.
+        size_t at = size_t(line_offset_ - blocks_.recording_start()) + size_t(t.data() - s.data());
+        size_t sp = t.find(" sp=0x", fp);
+        if (sp == std::string_view::npos || pc == std::string_view::npos || sp > pc || v.addr == FrameAddresses()) {
+          blocks_.spoil();
+        } else {
+          blocks_.addr_hole(at + fp + 4, sp - fp - 4);
+          blocks_.addr_hole(at + sp + 4, pc - sp - 4);
+        }
+      }
     } else {
       if (!looks_like_file_line(t)) return false;
       b.key.append(t);
@@ -1745,10 +1763,73 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
       all = sep == std::string_view::npos ? std::string_view() : all.substr(sep + 1);
     }
   }
+  if (b.any_addr) {
+    uint64_t base = 0;
+    for (const FrameAddresses &a : b.addrs)
+      if (!(a == FrameAddresses())) {
+        base = a.sp;
+        break;
+      }
+    for (const FrameAddresses &a : b.addrs)
+      st->address_offsets.push_back({a.fp - base, a.sp - base, !(a == FrameAddresses())});
+  }
   StackRef ref = st;
   last_stack_ = &*stacks_.emplace(b.key, ref).first;
   return ref;
 }
+
+namespace {
+// The base that gives ADDRS (one per frame, {0, 0} where not shown) from
+// the stack's address offsets, when there is one.
+std::optional<uint64_t> address_base(const Stack &st, const FrameAddresses *addrs, size_t n) {
+  if (n != st.address_offsets.size()) return std::nullopt;
+  std::optional<uint64_t> base;
+  for (size_t i = 0; i < n; ++i) {
+    const Stack::AddressOffsets &o = st.address_offsets[i];
+    bool shown = !(addrs[i] == FrameAddresses());
+    if (shown != o.shown) return std::nullopt;
+    if (!shown) continue;
+    if (!base) base = addrs[i].sp - o.sp;
+    if (addrs[i].sp - *base != o.sp || addrs[i].fp - *base != o.fp) return std::nullopt;
+  }
+  return base;
+}
+
+void set_frame_addresses(Goroutine &g, std::vector<FrameAddresses> &&addrs) {
+  GoroutineExtras &x = g.mutable_extras();
+  if (std::optional<uint64_t> base = address_base(*g.stack, addrs.data(), addrs.size()))
+    x.frame_address_base = base;
+  else
+    x.frame_addresses = std::move(addrs);
+}
+
+// The same from a cached body's fp= and sp= values, in body order: those of
+// the frames that show them.
+void set_frame_addresses(Goroutine &g, const uint64_t *values, size_t n) {
+  const std::vector<Stack::AddressOffsets> &offsets = g.stack->address_offsets;
+  std::optional<uint64_t> base;
+  size_t k = 0;
+  for (const Stack::AddressOffsets &o : offsets) {
+    if (!o.shown) continue;
+    if (k + 2 > n) break;
+    if (!base) base = values[k + 1] - o.sp;
+    if (values[k] - *base != o.fp || values[k + 1] - *base != o.sp) break;
+    k += 2;
+  }
+  if (k == n && base) {
+    g.mutable_extras().frame_address_base = base;
+    return;
+  }
+  std::vector<FrameAddresses> addrs(offsets.size());
+  k = 0;
+  for (size_t i = 0; i < offsets.size() && k + 2 <= n; ++i)
+    if (offsets[i].shown) {
+      addrs[i] = {values[k], values[k + 1]};
+      k += 2;
+    }
+  g.mutable_extras().frame_addresses = std::move(addrs);
+}
+}  // namespace
 
 FrameRef TracebackDecoderImpl::intern_creator(const std::string &key) {
   if (last_creator_ && last_creator_->first == key) return last_creator_->second;
@@ -1805,7 +1886,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
     diag(Severity::Note, g_.offset, "goroutine " + std::to_string(g_.id) + ": no frames printed");
   g_.stack = intern_stack(stack_);
   if (stack_.args != g_.stack->joined_args) g_.frame_args = make_ref<std::string>(std::move(stack_.args));
-  if (stack_.any_addr) g_.mutable_extras().frame_addresses = std::move(stack_.addrs);
+  if (stack_.any_addr) set_frame_addresses(g_, std::move(stack_.addrs));
   if (!creator_key_.empty()) g_.created_by = intern_creator(creator_key_);
   report_->process.goroutines.push_back(std::move(g_));
   g_ = Goroutine();
@@ -1820,8 +1901,7 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   if (s.empty()) {
     // A recorded body ends here: remember it if every line took a path
     // whose effect depends on its bytes only, and nothing was diagnosed.
-    bool rec =
-        blocks_.end_recording(offset) && !in_ancestor_ && !stack_.any_addr && out_.diagnostic_total() == rec_diags_;
+    bool rec = blocks_.end_recording(offset) && !in_ancestor_ && out_.diagnostic_total() == rec_diags_;
     uint32_t before = blocks_.last();
     finish_goroutine(offset);
     if (rec && out_.diagnostic_total() == rec_diags_) {

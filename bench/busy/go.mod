@@ -1,0 +1,3 @@
+module crashctl.bench/busy
+
+go 1.21
