@@ -9,7 +9,6 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"runtime"
@@ -165,7 +164,6 @@ func main() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond) // let the second wave park
-	fmt.Fprintln(os.Stderr, "busy: sending SIGQUIT with", runtime.NumGoroutine(), "goroutines")
 	syscall.Kill(os.Getpid(), syscall.SIGQUIT)
 	time.Sleep(time.Minute)
 }

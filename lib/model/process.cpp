@@ -58,7 +58,8 @@ std::string_view frame_args(const Goroutine &g, size_t i) {
     if (sep == std::string_view::npos) return {};
     all.remove_prefix(sep + 1);
   }
-  return all.substr(0, all.find(kArgsSeparator));
+  std::string_view field = all.substr(0, all.find(kArgsSeparator));
+  return field.size() == 1 && field[0] == kArgsSame ? std::string_view(g.stack->frames[i].args) : field;
 }
 
 std::optional<FrameAddresses> frame_addresses(const Goroutine &g, size_t i) {

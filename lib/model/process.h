@@ -60,6 +60,9 @@ struct Stack {
   std::vector<AddressOffsets> address_offsets;
 };
 inline constexpr char kArgsSeparator = '\x1f';
+// A field of Goroutine::frame_args that is the stack's own value for that
+// frame: most fields of a goroutine with its own values are not its own.
+inline constexpr char kArgsSame = '\x1e';
 using StackRef = Ref<Stack>;  // 8 bytes; copies share the stack
 using FrameRef = Ref<Frame>;
 
@@ -194,7 +197,8 @@ struct Goroutine {
   StackRef stack;              // never null after decoding
   // Arguments of this goroutine's frames, joined by kArgsSeparator, when they
   // differ from stack->joined_args (the frames are shared, the values not);
-  // null otherwise.
+  // null otherwise. A field that is the stack's own is kArgsSame. Read them
+  // with frame_args().
   Ref<std::string> frame_args;
   FrameRef created_by;  // "created by F [in goroutine N]" + its file line
   GoroutineStatus status = GoroutineStatus::Unknown;

@@ -342,11 +342,16 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
     const BlockOutcome &o = e.outcome;
     std::string_view base = o.frame_args ? std::string_view(*o.frame_args) : std::string_view(o.stack->joined_args);
     args.clear();
+    const std::vector<Frame> &frames = o.stack->frames;
     size_t next_hole = 0, fields = e.arg_fields.size() - 1;
     for (size_t field = 0; field < fields; ++field) {
       if (field) args.push_back(kArgsSeparator);
       if (next_hole < holes && e.arg_holes[next_hole].frame == field) {
-        args.append(rest.data() + values[next_hole].at, values[next_hole].len);
+        std::string_view v = rest.substr(values[next_hole].at, values[next_hole].len);
+        if (field < frames.size() && v == frames[field].args)
+          args.push_back(kArgsSame);
+        else
+          args.append(v);
         ++next_hole;
       } else {
         args.append(base.data() + e.arg_fields[field], e.arg_fields[field + 1] - 1 - e.arg_fields[field]);

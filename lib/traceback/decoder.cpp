@@ -166,6 +166,33 @@ private:
   std::vector<uint64_t> bits_;
 };
 
+// Whether every field of JOINED is kArgsSame: the stack's own values.
+bool all_args_same(std::string_view joined) {
+  if (joined.size() % 2 == 0) return false;  // "S", "S|S", "S|S|S", ...
+  for (size_t i = 0; i < joined.size(); ++i)
+    if (joined[i] != (i % 2 ? kArgsSeparator : kArgsSame)) return false;
+  return true;
+}
+
+// JOINED (a goroutine's arguments, kArgsSeparator-joined) with kArgsSame for
+// the fields that are the stack's own.
+std::string own_args(std::string_view joined, const Stack &st) {
+  std::string out;
+  out.reserve(joined.size());
+  for (size_t field = 0;; ++field) {
+    size_t sep = joined.find(kArgsSeparator);
+    std::string_view f = joined.substr(0, sep);
+    if (field < st.frames.size() && f == st.frames[field].args)
+      out.push_back(kArgsSame);
+    else
+      out.append(f);
+    if (sep == std::string_view::npos) break;
+    out.push_back(kArgsSeparator);
+    joined.remove_prefix(sep + 1);
+  }
+  return out;
+}
+
 // A goroutine's frame addresses: a base when its frame sizes are its
 // stack's (Stack::address_offsets), else its own; from one address per frame
 // ({0, 0} where not shown), or from a cached body's fp= and sp= values.
@@ -432,7 +459,7 @@ void TracebackDecoderImpl::take(const BlockCache::Hit &hit, std::string_view bod
   g_.stack = e.stack;
   if (!hit.own_args)
     g_.frame_args = e.frame_args;
-  else if (blocks_.args() != e.stack->joined_args)
+  else if (!all_args_same(blocks_.args()))
     g_.frame_args = make_ref<std::string>(blocks_.args());
   g_.created_by = e.created_by;
   g_.parent_goid = hit.parent;
@@ -1885,7 +1912,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
   if (stack_.frames == 0 && !g_.stack_unavailable)
     diag(Severity::Note, g_.offset, "goroutine " + std::to_string(g_.id) + ": no frames printed");
   g_.stack = intern_stack(stack_);
-  if (stack_.args != g_.stack->joined_args) g_.frame_args = make_ref<std::string>(std::move(stack_.args));
+  if (stack_.args != g_.stack->joined_args) g_.frame_args = make_ref<std::string>(own_args(stack_.args, *g_.stack));
   if (stack_.any_addr) set_frame_addresses(g_, std::move(stack_.addrs));
   if (!creator_key_.empty()) g_.created_by = intern_creator(creator_key_);
   report_->process.goroutines.push_back(std::move(g_));
