@@ -43,7 +43,7 @@ std::string dump(const Input &in) {
         << " parent=" << g.parent_goid << " off=" << g.offset << " unavail=" << g.stack_unavailable << " stack#" << idx
         << " own_args=[" << (g.frame_args ? std::string_view(*g.frame_args) : std::string_view())
         << "] extras: m=" << g.extras().m << " gp=" << g.extras().gp.value_or(0)
-        << " anc=" << g.extras().ancestors.size() << "\n";
+        << " anc=" << g.details().ancestors.size() << "\n";
       if (g.created_by)
         o << " created_by " << g.created_by->function << " " << g.created_by->file << ":" << g.created_by->line << "\n";
       for (size_t i = 0; i < g.stack->frames.size(); ++i) {
@@ -373,7 +373,7 @@ TEST_CASE("block fast path: GOTRACEBACK=system bodies, whose fp= and sp= differ 
     if (a) CHECK((a->fp == b->fp && a->sp == b->sp));
     CHECK_FALSE(frame_addresses(fs[i], 1));  // the inlined frame shows none
     based += fs[i].extras().frame_address_base.has_value();
-    own += !fs[i].extras().frame_addresses.empty();
+    own += !fs[i].details().frame_addresses.empty();
   }
   CHECK(based > 500);  // most copies cost one base
   CHECK(own > 20);     // copies with other frame sizes keep their own

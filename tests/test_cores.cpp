@@ -57,7 +57,7 @@ std::vector<std::string> functions(const Goroutine &g) {
 // A goroutine's defers as "function/kind/recover/state" strings.
 std::vector<std::string> defer_list(const Goroutine &g) {
   std::vector<std::string> out;
-  for (const Defer &d : g.extras().defers) {
+  for (const Defer &d : g.details().defers) {
     std::string s = d.function + "/" + to_string(d.kind) + "/" + (d.calls_recover.value_or(false) ? "R" : "-") + "/" +
                     (d.running ? "running"
                      : d.ran   ? "ran"
@@ -71,7 +71,7 @@ std::vector<std::string> defer_list(const Goroutine &g) {
 // strings, for comparing a core with the runtime's text.
 std::vector<std::string> ancestor_list(const Goroutine &g) {
   std::vector<std::string> out;
-  for (const Ancestor &a : g.extras().ancestors) {
+  for (const Ancestor &a : g.details().ancestors) {
     std::string s = std::to_string(a.goid) + ":";
     for (const Frame &f : a.stack->frames)
       s += " " + f.function + "(" + f.args + ") " + f.file + ":" + std::to_string(f.line) + "+" +
@@ -156,12 +156,12 @@ TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[co
       CHECK(cg->wait_reason == tg.wait_reason);
       CHECK(cg->locked_to_thread == tg.locked_to_thread);
       CHECK(cg->wait_minutes == tg.wait_minutes);
-      if (labels_printed || !tg.extras().labels.empty()) {
-        CHECK(cg->extras().labels == tg.extras().labels);
-        compared_labels += !tg.extras().labels.empty();
+      if (labels_printed || !tg.details().labels.empty()) {
+        CHECK(cg->details().labels == tg.details().labels);
+        compared_labels += !tg.details().labels.empty();
       }
       CHECK(ancestor_list(*cg) == ancestor_list(tg));
-      compared_ancestors += tg.extras().ancestors.size();
+      compared_ancestors += tg.details().ancestors.size();
       compared_minutes += tg.wait_minutes > 0;
       if (tg.created_by) {
         REQUIRE(cg->created_by);
@@ -424,8 +424,8 @@ TEST_CASE("core defer chains match the scenario sources in every release", "[cor
       CHECK(goexit);
       ++checked;
     } else if (s == "indirect-recover") {
-      REQUIRE_FALSE(g1->extras().defers.empty());
-      const Defer &d = g1->extras().defers.front();
+      REQUIRE_FALSE(g1->details().defers.empty());
+      const Defer &d = g1->details().defers.front();
       CHECK(d.function == "main.cleanupJob");
       CHECK(d.ran);
       CHECK(d.calls_recover == false);
@@ -488,15 +488,15 @@ TEST_CASE("core goroutine state: pprof labels, ancestors and wait minutes", "[co
     auto labels_of = [&](const std::string &function) {
       const Goroutine *g = running(p, function);
       REQUIRE(g);
-      return g->extras().labels;
+      return g->details().labels;
     };
     if (s == "labels") {
       label_releases.insert(r["release"]);
-      CHECK(find(p, 1)->extras().labels == (v127 ? "tenant: acme" : "\"tenant\": \"acme\""));
+      CHECK(find(p, 1)->details().labels == (v127 ? "tenant: acme" : "\"tenant\": \"acme\""));
       std::set<std::string> ingest;
       for (const Goroutine &g : p.goroutines)
         for (const Frame &f : g.stack->frames)
-          if (f.function == "main.ingestWorker") ingest.insert(g.extras().labels);
+          if (f.function == "main.ingestWorker") ingest.insert(g.details().labels);
       CHECK(ingest == (v127 ? std::set<std::string>{"shard: 3, worker: ingest", "shard: 7, worker: ingest"}
                             : std::set<std::string>{"\"shard\": \"3\", \"worker\": \"ingest\"",
                                                     "\"shard\": \"7\", \"worker\": \"ingest\""}));
@@ -515,7 +515,7 @@ TEST_CASE("core goroutine state: pprof labels, ancestors and wait minutes", "[co
       REQUIRE(spawn_leaf);
       REQUIRE(spawn_middle);
       CHECK(in.reports[0].verdict.goroutine == leaf->id);
-      const auto &a = leaf->extras().ancestors;
+      const auto &a = leaf->details().ancestors;
       REQUIRE(a.size() == 3);
       CHECK(a[0].goid == spawn_leaf->id);
       CHECK(a[1].goid == spawn_middle->id);
@@ -533,8 +533,8 @@ TEST_CASE("core goroutine state: pprof labels, ancestors and wait minutes", "[co
       REQUIRE(a[1].created_by);
       CHECK(a[1].created_by->function == "main.startTree");
       CHECK_FALSE(a[2].created_by);  // goroutine 1: the runtime prints no creator
-      REQUIRE(spawn_leaf->extras().ancestors.size() == 2);
-      CHECK(find(p, 1)->extras().ancestors.empty());
+      REQUIRE(spawn_leaf->details().ancestors.size() == 2);
+      CHECK(find(p, 1)->details().ancestors.empty());
     } else {
       ++waits;
       size_t stalled = 0;

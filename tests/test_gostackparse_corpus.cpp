@@ -89,14 +89,14 @@ void check_fixture(const std::string &name) {
     CHECK(bool(cb) == bool(g.created_by));
     if (cb && g.created_by) compare_frame(*cb, *g.created_by);
     const llvm::json::Object *anc = eg.getObject("Ancestor");
-    CHECK(bool(anc) == !g.extras().ancestors.empty());
-    if (anc && !g.extras().ancestors.empty()) {
-      CHECK(g.extras().ancestors[0].goid == anc->getInteger("ID").value_or(-1));
+    CHECK(bool(anc) == !g.details().ancestors.empty());
+    if (anc && !g.details().ancestors.empty()) {
+      CHECK(g.details().ancestors[0].goid == anc->getInteger("ID").value_or(-1));
       const llvm::json::Array *as = anc->getArray("Stack");
       REQUIRE(as);
-      REQUIRE(g.extras().ancestors[0].stack->frames.size() == as->size());
+      REQUIRE(g.details().ancestors[0].stack->frames.size() == as->size());
       for (size_t j = 0; j < as->size(); ++j)
-        compare_frame(*(*as)[j].getAsObject(), g.extras().ancestors[0].stack->frames[j]);
+        compare_frame(*(*as)[j].getAsObject(), g.details().ancestors[0].stack->frames[j]);
     }
   }
   // gostackparse's own errors must show up as our diagnostics.

@@ -128,7 +128,7 @@ TEST_CASE("heap dump fixtures decode without errors and match their scenario", "
         CHECK(g.wait_reason == "dumping heap");
         // 9 stack-allocated defers in handleOrder, 3 heap ones from runPanic's
         // loop; Go 1.21 also lists checkout's open-coded frame while it runs.
-        const auto &ds = g.extras().defers;
+        const auto &ds = g.details().defers;
         int minor = std::stoi(row.at("go_version").substr(4));
         size_t n_stack = 0, n_heap = 0, n_open = 0;
         for (const Defer &d : ds) {
@@ -314,7 +314,7 @@ TEST_CASE("heap dump primitives are bounds-checked", "[heapdump]") {
   REQUIRE(p.goroutines.size() == 1);
   CHECK(p.goroutines[0].id == 42);
   CHECK(p.goroutines[0].wait_reason == "select");
-  CHECK(p.goroutines[0].extras().wait_since_ns == 123);
+  CHECK(p.goroutines[0].details().wait_since_ns == 123);
   REQUIRE(p.goroutines[0].stack->frames.size() == 1);
   CHECK(p.goroutines[0].stack->frames[0].function == "main.wait");
   CHECK(p.goroutines[0].stack->frames[0].pc_offset == std::optional<uint64_t>(0x10));

@@ -129,7 +129,7 @@ TEST_CASE("goroutine profiles, debug=1 text and debug=0 proto: groups, wait reas
       REQUIRE(site);
       CHECK(site->function == "main.(*ConnPool).acquire");
       const Goroutine &g = b.process.goroutines[top.goroutine_indexes.front()];
-      CHECK(g.extras().labels == "\"handler\":\"/orders\"");
+      CHECK(g.details().labels == "\"handler\":\"/orders\"");
       CHECK(g.status == GoroutineStatus::Waiting);
       // The proto keeps runtime.chanrecv; debug=1 hides it.
       CHECK(g.wait_reason == (proto ? "chan receive" : ""));

@@ -197,7 +197,7 @@ Input sparse_input() {
   g.wait_minutes = -1;
   Ancestor a;
   a.goid = 3;
-  g.mutable_extras().ancestors.push_back(a);
+  g.mutable_details().ancestors.push_back(a);
   r.process.goroutines.push_back(g);
   in.reports.push_back(r);
   in.reports.emplace_back();

@@ -29,11 +29,11 @@ TEST_CASE("header forms from Go 1.17 to 1.27", "[traceback]") {
   Goroutine l26;
   REQUIRE(parse_goroutine_header("goroutine 20 [running labels:{\"handler\": \"upload\"}]:", l26));
   CHECK(l26.status == GoroutineStatus::Running);
-  CHECK(l26.extras().labels == "\"handler\": \"upload\"");
+  CHECK(l26.details().labels == "\"handler\": \"upload\"");
   Goroutine l27;
   REQUIRE(parse_goroutine_header("goroutine 5 [chan receive] {handler: upload, id: \"x]y\"}:", l27));
   CHECK(l27.wait_reason == "chan receive");
-  CHECK(l27.extras().labels == "handler: upload, id: \"x]y\"");
+  CHECK(l27.details().labels == "handler: upload, id: \"x]y\"");
   Goroutine leak;
   REQUIRE(parse_goroutine_header("goroutine 2 [chan receive (leaked)]:", leak));
   CHECK(leak.status == GoroutineStatus::Leaked);
@@ -41,7 +41,7 @@ TEST_CASE("header forms from Go 1.17 to 1.27", "[traceback]") {
   Goroutine bubble;
   REQUIRE(parse_goroutine_header("goroutine 9 [select (durable), synctest bubble 4]:", bubble));
   CHECK(bubble.durable);
-  CHECK(bubble.extras().synctest_bubble == 4);
+  CHECK(bubble.details().synctest_bubble == 4);
   Goroutine nil;
   REQUIRE(parse_goroutine_header("goroutine 38 gp=0x1 m=nil [GC worker (idle)]:", nil));
   CHECK(nil.extras().m == -1);

@@ -88,9 +88,9 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
   // One pass over the goroutines: a million of them do not fit in cache.
   for (size_t gi = 0; gi < p.goroutines.size(); ++gi) {
     Goroutine &g = p.goroutines[gi];
-    if (!g.extras().ancestors.empty()) {
+    if (!g.details().ancestors.empty()) {
       p.ancestors = true;
-      for (Ancestor &a : g.mutable_extras().ancestors) a.site_frame = site_frame(a.stack, rules);
+      for (Ancestor &a : g.mutable_details().ancestors) a.site_frame = site_frame(a.stack, rules);
     }
     GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, g.wait_reason,
                  g.stack.get(), g.created_by.get()};

@@ -29,12 +29,12 @@ void explain_recover(Report &r) {
 
   if (crashing && !fatal) {
     std::vector<std::string> ran, direct, indirect, pending;
-    for (const Defer &d : crashing->extras().defers) {
+    for (const Defer &d : crashing->details().defers) {
       (d.ran ? ran : pending).push_back(site(d));
       if (d.calls_recover.value_or(false)) direct.push_back(site(d));
       if (!d.indirect_recover.empty()) indirect.push_back(site(d) + " calls recover through " + d.indirect_recover);
     }
-    if (crashing->extras().defers.empty()) {
+    if (crashing->details().defers.empty()) {
       e += " The core shows no deferred call on this goroutine's stack, so nothing could recover.";
     } else {
       if (!ran.empty()) e += " Deferred calls that ran during the panic: " + list(ran) + ".";
@@ -52,7 +52,7 @@ void explain_recover(Report &r) {
   std::vector<std::string> elsewhere;
   for (const Goroutine &g : p.goroutines) {
     if (crashing && g.id == crashing->id) continue;
-    for (const Defer &d : g.extras().defers)
+    for (const Defer &d : g.details().defers)
       if (!d.ran && d.calls_recover.value_or(false))
         elsewhere.push_back(site(d) + " in goroutine " + std::to_string(g.id));
   }

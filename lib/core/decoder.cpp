@@ -285,7 +285,7 @@ void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<Phys
   while (d && seen.insert(d).second && linked.size() < 10000) {
     Record rec_raw{std::vector<char>(l_.defer_size ? l_.defer_size : 64)};
     if (!mem_.read(d, rec_raw.raw.data(), rec_raw.raw.size())) {
-      out.mutable_extras().unreadable += "defer record at " + hex(d) + " unreadable; ";
+      out.mutable_details().unreadable += "defer record at " + hex(d) + " unreadable; ";
       break;
     }
     auto u64 = [&](const Off &o) { return rec_raw.u64(o); };
@@ -340,7 +340,7 @@ void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<Phys
       if (x.ran && x.frame_index > 0)
         for (int64_t i = 0; i < x.frame_index && size_t(i) < out.stack->frames.size(); ++i)
           if (out.stack->frames[size_t(i)].function == x.function) x.running = true;
-  if (!all.empty()) out.mutable_extras().defers = std::move(all);
+  if (!all.empty()) out.mutable_details().defers = std::move(all);
 }
 
 std::vector<PanicRecord> CoreDecoder::read_panics(const G &g, int64_t goid) {
@@ -390,12 +390,12 @@ void CoreDecoder::read_labels(const G &g, Goroutine &out) {
     std::string problem;
     auto labels = read_pprof_labels(mem_, exe_, at, problem);
     if (!labels) {
-      out.mutable_extras().unreadable += "pprof labels at " + hex(at) + ": " + problem + "; ";
+      out.mutable_details().unreadable += "pprof labels at " + hex(at) + ": " + problem + "; ";
       return;
     }
     cached = labels_.emplace(at, format_labels(*labels, go_minor())).first;
   }
-  if (!cached->second.empty()) out.mutable_extras().labels = cached->second;
+  if (!cached->second.empty()) out.mutable_details().labels = cached->second;
 }
 
 // GODEBUG=tracebackancestors=N: *g.ancestors is a []ancestorInfo{pcs, goid,
@@ -404,12 +404,12 @@ void CoreDecoder::read_ancestors(const G &g, Goroutine &out) {
   uint64_t at = g.u64(l_.g_ancestors);
   if (!at) return;
   if (!l_.ancestor_size || !l_.a_pcs.ok || !l_.a_goid.ok) {
-    out.mutable_extras().unreadable += "ancestors: the executable's DWARF does not describe runtime.ancestorInfo; ";
+    out.mutable_details().unreadable += "ancestors: the executable's DWARF does not describe runtime.ancestorInfo; ";
     return;
   }
   auto ptr = mem_.u64(at), len = mem_.u64(at + 8);
   if (!ptr || !len || *len > 10000) {
-    out.mutable_extras().unreadable += "ancestors at " + hex(at) + " unreadable; ";
+    out.mutable_details().unreadable += "ancestors at " + hex(at) + " unreadable; ";
     return;
   }
   std::vector<Ancestor> ancestors;
@@ -420,7 +420,7 @@ void CoreDecoder::read_ancestors(const G &g, Goroutine &out) {
     std::vector<uint64_t> pcs(pcs_len && *pcs_len <= 1000 ? size_t(*pcs_len) : 0);
     if (!pcs_ptr || !pcs_len || !goid || *pcs_len > 1000 ||
         (!pcs.empty() && !mem_.read(*pcs_ptr, pcs.data(), 8 * pcs.size()))) {
-      out.mutable_extras().unreadable += "ancestor " + std::to_string(i) + " at " + hex(rec) + " unreadable; ";
+      out.mutable_details().unreadable += "ancestor " + std::to_string(i) + " at " + hex(rec) + " unreadable; ";
       break;
     }
     for (uint64_t &pc : pcs) pc = llvm::support::endian::read64le(&pc);
@@ -431,7 +431,7 @@ void CoreDecoder::read_ancestors(const G &g, Goroutine &out) {
     if (a.goid != 1 && l_.a_gopc.ok) a.created_by = sym_.creator(mem_.u64(rec + l_.a_gopc.at).value_or(0));
     ancestors.push_back(std::move(a));
   }
-  if (!ancestors.empty()) out.mutable_extras().ancestors = std::move(ancestors);
+  if (!ancestors.empty()) out.mutable_details().ancestors = std::move(ancestors);
 }
 
 // An ancestor's frames as printAncestorTracebackFuncInfo prints them: the
@@ -480,11 +480,11 @@ StackRef CoreDecoder::ancestor_stack(const std::vector<uint64_t> &pcs) {
 void CoreDecoder::fill_wait_minutes(std::vector<Goroutine> &gs) {
   constexpr int64_t kMinute = 60'000'000'000, kWaitMinutesMargin = 1'000'000'000;
   int64_t newest = 0;
-  for (const Goroutine &g : gs) newest = std::max(newest, g.extras().wait_since_ns);
+  for (const Goroutine &g : gs) newest = std::max(newest, g.details().wait_since_ns);
   NanotimeEstimate now = estimate_nanotime(mem_, exe_, bias_, newest);
   if (!now.ns) return;
   for (Goroutine &g : gs) {
-    int64_t since = g.extras().wait_since_ns;
+    int64_t since = g.details().wait_since_ns;
     if (since <= 0 || (g.status != GoroutineStatus::Waiting && g.status != GoroutineStatus::Syscall)) continue;
     int64_t waited = now.ns - since;
     if (waited < kMinute || waited % kMinute > kMinute - kWaitMinutesMargin) continue;
@@ -666,7 +666,7 @@ void CoreDecoder::run() {
       Goroutine bad;
       bad.id = -1;
       bad.stack = make_ref<Stack>();
-      bad.mutable_extras().unreadable = "g at " + hex(gp) + " is not in the core";
+      bad.mutable_details().unreadable = "g at " + hex(gp) + " is not in the core";
       bad.mutable_extras().gp = gp;
       gs.push_back(std::move(bad));
       continue;
@@ -680,9 +680,10 @@ void CoreDecoder::run() {
     out.id = int64_t(g.u64(l_.g_goid));
     out.scan = raw_status & l_.gscan;
     auto &ex = out.mutable_extras();
+    auto &det = out.mutable_details();
     ex.gp = gp;
-    ex.raw_status = raw_status;
-    ex.wait_since_ns = int64_t(g.u64(l_.g_waitsince));
+    det.raw_status = raw_status;
+    det.wait_since_ns = int64_t(g.u64(l_.g_waitsince));
     uint64_t mptr = g.u64(l_.g_m);
     if (mptr) ex.mp = mptr;
     if (auto it = m_by_addr.find(mptr); it != m_by_addr.end()) ex.m = it->second->id;
@@ -693,9 +694,9 @@ void CoreDecoder::run() {
     if (out.id != 1) out.created_by = sym_.creator(g.u64(l_.g_gopc));
     if (uint64_t spc = g.u64(l_.g_startpc))
       if (const binary::Func *sf = exe_.func_at(spc - bias_)) {
-        ex.start_function = binary::print_name(sf->name);
-        ex.system = sf->name.rfind("runtime.", 0) == 0 && sf->name != "runtime.main" &&
-                    sf->name != "runtime.corostart" && sf->name != "runtime.handleAsyncEvent";
+        det.start_function = binary::print_name(sf->name);
+        det.system = sf->name.rfind("runtime.", 0) == 0 && sf->name != "runtime.main" &&
+                     sf->name != "runtime.corostart" && sf->name != "runtime.handleAsyncEvent";
       }
     out.status = status_from_name(sname).value_or(GoroutineStatus::Unknown);
     if (out.status == GoroutineStatus::Waiting || out.status == GoroutineStatus::Leaked) {
@@ -731,7 +732,7 @@ void CoreDecoder::run() {
         out.stack_unavailable = true;
       }
     }
-    if (!stopped.empty() && !frames.empty()) ex.unreadable = "stack walk stopped: " + stopped;
+    if (!stopped.empty() && !frames.empty()) det.unreadable = "stack walk stopped: " + stopped;
     read_labels(g, out);
     read_ancestors(g, out);
     std::vector<int64_t> phys_to_logical;

@@ -91,7 +91,7 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     inside = rest.substr(0, lb);
     std::string_view labels = rest.substr(lb + 3);
     labels.remove_suffix(1);
-    g.mutable_extras().labels = std::string(labels);
+    g.mutable_details().labels = std::string(labels);
   } else if (!rest.empty() && rest.back() == ']') {
     inside = rest.substr(0, rest.size() - 1);
     // Go 1.26 GODEBUG=tracebacklabels=1: " labels:{...}" inside the brackets.
@@ -99,7 +99,7 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     if (lp != std::string_view::npos) {
       std::string_view labels = inside.substr(lp + 9);
       labels.remove_suffix(1);
-      g.mutable_extras().labels = std::string(labels);
+      g.mutable_details().labels = std::string(labels);
       inside = inside.substr(0, lp);
     }
   } else {
@@ -140,7 +140,7 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     if (starts_with(item, "synctest group ") || starts_with(item, "synctest bubble ")) {
       auto n = parse_decimal(item.substr(item.rfind(' ') + 1));
       if (n) {
-        g.mutable_extras().synctest_bubble = *n;
+        g.mutable_details().synctest_bubble = *n;
         continue;
       }
     }

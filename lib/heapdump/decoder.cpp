@@ -538,10 +538,11 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
       auto &x = gr.mutable_extras();
       x.gp = a;
       if (m) x.mp = m;
-      x.raw_status = uint32_t(e);
-      x.system = sys;
-      x.wait_since_ns = waitsince ? int64_t(waitsince) : -1;
-      x.creator_pc = d;
+      auto &det = gr.mutable_details();
+      det.raw_status = uint32_t(e);
+      det.system = sys;
+      det.wait_since_ns = waitsince ? int64_t(waitsince) : -1;
+      det.creator_pc = d;
       if (gr.status == GoroutineStatus::Unknown)
         diag(Severity::Warning, off, llvm::formatv("goroutine {0} at offset {1}: unknown status {2}", c, off, e).str());
       rep_.process.goroutines.push_back(std::move(gr));
@@ -622,7 +623,7 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
           df.frame_index = int64_t(i);
           break;
         }
-      auto &x = rep_.process.goroutines[open_.index].mutable_extras();
+      auto &x = rep_.process.goroutines[open_.index].mutable_details();
       defer_fns_[open_.index].push_back({x.defers.size(), fnpc});
       x.defers.push_back(std::move(df));
       return true;
@@ -811,7 +812,7 @@ void Decoder::close_goroutine() {
     it = stacks_.emplace(std::move(key), std::move(st)).first;
   }
   g.stack = it->second;
-  if (open_.frames.empty()) g.mutable_extras().unreadable = "the dump has no stack frames for this goroutine";
+  if (open_.frames.empty()) g.mutable_details().unreadable = "the dump has no stack frames for this goroutine";
   open_ = Open();
 }
 
@@ -1028,7 +1029,7 @@ void Decoder::finish(uint64_t size) {
   // Deferred functions, named from frames of the dump where one runs.
   for (size_t i = 0; i < p.goroutines.size(); ++i)
     for (auto &[di, fnpc] : defer_fns_[i]) {
-      Defer &d = p.goroutines[i].mutable_extras().defers[di];
+      Defer &d = p.goroutines[i].mutable_details().defers[di];
       auto it = entry_names_.find(fnpc);
       if (it != entry_names_.end()) d.function = it->second;
       d.fn_pc = fnpc;

@@ -110,9 +110,9 @@ void symbolize_report(State &st, const DecodeOptions &opts, Input &in, Report &r
     }
     // The runtime prints no creator for goroutine 1 (started by rt0_go).
     if (g.id != 1)
-      if (FrameRef c = sym.creator(g.extras().creator_pc)) g.created_by = std::move(c);
-    if (!g.extras().defers.empty()) {
-      auto &x = g.mutable_extras();
+      if (FrameRef c = sym.creator(g.details().creator_pc)) g.created_by = std::move(c);
+    if (!g.details().defers.empty()) {
+      auto &x = g.mutable_details();
       for (Defer &d : x.defers) {
         // Go <= 1.21 adds a _defer for a frame's open-coded defers during a
         // panic; its pc is that function's deferreturn point.

@@ -49,6 +49,17 @@ GoroutineExtras &Goroutine::mutable_extras() {
   return *extras_;
 }
 
+const GoroutineDetails Goroutine::kNoDetails;
+
+GoroutineDetails &Goroutine::mutable_details() {
+  GoroutineExtras &x = mutable_extras();
+  if (!x.details_)
+    x.details_ = make_ref<GoroutineDetails>();
+  else if (x.details_->UseCount() > 1)
+    x.details_ = make_ref<GoroutineDetails>(static_cast<const GoroutineDetails &>(*x.details_));
+  return *x.details_;
+}
+
 std::string_view frame_args(const Goroutine &g, size_t i) {
   if (!g.stack || i >= g.stack->frames.size()) return {};
   if (!g.frame_args) return g.stack->frames[i].args;
@@ -64,9 +75,10 @@ std::string_view frame_args(const Goroutine &g, size_t i) {
 
 std::optional<FrameAddresses> frame_addresses(const Goroutine &g, size_t i) {
   const GoroutineExtras &x = g.extras();
-  if (!x.frame_addresses.empty()) {
-    if (i >= x.frame_addresses.size() || x.frame_addresses[i] == FrameAddresses()) return std::nullopt;
-    return x.frame_addresses[i];
+  const std::vector<FrameAddresses> &own = g.details().frame_addresses;
+  if (!own.empty()) {
+    if (i >= own.size() || own[i] == FrameAddresses()) return std::nullopt;
+    return own[i];
   }
   if (!x.frame_address_base || !g.stack || i >= g.stack->address_offsets.size()) return std::nullopt;
   const Stack::AddressOffsets &o = g.stack->address_offsets[i];

@@ -163,18 +163,14 @@ struct Defer {
   uint64_t fn_pc = 0;        // entry pc of the deferred function (heap dumps), 0 unknown
 };
 
-// Goroutine details that few dumps print; kept out of line so that a
-// million-goroutine dump does not pay for them.
-struct GoroutineExtras {
-  std::string labels;              // pprof labels as printed, without braces
-  std::optional<uint64_t> gp, mp;  // " gp=0x... mp=0x..." (Go 1.22+, level >= 2)
-  int64_t m = -2;                  // " m=N"; -1 for "m=nil"; -2 not shown
-  int64_t synctest_bubble = -1;    // ", synctest group/bubble N"
-  // Frame addresses (GOTRACEBACK=system and above): stack->address_offsets
-  // plus this base, the first shown frame's sp, when the goroutine's frame
-  // sizes match the stack's; else each frame's own, parallel to
-  // stack->frames ({0, 0} where not shown). Read them with frame_addresses().
-  std::optional<uint64_t> frame_address_base;
+// Goroutine details that few goroutines have, or only cores and heap dumps
+// give; out of line, read with Goroutine::details().
+struct GoroutineDetails {
+  std::string labels;            // pprof labels as printed, without braces
+  int64_t synctest_bubble = -1;  // ", synctest group/bubble N"
+  // Frame addresses of a goroutine whose frame sizes differ from its stack's
+  // (see GoroutineExtras::frame_address_base), parallel to stack->frames
+  // ({0, 0} where not shown). Read them with frame_addresses().
   std::vector<FrameAddresses> frame_addresses;
   std::vector<Ancestor> ancestors;
   // Cores and heap dumps.
@@ -185,6 +181,22 @@ struct GoroutineExtras {
   uint32_t raw_status = 0;     // g.atomicstatus as read (with _Gscan bits)
   bool system = false;         // a runtime goroutine (isSystemGoroutine)
   std::string unreadable;      // why (part of) its stack or record could not be read
+};
+
+// What GOTRACEBACK=system and above print for every goroutine, kept out of
+// the Goroutine record and small, since a dump at that level has it for
+// every one; the rarer details hang off it.
+struct GoroutineExtras {
+  std::optional<uint64_t> gp, mp;  // " gp=0x... mp=0x..." (Go 1.22+, level >= 2)
+  int64_t m = -2;                  // " m=N"; -1 for "m=nil"; -2 not shown
+  // Frame addresses: stack->address_offsets plus this base (the first shown
+  // frame's sp) when the goroutine's frame sizes are its stack's; else in
+  // GoroutineDetails::frame_addresses. Read them with frame_addresses().
+  std::optional<uint64_t> frame_address_base;
+
+private:
+  friend struct Goroutine;
+  llvm::IntrusiveRefCntPtr<Shared<GoroutineDetails>> details_;  // copies share it until one writes
 };
 
 // Laid out for size (80 bytes): a dump may hold millions of these.
@@ -207,10 +219,14 @@ struct Goroutine {
   bool durable = false;            // synctest "(durable)"
   bool stack_unavailable = false;  // "goroutine running on other thread; stack unavailable"
 
-  // Labels, gp/m/mp, synctest bubble, frame addresses, ancestors.
+  // gp/m/mp and the frame address base; details() for the rest.
   const GoroutineExtras &extras() const { return extras_ ? *extras_ : kNoExtras; }
   GoroutineExtras &mutable_extras();  // allocates on first use
   static const GoroutineExtras kNoExtras;
+  // Labels, synctest bubble, ancestors, defers and what cores and heap dumps tell.
+  const GoroutineDetails &details() const { return extras_ && extras_->details_ ? *extras_->details_ : kNoDetails; }
+  GoroutineDetails &mutable_details();  // allocates on first use
+  static const GoroutineDetails kNoDetails;
 
 private:
   llvm::IntrusiveRefCntPtr<Shared<GoroutineExtras>> extras_;  // copies share it until one writes

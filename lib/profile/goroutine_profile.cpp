@@ -94,7 +94,7 @@ uint64_t add_goroutines(Process &p, uint64_t count, const StackRef &stack, std::
   } else if (parked) {
     g.status = GoroutineStatus::Waiting;
   }
-  if (!labels.empty()) g.mutable_extras().labels = std::string(labels);
+  if (!labels.empty()) g.mutable_details().labels = std::string(labels);
   // Every stack is listed once, past the budget too: only copies are left out.
   uint64_t n = count == 0 ? 0 : std::max<uint64_t>(1, std::min(count, budget));
   budget -= std::min(n, budget);

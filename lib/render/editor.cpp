@@ -36,7 +36,7 @@ public:
       if (crashing->created_by && has_location(*crashing->created_by))
         line(*crashing->created_by, "note",
              "goroutine " + std::to_string(crashing->id) + " created here by " + crashing->created_by->function);
-      for (const Defer &d : crashing->extras().defers) {
+      for (const Defer &d : crashing->details().defers) {
         if (d.file.empty() || d.line <= 0) continue;
         std::string recover = !d.calls_recover ? "" : *d.calls_recover ? ", calls recover" : ", no recover";
         if (!d.indirect_recover.empty()) recover += ", recover only through " + d.indirect_recover;

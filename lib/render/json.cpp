@@ -447,7 +447,7 @@ public:
       j_.attribute("wait_minutes", int_or_null(g.wait_minutes));
       j_.attribute("locked_to_thread", g.locked_to_thread);
       j_.attribute("scan", g.scan);
-      j_.attribute("labels", str_or_null(g.extras().labels));
+      j_.attribute("labels", str_or_null(g.details().labels));
       j_.attribute("stack_unavailable", g.stack_unavailable);
       goroutine_frames(g);
       attribute_or_null("frames_elided", g.stack && g.stack->elided_at, [&] {
@@ -458,8 +458,9 @@ public:
       });
       created_by(g.created_by, g.parent_goid);
       const GoroutineExtras &ex = g.extras();
+      const GoroutineDetails &det = g.details();
       j_.attributeArray("defers", [&] {
-        for (const Defer &d : ex.defers)
+        for (const Defer &d : det.defers)
           j_.object([&] {
             j_.attribute("function", str(d.function));
             j_.attribute("file", str(d.file));
@@ -472,13 +473,13 @@ public:
             j_.attribute("frame_index", int_or_null(d.frame_index));
           });
       });
-      j_.attribute("start_function", str_or_null(ex.start_function));
-      j_.attribute("system", ex.system);
-      j_.attribute("wait_since_ns", int_or_null(ex.wait_since_ns));
+      j_.attribute("start_function", str_or_null(det.start_function));
+      j_.attribute("system", det.system);
+      j_.attribute("wait_since_ns", int_or_null(det.wait_since_ns));
       j_.attribute("gp", hex_or_null(ex.gp));
-      j_.attribute("unreadable", str_or_null(ex.unreadable));
+      j_.attribute("unreadable", str_or_null(det.unreadable));
       j_.attributeArray("ancestors", [&] {
-        for (const Ancestor &a : g.extras().ancestors)
+        for (const Ancestor &a : g.details().ancestors)
           j_.object([&] {
             j_.attribute("goroutine", a.goid);
             frames("frames", a.stack);

@@ -356,7 +356,7 @@ private:
 
   void crashing_block(const Report &r, const Goroutine &g) {
     os_ << "goroutine " << goroutine_id(g) << " [" << goroutine_state(g) << ']';
-    if (!g.extras().labels.empty()) os_ << " {" << g.extras().labels << '}';
+    if (!g.details().labels.empty()) os_ << " {" << g.details().labels << '}';
     os_ << (r.kind == ReportKind::Recovered ? " (panicked)" : " (crashing)");
     if (g.created_by) {
       os_ << ", created by " << g.created_by->function;
@@ -370,7 +370,7 @@ private:
       frame_list(*g.stack, nullptr, marked, "", &g);
     }
     defer_list(g);
-    for (const Ancestor &a : g.extras().ancestors) {
+    for (const Ancestor &a : g.details().ancestors) {
       os_ << "  originating from goroutine " << a.goid;
       if (const Frame *f = ancestor_site(a)) os_ << ": " << f->function << " at " << location_text(*f);
       os_ << '\n';
@@ -380,7 +380,7 @@ private:
   // Deferred calls in the order they would run; the ones that already ran
   // (during a panic or Goexit) are marked.
   void defer_list(const Goroutine &g) {
-    const auto &defers = g.extras().defers;
+    const auto &defers = g.details().defers;
     if (defers.empty()) return;
     os_ << "  defers (in run order):\n";
     for (const Defer &d : defers) {
@@ -521,7 +521,7 @@ private:
     std::vector<std::pair<std::string, std::vector<int64_t>>> lines;
     std::map<std::string, size_t> index;
     for (const Goroutine &g : p.goroutines) {
-      const auto &defers = g.extras().defers;
+      const auto &defers = g.details().defers;
       if (&g == crashing || defers.empty()) continue;
       std::string text;
       for (const Defer &d : defers) {

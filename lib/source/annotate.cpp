@@ -198,7 +198,7 @@ void SourceAnnotator::set_links(Report &r, const Attribution &attr, const std::s
   if (r.groups.empty() || p.ancestors)
     for (const Goroutine &g : p.goroutines) {
       visit_stack(g.stack.get());
-      for (const Ancestor &a : g.extras().ancestors) visit_stack(a.stack.get());
+      for (const Ancestor &a : g.details().ancestors) visit_stack(a.stack.get());
     }
   visit_stack(p.runtime_stack_frames.get());
   for (const RaceReport &race : p.races) {

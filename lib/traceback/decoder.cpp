@@ -1655,7 +1655,7 @@ void TracebackDecoderImpl::start_goroutine(std::string_view s, uint64_t offset, 
          "goroutine " + std::to_string(g_.id) + ": unrecognized header item: " + unknown_header_);
   g_.offset = offset;
   features_.header(g_);
-  if (!g_.extras().labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
+  if (!g_.details().labels.empty() && s.find("] {") != std::string_view::npos) features_.note("1.27");
   begin_goroutine_body();
   state_ = State::Goroutine;
   seen_ids_.insert(g_.id);
@@ -1823,11 +1823,10 @@ std::optional<uint64_t> address_base(const Stack &st, const FrameAddresses *addr
 }
 
 void set_frame_addresses(Goroutine &g, std::vector<FrameAddresses> &&addrs) {
-  GoroutineExtras &x = g.mutable_extras();
   if (std::optional<uint64_t> base = address_base(*g.stack, addrs.data(), addrs.size()))
-    x.frame_address_base = base;
+    g.mutable_extras().frame_address_base = base;
   else
-    x.frame_addresses = std::move(addrs);
+    g.mutable_details().frame_addresses = std::move(addrs);
 }
 
 // The same from a cached body's fp= and sp= values, in body order: those of
@@ -1854,7 +1853,7 @@ void set_frame_addresses(Goroutine &g, const uint64_t *values, size_t n) {
       addrs[i] = {values[k], values[k + 1]};
       k += 2;
     }
-  g.mutable_extras().frame_addresses = std::move(addrs);
+  g.mutable_details().frame_addresses = std::move(addrs);
 }
 }  // namespace
 
@@ -1880,7 +1879,7 @@ void TracebackDecoderImpl::finish_ancestor() {
   if (!in_ancestor_) return;
   ancestor_.stack = intern_stack(ancestor_stack_);
   if (!ancestor_creator_key_.empty()) ancestor_.created_by = intern_creator(ancestor_creator_key_);
-  g_.mutable_extras().ancestors.push_back(std::move(ancestor_));
+  g_.mutable_details().ancestors.push_back(std::move(ancestor_));
   ancestor_ = Ancestor();
   ancestor_stack_.clear();
   ancestor_creator_key_.clear();

@@ -55,8 +55,8 @@ void FormatFeatures::note(const char *release) {
 void FormatFeatures::header(const Goroutine &g) {
   if (g.extras().gp) note("1.22");
   if (g.status == GoroutineStatus::Leaked) note("1.26");
-  if (!g.extras().labels.empty()) note("1.26");
-  if (g.extras().synctest_bubble >= 0) note("1.24");
+  if (!g.details().labels.empty()) note("1.26");
+  if (g.details().synctest_bubble >= 0) note("1.24");
   if (g.wait_reason.identity() == last_reason_) return;  // interned: equal values, equal identities
   last_reason_ = g.wait_reason.identity();
   std::string_view w = g.wait_reason.str();  // string_view compares skip strlen
