@@ -33,34 +33,36 @@ void explain_recover(Report &r) {
     std::vector<std::string> ran_names, direct_names, indirect_names;  // shorter, for the why
     for (const Defer &d : crashing->extras().defers) {
       (d.ran ? ran : pending).push_back(site(d));
-      if (d.ran) ran_names.push_back(d.function);
+      if (d.ran && d.function.rfind("runtime.", 0) != 0) ran_names.push_back(d.function);  // not the runtime's own
       if (d.calls_recover.value_or(false)) direct.push_back(site(d)), direct_names.push_back(d.function);
       if (!d.indirect_recover.empty()) {
         indirect.push_back(site(d) + " calls recover through " + d.indirect_recover);
         indirect_names.push_back(d.function + " calls recover only through " + d.indirect_recover);
       }
     }
+    // The why's first sentence (before what decide_verdict added: the chain).
+    std::string first =
+        "Goroutine " + std::to_string(crashing->id) + (crashing->id == 1 ? " (main)" : "") + " panicked";
+    std::string ran_part = ran_names.empty() ? "" : " (ran: " + list(ran_names, 2) + ")";
     if (crashing->extras().defers.empty()) {
       e += " The core shows no deferred call on this goroutine's stack, so nothing could recover.";
-      w += " It had no deferred call.";
+      first += " with no deferred call to recover it.";
     } else {
-      if (!ran.empty()) {
-        e += " Deferred calls that ran during the panic: " + list(ran) + ".";
-        w += " Ran: " + list(ran_names, 2) + ".";
-      }
+      if (!ran.empty()) e += " Deferred calls that ran during the panic: " + list(ran) + ".";
       if (!indirect.empty()) {
         e += " " + list(indirect) +
              ": recover returns nil unless the deferred function itself calls it, so these did not stop the panic.";
-        w += " " + list(indirect_names, 1) + ", so it returned nil.";
+        first += "; " + list(indirect_names, 1) + ", so it returned nil.";
       } else if (direct.empty()) {
         e += " None of this goroutine's deferred functions calls recover itself.";
-        w += " None calls recover itself.";
+        first += "; its deferred calls" + ran_part + " do not call recover.";
       } else {
         e += " " + list(direct) + " call" + (direct.size() == 1 ? "s" : "") +
              " recover directly, yet the panic went on: it re-panicked, or recover ran in another frame.";
-        w += " " + list(direct_names, 1) + " calls recover, yet the panic went on.";
+        first += "; " + list(direct_names, 1) + " calls recover, yet the panic went on.";
       }
     }
+    w = first + w;
   }
   // Recovering defers elsewhere cannot help.
   std::vector<std::string> elsewhere, elsewhere_names;
@@ -76,7 +78,7 @@ void explain_recover(Report &r) {
     e += std::string(" Pending deferred calls that do call recover exist in other goroutines (") + list(elsewhere) +
          "), but " + (fatal ? "a fatal error runs no deferred calls at all, and " : "") +
          "a recover only catches a panic of its own goroutine.";
-    w += " The recover in " + list(elsewhere_names, 1) + " could not help: it is another goroutine's.";
+    w += " The recover in " + list(elsewhere_names, 1) + " cannot help: another goroutine's.";
   } else if (fatal)
     e += " A fatal error runs no deferred calls, so no recover ever ran.";
   // What a GOTRACEBACK=single traceback would not have shown.

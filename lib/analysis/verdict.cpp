@@ -645,9 +645,9 @@ void decide_verdict(Report &report, const AnalysisOptions &opts) {
     if (hung_test) {
       v.why =
           "The hung test runs in " + goroutine_name(hung_test->id) + ", " +
-          (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason.str()) +
-          where + ".";
-      e += v.why + " ";
+          (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason.str());
+      e += v.why + where + ". ";
+      v.why += (v.culprit ? " in " + v.culprit->frame.function : std::string()) + ".";
     }
     e += "Look for a missing channel send, an unreleased lock or a context that is never cancelled.";
   } else if (v.cls == VerdictClass::ExternalSignal) {
@@ -716,10 +716,12 @@ void decide_verdict(Report &report, const AnalysisOptions &opts) {
          "goroutine";
     e += v.goroutine != 1 ? ", including main," : "";
     e += " cannot catch it.";
-    v.why = (gname.empty()               ? "A goroutine"
-             : gname.substr(0, 1) == "g" ? "G" + gname.substr(1)
-                                         : gname) +
-            " panicked and no deferred call in it recovered.";
+    // With the executable, explain_recover says what its deferred calls did.
+    if (p.executable.empty())
+      v.why = (gname.empty()               ? "A goroutine"
+               : gname.substr(0, 1) == "g" ? "G" + gname.substr(1)
+                                           : gname) +
+              " panicked and no deferred call in it recovered.";
     if (first && last && first != last) {
       if (last->repanicked || (first->recovered && first->message == last->message)) {
         e += " The value was recovered once and then panicked again (a re-panic, as middleware or "
