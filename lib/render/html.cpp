@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
@@ -103,29 +104,24 @@ private:
   // else its line on the forge.
   std::string link(const Frame &f) {
     if (f.non_go || f.file.empty() || f.line <= 0) return "";
-    if (opts_.paths)
-      if (std::optional<std::string> local = opts_.paths->local_file(f.file)) {
+    if (opts_.paths) {
+      // Each file is looked for once: a page may have a million frames.
+      auto [cached, added] = local_files_.try_emplace(f.file);
+      if (added) cached->second = opts_.paths->local_file(f.file).value_or("");
+      if (!cached->second.empty()) {
         std::string url = opts_.link_template;
-        std::string path = url_path(*local);
+        std::string path = url_path(cached->second);
         for (auto [key, value] : {std::pair<llvm::StringRef, std::string>{"{path}", path},
                                   std::pair<llvm::StringRef, std::string>{"{line}", std::to_string(f.line)}})
           for (size_t at; (at = url.find(key.str())) != std::string::npos;) url.replace(at, key.size(), value);
         return html::safe_url(url);
       }
+    }
     return links_ ? html::safe_url(links_->url(f)) : "";
   }
 
   // PATH for a URL: bytes outside unreserved characters and '/' percent-encoded.
-  static std::string url_path(llvm::StringRef path) {
-    std::string out;
-    for (unsigned char c : path) {
-      if (llvm::isAlnum(c) || llvm::StringRef("/-._~:@+,=").contains(c))
-        out += char(c);
-      else
-        out += llvm::formatv("%{0:X-2}", unsigned(c)).str();
-    }
-    return out;
-  }
+  static std::string url_path(llvm::StringRef path) { return percent_encoded(path, "/-._~:@+,="); }
 
   void function_html(const Frame &f, llvm::StringRef args) {
     std::string url = link(f);
@@ -404,10 +400,21 @@ private:
     os_ << "</ul>\n</section>\n";
   }
 
-  // The groups as JSON for the page's script: {frames: [[function, file,
-  // line, kind, inlined, url]], groups: [{n, s, m, ids, site, f, c, leak,
-  // crashing}]}, frames shared by index.
+  // The groups as JSON for the page's script (formats/html.md): {groups:
+  // [{n, s, m, ids, f, site, c, leak, crashing}], frames: [[package, rest
+  // of the function, file, line, kind, inlined, url?]], pkgs, files,
+  // states}; frames, packages, files and states are shared by index, so a
+  // page grows with what differs between groups, not with their number.
   std::string groups_json(const Report &r, const Goroutine *crashing) {
+    struct Table {
+      llvm::StringMap<size_t> index;
+      std::vector<llvm::StringRef> names;
+      size_t operator()(llvm::StringRef s) {
+        auto [it, added] = index.try_emplace(s, names.size());
+        if (added) names.push_back(it->first());
+        return it->second;
+      }
+    } pkgs, files, states;
     std::map<std::tuple<std::string, std::string, int, bool>, size_t> index;
     std::string out;
     llvm::raw_string_ostream os(out);
@@ -417,18 +424,25 @@ private:
     llvm::json::OStream fj(fos);
     fj.arrayBegin();
     auto frame_index = [&](const Frame &f) {
-      auto key = std::make_tuple(f.function, f.file, f.line, f.inlined);
-      auto [it, added] = index.emplace(key, index.size());
+      auto [it, added] = index.emplace(std::make_tuple(f.function, f.file, f.line, f.inlined), index.size());
       if (added)
         fj.array([&] {
-          fj.value(str(f.function));
-          fj.value(str(f.file));
+          llvm::StringRef fn = f.function, pkg = package_of(f);
+          if (pkg.empty() || !fn.starts_with(pkg) || fn.size() <= pkg.size() || fn[pkg.size()] != '.') pkg = "";
+          fj.value(int64_t(pkgs(pkg)));
+          fj.value(str(pkg.empty() ? fn : fn.drop_front(pkg.size() + 1)));
+          fj.value(int64_t(files(f.file)));
           fj.value(int64_t(f.line));
-          fj.value(to_string(frame_kind(f)));
+          fj.value(int64_t(frame_kind(f)));
           fj.value(f.inlined ? 1 : 0);
-          fj.value(str(link(f)));
+          if (std::string url = link(f); !url.empty()) fj.value(str(url));
         });
       return it->second;
+    };
+    auto table = [&](llvm::StringRef key, const Table &t) {
+      j.attributeArray(key, [&] {
+        for (llvm::StringRef name : t.names) j.value(str(name));
+      });
     };
     j.objectBegin();
     j.attributeArray("groups", [&] {
@@ -436,16 +450,15 @@ private:
         const Goroutine &first = r.process.goroutines[g.goroutine_indexes.front()];
         j.object([&] {
           j.attribute("n", int64_t(g.goroutine_ids.size()));
-          j.attribute("s", str(runtime_state(first)));
+          j.attribute("s", int64_t(states(runtime_state(first))));
           if (g.min_wait_minutes >= 0)
             j.attribute("m", g.min_wait_minutes == g.max_wait_minutes
                                  ? llvm::formatv("{0} minutes", g.min_wait_minutes).str()
                                  : llvm::formatv("{0}-{1} minutes", g.min_wait_minutes, g.max_wait_minutes).str());
           j.attribute("ids", id_ranges(g.goroutine_ids, kIdsChars));
-          const auto &frames = frames_of(g.stack);
           const Frame *site = group_site(g);
           j.attributeArray("f", [&] {
-            for (const Frame &f : frames) j.value(int64_t(frame_index(f)));
+            for (const Frame &f : frames_of(g.stack)) j.value(int64_t(frame_index(f)));
           });
           if (site) j.attribute("site", int64_t(frame_index(*site)));
           if (g.created_by) j.attribute("c", int64_t(frame_index(*g.created_by)));
@@ -464,6 +477,9 @@ private:
     j.attributeBegin("frames");
     j.rawValue(frames_text);
     j.attributeEnd();
+    table("pkgs", pkgs);
+    table("files", files);
+    table("states", states);
     j.objectEnd();
     os.flush();
     return html::script_json(out);
@@ -539,6 +555,7 @@ private:
   llvm::raw_ostream &os_;
   const RenderOptions &opts_;
   const SourceLinks *links_ = nullptr;
+  llvm::StringMap<std::string> local_files_;  // file -> its local copy, "" for none
   size_t reports_ = 0;
 };
 

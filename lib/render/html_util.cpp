@@ -73,7 +73,9 @@ h3{font-size:15px;margin:20px 0 6px;border-bottom:1px solid var(--line);padding-
 code,pre,.frames,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 article.report{border:1px solid var(--line);border-radius:6px;padding:14px 16px;margin:12px 0;background:var(--bg)}
 .verdict{background:var(--box);border-radius:6px;padding:12px 14px}
-.verdict .cls{color:var(--accent)}
+.verdict .cls,td .cls{color:var(--accent)}
+tr.files td{border-bottom:1px solid var(--line);padding-top:0}tr.bucket td{border-bottom:none}
+table.buckets{width:100%}
 .badge{display:inline-block;border:1px solid var(--line);border-radius:10px;padding:0 7px;margin-left:6px;font-size:11px;color:var(--dim);vertical-align:middle}
 .badge.warn{border-color:var(--accent);color:var(--accent)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
@@ -106,28 +108,30 @@ const char *kScript = R"js(
 (function(){'use strict';
 var PAGE=200;
 function el(t,c,x){var e=document.createElement(t);if(c)e.className=c;if(x!=null)e.textContent=x;return e;}
-function frame(F,k,idx){var f=F[k],li=el('li','frame k-'+f[3]);
+var KINDS=['program','dependency','stdlib','runtime','c'];
+function fname(D,f){var p=D.pkgs[f[0]];return (p?p+'.':'')+f[1];}
+function frame(D,k,idx){var f=D.frames[k],li=el('li','frame k-'+KINDS[f[4]]);
  if(idx!=null)li.appendChild(el('span','idx',String(idx)));
- var fn;if(f[5]){fn=el('a','fn',f[0]);fn.href=f[5];}else fn=el('span','fn',f[0]);li.appendChild(fn);
- li.appendChild(el('span','loc',f[1]+(f[2]>0?':'+f[2]:'')));if(f[4])li.appendChild(el('span','badge','inlined'));return li;}
+ var fn;if(f[6]){fn=el('a','fn',fname(D,f));fn.href=f[6];}else fn=el('span','fn',fname(D,f));li.appendChild(fn);
+ li.appendChild(el('span','loc',D.files[f[2]]+(f[3]>0?':'+f[3]:'')));if(f[5])li.appendChild(el('span','badge','inlined'));return li;}
 document.querySelectorAll('section.groups').forEach(function(sec){
  var data;try{data=JSON.parse(sec.querySelector('script.group-data').textContent);}catch(e){return;}
- var F=data.frames,G=data.groups,keys=new Array(G.length);
- for(var i=0;i<G.length;i++){var s='';for(var j=0;j<G[i].f.length;j++)s+=F[G[i].f[j]][0].toLowerCase()+'\n';keys[i]=s;}
+ var D=data,F=data.frames,G=data.groups,keys=new Array(G.length);
+ for(var i=0;i<G.length;i++){var s='';for(var j=0;j<G[i].f.length;j++)s+=fname(D,F[G[i].f[j]]).toLowerCase()+'\n';keys[i]=s;}
  var ui=sec.querySelector('.group-ui');ui.hidden=false;
  var q=ui.querySelector('input.search'),st=ui.querySelector('select.state'),lk=ui.querySelector('input.leaks'),
   shown=ui.querySelector('.shown'),list=sec.querySelector('.group-list'),more=sec.querySelector('button.more');
  var states={};G.forEach(function(g){states[g.s]=(states[g.s]||0)+g.n;});
- Object.keys(states).sort().forEach(function(s){var o=el('option',null,s+' ('+states[s]+')');o.value=s;st.appendChild(o);});
+ Object.keys(states).sort(function(a,b){return D.states[a]<D.states[b]?-1:1;}).forEach(function(s){var o=el('option',null,D.states[s]+' ('+states[s]+')');o.value=s;st.appendChild(o);});
  var matches=[],limit=PAGE;
- function build(d,g){var ol=el('ol','frames');for(var j=0;j<g.f.length;j++)ol.appendChild(frame(F,g.f[j],j));d.appendChild(ol);
-  if(g.c!=null){var p=el('div','dim','created by ');p.appendChild(frame(F,g.c).querySelector('.fn'));p.appendChild(el('span','loc',' '+F[g.c][1]+':'+F[g.c][2]));d.appendChild(p);}
+ function build(d,g){var ol=el('ol','frames');for(var j=0;j<g.f.length;j++)ol.appendChild(frame(D,g.f[j],j));d.appendChild(ol);
+  if(g.c!=null){var c=F[g.c],p=el('div','dim','created by ');p.appendChild(frame(D,g.c).querySelector('.fn'));p.appendChild(el('span','loc',' '+D.files[c[2]]+':'+c[3]));d.appendChild(p);}
   if(g.leak){var u=el('ul','plain');g.leak.forEach(function(r){u.appendChild(el('li',null,r));});d.appendChild(u);}
   d.appendChild(el('div','ids','goroutines '+g.ids));}
  function node(i){var g=G[i],d=el('details','group');d.dataset.i=i;var s=el('summary');
-  s.appendChild(el('span','count',g.n+' \u00d7'));s.appendChild(el('span','state','['+g.s+(g.m?', '+g.m:'')+'] '));
-  var site=g.site!=null?F[g.site]:null,fn=el('span','site k-'+(site?site[3]:'runtime'));fn.appendChild(el('span','fn',site?site[0]:'(no frames)'));s.appendChild(fn);
-  if(site)s.appendChild(el('span','loc dim',' '+site[1]+':'+site[2]));
+  s.appendChild(el('span','count',g.n+' \u00d7'));s.appendChild(el('span','state','['+D.states[g.s]+(g.m?', '+g.m:'')+'] '));
+  var site=g.site!=null?F[g.site]:null,fn=el('span','site k-'+(site?KINDS[site[4]]:'runtime'));fn.appendChild(el('span','fn',site?fname(D,site):'(no frames)'));s.appendChild(fn);
+  if(site)s.appendChild(el('span','loc dim',' '+D.files[site[2]]+':'+site[3]));
   if(g.leak)s.appendChild(el('span','badge warn','leak suspect'));if(g.crashing)s.appendChild(el('span','badge warn','crashing'));
   d.appendChild(s);d.addEventListener('toggle',function(){if(d.open&&!d.built){d.built=true;build(d,g);}});return d;}
  function render(){list.textContent='';var n=Math.min(limit,matches.length),tot=0;
@@ -135,14 +139,14 @@ document.querySelectorAll('section.groups').forEach(function(sec){
   shown.textContent=matches.length+' of '+G.length+' groups, '+tot+' goroutines'+(n<matches.length?' (first '+n+' shown)':'');
   more.hidden=n>=matches.length;}
  function filter(){var t=q.value.trim().toLowerCase(),s=st.value,l=lk.checked;matches=[];
-  for(var i=0;i<G.length;i++){var g=G[i];if(s&&g.s!==s)continue;if(l&&!g.leak)continue;if(t&&keys[i].indexOf(t)<0)continue;matches.push(i);}
+  for(var i=0;i<G.length;i++){var g=G[i];if(s&&String(g.s)!==s)continue;if(l&&!g.leak)continue;if(t&&keys[i].indexOf(t)<0)continue;matches.push(i);}
   limit=PAGE;render();}
  q.addEventListener('input',filter);st.addEventListener('change',filter);lk.addEventListener('change',filter);
  more.addEventListener('click',function(){limit+=PAGE;render();});filter();});
 document.querySelectorAll('section.buckets').forEach(function(sec){
  var ui=sec.querySelector('.group-ui');ui.hidden=false;var q=ui.querySelector('input.search'),shown=ui.querySelector('.shown');
  var rows=sec.querySelectorAll('tbody tr.bucket');
- function filter(){var t=q.value.trim().toLowerCase(),n=0;rows.forEach(function(r){var hit=!t||r.textContent.toLowerCase().indexOf(t)>=0;r.hidden=!hit;if(hit)n++;});shown.textContent=n+' of '+rows.length+' buckets';}
+ function filter(){var t=q.value.trim().toLowerCase(),n=0;rows.forEach(function(r){var hit=!t||r.textContent.toLowerCase().indexOf(t)>=0;r.hidden=!hit;var f=r.nextElementSibling;if(f&&f.classList.contains('files'))f.hidden=!hit;if(hit)n++;});shown.textContent=n+' of '+rows.length+' buckets';}
  q.addEventListener('input',filter);filter();});
 })();
 )js";

@@ -6,6 +6,7 @@
 #include "analysis/verdict.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Unicode.h"
@@ -182,6 +183,17 @@ size_t next_char(llvm::StringRef s, size_t i) {
 }
 
 }  // namespace
+
+std::string percent_encoded(llvm::StringRef s, llvm::StringRef keep) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (llvm::isAlnum(c) || keep.contains(c))
+      out += char(c);
+    else
+      out += llvm::formatv("%{0:X-2}", unsigned(c)).str();
+  }
+  return out;
+}
 
 size_t display_width(llvm::StringRef s) {
   if (llvm::all_of(s, [](char c) { return c >= 0x20 && c < 0x7f; })) return s.size();

@@ -59,6 +59,9 @@ const Goroutine *crashing_goroutine(const Report &r);
 llvm::StringRef verdict_class(const Verdict &v);  // "unknown" when unset
 std::string display_path(const Input &in);        // "<stdin>" for "-"
 
+// S with every byte but ASCII letters, digits and those of KEEP as %XX.
+std::string percent_encoded(llvm::StringRef s, llvm::StringRef keep);
+
 // Terminal columns S takes as the escaping stream shows it (escaping_stream.h):
 // East Asian wide characters take two, combining marks none; a tab or an
 // unprintable code point one.

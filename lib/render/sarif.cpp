@@ -21,14 +21,7 @@ namespace {
 
 // RFC 3986 path characters kept, the rest percent-encoded.
 std::string uri_path(llvm::StringRef path) {
-  std::string out;
-  for (unsigned char c : path) {
-    if (llvm::isAlnum(c) || llvm::StringRef("/-._~!$&'()*+,;=:@").contains(c))
-      out += char(c);
-    else
-      out += llvm::formatv("%{0:X-2}", unsigned(c)).str();
-  }
-  return out;
+  return render_detail::percent_encoded(path, "/-._~!$&'()*+,;=:@");
 }
 
 }  // namespace

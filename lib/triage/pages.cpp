@@ -37,7 +37,7 @@ void render_html(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
      << "<div class=\"group-ui\" hidden><input class=\"search\" type=\"search\" placeholder=\"filter buckets: class, "
         "culprit, owner, file\" aria-label=\"filter buckets\"><span class=\"shown dim\"></span></div>\n"
      << "<table class=\"buckets\">\n<thead><tr><th class=\"num\">count</th><th>class</th><th>culprit</th>"
-     << "<th>owner</th><th>kinds</th><th>first seen</th><th>last seen</th><th>files</th></tr></thead>\n<tbody>\n";
+     << "<th>owner</th><th>kinds</th><th>first seen</th><th>last seen</th></tr></thead>\n<tbody>\n";
   for (const Bucket &b : t.buckets) {
     os << "<tr class=\"bucket" << (b.is_new ? " new" : "") << (b.low_confidence() ? " low" : "")
        << "\" data-signature=\"" << escape(b.signature) << "\"><td class=\"num count\">" << b.count() << "</td>"
@@ -56,7 +56,8 @@ void render_html(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
     }
     os << "</td><td class=\"owner\">" << escape(b.owner().empty() ? "-" : b.owner()) << "</td><td class=\"kinds\">"
        << escape(kinds_text(b)) << "</td><td>" << iso8601_utc(b.first_seen()) << "</td><td>"
-       << iso8601_utc(b.last_seen()) << "</td><td><details class=\"files\"><summary>" << b.count()
+       << iso8601_utc(b.last_seen()) << "</td></tr>\n"
+       << "<tr class=\"files\"><td></td><td colspan=\"6\"><details class=\"files\"><summary>" << b.count()
        << (b.count() == 1 ? " file" : " files") << "</summary><ul class=\"plain mono\">\n";
     for (size_t i = 0; i < b.files.size() && i < kFilesListed; ++i) {
       const Occurrence &o = b.files[i];
