@@ -23,7 +23,8 @@ complete -c crashctl -n $none -s h -l help -d 'Print the help and exit'
 complete -c crashctl -n $none -l version -d 'Print version, commit, LLVM, Go releases, schema versions'
 
 complete -c crashctl -n "__fish_seen_subcommand_from help" -f -a "analyze triage diff explain"
-complete -c crashctl -n $explain -f -a "nil-pointer-dereference index-out-of-range slice-bounds-out-of-range nil-map-assignment type-assertion divide-by-zero closed-channel runtime-error explicit-panic concurrent-map-access deadlock stack-overflow out-of-memory unlock-of-unlocked-mutex cgo-signal runtime-fatal external-signal test-timeout data-race snapshot unknown"
+complete -c crashctl -n $explain -f
+complete -c crashctl -n "$explain; and not string match -q -- '-*' (commandline -opc)[-1]" -f -a "nil-pointer-dereference index-out-of-range slice-bounds-out-of-range nil-map-assignment type-assertion divide-by-zero closed-channel runtime-error explicit-panic concurrent-map-access deadlock stack-overflow out-of-memory unlock-of-unlocked-mutex cgo-signal runtime-fatal external-signal test-timeout data-race snapshot unknown"
 complete -c crashctl -n $explain -s h -l help -d 'Print the help and exit'
 
 # Every command; their inputs are files (fish's default).

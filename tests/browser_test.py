@@ -21,9 +21,12 @@ import sys
 import tempfile
 import time
 
-crashctl, src, out = sys.argv[1], sys.argv[2], sys.argv[3]
-os.makedirs(out, exist_ok=True)
 failures = []
+if len(sys.argv) > 1 and sys.argv[1] == "--load":
+    crashctl = src = out = None  # browser_test.py --load PAGE...: time each page's load
+else:
+    crashctl, src, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    os.makedirs(out, exist_ok=True)
 
 
 def check(cond, what):
@@ -224,7 +227,7 @@ def check_report(b, name, html, report):
         b.js("(() => { const q = document.querySelector('input.search'); q.value = ''; "
              "q.dispatchEvent(new Event('input')); })()")
         # The state filter keeps one state.
-        state = b.js("document.querySelector('select.state').options[1].value")
+        state = b.js("document.querySelector('select.state').options[1].textContent.replace(/ \\(\\d+\\)$/, '')")
         b.js("(() => { const s = document.querySelector('select.state'); s.value = s.options[1].value; "
              "s.dispatchEvent(new Event('change')); })()")
         states = b.js("[...document.querySelectorAll('.group-list .state')].map(e => e.textContent)")
@@ -281,8 +284,8 @@ def main():
         counts = b.js("[...document.querySelectorAll('tr.bucket .count')].map(e => +e.textContent)")
         check(counts == [bk["count"] for bk in table["buckets"]], "triage: bucket counts as in the JSON")
         first = table["buckets"][0]
-        b.js("document.querySelector('tr.bucket details.files').open = true")
-        check(b.js("document.querySelectorAll('tr.bucket details.files')[0].querySelectorAll('li').length") ==
+        b.js("document.querySelector('tr.files details.files').open = true")
+        check(b.js("document.querySelectorAll('tr.files details.files')[0].querySelectorAll('li').length") ==
               min(1000, len(first["files"])), "triage: a bucket expands to its files")
         b.js("(() => { const q = document.querySelector('input.search'); q.value = %s; "
              "q.dispatchEvent(new Event('input')); })()" % json.dumps(first["class"]))
@@ -300,4 +303,23 @@ def main():
         sys.exit(1)
 
 
-main()
+def load_times(pages):
+    b = Browser()
+    try:
+        for page in pages:
+            elapsed = b.load(page)
+            nodes = b.js("document.getElementsByTagName('*').length")
+            groups = b.js("document.querySelectorAll('details.group').length")
+            search = b.js("(() => { const q = document.querySelector('input.search'); if (!q) return 0; "
+                          "const t = performance.now(); q.value = 'main.'; q.dispatchEvent(new Event('input')); "
+                          "return performance.now() - t; })()")
+            print("%s: %d bytes, loaded in %.2f s, %d elements (%d group rows); a search takes %.0f ms" %
+                  (page, os.path.getsize(page), elapsed, nodes, groups, search))
+    finally:
+        b.close()
+
+
+if crashctl is None:
+    load_times(sys.argv[2:])
+else:
+    main()
