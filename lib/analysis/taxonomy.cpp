@@ -15,8 +15,8 @@ namespace {
 const ClassInfo kClasses[] = {
     {VerdictClass::NilPointerDereference, "nil pointer dereference", true,
      "panic: runtime error: invalid memory address or nil pointer dereference",
-     "The program read or wrote through a nil pointer (or a nil interface's method, a nil map's value "
-     "pointer, a field of a nil struct pointer); the fault becomes a runtime error panic." PANIC_RECOVER
+     "The program read or wrote through a nil pointer (a field or element through a nil struct, array or "
+     "slice pointer, a method that dereferences a nil receiver); the fault becomes a runtime error panic." PANIC_RECOVER
      " Look at the culprit's line for the pointer that can be nil, and where it should have been set."},
     {VerdictClass::IndexOutOfRange, "index out of range", true, "panic: runtime error: index out of range ...",
      "An index into a slice, array or string was negative or not below its length; the message gives "

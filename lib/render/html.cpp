@@ -447,6 +447,7 @@ private:
     j.objectBegin();
     j.attributeArray("groups", [&] {
       for (const GoroutineGroup &g : r.groups) {
+        if (g.goroutine_indexes.empty()) continue;  // never made by analysis
         const Goroutine &first = r.process.goroutines[g.goroutine_indexes.front()];
         j.object([&] {
           j.attribute("n", int64_t(g.goroutine_ids.size()));
@@ -502,6 +503,7 @@ private:
     os_ << "<noscript><ul class=\"plain static-groups\">\n";
     for (size_t i = 0; i < r.groups.size() && i < kStaticGroups; ++i) {
       const GoroutineGroup &g = r.groups[i];
+      if (g.goroutine_indexes.empty()) continue;
       const Frame *site = group_site(g);
       os_ << "<li class=\"mono\">" << g.goroutine_ids.size() << " &times; ["
           << escape(runtime_state(r.process.goroutines[g.goroutine_indexes.front()])) << "] "

@@ -28,9 +28,9 @@ struct RenderOptions {
   // that prints them on stderr turns it off (notes are always listed).
   bool text_lists_problems = true;
   const SourcePathMapper *paths = nullptr;  // editor output path mapping (may be null)
-  // html: a frame whose file is on this machine links to it so ({path},
-  // {line}); other frames link to their forge URL when known.
-  std::string link_template = "vscode://file/{path}:{line}";
+  // html: a frame whose file is on this machine links to it so ({path} its
+  // absolute path, {line}); other frames link to their forge URL when known.
+  std::string link_template = "vscode://file{path}:{line}";
   std::string information_uri;  // sarif: tool.driver.informationUri ("" leaves it out)
 #ifdef CRASHCTL_VERSION
   std::string tool_version = CRASHCTL_VERSION;  // JSON "tool.version"

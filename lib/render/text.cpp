@@ -167,7 +167,7 @@ private:
     for (const std::string &why : r.verdict.confidence_reasons) os_ << "  confidence: low: " << why << '\n';
     if (opts_.verbose) {
       if (!r.verdict.explanation.empty()) wrapped("  why: ", r.verdict.explanation);
-      if (r.verdict.cls) wrapped("  " + verdict_class(r.verdict).str() + ": ", class_info(*r.verdict.cls).explanation);
+      if (r.verdict.cls) wrapped("  class: ", class_info(*r.verdict.cls).explanation);
     } else if (!r.verdict.why.empty()) {
       wrapped("  why: ", r.verdict.why, kWhyLines);
     }

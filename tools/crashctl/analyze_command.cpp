@@ -43,7 +43,7 @@ struct AnalyzeArgs {
   std::string format = "text";
   std::string color = "auto";
   bool verbose = false;
-  std::string link_template = "vscode://file/{path}:{line}";
+  std::string link_template = "vscode://file{path}:{line}";
   crashctl::AnalysisOptions analysis;
 };
 
@@ -131,7 +131,7 @@ Command add_analyze_command(CLI::App &app) {
                 "Text: the whole explanation and the class's (crashctl explain CLASS), not only this crash's");
   cmd->add_option("--link-template", args->link_template,
                   "HTML: link of a frame whose file is on this machine, {path} and {line} (default "
-                  "vscode://file/{path}:{line}); other frames link to their forge")
+                  "vscode://file{path}:{line}); other frames link to their forge")
       ->type_name("URL");
   add_analysis_options(cmd, args->analysis);
   add_color_option(cmd, args->color);
