@@ -161,7 +161,7 @@ class Browser:
 
 def run(args, path):
     with open(path, "wb") as f:
-        subprocess.run([crashctl] + args, stdout=f, check=False)
+        subprocess.run([crashctl] + args, stdout=f, check=False, cwd=src)  # inputs named relative to src
     return path
 
 
@@ -245,7 +245,7 @@ def check_report(b, name, html, report):
 
 
 def main():
-    fx = os.path.join(src, "testdata")
+    fx = "testdata"  # relative to src, where crashctl runs: the pages name no machine's paths
     b = Browser()
     try:
         # A crash text with many goroutine groups.
