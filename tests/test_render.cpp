@@ -19,8 +19,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <map>
 #include <regex>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 using namespace crashctl;
@@ -993,4 +997,35 @@ TEST_CASE("analyze and triage write html and sarif; NO_COLOR and --color", "[cli
   CHECK(run_crashctl("analyze --color always " + fx + "/nil-deref.system.txt.zst", out) == 0);
   CHECK_THAT(out, Catch::Contains("\x1b[0;1;33m  > "));  // the culprit, a program frame
   CHECK_THAT(out, Catch::Contains("\x1b[0;90m"));        // runtime frames
+}
+
+TEST_CASE("html and sarif output of sparse and empty inputs", "[render][html][sarif]") {
+  Input empty;
+  empty.path = "notes.txt";
+  empty.size = 12;
+  std::string page = render(render_html, {sparse_input(), empty});
+  CHECK_THAT(page, Catch::EndsWith("</html>\n"));
+  CHECK_THAT(page, Catch::Contains("fatal error: all goroutines are asleep - deadlock!"));
+  CHECK_THAT(page, Catch::Contains("test timed out after 2s"));
+  CHECK_THAT(page, Catch::Contains("Nothing recognizable (unknown, 12 bytes)."));
+  json::Value log = parse(render(render_sarif, {sparse_input(), empty}));
+  const json::Array *results = at(log, "/runs/0/results")->getAsArray();
+  REQUIRE(results);
+  CHECK(results->size() == 2);
+  CHECK(at_string(log, "/runs/0/results/0/ruleId") == "unknown");
+  CHECK(at(log, "/runs/0/results/0/locations")->getAsArray()->empty());
+}
+
+TEST_CASE("triage html escapes file names", "[cli][html]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("crashctl-html-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/go1.26.8/nil-deref.txt.zst",
+                dir / "a<script>alert(1)<&>.txt.zst", fs::copy_options::overwrite_existing);
+  std::string out;
+  CHECK(crashctl::testing::run_crashctl("triage -f html " + dir.string(), out) == 0);
+  CHECK(out.find("<script>alert") == std::string::npos);
+  CHECK_THAT(out, Catch::Contains("a&lt;script&gt;alert(1)&lt;&amp;&gt;.txt.zst"));
+  CHECK_THAT(out, Catch::Contains("<tr class=\"bucket\""));
+  fs::remove_all(dir);
 }
