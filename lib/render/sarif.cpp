@@ -34,7 +34,6 @@ json::Object location(const Frame &f, const Paths &paths) {
   json::Object loc;
   if (!f.file.empty() && f.file[0] != '<' && !f.non_go) {
     std::string file = f.file, base;
-    llvm::StringRef rel;
     if (!paths.module.empty() && llvm::StringRef(file).starts_with(paths.module + "/")) {
       file = file.substr(paths.module.size() + 1);  // -trimpath: under the module's import path
       base = kSourceRoot;
