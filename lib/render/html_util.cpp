@@ -75,7 +75,7 @@ article.report{border:1px solid var(--line);border-radius:6px;padding:14px 16px;
 .verdict{background:var(--box);border-radius:6px;padding:12px 14px}
 .verdict .cls,td .cls{color:var(--accent)}
 tr.files td{border-bottom:1px solid var(--line);padding-top:0}tr.bucket td{border-bottom:none}
-table.buckets{width:100%}
+table.buckets{width:100%}table.buckets td{overflow-wrap:anywhere}td.culprit{min-width:20em}table.buckets td.seen,table.buckets td.kinds{overflow-wrap:normal}
 .badge{display:inline-block;border:1px solid var(--line);border-radius:10px;padding:0 7px;margin-left:6px;font-size:11px;color:var(--dim);vertical-align:middle}
 .badge.warn{border-color:var(--accent);color:var(--accent)}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}

@@ -22,6 +22,13 @@ std::string kinds_text(const Bucket &b) {
   return kinds;
 }
 
+// "2026-12-07<wbr>T00:19:24Z": a narrow column breaks it at the time.
+std::string seen(int64_t t) {
+  std::string s = iso8601_utc(t);
+  size_t at = s.find('T');
+  return at == std::string::npos ? s : s.substr(0, at) + "<wbr>" + s.substr(at);
+}
+
 }  // namespace
 
 void render_html(llvm::raw_ostream &os, const Table &t, const RenderOptions &opts) {
@@ -55,8 +62,8 @@ void render_html(llvm::raw_ostream &os, const Table &t, const RenderOptions &opt
       os << "-";
     }
     os << "</td><td class=\"owner\">" << escape(b.owner().empty() ? "-" : b.owner()) << "</td><td class=\"kinds\">"
-       << escape(kinds_text(b)) << "</td><td>" << iso8601_utc(b.first_seen()) << "</td><td>"
-       << iso8601_utc(b.last_seen()) << "</td></tr>\n"
+       << escape(kinds_text(b)) << "</td><td class=\"seen\">" << seen(b.first_seen()) << "</td><td class=\"seen\">"
+       << seen(b.last_seen()) << "</td></tr>\n"
        << "<tr class=\"files\"><td></td><td colspan=\"6\"><details class=\"files\"><summary>" << b.count()
        << (b.count() == 1 ? " file" : " files") << "</summary><ul class=\"plain mono\">\n";
     for (size_t i = 0; i < b.files.size() && i < kFilesListed; ++i) {
