@@ -5,7 +5,7 @@
 include(CMakePackageConfigHelpers)
 
 install(TARGETS crashctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT crashctl)
-install(FILES man/crashctl.1 man/crashctl-analyze.1 man/crashctl-diff.1 man/crashctl-triage.1
+install(FILES man/crashctl.1 man/crashctl-analyze.1 man/crashctl-diff.1 man/crashctl-explain.1 man/crashctl-triage.1
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT crashctl)
 install(FILES completions/crashctl.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME crashctl COMPONENT crashctl)

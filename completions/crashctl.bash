@@ -27,19 +27,26 @@ _crashctl() {
   case $command in
   "") options="-h --help --version" ;;
   analyze)
-    options="-h --help -f --format $analysis --color"
-    formats="text json editor"
+    options="-h --help -f --format -v --verbose --link-template $analysis --color"
+    formats="text json editor html sarif"
     ;;
   triage)
     options="-h --help -f --format --baseline --merge -j --jobs --follow-symlinks --path-prefix $analysis --color"
-    formats="text json csv"
+    formats="text json csv html sarif"
     ;;
   diff)
     options="-h --help --color -f --format --old-report --new-report --min-growth --unchanged --exe --memory --no-memory --limit"
     formats="text json"
     ;;
+  explain)
+    options="-h --help"
+    if [[ $cur != -* ]]; then
+      ((COMP_CWORD == i + 1)) && mapfile -t COMPREPLY < <(compgen -W "nil-pointer-dereference index-out-of-range slice-bounds-out-of-range nil-map-assignment type-assertion divide-by-zero closed-channel runtime-error explicit-panic concurrent-map-access deadlock stack-overflow out-of-memory unlock-of-unlocked-mutex cgo-signal runtime-fatal external-signal test-timeout data-race snapshot unknown" -- "$cur")
+      return
+    fi
+    ;;
   help)
-    ((COMP_CWORD == i + 1)) && mapfile -t COMPREPLY < <(compgen -W "analyze triage diff" -- "$cur")
+    ((COMP_CWORD == i + 1)) && mapfile -t COMPREPLY < <(compgen -W "analyze triage diff explain" -- "$cur")
     return
     ;;
   *) return ;;
@@ -72,7 +79,7 @@ _crashctl() {
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return
       ;;
-    --module | --in-app | --not-in-app | --path-map | --revision | --source-url | --path-prefix | -j | --jobs | --old-report | \
+    --module | --in-app | --not-in-app | --path-map | --revision | --source-url | --link-template | --path-prefix | -j | --jobs | --old-report | \
       --new-report | --min-growth)
       return # a value to type
       ;;
@@ -82,7 +89,7 @@ _crashctl() {
   if [[ $cur == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
   elif [[ -z $command ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "analyze triage diff help" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "analyze triage diff explain help" -- "$cur")
   else
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")

@@ -2,11 +2,12 @@
 # Installed as share/fish/vendor_completions.d/crashctl.fish; tests/shell_docs_test.sh
 # checks it against `crashctl COMMAND --help`.
 
-set -l commands analyze triage diff help
+set -l commands analyze triage diff explain help
 set -l none "not __fish_seen_subcommand_from $commands"
 set -l analyze "__fish_seen_subcommand_from analyze"
 set -l triage "__fish_seen_subcommand_from triage"
 set -l diff "__fish_seen_subcommand_from diff"
+set -l explain "__fish_seen_subcommand_from explain"
 set -l analyzing "__fish_seen_subcommand_from analyze triage"
 set -l running "__fish_seen_subcommand_from analyze triage diff"
 set -l limits line-bytes= panic-message-bytes= profile-goroutines= diagnostics-per-input= executable-bytes= \
@@ -16,19 +17,25 @@ complete -c crashctl -n $none -f
 complete -c crashctl -n $none -a analyze -d 'Explain the crash in each input'
 complete -c crashctl -n $none -a triage -d 'Bucket many crash files by signature'
 complete -c crashctl -n $none -a diff -d 'Compare two goroutine dumps'
+complete -c crashctl -n $none -a explain -d 'What a verdict class means'
 complete -c crashctl -n $none -a help -d 'Show help for crashctl or one of its commands'
 complete -c crashctl -n $none -s h -l help -d 'Print the help and exit'
 complete -c crashctl -n $none -l version -d 'Print version, commit, LLVM, Go releases, schema versions'
 
-complete -c crashctl -n "__fish_seen_subcommand_from help" -f -a "analyze triage diff"
+complete -c crashctl -n "__fish_seen_subcommand_from help" -f -a "analyze triage diff explain"
+complete -c crashctl -n $explain -f
+complete -c crashctl -n "$explain; and not string match -q -- '-*' (commandline -opc)[-1]" -f -a "nil-pointer-dereference index-out-of-range slice-bounds-out-of-range nil-map-assignment type-assertion divide-by-zero closed-channel runtime-error explicit-panic concurrent-map-access deadlock stack-overflow out-of-memory unlock-of-unlocked-mutex cgo-signal runtime-fatal external-signal test-timeout data-race snapshot unknown"
+complete -c crashctl -n $explain -s h -l help -d 'Print the help and exit'
 
 # Every command; their inputs are files (fish's default).
 complete -c crashctl -n $running -s h -l help -d 'Print the help and exit'
 complete -c crashctl -n $running -l color -x -a "auto always never" -d Colour
 complete -c crashctl -n $running -l limit -x -a "$limits" -d 'Override a resource limit, NAME=VALUE'
 
-complete -c crashctl -n $analyze -s f -l format -x -a "text json editor" -d 'Output format'
-complete -c crashctl -n $triage -s f -l format -x -a "text json csv" -d 'Output format'
+complete -c crashctl -n $analyze -s f -l format -x -a "text json editor html sarif" -d 'Output format'
+complete -c crashctl -n $analyze -s v -l verbose -d "The whole explanation and the class's"
+complete -c crashctl -n $analyze -l link-template -x -d 'HTML link of a local file: {path}, {line}'
+complete -c crashctl -n $triage -s f -l format -x -a "text json csv html sarif" -d 'Output format'
 complete -c crashctl -n $diff -s f -l format -x -a "text json" -d 'Output format'
 
 # analyze and triage

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config llvm-19-dev libcli11-dev libzstd-dev catch2 zlib1g-dev
           clang-19 libclang-rt-19-dev zstd time libprotobuf-dev protobuf-compiler libcurl4-openssl-dev
           man-db groff-base zsh fish dpkg-dev python3-venv openjdk-17-jre-headless
-          libgit2-dev git debuginfod)
+          libgit2-dev git debuginfod chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -21,7 +21,7 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 
 for f in bin/crashctl \
   share/man/man1/crashctl.1 share/man/man1/crashctl-analyze.1 share/man/man1/crashctl-diff.1 \
-  share/man/man1/crashctl-triage.1 \
+  share/man/man1/crashctl-explain.1 share/man/man1/crashctl-triage.1 \
   share/bash-completion/completions/crashctl share/zsh/site-functions/_crashctl \
   share/fish/vendor_completions.d/crashctl.fish \
   share/crashctl/output.schema.json share/crashctl/diff.schema.json share/crashctl/triage.schema.json \

@@ -1,5 +1,6 @@
 // The library API (include/crashctl/crashctl.h) in-tree; tests/install_test.sh
 // uses it from an installed prefix.
+#include "cli_runner.h"
 #include "crashctl/crashctl.h"
 
 #include <catch2/catch.hpp>
@@ -70,4 +71,13 @@ TEST_CASE("the library API: bytes, bad input, unusable options, limits, render",
   CHECK(text.str().find("culprit: main.(*Registry).register") != std::string::npos);
   CHECK(api::render({kNilMap, "/nonexistent/crash.txt"}, api::Format::Editor, editor) == 2);
   CHECK(editor.str().find(":117:1: error: nil-map-assignment") != std::string::npos);
+  // HTML and SARIF as the CLI writes them.
+  for (auto [format, flag] : {std::pair{api::Format::Html, "html"}, std::pair{api::Format::Sarif, "sarif"}}) {
+    std::ostringstream lib;
+    std::string cli;
+    CHECK(api::render({kNilMap}, format, lib) == 0);
+    CHECK(crashctl::testing::run_crashctl(std::string("analyze -f ") + flag + " " + kNilMap, cli) == 0);
+    CHECK(lib.str() == cli);
+    CHECK(lib.str().find("nil-map-assignment") != std::string::npos);
+  }
 }

@@ -1,5 +1,5 @@
-// JSON and editor goldens: the tool's output for real fixtures, reviewed by
-// hand against the runtime's own text. Regenerate with
+// JSON, editor and text goldens: the tool's output for real fixtures,
+// reviewed by hand against the runtime's own text. Regenerate with
 //   CRASHCTL_UPDATE_GOLDENS=1 build/tests/crashctl_tests "[goldens]"
 // and review the diff line by line before committing.
 #include "json_schema_check.h"
@@ -57,7 +57,9 @@ std::string slurp(const std::string &path) {
   return buf ? (*buf)->getBuffer().str() : std::string();
 }
 
-std::string render(const Input &in, bool json) {
+enum class Golden { Json, Editor, Text };
+
+std::string render(const Input &in, Golden what) {
   // Paths map the same way on every machine: no filesystem probing.
   SourcePathMapper paths([](llvm::StringRef) { return false; });
   paths.add_path_map("/work/main/testdata", "testdata");
@@ -66,17 +68,18 @@ std::string render(const Input &in, bool json) {
   opts.tool_version = "golden";
   std::string out;
   llvm::raw_string_ostream os(out);
-  if (json)
-    render_json(os, {in}, opts);
-  else
-    render_editor(os, {in}, opts);
+  switch (what) {
+    case Golden::Json: render_json(os, {in}, opts); break;
+    case Golden::Editor: render_editor(os, {in}, opts); break;
+    case Golden::Text: render_text(os, {in}, opts); break;
+  }
   os.flush();
   return out;
 }
 
 }  // namespace
 
-TEST_CASE("goldens: JSON and editor output of real fixtures", "[goldens]") {
+TEST_CASE("goldens: JSON, editor and text output of real fixtures", "[goldens]") {
   const std::string src = CRASHCTL_SOURCE_DIR;
   auto schema = llvm::json::parse(slurp(src + "/formats/output.schema.json"));
   REQUIRE(bool(schema));
@@ -101,9 +104,13 @@ TEST_CASE("goldens: JSON and editor output of real fixtures", "[goldens]") {
       if (stem.size() > strlen(ext) && stem.compare(stem.size() - strlen(ext), strlen(ext), ext) == 0)
         stem.resize(stem.size() - strlen(ext));
     std::replace(stem.begin(), stem.end(), '/', '_');
-    for (bool json : {true, false}) {
-      std::string got = render(in, json);
-      std::string path = src + "/testdata/goldens/" + stem + (json ? ".json" : ".editor");
+    for (Golden what : {Golden::Json, Golden::Editor, Golden::Text}) {
+      bool json = what == Golden::Json;
+      std::string got = render(in, what);
+      std::string path = src + "/testdata/goldens/" + stem +
+                         (json                     ? ".json"
+                          : what == Golden::Editor ? ".editor"
+                                                   : ".text");
       if (update) {
         std::ofstream(path, std::ios::binary) << got;
         continue;

@@ -6,9 +6,11 @@
 
 #include "analysis/groups.h"
 #include "analysis/source_paths.h"
+#include "analysis/taxonomy.h"
 #include "analysis/verdict.h"
 #include "gosyntax/parse.h"
 #include "render/escaping_stream.h"
+#include "render/html_util.h"
 #include "render/render.h"
 #include "render/render_util.h"
 
@@ -17,8 +19,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <map>
 #include <regex>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 using namespace crashctl;
@@ -122,6 +128,7 @@ Report nil_deref_report() {
       "The program read through a nil pointer. A deferred recover() in the goroutine could "
       "have caught this runtime error, but no function on goroutine 7's stack recovered it, "
       "so the runtime ended the whole process.";
+  v.why = "Goroutine 7 panicked and no deferred call in it recovered.";
   v.goroutine = 7;
   Culprit c;
   c.frame = crash_stack->frames[1];
@@ -235,8 +242,11 @@ const json::Value *at(const json::Value &root, llvm::StringRef pointer) {
   llvm::SmallVector<llvm::StringRef, 8> tokens;
   pointer.split(tokens, '/', -1, false);
   for (llvm::StringRef t : tokens) {
+    std::string key = t.str();  // RFC 6901: "~1" is '/', "~0" is '~'
+    for (size_t at; (at = key.find("~1")) != std::string::npos;) key.replace(at, 2, "/");
+    for (size_t at; (at = key.find("~0")) != std::string::npos;) key.replace(at, 2, "~");
     if (auto *o = v->getAsObject())
-      v = o->get(t);
+      v = o->get(key);
     else if (auto *a = v->getAsArray()) {
       size_t i = 0;
       if (t.getAsInteger(10, i) || i >= a->size()) return nullptr;
@@ -459,7 +469,8 @@ TEST_CASE("text output", "[render][text]") {
   CHECK(lines[1] == "  runtime error: invalid memory address or nil pointer dereference");
   CHECK(lines[2] == "  [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0xffffffffffff1234]");
   CHECK(lines[3] == "  culprit: main.(*Cache).lookup  /src/app/cache.go:42");
-  CHECK(llvm::StringRef(lines[4]).starts_with("  why: The program read through a nil pointer."));
+  CHECK(lines[4] == "  why: Goroutine 7 panicked and no deferred call in it recovered.");
+  CHECK(out.find("The program read through a nil pointer") == std::string::npos);  // --verbose
   for (const auto &line : lines) CHECK(line.size() <= 100);
   CHECK_THAT(out, Catch::Contains("goroutine 7 [running] (crashing), created by main.serve in goroutine 1 "
                                   "at /src/app/server.go:88\n"));
@@ -487,9 +498,11 @@ TEST_CASE("text output", "[render][text]") {
     RenderOptions opts;
     opts.color = true;
     std::string colored = render(render_text, {crash_input()}, opts);
-    CHECK_THAT(colored, Catch::Contains("\x1b[0;1;31mnil-pointer-dereference\x1b[0m"));  // bold red class
-    CHECK_THAT(colored, Catch::Contains("\x1b[1m  > 1  main.(*Cache).lookup(...)"));     // bold culprit frame
-    CHECK_THAT(colored, Catch::Contains("\x1b[0;90m    4  runtime.goexit()"));           // dimmed runtime frame
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;1;31mnil-pointer-dereference\x1b[0m"));    // bold red class
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;1;33m  > 1  main.(*Cache).lookup(...)"));  // bold program frame
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;33m    2  main.handleRequest()"));         // program: yellow
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;90m    4  runtime.goexit()"));             // dimmed runtime frame
+    CHECK_THAT(colored, Catch::Contains("\x1b[0;35m    3  non-Go function"));              // C code: magenta
 
     // A stream that had colours on stays plain with color=false, and keeps its setting.
     std::string plain;
@@ -745,4 +758,274 @@ TEST_CASE("editor output escapes what the input holds", "[render][editor]") {
   CHECK(out.find('\x07') == std::string::npos);
   CHECK(out.find('\x08') == std::string::npos);
   CHECK(out.find("/src/a\\x1b[1A.go:3:1: error: nil-pointer-dereference: boom\\x1b]0;TITLE\\x07") == 0);
+}
+
+TEST_CASE("text output: the first screen keeps this crash's why, --verbose the rest", "[render][text]") {
+  Input in = crash_input();
+  Verdict &v = in.reports[0].verdict;
+  v.why = std::string(60, 'a') + " " + std::string(60, 'b') + " " + std::string(60, 'c') + " " + std::string(60, 'd');
+  auto lines = lines_of(render(render_text, {in}));
+  auto why = std::find_if(lines.begin(), lines.end(), [](const std::string &l) { return l.rfind("  why: ", 0) == 0; });
+  REQUIRE(why != lines.end());
+  REQUIRE(why + 2 < lines.end());
+  CHECK(why[1].rfind("       ", 0) == 0);  // the second line, wrapped
+  CHECK_THAT(why[1], Catch::EndsWith(" ..."));
+  CHECK(why[2].rfind("       ", 0) != 0);  // and no third
+  CHECK(why[1].size() <= 100);
+
+  RenderOptions verbose;
+  verbose.verbose = true;
+  std::string full = render(render_text, {crash_input()}, verbose);
+  CHECK_THAT(full, Catch::Contains("  why: The program read through a nil pointer."));
+  CHECK_THAT(full, Catch::Contains("  class: The program read or wrote through a nil pointer"));
+  CHECK(full.find("Goroutine 7 panicked and no deferred call in it recovered.") == std::string::npos);
+}
+
+TEST_CASE("the taxonomy explains every class, as formats/taxonomy.md lists them", "[taxonomy]") {
+  auto md = llvm::MemoryBuffer::getFile(CRASHCTL_SOURCE_DIR "/formats/taxonomy.md");
+  REQUIRE(md);
+  std::set<VerdictClass> seen;
+  for (const ClassInfo &c : verdict_classes()) {
+    INFO(to_string(c.cls));
+    CHECK(seen.insert(c.cls).second);
+    CHECK(parse_verdict_class(to_string(c.cls)) == c.cls);
+    CHECK(llvm::StringRef(c.explanation).size() > 80);
+    CHECK(&class_info(c.cls) == &c);
+    std::string row = std::string("| `") + to_string(c.cls) + "` | " + (c.recoverable ? "yes" : "no") + " |";
+    CHECK((*md)->getBuffer().contains(row));
+  }
+  CHECK(seen.size() == size_t(VerdictClass::Unknown) + 1);
+}
+
+namespace {
+
+// The JSON inside the first <script type="application/json"> of PAGE.
+std::string embedded_json(const std::string &page) {
+  size_t at = page.find("<script type=\"application/json\" class=\"group-data\">");
+  REQUIRE(at != std::string::npos);
+  at = page.find('>', at) + 1;
+  size_t end = page.find("</script>", at);
+  REQUIRE(end != std::string::npos);
+  return page.substr(at, end - at);
+}
+
+}  // namespace
+
+TEST_CASE("html output: one self-contained page of the report", "[render][html]") {
+  std::string page = render(render_html, {crash_input()});
+  INFO(page.substr(0, 2000));
+  CHECK_THAT(page, Catch::StartsWith("<!DOCTYPE html>\n"));
+  CHECK_THAT(page, Catch::EndsWith("</html>\n"));
+  CHECK_THAT(page, Catch::Contains("<meta name=\"crashctl-html-version\" content=\"1\">"));
+  // Nothing is fetched: no external script, style, image or font.
+  for (const char *fetch : {" src=", "<link", "@import", "url(", "http://", "https://"})
+    CHECK(page.find(fetch) == std::string::npos);
+  CHECK_THAT(page, Catch::Contains("prefers-color-scheme:dark"));
+  // The verdict header.
+  CHECK_THAT(page, Catch::Contains("<span class=\"cls\">nil-pointer-dereference</span>"));
+  CHECK_THAT(page, Catch::Contains("recoverable, but not recovered"));
+  CHECK_THAT(page,
+             Catch::Contains("<dd class=\"why\">Goroutine 7 panicked and no deferred call in it recovered.</dd>"));
+  CHECK_THAT(page, Catch::Contains("<dd class=\"culprit k-program\"><span class=\"fn\">main.(*Cache).lookup</span>"));
+  // The crashing goroutine: the culprit marked, inlined frames flagged, kinds.
+  std::regex culprit(
+      R"re(<li class="frame k-program culprit inlined"><span class="idx">&gt;1</span><span class="fn">main\.\(\*Cache\)\.lookup</span>.*<span class="badge">inlined</span><span class="badge warn">culprit</span></li>)re");
+  CHECK(std::regex_search(page, culprit));
+  CHECK_THAT(page, Catch::Contains(
+                       "<li class=\"frame k-runtime\"><span class=\"idx\">0</span><span class=\"fn\">panic</span>"));
+  CHECK_THAT(page, Catch::Contains("<li class=\"frame k-c\">"));
+  // Groups: data for the script, counted; a static list without scripts.
+  CHECK_THAT(page, Catch::Contains("<section class=\"groups\" data-groups=\"4\" data-goroutines=\"6\">"));
+  json::Value data = parse(embedded_json(page));
+  const json::Array *groups = data.getAsObject()->getArray("groups");
+  REQUIRE(groups);
+  CHECK(groups->size() == 4);
+  int64_t total = 0;
+  for (const json::Value &g : *groups) total += *g.getAsObject()->getInteger("n");
+  CHECK(total == 6);
+  CHECK_THAT(page, Catch::Contains("<noscript><ul class=\"plain static-groups\">"));
+  // No DOM node per goroutine: the groups' frames are only in the JSON.
+  CHECK(page.find("main.worker") == page.rfind("main.worker"));
+}
+
+TEST_CASE("html output escapes what the input holds", "[render][html]") {
+  Input in = crash_input();
+  Report &r = in.reports[0];
+  r.process.panics[0].message = "<script>alert(1)</script> & \"q\" 'a'";
+  r.verdict.summary = "</script><img src=x onerror=alert(1)>";
+  r.verdict.why = "line\u2028sep \x1b[31m";
+  Frame evil = r.process.goroutines[0].stack->frames[2];
+  evil.function = "main.</script><script>alert(2)</script>\u2029";
+  auto s = make_ref<Stack>(*r.process.goroutines[0].stack);
+  s->frames[2] = evil;
+  r.process.goroutines[0].stack = s;
+  group_goroutines(r, InAppRules{AnalysisOptions{}});
+  std::string page = render(render_html, {in});
+  CHECK(page.find("<script>alert") == std::string::npos);
+  CHECK(page.find("<img") == std::string::npos);
+  CHECK_THAT(page, Catch::Contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; &#39;a&#39;"));
+  CHECK_THAT(page, Catch::Contains("\\x1b[31m"));  // shown, not sent raw
+  CHECK(page.find('\x1b') == std::string::npos);
+  // The embedded JSON cannot end its element, and parses to the same text.
+  std::string embedded = embedded_json(page);
+  CHECK(embedded.find('<') == std::string::npos);
+  CHECK(embedded.find("\xe2\x80\xa9") == std::string::npos);
+  CHECK_THAT(embedded, Catch::Contains("\\u003c/script\\u003e"));
+  CHECK_THAT(embedded, Catch::Contains("\\u2029"));
+  bool found = false;
+  json::Value embedded_data = parse(embedded);
+  const json::Array &pkgs = *embedded_data.getAsObject()->getArray("pkgs");
+  for (const json::Value &f : *embedded_data.getAsObject()->getArray("frames")) {
+    const json::Array &a = *f.getAsArray();
+    found |= (*pkgs[*a[0].getAsInteger()].getAsString() + "." + *a[1].getAsString()).str() == evil.function;
+  }
+  CHECK(found);
+  CHECK(html::script_json("\"a</b>&\xe2\x80\xa8\"") == "\"a\\u003c/b\\u003e\\u0026\\u2028\"");
+  CHECK(html::safe_url("javascript:alert(1)").empty());
+  CHECK(html::safe_url("JavaScript:alert(1)").empty());
+  CHECK(html::safe_url("vscode://file/a.go:1") == "vscode://file/a.go:1");
+}
+
+TEST_CASE("html output links frames to a local editor, else to their forge", "[render][html]") {
+  Input in = crash_input();
+  Report &r = in.reports[0];
+  SourceLinks links;
+  links.set("/src/app/server.go", {"https://github.com/acme/app/blob/v1/server.go#L", ""});
+  r.links = links;
+  SourcePathMapper paths([](llvm::StringRef p) { return p == "/src/app/cache.go"; });
+  RenderOptions opts;
+  opts.paths = &paths;
+  std::string page = render(render_html, {in}, opts);
+  CHECK_THAT(page,
+             Catch::Contains("<a class=\"fn\" href=\"vscode://file/src/app/cache.go:42\">main.(*Cache).lookup</a>"));
+  CHECK_THAT(page,
+             Catch::Contains(
+                 "<a class=\"fn\" href=\"https://github.com/acme/app/blob/v1/server.go#L120\">main.handleRequest</a>"));
+  opts.link_template = "idea://open?file={path}&line={line}";
+  page = render(render_html, {in}, opts);
+  CHECK_THAT(page, Catch::Contains("href=\"idea://open?file=/src/app/cache.go&amp;line=42\""));
+}
+
+TEST_CASE("sarif output: a result per report with rules, locations, stacks and fingerprints", "[render][sarif]") {
+  Input in = crash_input();
+  Report &r = in.reports[0];
+  r.verdict.culprit->module = "github.com/acme/app";
+  Frame trimmed = r.verdict.culprit->frame;
+  trimmed.file = "github.com/acme/app/cache.go";
+  r.verdict.culprit->frame = trimmed;
+  in.reports.push_back(race_input().reports[0]);
+  json::Value log = parse(render(render_sarif, {in}));
+  CHECK(at_string(log, "/version") == "2.1.0");
+  const json::Array *rules = at(log, "/runs/0/tool/driver/rules")->getAsArray();
+  REQUIRE(rules);
+  CHECK(rules->size() == verdict_classes().size());
+  CHECK(at_string(log, "/runs/0/tool/driver/name") == "crashctl");
+  CHECK(at_string(log, "/runs/0/tool/driver/rules/0/fullDescription/text") ==
+        class_info(VerdictClass::NilPointerDereference).explanation);
+  const json::Array *results = at(log, "/runs/0/results")->getAsArray();
+  REQUIRE(results);
+  REQUIRE(results->size() == 2);
+  CHECK(at_string(log, "/runs/0/results/0/ruleId") == "nil-pointer-dereference");
+  CHECK(*at(log, "/runs/0/results/0/ruleIndex")->getAsInteger() == 0);
+  CHECK(at_string(log, "/runs/0/results/0/level") == "error");
+  CHECK(at_string(log, "/runs/0/results/0/message/text") == "nil pointer dereference in main.(*Cache).lookup");
+  CHECK(at_string(log, "/runs/0/results/0/partialFingerprints/crashctl~1signature~1v1") == "5f0c2a9e41d3b7a8");
+  // The culprit relative to the module root; other frames by absolute URI.
+  CHECK(at_string(log, "/runs/0/results/0/locations/0/physicalLocation/artifactLocation/uri") == "cache.go");
+  CHECK(at_string(log, "/runs/0/results/0/locations/0/physicalLocation/artifactLocation/uriBaseId") == "%SRCROOT%");
+  CHECK(*at(log, "/runs/0/results/0/locations/0/physicalLocation/region/startLine")->getAsInteger() == 42);
+  CHECK(at_string(log, "/runs/0/results/0/stacks/0/frames/2/location/physicalLocation/artifactLocation/uri") ==
+        "file:///src/app/server.go");
+  CHECK(at(log, "/runs/0/results/0/stacks/0/frames")->getAsArray()->size() == 5);
+  // The thread flow runs outermost first; the culprit is essential.
+  CHECK(at_string(
+            log,
+            "/runs/0/results/0/codeFlows/0/threadFlows/0/locations/0/location/logicalLocations/0/fullyQualifiedName") ==
+        "runtime.goexit");
+  CHECK(at_string(log, "/runs/0/results/0/codeFlows/0/threadFlows/0/locations/3/importance") == "essential");
+  CHECK(at_string(log, "/runs/0/results/1/ruleId") == "data-race");
+  // The rule the index names is the result's.
+  for (size_t i = 0; i < results->size(); ++i) {
+    std::string base = "/runs/0/results/" + std::to_string(i);
+    int64_t index = *at(log, base + "/ruleIndex")->getAsInteger();
+    CHECK(at_string(log, "/runs/0/tool/driver/rules/" + std::to_string(index) + "/id") ==
+          at_string(log, base + "/ruleId"));
+  }
+  // Nothing to report is still a valid log with its rules.
+  json::Value empty = parse(render(render_sarif, {}));
+  CHECK(at(empty, "/runs/0/results")->getAsArray()->empty());
+}
+
+TEST_CASE("crashctl explain: the classes, one class, an unknown one", "[cli]") {
+  using crashctl::testing::run_crashctl;
+  std::string out;
+  CHECK(run_crashctl("explain", out) == 0);
+  CHECK(lines_of(out).size() == verdict_classes().size());
+  CHECK_THAT(out, Catch::Contains("concurrent-map-access"));
+  CHECK(run_crashctl("explain deadlock", out) == 0);
+  CHECK_THAT(out, Catch::StartsWith("deadlock: deadlock (recoverable: no)\n"));
+  CHECK_THAT(out, Catch::Contains("Every goroutine was blocked"));
+  CHECK(run_crashctl("explain no-such-class", out, true) == 3);
+  CHECK_THAT(out, Catch::Contains("unknown class 'no-such-class'"));
+  CHECK(run_crashctl("explain dedlock", out, true) == 3);
+  CHECK_THAT(out, Catch::Contains("did you mean 'deadlock'?"));
+}
+
+TEST_CASE("analyze and triage write html and sarif; NO_COLOR and --color", "[cli]") {
+  using crashctl::testing::run_crashctl;
+  const std::string fx = std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/go1.26.8";
+  std::string out, json_out;
+  CHECK(run_crashctl("analyze -f html " + fx + "/nil-deref.txt.zst", out) == 0);
+  CHECK_THAT(out, Catch::Contains("<span class=\"cls\">nil-pointer-dereference</span>"));
+  CHECK(run_crashctl("analyze -f sarif " + fx + "/nil-deref.txt.zst", out) == 0);
+  CHECK(at_string(parse(out), "/runs/0/results/0/ruleId") == "nil-pointer-dereference");
+  CHECK(run_crashctl("triage -f json " + fx, json_out) == 0);
+  size_t buckets = at(parse(json_out), "/buckets")->getAsArray()->size();
+  CHECK(run_crashctl("triage -f sarif " + fx, out) == 0);
+  json::Value log = parse(out);
+  CHECK(at(log, "/runs/0/results")->getAsArray()->size() == buckets);
+  CHECK(at_string(log, "/runs/0/results/0/partialFingerprints/crashctl~1signature~1v1") ==
+        at_string(parse(json_out), "/buckets/0/signature"));
+  CHECK(run_crashctl("triage -f html " + fx, out) == 0);
+  size_t rows = 0;
+  for (size_t at = 0; (at = out.find("<tr class=\"bucket", at)) != std::string::npos; ++at) ++rows;
+  CHECK(rows == buckets);
+  // Colour: never by default off a terminal, always when asked, even under NO_COLOR
+  // (--color always wins, as before); NO_COLOR only turns auto off.
+  CHECK(run_crashctl("analyze " + fx + "/nil-deref.txt.zst", out) == 0);
+  CHECK(out.find('\x1b') == std::string::npos);
+  CHECK(run_crashctl("analyze --color always " + fx + "/nil-deref.system.txt.zst", out) == 0);
+  CHECK_THAT(out, Catch::Contains("\x1b[0;1;33m  > "));  // the culprit, a program frame
+  CHECK_THAT(out, Catch::Contains("\x1b[0;90m"));        // runtime frames
+}
+
+TEST_CASE("html and sarif output of sparse and empty inputs", "[render][html][sarif]") {
+  Input empty;
+  empty.path = "notes.txt";
+  empty.size = 12;
+  std::string page = render(render_html, {sparse_input(), empty});
+  CHECK_THAT(page, Catch::EndsWith("</html>\n"));
+  CHECK_THAT(page, Catch::Contains("fatal error: all goroutines are asleep - deadlock!"));
+  CHECK_THAT(page, Catch::Contains("test timed out after 2s"));
+  CHECK_THAT(page, Catch::Contains("Nothing recognizable (unknown, 12 bytes)."));
+  json::Value log = parse(render(render_sarif, {sparse_input(), empty}));
+  const json::Array *results = at(log, "/runs/0/results")->getAsArray();
+  REQUIRE(results);
+  CHECK(results->size() == 2);
+  CHECK(at_string(log, "/runs/0/results/0/ruleId") == "unknown");
+  CHECK(at(log, "/runs/0/results/0/locations")->getAsArray()->empty());
+}
+
+TEST_CASE("triage html escapes file names", "[cli][html]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("crashctl-html-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(std::string(CRASHCTL_SOURCE_DIR) + "/testdata/fixtures/go1.26.8/nil-deref.txt.zst",
+                dir / "a<script>alert(1)<&>.txt.zst", fs::copy_options::overwrite_existing);
+  std::string out;
+  CHECK(crashctl::testing::run_crashctl("triage -f html " + dir.string(), out) == 0);
+  CHECK(out.find("<script>alert") == std::string::npos);
+  CHECK_THAT(out, Catch::Contains("a&lt;script&gt;alert(1)&lt;&amp;&gt;.txt.zst"));
+  CHECK_THAT(out, Catch::Contains("<tr class=\"bucket\""));
+  fs::remove_all(dir);
 }

@@ -92,7 +92,9 @@ Analysis analyze_bytes(std::string_view bytes, const std::string &name, const Op
 // in every readable input, 1 nothing recognizable, 2 an input unreadable.
 int exit_status(const std::vector<Analysis> &analyses);
 
-enum class Format { Text, Json, Editor };
+// Html: one self-contained page (formats/html.md); Sarif: SARIF 2.1.0
+// (formats/sarif.md).
+enum class Format { Text, Json, Editor, Html, Sarif };
 // Analyzes PATHS and writes to OUT what `crashctl analyze -f FORMAT PATHS`
 // writes to standard output (text also lists each input's warnings and
 // errors, which the CLI prints on stderr); each report is written as soon as

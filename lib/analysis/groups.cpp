@@ -144,6 +144,7 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
   // The verdict names leak suspects whatever killed the process.
   if (suspects > 0) {
     std::string &e = report.verdict.explanation;
+    size_t from = e.size();
     e += llvm::formatv("{0}{1} group{2} of goroutines look{3} leaked:", e.empty() ? "" : " ", suspects,
                        suspects == 1 ? "" : "s", suspects == 1 ? "s" : "")
              .str();
@@ -162,6 +163,9 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
     }
     if (suspects > 3) e += " and more;";
     e.back() = '.';
+    // A snapshot's news; after a crash, the groups below mark them.
+    if (report.kind == ReportKind::Snapshot)
+      report.verdict.why += (report.verdict.why.empty() ? "" : " ") + llvm::StringRef(e).substr(from).ltrim().str();
   }
   report.groups = std::move(groups);
   report.verdict.leak_suspects = suspects;

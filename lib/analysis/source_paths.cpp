@@ -234,6 +234,13 @@ std::optional<SourcePathMapper::Found> SourcePathMapper::find(llvm::StringRef ra
   return std::nullopt;
 }
 
+std::optional<std::string> SourcePathMapper::local_file(llvm::StringRef path) const {
+  if (path.empty() || path.starts_with("<") || path == "?") return std::nullopt;
+  std::string mapped = map(path);
+  if (!exists_(mapped)) return std::nullopt;
+  return mapped;
+}
+
 std::string SourcePathMapper::map(llvm::StringRef raw) const {
   if (raw.empty() || raw.starts_with("<") || raw == "?") return raw.str();
   std::string cleaned = clean_build_path(raw);

@@ -55,6 +55,9 @@ public:
 
   // Never fails: returns PATH itself when no rule applies.
   std::string map(llvm::StringRef path) const;
+  // map(PATH) when that file exists on this machine (HTML's editor links).
+  std::optional<std::string> local_file(llvm::StringRef path) const;
+  const std::string &source_root() const { return source_root_; }
 
   // The local file PATH names by the places the user configured: rules 1,
   // 3, 4 and (when UNDER_SOURCE_ROOT) 5, never rule 2 (a path that merely

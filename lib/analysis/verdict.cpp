@@ -360,6 +360,11 @@ void explain_recovered(Report &report, const InAppRules &rules) {
     e += "It was recovered by " + producer + ". ";
   std::string consequence = producer_consequence(producer);
   if (!consequence.empty()) e += consequence + " ";
+  v.why = !consequence.empty()
+              ? consequence
+              : "The process lived on; what " +
+                    (v.goroutine >= 0 ? "goroutine " + std::to_string(v.goroutine) : std::string("the goroutine")) +
+                    " was doing when it panicked was abandoned.";
   e += "Recovering kept the process alive, not the work: whatever ";
   e += v.goroutine >= 0 ? "goroutine " + std::to_string(v.goroutine) : std::string("the goroutine");
   e += " was doing when it panicked was abandoned, and the bug";
@@ -637,10 +642,13 @@ void decide_verdict(Report &report, const AnalysisOptions &opts) {
         p.test_timeout->after +
         "). That panic is raised in the alarm's own goroutine, so no recover in "
         "the test can catch it. ";
-    if (hung_test)
-      e += "The hung test runs in " + goroutine_name(hung_test->id) + ", " +
-           (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason.str()) +
-           where + ". ";
+    if (hung_test) {
+      v.why =
+          "The hung test runs in " + goroutine_name(hung_test->id) + ", " +
+          (hung_test->wait_reason.empty() ? std::string(to_string(hung_test->status)) : hung_test->wait_reason.str());
+      e += v.why + where + ". ";
+      v.why += (v.culprit ? " in " + v.culprit->frame.function : std::string()) + ".";
+    }
     e += "Look for a missing channel send, an unreleased lock or a context that is never cancelled.";
   } else if (v.cls == VerdictClass::ExternalSignal) {
     v.summary = "process killed by " + p.signal->name + " (" + p.signal->description + ")" +
@@ -650,12 +658,16 @@ void decide_verdict(Report &report, const AnalysisOptions &opts) {
         "printed every goroutine before exiting with status 2. No goroutine crashed, so there is "
         "nothing recover could catch; the goroutines' wait reasons and wait times show what the "
         "process was stuck on.";
+    v.why = "No goroutine crashed: " + p.signal->name +
+            " came from outside; the wait reasons show what the process "
+            "was stuck on.";
   } else if (p.signal && p.signal->from_self && v.cls == VerdictClass::Unknown) {
     v.summary = what;
     e = "The process sent " + p.signal->name +
         " to itself, as the Go runtime does to abort after printing a panic or fatal error "
         "(GOTRACEBACK=crash), but the input does not hold what it printed or the panic behind it. Nothing "
         "here says the signal came from outside; read the program's stderr, or a complete core.";
+    v.why = "The process aborted itself (" + p.signal->name + "), but the input does not hold what it printed.";
   } else if (!c.recoverable) {
     v.summary = what + where;
     if (v.cls == VerdictClass::StackOverflow && v.culprit && !v.culprit->cycle.empty()) {
@@ -666,6 +678,7 @@ void decide_verdict(Report &report, const AnalysisOptions &opts) {
     e = "\"" + first_line(p.fatal ? p.fatal->message : what) +
         "\" is a fatal error: the runtime throws it and exits at once with status 2, without "
         "unwinding the stack or running deferred calls, so recover can never catch it. ";
+    v.why = "A fatal error runs no deferred call, so no recover could help.";
     if (v.cls == VerdictClass::Deadlock) {
       e += "Every goroutine was blocked (channel, mutex, WaitGroup or select) and none could ever "
            "wake the others; the runtime detected that no goroutine can make progress.";
@@ -688,7 +701,10 @@ void decide_verdict(Report &report, const AnalysisOptions &opts) {
            "code into panics.";
     }
     if (!p.panics.empty() && v.cls != VerdictClass::CgoSignal) {
-      e += " It happened while the goroutine was panicking with \"" + first_line(p.panics.front().message) + "\".";
+      std::string during =
+          " It happened while the goroutine was panicking with \"" + first_line(p.panics.front().message) + "\".";
+      e += during;
+      v.why += during;
     }
   } else {
     // A panic that nobody recovered.
@@ -700,26 +716,38 @@ void decide_verdict(Report &report, const AnalysisOptions &opts) {
          "goroutine";
     e += v.goroutine != 1 ? ", including main," : "";
     e += " cannot catch it.";
+    // With the executable, explain_recover says what its deferred calls did.
+    if (p.executable.empty())
+      v.why = (gname.empty()               ? "A goroutine"
+               : gname.substr(0, 1) == "g" ? "G" + gname.substr(1)
+                                           : gname) +
+              " panicked and no deferred call in it recovered.";
     if (first && last && first != last) {
       if (last->repanicked || (first->recovered && first->message == last->message)) {
         e += " The value was recovered once and then panicked again (a re-panic, as middleware or "
              "testing.tRunner do), so the original site is where it was first raised.";
+        v.why += " It was recovered once and panicked again; the culprit is where it was first raised.";
       } else {
         e += " This panic (\"" + first_line(last->message) +
              "\") was raised inside a deferred call while the goroutine was already panicking with \"" +
              first_line(first->message) + "\", which started it" +
              (first->recovered ? " (that one had been recovered)" : "") + ".";
+        v.why += " It was raised in a deferred call while panicking with \"" + first_line(first->message) + "\".";
       }
     } else if (last && last->repanicked) {
       e += " The value was recovered and panicked again ([recovered, repanicked]).";
+      v.why += " It was recovered and panicked again.";
     }
     if (p.executable.empty()) e += kDefersUnknown;
-    if (!p.tool_failure.empty())
+    if (!p.tool_failure.empty()) {
+      v.why = "The bug is in the Go compiler" + (v.culprit ? " (" + v.culprit->frame.function + ")" : std::string()) +
+              ", not in the program being compiled.";
       e = "The Go compiler panicked while compiling; it recovered the panic only to report an internal compiler "
           "error and stop. The bug is in the compiler" +
           (v.culprit ? " (" + v.culprit->frame.function + ")" : std::string()) +
           ", not in the program being compiled: report it at https://go.dev/issue/new with a program that "
           "triggers it; another Go release may not have it.";
+    }
   }
   if (v.summary.empty()) v.summary = what;
 }

@@ -57,6 +57,7 @@ void explain_waits(Report &report, const InAppRules &rules) {
   }
   if (waits.empty()) return;
   std::string &e = report.verdict.explanation;
+  size_t from = e.size();
   e += " Who waits on what:";
   size_t shown = 0;
   for (const auto &[key, ids] : waits) {
@@ -69,6 +70,7 @@ void explain_waits(Report &report, const InAppRules &rules) {
     e += " " + who + " on " + key.first + (key.second.empty() ? "" : " in " + key.second) + ";";
   }
   e.back() = '.';
+  report.verdict.why += e.substr(from);  // specific to this crash
   e += " Crash text names neither the holder of a lock nor the other end of a channel, so it cannot "
        "prove a wait-for cycle; a core dump of the same process can show lock owners.";
 }

@@ -136,6 +136,8 @@ int render(const std::vector<std::string> &paths, Format format, std::ostream &o
   llvm::raw_os_ostream os(out);
   OutputFormat f = format == Format::Json     ? OutputFormat::Json
                    : format == Format::Editor ? OutputFormat::Editor
+                   : format == Format::Html   ? OutputFormat::Html
+                   : format == Format::Sarif  ? OutputFormat::Sarif
                                               : OutputFormat::Text;
   auto renderer = make_renderer(f, os, ropts);
   std::vector<Input> inputs;  // without their reports: for the exit status

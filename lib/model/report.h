@@ -146,7 +146,11 @@ struct Verdict {
   bool recoverable = false;         // could recover() have caught it in principle
   std::string summary;              // one line
   std::string explanation;          // why the process died and why recover did not save it
-  int64_t goroutine = -1;           // the crashing goroutine, -1 when none
+  // The part of the explanation that is specific to this crash (which
+  // goroutine, which defers ran, which recover could not help), without the
+  // class's general explanation (analysis/taxonomy.h); text shows it first.
+  std::string why;
+  int64_t goroutine = -1;  // the crashing goroutine, -1 when none
   // Its index in Process::goroutines, when set: the way to find one whose
   // id the input does not show (a stack logged without a goroutine header).
   std::optional<size_t> goroutine_index;

@@ -21,10 +21,17 @@ inline constexpr const char *kJsonSchemaVersion = "1.7.0";
 struct RenderOptions {
   bool color = false;          // decided by the CLI (TTY and no NO_COLOR)
   bool all_goroutines = true;  // text: show other goroutines (compactly)
+  // text: the whole explanation and the class's (analysis/taxonomy.h), not
+  // only what is specific to this crash.
+  bool verbose = false;
   // text: list warnings and errors after each input's reports too; a CLI
   // that prints them on stderr turns it off (notes are always listed).
   bool text_lists_problems = true;
   const SourcePathMapper *paths = nullptr;  // editor output path mapping (may be null)
+  // html: a frame whose file is on this machine links to it so ({path} its
+  // absolute path, {line}); other frames link to their forge URL when known.
+  std::string link_template = "vscode://file{path}:{line}";
+  std::string information_uri;  // sarif: tool.driver.informationUri ("" leaves it out)
 #ifdef CRASHCTL_VERSION
   std::string tool_version = CRASHCTL_VERSION;  // JSON "tool.version"
 #else
@@ -41,11 +48,15 @@ public:
   virtual void render(const Input &in, const Report &r, size_t index, bool last) = 0;
   virtual void finish() {}
 };
-enum class OutputFormat { Text, Json, Editor };
+enum class OutputFormat { Text, Json, Editor, Html, Sarif };
 std::unique_ptr<ReportRenderer> make_renderer(OutputFormat, llvm::raw_ostream &, const RenderOptions &);
 std::unique_ptr<ReportRenderer> make_text_renderer(llvm::raw_ostream &, const RenderOptions &);
 std::unique_ptr<ReportRenderer> make_json_renderer(llvm::raw_ostream &, const RenderOptions &);
 std::unique_ptr<ReportRenderer> make_editor_renderer(llvm::raw_ostream &, const RenderOptions &);
+// formats/html.md: one self-contained page.
+std::unique_ptr<ReportRenderer> make_html_renderer(llvm::raw_ostream &, const RenderOptions &);
+// formats/sarif.md: SARIF 2.1.0, one result per report.
+std::unique_ptr<ReportRenderer> make_sarif_renderer(llvm::raw_ostream &, const RenderOptions &);
 // Gives every input and report of INPUTS to R, then finishes it.
 void render_all(ReportRenderer &r, const std::vector<Input> &inputs);
 
@@ -53,5 +64,7 @@ void render_all(ReportRenderer &r, const std::vector<Input> &inputs);
 void render_text(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);
 void render_json(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);
 void render_editor(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);
+void render_html(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);
+void render_sarif(llvm::raw_ostream &, const std::vector<Input> &, const RenderOptions &);
 
 }  // namespace crashctl

@@ -3,8 +3,12 @@
 #include "render/escaping_stream.h"
 #include "render/render.h"
 
+#include "analysis/verdict.h"
+
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Unicode.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -88,10 +92,77 @@ llvm::StringRef package_of(const Frame &f) {
   return dot == llvm::StringRef::npos ? llvm::StringRef() : fn.take_front(dot);
 }
 
+FrameKind frame_kind(const Frame &f) {
+  if (f.non_go) return FrameKind::C;
+  if (InAppRules::is_runtime(f)) return FrameKind::Runtime;
+  if (InAppRules::is_stdlib(f)) return FrameKind::Stdlib;
+  if (InAppRules::is_dependency(f)) return FrameKind::Dependency;
+  return FrameKind::Program;
+}
+
+const char *to_string(FrameKind k) {
+  switch (k) {
+    case FrameKind::Program: return "program";
+    case FrameKind::Dependency: return "dependency";
+    case FrameKind::Stdlib: return "stdlib";
+    case FrameKind::Runtime: return "runtime";
+    case FrameKind::C: return "c";
+  }
+  return "program";
+}
+
 const Goroutine *crashing_goroutine(const Report &r) {
   if (r.verdict.goroutine_index && *r.verdict.goroutine_index < r.process.goroutines.size())
     return &r.process.goroutines[*r.verdict.goroutine_index];
   return r.verdict.goroutine < 0 ? nullptr : r.process.goroutine(r.verdict.goroutine);
+}
+
+std::string location_text(const Frame &f) {
+  std::string loc;
+  if (!f.file.empty() && (f.line > 0 || !f.non_go))
+    loc = llvm::formatv("{0}:{1}", f.file, f.line).str();
+  else if (!f.file.empty())  // C code in a library without line tables: the library and the pc
+    loc = f.file + (f.pc ? " pc=" + hex(*f.pc) : std::string());
+  else if (f.pc)
+    loc = "pc=" + hex(*f.pc);
+  else
+    loc = "?";
+  if (f.pc_offset) loc += " +" + hex(*f.pc_offset);
+  return loc;
+}
+
+// "?" for goroutines whose id the input does not show (profiles, stacks
+// logged without a goroutine header).
+std::string goroutine_id(const Goroutine &g) {
+  return g.id < 0 ? std::string("?") : std::to_string(g.id);
+}
+
+std::string goroutine_state(const Goroutine &g) {
+  std::string s = runtime_state(g);
+  if (g.scan) s += " (scan)";
+  if (g.wait_minutes >= 0) s += llvm::formatv(", {0} minutes", g.wait_minutes).str();
+  if (g.locked_to_thread) s += ", locked to thread";
+  return s;
+}
+
+std::string report_event(const Report &r) {
+  const Process &p = r.process;
+  std::string where = r.verdict.goroutine >= 0 ? llvm::formatv(" in goroutine {0}", r.verdict.goroutine).str() : "";
+  switch (r.kind) {
+    case ReportKind::Race:
+      return p.races.size() > 1 ? llvm::formatv("data race ({0} reports)", p.races.size()).str() : "data race";
+    case ReportKind::Snapshot: return llvm::formatv("goroutine snapshot ({0} goroutines)", p.goroutines.size()).str();
+    case ReportKind::Recovered: return "recovered panic" + where;
+    case ReportKind::Crash: break;
+  }
+  if (p.test_timeout) return "test timeout";
+  if (!p.panics.empty()) return "panic" + where;
+  if (p.fatal) return "fatal error" + where;
+  if (p.signal) {
+    std::string name = !p.signal->name.empty() ? p.signal->name : p.signal->number >= 0 ? hex(p.signal->number) : "";
+    return "signal " + name + where;
+  }
+  return "crash" + where;
 }
 
 llvm::StringRef verdict_class(const Verdict &v) {
@@ -112,6 +183,17 @@ size_t next_char(llvm::StringRef s, size_t i) {
 }
 
 }  // namespace
+
+std::string percent_encoded(llvm::StringRef s, llvm::StringRef keep) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (llvm::isAlnum(c) || keep.contains(c))
+      out += char(c);
+    else
+      out += llvm::formatv("%{0:X-2}", unsigned(c)).str();
+  }
+  return out;
+}
 
 size_t display_width(llvm::StringRef s) {
   if (llvm::all_of(s, [](char c) { return c >= 0x20 && c < 0x7f; })) return s.size();
@@ -157,6 +239,8 @@ std::unique_ptr<ReportRenderer> make_renderer(OutputFormat f, llvm::raw_ostream 
   switch (f) {
     case OutputFormat::Json: return make_json_renderer(os, opts);
     case OutputFormat::Editor: return make_editor_renderer(os, opts);
+    case OutputFormat::Html: return make_html_renderer(os, opts);
+    case OutputFormat::Sarif: return make_sarif_renderer(os, opts);
     case OutputFormat::Text: break;
   }
   return make_text_renderer(os, opts);

@@ -37,10 +37,30 @@ std::string runtime_state(const Goroutine &g);
 const std::vector<Frame> &frames_of(const StackRef &s);
 llvm::StringRef package_of(const Frame &f);
 
+// Whose code a frame is, as panicparse colours it: the program's, a
+// dependency's (module cache, vendor), the standard library's, the runtime's
+// (formats/taxonomy.md "Culprit"), or C code.
+enum class FrameKind { Program, Dependency, Stdlib, Runtime, C };
+FrameKind frame_kind(const Frame &f);
+const char *to_string(FrameKind);  // "program", "dependency", "stdlib", "runtime", "c"
+
+// A frame's place as text shows it: "file:line +0x1d", "lib.so pc=0x...", "?".
+std::string location_text(const Frame &f);
+// "?" for goroutines whose id the input does not show (profiles, stacks
+// logged without a goroutine header).
+std::string goroutine_id(const Goroutine &g);
+// The state with scan, wait minutes and a locked thread: "chan receive, 3 minutes".
+std::string goroutine_state(const Goroutine &g);
+// What happened, for a report's headline: "panic in goroutine 7", "data race".
+std::string report_event(const Report &r);
+
 // The goroutine the verdict names, or null.
 const Goroutine *crashing_goroutine(const Report &r);
 llvm::StringRef verdict_class(const Verdict &v);  // "unknown" when unset
 std::string display_path(const Input &in);        // "<stdin>" for "-"
+
+// S with every byte but ASCII letters, digits and those of KEEP as %XX.
+std::string percent_encoded(llvm::StringRef s, llvm::StringRef keep);
 
 // Terminal columns S takes as the escaping stream shows it (escaping_stream.h):
 // East Asian wide characters take two, combining marks none; a tab or an

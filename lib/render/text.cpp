@@ -6,6 +6,7 @@
 #include "render/render_util.h"
 
 #include "analysis/groups.h"
+#include "analysis/taxonomy.h"
 #include "analysis/verdict.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -27,8 +28,22 @@ constexpr size_t kWrapColumn = 100;
 constexpr size_t kMaxCallWidth = 56;
 constexpr size_t kMaxArgsWidth = 40;
 constexpr size_t kRaceFramesShown = 8;
+constexpr size_t kWhyLines = 2;  // the first screen's share of the explanation
 
 enum class Tone { Plain, Class, Strong, Dim, Warning };
+
+// panicparse's palette: the program yellow, dependencies cyan, the standard
+// library green, the runtime dim; C code magenta.
+llvm::raw_ostream::Colors kind_color(FrameKind k) {
+  switch (k) {
+    case FrameKind::Program: return llvm::raw_ostream::YELLOW;
+    case FrameKind::Dependency: return llvm::raw_ostream::CYAN;
+    case FrameKind::Stdlib: return llvm::raw_ostream::GREEN;
+    case FrameKind::Runtime: return llvm::raw_ostream::BRIGHT_BLACK;
+    case FrameKind::C: return llvm::raw_ostream::MAGENTA;
+  }
+  return llvm::raw_ostream::SAVEDCOLOR;
+}
 
 std::string call_text(const Frame &f, llvm::StringRef args) {
   if (f.non_go) return f.function.empty() ? "non-Go function" : f.function + " (non-Go)";
@@ -36,37 +51,9 @@ std::string call_text(const Frame &f, llvm::StringRef args) {
   return f.function + "(" + fit_width(args, kMaxArgsWidth) + ")";
 }
 
-std::string location_text(const Frame &f) {
-  std::string loc;
-  if (!f.file.empty() && (f.line > 0 || !f.non_go))
-    loc = llvm::formatv("{0}:{1}", f.file, f.line).str();
-  else if (!f.file.empty())  // C code in a library without line tables: the library and the pc
-    loc = f.file + (f.pc ? " pc=" + hex(*f.pc) : std::string());
-  else if (f.pc)
-    loc = "pc=" + hex(*f.pc);
-  else
-    loc = "?";
-  if (f.pc_offset) loc += " +" + hex(*f.pc_offset);
-  return loc;
-}
-
-// "?" for goroutines whose id the input does not show (profiles, stacks
-// logged without a goroutine header).
-std::string goroutine_id(const Goroutine &g) {
-  return g.id < 0 ? std::string("?") : std::to_string(g.id);
-}
-
 // The first line of S, cut to MAX columns.
 std::string shorten(llvm::StringRef s, size_t max) {
   return fit_width(s.take_until([](char c) { return c == '\n'; }), max);
-}
-
-std::string goroutine_state(const Goroutine &g) {
-  std::string s = runtime_state(g);
-  if (g.scan) s += " (scan)";
-  if (g.wait_minutes >= 0) s += llvm::formatv(", {0} minutes", g.wait_minutes).str();
-  if (g.locked_to_thread) s += ", locked to thread";
-  return s;
 }
 
 class TextWriter {
@@ -112,31 +99,18 @@ private:
     os_.resetColor();
   }
 
-  static std::string event(const Report &r) {
-    const Process &p = r.process;
-    std::string where = r.verdict.goroutine >= 0 ? llvm::formatv(" in goroutine {0}", r.verdict.goroutine).str() : "";
-    switch (r.kind) {
-      case ReportKind::Race:
-        return p.races.size() > 1 ? llvm::formatv("data race ({0} reports)", p.races.size()).str() : "data race";
-      case ReportKind::Snapshot: return llvm::formatv("goroutine snapshot ({0} goroutines)", p.goroutines.size()).str();
-      case ReportKind::Recovered: return "recovered panic" + where;
-      case ReportKind::Crash: break;
-    }
-    if (p.test_timeout) return "test timeout";
-    if (!p.panics.empty()) return "panic" + where;
-    if (p.fatal) return "fatal error" + where;
-    if (p.signal) {
-      std::string name = !p.signal->name.empty() ? p.signal->name : p.signal->number >= 0 ? hex(p.signal->number) : "";
-      return "signal " + name + where;
-    }
-    return "crash" + where;
+  // A frame's line in its kind's colour, bold for the culprit.
+  void framed(llvm::StringRef text, FrameKind kind, bool bold) {
+    os_.changeColor(kind_color(kind), bold);
+    os_ << text;
+    os_.resetColor();
   }
 
   void report(llvm::StringRef name, const Report &r, bool show_offset) {
     const Process &p = r.process;
     os_ << name;
     if (show_offset) os_ << " @ byte " << r.offset;
-    os_ << ": " << event(r) << " - ";
+    os_ << ": " << report_event(r) << " - ";
     styled(verdict_class(r.verdict), Tone::Class);
     if (r.kind == ReportKind::Crash)
       os_ << (r.verdict.recoverable ? " (recoverable: yes, but not recovered)" : " (recoverable: no)");
@@ -191,7 +165,12 @@ private:
       os_ << '\n';
     }
     for (const std::string &why : r.verdict.confidence_reasons) os_ << "  confidence: low: " << why << '\n';
-    if (!r.verdict.explanation.empty()) wrapped("  why: ", r.verdict.explanation);
+    if (opts_.verbose) {
+      if (!r.verdict.explanation.empty()) wrapped("  why: ", r.verdict.explanation);
+      if (r.verdict.cls) wrapped("  class: ", class_info(*r.verdict.cls).explanation);
+    } else if (!r.verdict.why.empty()) {
+      wrapped("  why: ", r.verdict.why, kWhyLines);
+    }
 
     const Goroutine *crashing = crashing_goroutine(r);
     if (crashing) {
@@ -327,7 +306,21 @@ private:
     for (size_t i = 0; i < lines.size(); ++i) os_ << prefix << (i ? "  " : "") << lines[i] << '\n';
   }
 
-  void wrapped(llvm::StringRef head, llvm::StringRef text) {
+  // TEXT after HEAD, wrapped at kWrapColumn; at most MAX_LINES lines, the
+  // last cut with "..." when there is more.
+  void wrapped(llvm::StringRef head, llvm::StringRef text, size_t max_lines = SIZE_MAX) {
+    if (max_lines != SIZE_MAX) {
+      std::string all;
+      llvm::raw_string_ostream tmp(all);
+      TextWriter(tmp, opts_).wrapped(head, text);
+      llvm::SmallVector<llvm::StringRef, 8> lines;
+      llvm::StringRef(all).split(lines, '\n', -1, /*KeepEmpty=*/false);
+      for (size_t i = 0; i < lines.size() && i < max_lines; ++i) {
+        bool cut = i + 1 == max_lines && lines.size() > max_lines;
+        os_ << (cut ? fit_width(lines[i].str() + " ...", kWrapColumn) : lines[i].str()) << '\n';
+      }
+      return;
+    }
     std::string pad(display_width(head), ' ');
     llvm::SmallVector<llvm::StringRef, 4> paragraphs;
     text.split(paragraphs, '\n');
@@ -443,9 +436,7 @@ private:
       line += "  " + location_text(f);
       if (f.inlined) line += " [inlined]";
       os_ << indent;
-      styled((is_culprit ? "  > " : "    ") + line, is_culprit                  ? Tone::Strong
-                                                    : InAppRules::is_runtime(f) ? Tone::Dim
-                                                                                : Tone::Plain);
+      framed((is_culprit ? "  > " : "    ") + line, frame_kind(f), is_culprit);
       os_ << '\n';
     }
     if (stack.elided_at && *stack.elided_at >= shown && shown == frames.size()) elision();
@@ -582,7 +573,8 @@ private:
       os_ << "(no frames)\n";
       return;
     }
-    os_ << shown->function << " at ";
+    framed(shown->function, frame_kind(*shown), false);
+    os_ << " at ";
     if (!shown->file.empty())
       os_ << shown->file << ':' << shown->line;
     else

@@ -239,13 +239,19 @@ Table triage_files(FileList list, const CollectOptions &opts);
 
 struct RenderOptions {
   std::string tool_version = "0.0.0";
-  bool color = false;         // text: NEW in colour
-  size_t summary_width = 60;  // text: summary column cut at this many characters
+  bool color = false;           // text: NEW in colour
+  size_t summary_width = 60;    // text: summary column cut at this many characters
+  std::string information_uri;  // sarif: tool.driver.informationUri ("" leaves it out)
+  std::string source_root;      // sarif: %SRCROOT% (--source-root; "" unknown)
 };
 
 void render_json(llvm::raw_ostream &os, const Table &table, const RenderOptions &opts);
 void render_csv(llvm::raw_ostream &os, const Table &table);
 void render_text(llvm::raw_ostream &os, const Table &table, const RenderOptions &opts);
+// formats/html.md: the bucket table, each bucket expanding to its files.
+void render_html(llvm::raw_ostream &os, const Table &table, const RenderOptions &opts);
+// formats/sarif.md: one result per bucket.
+void render_sarif(llvm::raw_ostream &os, const Table &table, const RenderOptions &opts);
 
 // Parses a triage JSON document (a previous --format json); errors name the
 // JSON path of the problem.

@@ -20,6 +20,9 @@ const char *kAnalyzeHelp = R"(Examples:
   kubectl logs pod --previous | crashctl analyze -      read stdin
   journalctl -u app | crashctl analyze -       log prefixes (journald, klog, docker JSON) are stripped
   crashctl analyze --format json crash.txt     stable JSON for scripts (formats/output.schema.json)
+  crashctl analyze --format html crash.txt > crash.html   one page to share: verdict, stacks, groups
+  crashctl analyze --format sarif crash.txt > crash.sarif code scanning (GitHub, VS Code's SARIF viewer)
+  crashctl analyze --verbose crash.txt         the whole explanation, not only this crash's part
   crashctl analyze --format editor crash.txt > errors.txt; vim -q errors.txt
                                                jump to the culprit and each frame
   crashctl analyze --path-map /build/src=$HOME/src --format editor crash.txt
@@ -39,6 +42,8 @@ struct AnalyzeArgs {
   std::vector<std::string> files;
   std::string format = "text";
   std::string color = "auto";
+  bool verbose = false;
+  std::string link_template = "vscode://file{path}:{line}";
   crashctl::AnalysisOptions analysis;
 };
 
@@ -85,9 +90,14 @@ int run_analyze(const AnalyzeArgs &args) {
   ropts.text_lists_problems = false;  // stderr has them
   ropts.paths = &paths;
   ropts.tool_version = CRASHCTL_VERSION;
+  ropts.information_uri = CRASHCTL_HOMEPAGE_URL;
+  ropts.verbose = a.verbose;
+  ropts.link_template = a.link_template;
   llvm::raw_ostream &out = llvm::outs();
   crashctl::OutputFormat format = a.format == "json"     ? crashctl::OutputFormat::Json
                                   : a.format == "editor" ? crashctl::OutputFormat::Editor
+                                  : a.format == "html"   ? crashctl::OutputFormat::Html
+                                  : a.format == "sarif"  ? crashctl::OutputFormat::Sarif
                                                          : crashctl::OutputFormat::Text;
   // Each report is written as soon as it is analyzed, and then freed: a file
   // with a million crashes costs what one costs.
@@ -114,8 +124,15 @@ Command add_analyze_command(CLI::App &app) {
   auto args = std::make_shared<AnalyzeArgs>();
   CLI::App *cmd = app.add_subcommand("analyze", "Explain the crash in each input: verdict first, then goroutines");
   cmd->add_option("files", args->files, "Inputs: crash text, logs, dumps; '-' for stdin")->required();
-  cmd->add_option("-f,--format", args->format, "Output: text (default), json, editor")
-      ->check(CLI::IsMember({"text", "json", "editor"}));
+  cmd->add_option("-f,--format", args->format,
+                  "Output: text (default), json, editor, html (one self-contained page), sarif (SARIF 2.1.0)")
+      ->check(CLI::IsMember({"text", "json", "editor", "html", "sarif"}));
+  cmd->add_flag("-v,--verbose", args->verbose,
+                "Text: the whole explanation and the class's (crashctl explain CLASS), not only this crash's");
+  cmd->add_option("--link-template", args->link_template,
+                  "HTML: link of a frame whose file is on this machine, {path} and {line} (default "
+                  "vscode://file{path}:{line}); other frames link to their forge")
+      ->type_name("URL");
   add_analysis_options(cmd, args->analysis);
   add_color_option(cmd, args->color);
   cmd->footer(kAnalyzeHelp);

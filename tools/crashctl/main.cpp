@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
   // crashctl help [COMMAND]
   std::string help_topic;
   CLI::App *help = app.add_subcommand("help", "Show help for crashctl or one of its commands");
-  help->add_option("command", help_topic, "A command: analyze, diff, triage");
+  help->add_option("command", help_topic, "A command: analyze, diff, triage, explain");
   app.footer("Run 'crashctl help COMMAND' (or 'crashctl COMMAND --help') for its options and examples.");
 
   // A mistyped command gets a suggestion, not "a subcommand is required".

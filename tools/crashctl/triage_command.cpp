@@ -22,6 +22,8 @@ const char *kTriageHelp = R"(Examples:
   crashctl triage crashes/ old/*.log.zst       files and directories; gzip and zstd as they are
   crashctl triage -f json crashes/ > today.json        the table for scripts (formats/triage.md)
   crashctl triage -f csv crashes/ > buckets.csv        one row per bucket for a spreadsheet
+  crashctl triage -f html crashes/ > buckets.html      a bucket table to share, each bucket's files
+  crashctl triage -f sarif crashes/ > buckets.sarif    one code-scanning alert per bucket
   crashctl triage --baseline yesterday.json crashes/   mark buckets not seen before as NEW
   crashctl triage --baseline main.json -f csv dumps/   exit status 4 when a new bucket appeared
   crashctl triage -j 1 crashes/                one thread (default: every core)
@@ -143,12 +145,18 @@ int run_triage(const TriageArgs &a) {
 
   triage::RenderOptions ropts;
   ropts.tool_version = CRASHCTL_VERSION;
+  ropts.information_uri = CRASHCTL_HOMEPAGE_URL;
+  ropts.source_root = a.analysis.source_root;
   ropts.color = want_color(a.color);
   llvm::raw_ostream &out = llvm::outs();
   if (a.format == "json")
     triage::render_json(out, table, ropts);
   else if (a.format == "csv")
     triage::render_csv(out, table);
+  else if (a.format == "html")
+    triage::render_html(out, table, ropts);
+  else if (a.format == "sarif")
+    triage::render_sarif(out, table, ropts);
   else
     triage::render_text(out, table, ropts);
   out.flush();
@@ -179,8 +187,9 @@ Command add_triage_command(CLI::App &app) {
                   "Files and directories (walked recursively); with --merge, triage JSON files ('-' for stdin)")
       ->required()
       ->type_name("PATH");
-  cmd->add_option("-f,--format", args->format, "Output: text (default), json, csv")
-      ->check(CLI::IsMember({"text", "json", "csv"}));
+  cmd->add_option("-f,--format", args->format,
+                  "Output: text (default), json, csv, html (one self-contained page), sarif (a result per bucket)")
+      ->check(CLI::IsMember({"text", "json", "csv", "html", "sarif"}));
   cmd->add_option("--baseline", args->baseline, "A previous 'triage -f json' table: buckets not in it are new (exit 4)")
       ->type_name("TABLE.json");
   CLI::Option *merge =
