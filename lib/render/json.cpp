@@ -1,6 +1,7 @@
 // --format json: streamed with json::OStream so that a dump of a million
 // goroutines never exists as one json::Value. Keys are written in a fixed
 // order; formats/output.schema.json describes every one.
+#include "render/json_emit.h"
 #include "render/render.h"
 #include "render/render_util.h"
 
@@ -21,41 +22,13 @@ json::Value hex_or_null(const std::optional<uint64_t> &v) {
   return v ? json::Value(hex(*v)) : json::Value(nullptr);
 }
 
-// Forwards to the real stream and, while recording, keeps a copy: a shared
-// stack's frames are written once and then repeated byte for byte.
-class RecordingStream final : public llvm::raw_ostream {
-public:
-  explicit RecordingStream(llvm::raw_ostream &out) : out_(out) {}
-  ~RecordingStream() override { flush(); }
-  void start() {
-    flush();
-    recording_ = true;
-    copy_.clear();
-  }
-  std::string stop() {
-    flush();
-    recording_ = false;
-    return std::move(copy_);
-  }
-
-private:
-  void write_impl(const char *p, size_t n) override {
-    out_.write(p, n);
-    if (recording_) copy_.append(p, n);
-  }
-  uint64_t current_pos() const override { return out_.tell(); }
-  llvm::raw_ostream &out_;
-  bool recording_ = false;
-  std::string copy_;
-};
-
 class JsonWriter {
 public:
-  explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : rec_(os), j_(rec_, 2), opts_(opts) {}
+  explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : os_(os), j_(os, 2), opts_(opts) {}
 
   // The document is written as it goes: the head, then each input and its
   // reports as they come, then the tail.
-  void flush() { rec_.flush(); }
+  void flush() { os_.flush(); }
 
   void begin_document() {
     j_.objectBegin();
@@ -161,9 +134,19 @@ public:
             });
           });
       });
-      j_.attributeArray("goroutines", [&] {
-        for (const Goroutine &g : p.goroutines) goroutine(g);
-      });
+      // Written by the emitter (json_emit.h): the bulk of a large dump's output.
+      j_.attributeBegin("goroutines");
+      {
+        JsonEmitter e(j_.rawValueBegin());
+        JsonScope a(e, kReportMemberIndent, '[');
+        for (const Goroutine &g : p.goroutines) {
+          a.item();
+          goroutine(e, a.inner(), g);
+        }
+        a.end();
+        j_.rawValueEnd();
+      }
+      j_.attributeEnd();
       frames("system_stack_frames", p.runtime_stack_frames);
       j_.attributeArray("groups", [&] {
         for (const GoroutineGroup &g : r.groups) group(g);
@@ -379,113 +362,155 @@ public:
     });
   }
 
-  void frame(const Frame &f, llvm::StringRef args) {
-    j_.object([&] {
-      j_.attribute("function", str(f.function));
-      j_.attribute("package", str(package_of(f)));
-      j_.attribute("file", str(f.file));
-      j_.attribute("line", f.line);
-      j_.attribute("inlined", f.inlined);
-      j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
-      j_.attribute("pc", hex_or_null(f.pc));
-      j_.attribute("args", str(args));
-      j_.attribute("non_go", f.non_go);
-      j_.attribute("language", f.non_go ? "c" : "go");
-      j_.attribute("url", str_or_null(links_ ? links_->url(f) : std::string()));
-    });
+  // A frame (object), a stack's frames (array), a goroutine (object) through
+  // the emitter (json_emit.h), INDENT being the indentation of the line they
+  // start on. G, when given, supplies its own argument values for the
+  // shared frames.
+  void frame(JsonEmitter &e, unsigned indent, const Frame &f, llvm::StringRef args) {
+    JsonScope o(e, indent, '{');
+    o.key("function").string(f.function);
+    o.key("package").string(package_of(f));
+    o.key("file").string(f.file);
+    o.key("line").integer(f.line);
+    o.key("inlined").boolean(f.inlined);
+    if (f.pc_offset)
+      o.key("pc_offset").unsigned_integer(*f.pc_offset);
+    else
+      o.key("pc_offset").null();
+    o.key("pc").hex_or_null(f.pc);
+    o.key("args").string(args);
+    o.key("non_go").boolean(f.non_go);
+    o.key("language").string(f.non_go ? "c" : "go");
+    o.key("url").string_or_null(links_ ? links_->url(f) : std::string());
+    o.end();
+  }
+  void frames(JsonEmitter &e, unsigned indent, const StackRef &stack, const Goroutine *g) {
+    JsonScope a(e, indent, '[');
+    const auto &fs = frames_of(stack);
+    for (size_t i = 0; i < fs.size(); ++i) {
+      std::string_view args = g ? frame_args(*g, i) : std::string_view(fs[i].args);
+      a.item();
+      frame(e, a.inner(), fs[i], llvm::StringRef(args.data(), args.size()));
+    }
+    a.end();
   }
 
   // A goroutine's frames. Goroutines sharing a stack and its argument values
-  // print the same bytes: the first one's output is kept and repeated (its
-  // place in the goroutine object, after other attributes, is always the same).
-  void goroutine_frames(const Goroutine &g) {
-    if (!g.stack || g.frame_args) return frames("frames", g.stack, &g);
+  // print the same bytes: the first one's output is kept and repeated.
+  void goroutine_frames(JsonEmitter &e, unsigned indent, const Goroutine &g) {
+    if (!g.stack || g.frame_args) return frames(e, indent, g.stack, &g);
     auto it = frames_json_.find(g.stack.get());
     // A stack shared by another report of the input holds that report's links.
-    if (it != frames_json_.end() && links_ && it->second.links.same_table(*links_)) {
-      rec_ << it->second.text;
+    if (it != frames_json_.end() && links_ && it->second.links.same_table(*links_) && it->second.indent == indent) {
+      e.os() << it->second.text;
       return;
     }
-    bool keep = frames_json_bytes_ < kFramesJsonBudget;
-    if (keep) rec_.start();
-    frames("frames", g.stack, &g);
-    if (keep) {
-      std::string text = rec_.stop();
-      frames_json_bytes_ += text.size();
-      frames_json_.insert_or_assign(g.stack.get(),
-                                    CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), std::move(text)});
+    if (frames_json_bytes_ >= kFramesJsonBudget) return frames(e, indent, g.stack, &g);
+    std::string text;
+    {
+      llvm::raw_string_ostream s(text);
+      JsonEmitter te(s);
+      frames(te, indent, g.stack, &g);
     }
+    e.os() << text;
+    frames_json_bytes_ += text.size();
+    frames_json_.insert_or_assign(g.stack.get(),
+                                  CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), indent, std::move(text)});
   }
 
-  // G, when given, supplies its own argument values for the shared frames.
-  void frames(llvm::StringRef key, const StackRef &stack, const Goroutine *g = nullptr) {
-    j_.attributeArray(key, [&] {
-      const auto &fs = frames_of(stack);
-      for (size_t i = 0; i < fs.size(); ++i) {
-        std::string_view args = g ? frame_args(*g, i) : std::string_view(fs[i].args);
-        frame(fs[i], llvm::StringRef(args.data(), args.size()));
+  void created_by(JsonEmitter &e, const FrameRef &creator, int64_t parent, unsigned indent) {
+    if (!creator) return e.null();
+    JsonScope o(e, indent, '{');
+    o.key("function").string(creator->function);
+    o.key("file").string(creator->file);
+    o.key("line").integer(creator->line);
+    o.key("goroutine").int_or_null(parent);
+    o.end();
+  }
+
+  void goroutine(JsonEmitter &e, unsigned indent, const Goroutine &g) {
+    JsonScope o(e, indent, '{');
+    const unsigned in = o.inner();
+    o.key("id").integer(g.id);
+    o.key("state").string(json_name(g.status));
+    o.key("wait_reason").string(g.wait_reason.str());
+    o.key("wait_minutes").int_or_null(g.wait_minutes);
+    o.key("locked_to_thread").boolean(g.locked_to_thread);
+    o.key("scan").boolean(g.scan);
+    o.key("labels").string_or_null(g.extras().labels);
+    o.key("stack_unavailable").boolean(g.stack_unavailable);
+    o.key("frames");
+    goroutine_frames(e, in, g);
+    if (g.stack && g.stack->elided_at) {
+      JsonScope el(o.key("frames_elided"), in, '{');
+      el.key("at").unsigned_integer(*g.stack->elided_at);
+      el.key("count").int_or_null(g.stack->elided_count);
+      el.end();
+    } else {
+      o.key("frames_elided").null();
+    }
+    o.key("created_by");
+    created_by(e, g.created_by, g.parent_goid, in);
+    const GoroutineExtras &ex = g.extras();
+    {
+      JsonScope ds(o.key("defers"), in, '[');
+      for (const Defer &d : ex.defers) {
+        JsonScope x(ds.item(), ds.inner(), '{');
+        x.key("function").string(d.function);
+        x.key("file").string(d.file);
+        x.key("line").integer(d.line);
+        x.key("kind").string(to_string(d.kind));
+        if (d.calls_recover)
+          x.key("calls_recover").boolean(*d.calls_recover);
+        else
+          x.key("calls_recover").null();
+        x.key("recover_via").string_or_null(d.indirect_recover);
+        x.key("ran").boolean(d.ran);
+        x.key("running").boolean(d.running);
+        x.key("frame_index").int_or_null(d.frame_index);
+        x.end();
       }
-    });
+      ds.end();
+    }
+    o.key("start_function").string_or_null(ex.start_function);
+    o.key("system").boolean(ex.system);
+    o.key("wait_since_ns").int_or_null(ex.wait_since_ns);
+    o.key("gp").hex_or_null(ex.gp);
+    o.key("unreadable").string_or_null(ex.unreadable);
+    {
+      JsonScope as(o.key("ancestors"), in, '[');
+      for (const Ancestor &a : ex.ancestors) {
+        JsonScope x(as.item(), as.inner(), '{');
+        x.key("goroutine").integer(a.goid);
+        x.key("frames");
+        frames(e, x.inner(), a.stack, nullptr);
+        x.key("created_by");
+        created_by(e, a.created_by, -1, x.inner());
+        x.end();
+      }
+      as.end();
+    }
+    o.key("offset").unsigned_integer(g.offset);
+    o.end();
   }
 
-  void created_by(const FrameRef &creator, int64_t parent) {
-    attribute_or_null("created_by", creator, [&] {
-      j_.object([&] {
-        j_.attribute("function", str(creator->function));
-        j_.attribute("file", str(creator->file));
-        j_.attribute("line", creator->line);
-        j_.attribute("goroutine", int_or_null(parent));
-      });
-    });
-  }
-
-  void goroutine(const Goroutine &g) {
-    j_.object([&] {
-      j_.attribute("id", g.id);
-      j_.attribute("state", json_name(g.status));
-      j_.attribute("wait_reason", str(g.wait_reason.str()));
-      j_.attribute("wait_minutes", int_or_null(g.wait_minutes));
-      j_.attribute("locked_to_thread", g.locked_to_thread);
-      j_.attribute("scan", g.scan);
-      j_.attribute("labels", str_or_null(g.extras().labels));
-      j_.attribute("stack_unavailable", g.stack_unavailable);
-      goroutine_frames(g);
-      attribute_or_null("frames_elided", g.stack && g.stack->elided_at, [&] {
+  // A stack's frames through OStream, for the few stacks outside goroutines.
+  void frames(llvm::StringRef key, const StackRef &stack) {
+    j_.attributeArray(key, [&] {
+      for (const Frame &f : frames_of(stack))
         j_.object([&] {
-          j_.attribute("at", static_cast<uint64_t>(*g.stack->elided_at));
-          j_.attribute("count", int_or_null(g.stack->elided_count));
+          j_.attribute("function", str(f.function));
+          j_.attribute("package", str(package_of(f)));
+          j_.attribute("file", str(f.file));
+          j_.attribute("line", f.line);
+          j_.attribute("inlined", f.inlined);
+          j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
+          j_.attribute("pc", hex_or_null(f.pc));
+          j_.attribute("args", str(f.args));
+          j_.attribute("non_go", f.non_go);
+          j_.attribute("language", f.non_go ? "c" : "go");
+          j_.attribute("url", str_or_null(links_ ? links_->url(f) : std::string()));
         });
-      });
-      created_by(g.created_by, g.parent_goid);
-      const GoroutineExtras &ex = g.extras();
-      j_.attributeArray("defers", [&] {
-        for (const Defer &d : ex.defers)
-          j_.object([&] {
-            j_.attribute("function", str(d.function));
-            j_.attribute("file", str(d.file));
-            j_.attribute("line", d.line);
-            j_.attribute("kind", to_string(d.kind));
-            j_.attribute("calls_recover", d.calls_recover ? json::Value(*d.calls_recover) : json::Value(nullptr));
-            j_.attribute("recover_via", str_or_null(d.indirect_recover));
-            j_.attribute("ran", d.ran);
-            j_.attribute("running", d.running);
-            j_.attribute("frame_index", int_or_null(d.frame_index));
-          });
-      });
-      j_.attribute("start_function", str_or_null(ex.start_function));
-      j_.attribute("system", ex.system);
-      j_.attribute("wait_since_ns", int_or_null(ex.wait_since_ns));
-      j_.attribute("gp", hex_or_null(ex.gp));
-      j_.attribute("unreadable", str_or_null(ex.unreadable));
-      j_.attributeArray("ancestors", [&] {
-        for (const Ancestor &a : g.extras().ancestors)
-          j_.object([&] {
-            j_.attribute("goroutine", a.goid);
-            frames("frames", a.stack);
-            created_by(a.created_by, -1);
-          });
-      });
-      j_.attribute("offset", g.offset);
     });
   }
 
@@ -524,7 +549,10 @@ public:
   }
 
   static constexpr size_t kFramesJsonBudget = 64 << 20;
-  RecordingStream rec_;
+  // The report object's members are indented by 10: the document's members
+  // by 2, "inputs" elements 4, an input's members 6, "reports" elements 8.
+  static constexpr unsigned kReportMemberIndent = 10;
+  llvm::raw_ostream &os_;
   json::OStream j_;
   const RenderOptions &opts_;
   // The reference keeps the stack alive: a freed stack's address, reused by
@@ -532,6 +560,7 @@ public:
   struct CachedFrames {
     StackRef stack;
     SourceLinks links;  // the frames' URLs came from these
+    unsigned indent = 0;
     std::string text;
   };
   const SourceLinks *links_ = nullptr;  // the report being written's
