@@ -86,7 +86,9 @@ private:
   void read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
                    const std::vector<int64_t> &phys_to_logical);
   void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
+  const binary::Func *deferred_func(uint64_t funcval);
   std::string describe_deferred(uint64_t funcval, Defer &d);
+  std::string describe_deferred(uint64_t funcval, const binary::Func *fn, Defer &d);
   std::vector<PanicRecord> read_panics(const G &g, int64_t goid);
   void read_labels(const G &g, Goroutine &out);
   void read_ancestors(const G &g, Goroutine &out);
@@ -121,6 +123,12 @@ private:
   std::map<std::vector<uint64_t>, StackRef> ancestor_stacks_;
   std::map<uint64_t, std::string> labels_;  // g.labels -> as printed: goroutines share label sets
   std::vector<std::string> wait_reasons_;
+  struct DeferredFunction {
+    Defer described;      // function, file, line, calls_recover, indirect_recover
+    std::string closure;  // the closure's own name, as printed
+  };
+  std::unordered_map<const binary::Func *, DeferredFunction> deferred_;
+  UnwindCache unwind_cache_;
 };
 
 int CoreDecoder::go_minor() const {
@@ -197,17 +205,36 @@ StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::
   return ref;
 }
 
+// The function a funcval's code pointer is in; nullptr when unreadable.
+const binary::Func *CoreDecoder::deferred_func(uint64_t funcval) {
+  auto code = funcval ? mem_.u64(funcval) : std::nullopt;
+  return code ? exe_.func_at(*code - bias_) : nullptr;
+}
+
 // The function a funcval points to, unwrapped from the compiler's defer
 // wrappers, and whether it calls recover itself.
 std::string CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
-  auto code = funcval ? mem_.u64(funcval) : std::nullopt;
-  const binary::Func *fn = code ? exe_.func_at(*code - bias_) : nullptr;
+  return describe_deferred(funcval, deferred_func(funcval), d);
+}
+std::string CoreDecoder::describe_deferred(uint64_t funcval, const binary::Func *fn, Defer &d) {
   if (!fn) {
     d.function = funcval ? "funcval " + hex(funcval) + " (unreadable)" : "(nil)";
     return "";
   }
-  binary::describe_defer(exe_, *fn, d);
-  return binary::print_name(fn->name);
+  // Goroutines deferring the same function: it is read from the code once.
+  auto it = deferred_.find(fn);
+  if (it == deferred_.end()) {
+    Defer x;
+    binary::describe_defer(exe_, *fn, x);
+    it = deferred_.emplace(fn, DeferredFunction{std::move(x), binary::print_name(fn->name)}).first;
+  }
+  const Defer &x = it->second.described;
+  d.function = x.function;
+  d.file = x.file;
+  d.line = x.line;
+  d.calls_recover = x.calls_recover;
+  d.indirect_recover = x.indirect_recover;
+  return it->second.closure;
 }
 
 void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out) {
@@ -237,7 +264,8 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
     return;
   }
   std::vector<std::pair<int, uint64_t>> slots;  // defer index, closure slot address
-  if (go_minor() >= 22 || go_minor() == 0) {
+  const int minor = go_minor();
+  if (minor >= 22 || minor == 0) {
     // Go 1.22+: uvarint(deferBitsOffset), uvarint(slotsOffset); slot i at varp-slotsOffset+8i.
     auto slots_off = uvarint(at);
     if (!slots_off) return;
@@ -258,21 +286,23 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
     bool pending = (*bits >> i) & 1;
     auto closure = mem_.u64(slot);
     if (!closure || !*closure) continue;
+    const binary::Func *fn = deferred_func(*closure);
+    if (!pending && !(minor && minor <= 21)) {
+      // The slots are zeroed on entry and never cleared (cmd/compile
+      // ssagen openDeferSave: needzero), so a set slot with its bit clear
+      // is a defer that has run or is running. Past the last defer the
+      // slots are other variables: accept only closures of this function.
+      if (!fn) continue;
+      std::string owner = binary::print_name(pf.fn->name) + ".";
+      if (!llvm::StringRef(binary::print_name(fn->name)).starts_with(owner)) continue;
+    }
     Defer d;
     d.kind = DeferKind::OpenCoded;
     d.frame_index = logical;
     d.sp = pf.sp;
     d.pc = pf.pc;
-    std::string closure_fn = describe_deferred(*closure, d);
-    if (!pending) {
-      // The slots are zeroed on entry and never cleared (cmd/compile
-      // ssagen openDeferSave: needzero), so a set slot with its bit clear
-      // is a defer that has run or is running. Past the last defer the
-      // slots are other variables: accept only closures of this function.
-      std::string owner = binary::print_name(pf.fn->name);
-      if (closure_fn.rfind(owner + ".", 0) != 0 && !(go_minor() && go_minor() <= 21)) continue;
-      d.ran = true;
-    }
+    describe_deferred(*closure, fn, d);
+    d.ran = !pending;
     out.push_back(std::move(d));
   }
 }
@@ -643,7 +673,7 @@ void CoreDecoder::run() {
         start.curg_sched = &sched;
       }
     }
-    UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_);
+    UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_, &unwind_cache_);
     if (th.crashed) {
       crash_thread_frames = ur.frames;
       crash_goid = th.goroutine;
@@ -724,7 +754,7 @@ void CoreDecoder::run() {
         start = {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
       }
       if (start.pc && start.sp) {
-        UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_);
+        UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_, &unwind_cache_);
         frames = std::move(ur.frames);
         stopped = ur.stopped;
       } else if (out.status == GoroutineStatus::Running) {

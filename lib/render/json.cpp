@@ -144,6 +144,7 @@ public:
           goroutine(e, a.inner(), g);
         }
         a.end();
+        e.flush();
         j_.rawValueEnd();
       }
       j_.attributeEnd();
@@ -402,7 +403,7 @@ public:
     auto it = frames_json_.find(g.stack.get());
     // A stack shared by another report of the input holds that report's links.
     if (it != frames_json_.end() && links_ && it->second.links.same_table(*links_) && it->second.indent == indent) {
-      e.os() << it->second.text;
+      e.put(it->second.text);
       return;
     }
     if (frames_json_bytes_ >= kFramesJsonBudget) return frames(e, indent, g.stack, &g);
@@ -412,7 +413,7 @@ public:
       JsonEmitter te(s);
       frames(te, indent, g.stack, &g);
     }
-    e.os() << text;
+    e.put(text);
     frames_json_bytes_ += text.size();
     frames_json_.insert_or_assign(g.stack.get(),
                                   CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), indent, std::move(text)});
