@@ -27,6 +27,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <tuple>
@@ -82,7 +83,9 @@ private:
   bool read_g(uint64_t addr, G &g);
   std::vector<M> read_ms();
   std::string wait_reason(uint8_t idx);
-  StackRef make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical);
+  // PHYS_TO_LOGICAL, when given, is pointed at each physical frame's index in the
+  // stack's logical frames (valid as long as the decoder).
+  StackRef make_stack(const std::vector<PhysicalFrame> &frames, const std::vector<int64_t> **phys_to_logical);
   void read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
                    const std::vector<int64_t> &phys_to_logical);
   void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
@@ -119,16 +122,27 @@ private:
     StackRef stack;
     std::vector<int64_t> phys_to_logical;
   };
-  std::map<std::vector<uint64_t>, CachedStack> stacks_;
+  struct PcsHash {
+    size_t operator()(const std::vector<uint64_t> &pcs) const {
+      uint64_t h = 0x9e3779b97f4a7c15ULL ^ pcs.size();
+      for (uint64_t pc : pcs) h = (h ^ pc) * 0x100000001b3ULL;
+      return size_t(h ^ (h >> 29));
+    }
+  };
+  std::unordered_map<std::vector<uint64_t>, CachedStack, PcsHash> stacks_;
+  std::vector<uint64_t> stack_key_;  // make_stack's key, kept for its capacity
   std::map<std::vector<uint64_t>, StackRef> ancestor_stacks_;
   std::map<uint64_t, std::string> labels_;  // g.labels -> as printed: goroutines share label sets
   std::vector<std::string> wait_reasons_;
+  int minor_ = 0;  // go_minor(), once the Go version is known (before the goroutines are read)
+  std::array<std::optional<InternedString>, 256> wait_reasons_interned_;
   struct DeferredFunction {
     Defer described;      // function, file, line, calls_recover, indirect_recover
     std::string closure;  // the closure's own name, as printed
   };
   std::unordered_map<const binary::Func *, DeferredFunction> deferred_;
   UnwindCache unwind_cache_;
+  std::unordered_map<uint64_t, const binary::Func *> func_at_code_;  // deferred_func's lookups
 };
 
 int CoreDecoder::go_minor() const {
@@ -182,14 +196,15 @@ std::string CoreDecoder::wait_reason(uint8_t idx) {
   return idx < wait_reasons_.size() ? wait_reasons_[idx] : "waitReason(" + std::to_string(idx) + ")";
 }
 
-StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical) {
-  std::vector<uint64_t> key;
-  key.reserve(frames.size());
+StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames,
+                                 const std::vector<int64_t> **phys_to_logical) {
+  std::vector<uint64_t> &key = stack_key_;
+  key.clear();
   for (const PhysicalFrame &pf : frames) key.push_back(pf.pc << 1 | (pf.trap ? 1 : 0));
   // Goroutines parked at the same pcs share one Stack.
   auto found = stacks_.find(key);
   if (found != stacks_.end()) {
-    if (phys_to_logical) *phys_to_logical = found->second.phys_to_logical;
+    if (phys_to_logical) *phys_to_logical = &found->second.phys_to_logical;
     return found->second.stack;
   }
   auto stack = make_ref<Stack>();
@@ -199,16 +214,23 @@ StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::
     p2l.push_back(int64_t(stack->frames.size()) - 1);
   }
   binary::GoSymbolizer::join_args(*stack);
-  if (phys_to_logical) *phys_to_logical = p2l;
   StackRef ref = stack;
-  stacks_.emplace(std::move(key), CachedStack{ref, std::move(p2l)});
+  auto added = stacks_.emplace(key, CachedStack{ref, std::move(p2l)}).first;
+  if (phys_to_logical) *phys_to_logical = &added->second.phys_to_logical;
   return ref;
 }
 
 // The function a funcval's code pointer is in; nullptr when unreadable.
 const binary::Func *CoreDecoder::deferred_func(uint64_t funcval) {
   auto code = funcval ? mem_.u64(funcval) : std::nullopt;
-  return code ? exe_.func_at(*code - bias_) : nullptr;
+  if (!code) return nullptr;
+  // Closure slots hold a few distinct code pointers across goroutines (and
+  // unused slots anything: the cache stops growing at kMaxCached).
+  constexpr size_t kMaxCached = 4096;
+  if (auto it = func_at_code_.find(*code); it != func_at_code_.end()) return it->second;
+  const binary::Func *fn = exe_.func_at(*code - bias_);
+  if (func_at_code_.size() < kMaxCached) func_at_code_.emplace(*code, fn);
+  return fn;
 }
 
 // The function a funcval points to, unwrapped from the compiler's defer
@@ -263,13 +285,15 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
          "open-coded defers of " + pf.fn->name + ": deferBits at " + hex(varp - *bits_off) + " unreadable");
     return;
   }
-  std::vector<std::pair<int, uint64_t>> slots;  // defer index, closure slot address
-  const int minor = go_minor();
+  // Defer index and closure slot address, from the highest index down (the order they run in).
+  std::array<std::pair<int, uint64_t>, 8> slot_buf;
+  size_t n_slots = 0;
+  const int minor = minor_;
   if (minor >= 22 || minor == 0) {
     // Go 1.22+: uvarint(deferBitsOffset), uvarint(slotsOffset); slot i at varp-slotsOffset+8i.
     auto slots_off = uvarint(at);
     if (!slots_off) return;
-    for (int i = 0; i < 8; ++i) slots.emplace_back(i, varp - *slots_off + 8 * uint64_t(i));
+    for (int i = 7; i >= 0; --i) slot_buf[n_slots++] = {i, varp - *slots_off + 8 * uint64_t(i)};
   } else {
     // Go <= 1.21: uvarint(deferBitsOffset), uvarint(nDefers), then per defer
     // (last first) uvarint(closureOffset) [, uvarint(nArgs)... in older releases].
@@ -278,10 +302,10 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
     for (int i = int(*n) - 1; i >= 0; --i) {
       auto off = uvarint(at);
       if (!off) return;
-      slots.emplace_back(i, varp - *off);
+      slot_buf[n_slots++] = {i, varp - *off};
     }
   }
-  std::sort(slots.begin(), slots.end(), [](auto &a, auto &b) { return a.first > b.first; });
+  llvm::ArrayRef<std::pair<int, uint64_t>> slots(slot_buf.data(), n_slots);
   for (const auto &[i, slot] : slots) {
     bool pending = (*bits >> i) & 1;
     auto closure = mem_.u64(slot);
@@ -357,13 +381,13 @@ void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<Phys
   for (size_t i = 0; i < frames.size(); ++i) open_coded_defers(frames[i], phys_to_logical[i], open);
   // Run order: innermost frame first; within a frame, the open-coded ones
   // from the highest bit and the linked ones from the head of the chain.
-  std::vector<Defer> all;
-  for (auto &x : open) all.push_back(std::move(x));
+  std::vector<Defer> all = std::move(open);
   for (auto &x : linked) all.push_back(std::move(x));
-  std::stable_sort(all.begin(), all.end(), [](const Defer &a, const Defer &b) {
-    uint64_t as = a.sp ? a.sp : UINT64_MAX, bs = b.sp ? b.sp : UINT64_MAX;
-    return as < bs;
-  });
+  if (all.size() > 1)
+    std::stable_sort(all.begin(), all.end(), [](const Defer &a, const Defer &b) {
+      uint64_t as = a.sp ? a.sp : UINT64_MAX, bs = b.sp ? b.sp : UINT64_MAX;
+      return as < bs;
+    });
   // A deferred call that ran but has not returned is still on the stack.
   if (out.stack)
     for (Defer &x : all)
@@ -685,6 +709,7 @@ void CoreDecoder::run() {
   // The fatal error first: whether the heap is read depends on it.
   if (crash_thread) classify_fatal_from_frames(crash_thread_frames);
   const bool keep_stacks = wants_memory();
+  minor_ = go_minor();
 
   std::vector<Goroutine> gs;
   gs.reserve(gptrs.size());
@@ -730,7 +755,12 @@ void CoreDecoder::run() {
     out.status = status_from_name(sname).value_or(GoroutineStatus::Unknown);
     if (out.status == GoroutineStatus::Waiting || out.status == GoroutineStatus::Leaked) {
       uint8_t wr = g.u8(l_.g_waitreason);
-      if (wr) out.wait_reason = wait_reason(wr);
+      if (wr) {
+        // Interned once per reason: most goroutines wait for a few.
+        auto &interned = wait_reasons_interned_[wr];
+        if (!interned) interned = InternedString(wait_reason(wr));
+        out.wait_reason = *interned;
+      }
     }
 
     // Where its stack starts.
@@ -764,9 +794,9 @@ void CoreDecoder::run() {
     if (!stopped.empty() && !frames.empty()) ex.unreadable = "stack walk stopped: " + stopped;
     read_labels(g, out);
     read_ancestors(g, out);
-    std::vector<int64_t> phys_to_logical;
+    const std::vector<int64_t> *phys_to_logical = nullptr;
     out.stack = make_stack(frames, &phys_to_logical);
-    read_defers(g, out, frames, phys_to_logical);
+    read_defers(g, out, frames, *phys_to_logical);
     if (g.u64(l_.g_panic)) {
       for (PanicRecord &pr : read_panics(g, out.id)) p_.panics.push_back(std::move(pr));
     }
