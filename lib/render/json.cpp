@@ -9,6 +9,12 @@
 
 #include "llvm/Support/JSON.h"
 
+#include "llvm/Support/Threading.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace crashctl {
@@ -23,6 +29,20 @@ json::Value hex_or_null(const std::optional<uint64_t> &v) {
 }
 
 class JsonWriter {
+  // The reference keeps the stack alive: a freed stack's address, reused by
+  // a later report's, must not find this text.
+  struct CachedFrames {
+    StackRef stack;
+    SourceLinks links;  // the frames' URLs came from these
+    unsigned indent = 0;
+    std::string text;
+  };
+  const SourceLinks *links_ = nullptr;  // the report being written's
+  struct FramesCache {
+    std::unordered_map<const Stack *, CachedFrames> texts;
+    size_t bytes = 0;
+  };
+
 public:
   explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : os_(os), j_(os, 2), opts_(opts) {}
 
@@ -44,8 +64,7 @@ public:
     j_.arrayEnd();
     j_.attributeEnd();
     j_.objectEnd();
-    frames_json_.clear();  // the next input's stacks are others
-    frames_json_bytes_ = 0;
+    frames_json_ = FramesCache();  // the next input's stacks are others
   }
 
   void begin_input(const Input &in) {
@@ -139,10 +158,7 @@ public:
       {
         JsonEmitter e(j_.rawValueBegin());
         JsonScope a(e, kReportMemberIndent, '[');
-        for (const Goroutine &g : p.goroutines) {
-          a.item();
-          goroutine(e, a.inner(), g);
-        }
+        goroutines(e, a, p.goroutines);
         a.end();
         e.flush();
         j_.rawValueEnd();
@@ -363,6 +379,105 @@ public:
     });
   }
 
+  // The goroutines as elements of A. A large dump's are written in chunks by
+  // every core the process may use: each chunk is rendered into a string by
+  // whichever thread takes it (the caller too) and the caller writes them in
+  // order, so the bytes are those of one thread (tests/test_render.cpp).
+  // At most kWindow chunks wait to be written.
+  void goroutines(JsonEmitter &e, JsonScope &a, const StableVector<Goroutine> &gs) {
+    constexpr size_t kChunk = 512, kMinParallel = 4 * kChunk;
+    const unsigned indent = a.inner();
+    size_t threads = opts_.threads ? opts_.threads : llvm::hardware_concurrency().compute_thread_count();
+    const size_t chunks = (gs.size() + kChunk - 1) / kChunk;
+    threads = std::min<size_t>({threads, chunks, 16});
+    if (threads <= 1 || gs.size() < kMinParallel) {
+      for (size_t i = 0; i < gs.size(); ++i) {
+        a.item();
+        goroutine(e, indent, gs[i], frames_json_);
+      }
+      return;
+    }
+    const size_t window = 4 * threads;
+    struct Slot {
+      std::string text;
+      bool done = false;
+    };
+    std::vector<Slot> slots(chunks);
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t next = 0, written = 0;  // the next chunk to take, the chunks written
+    // Written chunks' strings, kept for their capacity: fresh megabytes for
+    // every chunk would cost a page fault per page.
+    std::vector<std::string> spare;
+    auto render_chunk = [&](size_t c, FramesCache &cache) {
+      std::string text;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!spare.empty()) {
+          text = std::move(spare.back());
+          spare.pop_back();
+        }
+      }
+      text.clear();
+      llvm::raw_string_ostream os(text);
+      {
+        JsonEmitter ce(os);
+        for (size_t i = c * kChunk; i < std::min(gs.size(), (c + 1) * kChunk); ++i) {
+          if (i) ce.put(',');
+          ce.newline(indent);
+          goroutine(ce, indent, gs[i], cache);
+        }
+      }
+      return text;
+    };
+    auto worker = [&] {
+      FramesCache cache;
+      for (;;) {
+        size_t c;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          cv.wait(lock, [&] { return next >= chunks || next < written + window; });
+          if (next >= chunks) return;
+          c = next++;
+        }
+        std::string text = render_chunk(c, cache);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          slots[c].text = std::move(text);
+          slots[c].done = true;
+        }
+        cv.notify_all();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      while (written < chunks) {
+        if (slots[written].done) {
+          std::string text = std::move(slots[written].text);
+          ++written;
+          lock.unlock();
+          cv.notify_all();
+          e.put(text);
+          lock.lock();
+          spare.push_back(std::move(text));
+        } else if (next < chunks && next < written + window) {
+          size_t c = next++;
+          lock.unlock();
+          std::string text = render_chunk(c, frames_json_);
+          lock.lock();
+          slots[c].text = std::move(text);
+          slots[c].done = true;
+        } else {
+          cv.wait(lock, [&] { return slots[written].done; });
+        }
+      }
+    }
+    for (std::thread &t : pool) t.join();
+    a.filled_elsewhere();
+  }
+
   // A frame (object), a stack's frames (array), a goroutine (object) through
   // the emitter (json_emit.h), INDENT being the indentation of the line they
   // start on. G, when given, supplies its own argument values for the
@@ -398,15 +513,15 @@ public:
 
   // A goroutine's frames. Goroutines sharing a stack and its argument values
   // print the same bytes: the first one's output is kept and repeated.
-  void goroutine_frames(JsonEmitter &e, unsigned indent, const Goroutine &g) {
+  void goroutine_frames(JsonEmitter &e, unsigned indent, const Goroutine &g, FramesCache &cache) {
     if (!g.stack || g.frame_args) return frames(e, indent, g.stack, &g);
-    auto it = frames_json_.find(g.stack.get());
+    auto it = cache.texts.find(g.stack.get());
     // A stack shared by another report of the input holds that report's links.
-    if (it != frames_json_.end() && links_ && it->second.links.same_table(*links_) && it->second.indent == indent) {
+    if (it != cache.texts.end() && links_ && it->second.links.same_table(*links_) && it->second.indent == indent) {
       e.put(it->second.text);
       return;
     }
-    if (frames_json_bytes_ >= kFramesJsonBudget) return frames(e, indent, g.stack, &g);
+    if (cache.bytes >= kFramesJsonBudget) return frames(e, indent, g.stack, &g);
     std::string text;
     {
       llvm::raw_string_ostream s(text);
@@ -414,9 +529,9 @@ public:
       frames(te, indent, g.stack, &g);
     }
     e.put(text);
-    frames_json_bytes_ += text.size();
-    frames_json_.insert_or_assign(g.stack.get(),
-                                  CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), indent, std::move(text)});
+    cache.bytes += text.size();
+    cache.texts.insert_or_assign(g.stack.get(),
+                                 CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), indent, std::move(text)});
   }
 
   void created_by(JsonEmitter &e, const FrameRef &creator, int64_t parent, unsigned indent) {
@@ -429,7 +544,7 @@ public:
     o.end();
   }
 
-  void goroutine(JsonEmitter &e, unsigned indent, const Goroutine &g) {
+  void goroutine(JsonEmitter &e, unsigned indent, const Goroutine &g, FramesCache &cache) {
     JsonScope o(e, indent, '{');
     const unsigned in = o.inner();
     o.key("id").integer(g.id);
@@ -441,7 +556,7 @@ public:
     o.key("labels").string_or_null(g.extras().labels);
     o.key("stack_unavailable").boolean(g.stack_unavailable);
     o.key("frames");
-    goroutine_frames(e, in, g);
+    goroutine_frames(e, in, g, cache);
     if (g.stack && g.stack->elided_at) {
       JsonScope el(o.key("frames_elided"), in, '{');
       el.key("at").unsigned_integer(*g.stack->elided_at);
@@ -556,17 +671,7 @@ public:
   llvm::raw_ostream &os_;
   json::OStream j_;
   const RenderOptions &opts_;
-  // The reference keeps the stack alive: a freed stack's address, reused by
-  // a later report's, must not find this text.
-  struct CachedFrames {
-    StackRef stack;
-    SourceLinks links;  // the frames' URLs came from these
-    unsigned indent = 0;
-    std::string text;
-  };
-  const SourceLinks *links_ = nullptr;  // the report being written's
-  std::unordered_map<const Stack *, CachedFrames> frames_json_;
-  size_t frames_json_bytes_ = 0;
+  FramesCache frames_json_;  // the calling thread's; each goroutine writer thread has its own
 };
 
 }  // namespace

@@ -211,6 +211,8 @@ public:
     return e_;
   }
   unsigned inner() const { return indent_ + 2; }
+  // Elements were written without item(), each after "," (but the first) and a new line at inner().
+  void filled_elsewhere() { first_ = false; }
   void end() {
     if (!first_) e_.newline(indent_);
     e_.put(close_);
