@@ -25,11 +25,16 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Threading.h"
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -53,6 +58,92 @@ struct G : Record {
 struct M {
   uint64_t addr = 0, procid = 0, curg = 0;
   int64_t id = -1;
+};
+
+// The goroutines' stack walks, done ahead in chunks by other threads (every
+// core the process may use, opts.threads) while the decoder reads the
+// goroutines in order: unwinding needs no state the decoder shares (each
+// thread has its own Memory window and UnwindCache), and the walk of one
+// goroutine is the same whichever thread does it. The caller takes walk i
+// for every i in increasing order; a chunk no thread has started yet is
+// walked by the caller itself, and at most kWindow chunks run ahead of it.
+class StackWalks {
+public:
+  using Walk = std::function<std::optional<UnwindResult>(uint64_t gp, Memory &, UnwindCache &)>;
+  StackWalks(const std::vector<uint64_t> &gptrs, size_t threads, const Memory &mem, Walk walk)
+      : gptrs_(gptrs), walk_(std::move(walk)), chunks_((gptrs.size() + kChunk - 1) / kChunk) {
+    threads = std::min<size_t>(threads, 16);
+    if (threads <= 1 || gptrs.size() < kMinParallel) return;
+    results_.resize(gptrs.size());
+    done_.assign(chunks_, 0);
+    for (size_t t = 1; t < threads; ++t)
+      pool_.emplace_back([this, mem] {
+        Memory own = mem;
+        UnwindCache cache;
+        for (;;) {
+          size_t c;
+          {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [&] { return next_ >= chunks_ || next_ < consumed_ + kWindow; });
+            if (next_ >= chunks_) return;
+            c = next_++;
+          }
+          run_chunk(c, own, cache);
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            done_[c] = 1;
+          }
+          cv_.notify_all();
+        }
+      });
+  }
+  ~StackWalks() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      next_ = chunks_;
+    }
+    cv_.notify_all();
+    for (std::thread &t : pool_) t.join();
+  }
+  // The walk of goroutine I (none when its record is unreadable or dead, or
+  // it has no context to start from, or no other thread runs); MEM and
+  // CACHE are the caller's.
+  std::optional<UnwindResult> take(size_t i, Memory &mem, UnwindCache &cache) {
+    if (pool_.empty()) return std::nullopt;  // one thread: the caller walks as it goes
+    size_t c = i / kChunk;
+    if (i % kChunk == 0) {
+      std::unique_lock<std::mutex> lock(mu_);
+      consumed_ = c;
+      if (next_ <= c) {  // no thread has it: walk it here
+        next_ = c + 1;
+        lock.unlock();
+        cv_.notify_all();
+        run_chunk(c, mem, cache);
+        lock.lock();
+        done_[c] = 1;
+      } else {
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return done_[c] != 0; });
+      }
+    }
+    return std::move(results_[i]);
+  }
+
+private:
+  static constexpr size_t kChunk = 256, kMinParallel = 4096, kWindow = 16;
+  void run_chunk(size_t c, Memory &mem, UnwindCache &cache) {
+    for (size_t i = c * kChunk; i < std::min(gptrs_.size(), (c + 1) * kChunk); ++i)
+      if (gptrs_[i]) results_[i] = walk_(gptrs_[i], mem, cache);
+  }
+  const std::vector<uint64_t> &gptrs_;
+  Walk walk_;
+  const size_t chunks_;
+  std::vector<std::optional<UnwindResult>> results_;
+  std::vector<char> done_;  // per chunk, under mu_
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t next_ = 0, consumed_ = 0;  // the next chunk to start; the chunk the caller reads
+  std::vector<std::thread> pool_;
 };
 
 class CoreDecoder {
@@ -81,6 +172,12 @@ public:
 private:
   void diag(Severity s, uint64_t offset, std::string msg) { out_.add_diagnostic({s, offset, std::move(msg)}); }
   bool read_g(uint64_t addr, G &g);
+  // A g's status; none when it is dead (not listed).
+  std::optional<GoroutineStatus> live_status(const G &g) const;
+  // Where a goroutine's own stack walk starts: its syscall or scheduling context.
+  UnwindStart stack_start(const G &g, GoroutineStatus status) const;
+  // The walk from a g's record read through MEM (StackWalks).
+  std::optional<UnwindResult> walk_goroutine(uint64_t gp, Memory &mem, UnwindCache &cache) const;
   std::vector<M> read_ms();
   std::string wait_reason(uint8_t idx);
   // PHYS_TO_LOGICAL, when given, is pointed at each physical frame's index in the
@@ -153,6 +250,32 @@ bool CoreDecoder::read_g(uint64_t addr, G &g) {
   g.addr = addr;
   g.raw.assign(l_.g_size, 0);
   return mem_.read(addr, g.raw.data(), g.raw.size());
+}
+
+std::optional<GoroutineStatus> CoreDecoder::live_status(const G &g) const {
+  uint32_t status = g.u32(l_.g_status) & ~l_.gscan;
+  auto sn = l_.status_names.find(status);
+  std::string sname = sn == l_.status_names.end() ? "status " + std::to_string(status) : sn->second;
+  if (sname == "dead") return std::nullopt;
+  return status_from_name(sname).value_or(GoroutineStatus::Unknown);
+}
+
+UnwindStart CoreDecoder::stack_start(const G &g, GoroutineStatus status) const {
+  if (status == GoroutineStatus::Syscall && g.u64(l_.g_syscallsp))
+    return {g.u64(l_.g_syscallpc), g.u64(l_.g_syscallsp), 0, false, nullptr};
+  return {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
+}
+
+std::optional<UnwindResult> CoreDecoder::walk_goroutine(uint64_t gp, Memory &mem, UnwindCache &cache) const {
+  G g;
+  g.addr = gp;
+  g.raw.assign(l_.g_size, 0);
+  if (!mem.read(gp, g.raw.data(), g.raw.size())) return std::nullopt;
+  std::optional<GoroutineStatus> status = live_status(g);
+  if (!status) return std::nullopt;
+  UnwindStart start = stack_start(g, *status);
+  if (!start.pc || !start.sp) return std::nullopt;
+  return unwind(mem, exe_, arch_, start, 4096, &native_lookup_, &cache);
 }
 
 std::vector<M> CoreDecoder::read_ms() {
@@ -715,7 +838,12 @@ void CoreDecoder::run() {
   gs.reserve(gptrs.size());
   std::unordered_map<int64_t, std::pair<uint64_t, uint64_t>> stack_bounds;  // goid -> g.stack.lo, hi
   G g;
-  for (uint64_t gp : gptrs) {
+  size_t threads = opts_.threads ? opts_.threads : llvm::hardware_concurrency().compute_thread_count();
+  StackWalks walks(gptrs, threads, mem_,
+                   [this](uint64_t at, Memory &mem, UnwindCache &cache) { return walk_goroutine(at, mem, cache); });
+  for (size_t index = 0; index < gptrs.size(); ++index) {
+    const uint64_t gp = gptrs[index];
+    std::optional<UnwindResult> walked = walks.take(index, mem_, unwind_cache_);
     if (!gp) continue;
     if (!read_g(gp, g)) {
       Goroutine bad;
@@ -727,10 +855,8 @@ void CoreDecoder::run() {
       continue;
     }
     uint32_t raw_status = g.u32(l_.g_status);
-    uint32_t status = raw_status & ~l_.gscan;
-    auto sn = l_.status_names.find(status);
-    std::string sname = sn == l_.status_names.end() ? "status " + std::to_string(status) : sn->second;
-    if (sname == "dead") continue;
+    std::optional<GoroutineStatus> live = live_status(g);
+    if (!live) continue;
     Goroutine out;
     out.id = int64_t(g.u64(l_.g_goid));
     out.scan = raw_status & l_.gscan;
@@ -752,7 +878,7 @@ void CoreDecoder::run() {
         ex.system = sf->name.rfind("runtime.", 0) == 0 && sf->name != "runtime.main" &&
                     sf->name != "runtime.corostart" && sf->name != "runtime.handleAsyncEvent";
       }
-    out.status = status_from_name(sname).value_or(GoroutineStatus::Unknown);
+    out.status = *live;
     if (out.status == GoroutineStatus::Waiting || out.status == GoroutineStatus::Leaked) {
       uint8_t wr = g.u8(l_.g_waitreason);
       if (wr) {
@@ -777,14 +903,11 @@ void CoreDecoder::run() {
       stopped = it->second.result.stopped;
     }
     if (frames.empty()) {
-      UnwindStart start;
-      if (out.status == GoroutineStatus::Syscall && g.u64(l_.g_syscallsp)) {
-        start = {g.u64(l_.g_syscallpc), g.u64(l_.g_syscallsp), 0, false, nullptr};
-      } else {
-        start = {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
-      }
+      UnwindStart start = stack_start(g, out.status);
       if (start.pc && start.sp) {
-        UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_, &unwind_cache_);
+        // Walked ahead (StackWalks) from the same record and start.
+        UnwindResult ur =
+            walked ? std::move(*walked) : unwind(mem_, exe_, arch_, start, 4096, &native_lookup_, &unwind_cache_);
         frames = std::move(ur.frames);
         stopped = ur.stopped;
       } else if (out.status == GoroutineStatus::Running) {
