@@ -10,10 +10,11 @@
 # module proxy refuses it, from VIEWCORE_SRC (bench/common.sh use_viewcore).
 #
 # Each command runs RUNS times, rounds interleaved (crashctl text, crashctl
-# JSON, viewcore, Delve) so that the machine's drift hits all alike, pinned to
-# BENCH_CPU, with its output to /dev/null: the tools' own time, not the
-# file system's. Kept per command: the best wall and CPU (user+sys) time and
-# the largest peak RSS (/usr/bin/time -v). Then crashctl's JSON once more
+# JSON, viewcore, Delve, then crashctl JSON and viewcore again on every CPU)
+# so that the machine's drift hits all alike, pinned to BENCH_CPU unless on
+# every CPU, with its output to /dev/null: the tools' own time, not the file
+# system's. Kept per command: the best wall and CPU (user+sys) time and the
+# largest peak RSS (/usr/bin/time -v). Then crashctl's JSON RUNS times more
 # into a file on disk (the cost of writing its hundreds of MB), and each
 # tool once into a file for the checks: the goroutines each lists, and
 # crashctl's frames and defers. Ratios are peer / crashctl JSON, within
@@ -56,26 +57,30 @@ CORE=$WORK/core
 printf 'goroutines -t\nexit\n' >"$WORK/dlv-init"
 DLV=("$WORK/bin/dlv" core "$EXE" "$CORE" --check-go-version=false --allow-non-terminal-interactive=true --init "$WORK/dlv-init")
 
-# run1 NAME OUTFILE CMD...: one pinned run under /usr/bin/time -v; appends
-# "wall_us cpu_us rss_kb exit" to NAME.runs
+ALL_CPUS=0-$(($(nproc) - 1))
+# run1 NAME OUTFILE CMD...: one run under /usr/bin/time -v pinned to CPU (to
+# every CPU for names ending in _all); appends "wall_us cpu_us rss_kb exit"
+# to NAME.runs
 run1() {
-  local name=$1 out=$2 t0 t1 rc=0
+  local name=$1 out=$2 t0 t1 rc=0 cpus=$CPU
   shift 2
+  [[ $name == *_all ]] && cpus=$ALL_CPUS
   t0=$(date +%s%N)
-  /usr/bin/time -v -o "$WORK/$name.time" taskset -c "$CPU" "$@" >"$out" 2>"$WORK/$name.err" || rc=$?
+  /usr/bin/time -v -o "$WORK/$name.time" taskset -c "$cpus" "$@" >"$out" 2>"$WORK/$name.err" || rc=$?
   t1=$(date +%s%N)
   awk -F': ' -v w=$(((t1 - t0) / 1000)) -v rc="$rc" '/User time/{u=$2} /System time/{s=$2} /Maximum resident/{r=$2}
     END{printf "%d %d %d %d\n", w, (u+s)*1e6, r, rc}' "$WORK/$name.time" >>"$WORK/$name.runs"
 }
 
-names=(cc_text cc_json viewcore dlv)
-for n in "${names[@]}" cc_json_file; do : >"$WORK/$n.runs"; done
+for n in cc_text cc_json viewcore dlv cc_json_all viewcore_all cc_json_file; do : >"$WORK/$n.runs"; done
 for ((i = 1; i <= RUNS; i++)); do
-  log "round $i of $RUNS: crashctl text, crashctl JSON, viewcore goroutines, dlv goroutines -t"
+  log "round $i of $RUNS: crashctl text, crashctl JSON, viewcore goroutines, dlv goroutines -t; then crashctl JSON and viewcore on all CPUs"
   run1 cc_text /dev/null "$CRASHCTL" analyze --exe "$EXE" "$CORE"
   run1 cc_json /dev/null "$CRASHCTL" analyze -f json --exe "$EXE" "$CORE"
   run1 viewcore /dev/null "$VIEWCORE" "$CORE" --exe "$EXE" goroutines
   run1 dlv /dev/null "${DLV[@]}"
+  run1 cc_json_all /dev/null "$CRASHCTL" analyze -f json --exe "$EXE" "$CORE"
+  run1 viewcore_all /dev/null "$VIEWCORE" "$CORE" --exe "$EXE" goroutines
 done
 log "crashctl JSON into a file, and each tool's output for the checks"
 for ((i = 1; i <= RUNS; i++)); do
@@ -104,7 +109,7 @@ def stats(name):
     return dict(wall=min(r[0] for r in rows) / 1e6, cpu=min(r[1] for r in rows) / 1e6,
                 rss=max(r[2] for r in rows) / 1024, exits=sorted({r[3] for r in rows}),
                 walls=[r[0] / 1e6 for r in rows])
-s = {k: stats(k) for k in ["cc_text", "cc_json", "cc_json_file", "viewcore", "dlv"]}
+s = {k: stats(k) for k in ["cc_text", "cc_json", "cc_json_file", "viewcore", "dlv", "cc_json_all", "viewcore_all"]}
 doc = json.load(open(f"{work}/crashctl.json"))
 rep = doc["inputs"][0]["reports"][0]
 gs = rep["goroutines"]
@@ -127,8 +132,8 @@ p(f"- program: bench/core/main.go with {int(n):,} parked goroutines, {go}, GOTRA
 p(f"- crashctl: {crashctl} ({rev})")
 p(f"- viewcore: {vc_from}")
 p(f"- Delve: {dlv_version} (go install at run time)")
-p(f"- machine: {os.cpu_count()} cores; every run pinned to CPU {cpu} (`taskset -c {cpu}`), output to /dev/null "
-  f"unless marked; best of {runs}, rounds interleaved; load average at the end "
+p(f"- machine: {os.cpu_count()} cores; every run pinned to CPU {cpu} (`taskset -c {cpu}`) unless marked \"all CPUs\", "
+  f"output to /dev/null unless marked; best of {runs}, rounds interleaved; load average at the end "
   f"{' '.join(open('/proc/loadavg').read().split()[:3])}")
 p("")
 p("| run | wall s (best) | CPU s (best) | peak RSS MiB | viewcore wall / this | this / crashctl JSON wall | this / crashctl JSON CPU |")
@@ -137,7 +142,9 @@ rows = [("cc_text", "`crashctl analyze --exe EXE CORE` (text report)"),
         ("cc_json", "`crashctl analyze -f json --exe EXE CORE` (every goroutine, frame, defer)"),
         ("cc_json_file", "the same JSON written to a file on disk"),
         ("viewcore", "`viewcore CORE --exe EXE goroutines`"),
-        ("dlv", "`dlv core EXE CORE`, `goroutines -t`")]
+        ("dlv", "`dlv core EXE CORE`, `goroutines -t`"),
+        ("cc_json_all", "crashctl JSON on all CPUs"),
+        ("viewcore_all", "viewcore goroutines on all CPUs")]
 j = s["cc_json"]
 for k, label in rows:
     r = s[k]
@@ -147,7 +154,8 @@ p("")
 p(f"Targets (issue 17): crashctl JSON >= 10x faster than viewcore goroutines: **{s['viewcore']['wall'] / j['wall']:.1f}x** wall "
   f"({s['viewcore']['cpu'] / j['cpu']:.1f}x CPU); >= 50x faster than Delve goroutines -t: "
   f"**{s['dlv']['wall'] / j['wall']:.1f}x** wall ({s['dlv']['cpu'] / j['cpu']:.1f}x CPU). "
-  f"Into a file: {s['viewcore']['wall'] / s['cc_json_file']['wall']:.1f}x and {s['dlv']['wall'] / s['cc_json_file']['wall']:.1f}x.")
+  f"Into a file: {s['viewcore']['wall'] / s['cc_json_file']['wall']:.1f}x and {s['dlv']['wall'] / s['cc_json_file']['wall']:.1f}x. "
+  f"Both on all CPUs: {s['viewcore_all']['wall'] / s['cc_json_all']['wall']:.1f}x viewcore.")
 p("")
 p("Every run's wall time, s: " + "; ".join(f"{k} " + ", ".join(f"{w:.3f}" for w in s[k]["walls"]) for k, _ in rows))
 p("Exit statuses: " + ", ".join(f"{k} {s[k]['exits']}" for k, _ in rows))

@@ -70,13 +70,18 @@ struct M {
 class StackWalks {
 public:
   using Walk = std::function<std::optional<UnwindResult>(uint64_t gp, Memory &, UnwindCache &)>;
-  StackWalks(const std::vector<uint64_t> &gptrs, size_t threads, const Memory &mem, Walk walk)
-      : gptrs_(gptrs), walk_(std::move(walk)), chunks_((gptrs.size() + kChunk - 1) / kChunk) {
-    threads = std::min<size_t>(threads, 16);
-    if (threads <= 1 || gptrs.size() < kMinParallel) return;
+  // THREADS: opts.threads; 0, one per core, and only for a large dump.
+  StackWalks(const std::vector<uint64_t> &gptrs, unsigned threads, const Memory &mem, Walk walk)
+      : gptrs_(gptrs),
+        walk_(std::move(walk)),
+        threads_(std::min<size_t>(threads ? threads : llvm::hardware_concurrency().compute_thread_count(), 16)),
+        // Chunks of kChunk, smaller when the dump is small (threads asked for explicitly, as tests do).
+        chunk_(std::clamp<size_t>(gptrs.size() / (4 * threads_), 1, kChunk)),
+        chunks_((gptrs.size() + chunk_ - 1) / chunk_) {
+    if (threads_ <= 1 || (!threads && gptrs.size() < kMinParallel)) return;
     results_.resize(gptrs.size());
     done_.assign(chunks_, 0);
-    for (size_t t = 1; t < threads; ++t)
+    for (size_t t = 1; t < threads_; ++t)
       pool_.emplace_back([this, mem] {
         Memory own = mem;
         UnwindCache cache;
@@ -110,8 +115,8 @@ public:
   // CACHE are the caller's.
   std::optional<UnwindResult> take(size_t i, Memory &mem, UnwindCache &cache) {
     if (pool_.empty()) return std::nullopt;  // one thread: the caller walks as it goes
-    size_t c = i / kChunk;
-    if (i % kChunk == 0) {
+    size_t c = i / chunk_;
+    if (i % chunk_ == 0) {
       std::unique_lock<std::mutex> lock(mu_);
       consumed_ = c;
       if (next_ <= c) {  // no thread has it: walk it here
@@ -132,12 +137,12 @@ public:
 private:
   static constexpr size_t kChunk = 256, kMinParallel = 4096, kWindow = 16;
   void run_chunk(size_t c, Memory &mem, UnwindCache &cache) {
-    for (size_t i = c * kChunk; i < std::min(gptrs_.size(), (c + 1) * kChunk); ++i)
+    for (size_t i = c * chunk_; i < std::min(gptrs_.size(), (c + 1) * chunk_); ++i)
       if (gptrs_[i]) results_[i] = walk_(gptrs_[i], mem, cache);
   }
   const std::vector<uint64_t> &gptrs_;
   Walk walk_;
-  const size_t chunks_;
+  const size_t threads_, chunk_, chunks_;
   std::vector<std::optional<UnwindResult>> results_;
   std::vector<char> done_;  // per chunk, under mu_
   std::mutex mu_;
@@ -838,8 +843,7 @@ void CoreDecoder::run() {
   gs.reserve(gptrs.size());
   std::unordered_map<int64_t, std::pair<uint64_t, uint64_t>> stack_bounds;  // goid -> g.stack.lo, hi
   G g;
-  size_t threads = opts_.threads ? opts_.threads : llvm::hardware_concurrency().compute_thread_count();
-  StackWalks walks(gptrs, threads, mem_,
+  StackWalks walks(gptrs, opts_.threads, mem_,
                    [this](uint64_t at, Memory &mem, UnwindCache &cache) { return walk_goroutine(at, mem, cache); });
   for (size_t index = 0; index < gptrs.size(); ++index) {
     const uint64_t gp = gptrs[index];

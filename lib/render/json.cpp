@@ -164,7 +164,7 @@ public:
         j_.rawValueEnd();
       }
       j_.attributeEnd();
-      frames("system_stack_frames", p.runtime_stack_frames);
+      frames("system_stack_frames", p.runtime_stack_frames, kReportMemberIndent);
       j_.attributeArray("groups", [&] {
         for (const GoroutineGroup &g : r.groups) group(g);
       });
@@ -388,9 +388,11 @@ public:
     constexpr size_t kChunk = 512, kMinParallel = 4 * kChunk;
     const unsigned indent = a.inner();
     size_t threads = opts_.threads ? opts_.threads : llvm::hardware_concurrency().compute_thread_count();
-    const size_t chunks = (gs.size() + kChunk - 1) / kChunk;
-    threads = std::min<size_t>({threads, chunks, 16});
-    if (threads <= 1 || gs.size() < kMinParallel) {
+    threads = std::min<size_t>(threads, 16);
+    // Chunks of kChunk, smaller when the dump is small (threads asked for explicitly, as tests do).
+    const size_t chunk = std::clamp<size_t>(gs.size() / (4 * threads), 1, kChunk);
+    const size_t chunks = (gs.size() + chunk - 1) / chunk;
+    if (threads <= 1 || gs.size() < 2 || (!opts_.threads && gs.size() < kMinParallel)) {
       for (size_t i = 0; i < gs.size(); ++i) {
         a.item();
         goroutine(e, indent, gs[i], frames_json_);
@@ -422,7 +424,7 @@ public:
       llvm::raw_string_ostream os(text);
       {
         JsonEmitter ce(os);
-        for (size_t i = c * kChunk; i < std::min(gs.size(), (c + 1) * kChunk); ++i) {
+        for (size_t i = c * chunk; i < std::min(gs.size(), (c + 1) * chunk); ++i) {
           if (i) ce.put(',');
           ce.newline(indent);
           goroutine(ce, indent, gs[i], cache);
@@ -610,24 +612,17 @@ public:
     o.end();
   }
 
-  // A stack's frames through OStream, for the few stacks outside goroutines.
-  void frames(llvm::StringRef key, const StackRef &stack) {
-    j_.attributeArray(key, [&] {
-      for (const Frame &f : frames_of(stack))
-        j_.object([&] {
-          j_.attribute("function", str(f.function));
-          j_.attribute("package", str(package_of(f)));
-          j_.attribute("file", str(f.file));
-          j_.attribute("line", f.line);
-          j_.attribute("inlined", f.inlined);
-          j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
-          j_.attribute("pc", hex_or_null(f.pc));
-          j_.attribute("args", str(f.args));
-          j_.attribute("non_go", f.non_go);
-          j_.attribute("language", f.non_go ? "c" : "go");
-          j_.attribute("url", str_or_null(links_ ? links_->url(f) : std::string()));
-        });
-    });
+  // A stack's frames as the value of KEY, whose line is indented by INDENT:
+  // the few stacks outside goroutines.
+  void frames(llvm::StringRef key, const StackRef &stack, unsigned indent) {
+    j_.attributeBegin(key);
+    {
+      JsonEmitter e(j_.rawValueBegin());
+      frames(e, indent, stack, nullptr);
+      e.flush();
+      j_.rawValueEnd();
+    }
+    j_.attributeEnd();
   }
 
   void race_report(const RaceReport &race) {
@@ -639,7 +634,7 @@ public:
             j_.attribute("address", hex(a.address));
             int64_t goid = a.goroutine < 0 && a.main_goroutine ? 1 : a.goroutine;
             j_.attribute("goroutine", int_or_null(goid));
-            frames("frames", a.stack);
+            frames("frames", a.stack, kRaceEntryMemberIndent);
           });
       });
       j_.attributeArray("goroutines", [&] {
@@ -647,7 +642,7 @@ public:
           j_.object([&] {
             j_.attribute("goroutine", int_or_null(g.goroutine));
             j_.attribute("state", str(g.state));
-            frames("created_at", g.created_at);
+            frames("created_at", g.created_at, kRaceEntryMemberIndent);
           });
       });
     });
@@ -668,6 +663,9 @@ public:
   // The report object's members are indented by 10: the document's members
   // by 2, "inputs" elements 4, an input's members 6, "reports" elements 8.
   static constexpr unsigned kReportMemberIndent = 10;
+  // A race's accesses and goroutines: "races" elements 12, their members 14,
+  // "accesses"/"goroutines" elements 16, their members 18.
+  static constexpr unsigned kRaceEntryMemberIndent = 18;
   llvm::raw_ostream &os_;
   json::OStream j_;
   const RenderOptions &opts_;
