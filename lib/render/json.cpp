@@ -41,6 +41,10 @@ class JsonWriter {
   struct FramesCache {
     std::unordered_map<const Stack *, CachedFrames> texts;
     size_t bytes = 0;
+    // Whether entries hold a reference to their stack: the caller's cache,
+    // kept across reports, must. A writer thread's lives while the report
+    // holds its stacks, and must not: the count is not atomic.
+    bool holds_stacks = true;
   };
 
 public:
@@ -434,6 +438,7 @@ public:
     };
     auto worker = [&] {
       FramesCache cache;
+      cache.holds_stacks = false;
       for (;;) {
         size_t c;
         {
@@ -532,8 +537,9 @@ public:
     }
     e.put(text);
     cache.bytes += text.size();
-    cache.texts.insert_or_assign(g.stack.get(),
-                                 CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), indent, std::move(text)});
+    cache.texts.insert_or_assign(
+        g.stack.get(), CachedFrames{cache.holds_stacks ? g.stack : StackRef(), links_ ? *links_ : SourceLinks(), indent,
+                                    std::move(text)});
   }
 
   void created_by(JsonEmitter &e, const FrameRef &creator, int64_t parent, unsigned indent) {
