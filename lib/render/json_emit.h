@@ -44,7 +44,7 @@ public:
       flush();
       if (s.size() > kCapacity) return (void)os_.write(s.data(), s.size());
     }
-    std::memcpy(buf_.get() + n_, s.data(), s.size());
+    if (!s.empty()) std::memcpy(buf_.get() + n_, s.data(), s.size());  // an empty StringRef's data may be null
     n_ += s.size();
   }
 
@@ -94,7 +94,7 @@ public:
       if (s.size() + 2 <= kCapacity - n_) {
         char *p = buf_.get() + n_;
         *p = '"';
-        std::memcpy(p + 1, s.data(), s.size());
+        if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
         p[s.size() + 1] = '"';
         n_ += s.size() + 2;
       } else {
