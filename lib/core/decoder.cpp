@@ -25,7 +25,6 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/LEB128.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Threading.h"
 
 #include <algorithm>
 #include <array>
@@ -60,8 +59,9 @@ struct M {
   int64_t id = -1;
 };
 
-// The goroutines' stack walks, done ahead in chunks by other threads (every
-// core the process may use, opts.threads) while the decoder reads the
+// The goroutines' stack walks, done ahead in chunks by other threads
+// (opts.threads > 1; off by default: on this shared 2-core machine it was no
+// faster than one thread, README "Cores") while the decoder reads the
 // goroutines in order: unwinding needs no state the decoder shares (each
 // thread has its own Memory window and UnwindCache), and the walk of one
 // goroutine is the same whichever thread does it. The caller takes walk i
@@ -70,15 +70,15 @@ struct M {
 class StackWalks {
 public:
   using Walk = std::function<std::optional<UnwindResult>(uint64_t gp, Memory &, UnwindCache &)>;
-  // THREADS: opts.threads; 0, one per core, and only for a large dump.
+  // THREADS: opts.threads; 0 or 1, the caller's alone.
   StackWalks(const std::vector<uint64_t> &gptrs, unsigned threads, const Memory &mem, Walk walk)
       : gptrs_(gptrs),
         walk_(std::move(walk)),
-        threads_(std::min<size_t>(threads ? threads : llvm::hardware_concurrency().compute_thread_count(), 16)),
-        // Chunks of kChunk, smaller when the dump is small (threads asked for explicitly, as tests do).
-        chunk_(std::clamp<size_t>(gptrs.size() / (4 * threads_), 1, kChunk)),
+        threads_(std::min<size_t>(threads, 16)),
+        // Chunks of kChunk, smaller for a small dump (as tests give).
+        chunk_(std::clamp<size_t>(gptrs.size() / (4 * std::max<size_t>(threads_, 1)), 1, kChunk)),
         chunks_((gptrs.size() + chunk_ - 1) / chunk_) {
-    if (threads_ <= 1 || (!threads && gptrs.size() < kMinParallel)) return;
+    if (threads_ <= 1) return;
     results_.resize(gptrs.size());
     done_.assign(chunks_, 0);
     for (size_t t = 1; t < threads_; ++t)
@@ -135,7 +135,7 @@ public:
   }
 
 private:
-  static constexpr size_t kChunk = 256, kMinParallel = 4096, kWindow = 16;
+  static constexpr size_t kChunk = 256, kWindow = 16;
   void run_chunk(size_t c, Memory &mem, UnwindCache &cache) {
     for (size_t i = c * chunk_; i < std::min(gptrs_.size(), (c + 1) * chunk_); ++i)
       if (gptrs_[i]) results_[i] = walk_(gptrs_[i], mem, cache);

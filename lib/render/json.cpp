@@ -9,8 +9,6 @@
 
 #include "llvm/Support/JSON.h"
 
-#include "llvm/Support/Threading.h"
-
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -383,20 +381,20 @@ public:
     });
   }
 
-  // The goroutines as elements of A. A large dump's are written in chunks by
-  // every core the process may use: each chunk is rendered into a string by
-  // whichever thread takes it (the caller too) and the caller writes them in
-  // order, so the bytes are those of one thread (tests/test_render.cpp).
-  // At most kWindow chunks wait to be written.
+  // The goroutines as elements of A. With opts_.threads > 1 they are written
+  // in chunks: each chunk is rendered into a string by whichever thread takes
+  // it (the caller too) and the caller writes them in order, so the bytes
+  // are those of one thread (tests/test_render.cpp); at most `window` chunks
+  // wait to be written. Off by default: on this shared 2-core machine it was
+  // slower than one thread (README "Cores").
   void goroutines(JsonEmitter &e, JsonScope &a, const StableVector<Goroutine> &gs) {
-    constexpr size_t kChunk = 512, kMinParallel = 4 * kChunk;
+    constexpr size_t kChunk = 512;
     const unsigned indent = a.inner();
-    size_t threads = opts_.threads ? opts_.threads : llvm::hardware_concurrency().compute_thread_count();
-    threads = std::min<size_t>(threads, 16);
-    // Chunks of kChunk, smaller when the dump is small (threads asked for explicitly, as tests do).
-    const size_t chunk = std::clamp<size_t>(gs.size() / (4 * threads), 1, kChunk);
+    const size_t threads = std::min<size_t>(opts_.threads, 16);
+    // Chunks of kChunk, smaller for a small dump (as tests give).
+    const size_t chunk = std::clamp<size_t>(gs.size() / (4 * std::max<size_t>(threads, 1)), 1, kChunk);
     const size_t chunks = (gs.size() + chunk - 1) / chunk;
-    if (threads <= 1 || gs.size() < 2 || (!opts_.threads && gs.size() < kMinParallel)) {
+    if (threads <= 1 || gs.size() < 2) {
       for (size_t i = 0; i < gs.size(); ++i) {
         a.item();
         goroutine(e, indent, gs[i], frames_json_);

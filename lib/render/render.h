@@ -25,8 +25,9 @@ struct RenderOptions {
   // that prints them on stderr turns it off (notes are always listed).
   bool text_lists_problems = true;
   const SourcePathMapper *paths = nullptr;  // editor output path mapping (may be null)
-  // JSON: threads that write a large dump's goroutines, the caller's
-  // included; 0: one per core the process may run on. The bytes are the same.
+  // JSON: threads that write a dump's goroutines, the caller's included; 0
+  // or 1, the caller's alone (measured faster on a shared 2-core machine:
+  // README "Cores"). The bytes are the same.
   unsigned threads = 0;
 #ifdef CRASHCTL_VERSION
   std::string tool_version = CRASHCTL_VERSION;  // JSON "tool.version"
