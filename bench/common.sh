@@ -83,3 +83,38 @@ results_file() {
   done
   echo "$out"
 }
+
+# use_viewcore WORK: sets VIEWCORE (golang.org/x/debug's viewcore) and
+# viewcore_from (how it was had). Built at run time, never committed: `go
+# install golang.org/x/debug/cmd/viewcore@$VIEWCORE_VERSION` (default latest)
+# into WORK/bin; when the module proxy refuses golang.org/x/debug (it does on
+# this machine: 403), from a source checkout outside the repository,
+# VIEWCORE_SRC (a work tree, or a git directory whose HEAD is exported with
+# git archive). VIEWCORE, when set, is used as it is.
+use_viewcore() {
+  local work=$1 src rev version=${VIEWCORE_VERSION:-latest}
+  if [[ -n ${VIEWCORE:-} ]]; then
+    viewcore_from="given: $VIEWCORE"
+  else
+    VIEWCORE=$work/bin/viewcore
+    rm -f "$VIEWCORE"
+    log "installing viewcore: go install golang.org/x/debug/cmd/viewcore@$version"
+    if (cd "$work" && GOBIN=$work/bin GOFLAGS= go install "golang.org/x/debug/cmd/viewcore@$version") 2>"$work/viewcore-install.log"; then
+      viewcore_from="go install golang.org/x/debug/cmd/viewcore@$version ($(go version -m "$VIEWCORE" | awk '$1 == "mod" {print $3}'))"
+    else
+      log "the module proxy refused: $(grep -m1 -v '^go: downloading' "$work/viewcore-install.log" || true)"
+      [[ -n ${VIEWCORE_SRC:-} ]] || die "set VIEWCORE_SRC to a checkout (or git directory) of golang.org/x/debug kept outside this repository"
+      src=$VIEWCORE_SRC
+      if [[ ! -d $VIEWCORE_SRC/cmd/viewcore ]]; then  # a git directory: export HEAD
+        rm -rf "$work/xdebug"; mkdir -p "$work/xdebug"
+        git --git-dir="$VIEWCORE_SRC" archive HEAD | tar -x -C "$work/xdebug"
+        src=$work/xdebug
+      fi
+      rev=$(git --git-dir="$VIEWCORE_SRC" log -1 --format='%h %cs' 2>/dev/null || git -C "$VIEWCORE_SRC" log -1 --format='%h %cs' 2>/dev/null || echo '?')
+      (cd "$src" && GOBIN=$work/bin GOFLAGS= go install ./cmd/viewcore) || die "cannot build viewcore from $src"
+      viewcore_from="built from golang.org/x/debug source $rev (VIEWCORE_SRC=$VIEWCORE_SRC; the proxy answered 403)"
+    fi
+  fi
+  [[ -x $VIEWCORE ]] || die "no viewcore at $VIEWCORE"
+  log "viewcore: $viewcore_from"
+}

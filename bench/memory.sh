@@ -52,7 +52,6 @@ fi
 WORK=${BENCH_DIR:-/tmp/crashctl-bench-memory}
 DATE=$(date -u +%F)
 OUT=${OUT:-$(results_file memory)}  # a second run of the day gets its own file
-VIEWCORE_VERSION=${VIEWCORE_VERSION:-latest}
 RUNS=${RUNS:-3}
 mkdir -p "$WORK"
 require_tools go zstd python3 git
@@ -73,31 +72,7 @@ else
   fi
 fi
 
-viewcore_from=
-if [[ -n ${VIEWCORE:-} ]]; then
-  viewcore_from="given: $VIEWCORE"
-else
-  VIEWCORE=$WORK/bin/viewcore
-  rm -f "$VIEWCORE"
-  log "installing viewcore: go install golang.org/x/debug/cmd/viewcore@$VIEWCORE_VERSION"
-  if (cd "$WORK" && GOBIN=$WORK/bin GOFLAGS= go install "golang.org/x/debug/cmd/viewcore@$VIEWCORE_VERSION") 2>"$WORK/viewcore-install.log"; then
-    viewcore_from="go install golang.org/x/debug/cmd/viewcore@$VIEWCORE_VERSION ($(go version -m "$VIEWCORE" | awk '$1 == "mod" {print $3}'))"
-  else
-    log "the module proxy refused: $(grep -m1 -v '^go: downloading' "$WORK/viewcore-install.log" || true)"
-    [[ -n ${VIEWCORE_SRC:-} ]] || die "set VIEWCORE_SRC to a checkout (or git directory) of golang.org/x/debug kept outside this repository"
-    src=$VIEWCORE_SRC
-    if [[ ! -d $VIEWCORE_SRC/cmd/viewcore ]]; then  # a git directory: export HEAD
-      rm -rf "$WORK/xdebug"; mkdir -p "$WORK/xdebug"
-      git --git-dir="$VIEWCORE_SRC" archive HEAD | tar -x -C "$WORK/xdebug"
-      src=$WORK/xdebug
-    fi
-    rev=$(git --git-dir="$VIEWCORE_SRC" log -1 --format='%h %cs' 2>/dev/null || git -C "$VIEWCORE_SRC" log -1 --format='%h %cs' 2>/dev/null || echo '?')
-    (cd "$src" && GOBIN=$WORK/bin GOFLAGS= go install ./cmd/viewcore) || die "cannot build viewcore from $src"
-    viewcore_from="built from golang.org/x/debug source $rev (VIEWCORE_SRC=$VIEWCORE_SRC; the proxy answered 403)"
-  fi
-fi
-[[ -x $VIEWCORE ]] || die "no viewcore at $VIEWCORE"
-log "viewcore: $viewcore_from"
+use_viewcore "$WORK"  # sets VIEWCORE and viewcore_from (bench/common.sh)
 
 # --- the core -------------------------------------------------------------------------
 export GOTOOLCHAIN=${BENCH_GOTOOLCHAIN:-local}

@@ -220,6 +220,32 @@ TEST_CASE("cores agree with the runtime's own traceback of the same crash", "[co
 
 // One signature per bug: the same scenario crashed on amd64 and on arm64 by
 // the same release buckets together, from the cores and from both texts.
+// Goroutine stacks are walked by several threads (core/decoder.cpp
+// StackWalks) and the JSON written by several (render/json.cpp): every
+// core's report must be the same bytes as with one thread.
+TEST_CASE("cores decode and render the same with one thread or several", "[cores]") {
+  auto rows = read_manifest(kCores + "MANIFEST.tsv");
+  REQUIRE(rows.size() >= 100);
+  auto json_of = [](const ManifestRow &r, unsigned threads) {
+    AnalysisOptions opts;
+    opts.exe = decompressed_copy(kCores + r["exe"]);
+    opts.threads = threads;
+    Input in = analyze_input(test::core_fixture(kCores, r), opts);
+    RenderOptions ro;
+    ro.threads = threads;
+    std::string out;
+    llvm::raw_string_ostream os(out);
+    render_json(os, {in}, ro);
+    return out;
+  };
+  for (const ManifestRow &r : rows) {
+    INFO("core " << r["core"]);
+    std::string one = json_of(r, 1);
+    CHECK(one.find("\"goroutines\": [") != std::string::npos);
+    CHECK(json_of(r, 3) == one);
+  }
+}
+
 TEST_CASE("amd64 and arm64 cores of one crash share its signature", "[cores]") {
   auto rows = read_manifest(kCores + "MANIFEST.tsv");
   std::map<std::string, const ManifestRow *> amd64;

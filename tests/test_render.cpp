@@ -404,6 +404,37 @@ TEST_CASE("json output content", "[render][json]") {
   CHECK(verdict < goroutines);
 }
 
+// A large dump's goroutines are written by several threads (render/json.cpp
+// JsonWriter::goroutines): the bytes must be those of one.
+TEST_CASE("json output is the same bytes whatever the thread count", "[render][json]") {
+  Input in = crash_input();
+  Process &p = in.reports[0].process;
+  const size_t originals = p.goroutines.size();
+  for (size_t copy = 0; copy < 3000; ++copy) {
+    Goroutine g = p.goroutines[copy % originals];
+    g.id = int64_t(1000 + copy);
+    g.offset = copy * 977;
+    if (copy % 7 == 0) g.mutable_details().labels = "\"k\":\"v\xff" + std::to_string(copy) + "\"";
+    if (copy % 11 == 0) g.frame_args = make_ref<std::string>("0x" + std::to_string(copy));
+    if (copy % 13 == 0) {
+      Defer d;
+      d.function = "main.cleanup\tfunc" + std::to_string(copy % 5);
+      d.frame_index = int64_t(copy % 3);
+      g.mutable_details().defers.push_back(d);
+    }
+    p.goroutines.push_back(std::move(g));
+  }
+  RenderOptions one, many, more;
+  one.threads = 1;
+  many.threads = 3;
+  more.threads = 16;
+  std::string want = render(render_json, {in}, one);
+  CHECK(render(render_json, {in}, many) == want);
+  CHECK(render(render_json, {in}, more) == want);
+  json::Value doc = parse(want);
+  CHECK(at(doc, "/inputs/0/reports/0/goroutines/3005/id")->getAsInteger() == 1000 + 3005 - int64_t(originals));
+}
+
 TEST_CASE("json output stays valid with invalid UTF-8 in the input", "[render][json]") {
   Input in = crash_input();
   in.reports[0].process.panics[0].message = "bad \xff\xfe bytes";

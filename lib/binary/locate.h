@@ -47,6 +47,18 @@ public:
   virtual const std::vector<MappedFile> &files() const = 0;      // NT_FILE, the executable first
   // Copies N bytes at VADDR; returns how many leading bytes it had.
   virtual size_t read(uint64_t vaddr, void *out, size_t n) const = 0;
+  // The bytes held at VADDR and after it, up to the end of that stretch (a
+  // core segment's file contents), starting at address START: for readers
+  // that keep the stretch and copy from it directly. Empty when the image
+  // does not hold VADDR or keeps no such bytes.
+  struct Span {
+    uint64_t start = 0;
+    llvm::StringRef bytes;
+  };
+  virtual Span span_at(uint64_t vaddr) const {
+    (void)vaddr;
+    return {};
+  }
 };
 
 // The build id lookup of --debug-dir: DIR/ID, DIR/.build-id/xx/rest and

@@ -353,4 +353,12 @@ size_t CoreFile::read(uint64_t vaddr, void *out, size_t n) const {
   return done;
 }
 
+binary::ProcessImage::Span CoreFile::span_at(uint64_t vaddr) const {
+  const CoreSegment *s = segment_at(vaddr);
+  if (!s || vaddr - s->vaddr >= s->filesz) return {};
+  llvm::StringRef seg = bytes_.substr(s->offset, s->filesz);
+  if (seg.size() != s->filesz) return {};
+  return {s->vaddr, seg};
+}
+
 }  // namespace crashctl::core

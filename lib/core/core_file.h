@@ -83,6 +83,7 @@ public:
   // Copies N bytes at VADDR from the segments' file contents. Returns the
   // number of leading bytes available (N when all are).
   size_t read(uint64_t vaddr, void *out, size_t n) const override;
+  Span span_at(uint64_t vaddr) const override;
   // Whether VADDR lies in a segment at all (even one the core left out).
   const CoreSegment *segment_at(uint64_t vaddr) const;
 

@@ -27,8 +27,13 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -52,6 +57,98 @@ struct G : Record {
 struct M {
   uint64_t addr = 0, procid = 0, curg = 0;
   int64_t id = -1;
+};
+
+// The goroutines' stack walks, done ahead in chunks by other threads
+// (opts.threads > 1; off by default: on this shared 2-core machine it was no
+// faster than one thread, README "Cores") while the decoder reads the
+// goroutines in order: unwinding needs no state the decoder shares (each
+// thread has its own Memory window and UnwindCache), and the walk of one
+// goroutine is the same whichever thread does it. The caller takes walk i
+// for every i in increasing order; a chunk no thread has started yet is
+// walked by the caller itself, and at most kWindow chunks run ahead of it.
+class StackWalks {
+public:
+  using Walk = std::function<std::optional<UnwindResult>(uint64_t gp, Memory &, UnwindCache &)>;
+  // THREADS: opts.threads; 0 or 1, the caller's alone.
+  StackWalks(const std::vector<uint64_t> &gptrs, unsigned threads, const Memory &mem, Walk walk)
+      : gptrs_(gptrs),
+        walk_(std::move(walk)),
+        threads_(std::min<size_t>(threads, 16)),
+        // Chunks of kChunk, smaller for a small dump (as tests give).
+        chunk_(std::clamp<size_t>(gptrs.size() / (4 * std::max<size_t>(threads_, 1)), 1, kChunk)),
+        chunks_((gptrs.size() + chunk_ - 1) / chunk_) {
+    if (threads_ <= 1) return;
+    results_.resize(gptrs.size());
+    done_.assign(chunks_, 0);
+    for (size_t t = 1; t < threads_; ++t)
+      pool_.emplace_back([this, mem] {
+        Memory own = mem;
+        UnwindCache cache;
+        for (;;) {
+          size_t c;
+          {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [&] { return next_ >= chunks_ || next_ < consumed_ + kWindow; });
+            if (next_ >= chunks_) return;
+            c = next_++;
+          }
+          run_chunk(c, own, cache);
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            done_[c] = 1;
+          }
+          cv_.notify_all();
+        }
+      });
+  }
+  ~StackWalks() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      next_ = chunks_;
+    }
+    cv_.notify_all();
+    for (std::thread &t : pool_) t.join();
+  }
+  // The walk of goroutine I (none when its record is unreadable or dead, or
+  // it has no context to start from, or no other thread runs); MEM and
+  // CACHE are the caller's.
+  std::optional<UnwindResult> take(size_t i, Memory &mem, UnwindCache &cache) {
+    if (pool_.empty()) return std::nullopt;  // one thread: the caller walks as it goes
+    size_t c = i / chunk_;
+    if (i % chunk_ == 0) {
+      std::unique_lock<std::mutex> lock(mu_);
+      consumed_ = c;
+      if (next_ <= c) {  // no thread has it: walk it here
+        next_ = c + 1;
+        lock.unlock();
+        cv_.notify_all();
+        run_chunk(c, mem, cache);
+        lock.lock();
+        done_[c] = 1;
+      } else {
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return done_[c] != 0; });
+      }
+    }
+    return std::move(results_[i]);
+  }
+
+private:
+  static constexpr size_t kChunk = 256, kWindow = 16;
+  void run_chunk(size_t c, Memory &mem, UnwindCache &cache) {
+    for (size_t i = c * chunk_; i < std::min(gptrs_.size(), (c + 1) * chunk_); ++i)
+      if (gptrs_[i]) results_[i] = walk_(gptrs_[i], mem, cache);
+  }
+  const std::vector<uint64_t> &gptrs_;
+  Walk walk_;
+  const size_t threads_, chunk_, chunks_;
+  std::vector<std::optional<UnwindResult>> results_;
+  std::vector<char> done_;  // per chunk, under mu_
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t next_ = 0, consumed_ = 0;  // the next chunk to start; the chunk the caller reads
+  std::vector<std::thread> pool_;
 };
 
 class CoreDecoder {
@@ -80,13 +177,23 @@ public:
 private:
   void diag(Severity s, uint64_t offset, std::string msg) { out_.add_diagnostic({s, offset, std::move(msg)}); }
   bool read_g(uint64_t addr, G &g);
+  // A g's status; none when it is dead (not listed).
+  std::optional<GoroutineStatus> live_status(const G &g) const;
+  // Where a goroutine's own stack walk starts: its syscall or scheduling context.
+  UnwindStart stack_start(const G &g, GoroutineStatus status) const;
+  // The walk from a g's record read through MEM (StackWalks).
+  std::optional<UnwindResult> walk_goroutine(uint64_t gp, Memory &mem, UnwindCache &cache) const;
   std::vector<M> read_ms();
   std::string wait_reason(uint8_t idx);
-  StackRef make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical);
+  // PHYS_TO_LOGICAL, when given, is pointed at each physical frame's index in the
+  // stack's logical frames (valid as long as the decoder).
+  StackRef make_stack(const std::vector<PhysicalFrame> &frames, const std::vector<int64_t> **phys_to_logical);
   void read_defers(const G &g, Goroutine &out, const std::vector<PhysicalFrame> &frames,
                    const std::vector<int64_t> &phys_to_logical);
   void open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out);
+  const binary::Func *deferred_func(uint64_t funcval);
   std::string describe_deferred(uint64_t funcval, Defer &d);
+  std::string describe_deferred(uint64_t funcval, const binary::Func *fn, Defer &d);
   std::vector<PanicRecord> read_panics(const G &g, int64_t goid);
   void read_labels(const G &g, Goroutine &out);
   void read_ancestors(const G &g, Goroutine &out);
@@ -117,10 +224,27 @@ private:
     StackRef stack;
     std::vector<int64_t> phys_to_logical;
   };
-  std::map<std::vector<uint64_t>, CachedStack> stacks_;
+  struct PcsHash {
+    size_t operator()(const std::vector<uint64_t> &pcs) const {
+      uint64_t h = 0x9e3779b97f4a7c15ULL ^ pcs.size();
+      for (uint64_t pc : pcs) h = (h ^ pc) * 0x100000001b3ULL;
+      return size_t(h ^ (h >> 29));
+    }
+  };
+  std::unordered_map<std::vector<uint64_t>, CachedStack, PcsHash> stacks_;
+  std::vector<uint64_t> stack_key_;  // make_stack's key, kept for its capacity
   std::map<std::vector<uint64_t>, StackRef> ancestor_stacks_;
   std::map<uint64_t, std::string> labels_;  // g.labels -> as printed: goroutines share label sets
   std::vector<std::string> wait_reasons_;
+  int minor_ = 0;  // go_minor(), once the Go version is known (before the goroutines are read)
+  std::array<std::optional<InternedString>, 256> wait_reasons_interned_;
+  struct DeferredFunction {
+    Defer described;      // function, file, line, calls_recover, indirect_recover
+    std::string closure;  // the closure's own name, as printed
+  };
+  std::unordered_map<const binary::Func *, DeferredFunction> deferred_;
+  UnwindCache unwind_cache_;
+  std::unordered_map<uint64_t, const binary::Func *> func_at_code_;  // deferred_func's lookups
 };
 
 int CoreDecoder::go_minor() const {
@@ -131,6 +255,32 @@ bool CoreDecoder::read_g(uint64_t addr, G &g) {
   g.addr = addr;
   g.raw.assign(l_.g_size, 0);
   return mem_.read(addr, g.raw.data(), g.raw.size());
+}
+
+std::optional<GoroutineStatus> CoreDecoder::live_status(const G &g) const {
+  uint32_t status = g.u32(l_.g_status) & ~l_.gscan;
+  auto sn = l_.status_names.find(status);
+  std::string sname = sn == l_.status_names.end() ? "status " + std::to_string(status) : sn->second;
+  if (sname == "dead") return std::nullopt;
+  return status_from_name(sname).value_or(GoroutineStatus::Unknown);
+}
+
+UnwindStart CoreDecoder::stack_start(const G &g, GoroutineStatus status) const {
+  if (status == GoroutineStatus::Syscall && g.u64(l_.g_syscallsp))
+    return {g.u64(l_.g_syscallpc), g.u64(l_.g_syscallsp), 0, false, nullptr};
+  return {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
+}
+
+std::optional<UnwindResult> CoreDecoder::walk_goroutine(uint64_t gp, Memory &mem, UnwindCache &cache) const {
+  G g;
+  g.addr = gp;
+  g.raw.assign(l_.g_size, 0);
+  if (!mem.read(gp, g.raw.data(), g.raw.size())) return std::nullopt;
+  std::optional<GoroutineStatus> status = live_status(g);
+  if (!status) return std::nullopt;
+  UnwindStart start = stack_start(g, *status);
+  if (!start.pc || !start.sp) return std::nullopt;
+  return unwind(mem, exe_, arch_, start, 4096, &native_lookup_, &cache);
 }
 
 std::vector<M> CoreDecoder::read_ms() {
@@ -174,14 +324,15 @@ std::string CoreDecoder::wait_reason(uint8_t idx) {
   return idx < wait_reasons_.size() ? wait_reasons_[idx] : "waitReason(" + std::to_string(idx) + ")";
 }
 
-StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::vector<int64_t> *phys_to_logical) {
-  std::vector<uint64_t> key;
-  key.reserve(frames.size());
+StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames,
+                                 const std::vector<int64_t> **phys_to_logical) {
+  std::vector<uint64_t> &key = stack_key_;
+  key.clear();
   for (const PhysicalFrame &pf : frames) key.push_back(pf.pc << 1 | (pf.trap ? 1 : 0));
   // Goroutines parked at the same pcs share one Stack.
   auto found = stacks_.find(key);
   if (found != stacks_.end()) {
-    if (phys_to_logical) *phys_to_logical = found->second.phys_to_logical;
+    if (phys_to_logical) *phys_to_logical = &found->second.phys_to_logical;
     return found->second.stack;
   }
   auto stack = make_ref<Stack>();
@@ -191,23 +342,49 @@ StackRef CoreDecoder::make_stack(const std::vector<PhysicalFrame> &frames, std::
     p2l.push_back(int64_t(stack->frames.size()) - 1);
   }
   binary::GoSymbolizer::join_args(*stack);
-  if (phys_to_logical) *phys_to_logical = p2l;
   StackRef ref = stack;
-  stacks_.emplace(std::move(key), CachedStack{ref, std::move(p2l)});
+  auto added = stacks_.emplace(key, CachedStack{ref, std::move(p2l)}).first;
+  if (phys_to_logical) *phys_to_logical = &added->second.phys_to_logical;
   return ref;
+}
+
+// The function a funcval's code pointer is in; nullptr when unreadable.
+const binary::Func *CoreDecoder::deferred_func(uint64_t funcval) {
+  auto code = funcval ? mem_.u64(funcval) : std::nullopt;
+  if (!code) return nullptr;
+  // Closure slots hold a few distinct code pointers across goroutines (and
+  // unused slots anything: the cache stops growing at kMaxCached).
+  constexpr size_t kMaxCached = 4096;
+  if (auto it = func_at_code_.find(*code); it != func_at_code_.end()) return it->second;
+  const binary::Func *fn = exe_.func_at(*code - bias_);
+  if (func_at_code_.size() < kMaxCached) func_at_code_.emplace(*code, fn);
+  return fn;
 }
 
 // The function a funcval points to, unwrapped from the compiler's defer
 // wrappers, and whether it calls recover itself.
 std::string CoreDecoder::describe_deferred(uint64_t funcval, Defer &d) {
-  auto code = funcval ? mem_.u64(funcval) : std::nullopt;
-  const binary::Func *fn = code ? exe_.func_at(*code - bias_) : nullptr;
+  return describe_deferred(funcval, deferred_func(funcval), d);
+}
+std::string CoreDecoder::describe_deferred(uint64_t funcval, const binary::Func *fn, Defer &d) {
   if (!fn) {
     d.function = funcval ? "funcval " + hex(funcval) + " (unreadable)" : "(nil)";
     return "";
   }
-  binary::describe_defer(exe_, *fn, d);
-  return binary::print_name(fn->name);
+  // Goroutines deferring the same function: it is read from the code once.
+  auto it = deferred_.find(fn);
+  if (it == deferred_.end()) {
+    Defer x;
+    binary::describe_defer(exe_, *fn, x);
+    it = deferred_.emplace(fn, DeferredFunction{std::move(x), binary::print_name(fn->name)}).first;
+  }
+  const Defer &x = it->second.described;
+  d.function = x.function;
+  d.file = x.file;
+  d.line = x.line;
+  d.calls_recover = x.calls_recover;
+  d.indirect_recover = x.indirect_recover;
+  return it->second.closure;
 }
 
 void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, std::vector<Defer> &out) {
@@ -236,12 +413,15 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
          "open-coded defers of " + pf.fn->name + ": deferBits at " + hex(varp - *bits_off) + " unreadable");
     return;
   }
-  std::vector<std::pair<int, uint64_t>> slots;  // defer index, closure slot address
-  if (go_minor() >= 22 || go_minor() == 0) {
+  // Defer index and closure slot address, from the highest index down (the order they run in).
+  std::array<std::pair<int, uint64_t>, 8> slot_buf;
+  size_t n_slots = 0;
+  const int minor = minor_;
+  if (minor >= 22 || minor == 0) {
     // Go 1.22+: uvarint(deferBitsOffset), uvarint(slotsOffset); slot i at varp-slotsOffset+8i.
     auto slots_off = uvarint(at);
     if (!slots_off) return;
-    for (int i = 0; i < 8; ++i) slots.emplace_back(i, varp - *slots_off + 8 * uint64_t(i));
+    for (int i = 7; i >= 0; --i) slot_buf[n_slots++] = {i, varp - *slots_off + 8 * uint64_t(i)};
   } else {
     // Go <= 1.21: uvarint(deferBitsOffset), uvarint(nDefers), then per defer
     // (last first) uvarint(closureOffset) [, uvarint(nArgs)... in older releases].
@@ -250,29 +430,31 @@ void CoreDecoder::open_coded_defers(const PhysicalFrame &pf, int64_t logical, st
     for (int i = int(*n) - 1; i >= 0; --i) {
       auto off = uvarint(at);
       if (!off) return;
-      slots.emplace_back(i, varp - *off);
+      slot_buf[n_slots++] = {i, varp - *off};
     }
   }
-  std::sort(slots.begin(), slots.end(), [](auto &a, auto &b) { return a.first > b.first; });
+  llvm::ArrayRef<std::pair<int, uint64_t>> slots(slot_buf.data(), n_slots);
   for (const auto &[i, slot] : slots) {
     bool pending = (*bits >> i) & 1;
     auto closure = mem_.u64(slot);
     if (!closure || !*closure) continue;
+    const binary::Func *fn = deferred_func(*closure);
+    if (!pending && !(minor && minor <= 21)) {
+      // The slots are zeroed on entry and never cleared (cmd/compile
+      // ssagen openDeferSave: needzero), so a set slot with its bit clear
+      // is a defer that has run or is running. Past the last defer the
+      // slots are other variables: accept only closures of this function.
+      if (!fn) continue;
+      std::string owner = binary::print_name(pf.fn->name) + ".";
+      if (!llvm::StringRef(binary::print_name(fn->name)).starts_with(owner)) continue;
+    }
     Defer d;
     d.kind = DeferKind::OpenCoded;
     d.frame_index = logical;
     d.sp = pf.sp;
     d.pc = pf.pc;
-    std::string closure_fn = describe_deferred(*closure, d);
-    if (!pending) {
-      // The slots are zeroed on entry and never cleared (cmd/compile
-      // ssagen openDeferSave: needzero), so a set slot with its bit clear
-      // is a defer that has run or is running. Past the last defer the
-      // slots are other variables: accept only closures of this function.
-      std::string owner = binary::print_name(pf.fn->name);
-      if (closure_fn.rfind(owner + ".", 0) != 0 && !(go_minor() && go_minor() <= 21)) continue;
-      d.ran = true;
-    }
+    describe_deferred(*closure, fn, d);
+    d.ran = !pending;
     out.push_back(std::move(d));
   }
 }
@@ -327,13 +509,13 @@ void CoreDecoder::read_defers(const G &g, Goroutine &out, const std::vector<Phys
   for (size_t i = 0; i < frames.size(); ++i) open_coded_defers(frames[i], phys_to_logical[i], open);
   // Run order: innermost frame first; within a frame, the open-coded ones
   // from the highest bit and the linked ones from the head of the chain.
-  std::vector<Defer> all;
-  for (auto &x : open) all.push_back(std::move(x));
+  std::vector<Defer> all = std::move(open);
   for (auto &x : linked) all.push_back(std::move(x));
-  std::stable_sort(all.begin(), all.end(), [](const Defer &a, const Defer &b) {
-    uint64_t as = a.sp ? a.sp : UINT64_MAX, bs = b.sp ? b.sp : UINT64_MAX;
-    return as < bs;
-  });
+  if (all.size() > 1)
+    std::stable_sort(all.begin(), all.end(), [](const Defer &a, const Defer &b) {
+      uint64_t as = a.sp ? a.sp : UINT64_MAX, bs = b.sp ? b.sp : UINT64_MAX;
+      return as < bs;
+    });
   // A deferred call that ran but has not returned is still on the stack.
   if (out.stack)
     for (Defer &x : all)
@@ -643,7 +825,7 @@ void CoreDecoder::run() {
         start.curg_sched = &sched;
       }
     }
-    UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_);
+    UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_, &unwind_cache_);
     if (th.crashed) {
       crash_thread_frames = ur.frames;
       crash_goid = th.goroutine;
@@ -655,12 +837,17 @@ void CoreDecoder::run() {
   // The fatal error first: whether the heap is read depends on it.
   if (crash_thread) classify_fatal_from_frames(crash_thread_frames);
   const bool keep_stacks = wants_memory();
+  minor_ = go_minor();
 
   std::vector<Goroutine> gs;
   gs.reserve(gptrs.size());
   std::unordered_map<int64_t, std::pair<uint64_t, uint64_t>> stack_bounds;  // goid -> g.stack.lo, hi
   G g;
-  for (uint64_t gp : gptrs) {
+  StackWalks walks(gptrs, opts_.threads, mem_,
+                   [this](uint64_t at, Memory &mem, UnwindCache &cache) { return walk_goroutine(at, mem, cache); });
+  for (size_t index = 0; index < gptrs.size(); ++index) {
+    const uint64_t gp = gptrs[index];
+    std::optional<UnwindResult> walked = walks.take(index, mem_, unwind_cache_);
     if (!gp) continue;
     if (!read_g(gp, g)) {
       Goroutine bad;
@@ -672,10 +859,8 @@ void CoreDecoder::run() {
       continue;
     }
     uint32_t raw_status = g.u32(l_.g_status);
-    uint32_t status = raw_status & ~l_.gscan;
-    auto sn = l_.status_names.find(status);
-    std::string sname = sn == l_.status_names.end() ? "status " + std::to_string(status) : sn->second;
-    if (sname == "dead") continue;
+    std::optional<GoroutineStatus> live = live_status(g);
+    if (!live) continue;
     Goroutine out;
     out.id = int64_t(g.u64(l_.g_goid));
     out.scan = raw_status & l_.gscan;
@@ -698,10 +883,15 @@ void CoreDecoder::run() {
         det.system = sf->name.rfind("runtime.", 0) == 0 && sf->name != "runtime.main" &&
                      sf->name != "runtime.corostart" && sf->name != "runtime.handleAsyncEvent";
       }
-    out.status = status_from_name(sname).value_or(GoroutineStatus::Unknown);
+    out.status = *live;
     if (out.status == GoroutineStatus::Waiting || out.status == GoroutineStatus::Leaked) {
       uint8_t wr = g.u8(l_.g_waitreason);
-      if (wr) out.wait_reason = wait_reason(wr);
+      if (wr) {
+        // Interned once per reason: most goroutines wait for a few.
+        auto &interned = wait_reasons_interned_[wr];
+        if (!interned) interned = InternedString(wait_reason(wr));
+        out.wait_reason = *interned;
+      }
     }
 
     // Where its stack starts.
@@ -718,14 +908,11 @@ void CoreDecoder::run() {
       stopped = it->second.result.stopped;
     }
     if (frames.empty()) {
-      UnwindStart start;
-      if (out.status == GoroutineStatus::Syscall && g.u64(l_.g_syscallsp)) {
-        start = {g.u64(l_.g_syscallpc), g.u64(l_.g_syscallsp), 0, false, nullptr};
-      } else {
-        start = {g.u64(l_.g_sched_pc), g.u64(l_.g_sched_sp), g.u64(l_.g_sched_lr), false, nullptr};
-      }
+      UnwindStart start = stack_start(g, out.status);
       if (start.pc && start.sp) {
-        UnwindResult ur = unwind(mem_, exe_, arch_, start, 4096, &native_lookup_);
+        // Walked ahead (StackWalks) from the same record and start.
+        UnwindResult ur =
+            walked ? std::move(*walked) : unwind(mem_, exe_, arch_, start, 4096, &native_lookup_, &unwind_cache_);
         frames = std::move(ur.frames);
         stopped = ur.stopped;
       } else if (out.status == GoroutineStatus::Running) {
@@ -735,9 +922,9 @@ void CoreDecoder::run() {
     if (!stopped.empty() && !frames.empty()) det.unreadable = "stack walk stopped: " + stopped;
     read_labels(g, out);
     read_ancestors(g, out);
-    std::vector<int64_t> phys_to_logical;
+    const std::vector<int64_t> *phys_to_logical = nullptr;
     out.stack = make_stack(frames, &phys_to_logical);
-    read_defers(g, out, frames, phys_to_logical);
+    read_defers(g, out, frames, *phys_to_logical);
     if (g.u64(l_.g_panic)) {
       for (PanicRecord &pr : read_panics(g, out.id)) p_.panics.push_back(std::move(pr));
     }

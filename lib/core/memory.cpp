@@ -6,7 +6,16 @@
 
 namespace crashctl::core {
 
-bool Memory::read(uint64_t addr, void *out, size_t n) const {
+bool Memory::read_slow(uint64_t addr, void *out, size_t n) const {
+  if (binary::ProcessImage::Span span = core_.span_at(addr); !span.bytes.empty()) {
+    window_start_ = span.start;
+    window_ = span.bytes;
+    uint64_t off = addr - span.start;
+    if (n <= window_.size() - off) {
+      std::memcpy(out, window_.data() + off, n);
+      return true;
+    }
+  }
   auto *dst = static_cast<char *>(out);
   size_t done = 0;
   while (done < n) {

@@ -8,6 +8,7 @@
 #include "binary/locate.h"
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -19,7 +20,15 @@ public:
       : core_(core), exe_(exe), bias_(load_bias) {}
 
   // Copies N bytes at ADDR; false unless all of them are readable.
-  bool read(uint64_t addr, void *out, size_t n) const;
+  bool read(uint64_t addr, void *out, size_t n) const {
+    // Most reads fall in the stretch of the core the previous one used.
+    uint64_t off = addr - window_start_;
+    if (off < window_.size() && n <= window_.size() - off) {
+      std::memcpy(out, window_.data() + off, n);
+      return true;
+    }
+    return read_slow(addr, out, n);
+  }
   // Words in the core's byte order (little-endian: amd64, arm64).
   std::optional<uint64_t> u64(uint64_t addr) const;
   std::optional<uint32_t> u32(uint64_t addr) const;
@@ -31,9 +40,14 @@ public:
   uint64_t bias() const { return bias_; }
 
 private:
+  bool read_slow(uint64_t addr, void *out, size_t n) const;
   const binary::ProcessImage &core_;
   const binary::Executable *exe_;
   uint64_t bias_;
+  // The image's span of the last read outside the previous one (ProcessImage::span_at).
+  // A Memory is used by one thread at a time: copy it for another.
+  mutable uint64_t window_start_ = 0;
+  mutable llvm::StringRef window_;
 };
 
 }  // namespace crashctl::core

@@ -10,8 +10,26 @@ constexpr uint8_t kFuncFlagTopFrame = 1, kFuncFlagSPWrite = 2;
 bool is(const binary::Func *f, std::string_view name) {
   return f && f->name == name;
 }
-bool injected(const binary::Func *f) {
-  return is(f, "runtime.sigpanic") || is(f, "runtime.asyncPreempt") || is(f, "runtime.debugCallV2");
+
+// The runtime functions the walk treats specially, found once per pc.
+enum Special : uint8_t {
+  kMorestack = 1,
+  kSystemstack = 2,
+  kSigtramp = 4,  // runtime.sigtramp or runtime.cgoSigtramp
+  kGoexit = 8,
+  kInjected = 16,  // a call the signal handler or debugger injected: sigpanic, asyncPreempt, debugCallV2
+  kCgocallback = 32,
+};
+uint8_t special(const binary::Func *f) {
+  if (!f) return 0;
+  uint8_t k = 0;
+  if (is(f, "runtime.morestack")) k |= kMorestack;
+  if (is(f, "runtime.systemstack")) k |= kSystemstack;
+  if (is(f, "runtime.sigtramp") || is(f, "runtime.cgoSigtramp")) k |= kSigtramp;
+  if (is(f, "runtime.goexit")) k |= kGoexit;
+  if (is(f, "runtime.sigpanic") || is(f, "runtime.asyncPreempt") || is(f, "runtime.debugCallV2")) k |= kInjected;
+  if (is(f, "runtime.cgocallback")) k |= kCgocallback;
+  return k;
 }
 
 // Steps from the C frame at PC to its caller by the call frame information
@@ -80,8 +98,21 @@ bool c_frame(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, 
 }  // namespace
 
 UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const UnwindStart &start,
-                    size_t max_frames, const binary::NativeLookup *native) {
+                    size_t max_frames, const binary::NativeLookup *native, UnwindCache *cache) {
   UnwindResult r;
+  r.frames.reserve(16);
+  auto lookup = [&](uint64_t link) -> UnwindCache::Entry {
+    if (cache) {
+      auto it = cache->by_pc.find(link);
+      if (it != cache->by_pc.end()) return it->second;
+    }
+    UnwindCache::Entry e;
+    e.fn = exe.func_at(link);
+    if (e.fn) e.sp_delta = exe.sp_delta(*e.fn, link);
+    e.kind = special(e.fn);
+    if (cache) cache->by_pc.emplace(link, e);
+    return e;
+  };
   const uint64_t bias = mem.bias();
   uint64_t pc = start.pc, sp = start.sp, lr = start.lr;
   bool trap = start.trap;
@@ -96,7 +127,8 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
   };
   if (!regs[arch.dwarf_sp]) reset_regs();
   while (r.frames.size() < max_frames) {
-    const binary::Func *f = exe.func_at(pc - bias);
+    const UnwindCache::Entry at = lookup(pc - bias);
+    const binary::Func *f = at.fn;
     if (!f) {
       r.frames.push_back({pc, sp, 0, nullptr, trap});
       regs[arch.dwarf_sp] = sp;
@@ -113,9 +145,9 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
     }
     // The runtime's jump from g0 to the goroutine that called systemstack or
     // overflowed its stack (unwinder.resolveInternal, unwindJumpStack).
-    auto delta = exe.sp_delta(*f, pc - bias);
+    const std::optional<int32_t> delta = at.sp_delta;
     if (start.curg_sched && !jumped && !r.frames.empty()) {
-      if (f->name == "runtime.morestack") {
+      if (at.kind & kMorestack) {
         jumped = true;
         pc = start.curg_sched->pc;
         sp = start.curg_sched->sp;
@@ -125,7 +157,7 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
       }
       // On LR machines a systemstack frame with no sp delta is in its
       // prologue or epilogue, before or after the switch.
-      if (f->name == "runtime.systemstack" && !(arch.uses_lr && delta == 0)) {
+      if ((at.kind & kSystemstack) && !(arch.uses_lr && delta == 0)) {
         jumped = true;
         sp = start.curg_sched->sp;
       }
@@ -140,7 +172,7 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
 
     // A signal frame: the kernel's rt_sigframe holds the interrupted context
     // (core/arch.h).
-    if (f->name == "runtime.sigtramp" || f->name == "runtime.cgoSigtramp") {
+    if (at.kind & kSigtramp) {
       auto sig_pc = mem.u64(fp + arch.sig_pc), sig_sp = mem.u64(fp + arch.sig_sp);
       auto sig_lr = arch.sig_lr ? mem.u64(fp + arch.sig_lr) : std::optional<uint64_t>(0);
       if (!sig_pc || !sig_sp || !sig_lr) {
@@ -157,12 +189,11 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
       regs[arch.dwarf_sp] = sp;
       continue;
     }
-    if ((f->flag & kFuncFlagTopFrame) || f->name == "runtime.goexit") return r;
+    if ((f->flag & kFuncFlagTopFrame) || (at.kind & kGoexit)) return r;
     // cgocallback writes SP to switch from g0 to the goroutine, yet leaves a
     // frame whose return address is the goroutine's saved pc: the runtime
     // unwinds through it (resolveInternal) into the cgo call below.
-    if ((f->flag & kFuncFlagSPWrite) && r.frames.size() > 1 && !is(f, "runtime.systemstack") &&
-        !is(f, "runtime.cgocallback")) {
+    if ((f->flag & kFuncFlagSPWrite) && r.frames.size() > 1 && !(at.kind & (kSystemstack | kCgocallback))) {
       r.stopped = "stack switch at " + f->name;
       return r;
     }
@@ -188,7 +219,7 @@ UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch 
       r.stopped = llvm::formatv("unwinding is stuck at pc {0:x} sp {1:x}", pc, sp).str();
       return r;
     }
-    trap = injected(f);
+    trap = at.kind & kInjected;
     pc = next;
     sp = fp;
     innermost = false;

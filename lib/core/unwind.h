@@ -14,7 +14,9 @@
 #include "core/memory.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace crashctl::core {
@@ -48,9 +50,23 @@ struct UnwindResult {
   std::string stopped;  // why unwinding ended early ("" at a top frame such as goexit)
 };
 
+// What unwinding needs of a pc: its function, its frame size and which of
+// the runtime's special functions it is. Goroutines parked at the same pcs
+// look each up once. One per thread; valid for one executable.
+struct UnwindCache {
+  struct Entry {
+    const binary::Func *fn = nullptr;
+    std::optional<int32_t> sp_delta;
+    uint8_t kind = 0;  // unwind.cpp's Special bits
+  };
+  std::unordered_map<uint64_t, Entry> by_pc;  // link-time pc
+};
+
 // NATIVE says which file holds C code (core/native_code.h); unset, the
-// executable's own call frame information is used.
+// executable's own call frame information is used. CACHE, when given, keeps
+// the lookups of pcs for later walks.
 UnwindResult unwind(const Memory &mem, const binary::GoProgram &exe, const Arch &arch, const UnwindStart &start,
-                    size_t max_frames = 4096, const binary::NativeLookup *native = nullptr);
+                    size_t max_frames = 4096, const binary::NativeLookup *native = nullptr,
+                    UnwindCache *cache = nullptr);
 
 }  // namespace crashctl::core

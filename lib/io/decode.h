@@ -24,6 +24,10 @@ struct DecodeOptions {
   // --memory / --no-memory: whether cores and heap dumps compute what holds
   // the heap (lib/memory). Auto: heap dumps and out-of-memory cores.
   enum class Memory { Auto, On, Off } memory = Memory::Auto;
+  // Cores: threads that walk goroutine stacks, the caller's included; 0 or
+  // 1, the caller's alone (measured faster on a shared 2-core machine:
+  // README "Cores"). The report is the same.
+  unsigned threads = 0;
 };
 
 // A decoder: reads IN (its path is out.path) into OUT's reports and diagnostics.

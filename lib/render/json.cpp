@@ -1,6 +1,7 @@
 // --format json: streamed with json::OStream so that a dump of a million
 // goroutines never exists as one json::Value. Keys are written in a fixed
 // order; formats/output.schema.json describes every one.
+#include "render/json_emit.h"
 #include "render/render.h"
 #include "render/render_util.h"
 
@@ -8,6 +9,10 @@
 
 #include "llvm/Support/JSON.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace crashctl {
@@ -21,41 +26,31 @@ json::Value hex_or_null(const std::optional<uint64_t> &v) {
   return v ? json::Value(hex(*v)) : json::Value(nullptr);
 }
 
-// Forwards to the real stream and, while recording, keeps a copy: a shared
-// stack's frames are written once and then repeated byte for byte.
-class RecordingStream final : public llvm::raw_ostream {
-public:
-  explicit RecordingStream(llvm::raw_ostream &out) : out_(out) {}
-  ~RecordingStream() override { flush(); }
-  void start() {
-    flush();
-    recording_ = true;
-    copy_.clear();
-  }
-  std::string stop() {
-    flush();
-    recording_ = false;
-    return std::move(copy_);
-  }
-
-private:
-  void write_impl(const char *p, size_t n) override {
-    out_.write(p, n);
-    if (recording_) copy_.append(p, n);
-  }
-  uint64_t current_pos() const override { return out_.tell(); }
-  llvm::raw_ostream &out_;
-  bool recording_ = false;
-  std::string copy_;
-};
-
 class JsonWriter {
+  // The reference keeps the stack alive: a freed stack's address, reused by
+  // a later report's, must not find this text.
+  struct CachedFrames {
+    StackRef stack;
+    SourceLinks links;  // the frames' URLs came from these
+    unsigned indent = 0;
+    std::string text;
+  };
+  const SourceLinks *links_ = nullptr;  // the report being written's
+  struct FramesCache {
+    std::unordered_map<const Stack *, CachedFrames> texts;
+    size_t bytes = 0;
+    // Whether entries hold a reference to their stack: the caller's cache,
+    // kept across reports, must. A writer thread's lives while the report
+    // holds its stacks, and must not: the count is not atomic.
+    bool holds_stacks = true;
+  };
+
 public:
-  explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : rec_(os), j_(rec_, 2), opts_(opts) {}
+  explicit JsonWriter(llvm::raw_ostream &os, const RenderOptions &opts) : os_(os), j_(os, 2), opts_(opts) {}
 
   // The document is written as it goes: the head, then each input and its
   // reports as they come, then the tail.
-  void flush() { rec_.flush(); }
+  void flush() { os_.flush(); }
 
   void begin_document() {
     j_.objectBegin();
@@ -71,8 +66,7 @@ public:
     j_.arrayEnd();
     j_.attributeEnd();
     j_.objectEnd();
-    frames_json_.clear();  // the next input's stacks are others
-    frames_json_bytes_ = 0;
+    frames_json_ = FramesCache();  // the next input's stacks are others
   }
 
   void begin_input(const Input &in) {
@@ -161,10 +155,18 @@ public:
             });
           });
       });
-      j_.attributeArray("goroutines", [&] {
-        for (const Goroutine &g : p.goroutines) goroutine(g);
-      });
-      frames("system_stack_frames", p.runtime_stack_frames);
+      // Written by the emitter (json_emit.h): the bulk of a large dump's output.
+      j_.attributeBegin("goroutines");
+      {
+        JsonEmitter e(j_.rawValueBegin());
+        JsonScope a(e, kReportMemberIndent, '[');
+        goroutines(e, a, p.goroutines);
+        a.end();
+        e.flush();
+        j_.rawValueEnd();
+      }
+      j_.attributeEnd();
+      frames("system_stack_frames", p.runtime_stack_frames, kReportMemberIndent);
       j_.attributeArray("groups", [&] {
         for (const GoroutineGroup &g : r.groups) group(g);
       });
@@ -379,115 +381,253 @@ public:
     });
   }
 
-  void frame(const Frame &f, llvm::StringRef args) {
-    j_.object([&] {
-      j_.attribute("function", str(f.function));
-      j_.attribute("package", str(package_of(f)));
-      j_.attribute("file", str(f.file));
-      j_.attribute("line", f.line);
-      j_.attribute("inlined", f.inlined);
-      j_.attribute("pc_offset", f.pc_offset ? json::Value(*f.pc_offset) : json::Value(nullptr));
-      j_.attribute("pc", hex_or_null(f.pc));
-      j_.attribute("args", str(args));
-      j_.attribute("non_go", f.non_go);
-      j_.attribute("language", f.non_go ? "c" : "go");
-      j_.attribute("url", str_or_null(links_ ? links_->url(f) : std::string()));
-    });
+  // The goroutines as elements of A. With opts_.threads > 1 they are written
+  // in chunks: each chunk is rendered into a string by whichever thread takes
+  // it (the caller too) and the caller writes them in order, so the bytes
+  // are those of one thread (tests/test_render.cpp); at most `window` chunks
+  // wait to be written. Off by default: on this shared 2-core machine it was
+  // slower than one thread (README "Cores").
+  void goroutines(JsonEmitter &e, JsonScope &a, const StableVector<Goroutine> &gs) {
+    constexpr size_t kChunk = 512;
+    const unsigned indent = a.inner();
+    const size_t threads = std::min<size_t>(opts_.threads, 16);
+    // Chunks of kChunk, smaller for a small dump (as tests give).
+    const size_t chunk = std::clamp<size_t>(gs.size() / (4 * std::max<size_t>(threads, 1)), 1, kChunk);
+    const size_t chunks = (gs.size() + chunk - 1) / chunk;
+    if (threads <= 1 || gs.size() < 2) {
+      for (size_t i = 0; i < gs.size(); ++i) {
+        a.item();
+        goroutine(e, indent, gs[i], frames_json_);
+      }
+      return;
+    }
+    const size_t window = 4 * threads;
+    struct Slot {
+      std::string text;
+      bool done = false;
+    };
+    std::vector<Slot> slots(chunks);
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t next = 0, written = 0;  // the next chunk to take, the chunks written
+    // Written chunks' strings, kept for their capacity: fresh megabytes for
+    // every chunk would cost a page fault per page.
+    std::vector<std::string> spare;
+    auto render_chunk = [&](size_t c, FramesCache &cache) {
+      std::string text;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!spare.empty()) {
+          text = std::move(spare.back());
+          spare.pop_back();
+        }
+      }
+      text.clear();
+      llvm::raw_string_ostream os(text);
+      {
+        JsonEmitter ce(os);
+        for (size_t i = c * chunk; i < std::min(gs.size(), (c + 1) * chunk); ++i) {
+          if (i) ce.put(',');
+          ce.newline(indent);
+          goroutine(ce, indent, gs[i], cache);
+        }
+      }
+      return text;
+    };
+    auto worker = [&] {
+      FramesCache cache;
+      cache.holds_stacks = false;
+      for (;;) {
+        size_t c;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          cv.wait(lock, [&] { return next >= chunks || next < written + window; });
+          if (next >= chunks) return;
+          c = next++;
+        }
+        std::string text = render_chunk(c, cache);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          slots[c].text = std::move(text);
+          slots[c].done = true;
+        }
+        cv.notify_all();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      while (written < chunks) {
+        if (slots[written].done) {
+          std::string text = std::move(slots[written].text);
+          ++written;
+          lock.unlock();
+          cv.notify_all();
+          e.put(text);
+          lock.lock();
+          spare.push_back(std::move(text));
+        } else if (next < chunks && next < written + window) {
+          size_t c = next++;
+          lock.unlock();
+          std::string text = render_chunk(c, frames_json_);
+          lock.lock();
+          slots[c].text = std::move(text);
+          slots[c].done = true;
+        } else {
+          cv.wait(lock, [&] { return slots[written].done; });
+        }
+      }
+    }
+    for (std::thread &t : pool) t.join();
+    a.filled_elsewhere();
+  }
+
+  // A frame (object), a stack's frames (array), a goroutine (object) through
+  // the emitter (json_emit.h), INDENT being the indentation of the line they
+  // start on. G, when given, supplies its own argument values for the
+  // shared frames.
+  void frame(JsonEmitter &e, unsigned indent, const Frame &f, llvm::StringRef args) {
+    JsonScope o(e, indent, '{');
+    o.key("function").string(f.function);
+    o.key("package").string(package_of(f));
+    o.key("file").string(f.file);
+    o.key("line").integer(f.line);
+    o.key("inlined").boolean(f.inlined);
+    if (f.pc_offset)
+      o.key("pc_offset").unsigned_integer(*f.pc_offset);
+    else
+      o.key("pc_offset").null();
+    o.key("pc").hex_or_null(f.pc);
+    o.key("args").string(args);
+    o.key("non_go").boolean(f.non_go);
+    o.key("language").string(f.non_go ? "c" : "go");
+    o.key("url").string_or_null(links_ ? links_->url(f) : std::string());
+    o.end();
+  }
+  void frames(JsonEmitter &e, unsigned indent, const StackRef &stack, const Goroutine *g) {
+    JsonScope a(e, indent, '[');
+    const auto &fs = frames_of(stack);
+    for (size_t i = 0; i < fs.size(); ++i) {
+      std::string_view args = g ? frame_args(*g, i) : std::string_view(fs[i].args);
+      a.item();
+      frame(e, a.inner(), fs[i], llvm::StringRef(args.data(), args.size()));
+    }
+    a.end();
   }
 
   // A goroutine's frames. Goroutines sharing a stack and its argument values
-  // print the same bytes: the first one's output is kept and repeated (its
-  // place in the goroutine object, after other attributes, is always the same).
-  void goroutine_frames(const Goroutine &g) {
-    if (!g.stack || g.frame_args) return frames("frames", g.stack, &g);
-    auto it = frames_json_.find(g.stack.get());
+  // print the same bytes: the first one's output is kept and repeated.
+  void goroutine_frames(JsonEmitter &e, unsigned indent, const Goroutine &g, FramesCache &cache) {
+    if (!g.stack || g.frame_args) return frames(e, indent, g.stack, &g);
+    auto it = cache.texts.find(g.stack.get());
     // A stack shared by another report of the input holds that report's links.
-    if (it != frames_json_.end() && links_ && it->second.links.same_table(*links_)) {
-      rec_ << it->second.text;
+    if (it != cache.texts.end() && links_ && it->second.links.same_table(*links_) && it->second.indent == indent) {
+      e.put(it->second.text);
       return;
     }
-    bool keep = frames_json_bytes_ < kFramesJsonBudget;
-    if (keep) rec_.start();
-    frames("frames", g.stack, &g);
-    if (keep) {
-      std::string text = rec_.stop();
-      frames_json_bytes_ += text.size();
-      frames_json_.insert_or_assign(g.stack.get(),
-                                    CachedFrames{g.stack, links_ ? *links_ : SourceLinks(), std::move(text)});
+    if (cache.bytes >= kFramesJsonBudget) return frames(e, indent, g.stack, &g);
+    std::string text;
+    {
+      llvm::raw_string_ostream s(text);
+      JsonEmitter te(s);
+      frames(te, indent, g.stack, &g);
     }
+    e.put(text);
+    cache.bytes += text.size();
+    cache.texts.insert_or_assign(
+        g.stack.get(), CachedFrames{cache.holds_stacks ? g.stack : StackRef(), links_ ? *links_ : SourceLinks(), indent,
+                                    std::move(text)});
   }
 
-  // G, when given, supplies its own argument values for the shared frames.
-  void frames(llvm::StringRef key, const StackRef &stack, const Goroutine *g = nullptr) {
-    j_.attributeArray(key, [&] {
-      const auto &fs = frames_of(stack);
-      for (size_t i = 0; i < fs.size(); ++i) {
-        std::string_view args = g ? frame_args(*g, i) : std::string_view(fs[i].args);
-        frame(fs[i], llvm::StringRef(args.data(), args.size()));
+  void created_by(JsonEmitter &e, const FrameRef &creator, int64_t parent, unsigned indent) {
+    if (!creator) return e.null();
+    JsonScope o(e, indent, '{');
+    o.key("function").string(creator->function);
+    o.key("file").string(creator->file);
+    o.key("line").integer(creator->line);
+    o.key("goroutine").int_or_null(parent);
+    o.end();
+  }
+
+  void goroutine(JsonEmitter &e, unsigned indent, const Goroutine &g, FramesCache &cache) {
+    JsonScope o(e, indent, '{');
+    const unsigned in = o.inner();
+    o.key("id").integer(g.id);
+    o.key("state").string(json_name(g.status));
+    o.key("wait_reason").string(g.wait_reason.str());
+    o.key("wait_minutes").int_or_null(g.wait_minutes);
+    o.key("locked_to_thread").boolean(g.locked_to_thread);
+    o.key("scan").boolean(g.scan);
+    o.key("labels").string_or_null(g.details().labels);
+    o.key("stack_unavailable").boolean(g.stack_unavailable);
+    o.key("frames");
+    goroutine_frames(e, in, g, cache);
+    if (g.stack && g.stack->elided_at) {
+      JsonScope el(o.key("frames_elided"), in, '{');
+      el.key("at").unsigned_integer(*g.stack->elided_at);
+      el.key("count").int_or_null(g.stack->elided_count);
+      el.end();
+    } else {
+      o.key("frames_elided").null();
+    }
+    o.key("created_by");
+    created_by(e, g.created_by, g.parent_goid, in);
+    const GoroutineExtras &ex = g.extras();
+    const GoroutineDetails &det = g.details();
+    {
+      JsonScope ds(o.key("defers"), in, '[');
+      for (const Defer &d : det.defers) {
+        JsonScope x(ds.item(), ds.inner(), '{');
+        x.key("function").string(d.function);
+        x.key("file").string(d.file);
+        x.key("line").integer(d.line);
+        x.key("kind").string(to_string(d.kind));
+        if (d.calls_recover)
+          x.key("calls_recover").boolean(*d.calls_recover);
+        else
+          x.key("calls_recover").null();
+        x.key("recover_via").string_or_null(d.indirect_recover);
+        x.key("ran").boolean(d.ran);
+        x.key("running").boolean(d.running);
+        x.key("frame_index").int_or_null(d.frame_index);
+        x.end();
       }
-    });
+      ds.end();
+    }
+    o.key("start_function").string_or_null(det.start_function);
+    o.key("system").boolean(det.system);
+    o.key("wait_since_ns").int_or_null(det.wait_since_ns);
+    o.key("gp").hex_or_null(ex.gp);
+    o.key("unreadable").string_or_null(det.unreadable);
+    {
+      JsonScope as(o.key("ancestors"), in, '[');
+      for (const Ancestor &a : det.ancestors) {
+        JsonScope x(as.item(), as.inner(), '{');
+        x.key("goroutine").integer(a.goid);
+        x.key("frames");
+        frames(e, x.inner(), a.stack, nullptr);
+        x.key("created_by");
+        created_by(e, a.created_by, -1, x.inner());
+        x.end();
+      }
+      as.end();
+    }
+    o.key("offset").unsigned_integer(g.offset);
+    o.end();
   }
 
-  void created_by(const FrameRef &creator, int64_t parent) {
-    attribute_or_null("created_by", creator, [&] {
-      j_.object([&] {
-        j_.attribute("function", str(creator->function));
-        j_.attribute("file", str(creator->file));
-        j_.attribute("line", creator->line);
-        j_.attribute("goroutine", int_or_null(parent));
-      });
-    });
-  }
-
-  void goroutine(const Goroutine &g) {
-    j_.object([&] {
-      j_.attribute("id", g.id);
-      j_.attribute("state", json_name(g.status));
-      j_.attribute("wait_reason", str(g.wait_reason.str()));
-      j_.attribute("wait_minutes", int_or_null(g.wait_minutes));
-      j_.attribute("locked_to_thread", g.locked_to_thread);
-      j_.attribute("scan", g.scan);
-      j_.attribute("labels", str_or_null(g.details().labels));
-      j_.attribute("stack_unavailable", g.stack_unavailable);
-      goroutine_frames(g);
-      attribute_or_null("frames_elided", g.stack && g.stack->elided_at, [&] {
-        j_.object([&] {
-          j_.attribute("at", static_cast<uint64_t>(*g.stack->elided_at));
-          j_.attribute("count", int_or_null(g.stack->elided_count));
-        });
-      });
-      created_by(g.created_by, g.parent_goid);
-      const GoroutineExtras &ex = g.extras();
-      const GoroutineDetails &det = g.details();
-      j_.attributeArray("defers", [&] {
-        for (const Defer &d : det.defers)
-          j_.object([&] {
-            j_.attribute("function", str(d.function));
-            j_.attribute("file", str(d.file));
-            j_.attribute("line", d.line);
-            j_.attribute("kind", to_string(d.kind));
-            j_.attribute("calls_recover", d.calls_recover ? json::Value(*d.calls_recover) : json::Value(nullptr));
-            j_.attribute("recover_via", str_or_null(d.indirect_recover));
-            j_.attribute("ran", d.ran);
-            j_.attribute("running", d.running);
-            j_.attribute("frame_index", int_or_null(d.frame_index));
-          });
-      });
-      j_.attribute("start_function", str_or_null(det.start_function));
-      j_.attribute("system", det.system);
-      j_.attribute("wait_since_ns", int_or_null(det.wait_since_ns));
-      j_.attribute("gp", hex_or_null(ex.gp));
-      j_.attribute("unreadable", str_or_null(det.unreadable));
-      j_.attributeArray("ancestors", [&] {
-        for (const Ancestor &a : g.details().ancestors)
-          j_.object([&] {
-            j_.attribute("goroutine", a.goid);
-            frames("frames", a.stack);
-            created_by(a.created_by, -1);
-          });
-      });
-      j_.attribute("offset", g.offset);
-    });
+  // A stack's frames as the value of KEY, whose line is indented by INDENT:
+  // the few stacks outside goroutines.
+  void frames(llvm::StringRef key, const StackRef &stack, unsigned indent) {
+    j_.attributeBegin(key);
+    {
+      JsonEmitter e(j_.rawValueBegin());
+      frames(e, indent, stack, nullptr);
+      e.flush();
+      j_.rawValueEnd();
+    }
+    j_.attributeEnd();
   }
 
   void race_report(const RaceReport &race) {
@@ -499,7 +639,7 @@ public:
             j_.attribute("address", hex(a.address));
             int64_t goid = a.goroutine < 0 && a.main_goroutine ? 1 : a.goroutine;
             j_.attribute("goroutine", int_or_null(goid));
-            frames("frames", a.stack);
+            frames("frames", a.stack, kRaceEntryMemberIndent);
           });
       });
       j_.attributeArray("goroutines", [&] {
@@ -507,7 +647,7 @@ public:
           j_.object([&] {
             j_.attribute("goroutine", int_or_null(g.goroutine));
             j_.attribute("state", str(g.state));
-            frames("created_at", g.created_at);
+            frames("created_at", g.created_at, kRaceEntryMemberIndent);
           });
       });
     });
@@ -525,19 +665,16 @@ public:
   }
 
   static constexpr size_t kFramesJsonBudget = 64 << 20;
-  RecordingStream rec_;
+  // The report object's members are indented by 10: the document's members
+  // by 2, "inputs" elements 4, an input's members 6, "reports" elements 8.
+  static constexpr unsigned kReportMemberIndent = 10;
+  // A race's accesses and goroutines: "races" elements 12, their members 14,
+  // "accesses"/"goroutines" elements 16, their members 18.
+  static constexpr unsigned kRaceEntryMemberIndent = 18;
+  llvm::raw_ostream &os_;
   json::OStream j_;
   const RenderOptions &opts_;
-  // The reference keeps the stack alive: a freed stack's address, reused by
-  // a later report's, must not find this text.
-  struct CachedFrames {
-    StackRef stack;
-    SourceLinks links;  // the frames' URLs came from these
-    std::string text;
-  };
-  const SourceLinks *links_ = nullptr;  // the report being written's
-  std::unordered_map<const Stack *, CachedFrames> frames_json_;
-  size_t frames_json_bytes_ = 0;
+  FramesCache frames_json_;  // the calling thread's; each goroutine writer thread has its own
 };
 
 }  // namespace

@@ -236,6 +236,7 @@ FileSummary analyze_one(const std::string &path, const std::optional<fs::UniqueI
     int64_t mtime = pinned ? pinned->mtime() : mtime_of(path);
     AnalysisOptions quiet = opts.analysis;
     quiet.progress = false;  // many files at once: triage draws its own progress
+    quiet.threads = 1;       // and runs files on every core already
     FileSummarizer summarizer(shown, mtime);
     analyze_input(read_path, quiet, attr, summarizer);
     FileSummary s = summarizer.take();
