@@ -27,7 +27,7 @@ _crashctl() {
   case $command in
   "") options="-h --help --version" ;;
   analyze)
-    options="-h --help -f --format -v --verbose --link-template $analysis --color"
+    options="-h --help -f --format -v --verbose --link-template -j --jobs $analysis --color"
     formats="text json editor html sarif"
     ;;
   triage)

@@ -35,6 +35,7 @@ complete -c crashctl -n $running -l limit -x -a "$limits" -d 'Override a resourc
 complete -c crashctl -n $analyze -s f -l format -x -a "text json editor html sarif" -d 'Output format'
 complete -c crashctl -n $analyze -s v -l verbose -d "The whole explanation and the class's"
 complete -c crashctl -n $analyze -l link-template -x -d 'HTML link of a local file: {path}, {line}'
+complete -c crashctl -n $analyze -s j -l jobs -x -d 'Threads decoding each input (0: one per CPU for text)'
 complete -c crashctl -n $triage -s f -l format -x -a "text json csv html sarif" -d 'Output format'
 complete -c crashctl -n $diff -s f -l format -x -a "text json" -d 'Output format'
 

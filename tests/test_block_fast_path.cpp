@@ -20,46 +20,6 @@ using namespace crashctl;
 
 namespace {
 
-void dump_frame(std::ostringstream &o, const Frame &f) {
-  o << "  " << f.function << " [" << f.package << "] (" << f.args << ") " << f.file << ":" << f.line
-    << " off=" << (f.pc_offset ? std::to_string(*f.pc_offset) : "-") << " pc=" << (f.pc ? std::to_string(*f.pc) : "-")
-    << (f.inlined ? " inlined" : "") << (f.non_go ? " non-go" : "") << "\n";
-}
-
-// Everything the decoder fills, as text; stacks by content and by identity.
-std::string dump(const Input &in) {
-  std::ostringstream o;
-  o << "size=" << in.size << " failed=" << in.failed << "\n";
-  for (const Report &r : in.reports) {
-    const Process &p = r.process;
-    o << "report kind=" << int(r.kind) << " " << r.offset << ".." << r.end_offset << " go=" << p.go_version.version
-      << "/" << p.go_version.min_release << "/" << p.go_version.source << " panics=" << p.panics.size()
-      << " notes=" << p.notes.size() << "\n";
-    std::vector<const Stack *> seen;
-    for (const Goroutine &g : p.goroutines) {
-      auto idx = std::find(seen.begin(), seen.end(), g.stack.get()) - seen.begin();
-      if (size_t(idx) == seen.size()) seen.push_back(g.stack.get());
-      o << "g " << g.id << " st=" << int(g.status) << " wr=" << g.wait_reason << " min=" << g.wait_minutes
-        << " parent=" << g.parent_goid << " off=" << g.offset << " unavail=" << g.stack_unavailable << " stack#" << idx
-        << " own_args=[" << (g.frame_args ? std::string_view(*g.frame_args) : std::string_view())
-        << "] extras: m=" << g.extras().m << " gp=" << g.extras().gp.value_or(0)
-        << " anc=" << g.details().ancestors.size() << "\n";
-      if (g.created_by)
-        o << " created_by " << g.created_by->function << " " << g.created_by->file << ":" << g.created_by->line << "\n";
-      for (size_t i = 0; i < g.stack->frames.size(); ++i) {
-        dump_frame(o, g.stack->frames[i]);
-        o << "   args=" << frame_args(g, i);
-        if (auto a = frame_addresses(g, i)) o << " fp=" << a->fp << " sp=" << a->sp;
-        o << "\n";
-      }
-      if (g.stack->elided_at) o << "  elided at " << *g.stack->elided_at << " n=" << g.stack->elided_count << "\n";
-    }
-  }
-  for (const Diagnostic &d : in.diagnostics)
-    o << "diag " << int(d.severity) << " @" << d.offset << " " << d.message << "\n";
-  return o.str();
-}
-
 Input line_by_line(const std::string &text) {
   Input in;
   in.path = "t.txt";
@@ -87,12 +47,12 @@ Input streamed(ByteSource &src) {
 
 // Checks the fast path (mapped and chunked reads) against the oracle.
 void check_same(const std::string &text) {
-  std::string want = dump(line_by_line(text));
+  std::string want = test::decoded_dump(line_by_line(text));
   auto mem = memory_source(text, "t.txt");
-  CHECK(dump(streamed(*mem)) == want);
+  CHECK(test::decoded_dump(streamed(*mem)) == want);
   for (size_t step : {size_t(7), size_t(100), size_t(4096)}) {
     test::TrickleSource src(text, step);
-    CHECK(dump(streamed(src)) == want);
+    CHECK(test::decoded_dump(streamed(src)) == want);
   }
 }
 
@@ -254,13 +214,13 @@ TEST_CASE("block fast path over a large compressed dump read in the decompressor
     rnd = rnd * 1103515245 + 12345;
     text += goroutine(id, variants[(rnd >> 16) % variants.size()], (rnd >> 8) % 3 ? "chan receive" : "select");
   }
-  std::string want = dump(line_by_line(text));
+  std::string want = test::decoded_dump(line_by_line(text));
   std::string z(ZSTD_compressBound(text.size()), '\0');
   z.resize(ZSTD_compress(&z[0], z.size(), text.data(), text.size(), 1));
   auto opened = open_source(memory_source(z, "t.txt"), "t.txt");
   REQUIRE(bool(opened));
   Input in = streamed(*opened->source);
-  CHECK(dump(in) == want);
+  CHECK(test::decoded_dump(in) == want);
 }
 
 TEST_CASE("block fast path: bodies that differ in argument values and parent ids, odd values included",

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,10 @@ VerdictClass class_named(const std::string &id);
 // two); fails the test when LINE does not hold it.
 size_t column_of(const std::string &line, const std::string &needle);
 
+// Everything the crash-text decoder filled in IN, as text: stacks by
+// content and by identity (decoder equivalence tests).
+std::string decoded_dump(const Input &in);
+
 // A per-process temporary directory, removed with its contents at exit.
 const std::string &scratch_dir();
 
@@ -103,6 +108,10 @@ public:
   }
   uint64_t raw_position() const override { return pos_; }
   uint64_t raw_size() const override { return data_.size(); }
+  std::unique_ptr<ByteSource> range(uint64_t begin, uint64_t end) const override {
+    if (begin > end || end > data_.size()) return nullptr;
+    return std::make_unique<TrickleSource>(data_.substr(begin, end - begin), step_);
+  }
 
 private:
   std::string data_;

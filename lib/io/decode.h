@@ -24,9 +24,12 @@ struct DecodeOptions {
   // --memory / --no-memory: whether cores and heap dumps compute what holds
   // the heap (lib/memory). Auto: heap dumps and out-of-memory cores.
   enum class Memory { Auto, On, Off } memory = Memory::Auto;
-  // Cores: threads that walk goroutine stacks, the caller's included; 0 or
-  // 1, the caller's alone (measured faster on a shared 2-core machine:
-  // README "Cores"). The report is the same.
+  // Threads that decode one input, the caller's included; the report is
+  // the same with any number. 0, each decoder's default: crash text, one
+  // per CPU this process may use (a large uncompressed file is cut between
+  // goroutines); cores, the caller's alone (their parallel stack walk was
+  // measured slower on a shared 2-core machine: README "Cores"). 1, the
+  // caller's alone.
   unsigned threads = 0;
 };
 

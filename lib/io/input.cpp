@@ -51,6 +51,9 @@ public:
   }
   uint64_t raw_position() const override { return pos_; }
   uint64_t raw_size() const override { return size_; }
+  // Regular files only (SIZE known), read with pread(2) from START, where
+  // this source began.
+  std::unique_ptr<ByteSource> range(uint64_t begin, uint64_t end) const override;
 
 private:
   int fd_;
@@ -60,6 +63,51 @@ private:
   uint64_t limit_;
   uint64_t pos_ = 0;
 };
+
+// Bytes [begin, end) of a FileSource's stream, read with pread(2): another
+// thread may read another range of the same file at the same time.
+class FileRangeSource final : public ByteSource {
+public:
+  FileRangeSource(int fd, const std::string &name, uint64_t file_begin, uint64_t stream_begin, uint64_t size,
+                  uint64_t file_size)
+      : fd_(fd),
+        name_(name),
+        file_begin_(file_begin),
+        stream_begin_(stream_begin),
+        size_(size),
+        file_size_(file_size) {}
+  llvm::Expected<size_t> read(char *buf, size_t n) override {
+    n = size_t(std::min<uint64_t>(n, size_ - pos_));
+    if (n == 0) return 0;
+    for (;;) {
+      ssize_t r = ::pread(fd_, buf, n, off_t(file_begin_ + pos_));
+      if (r >= 0) {
+        pos_ += static_cast<uint64_t>(r);
+        if (r == 0) size_ = pos_;  // the file shrank
+        return static_cast<size_t>(r);
+      }
+      if (errno == EINTR) continue;
+      int err = errno;
+      return llvm::createStringError(std::error_code(err, std::generic_category()), "%s: read error at byte %llu: %s",
+                                     name_.c_str(), static_cast<unsigned long long>(stream_begin_ + pos_),
+                                     std::generic_category().message(err).c_str());
+    }
+  }
+  uint64_t raw_position() const override { return stream_begin_ + pos_; }
+  uint64_t raw_size() const override { return file_size_; }
+
+private:
+  int fd_;
+  std::string name_;
+  uint64_t file_begin_, stream_begin_, size_, file_size_;
+  uint64_t pos_ = 0;
+};
+
+std::unique_ptr<ByteSource> FileSource::range(uint64_t begin, uint64_t end) const {
+  if (size_ == 0 || begin > end || end > limit_) return nullptr;
+  uint64_t start = size_ - limit_;  // where the stream starts in the file (stdin may start past 0)
+  return std::make_unique<FileRangeSource>(fd_, name_, start + begin, begin, end - begin, size_);
+}
 
 class MemorySource final : public ByteSource {
 public:
@@ -74,6 +122,10 @@ public:
   uint64_t raw_size() const override { return bytes_.size(); }
   std::string_view mapped() override { return bytes_; }
   void set_mapped_position(uint64_t pos) override { pos_ = static_cast<size_t>(pos); }
+  std::unique_ptr<ByteSource> range(uint64_t begin, uint64_t end) const override {
+    if (begin > end || end > bytes_.size()) return nullptr;
+    return std::make_unique<MemorySource>(bytes_.substr(begin, end - begin));
+  }
 
 private:
   std::string_view bytes_;
@@ -114,6 +166,10 @@ public:
     return m;
   }
   void release_mapped(uint64_t upto) override { inner_->release_mapped(upto); }
+  // The inner stream's own ranges: the prefix is its first bytes.
+  std::unique_ptr<ByteSource> range(uint64_t begin, uint64_t end) const override {
+    return deferred_.empty() ? inner_->range(begin, end) : nullptr;
+  }
   void set_mapped_position(uint64_t pos) override {
     delivered_ = pos;
     inner_->set_mapped_position(pos);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crashctl {
 
@@ -52,6 +53,14 @@ public:
   };
   virtual bool can_lend() const { return false; }
   virtual llvm::Expected<LentChunk> lend_chunk() { return LentChunk{}; }
+  // A source of its own for the stream's bytes [begin, end), read without
+  // moving this one: parts of an uncompressed regular file or memory buffer,
+  // for decoding them on several threads. Null where the stream cannot be
+  // read at an offset (compressed streams, pipes).
+  virtual std::unique_ptr<ByteSource> range(uint64_t begin, uint64_t end) const {
+    (void)begin, (void)end;
+    return nullptr;
+  }
 };
 
 // An opened input: decompression applied, kind detected from the first bytes.
@@ -89,8 +98,9 @@ llvm::Expected<OpenedInput> open_source(std::unique_ptr<ByteSource> raw, const s
 // export` streams, whose binary fields hold NULs.
 class LineReader {
 public:
-  // MAX_LINE 0: resource_limits().line_bytes.
-  explicit LineReader(ByteSource &src, std::string name, size_t max_line = 0);
+  // MAX_LINE 0: resource_limits().line_bytes. FIRST_OFFSET: the offset of
+  // SRC's first byte in the input (a ByteSource::range()'s begin).
+  explicit LineReader(ByteSource &src, std::string name, size_t max_line = 0, uint64_t first_offset = 0);
   ~LineReader();
   // Returns false at end of input or on error (then error() is set).
   bool next(std::string_view &line, uint64_t &offset);
@@ -148,6 +158,9 @@ private:
   uint64_t nul_run_start_ = 0, nul_run_length_ = 0;  // the run not reported yet
   void replace_nuls();                               // over the bytes that arrived, up to end_
   void report_nul_run();
+  std::vector<Diagnostic> nul_runs_;     // reported runs not given out yet
+  uint64_t nul_runs_from_ = UINT64_MAX;  // the least offset among them
+  void flush_nul_runs(uint64_t upto);    // gives out those at or before UPTO
 };
 
 // Shows "path: 123 MiB / 400 MiB" on stderr when it is a TTY; silent otherwise.

@@ -38,11 +38,12 @@ std::string size_text(size_t n) {
 }
 }  // namespace
 
-LineReader::LineReader(ByteSource &src, std::string name, size_t max_line)
+LineReader::LineReader(ByteSource &src, std::string name, size_t max_line, uint64_t first_offset)
     : src_(src),
       name_(std::move(name)),
       max_line_(
-          std::max<size_t>(std::min<uint64_t>(max_line ? max_line : resource_limits().line_bytes, SIZE_MAX / 4), 1)) {
+          std::max<size_t>(std::min<uint64_t>(max_line ? max_line : resource_limits().line_bytes, SIZE_MAX / 4), 1)),
+      base_(first_offset) {
   std::string_view m = src_.mapped();
   if (!m.empty() && std::memchr(m.data(), 0, m.size())) {
     if (*is_journal_export(m, /*complete=*/true))
@@ -91,6 +92,7 @@ bool LineReader::read_failed(llvm::Error e, bool defer) {
   }
   eof_ = true;
   if (nul_run_length_) report_nul_run();
+  flush_nul_runs(UINT64_MAX);
   if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
   return false;
 }
@@ -161,6 +163,7 @@ bool LineReader::fill(bool defer) {
     deferred_error_ = false;
     eof_ = true;
     if (nul_run_length_) report_nul_run();
+    flush_nul_runs(UINT64_MAX);
     if (on_diagnostic) on_diagnostic(Diagnostic{Severity::Error, base_ + end_, error_});
     return false;
   }
@@ -203,13 +206,30 @@ void LineReader::replace_nuls() {
   if (eof_ && nul_run_length_) report_nul_run();
 }
 
+// Given out with the line at its offset (flush_nul_runs()), not when read:
+// where it falls among the line consumer's own diagnostics does not depend
+// on how far ahead the reader read.
 void LineReader::report_nul_run() {
-  if (on_diagnostic)
-    on_diagnostic(Diagnostic{Severity::Warning, nul_run_start_,
-                             std::to_string(nul_run_length_) +
-                                 " NUL bytes (zero padding, as logrotate's copytruncate or a power loss leave "
-                                 "it): read as line breaks"});
+  nul_runs_.push_back(Diagnostic{Severity::Warning, nul_run_start_,
+                                 std::to_string(nul_run_length_) +
+                                     " NUL bytes (zero padding, as logrotate's copytruncate or a power loss leave "
+                                     "it): read as line breaks"});
+  nul_runs_from_ = std::min(nul_runs_from_, nul_run_start_);
   nul_run_length_ = 0;
+}
+
+void LineReader::flush_nul_runs(uint64_t upto) {
+  size_t kept = 0;
+  nul_runs_from_ = UINT64_MAX;
+  for (Diagnostic &d : nul_runs_) {
+    if (d.offset <= upto) {
+      if (on_diagnostic) on_diagnostic(std::move(d));
+    } else {
+      nul_runs_from_ = std::min(nul_runs_from_, d.offset);
+      nul_runs_[kept++] = std::move(d);
+    }
+  }
+  nul_runs_.resize(kept);
 }
 
 bool LineReader::next(std::string_view &line, uint64_t &offset) {
@@ -225,6 +245,7 @@ bool LineReader::next(std::string_view &line, uint64_t &offset) {
       if (len && b[start + len - 1] == '\r') --len;
       line = std::string_view(b + start, len);
       offset = base_ + start;
+      if (offset >= nul_runs_from_) flush_nul_runs(offset);
       return true;
     }
   }
@@ -243,6 +264,7 @@ bool LineReader::next(std::string_view &line, uint64_t &offset) {
       begin_ = end_;
       if (eof_) {
         skipping_ = false;
+        flush_nul_runs(UINT64_MAX);
         return false;
       }
       fill();
@@ -255,16 +277,20 @@ bool LineReader::next(std::string_view &line, uint64_t &offset) {
       len = static_cast<size_t>(p - (b + start));
       begin_ = start + len + 1;
     } else if (eof_) {
-      if (avail == 0) return false;
+      if (avail == 0) {
+        flush_nul_runs(UINT64_MAX);
+        return false;
+      }
       len = avail;  // final line without a newline
       begin_ = end_;
     } else if (avail >= max_line_ + 2) {
       // Longer than max_line even if "\r\n" comes next: cut, skip the rest.
       begin_ = end_;
       skipping_ = true;
-      cut(start);
       line = std::string_view(b + start, max_line_);
       offset = base_ + start;
+      if (offset >= nul_runs_from_) flush_nul_runs(offset);
+      cut(start);
       return true;
     } else {
       scanned = avail;
@@ -272,12 +298,13 @@ bool LineReader::next(std::string_view &line, uint64_t &offset) {
       continue;
     }
     if (len && b[start + len - 1] == '\r') --len;
+    offset = base_ + start;
+    if (offset >= nul_runs_from_) flush_nul_runs(offset);
     if (len > max_line_) {
       cut(start);
       len = max_line_;
     }
     line = std::string_view(b + start, len);
-    offset = base_ + start;
     return true;
   }
 }

@@ -8,15 +8,18 @@
 #include "support/limits.h"
 #include "traceback/block_cache.h"
 #include "traceback/go_version.h"
+#include "traceback/listing_split.h"
 #include "traceback/recovery.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/xxhash.h"
 
 #include <cctype>
 #include <cstring>
 #include <functional>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -273,6 +276,30 @@ public:
     return true;
   }
   BlockCache &blocks() { return blocks_; }
+
+  // Parallel decoding (decode_parallel()). A part of the input that starts
+  // at a goroutine header is read by a decoder of its own in listing mode:
+  // as the goroutine blocks of a report's listing, stopping at anything
+  // else. The decoder of the text before it then absorbs what the part
+  // decoded up to its last clean point: a goroutine boundary with nothing
+  // diagnosed and no line but goroutine text before it. The result is what
+  // one decoder reading all lines would have made.
+  struct ListingPoint {
+    uint64_t offset = 0;      // where the text after the point starts
+    uint64_t report_end = 0;  // report_end_ there
+    size_t goroutines = 0, stacks = 0, creators = 0;
+    FormatFeatures features;
+  };
+  void begin_listing(uint64_t offset);
+  // Before the line at OFFSET: whether the listing goes on with it. Marks a
+  // clean point between goroutines.
+  bool listing_continues(std::string_view line, uint64_t offset);
+  void end_listing(uint64_t end_offset);
+  bool can_absorb() const;
+  // Appends the goroutines PART decoded up to its clean point, as if this
+  // decoder had read them; false (nothing taken) when they could not be.
+  bool absorb(TracebackDecoderImpl &part);
+  const ListingPoint &listing_point() const { return point_; }
   // Applies the cache's prediction when `rest` (at `offset`) starts with it;
   // the bytes it took, 0 otherwise.
   size_t take_predicted(std::string_view rest, uint64_t offset) {
@@ -444,6 +471,18 @@ private:
   std::vector<std::pair<uint64_t, std::string>> skipped_;
 
   FormatFeatures features_;
+
+  // Listing mode (a part of parallel decoding).
+  bool listing_ = false;
+  bool violated_ = false;  // a line that is not goroutine text: the listing ends before it
+  ListingPoint point_;
+  // The stacks and creators this listing interned, in order.
+  std::vector<const std::pair<const std::string, StackRef> *> stack_order_;
+  std::vector<const std::pair<const std::string, FrameRef> *> creator_order_;
+  bool listing_clean() const { return !violated_ && out_.diagnostic_total() == 0 && report_; }
+  void mark_listing_point(uint64_t offset);
+  struct Rebase;
+  void rebase(Goroutine &g, const Rebase &r);
 
   // Block fast path: bodies seen before and what they gave.
   BlockCache blocks_;
@@ -631,6 +670,10 @@ void TracebackDecoderImpl::dispatch(std::string_view s, uint64_t offset) {
       diag(Severity::Note, off, "skipped a line that is not traceback text: " + text);
     skipped_.clear();
     report_end_ = offset + s.size();
+    return;
+  }
+  if (listing_) {
+    violated_ = true;
     return;
   }
   bool inDump = state_ == State::Goroutine || state_ == State::AfterGoroutine;
@@ -1751,7 +1794,7 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
       parse_file_line(l, *pendingFrame);
       // Inlined frames print "(...)" and no "+0x" offset.
       pendingFrame->inlined = pendingFrame->args == "..." && !pendingFrame->pc_offset;
-      features_.args(pendingFrame->args);
+      if (!listing_) features_.args(pendingFrame->args);
       pendingFrame = nullptr;
       continue;
     }
@@ -1786,7 +1829,7 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
       size_t sep = all.find(kArgsSeparator);
       f.args = std::string(all.substr(0, sep));
       f.inlined = f.args == "..." && !f.pc_offset;
-      features_.args(f.args);
+      if (!listing_) features_.args(f.args);
       all = sep == std::string_view::npos ? std::string_view() : all.substr(sep + 1);
     }
   }
@@ -1802,6 +1845,7 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
   }
   StackRef ref = st;
   last_stack_ = &*stacks_.emplace(b.key, ref).first;
+  if (listing_) stack_order_.push_back(last_stack_);
   return ref;
 }
 
@@ -1872,6 +1916,7 @@ FrameRef TracebackDecoderImpl::intern_creator(const std::string &key) {
   if (nl != std::string_view::npos) parse_file_line(k.substr(nl + 1), *f);
   FrameRef ref = f;
   last_creator_ = &*creators_.emplace(key, ref).first;
+  if (listing_) creator_order_.push_back(last_creator_);
   return ref;
 }
 
@@ -2007,6 +2052,10 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
     return true;
   }
   if (starts_with(t, "[originating from goroutine ")) {
+    if (listing_) {  // ancestors' stacks are not absorbed
+      violated_ = true;
+      return true;
+    }
     finish_ancestor();
     in_ancestor_ = true;
     ancestor_.goid = parse_decimal(t.substr(28, t.find(']') - 28)).value_or(-1);
@@ -2021,6 +2070,10 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
   if (stack_frame_line(b, s)) return true;
   if (s.empty() || anchor_at_start(s) != Anchor::None || is_register_line(s) || starts_with(s, "-----") ||
       starts_with(s, "PC=")) {
+    if (listing_) {
+      violated_ = true;
+      return true;
+    }
     finish_goroutine(offset);
     state_ = State::AfterGoroutine;
     return after_goroutine_line(s, offset);
@@ -2046,6 +2099,10 @@ bool TracebackDecoderImpl::goroutine_line(std::string_view s, uint64_t offset) {
 bool TracebackDecoderImpl::after_goroutine_line(std::string_view s, uint64_t offset) {
   Process &p = report_->process;
   if (s.empty()) return true;
+  if (listing_ && anchor_at_start(s) != Anchor::Goroutine) {
+    violated_ = true;
+    return true;
+  }
   switch (anchor_at_start(s)) {
     case Anchor::Goroutine: {
       bool crash = !p.panics.empty() || p.fatal || p.signal;
@@ -2196,6 +2253,177 @@ void TracebackDecoderImpl::finish(uint64_t end_offset) {
            "no Go crash text found: expected a 'panic:', 'fatal error:', 'goroutine N [...]:', "
            "SIGQUIT dump or 'WARNING: DATA RACE' line");
   }
+}
+
+void TracebackDecoderImpl::begin_listing(uint64_t offset) {
+  listing_ = true;
+  report_ = std::make_unique<Report>();
+  report_->offset = offset;
+  report_end_ = offset;
+  state_ = State::AfterGoroutine;
+  mark_listing_point(offset);
+}
+
+void TracebackDecoderImpl::mark_listing_point(uint64_t offset) {
+  point_.offset = offset;
+  point_.report_end = report_end_;
+  point_.goroutines = report_->process.goroutines.size();
+  point_.stacks = stack_order_.size();
+  point_.creators = creator_order_.size();
+  point_.features = features_;
+}
+
+bool TracebackDecoderImpl::listing_continues(std::string_view line, uint64_t offset) {
+  if (!listing_clean()) return false;
+  if (state_ != State::AfterGoroutine) return true;
+  if (!have_g_) mark_listing_point(offset);
+  return line.empty() || anchor_at_start(line) == Anchor::Goroutine;
+}
+
+void TracebackDecoderImpl::end_listing(uint64_t end_offset) {
+  if (listing_clean() && state_ == State::AfterGoroutine && !have_g_) mark_listing_point(end_offset);
+}
+
+bool TracebackDecoderImpl::can_absorb() const {
+  return !listing_ && report_ && state_ == State::AfterGoroutine && !have_g_ && prefix_.empty() && skipped_.empty() &&
+         !in_record_ && !record_message_ && !record_stack_ && dialect_ == StackDialect::Goroutine;
+}
+
+// How goroutines of a part's stack FROM move to our stack TO, which has the
+// same frames but the first goroutine's arguments and frame sizes of ours.
+struct TracebackDecoderImpl::Rebase {
+  Rebase(const StackRef &from, const StackRef &to) : to(to) {
+    const Stack &f = *from, &t = *to;
+    same_args.resize(f.frames.size());
+    bool all_same = true;
+    for (size_t i = 0; i < f.frames.size() && i < t.frames.size(); ++i)
+      all_same &= same_args[i] = f.frames[i].args == t.frames[i].args;
+    same_offsets = f.address_offsets.size() == t.address_offsets.size();
+    for (size_t i = 0; same_offsets && i < f.address_offsets.size(); ++i) {
+      const Stack::AddressOffsets &a = f.address_offsets[i], &b = t.address_offsets[i];
+      same_offsets = a.fp == b.fp && a.sp == b.sp && a.shown == b.shown;
+    }
+    // Goroutines whose arguments were FROM's own.
+    if (!all_same || f.joined_args != t.joined_args) from_args = rebase_args(f, nullptr);
+  }
+  // A goroutine's own arguments OWN as they are against TO: the same
+  // string when no field changes (the common case), else a new one.
+  Ref<std::string> rebase_own(const Stack &from, const Ref<std::string> &own) const {
+    std::string_view all = *own;
+    for (size_t field = 0;; ++field) {
+      size_t sep = all.find(kArgsSeparator);
+      std::string_view v = all.substr(0, sep);
+      bool same = field < same_args.size() && same_args[field];
+      if (v.size() == 1 && v[0] == kArgsSame) {
+        if (!same) return rebase_args(from, own.get());
+      } else if (field < to->frames.size() && v == to->frames[field].args) {
+        return rebase_args(from, own.get());
+      }
+      if (sep == std::string_view::npos) return own;
+      all.remove_prefix(sep + 1);
+    }
+  }
+  // A goroutine's own arguments (null: FROM's) as they are against TO.
+  Ref<std::string> rebase_args(const Stack &from, const std::string *own) const {
+    std::string out;
+    std::string_view all = own ? std::string_view(*own) : std::string_view(from.joined_args);
+    bool all_same = true;
+    for (size_t field = 0;; ++field) {
+      size_t sep = all.find(kArgsSeparator);
+      std::string_view v = all.substr(0, sep);
+      bool theirs = own && v.size() == 1 && v[0] == kArgsSame && field < from.frames.size();
+      if (theirs) v = from.frames[field].args;
+      // The same value as TO's own: kArgsSame.
+      if (field < to->frames.size() &&
+          ((theirs || !own) && field < same_args.size() ? same_args[field] : v == to->frames[field].args)) {
+        out.push_back(kArgsSame);
+      } else {
+        out.append(v);
+        all_same = false;
+      }
+      if (sep == std::string_view::npos) break;
+      out.push_back(kArgsSeparator);
+      all.remove_prefix(sep + 1);
+    }
+    if (all_same) return nullptr;
+    return make_ref<std::string>(std::move(out));
+  }
+  StackRef to;
+  std::vector<bool> same_args;  // FROM's and TO's values of frame i are the same
+  bool same_offsets = false;    // frame sizes too: addresses stay as they are
+  Ref<std::string> from_args;   // rebase_args(FROM's own)
+};
+
+// G's stack becomes R.to; its arguments and frame addresses are kept
+// against it as finish_goroutine() would have kept them.
+void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r) {
+  const Stack &from = *g.stack;
+  g.frame_args = g.frame_args ? r.rebase_own(from, g.frame_args) : r.from_args;
+  if (r.same_offsets) {
+    g.stack = r.to;
+    return;
+  }
+  std::vector<FrameAddresses> addrs;
+  if (!g.details().frame_addresses.empty()) {
+    addrs = std::move(g.mutable_details().frame_addresses);
+    g.mutable_details().frame_addresses.clear();
+  } else if (std::optional<uint64_t> base = g.extras().frame_address_base) {
+    addrs.resize(from.address_offsets.size());
+    for (size_t i = 0; i < addrs.size(); ++i)
+      if (const Stack::AddressOffsets &o = from.address_offsets[i]; o.shown) addrs[i] = {*base + o.fp, *base + o.sp};
+    g.mutable_extras().frame_address_base.reset();
+  }
+  g.stack = r.to;
+  if (!addrs.empty()) set_frame_addresses(g, std::move(addrs));
+}
+
+bool TracebackDecoderImpl::absorb(TracebackDecoderImpl &part) {
+  const ListingPoint &pt = part.point_;
+  if (!can_absorb() || pt.goroutines == 0) return false;
+  StableVector<Goroutine> &theirs = part.report_->process.goroutines;
+  for (size_t i = 0; i < pt.goroutines; ++i)
+    if (seen_ids_.count(theirs[i].id)) return false;  // decided by the goroutines before: read them here
+  // Their stacks and creators: ours where we have them (with the first
+  // goroutine's arguments and frame sizes), else theirs, now ours.
+  std::vector<Rebase> rebases;
+  llvm::DenseMap<const void *, size_t> stack_to;  // into rebases
+  for (size_t i = 0; i < pt.stacks; ++i) {
+    const auto &[key, ref] = *part.stack_order_[i];
+    auto it = stacks_.find(key);
+    if (it == stacks_.end()) {
+      stacks_.emplace(key, ref);
+      for (const Frame &f : ref->frames) features_.args(f.args);
+    } else {
+      stack_to[ref.get()] = rebases.size();
+      rebases.emplace_back(ref, it->second);
+    }
+  }
+  llvm::DenseMap<const void *, FrameRef> creator_to;
+  for (size_t i = 0; i < pt.creators; ++i) {
+    const auto &[key, ref] = *part.creator_order_[i];
+    auto it = creators_.find(key);
+    if (it == creators_.end())
+      creators_.emplace(key, ref);
+    else
+      creator_to[ref.get()] = it->second;
+  }
+  features_.merge(pt.features);
+  StableVector<Goroutine> &ours = report_->process.goroutines;
+  for (size_t i = 0; i < pt.goroutines; ++i) {
+    Goroutine &g = theirs[i];
+    seen_ids_.insert(g.id);
+    if (!stack_to.empty())
+      if (auto it = stack_to.find(g.stack.get()); it != stack_to.end()) rebase(g, rebases[it->second]);
+    if (g.created_by && !creator_to.empty())
+      if (auto it = creator_to.find(g.created_by.get()); it != creator_to.end()) g.created_by = it->second;
+    ours.push_back(std::move(g));
+  }
+  report_end_ = pt.report_end;
+  last_offset_ = pt.offset;
+  last_stack_ = nullptr;
+  last_creator_ = nullptr;
+  blocks_.break_chain();
+  return true;
 }
 
 struct TracebackDecoder::State {
@@ -2398,14 +2626,145 @@ void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_prog
 
 }  // namespace
 
-void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
+namespace {
+
+// A part of the input decoded on a thread of its own in listing mode.
+struct ListingPart {
+  explicit ListingPart(const std::string &path) { scratch.path = path; }
+  ~ListingPart() {
+    if (thread.joinable()) thread.join();
+  }
+  Input scratch;  // its diagnostics: any one ends the part's clean run
+  std::unique_ptr<TracebackDecoderImpl> dec;
+  std::unique_ptr<ByteSource> src;
+  uint64_t begin = 0, end = 0;
+  bool failed = false;
+  std::thread thread;
+};
+
+void read_listing(ListingPart &part) {
+  try {
+    TracebackDecoderImpl &dec = *part.dec;
+    dec.begin_listing(part.begin);
+    LineReader reader(*part.src, part.scratch.path, 0, part.begin);
+    reader.on_diagnostic = [&](Diagnostic d) { part.scratch.add_diagnostic(std::move(d)); };
+    logs::LogUnwrapper unwrap(dec);
+    std::string_view line;
+    uint64_t offset = 0;
+    while (reader.next(line, offset)) {
+      if (!dec.listing_continues(line, offset)) return;
+      unwrap.line(line, offset);
+      if (!unwrap.passed_through()) return;  // the unwrapper's: not read as goroutine text alone
+      if (dec.block_ready(offset)) take_block(dec, reader, [] { return UINT64_MAX; });
+    }
+    if (reader.error().empty()) dec.end_listing(part.end);
+  } catch (...) {
+    part.failed = true;
+  }
+}
+
+// Where decode_parallel() reads: its progress.
+class PositionProbe final : public ByteSource {
+public:
+  explicit PositionProbe(uint64_t size) : size_(size) {}
+  llvm::Expected<size_t> read(char *, size_t) override { return 0; }
+  uint64_t raw_position() const override { return pos_; }
+  uint64_t raw_size() const override { return size_; }
+  uint64_t pos_ = 0;
+
+private:
+  uint64_t size_;
+};
+
+// Decodes SRC's bytes cut at CUTS: the first part on this thread, the
+// others each on a thread of its own in listing mode; each part's
+// goroutines are absorbed where the text before it ends between goroutines,
+// and the rest of a part is read here.
+void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std::vector<uint64_t> &cuts,
+                     ListingStats &stats) {
+  stats.parts = cuts.size() - 1;
+  std::vector<std::unique_ptr<ListingPart>> parts;
+  for (size_t k = 1; k + 1 < cuts.size(); ++k) {
+    auto part = std::make_unique<ListingPart>(out.path);
+    part->src = src.range(cuts[k], cuts[k + 1]);
+    part->dec = std::make_unique<TracebackDecoderImpl>(part->scratch);
+    part->begin = cuts[k];
+    part->end = cuts[k + 1];
+    part->failed = !part->src;
+    parts.push_back(std::move(part));
+  }
+  for (auto &part : parts)
+    if (!part->failed) part->thread = std::thread(read_listing, std::ref(*part));
+
+  PositionProbe probe(src.raw_size());
+  Progress progress(out.path, show_progress ? &probe : nullptr);
+  TracebackDecoderImpl dec(out);
+  logs::LogUnwrapper unwrap(dec);
+  uint64_t read_to = 0;
+  bool ok = true;
+  auto decode_range = [&](uint64_t begin, uint64_t end) {
+    std::unique_ptr<ByteSource> r = src.range(begin, end);
+    if (!r) {
+      out.add_diagnostic({Severity::Error, begin, out.path + ": cannot read at byte " + std::to_string(begin)});
+      out.failed = true;
+      return false;
+    }
+    LineReader reader(*r, out.path, 0, begin);
+    reader.on_diagnostic = [&](Diagnostic d) { out.add_diagnostic(std::move(d)); };
+    std::string_view line;
+    uint64_t offset = 0;
+    while (reader.next(line, offset)) {
+      unwrap.line(line, offset);
+      probe.pos_ = offset;
+      progress.tick();
+      if (unwrap.passed_through() && dec.block_ready(offset)) take_block(dec, reader, [] { return UINT64_MAX; });
+    }
+    read_to = begin + reader.bytes_read();
+    if (!reader.error().empty()) out.failed = true;
+    return reader.error().empty();
+  };
+  ok = decode_range(0, cuts[1]);
+  for (size_t k = 1; k + 1 < cuts.size(); ++k) {
+    ListingPart &part = *parts[k - 1];
+    if (part.thread.joinable()) part.thread.join();
+    uint64_t resume = part.begin;
+    if (ok && !part.failed && unwrap.passed_through() && dec.absorb(*part.dec)) {
+      resume = part.dec->listing_point().offset;
+      ++stats.absorbed;
+    }
+    parts[k - 1].reset();
+    if (ok) ok = decode_range(resume, cuts[k + 1]);
+  }
+  unwrap.finish(read_to);
+  dec.finish(read_to);
+  out.size = read_to;
+}
+
+}  // namespace
+
+void decode_traceback(ByteSource &src, Input &out, bool show_progress, unsigned threads, uint64_t min_part,
+                      ListingStats *stats) {
+  ListingStats ignored;
+  if (!stats) stats = &ignored;
   LineReader reader(src, out.path);
+  size_t diagnostics = out.diagnostics.size();
   reader.on_diagnostic = [&](Diagnostic d) { out.add_diagnostic(std::move(d)); };
   // A log whose every line is a wrapper is read through its text.
   reader.more(64 << 10);
   if (logs::mostly_wrapped(reader.buffered())) {
     decode_wrapped(reader, src, out, show_progress);
     return;
+  }
+  // A large uncompressed file: in parts, on every core.
+  if (threads == 0) threads = llvm::hardware_concurrency().compute_thread_count();
+  if (min_part == 0) min_part = kMinListingPart;
+  uint64_t size = src.raw_size();
+  if (threads > 1 && size >= 2 * min_part && out.diagnostics.size() == diagnostics && src.range(0, size)) {
+    std::vector<uint64_t> cuts = listing_cuts(src, size, threads, min_part);
+    if (cuts.size() > 2) {
+      decode_parallel(src, out, show_progress, cuts, *stats);
+      return;
+    }
   }
   Progress progress(out.path, show_progress ? &src : nullptr);
   TracebackDecoderImpl dec(out);
@@ -2425,7 +2784,7 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress) {
 }
 
 void decode_traceback(OpenedInput &in, Input &out, const DecodeOptions &opts) {
-  decode_traceback(*in.source, out, opts.progress);
+  decode_traceback(*in.source, out, opts.progress, opts.threads);
 }
 
 }  // namespace crashctl

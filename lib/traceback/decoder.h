@@ -29,7 +29,18 @@ private:
 
 // Reads all of `src` as crash text into `out`; with show_progress, long reads
 // draw progress on stderr when it is a TTY (off when many inputs run at once).
-void decode_traceback(ByteSource &src, Input &out, bool show_progress = true);
+// A file of at least two MIN_PART-byte parts (0: kMinListingPart) that can
+// be read at offsets (ByteSource::range()) is decoded in up to THREADS parts
+// (0: one per CPU this process may use), cut between goroutines; the
+// result is the same as with one thread.
+// STATS, when given, says how it went.
+constexpr uint64_t kMinListingPart = uint64_t(8) << 20;
+struct ListingStats {
+  size_t parts = 1;     // parts decoded at once
+  size_t absorbed = 0;  // parts whose goroutines (some or all) the part before took whole
+};
+void decode_traceback(ByteSource &src, Input &out, bool show_progress = true, unsigned threads = 1,
+                      uint64_t min_part = 0, ListingStats *stats = nullptr);
 // The same with the shared decoder signature (io/decode.h).
 void decode_traceback(OpenedInput &in, Input &out, const DecodeOptions &opts);
 

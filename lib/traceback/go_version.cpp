@@ -45,11 +45,14 @@ int compare_release(std::string_view a, std::string_view b) {
 }
 
 void FormatFeatures::note(const char *release) {
-  if (release == last_not_newer_) return;  // a repeat: min_ only grows
-  if (compare_release(release, min_) > 0)
+  // Repeats (min_ only grows); texts alternate between two or three.
+  if (release == last_not_newer_ || release == last_raised_) return;
+  if (compare_release(release, min_) > 0) {
     min_ = release;
-  else
+    last_raised_ = release;
+  } else {
     last_not_newer_ = release;
+  }
 }
 
 void FormatFeatures::header(const Goroutine &g) {

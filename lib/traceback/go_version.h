@@ -19,11 +19,16 @@ public:
   void note(const char *release);
   void header(const Goroutine &g);
   void args(const std::string &args);
+  // What O noted, as if noted here.
+  void merge(const FormatFeatures &o) {
+    if (compare_release(o.min_, min_) > 0) min_ = o.min_, last_not_newer_ = last_raised_ = nullptr;
+  }
   const std::string &min_release() const { return min_; }
 
 private:
   std::string min_;
   const char *last_not_newer_ = nullptr;  // the last release noted that did not raise min_
+  const char *last_raised_ = nullptr;     // the last release that raised min_ (min_ is at least it)
   const void *last_reason_ = nullptr;     // the last wait reason header() looked at
 };
 

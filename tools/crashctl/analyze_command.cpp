@@ -133,6 +133,11 @@ Command add_analyze_command(CLI::App &app) {
                   "HTML: link of a frame whose file is on this machine, {path} and {line} (default "
                   "vscode://file{path}:{line}); other frames link to their forge")
       ->type_name("URL");
+  cmd->add_option("-j,--jobs", args->analysis.threads,
+                  "Threads decoding each input (a large crash-text file is cut between goroutines; a core's "
+                  "stacks are walked in parallel); 0 (default): one per CPU for text, one for cores. The output "
+                  "is the same")
+      ->type_name("N");
   add_analysis_options(cmd, args->analysis);
   add_color_option(cmd, args->color);
   cmd->footer(kAnalyzeHelp);

@@ -1,0 +1,63 @@
+#include "traceback/listing_split.h"
+
+#include "gosyntax/parse.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace crashctl {
+
+size_t next_listing_cut(std::string_view text, size_t from) {
+  constexpr std::string_view kHeader = "\ngoroutine ";
+  for (size_t pos = from == 0 ? 0 : from - 1;;) {
+    size_t nl = text.find(kHeader, pos);
+    if (nl == std::string_view::npos) return std::string_view::npos;
+    bool after_empty = (nl >= 1 && text[nl - 1] == '\n') || (nl >= 2 && text[nl - 1] == '\r' && text[nl - 2] == '\n');
+    if (after_empty && goroutine_header_at(text, nl + 1)) return nl + 1;
+    pos = nl + 1;
+  }
+}
+
+std::vector<uint64_t> listing_cuts(const ByteSource &src, uint64_t size, unsigned parts, uint64_t min_part) {
+  std::vector<uint64_t> cuts{0};
+  min_part = std::max<uint64_t>(min_part, 1);
+  parts = unsigned(std::min<uint64_t>(parts, size / min_part));
+  constexpr size_t kWindow = 256 << 10;             // read per look
+  constexpr uint64_t kSearch = uint64_t(16) << 20;  // how far past a share a cut is looked for
+  std::string window;
+  for (unsigned k = 1; k < parts; ++k) {
+    uint64_t share = size / parts * k;
+    if (share <= cuts.back() + min_part / 2) continue;
+    uint64_t found = 0;
+    for (uint64_t at = share; at < size && at < share + kSearch && !found;) {
+      // Two bytes before AT, for the empty line a header at AT follows.
+      uint64_t begin = at >= 2 ? at - 2 : 0, end = std::min<uint64_t>(size, at + kWindow);
+      std::unique_ptr<ByteSource> r = src.range(begin, end);
+      if (!r) return {0, size};
+      window.resize(size_t(end - begin));
+      size_t got = 0;
+      while (got < window.size()) {
+        llvm::Expected<size_t> n = r->read(window.data() + got, window.size() - got);
+        if (!n) {
+          llvm::consumeError(n.takeError());
+          return {0, size};
+        }
+        if (*n == 0) break;
+        got += *n;
+      }
+      window.resize(got);
+      if (size_t cut = next_listing_cut(window, size_t(at - begin)); cut != std::string_view::npos)
+        found = begin + cut;
+      else if (end >= size || got < end - begin)
+        break;
+      else
+        at = end - 64;  // a header cut at the window's end is found in the next
+    }
+    if (found && found < size && found > cuts.back()) cuts.push_back(found);
+  }
+  cuts.push_back(size);
+  return cuts;
+}
+
+}  // namespace crashctl
