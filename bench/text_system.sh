@@ -15,7 +15,8 @@
 # Environment (all optional):
 #   BENCH_DIR      work dir (/tmp/crashctl-bench-system)
 #   RUNS           timed runs per command, the best is kept (3)
-#   BENCH_CPU      CPU the one-core rows are pinned to (0)
+#   BENCH_CPU      CPU the one-core rows are pinned to (0); the "all CPUs"
+#                  rows are not pinned (parallel decoding of one file)
 #   CRASHCTL       crashctl binary; if unset, build-bench/ is (re)built
 #   CRASHCTL_BASE  an earlier crashctl: its JSON must be byte-identical, and
 #                  before/after rows are added
@@ -77,11 +78,13 @@ fi
 # --- measurement -----------------------------------------------------------------
 declare -A WALL CPU RSS
 # measure NAME CMD...: best wall and CPU (user+sys) of RUNS runs pinned to one core, largest RSS.
+# With ALL_CPUS=1, not pinned: crashctl decodes a large file on every CPU.
 measure() {
-  local name=$1 i t0 t1 w c rss tf=$BENCH_DIR/runs/time.txt; shift
+  local name=$1 i t0 t1 w c rss tf=$BENCH_DIR/runs/time.txt pin=(taskset -c "$BENCH_CPU"); shift
+  [[ "${ALL_CPUS:-0}" == 1 ]] && pin=()
   for ((i = 1; i <= RUNS; i++)); do
     t0=$(date +%s%N)
-    /usr/bin/time -v -o "$tf" taskset -c "$BENCH_CPU" "$@" >/dev/null 2>"$BENCH_DIR/runs/stderr.txt" \
+    /usr/bin/time -v -o "$tf" "${pin[@]}" "$@" >/dev/null 2>"$BENCH_DIR/runs/stderr.txt" \
       || die "$name exited non-zero: $(tail -3 "$BENCH_DIR/runs/stderr.txt")"
     t1=$(date +%s%N)
     w=$(( (t1 - t0) / 1000 ))
@@ -117,9 +120,15 @@ for f in system busy; do
     rm -f "$BENCH_DIR/runs/$f.base.json"
     log "$f: JSON byte-identical to CRASHCTL_BASE's"
   fi
-  rm -f "$BENCH_DIR/runs/$f.json"
+  # Parallel decoding must give one thread's JSON.
+  "$CRASHCTL" analyze -j 1 --format json "$in" >"$BENCH_DIR/runs/$f.j1.json"
+  cmp -s "$BENCH_DIR/runs/$f.json" "$BENCH_DIR/runs/$f.j1.json" || die "$f: JSON on every CPU differs from one thread's"
+  log "$f: JSON on every CPU byte-identical to one thread's"
+  rm -f "$BENCH_DIR/runs/$f.json" "$BENCH_DIR/runs/$f.j1.json"
   measure "$f text" "$CRASHCTL" analyze --format text --color never "$in"
   measure "$f json" "$CRASHCTL" analyze --format json "$in"
+  ALL_CPUS=1 measure "$f text, all CPUs" "$CRASHCTL" analyze --format text --color never "$in"
+  ALL_CPUS=1 measure "$f json, all CPUs" "$CRASHCTL" analyze --format json "$in"
   if [[ -n "${CRASHCTL_BASE:-}" ]]; then measure "$f text (base)" "$CRASHCTL_BASE" analyze --format text --color never "$in"; fi
   gsp "$f" "$BENCH_DIR/$f.gsp.txt"
   [[ "${GSP_N[$f]}" == "$n" ]] || die "gostackparse read ${GSP_N[$f]} goroutines of $n in $f"
@@ -147,7 +156,7 @@ report() {
   local f n size
   for f in system busy; do
     size=$(stat -c %s "$BENCH_DIR/$f.txt")
-    for n in "$f text" "$f json" "$f text (base)"; do
+    for n in "$f text" "$f json" "$f text, all CPUs" "$f json, all CPUs" "$f text (base)"; do
       [[ -n "${WALL[$n]:-}" ]] || continue
       awk -v f="$f" -v n="crashctl ${n#"$f "}" -v w="${WALL[$n]}" -v c="${CPU[$n]}" -v r="${RSS[$n]}" -v s="$size" 'BEGIN{
         printf "| %s | %s | %.3f | %.3f | %.0f | %.1f | %.3f |\n", f, n, w/1e6, c/1e6, s/1e6/(w/1e6), r*1024/1e6, r*1024/s }'
@@ -160,8 +169,11 @@ report() {
   for f in system busy; do
     size=$(stat -c %s "$BENCH_DIR/$f.txt")
     awk -v f="$f" -v w="${WALL["$f text"]}" -v t="${GSP_S[$f]}" 'BEGIN{printf "| %s: crashctl end to end / gostackparse parse only, throughput | %.2f | >= 4 |\n", f, t/(w/1e6)}'
+    awk -v f="$f" -v w="${WALL["$f text, all CPUs"]}" -v t="${GSP_S[$f]}" -v n="$(nproc)" 'BEGIN{printf "| %s: the same, crashctl on all %d CPUs | %.2f | >= 4 |\n", f, n, t/(w/1e6)}'
     awk -v f="$f" -v w="${WALL["$f text"]}" -v s="$size" 'BEGIN{printf "| %s: crashctl GiB/s, one core | %.2f | >= 1 |\n", f, s/(w/1e6)/1073741824}'
+    awk -v f="$f" -v w="${WALL["$f text, all CPUs"]}" -v s="$size" -v n="$(nproc)" 'BEGIN{printf "| %s: crashctl GiB/s, all %d CPUs | %.2f | - |\n", f, n, s/(w/1e6)/1073741824}'
     awk -v f="$f" -v r="${RSS["$f text"]}" -v s="$size" 'BEGIN{printf "| %s: crashctl peak RSS / input | %.3f | <= 0.3 |\n", f, r*1024/s}'
+    awk -v f="$f" -v r="${RSS["$f text, all CPUs"]}" -v s="$size" 'BEGIN{printf "| %s: the same, all CPUs | %.3f | <= 0.3 |\n", f, r*1024/s}'
     if [[ -n "${WALL["$f text (base)"]:-}" ]]; then
       awk -v f="$f" -v a="${WALL["$f text (base)"]}" -v b="${WALL["$f text"]}" 'BEGIN{printf "| %s: speed-up over CRASHCTL_BASE | %.2f | - |\n", f, a/b}'
     fi

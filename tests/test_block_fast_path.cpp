@@ -4,6 +4,7 @@
 #include "analysis/groups.h"
 #include "analysis/verdict.h"
 #include "io/input.h"
+#include "model/describe.h"
 #include "traceback/decoder.h"
 
 #include "test_support.h"
@@ -47,12 +48,12 @@ Input streamed(ByteSource &src) {
 
 // Checks the fast path (mapped and chunked reads) against the oracle.
 void check_same(const std::string &text) {
-  std::string want = test::decoded_dump(line_by_line(text));
+  std::string want = describe_decoded(line_by_line(text));
   auto mem = memory_source(text, "t.txt");
-  CHECK(test::decoded_dump(streamed(*mem)) == want);
+  CHECK(describe_decoded(streamed(*mem)) == want);
   for (size_t step : {size_t(7), size_t(100), size_t(4096)}) {
     test::TrickleSource src(text, step);
-    CHECK(test::decoded_dump(streamed(src)) == want);
+    CHECK(describe_decoded(streamed(src)) == want);
   }
 }
 
@@ -214,13 +215,13 @@ TEST_CASE("block fast path over a large compressed dump read in the decompressor
     rnd = rnd * 1103515245 + 12345;
     text += goroutine(id, variants[(rnd >> 16) % variants.size()], (rnd >> 8) % 3 ? "chan receive" : "select");
   }
-  std::string want = test::decoded_dump(line_by_line(text));
+  std::string want = describe_decoded(line_by_line(text));
   std::string z(ZSTD_compressBound(text.size()), '\0');
   z.resize(ZSTD_compress(&z[0], z.size(), text.data(), text.size(), 1));
   auto opened = open_source(memory_source(z, "t.txt"), "t.txt");
   REQUIRE(bool(opened));
   Input in = streamed(*opened->source);
-  CHECK(test::decoded_dump(in) == want);
+  CHECK(describe_decoded(in) == want);
 }
 
 TEST_CASE("block fast path: bodies that differ in argument values and parent ids, odd values included",

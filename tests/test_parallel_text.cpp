@@ -3,6 +3,7 @@
 // result must be exactly what one thread gives, for every fixture and for
 // text whose parts end in the middle of anything the decoder knows.
 #include "io/input.h"
+#include "model/describe.h"
 #include "traceback/decoder.h"
 #include "traceback/listing_split.h"
 
@@ -29,7 +30,7 @@ Input decode_with(ByteSource &src, unsigned threads, uint64_t min_part, ListingS
 
 std::string one_thread(const std::string &text) {
   auto src = memory_source(text, "t.txt");
-  return test::decoded_dump(decode_with(*src, 1, 0));
+  return describe_decoded(decode_with(*src, 1, 0));
 }
 
 // A GOTRACEBACK=system dump: every goroutine's fp=, sp= and argument values
@@ -74,12 +75,12 @@ void check_parallel_same(const std::string &text, const std::string &what) {
     for (uint64_t min_part : {uint64_t(1), uint64_t(text.size() / 5 + 1), uint64_t(4096)}) {
       auto mem = memory_source(text, "t.txt");
       INFO(what << ": threads " << threads << ", parts of at least " << min_part << " bytes");
-      CHECK(test::decoded_dump(decode_with(*mem, threads, min_part)) == want);
+      CHECK(describe_decoded(decode_with(*mem, threads, min_part)) == want);
     }
   }
   test::TrickleSource trickle(text, 1000);
   INFO(what << ": 1000-byte reads");
-  CHECK(test::decoded_dump(decode_with(trickle, 3, 1)) == want);
+  CHECK(describe_decoded(decode_with(trickle, 3, 1)) == want);
 }
 
 std::vector<std::string> fixture_files() {
@@ -138,7 +139,7 @@ TEST_CASE("parallel decoding: a system dump is cut, absorbed and the same", "[tr
   std::string want = one_thread(d);
   ListingStats stats;
   auto mem = memory_source(d, "t.txt");
-  CHECK(test::decoded_dump(decode_with(*mem, 4, 1, &stats)) == want);
+  CHECK(describe_decoded(decode_with(*mem, 4, 1, &stats)) == want);
   CHECK(stats.parts == 4);
   CHECK(stats.absorbed == 3);  // every part was taken whole: nothing was read twice
   check_parallel_same(d, "system dump");
@@ -149,7 +150,7 @@ TEST_CASE("parallel decoding: a system dump is cut, absorbed and the same", "[tr
   auto opened = open_input(path);
   REQUIRE(bool(opened));
   ListingStats file_stats;
-  CHECK(test::decoded_dump(decode_with(*opened->source, 3, 1, &file_stats)) == want);
+  CHECK(describe_decoded(decode_with(*opened->source, 3, 1, &file_stats)) == want);
   CHECK(file_stats.parts == 3);
   CHECK(file_stats.absorbed == 2);
 }
@@ -187,7 +188,7 @@ TEST_CASE("parallel decoding: parts that end in anything else are read again", "
   for (unsigned threads : {16u, 64u}) {
     auto mem = memory_source(d, "t.txt");
     ListingStats stats;
-    CHECK(test::decoded_dump(decode_with(*mem, threads, 1, &stats)) == want);
+    CHECK(describe_decoded(decode_with(*mem, threads, 1, &stats)) == want);
     CHECK(stats.parts == threads);
     CHECK(stats.absorbed > 0);
     CHECK(stats.absorbed < stats.parts - 1);  // some parts were read again
@@ -211,7 +212,7 @@ TEST_CASE("parallel decoding: every text fixture and corpus file", "[traceback][
       auto mem = memory_source(bytes, path);
       ListingStats stats;
       INFO(path << " with " << threads << " threads");
-      CHECK(test::decoded_dump(decode_with(*mem, threads, 1, &stats)) == want);
+      CHECK(describe_decoded(decode_with(*mem, threads, 1, &stats)) == want);
       cut += stats.parts > 1;
     }
   }

@@ -60,10 +60,6 @@ VerdictClass class_named(const std::string &id);
 // two); fails the test when LINE does not hold it.
 size_t column_of(const std::string &line, const std::string &needle);
 
-// Everything the crash-text decoder filled in IN, as text: stacks by
-// content and by identity (decoder equivalence tests).
-std::string decoded_dump(const Input &in);
-
 // A per-process temporary directory, removed with its contents at exit.
 const std::string &scratch_dir();
 
