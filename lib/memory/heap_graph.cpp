@@ -3,10 +3,15 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <mutex>
 #include <numeric>
+#include <system_error>
+#include <thread>
 
 namespace crashctl::memory {
 
@@ -25,11 +30,48 @@ PhaseTimer::PhaseTimer(const char *scope) : scope_(scope), on_(std::getenv("CRAS
 void PhaseTimer::lap(const char *phase) {
   if (!on_) return;
   uint64_t t = now_ns();
-  struct rusage ru {};
+  struct rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   std::fprintf(stderr, "crashctl-memory-timing: %-10s %-24s %8.3f s  peak RSS %6ld MiB\n", scope_, phase,
                double(t - last_ns_) / 1e9, long(ru.ru_maxrss / 1024));
   last_ns_ = t;
+}
+
+unsigned analysis_threads() {
+  if (const char *e = std::getenv("CRASHCTL_MEMORY_THREADS"); e && *e) {
+    char *end = nullptr;
+    unsigned long v = std::strtoul(e, &end, 10);
+    if (*end == 0 && v >= 1) return unsigned(std::min<unsigned long>(v, 64));
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+}
+
+void parallel_for(size_t n, unsigned threads, const std::function<void(size_t)> &f) {
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::exception_ptr error;
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        f(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        next = n;  // the others stop at their next item
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min<size_t>(threads, n); ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error &) {
+      break;  // no more threads: fewer do the work
+    }
+  }
+  work();
+  for (std::thread &t : pool) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 constexpr char root_key_sep[] = "\x1f";
@@ -67,6 +109,17 @@ ObjectId HeapGraph::find(uint64_t addr) const {
   if (it == ext_.begin()) return kNoObject;
   size_t i = size_t(it - ext_.begin()) - 1;
   return addr - ext_[i].addr < ext_[i].size ? ObjectId(i) : kNoObject;
+}
+
+void HeapGraph::prefetch_find(uint64_t addr, int stage) const {
+  if (page_first_.empty() || addr < ext_.front().addr) return;
+  uint64_t p = (addr - ext_.front().addr) >> page_shift_;
+  if (p + 1 >= page_first_.size()) return;
+  if (stage == 0) {
+    __builtin_prefetch(&page_first_[p]);
+    return;
+  }
+  __builtin_prefetch(&ext_[page_first_[p]]);
 }
 
 // Pages of at least 8 KiB, and no more of them than objects (plus a few):
@@ -186,7 +239,7 @@ void HeapGraphBuilder::add_root_pointer(uint32_t r, uint64_t slot_addr, uint64_t
   root_edges_.push_back({to, r, uint32_t(std::min<uint64_t>(off, UINT32_MAX))});
 }
 
-HeapGraph HeapGraphBuilder::finish() {
+HeapGraph HeapGraphBuilder::finish(unsigned threads) {
   PhaseTimer timer("finish");
   if (!direct_objects_ && direct_edges_) pend_edges();  // their sources are ids before sorting
   HeapGraph g = std::move(g_);
@@ -266,21 +319,53 @@ HeapGraph HeapGraphBuilder::finish() {
     }
     start.resize(objects + 1);
     start[objects] = std::min<uint64_t>(start[objects], ed.size());
-    size_t w = 0;
-    for (size_t o = 0; o < objects; ++o) {
-      uint64_t begin = start[o], end = start[o + 1];
-      start[o] = w;
-      for (uint64_t e = begin; e < end; ++e) {
-        uint64_t to = uint64_t(ed[e].target) | uint64_t(ed[e].to_offset) << 32;
-        ObjectId t = g.find(to);
+    // The targets, found in parts of the edges on several threads (an edge's
+    // target depends on nothing else); an edge into no object is marked
+    // kNoObject. The targets are scattered (a map's values in hash order):
+    // find's loads start a few edges ahead.
+    const uint64_t total = start[objects];
+    constexpr uint64_t kMinParallelEdges = uint64_t(1) << 18;
+    unsigned nthreads = threads ? threads : total >= kMinParallelEdges ? analysis_threads() : 1;
+    const size_t parts = nthreads > 1 ? size_t(nthreads) * 4 : 1;
+    std::vector<uint64_t> part_dangling(parts, 0), part_dropped(parts, 0);
+    const HeapGraph &cg = g;
+    parallel_for(parts, nthreads, [&](size_t part) {
+      const uint64_t b = total * part / parts, end = total * (part + 1) / parts;
+      auto value = [&](uint64_t e) { return uint64_t(ed[e].target) | uint64_t(ed[e].to_offset) << 32; };
+      constexpr uint64_t kFar = 16, kNear = 8;
+      uint64_t dang = 0, dropped = 0;
+      for (uint64_t e = b; e < end; ++e) {
+        if (e + kFar < end) cg.prefetch_find(value(e + kFar), 0);
+        if (e + kNear < end) cg.prefetch_find(value(e + kNear), 1);
+        uint64_t to = value(e);
+        ObjectId t = cg.find(to);
         if (t == kNoObject) {
-          dangling(to);
+          if (to >= heap_lo && to < heap_hi) ++dang;
+          ++dropped;
+          ed[e].target = kNoObject;
           continue;
         }
-        ed[w++] = {t, ed[e].from_offset, uint32_t(std::min<uint64_t>(to - g.ext_[t].addr, UINT32_MAX))};
+        ed[e] = {t, ed[e].from_offset, uint32_t(std::min<uint64_t>(to - cg.ext_[t].addr, UINT32_MAX))};
       }
+      part_dangling[part] = dang;
+      part_dropped[part] = dropped;
+    });
+    uint64_t dropped = 0;
+    for (size_t i = 0; i < parts; ++i) {
+      if (!g.ext_.empty()) g.dangling_pointers += part_dangling[i];
+      dropped += part_dropped[i];
     }
-    start[objects] = w;
+    size_t w = total;
+    if (dropped) {
+      w = 0;
+      for (size_t o = 0; o < objects; ++o) {
+        uint64_t begin = start[o], end = start[o + 1];
+        start[o] = w;
+        for (uint64_t e = begin; e < end; ++e)
+          if (ed[e].target != kNoObject) ed[w++] = ed[e];
+      }
+      start[objects] = w;
+    }
     ed.resize(w);
   } else {
     resolve(edges_, g.ext_.size(), true, g.edge_start_, g.edges_);

@@ -7,6 +7,7 @@
 #include "model/memory.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +46,16 @@ private:
   bool on_;
   uint64_t last_ns_ = 0;
 };
+
+// Threads the heap analysis may use, the caller's among them:
+// CRASHCTL_MEMORY_THREADS when set (1: the caller's alone), else the
+// machine's cores, at most 8. The results are the same for any number.
+unsigned analysis_threads();
+
+// Runs F(i) once for each i in [0, N) on up to THREADS threads, the caller's
+// among them, and returns when all are done; an exception from F is thrown
+// here, after the others have finished.
+void parallel_for(size_t n, unsigned threads, const std::function<void(size_t)> &f);
 
 class HeapGraph {
 public:
@@ -96,6 +107,9 @@ private:
   std::vector<ObjectId> page_first_;
   uint32_t page_shift_ = 0;
   void index_pages();
+  // find's loads for ADDR, started ahead: its page's entry (STAGE 0), then,
+  // once that is at hand, the page's first object (1).
+  void prefetch_find(uint64_t addr, int stage) const;
 };
 
 // Objects added in address order, and pointers in the order of their
@@ -123,7 +137,9 @@ public:
   size_t object_count() const { return direct_objects_ ? g_.ext_.size() : objs_.size(); }
 
   // Sorts and indexes. Overlapping objects (a corrupt dump) keep the first.
-  HeapGraph finish();
+  // THREADS resolve the pointers of a core's walk: 0, analysis_threads()
+  // for a graph big enough to gain from them; else exactly that many.
+  HeapGraph finish(unsigned threads = 0);
 
 private:
   struct PendingObject {

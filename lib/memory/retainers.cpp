@@ -1,8 +1,12 @@
 #include "memory/retainers.h"
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <numeric>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 namespace crashctl::memory {
 
@@ -14,7 +18,7 @@ namespace {
 // node's dominator comes before it).
 template <class Start, class Succ>
 std::vector<uint32_t> lengauer_tarjan(uint32_t n, const Start &succ_start, const Succ &succ,
-                                    std::vector<uint32_t> *preorder = nullptr) {
+                                      std::vector<uint32_t> *preorder = nullptr) {
   std::vector<uint32_t> idom(n, kUnreached);
   if (n == 0) return idom;
   // Depth-first numbering from node 0, iteratively.
@@ -124,13 +128,51 @@ std::string type_of(const HeapGraph &g, ObjectId o) {
 
 }  // namespace
 
-MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
+namespace {
+
+// ALONGSIDE on a thread of its own (none given, or no thread to be had: on
+// the caller's, at once); wait() joins it and throws what it threw.
+class Alongside {
+public:
+  Alongside(const std::function<void()> &f, unsigned threads) {
+    if (!f) return;
+    if (threads == 0) threads = analysis_threads();
+    if (threads > 1) {
+      try {
+        thread_ = std::thread([this, &f] {
+          try {
+            f();
+          } catch (...) {
+            error_ = std::current_exception();
+          }
+        });
+        return;
+      } catch (const std::system_error &) {}
+    }
+    f();
+  }
+  ~Alongside() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+private:
+  std::thread thread_;
+  std::exception_ptr error_;
+};
+
+MemoryReport summarize_with(const HeapGraph &g, const SummarizeOptions &opts, const std::function<void()> &alongside) {
   PhaseTimer timer("summarize");
   MemoryReport rep;
+  Alongside side(alongside, opts.threads);
   const size_t objects = g.object_count();
   NodeSpace ns{uint32_t(g.root_count())};
   const uint64_t n64 = 1 + uint64_t(ns.roots) + objects;
   if (n64 >= kUnreached) {
+    side.wait();
     rep.notes.push_back("too many objects and roots for the dominator tree (" + std::to_string(n64) + ")");
     return rep;
   }
@@ -211,6 +253,8 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
   std::vector<uint32_t>().swap(idom);
 
   timer.lap("retained sizes");
+  side.wait();  // the types
+  if (alongside) timer.lap("(waiting for types)");
   // Retainers: the roots by retained bytes, each with the path into its
   // biggest subtree (down while one child holds at least half).
   std::vector<uint32_t> roots(ns.roots);
@@ -255,6 +299,16 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
     rep.notes.push_back(std::to_string(g.dangling_pointers) +
                         " pointers into the heap's range point at no allocated object");
   return rep;
+}
+
+}  // namespace
+
+MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
+  return summarize_with(g, opts, {});
+}
+
+MemoryReport summarize(HeapGraph &g, const std::function<void()> &alongside, const SummarizeOptions &opts) {
+  return summarize_with(g, opts, alongside);
 }
 
 }  // namespace crashctl::memory
