@@ -1,6 +1,7 @@
 #include "memory/heap_graph.h"
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,18 +24,28 @@ uint64_t now_ns() {
 }
 }  // namespace
 
+uint64_t thread_cpu_ns() {
+  struct timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000 + uint64_t(ts.tv_nsec);
+}
+
 PhaseTimer::PhaseTimer(const char *scope) : scope_(scope), on_(std::getenv("CRASHCTL_MEMORY_TIMING") != nullptr) {
-  if (on_) last_ns_ = now_ns();
+  if (on_) {
+    last_ns_ = now_ns();
+    last_cpu_ns_ = thread_cpu_ns();
+  }
 }
 
 void PhaseTimer::lap(const char *phase) {
   if (!on_) return;
-  uint64_t t = now_ns();
+  uint64_t t = now_ns(), cpu = thread_cpu_ns();
   struct rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  std::fprintf(stderr, "crashctl-memory-timing: %-10s %-24s %8.3f s  peak RSS %6ld MiB\n", scope_, phase,
-               double(t - last_ns_) / 1e9, long(ru.ru_maxrss / 1024));
+  std::fprintf(stderr, "crashctl-memory-timing: %-10s %-24s %8.3f s  peak RSS %6ld MiB  thread CPU %7.3f s\n", scope_,
+               phase, double(t - last_ns_) / 1e9, long(ru.ru_maxrss / 1024), double(cpu - last_cpu_ns_) / 1e9);
   last_ns_ = t;
+  last_cpu_ns_ = cpu;
 }
 
 unsigned analysis_threads() {
@@ -79,27 +90,25 @@ constexpr char root_key_sep[] = "\x1f";
 ObjectId HeapGraph::find(uint64_t addr) const {
   if (ext_.empty() || addr < ext_.front().addr) return kNoObject;
   size_t lo = 0, hi = ext_.size();
-  if (!page_first_.empty()) {
+  if (!pages_.empty()) {
     uint64_t p = (addr - ext_.front().addr) >> page_shift_;
-    if (p + 1 >= page_first_.size()) return kNoObject;  // past the last object's end
+    if (p + 1 >= pages_.size()) return kNoObject;  // past the last object's end
     // The object holding ADDR ends after page p's start and starts at most at
-    // ADDR, so it is one of page_first_[p] .. page_first_[p + 1].
-    lo = page_first_[p];
-    hi = std::min<size_t>(size_t(page_first_[p + 1]) + 1, ext_.size());
+    // ADDR, so it is one of pages_[p].first .. pages_[p + 1].first.
+    const Page &pg = pages_[p];
+    lo = pg.first;
+    hi = std::min<size_t>(size_t(pages_[p + 1].first) + 1, ext_.size());
     // A page's objects are mostly one span's equal slots, all allocated:
     // ADDR's slot counted from the page's first object is the first guess.
-    if (lo < hi) {
-      const Extent &f = ext_[lo];
-      if (addr >= f.addr && f.size) {
-        uint64_t g = lo + (addr - f.addr) / f.size;
-        if (g < hi) {
-          const Extent &x = ext_[g];
-          if (x.addr <= addr) {
-            if (addr - x.addr < x.size) return ObjectId(g);
-            lo = size_t(g);  // at or before ADDR: the holder is here or after
-          } else {
-            hi = size_t(g);
-          }
+    if (lo < hi && addr >= pg.first_addr && pg.first_size) {
+      uint64_t g = lo + (addr - pg.first_addr) / pg.first_size;
+      if (g < hi) {
+        const Extent &x = ext_[g];
+        if (x.addr <= addr) {
+          if (addr - x.addr < x.size) return ObjectId(g);
+          lo = size_t(g);  // at or before ADDR: the holder is here or after
+        } else {
+          hi = size_t(g);
         }
       }
     }
@@ -111,22 +120,21 @@ ObjectId HeapGraph::find(uint64_t addr) const {
   return addr - ext_[i].addr < ext_[i].size ? ObjectId(i) : kNoObject;
 }
 
-void HeapGraph::prefetch_find(uint64_t addr, int stage) const {
-  if (page_first_.empty() || addr < ext_.front().addr) return;
+void HeapGraph::prefetch_find(uint64_t addr) const {
+  if (pages_.empty() || addr < ext_.front().addr) return;
   uint64_t p = (addr - ext_.front().addr) >> page_shift_;
-  if (p + 1 >= page_first_.size()) return;
-  if (stage == 0) {
-    __builtin_prefetch(&page_first_[p]);
-    return;
-  }
-  __builtin_prefetch(&ext_[page_first_[p]]);
+  if (p + 1 >= pages_.size()) return;
+  const Page &pg = pages_[p];
+  uint64_t g = pg.first;
+  if (addr >= pg.first_addr && pg.first_size) g += (addr - pg.first_addr) / pg.first_size;
+  if (g < ext_.size()) __builtin_prefetch(&ext_[g]);
 }
 
 // Pages of at least 8 KiB, and no more of them than objects (plus a few):
 // a sparse heap (a damaged dump's stray address) gets larger pages, not a
 // larger index.
 void HeapGraph::index_pages() {
-  page_first_.clear();
+  pages_.clear();
   if (ext_.empty()) return;
   uint64_t lo = ext_.front().addr, hi = ext_.back().addr + ext_.back().size;
   if (hi <= lo) return;
@@ -134,15 +142,19 @@ void HeapGraph::index_pages() {
   while (shift < 63 && ((hi - lo - 1) >> shift) + 2 > ext_.size() + 1024) ++shift;
   uint64_t pages = ((hi - lo - 1) >> shift) + 1;
   page_shift_ = shift;
-  page_first_.resize(pages + 1);
-  // page_first_[p]: the first object whose end is after lo + (p << shift).
+  pages_.resize(pages + 1);
+  // pages_[p].first: the first object whose end is after lo + (p << shift).
   size_t o = 0;
   for (uint64_t p = 0; p < pages; ++p) {
     uint64_t at = lo + (p << shift);
     while (o < ext_.size() && ext_[o].addr + ext_[o].size <= at) ++o;
-    page_first_[p] = ObjectId(o);
+    pages_[p].first = ObjectId(o);
+    if (o < ext_.size()) {
+      pages_[p].first_addr = ext_[o].addr;
+      pages_[p].first_size = ext_[o].size <= UINT32_MAX ? uint32_t(ext_[o].size) : 0;  // 0: no guess
+    }
   }
-  page_first_[pages] = ObjectId(ext_.size() - 1);  // past the end: the last object bounds the last page
+  pages_[pages].first = ObjectId(ext_.size() - 1);  // past the end: the last object bounds the last page
 }
 
 TypeId HeapGraph::intern_type(std::string_view name) {
@@ -332,11 +344,10 @@ HeapGraph HeapGraphBuilder::finish(unsigned threads) {
     parallel_for(parts, nthreads, [&](size_t part) {
       const uint64_t b = total * part / parts, end = total * (part + 1) / parts;
       auto value = [&](uint64_t e) { return uint64_t(ed[e].target) | uint64_t(ed[e].to_offset) << 32; };
-      constexpr uint64_t kFar = 16, kNear = 8;
+      constexpr uint64_t kAhead = 8;
       uint64_t dang = 0, dropped = 0;
       for (uint64_t e = b; e < end; ++e) {
-        if (e + kFar < end) cg.prefetch_find(value(e + kFar), 0);
-        if (e + kNear < end) cg.prefetch_find(value(e + kNear), 1);
+        if (e + kAhead < end) cg.prefetch_find(value(e + kAhead));
         uint64_t to = value(e);
         ObjectId t = cg.find(to);
         if (t == kNoObject) {

@@ -34,7 +34,9 @@ struct Edge {
 };
 
 // CRASHCTL_MEMORY_TIMING set: each phase of the heap analysis prints to
-// stderr its wall time and the process's peak RSS so far (bench/memory.sh's
+// stderr its wall time, the process's peak RSS so far and the CPU time of
+// the thread that timed it (not of the threads it started: run with
+// CRASHCTL_MEMORY_THREADS=1 for every phase's CPU) (bench/memory.sh's
 // profile). Otherwise it does nothing.
 class PhaseTimer {
 public:
@@ -44,7 +46,7 @@ public:
 private:
   const char *scope_;
   bool on_;
-  uint64_t last_ns_ = 0;
+  uint64_t last_ns_ = 0, last_cpu_ns_ = 0;
 };
 
 // Threads the heap analysis may use, the caller's among them:
@@ -101,15 +103,22 @@ private:
   std::vector<Edge> root_edges_;
   std::vector<std::string> type_names_{"unknown"};
   std::unordered_map<std::string, TypeId> type_ids_;
-  // find's index: page_first_[p] is the first object ending after the start
-  // of page p (pages of 1 << page_shift_ bytes from the first object), so a
-  // lookup searches the objects of one page, not all of them.
-  std::vector<ObjectId> page_first_;
+  // find's index: pages_[p].first is the first object ending after the
+  // start of page p (pages of 1 << page_shift_ bytes from the first object),
+  // so a lookup searches the objects of one page, not all of them; with
+  // that object's address and size, the slot holding an address is guessed
+  // without loading the object (the page index is small enough to stay in
+  // the cache, the objects are not).
+  struct Page {
+    uint64_t first_addr = 0;
+    ObjectId first = 0;
+    uint32_t first_size = 0;  // 0: too large, no guess
+  };
+  std::vector<Page> pages_;
   uint32_t page_shift_ = 0;
   void index_pages();
-  // find's loads for ADDR, started ahead: its page's entry (STAGE 0), then,
-  // once that is at hand, the page's first object (1).
-  void prefetch_find(uint64_t addr, int stage) const;
+  // Starts loading the object find(ADDR) will most likely look at.
+  void prefetch_find(uint64_t addr) const;
 };
 
 // Objects added in address order, and pointers in the order of their

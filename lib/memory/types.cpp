@@ -129,11 +129,14 @@ private:
   // The interned name of ELEM, or of [COUNT]ELEM: built once per pair, not
   // once per object (20 million objects are typed).
   TypeId type_id(const TypeInfo *elem, uint64_t count) {
+    if (elem == last_id_.elem && count == last_id_.count) return last_id_.id;  // runs of the same type
     auto [it, added] = type_ids_.try_emplace({elem, count}, 0);
     if (added) it->second = g_.intern_type(count > 1 ? "[" + std::to_string(count) + "]" + elem->name : elem->name);
+    last_id_ = {elem, count, it->second};
     return it->second;
   }
   Leaf leaf_at(const TypeInfo *t, uint64_t off);
+  Leaf leaf_uncached(const TypeInfo *t, uint64_t off);
   Leaf leaf_walk(const TypeInfo *t, uint64_t off, int depth);
   uint32_t header(ObjectId o, const TypeInfo *elem) {
     uint64_t s = g_.size(o);
@@ -160,6 +163,10 @@ private:
   std::vector<Layout> layouts_;
   std::unordered_map<uint64_t, uint32_t> layout_ids_;
   std::unordered_map<const TypeInfo *, bool> pointers_;
+  struct {
+    const TypeInfo *t = nullptr;
+    bool p = false;
+  } last_pointers_;
   struct LeafKey {
     const TypeInfo *t;
     uint64_t off;
@@ -171,17 +178,36 @@ private:
     }
   };
   std::unordered_map<LeafKey, Leaf, LeafHash> leaves_;
+  struct LeafSlot {
+    const TypeInfo *t = nullptr;
+    uint64_t off = 0;
+    Leaf leaf;
+  };
+  static constexpr size_t kLeafCache = 1024;
+  std::vector<LeafSlot> leaf_cache_ = std::vector<LeafSlot>(kLeafCache);
   std::map<std::pair<const TypeInfo *, uint64_t>, TypeId> type_ids_;
+  struct {
+    const TypeInfo *elem = nullptr;
+    uint64_t count = 0;
+    TypeId id = 0;
+  } last_id_;
   std::deque<ObjectId> queue_;
   int64_t itab_type_off_ = 8;
   TypeStats st_;
 };
 
 bool Propagator::has_pointers(const TypeInfo *t, int depth) {
+  // Most calls ask about the type of the previous one (a run of objects of
+  // one type), before the typedefs are resolved.
+  if (depth == 0 && t == last_pointers_.t && t) return last_pointers_.p;
+  const TypeInfo *asked = t;
   t = resolve(t);
   if (!t || depth > 32) return false;
   auto it = pointers_.find(t);
-  if (it != pointers_.end()) return it->second;
+  if (it != pointers_.end()) {
+    if (depth == 0) last_pointers_ = {asked, it->second};
+    return it->second;
+  }
   bool p = false;
   if (t->tag == llvm::dwarf::DW_TAG_pointer_type) {
     p = true;
@@ -205,10 +231,21 @@ bool Propagator::has_pointers(const TypeInfo *t, int depth) {
     }
   }
   pointers_[t] = p;
+  if (depth == 0) last_pointers_ = {asked, p};
   return p;
 }
 
 Leaf Propagator::leaf_at(const TypeInfo *t, uint64_t off) {
+  // A direct-mapped cache in front of the map: scans ask about the few
+  // offsets of a few types, one pointer after another.
+  LeafSlot &slot = leaf_cache_[((uintptr_t(t) >> 4) * 31 + (off >> 3)) % kLeafCache];
+  if (slot.t == t && slot.off == off) return slot.leaf;
+  Leaf l = leaf_uncached(t, off);
+  slot = {t, off, l};
+  return l;
+}
+
+Leaf Propagator::leaf_uncached(const TypeInfo *t, uint64_t off) {
   LeafKey k{t, off};
   auto it = leaves_.find(k);
   if (it != leaves_.end()) return it->second;
@@ -357,7 +394,7 @@ void Propagator::assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32
   exact_[o] = exact;
   ++st_.typed;
   auto key = uint64_t(reinterpret_cast<uintptr_t>(elem)) * 64 + base;
-  auto [it, added] = layout_ids_.emplace(key, uint32_t(layouts_.size()));
+  auto [it, added] = layout_ids_.try_emplace(key, uint32_t(layouts_.size()));
   if (added) layouts_.push_back({elem, base});
   layout_[o] = it->second;
   if (has_pointers(elem)) queue_.push_back(o);
@@ -371,7 +408,7 @@ void Propagator::assign_named(ObjectId o, const std::string &name) {
   uint32_t base = header(o, elem);
   if (g_.size(o) <= base || (g_.size(o) - base) / elem->size == 0) return;
   auto key = uint64_t(reinterpret_cast<uintptr_t>(elem)) * 64 + base;
-  auto [it, added] = layout_ids_.emplace(key, uint32_t(layouts_.size()));
+  auto [it, added] = layout_ids_.try_emplace(key, uint32_t(layouts_.size()));
   if (added) layouts_.push_back({elem, base});
   layout_[o] = it->second;
   if (has_pointers(elem)) queue_.push_back(o);
