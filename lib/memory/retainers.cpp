@@ -32,10 +32,10 @@ DomTree lengauer_tarjan(uint32_t n, const Start &succ_start, std::vector<uint32_
   // numbered in place as it is seen: the predecessors below read the
   // numbers sequentially instead of looking each one up again.
   std::vector<uint32_t> &vertex = t.vertex, &parent = t.dom;
+  std::vector<uint32_t> dfnum(n, kNone);
+  vertex.reserve(n);
+  parent.reserve(n);
   {
-    std::vector<uint32_t> dfnum(n, kNone);
-    vertex.reserve(n);
-    parent.reserve(n);
     std::vector<std::pair<uint32_t, uint64_t>> stack;  // node, next successor
     constexpr uint64_t kAhead = 8;
     dfnum[0] = 0;
@@ -74,19 +74,24 @@ DomTree lengauer_tarjan(uint32_t n, const Start &succ_start, std::vector<uint32_
   }
   if (timer) timer->lap("depth-first search");
   const uint32_t count = uint32_t(vertex.size());
-  // Predecessors in depth-first numbers, of reached nodes only.
+  // Predecessors in depth-first numbers, of reached nodes only, read in node
+  // order (the lists one after another; the order of a node's predecessors
+  // does not change its dominator).
   std::vector<uint32_t> pred_start(count + 1, 0), pred;
-  for (uint32_t i = 0; i < count; ++i)
-    for (uint64_t e = succ_start[vertex[i]]; e < succ_start[vertex[i] + 1]; ++e)
-      if (succ[e] != kNone) ++pred_start[succ[e] + 1];
+  for (uint32_t v = 0; v < n; ++v)
+    if (dfnum[v] != kNone)
+      for (uint64_t e = succ_start[v]; e < succ_start[v + 1]; ++e)
+        if (succ[e] != kNone) ++pred_start[succ[e] + 1];
   for (uint32_t i = 1; i <= count; ++i) pred_start[i] += pred_start[i - 1];
   pred.resize(pred_start[count]);
   {
     std::vector<uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
-    for (uint32_t i = 0; i < count; ++i)
-      for (uint64_t e = succ_start[vertex[i]]; e < succ_start[vertex[i] + 1]; ++e)
-        if (succ[e] != kNone) pred[fill[succ[e]]++] = i;
+    for (uint32_t v = 0; v < n; ++v)
+      if (uint32_t i = dfnum[v]; i != kNone)
+        for (uint64_t e = succ_start[v]; e < succ_start[v + 1]; ++e)
+          if (succ[e] != kNone) pred[fill[succ[e]]++] = i;
   }
+  std::vector<uint32_t>().swap(dfnum);
   if (timer) timer->lap("predecessors");
 
   // Lengauer-Tarjan, simple linking with path compression, in dfnum space.
@@ -251,38 +256,37 @@ MemoryReport summarize_with(const HeapGraph &g, const SummarizeOptions &opts, co
     rep.live_bytes += g.size(o);
     ++rep.live_objects;
   }
-  constexpr uint32_t kAhead = 16;  // the objects are scattered in depth-first order
-  for (uint32_t i = 0; i < count; ++i) {
-    if (i + kAhead < count && ns.is_object(vertex[i + kAhead])) g.prefetch(ns.object_of(vertex[i + kAhead]));
-    if (!ns.is_object(vertex[i])) continue;
-    retained[i] = g.size(ns.object_of(vertex[i]));
-    retained_count[i] = 1;
-    rep.reachable_bytes += retained[i];
-    ++rep.reachable_objects;
-  }
-  rep.unreachable_bytes = rep.live_bytes - rep.reachable_bytes;
-  rep.unreachable_objects = rep.live_objects - rep.reachable_objects;
-  for (size_t i = count; i-- > 1;) {
-    retained[dom[i]] += retained[i];
-    retained_count[dom[i]] += retained_count[i];
-  }
-  // Each node's biggest child in the dominator tree: the first (lowest node)
-  // of the largest retained size; and the objects only the virtual root
-  // dominates (reached from two roots or more). The roots' numbers.
+  // In one pass from the last number down: a node's own size joins what its
+  // children (larger numbers, done) gave it, it is a candidate for its
+  // dominator's biggest child, and it adds to its dominator. The biggest
+  // child: the first (lowest node) of the largest retained size. Also the
+  // objects only the virtual root dominates (reached from two roots or
+  // more) and the roots' numbers.
   std::vector<uint32_t> biggest(count, kUnreached), root_at(ns.roots, kUnreached);
-  for (uint32_t i = 1; i < count; ++i) {
-    uint32_t d = dom[i];
-    uint32_t &b = biggest[d];
-    if (b == kUnreached || retained[i] > retained[b] || (retained[i] == retained[b] && vertex[i] < vertex[b])) b = i;
-    if (ns.is_object(vertex[i])) {
+  constexpr uint32_t kAhead = 16;  // the objects are scattered in depth-first order
+  for (uint32_t i = count; i-- > 1;) {
+    if (i >= kAhead && ns.is_object(vertex[i - kAhead])) g.prefetch(ns.object_of(vertex[i - kAhead]));
+    const uint32_t v = vertex[i], d = dom[i];
+    if (ns.is_object(v)) {
+      uint64_t size = g.size(ns.object_of(v));
+      retained[i] += size;
+      ++retained_count[i];
+      rep.reachable_bytes += size;
+      ++rep.reachable_objects;
       if (d == 0) {
         rep.shared_bytes += retained[i];
         rep.shared_objects += retained_count[i];
       }
     } else {
-      root_at[vertex[i] - 1] = i;  // node 0 is numbered 0, every root after it
+      root_at[v - 1] = i;  // node 0 is numbered 0, every root after it
     }
+    uint32_t &b = biggest[d];
+    if (b == kUnreached || retained[i] > retained[b] || (retained[i] == retained[b] && v < vertex[b])) b = i;
+    retained[d] += retained[i];
+    retained_count[d] += retained_count[i];
   }
+  rep.unreachable_bytes = rep.live_bytes - rep.reachable_bytes;
+  rep.unreachable_objects = rep.live_objects - rep.reachable_objects;
 
   timer.lap("retained sizes");
   side.wait();  // the types

@@ -89,12 +89,7 @@ std::pair<uint64_t, std::string> split_array(const std::string &name) {
 
 class Propagator {
 public:
-  Propagator(HeapGraph &g, const TypeSource &src)
-      : g_(g),
-        src_(src),
-        layout_(g.object_count(), 0),
-        exact_(g.object_count(), 0),
-        decoder_typed_(g.object_count(), 0) {
+  Propagator(HeapGraph &g, const TypeSource &src) : g_(g), src_(src), layout_(g.object_count(), 0) {
     layouts_.push_back({nullptr, 0});
     const binary::GoProgram &p = *src.program;
     for (auto [t, f] : {std::pair<const char *, const char *>{"internal/abi.ITab", "Type"}, {"runtime.itab", "_type"}})
@@ -150,6 +145,7 @@ private:
   // count the program keeps), or as many as its slot holds when 0.
   void assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32_t base, bool single = false);
   void assign_named(ObjectId o, const std::string &name);
+  void give_layout(ObjectId o, const TypeInfo *elem, uint32_t base);
   // The pointer word at ADDR, of kind LEAF, points at TARGET + TO_OFF.
   void apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectId target, uint32_t to_off, int depth = 0);
   void pointer_to(const TypeInfo *t, ObjectId target, uint32_t to_off, bool single = false);
@@ -157,9 +153,16 @@ private:
 
   HeapGraph &g_;
   const TypeSource &src_;
-  std::vector<uint32_t> layout_;        // per object: index into layouts_, 0 none
-  std::vector<uint8_t> exact_;          // per object: its array length came from the program (not the slot)
-  std::vector<uint8_t> decoder_typed_;  // per object: typed by the decoder
+  std::vector<uint32_t> layout_;  // per object: index into layouts_ (0 none) and the flags below
+  // Per object, with its layout: its array length came from the program
+  // (not the slot), and it was typed by the decoder. One word, not three
+  // arrays: a pointer's target costs one cache line less.
+  static constexpr uint32_t kExact = 1u << 31, kDecoderTyped = 1u << 30, kLayout = kDecoderTyped - 1;
+  uint32_t layout_of(ObjectId o) const { return layout_[o] & kLayout; }
+  bool exact(ObjectId o) const { return layout_[o] & kExact; }
+  bool decoder_typed(ObjectId o) const { return layout_[o] & kDecoderTyped; }
+  void set_flag(ObjectId o, uint32_t flag, bool on) { layout_[o] = on ? layout_[o] | flag : layout_[o] & ~flag; }
+  void set_layout(ObjectId o, uint32_t l) { layout_[o] = (layout_[o] & ~kLayout) | l; }
   std::vector<Layout> layouts_;
   std::unordered_map<uint64_t, uint32_t> layout_ids_;
   std::unordered_map<const TypeInfo *, bool> pointers_;
@@ -370,33 +373,44 @@ void Propagator::assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32
     if (!single && room > 1) ++st_.slot_counts;
   }
   const TypeId named = type_id(elem, count > 1 ? count : 1);
-  if (g_.type(o) && !layout_[o] && decoder_typed_[o]) {
+  if (g_.type(o) && !layout_of(o) && decoder_typed(o)) {
     // The decoder's name has no DWARF layout (Go <= 1.23's "map.bucket[K]V"
     // of a large bucket array): the propagated type, which has one, replaces it.
-    decoder_typed_[o] = 0;
+    set_flag(o, kDecoderTyped, false);
     g_.set_type(o, 0);
     ++st_.renamed;
   }
   if (g_.type(o)) {
-    const Layout have = layouts_[layout_[o]];
-    if (layout_[o] && have.elem == elem && exact && !exact_[o]) {
+    const Layout have = layouts_[layout_of(o)];
+    if (layout_of(o) && have.elem == elem && exact && !this->exact(o)) {
       if (named != g_.type(o)) {
         g_.set_type(o, named);
         ++st_.refined;
       }
-      exact_[o] = 1;
-    } else if (g_.type(o) != named && !(layout_[o] && have.elem == elem)) {
+      set_flag(o, kExact, true);
+    } else if (g_.type(o) != named && !(layout_of(o) && have.elem == elem)) {
       ++st_.conflicts;
     }
     return;
   }
   g_.set_type(o, named);
-  exact_[o] = exact;
+  set_flag(o, kExact, exact);
   ++st_.typed;
+  give_layout(o, elem, base);
+}
+
+// O's layout is ELEM from BASE on; it is scanned if that holds pointers.
+void Propagator::give_layout(ObjectId o, const TypeInfo *elem, uint32_t base) {
   auto key = uint64_t(reinterpret_cast<uintptr_t>(elem)) * 64 + base;
   auto [it, added] = layout_ids_.try_emplace(key, uint32_t(layouts_.size()));
-  if (added) layouts_.push_back({elem, base});
-  layout_[o] = it->second;
+  if (added) {
+    if (layouts_.size() > kLayout) {  // not with any program's DWARF: no room for its number
+      layout_ids_.erase(it);
+      return;
+    }
+    layouts_.push_back({elem, base});
+  }
+  set_layout(o, it->second);
   if (has_pointers(elem)) queue_.push_back(o);
 }
 
@@ -407,11 +421,7 @@ void Propagator::assign_named(ObjectId o, const std::string &name) {
   if (!elem || !elem->size) return;
   uint32_t base = header(o, elem);
   if (g_.size(o) <= base || (g_.size(o) - base) / elem->size == 0) return;
-  auto key = uint64_t(reinterpret_cast<uintptr_t>(elem)) * 64 + base;
-  auto [it, added] = layout_ids_.try_emplace(key, uint32_t(layouts_.size()));
-  if (added) layouts_.push_back({elem, base});
-  layout_[o] = it->second;
-  if (has_pointers(elem)) queue_.push_back(o);
+  give_layout(o, elem, base);
 }
 
 void Propagator::pointer_to(const TypeInfo *t, ObjectId target, uint32_t to_off, bool single) {
@@ -514,7 +524,7 @@ void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectI
 }
 
 void Propagator::scan(ObjectId o) {
-  const Layout l = layouts_[layout_[o]];  // a copy: apply() may grow layouts_
+  const Layout l = layouts_[layout_of(o)];  // a copy: apply() may grow layouts_
   const uint64_t size = l.elem->size, addr = g_.address(o);
   const Edge *end = g_.edges_end(o);
   constexpr ptrdiff_t kAhead = 8;  // targets are scattered: load a few ahead
@@ -523,7 +533,6 @@ void Propagator::scan(ObjectId o) {
       ObjectId next = e[kAhead].target;
       g_.prefetch(next);
       __builtin_prefetch(&layout_[next]);
-      __builtin_prefetch(&exact_[next]);
     }
     if (e->from_offset < l.base) continue;
     Leaf leaf = leaf_at(l.elem, (e->from_offset - l.base) % size);
@@ -535,7 +544,7 @@ TypeStats Propagator::run() {
   for (ObjectId o = 0; o < g_.object_count(); ++o)
     if (TypeId t = g_.type(o)) {
       ++st_.typed_before;
-      decoder_typed_[o] = 1;
+      set_flag(o, kDecoderTyped, true);
       assign_named(o, g_.type_name(t));
     }
   for (size_t r = 0; r < g_.root_count(); ++r) {
