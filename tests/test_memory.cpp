@@ -146,6 +146,26 @@ TEST_CASE("retained sizes, shared and unreachable bytes on a hand-made heap", "[
   CHECK(rep.typed_bytes == 48 + 8192);
 }
 
+TEST_CASE("of children retaining as much, the path takes the lowest object, not the first searched", "[memory]") {
+  // The root's slots point at the higher object first: the depth-first
+  // search numbers it first, the path still goes into the lower one.
+  HeapGraphBuilder b;
+  ObjectId low = b.add_object(0x1000, 1024), high = b.add_object(0x2000, 1024);
+  Root r;
+  r.info = {MemoryRootKind::Global, "main.pair", 0, "", "main.pair", ""};
+  r.base = 0x500000;
+  uint32_t ri = b.add_root(r);
+  b.add_root_pointer(ri, 0x500000, 0x2000);
+  b.add_root_pointer(ri, 0x500008, 0x1000);
+  HeapGraph g = b.finish();
+  MemoryReport rep = summarize(g);
+  REQUIRE(rep.retainers.size() == 1);
+  CHECK(rep.retainers[0].retained_bytes == 2048);
+  REQUIRE(rep.retainers[0].path.size() == 1);
+  CHECK(rep.retainers[0].path[0].address == g.address(low));
+  (void)high;
+}
+
 TEST_CASE("an overlapping object from a corrupt dump is dropped with a note", "[memory]") {
   HeapGraphBuilder b;
   b.add_object(0x1000, 64);
