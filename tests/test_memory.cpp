@@ -40,6 +40,14 @@ std::vector<bool> reachable_without(uint32_t n, const std::vector<std::vector<ui
   return seen;
 }
 
+// A global root NAME at BASE.
+uint32_t add_global(HeapGraphBuilder &b, const std::string &name, uint64_t base) {
+  Root r;
+  r.info = {MemoryRootKind::Global, name, 0, "", name, ""};
+  r.base = base;
+  return b.add_root(r);
+}
+
 }  // namespace
 
 TEST_CASE("dominators match the definition on random graphs", "[memory]") {
@@ -151,10 +159,7 @@ TEST_CASE("of children retaining as much, the path takes the lowest object, not 
   // search numbers it first, the path still goes into the lower one.
   HeapGraphBuilder b;
   ObjectId low = b.add_object(0x1000, 1024), high = b.add_object(0x2000, 1024);
-  Root r;
-  r.info = {MemoryRootKind::Global, "main.pair", 0, "", "main.pair", ""};
-  r.base = 0x500000;
-  uint32_t ri = b.add_root(r);
+  uint32_t ri = add_global(b, "main.pair", 0x500000);
   b.add_root_pointer(ri, 0x500000, 0x2000);
   b.add_root_pointer(ri, 0x500008, 0x1000);
   HeapGraph g = b.finish();
@@ -320,11 +325,9 @@ TEST_CASE("types propagated alongside the dominator tree give the report of type
       for (size_t i = 0; i < count; ++i)
         for (size_t k = r() % 3; k-- > 0;) b.add_pointer(ObjectId(i), 8 * k, 0xc000000000 + 256 * (r() % count));
       for (int x = 0; x < 4; ++x) {
-        Root root;
-        root.info = {MemoryRootKind::Global, "main.g" + std::to_string(x), 0, "", "main.g" + std::to_string(x), ""};
-        root.base = 0x500000 + 64 * x;
-        uint32_t ri = b.add_root(root);
-        for (size_t k = 0; k < 3; ++k) b.add_root_pointer(ri, root.base + 8 * k, 0xc000000000 + 256 * (r() % count));
+        uint64_t base = 0x500000 + 64 * x;
+        uint32_t ri = add_global(b, "main.g" + std::to_string(x), base);
+        for (size_t k = 0; k < 3; ++k) b.add_root_pointer(ri, base + 8 * k, 0xc000000000 + 256 * (r() % count));
       }
       return b.finish();
     };
