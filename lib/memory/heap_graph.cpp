@@ -22,13 +22,14 @@ uint64_t now_ns() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
           .count());
 }
-}  // namespace
 
 uint64_t thread_cpu_ns() {
   struct timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return uint64_t(ts.tv_sec) * 1000000000 + uint64_t(ts.tv_nsec);
 }
+
+}  // namespace
 
 PhaseTimer::PhaseTimer(const char *scope) : scope_(scope), on_(std::getenv("CRASHCTL_MEMORY_TIMING") != nullptr) {
   if (on_) {
