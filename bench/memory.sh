@@ -240,7 +240,9 @@ if cc_state == "ok":
     p(f"crashctl: {sum(ok)} of {len(ok)} owners named and within 15% of the runtime's delta.")
     if os.path.exists(f"{work}/cc.phases") and os.path.getsize(f"{work}/cc.phases"):
         p("")
-        p("crashctl's phases (one more run, CRASHCTL_MEMORY_TIMING=1; wall time of each, peak RSS so far):")
+        p("crashctl's phases (one more run, CRASHCTL_MEMORY_TIMING=1; wall time of each, peak RSS so far, CPU time "
+          "of the thread that timed it: type propagation runs on a thread of its own while the dominator tree is "
+          "built, pointer resolution on all cores):")
         p("")
         p("```")
         p(open(f"{work}/cc.phases").read().rstrip())

@@ -14,9 +14,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 
 using namespace crashctl;
 using namespace crashctl::memory;
@@ -36,6 +38,14 @@ std::vector<bool> reachable_without(uint32_t n, const std::vector<std::vector<ui
       if (w != removed && !seen[w]) seen[w] = true, stack.push_back(w);
   }
   return seen;
+}
+
+// A global root NAME at BASE.
+uint32_t add_global(HeapGraphBuilder &b, const std::string &name, uint64_t base) {
+  Root r;
+  r.info = {MemoryRootKind::Global, name, 0, "", name, ""};
+  r.base = base;
+  return b.add_root(r);
 }
 
 }  // namespace
@@ -144,6 +154,23 @@ TEST_CASE("retained sizes, shared and unreachable bytes on a hand-made heap", "[
   CHECK(rep.typed_bytes == 48 + 8192);
 }
 
+TEST_CASE("of children retaining as much, the path takes the lowest object, not the first searched", "[memory]") {
+  // The root's slots point at the higher object first: the depth-first
+  // search numbers it first, the path still goes into the lower one.
+  HeapGraphBuilder b;
+  ObjectId low = b.add_object(0x1000, 1024), high = b.add_object(0x2000, 1024);
+  uint32_t ri = add_global(b, "main.pair", 0x500000);
+  b.add_root_pointer(ri, 0x500000, 0x2000);
+  b.add_root_pointer(ri, 0x500008, 0x1000);
+  HeapGraph g = b.finish();
+  MemoryReport rep = summarize(g);
+  REQUIRE(rep.retainers.size() == 1);
+  CHECK(rep.retainers[0].retained_bytes == 2048);
+  REQUIRE(rep.retainers[0].path.size() == 1);
+  CHECK(rep.retainers[0].path[0].address == g.address(low));
+  (void)high;
+}
+
 TEST_CASE("an overlapping object from a corrupt dump is dropped with a note", "[memory]") {
   HeapGraphBuilder b;
   b.add_object(0x1000, 64);
@@ -170,8 +197,8 @@ TEST_CASE("objects and pointers in address order or shuffled give the same graph
     for (size_t i = 0; i < count; ++i) {
       uint64_t size = round % 3 == 0 ? 16 : 8 * (1 + rng() % 64);
       if (rng() % 10 == 0) size = 8192 * (1 + rng() % 3);  // a large object
-      if (rng() % 4 == 0) at += 8 * (1 + rng() % 600);   // free slots, gaps between spans
-      if (round == 7 && i == 5) size = 0;                // an empty object
+      if (rng() % 4 == 0) at += 8 * (1 + rng() % 600);     // free slots, gaps between spans
+      if (round == 7 && i == 5) size = 0;                  // an empty object
       objs.push_back({at, size, rng() % 3 ? "" : "T" + std::to_string(rng() % 4)});
       at += size;
     }
@@ -187,7 +214,7 @@ TEST_CASE("objects and pointers in address order or shuffled give the same graph
         if (rng() % 8 == 0) to = 0x1000;            // outside the heap
         ptrs.push_back({i, 8 * k, to});
       }
-    auto build = [&](const std::vector<size_t> &order, bool pointers_after_each) {
+    auto build = [&](const std::vector<size_t> &order, bool pointers_after_each, unsigned threads = 1) {
       HeapGraphBuilder b;
       std::vector<ObjectId> id(objs.size());
       auto add_ptrs = [&](size_t i) {
@@ -205,7 +232,7 @@ TEST_CASE("objects and pointers in address order or shuffled give the same graph
       r.base = 0x500000;
       uint32_t ri = b.add_root(r);
       for (size_t k = 0; k < 5; ++k) b.add_root_pointer(ri, 0x500000 + 8 * k, objs[rng() % objs.size()].addr);
-      return b.finish();
+      return b.finish(threads);
     };
     std::vector<size_t> in_order(objs.size());
     std::iota(in_order.begin(), in_order.end(), size_t(0));
@@ -217,7 +244,13 @@ TEST_CASE("objects and pointers in address order or shuffled give the same graph
     HeapGraph sorted = build(shuffled, false);
     rng = root_rng;
     HeapGraph in_order_late = build(in_order, false);
-    for (const HeapGraph *g : {&sorted, &in_order_late}) {
+    // The direct path's pointers resolved in parts on several threads (more
+    // parts than edges, in small graphs).
+    rng = root_rng;
+    HeapGraph direct3 = build(in_order, true, 3);
+    rng = root_rng;
+    HeapGraph direct8 = build(in_order, true, 8);
+    for (const HeapGraph *g : {&sorted, &in_order_late, &direct3, &direct8}) {
       REQUIRE(g->object_count() == direct.object_count());
       CHECK(g->dangling_pointers == direct.dangling_pointers);
       for (ObjectId o = 0; o < direct.object_count(); ++o) {
@@ -250,6 +283,93 @@ TEST_CASE("objects and pointers in address order or shuffled give the same graph
       CHECK(x.retainers[i].path.size() == y.retainers[i].path.size());
     }
   }
+}
+
+namespace {
+
+// Every figure of a report, for comparing two.
+std::string describe(const MemoryReport &r) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << r.source << ' ' << r.live_bytes << ' ' << r.live_objects << ' ' << r.reachable_bytes << ' '
+     << r.reachable_objects << ' ' << r.unreachable_bytes << ' ' << r.unreachable_objects << ' ' << r.shared_bytes
+     << ' ' << r.shared_objects << ' ' << r.typed_bytes << '\n';
+  for (const MemoryTypeStat &t : r.types)
+    os << t.type << ' ' << t.size_class << ' ' << t.objects << ' ' << t.bytes << '\n';
+  for (const MemoryRetainer &x : r.retainers) {
+    os << int(x.root.kind) << ' ' << x.root.name << ' ' << x.root.goroutine << ' ' << x.root.function << ' '
+       << x.root.variable << ' ' << x.root.type << ' ' << x.retained_bytes << ' ' << x.retained_objects << '\n';
+    for (const MemoryPathStep &p : x.path)
+      os << "  " << p.address << ' ' << p.type << ' ' << p.size << ' ' << p.retained_bytes << '\n';
+  }
+  for (const std::string &n : r.notes) os << n << '\n';
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("types propagated alongside the dominator tree give the report of types first", "[memory]") {
+  // summarize(g, alongside) runs the types (here: a stand-in that names
+  // objects and adds a note) on another thread while it builds the
+  // dominator tree; the report must be the one of types, then summarize.
+  std::mt19937 rng(77);
+  for (int round = 0; round < 10; ++round) {
+    auto build = [&](std::mt19937 r) {
+      HeapGraphBuilder b;
+      size_t count = 1 + r() % 3000;
+      uint64_t at = 0xc000000000;
+      for (size_t i = 0; i < count; ++i) {
+        b.add_object(at, 16 * (1 + r() % 8), r() % 5 ? "" : "T" + std::to_string(r() % 3));
+        at += 256;
+      }
+      for (size_t i = 0; i < count; ++i)
+        for (size_t k = r() % 3; k-- > 0;) b.add_pointer(ObjectId(i), 8 * k, 0xc000000000 + 256 * (r() % count));
+      for (int x = 0; x < 4; ++x) {
+        uint64_t base = 0x500000 + 64 * x;
+        uint32_t ri = add_global(b, "main.g" + std::to_string(x), base);
+        for (size_t k = 0; k < 3; ++k) b.add_root_pointer(ri, base + 8 * k, 0xc000000000 + 256 * (r() % count));
+      }
+      return b.finish();
+    };
+    auto types = [](HeapGraph &g) {
+      for (ObjectId o = 0; o < g.object_count(); ++o)
+        if (!g.type(o) && o % 3 != 1) g.set_type(o, g.intern_type(o % 2 ? "main.A" : "[4]main.B"));
+      g.notes.push_back("typed");
+    };
+    std::mt19937 seed(rng());
+    HeapGraph first = build(seed), along = build(seed), inline_ = build(seed);
+    types(first);
+    const std::string want = describe(summarize(first));
+    CHECK(want.find("main.A") != std::string::npos);
+    SummarizeOptions two;
+    two.threads = 2;
+    CHECK(describe(summarize(along, [&] { types(along); }, two)) == want);
+    SummarizeOptions one;
+    one.threads = 1;
+    CHECK(describe(summarize(inline_, [&] { types(inline_); }, one)) == want);
+  }
+  // An exception from the other thread reaches the caller.
+  HeapGraphBuilder b;
+  b.add_object(0x1000, 16);
+  HeapGraph g = b.finish();
+  SummarizeOptions two;
+  two.threads = 2;
+  CHECK_THROWS_AS(summarize(g, [] { throw std::runtime_error("types"); }, two), std::runtime_error);
+}
+
+TEST_CASE("parallel_for runs every item once, on any number of threads", "[memory]") {
+  for (unsigned threads : {1u, 2u, 5u}) {
+    for (size_t n : {size_t(0), size_t(1), size_t(3), size_t(100)}) {
+      std::vector<std::atomic<int>> seen(n);
+      parallel_for(n, threads, [&](size_t i) { seen[i].fetch_add(1); });
+      for (size_t i = 0; i < n; ++i) CHECK(seen[i].load() == 1);
+    }
+  }
+  CHECK_THROWS_AS(parallel_for(10, 3,
+                               [](size_t i) {
+                                 if (i == 4) throw std::runtime_error("x");
+                               }),
+                  std::runtime_error);
 }
 
 namespace {

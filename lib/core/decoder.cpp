@@ -1058,21 +1058,22 @@ void CoreDecoder::read_memory() {
   for (Diagnostic &d : diags) out_.add_diagnostic(std::move(d));
   memory::HeapGraph g = builder.finish();
   // Types from typed roots and fields; counts (caps, dataqsiz, dirLen) and
-  // interfaces' type words are read from the core.
-  {
-    ValueReader values(mem_, exe_, l_);
-    std::optional<uint64_t> types = values.types_base();
-    memory::TypeSource src;
-    src.program = &exe_;
-    src.word = [this](uint64_t a) { return mem_.u64(a); };
-    src.runtime_type = [this, types](uint64_t t) -> const binary::TypeInfo * {
-      return types && t >= *types ? exe_.type_by_runtime_offset(t - *types) : nullptr;
-    };
+  // interfaces' type words are read from the core. On a thread of their own
+  // while the dominator tree is built (it reads no types).
+  ValueReader values(mem_, exe_, l_);
+  std::optional<uint64_t> types = values.types_base();
+  memory::TypeSource src;
+  src.program = &exe_;
+  Memory types_mem = mem_;  // the other thread's own window
+  src.word = [&types_mem](uint64_t a) { return types_mem.u64(a); };
+  src.runtime_type = [this, types](uint64_t t) -> const binary::TypeInfo * {
+    return types && t >= *types ? exe_.type_by_runtime_offset(t - *types) : nullptr;
+  };
+  auto rep = std::make_shared<MemoryReport>(memory::summarize(g, [&] {
     memory::PhaseTimer timer("types");
     memory::propagate_types(g, src);
     timer.lap("propagate");
-  }
-  auto rep = std::make_shared<MemoryReport>(memory::summarize(g));
+  }));
   rep->source = "core";
   r_.memory = std::move(rep);
   if (capture_) {

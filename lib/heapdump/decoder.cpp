@@ -756,12 +756,12 @@ void Decoder::finish_memory() {
             .str());
   memory::HeapGraph graph = heap_.finish();
   const binary::GoProgram *program = opts_.program ? opts_.program() : nullptr;
+  memory::TypeSource src;
   if (program) {
     // Types by propagation from the globals' DWARF types. The dump keeps no
     // object contents here: slices' capacities, channels' sizes and maps'
     // counts come from slot sizes; interfaces' type words from type_words_.
     std::sort(type_words_.begin(), type_words_.end());
-    memory::TypeSource src;
     src.program = program;
     src.word = [this](uint64_t a) -> std::optional<uint64_t> {
       auto it = std::lower_bound(type_words_.begin(), type_words_.end(), std::pair<uint64_t, uint64_t>{a, 0});
@@ -776,17 +776,23 @@ void Decoder::finish_memory() {
     // Malloc headers from Go 1.22 (heap dumps record the slot, header included).
     const int minor = rep_.process.go_version.minor();
     src.malloc_headers = !(minor > 0 && minor <= 21);
+  }
+  // The types on a thread of their own while the dominator tree is built.
+  auto types = [&] {
+    if (!program) {
+      graph.notes.push_back(
+          "heap dumps record no object types: pass --exe to type objects from the executable's DWARF");
+      return;
+    }
     memory::TypeStats ts = memory::propagate_types(graph, src);
     if (ts.slot_counts)
       graph.notes.push_back(llvm::formatv("types: {0} arrays' lengths (slices' capacities, channels' buffers, maps' "
                                           "groups) are counted from their slot sizes: the dump's contents are not kept",
                                           ts.slot_counts)
                                 .str());
-  } else {
-    graph.notes.push_back("heap dumps record no object types: pass --exe to type objects from the executable's DWARF");
-  }
+  };
+  auto report = std::make_shared<MemoryReport>(memory::summarize(graph, types));
   std::vector<std::pair<uint64_t, uint64_t>>().swap(type_words_);
-  auto report = std::make_shared<MemoryReport>(memory::summarize(graph));
   report->source = "heap dump";
   if (!eof_seen_)
     report->notes.push_back("the dump is incomplete: only the objects and roots before the error are counted");

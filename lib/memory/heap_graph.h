@@ -7,6 +7,7 @@
 #include "model/memory.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,7 +34,9 @@ struct Edge {
 };
 
 // CRASHCTL_MEMORY_TIMING set: each phase of the heap analysis prints to
-// stderr its wall time and the process's peak RSS so far (bench/memory.sh's
+// stderr its wall time, the process's peak RSS so far and the CPU time of
+// the thread that timed it (not of the threads it started: run with
+// CRASHCTL_MEMORY_THREADS=1 for every phase's CPU) (bench/memory.sh's
 // profile). Otherwise it does nothing.
 class PhaseTimer {
 public:
@@ -43,8 +46,18 @@ public:
 private:
   const char *scope_;
   bool on_;
-  uint64_t last_ns_ = 0;
+  uint64_t last_ns_ = 0, last_cpu_ns_ = 0;
 };
+
+// Threads the heap analysis may use, the caller's among them:
+// CRASHCTL_MEMORY_THREADS when set (1: the caller's alone), else the
+// machine's cores, at most 8. The results are the same for any number.
+unsigned analysis_threads();
+
+// Runs F(i) once for each i in [0, N) on up to THREADS threads, the caller's
+// among them, and returns when all are done; an exception from F is thrown
+// here, after the others have finished.
+void parallel_for(size_t n, unsigned threads, const std::function<void(size_t)> &f);
 
 class HeapGraph {
 public:
@@ -90,12 +103,22 @@ private:
   std::vector<Edge> root_edges_;
   std::vector<std::string> type_names_{"unknown"};
   std::unordered_map<std::string, TypeId> type_ids_;
-  // find's index: page_first_[p] is the first object ending after the start
-  // of page p (pages of 1 << page_shift_ bytes from the first object), so a
-  // lookup searches the objects of one page, not all of them.
-  std::vector<ObjectId> page_first_;
+  // find's index: pages_[p].first is the first object ending after the
+  // start of page p (pages of 1 << page_shift_ bytes from the first object),
+  // so a lookup searches the objects of one page, not all of them; with
+  // that object's address and size, the slot holding an address is guessed
+  // without loading the object (the page index is small enough to stay in
+  // the cache, the objects are not).
+  struct Page {
+    uint64_t first_addr = 0;
+    ObjectId first = 0;
+    uint32_t first_size = 0;  // 0: too large, no guess
+  };
+  std::vector<Page> pages_;
   uint32_t page_shift_ = 0;
   void index_pages();
+  // Starts loading the object find(ADDR) will most likely look at.
+  void prefetch_find(uint64_t addr) const;
 };
 
 // Objects added in address order, and pointers in the order of their
@@ -123,7 +146,9 @@ public:
   size_t object_count() const { return direct_objects_ ? g_.ext_.size() : objs_.size(); }
 
   // Sorts and indexes. Overlapping objects (a corrupt dump) keep the first.
-  HeapGraph finish();
+  // THREADS resolve the pointers of a core's walk: 0, analysis_threads()
+  // for a graph big enough to gain from them; else exactly that many.
+  HeapGraph finish(unsigned threads = 0);
 
 private:
   struct PendingObject {

@@ -1,28 +1,43 @@
 #include "memory/retainers.h"
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <numeric>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 namespace crashctl::memory {
 
 namespace {
 
-// Immediate dominators, Lengauer-Tarjan (retainers.h), on successor lists
-// in CSR form of any container.
-// PREORDER, when given, receives the reached nodes in depth-first order (a
-// node's dominator comes before it).
-template <class Start, class Succ>
-std::vector<uint32_t> lengauer_tarjan(uint32_t n, const Start &succ_start, const Succ &succ,
-                                    std::vector<uint32_t> *preorder = nullptr) {
-  std::vector<uint32_t> idom(n, kUnreached);
-  if (n == 0) return idom;
-  // Depth-first numbering from node 0, iteratively.
-  std::vector<uint32_t> dfnum(n, kUnreached), vertex, parent;
+// The dominator tree in depth-first numbers: VERTEX[i] is the node numbered
+// i from node 0 (vertex[0] = 0; only reached nodes are numbered), DOM[i] the
+// number of its immediate dominator (dom[0] = 0, else dom[i] < i: a node's
+// dominator is its ancestor in the depth-first tree).
+struct DomTree {
+  std::vector<uint32_t> vertex, dom;
+};
+
+// Lengauer-Tarjan (retainers.h) on successor lists in CSR form; SUCC is
+// overwritten (each reached node's successors by their depth-first numbers,
+// kUnreached for no node). TIMER, when given, laps its steps.
+template <class Start>
+DomTree lengauer_tarjan(uint32_t n, const Start &succ_start, std::vector<uint32_t> &succ, PhaseTimer *timer = nullptr) {
+  constexpr uint32_t kNone = kUnreached;
+  DomTree t;
+  if (n == 0) return t;
+  // Depth-first numbering from node 0, iteratively. Each successor is
+  // numbered in place as it is seen: the predecessors below read the
+  // numbers sequentially instead of looking each one up again.
+  std::vector<uint32_t> &vertex = t.vertex, &parent = t.dom;
+  std::vector<uint32_t> dfnum(n, kNone);
   vertex.reserve(n);
   parent.reserve(n);
   {
     std::vector<std::pair<uint32_t, uint64_t>> stack;  // node, next successor
+    constexpr uint64_t kAhead = 8;
     dfnum[0] = 0;
     vertex.push_back(0);
     parent.push_back(0);
@@ -33,32 +48,53 @@ std::vector<uint32_t> lengauer_tarjan(uint32_t n, const Start &succ_start, const
         stack.pop_back();
         continue;
       }
-      uint32_t w = succ[next++];
-      if (w >= n || dfnum[w] != kUnreached) continue;
-      dfnum[w] = uint32_t(vertex.size());
+      if (next + kAhead < succ_start[v + 1]) {  // a long list (an array's elements): load a few ahead
+        uint32_t x = succ[next + kAhead];
+        if (x < n) {
+          __builtin_prefetch(&dfnum[x]);
+          __builtin_prefetch(&succ_start[x]);
+        }
+      }
+      uint32_t w = succ[next];
+      if (w >= n) {
+        succ[next++] = kNone;
+        continue;
+      }
+      if (dfnum[w] != kNone) {
+        succ[next++] = dfnum[w];
+        continue;
+      }
+      uint32_t d = uint32_t(vertex.size());
+      dfnum[w] = d;
+      succ[next++] = d;
       parent.push_back(dfnum[v]);
       vertex.push_back(w);
-      stack.push_back({w, succ_start[w]});
+      stack.push_back({w, succ_start[w]});  // V and NEXT are not used after this
     }
   }
+  if (timer) timer->lap("depth-first search");
   const uint32_t count = uint32_t(vertex.size());
-  // Predecessors in depth-first numbers, of reached nodes only.
+  // Predecessors in depth-first numbers, of reached nodes only, read in node
+  // order (the lists one after another; the order of a node's predecessors
+  // does not change its dominator).
   std::vector<uint32_t> pred_start(count + 1, 0), pred;
-  for (uint32_t i = 0; i < count; ++i)
-    for (uint64_t e = succ_start[vertex[i]]; e < succ_start[vertex[i] + 1]; ++e)
-      if (succ[e] < n && dfnum[succ[e]] != kUnreached) ++pred_start[dfnum[succ[e]] + 1];
+  for (uint32_t v = 0; v < n; ++v)
+    if (dfnum[v] != kNone)
+      for (uint64_t e = succ_start[v]; e < succ_start[v + 1]; ++e)
+        if (succ[e] != kNone) ++pred_start[succ[e] + 1];
   for (uint32_t i = 1; i <= count; ++i) pred_start[i] += pred_start[i - 1];
   pred.resize(pred_start[count]);
   {
     std::vector<uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
-    for (uint32_t i = 0; i < count; ++i)
-      for (uint64_t e = succ_start[vertex[i]]; e < succ_start[vertex[i] + 1]; ++e)
-        if (succ[e] < n && dfnum[succ[e]] != kUnreached) pred[fill[dfnum[succ[e]]]++] = i;
+    for (uint32_t v = 0; v < n; ++v)
+      if (uint32_t i = dfnum[v]; i != kNone)
+        for (uint64_t e = succ_start[v]; e < succ_start[v + 1]; ++e)
+          if (succ[e] != kNone) pred[fill[succ[e]]++] = i;
   }
   std::vector<uint32_t>().swap(dfnum);
+  if (timer) timer->lap("predecessors");
 
   // Lengauer-Tarjan, simple linking with path compression, in dfnum space.
-  constexpr uint32_t kNone = ~uint32_t(0);
   // dom[v] takes parent[v]'s place: v's parent is read when v is processed,
   // before v's dominator is set.
   std::vector<uint32_t> semi(count), label(count), ancestor(count, kNone), &dom = parent;
@@ -94,18 +130,19 @@ std::vector<uint32_t> lengauer_tarjan(uint32_t n, const Start &succ_start, const
   }
   for (uint32_t w = 1; w < count; ++w)
     if (dom[w] != semi[w]) dom[w] = dom[dom[w]];
-  for (uint32_t i = 0; i < count; ++i) idom[vertex[i]] = vertex[dom[i]];
-  idom[0] = 0;
-  if (preorder) *preorder = std::move(vertex);
-  return idom;
+  dom[0] = 0;
+  return t;
 }
 
 }  // namespace
 
 std::vector<uint32_t> dominators(uint32_t n, const std::vector<uint64_t> &succ_start,
                                  const std::vector<uint32_t> &succ) {
-  std::vector<uint32_t> idom = lengauer_tarjan(n, succ_start, succ);
-  return std::vector<uint32_t>(idom.begin(), idom.end());
+  std::vector<uint32_t> numbered = succ;
+  DomTree t = lengauer_tarjan(n, succ_start, numbered);
+  std::vector<uint32_t> idom(n, kUnreached);
+  for (size_t i = 0; i < t.vertex.size(); ++i) idom[t.vertex[i]] = t.vertex[t.dom[i]];
+  return idom;
 }
 
 namespace {
@@ -124,13 +161,51 @@ std::string type_of(const HeapGraph &g, ObjectId o) {
 
 }  // namespace
 
-MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
+namespace {
+
+// ALONGSIDE on a thread of its own (none given, or no thread to be had: on
+// the caller's, at once); wait() joins it and throws what it threw.
+class Alongside {
+public:
+  Alongside(const std::function<void()> &f, unsigned threads) {
+    if (!f) return;
+    if (threads == 0) threads = analysis_threads();
+    if (threads > 1) {
+      try {
+        thread_ = std::thread([this, &f] {
+          try {
+            f();
+          } catch (...) {
+            error_ = std::current_exception();
+          }
+        });
+        return;
+      } catch (const std::system_error &) {}
+    }
+    f();
+  }
+  ~Alongside() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+private:
+  std::thread thread_;
+  std::exception_ptr error_;
+};
+
+MemoryReport summarize_with(const HeapGraph &g, const SummarizeOptions &opts, const std::function<void()> &alongside) {
   PhaseTimer timer("summarize");
   MemoryReport rep;
+  Alongside side(alongside, opts.threads);
   const size_t objects = g.object_count();
   NodeSpace ns{uint32_t(g.root_count())};
   const uint64_t n64 = 1 + uint64_t(ns.roots) + objects;
   if (n64 >= kUnreached) {
+    side.wait();
     rep.notes.push_back("too many objects and roots for the dominator tree (" + std::to_string(n64) + ")");
     return rep;
   }
@@ -145,8 +220,7 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
     size_t object_edges = objects ? size_t(g.edges_end(ObjectId(objects - 1)) - g.edges_begin(0)) : 0;
     succ.reserve(ns.roots + root_edges + object_edges);
   }
-  std::vector<uint32_t> preorder;
-  std::vector<uint32_t> idom;
+  DomTree tree;
   auto run = [&](auto &succ_start) {
     succ_start.assign(size_t(n) + 1, 0);
     for (uint32_t r = 0; r < ns.roots; ++r) succ.push_back(1 + r);
@@ -160,7 +234,7 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
       succ_start[ns.object(o) + 1] = succ.size();
     }
     timer.lap("successors");
-    idom = lengauer_tarjan(n, succ_start, succ, &preorder);
+    tree = lengauer_tarjan(n, succ_start, succ, &timer);
   };
   if (succ.capacity() < UINT32_MAX) {
     std::vector<uint32_t> succ_start;
@@ -172,63 +246,70 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
   std::vector<uint32_t>().swap(succ);
   timer.lap("dominators");
 
-  // Retained sizes: children before parents, in reverse depth-first order
-  // (a node's dominator is its ancestor in the depth-first tree).
-  std::vector<uint64_t> retained(n, 0);
-  std::vector<uint32_t> retained_count(n, 0);
+  // Retained sizes, in depth-first numbers: children before parents, in
+  // reverse (a node's dominator has a smaller number).
+  const std::vector<uint32_t> &vertex = tree.vertex, &dom = tree.dom;
+  const uint32_t count = uint32_t(vertex.size());
+  std::vector<uint64_t> retained(count, 0);
+  std::vector<uint32_t> retained_count(count, 0);
   for (ObjectId o = 0; o < objects; ++o) {
     rep.live_bytes += g.size(o);
     ++rep.live_objects;
-    if (idom[ns.object(o)] == kUnreached) {
-      rep.unreachable_bytes += g.size(o);
-      ++rep.unreachable_objects;
-      continue;
+  }
+  // In one pass from the last number down: a node's own size joins what its
+  // children (larger numbers, done) gave it, it is a candidate for its
+  // dominator's biggest child, and it adds to its dominator. The biggest
+  // child: the first (lowest node) of the largest retained size. Also the
+  // objects only the virtual root dominates (reached from two roots or
+  // more) and the roots' numbers.
+  std::vector<uint32_t> biggest(count, kUnreached), root_at(ns.roots, kUnreached);
+  constexpr uint32_t kAhead = 16;  // the objects are scattered in depth-first order
+  for (uint32_t i = count; i-- > 1;) {
+    if (i >= kAhead && ns.is_object(vertex[i - kAhead])) g.prefetch(ns.object_of(vertex[i - kAhead]));
+    const uint32_t v = vertex[i], d = dom[i];
+    if (ns.is_object(v)) {
+      uint64_t size = g.size(ns.object_of(v));
+      retained[i] += size;
+      ++retained_count[i];
+      rep.reachable_bytes += size;
+      ++rep.reachable_objects;
+      if (d == 0) {
+        rep.shared_bytes += retained[i];
+        rep.shared_objects += retained_count[i];
+      }
+    } else {
+      root_at[v - 1] = i;  // node 0 is numbered 0, every root after it
     }
-    retained[ns.object(o)] = g.size(o);
-    retained_count[ns.object(o)] = 1;
+    uint32_t &b = biggest[d];
+    if (b == kUnreached || retained[i] > retained[b] || (retained[i] == retained[b] && v < vertex[b])) b = i;
+    retained[d] += retained[i];
+    retained_count[d] += retained_count[i];
   }
-  rep.reachable_bytes = rep.live_bytes - rep.unreachable_bytes;
-  rep.reachable_objects = rep.live_objects - rep.unreachable_objects;
-  for (size_t i = preorder.size(); i-- > 1;) {
-    uint32_t v = preorder[i];
-    retained[idom[v]] += retained[v];
-    retained_count[idom[v]] += retained_count[v];
-  }
-  std::vector<uint32_t>().swap(preorder);
-  // Each node's biggest child in the dominator tree: the first (lowest node)
-  // of the largest retained size; and the objects only the virtual root
-  // dominates (reached from two roots or more).
-  std::vector<uint32_t> biggest(n, kUnreached);
-  for (uint32_t v = 1; v < n; ++v) {
-    uint32_t d = idom[v];
-    if (d == kUnreached) continue;
-    if (biggest[d] == kUnreached || retained[v] > retained[biggest[d]]) biggest[d] = v;
-    if (d == 0 && ns.is_object(v)) {
-      rep.shared_bytes += retained[v];
-      rep.shared_objects += retained_count[v];
-    }
-  }
-  std::vector<uint32_t>().swap(idom);
+  rep.unreachable_bytes = rep.live_bytes - rep.reachable_bytes;
+  rep.unreachable_objects = rep.live_objects - rep.reachable_objects;
 
   timer.lap("retained sizes");
+  side.wait();  // the types
+  if (alongside) timer.lap("(waiting for types)");
   // Retainers: the roots by retained bytes, each with the path into its
   // biggest subtree (down while one child holds at least half).
+  auto root_retained = [&](uint32_t r) { return root_at[r] == kUnreached ? 0 : retained[root_at[r]]; };
   std::vector<uint32_t> roots(ns.roots);
   std::iota(roots.begin(), roots.end(), 0u);
   std::stable_sort(roots.begin(), roots.end(),
-                   [&](uint32_t a, uint32_t b) { return retained[1 + a] > retained[1 + b]; });
+                   [&](uint32_t a, uint32_t b) { return root_retained(a) > root_retained(b); });
   for (uint32_t r : roots) {
-    if (rep.retainers.size() >= opts.max_retainers || retained[1 + r] == 0) break;
+    if (rep.retainers.size() >= opts.max_retainers || root_retained(r) == 0) break;
     MemoryRetainer out;
     out.root = g.root(r).info;
-    out.retained_bytes = retained[1 + r];
-    out.retained_objects = retained_count[1 + r];
-    uint32_t at = 1 + r;
+    uint32_t at = root_at[r];
+    out.retained_bytes = retained[at];
+    out.retained_objects = retained_count[at];
     while (out.path.size() < opts.max_path) {
       uint32_t best = biggest[at];
-      if (best == kUnreached || !ns.is_object(best)) break;
+      if (best == kUnreached || !ns.is_object(vertex[best])) break;
       if (!out.path.empty() && retained[best] * 2 < retained[at]) break;
-      ObjectId o = ns.object_of(best);
+      ObjectId o = ns.object_of(vertex[best]);
       out.path.push_back({g.address(o), type_of(g, o), g.size(o), retained[best]});
       at = best;
     }
@@ -255,6 +336,16 @@ MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
     rep.notes.push_back(std::to_string(g.dangling_pointers) +
                         " pointers into the heap's range point at no allocated object");
   return rep;
+}
+
+}  // namespace
+
+MemoryReport summarize(const HeapGraph &g, const SummarizeOptions &opts) {
+  return summarize_with(g, opts, {});
+}
+
+MemoryReport summarize(HeapGraph &g, const std::function<void()> &alongside, const SummarizeOptions &opts) {
+  return summarize_with(g, opts, alongside);
 }
 
 }  // namespace crashctl::memory

@@ -89,12 +89,7 @@ std::pair<uint64_t, std::string> split_array(const std::string &name) {
 
 class Propagator {
 public:
-  Propagator(HeapGraph &g, const TypeSource &src)
-      : g_(g),
-        src_(src),
-        layout_(g.object_count(), 0),
-        exact_(g.object_count(), 0),
-        decoder_typed_(g.object_count(), 0) {
+  Propagator(HeapGraph &g, const TypeSource &src) : g_(g), src_(src), layout_(g.object_count(), 0) {
     layouts_.push_back({nullptr, 0});
     const binary::GoProgram &p = *src.program;
     for (auto [t, f] : {std::pair<const char *, const char *>{"internal/abi.ITab", "Type"}, {"runtime.itab", "_type"}})
@@ -129,11 +124,14 @@ private:
   // The interned name of ELEM, or of [COUNT]ELEM: built once per pair, not
   // once per object (20 million objects are typed).
   TypeId type_id(const TypeInfo *elem, uint64_t count) {
+    if (elem == last_id_.elem && count == last_id_.count) return last_id_.id;  // runs of the same type
     auto [it, added] = type_ids_.try_emplace({elem, count}, 0);
     if (added) it->second = g_.intern_type(count > 1 ? "[" + std::to_string(count) + "]" + elem->name : elem->name);
+    last_id_ = {elem, count, it->second};
     return it->second;
   }
   Leaf leaf_at(const TypeInfo *t, uint64_t off);
+  Leaf leaf_uncached(const TypeInfo *t, uint64_t off);
   Leaf leaf_walk(const TypeInfo *t, uint64_t off, int depth);
   uint32_t header(ObjectId o, const TypeInfo *elem) {
     uint64_t s = g_.size(o);
@@ -147,6 +145,7 @@ private:
   // count the program keeps), or as many as its slot holds when 0.
   void assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32_t base, bool single = false);
   void assign_named(ObjectId o, const std::string &name);
+  void give_layout(ObjectId o, const TypeInfo *elem, uint32_t base);
   // The pointer word at ADDR, of kind LEAF, points at TARGET + TO_OFF.
   void apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectId target, uint32_t to_off, int depth = 0);
   void pointer_to(const TypeInfo *t, ObjectId target, uint32_t to_off, bool single = false);
@@ -154,12 +153,23 @@ private:
 
   HeapGraph &g_;
   const TypeSource &src_;
-  std::vector<uint32_t> layout_;        // per object: index into layouts_, 0 none
-  std::vector<uint8_t> exact_;          // per object: its array length came from the program (not the slot)
-  std::vector<uint8_t> decoder_typed_;  // per object: typed by the decoder
+  std::vector<uint32_t> layout_;  // per object: index into layouts_ (0 none) and the flags below
+  // Per object, with its layout: its array length came from the program
+  // (not the slot), and it was typed by the decoder. One word, not three
+  // arrays: a pointer's target costs one cache line less.
+  static constexpr uint32_t kExact = 1u << 31, kDecoderTyped = 1u << 30, kLayout = kDecoderTyped - 1;
+  uint32_t layout_of(ObjectId o) const { return layout_[o] & kLayout; }
+  bool exact(ObjectId o) const { return layout_[o] & kExact; }
+  bool decoder_typed(ObjectId o) const { return layout_[o] & kDecoderTyped; }
+  void set_flag(ObjectId o, uint32_t flag, bool on) { layout_[o] = on ? layout_[o] | flag : layout_[o] & ~flag; }
+  void set_layout(ObjectId o, uint32_t l) { layout_[o] = (layout_[o] & ~kLayout) | l; }
   std::vector<Layout> layouts_;
   std::unordered_map<uint64_t, uint32_t> layout_ids_;
   std::unordered_map<const TypeInfo *, bool> pointers_;
+  struct {
+    const TypeInfo *t = nullptr;
+    bool p = false;
+  } last_pointers_;
   struct LeafKey {
     const TypeInfo *t;
     uint64_t off;
@@ -171,17 +181,36 @@ private:
     }
   };
   std::unordered_map<LeafKey, Leaf, LeafHash> leaves_;
+  struct LeafSlot {
+    const TypeInfo *t = nullptr;
+    uint64_t off = 0;
+    Leaf leaf;
+  };
+  static constexpr size_t kLeafCache = 1024;
+  std::vector<LeafSlot> leaf_cache_ = std::vector<LeafSlot>(kLeafCache);
   std::map<std::pair<const TypeInfo *, uint64_t>, TypeId> type_ids_;
+  struct {
+    const TypeInfo *elem = nullptr;
+    uint64_t count = 0;
+    TypeId id = 0;
+  } last_id_;
   std::deque<ObjectId> queue_;
   int64_t itab_type_off_ = 8;
   TypeStats st_;
 };
 
 bool Propagator::has_pointers(const TypeInfo *t, int depth) {
+  // Most calls ask about the type of the previous one (a run of objects of
+  // one type), before the typedefs are resolved.
+  if (depth == 0 && t == last_pointers_.t && t) return last_pointers_.p;
+  const TypeInfo *asked = t;
   t = resolve(t);
   if (!t || depth > 32) return false;
   auto it = pointers_.find(t);
-  if (it != pointers_.end()) return it->second;
+  if (it != pointers_.end()) {
+    if (depth == 0) last_pointers_ = {asked, it->second};
+    return it->second;
+  }
   bool p = false;
   if (t->tag == llvm::dwarf::DW_TAG_pointer_type) {
     p = true;
@@ -205,10 +234,21 @@ bool Propagator::has_pointers(const TypeInfo *t, int depth) {
     }
   }
   pointers_[t] = p;
+  if (depth == 0) last_pointers_ = {asked, p};
   return p;
 }
 
 Leaf Propagator::leaf_at(const TypeInfo *t, uint64_t off) {
+  // A direct-mapped cache in front of the map: scans ask about the few
+  // offsets of a few types, one pointer after another.
+  LeafSlot &slot = leaf_cache_[((uintptr_t(t) >> 4) * 31 + (off >> 3)) % kLeafCache];
+  if (slot.t == t && slot.off == off) return slot.leaf;
+  Leaf l = leaf_uncached(t, off);
+  slot = {t, off, l};
+  return l;
+}
+
+Leaf Propagator::leaf_uncached(const TypeInfo *t, uint64_t off) {
   LeafKey k{t, off};
   auto it = leaves_.find(k);
   if (it != leaves_.end()) return it->second;
@@ -333,33 +373,44 @@ void Propagator::assign(ObjectId o, const TypeInfo *elem, uint64_t count, uint32
     if (!single && room > 1) ++st_.slot_counts;
   }
   const TypeId named = type_id(elem, count > 1 ? count : 1);
-  if (g_.type(o) && !layout_[o] && decoder_typed_[o]) {
+  if (g_.type(o) && !layout_of(o) && decoder_typed(o)) {
     // The decoder's name has no DWARF layout (Go <= 1.23's "map.bucket[K]V"
     // of a large bucket array): the propagated type, which has one, replaces it.
-    decoder_typed_[o] = 0;
+    set_flag(o, kDecoderTyped, false);
     g_.set_type(o, 0);
     ++st_.renamed;
   }
   if (g_.type(o)) {
-    const Layout have = layouts_[layout_[o]];
-    if (layout_[o] && have.elem == elem && exact && !exact_[o]) {
+    const Layout have = layouts_[layout_of(o)];
+    if (layout_of(o) && have.elem == elem && exact && !this->exact(o)) {
       if (named != g_.type(o)) {
         g_.set_type(o, named);
         ++st_.refined;
       }
-      exact_[o] = 1;
-    } else if (g_.type(o) != named && !(layout_[o] && have.elem == elem)) {
+      set_flag(o, kExact, true);
+    } else if (g_.type(o) != named && !(layout_of(o) && have.elem == elem)) {
       ++st_.conflicts;
     }
     return;
   }
   g_.set_type(o, named);
-  exact_[o] = exact;
+  set_flag(o, kExact, exact);
   ++st_.typed;
+  give_layout(o, elem, base);
+}
+
+// O's layout is ELEM from BASE on; it is scanned if that holds pointers.
+void Propagator::give_layout(ObjectId o, const TypeInfo *elem, uint32_t base) {
   auto key = uint64_t(reinterpret_cast<uintptr_t>(elem)) * 64 + base;
-  auto [it, added] = layout_ids_.emplace(key, uint32_t(layouts_.size()));
-  if (added) layouts_.push_back({elem, base});
-  layout_[o] = it->second;
+  auto [it, added] = layout_ids_.try_emplace(key, uint32_t(layouts_.size()));
+  if (added) {
+    if (layouts_.size() > kLayout) {  // not with any program's DWARF: no room for its number
+      layout_ids_.erase(it);
+      return;
+    }
+    layouts_.push_back({elem, base});
+  }
+  set_layout(o, it->second);
   if (has_pointers(elem)) queue_.push_back(o);
 }
 
@@ -370,11 +421,7 @@ void Propagator::assign_named(ObjectId o, const std::string &name) {
   if (!elem || !elem->size) return;
   uint32_t base = header(o, elem);
   if (g_.size(o) <= base || (g_.size(o) - base) / elem->size == 0) return;
-  auto key = uint64_t(reinterpret_cast<uintptr_t>(elem)) * 64 + base;
-  auto [it, added] = layout_ids_.emplace(key, uint32_t(layouts_.size()));
-  if (added) layouts_.push_back({elem, base});
-  layout_[o] = it->second;
-  if (has_pointers(elem)) queue_.push_back(o);
+  give_layout(o, elem, base);
 }
 
 void Propagator::pointer_to(const TypeInfo *t, ObjectId target, uint32_t to_off, bool single) {
@@ -477,7 +524,7 @@ void Propagator::apply(const Leaf &leaf, uint64_t addr, ObjectId source, ObjectI
 }
 
 void Propagator::scan(ObjectId o) {
-  const Layout l = layouts_[layout_[o]];  // a copy: apply() may grow layouts_
+  const Layout l = layouts_[layout_of(o)];  // a copy: apply() may grow layouts_
   const uint64_t size = l.elem->size, addr = g_.address(o);
   const Edge *end = g_.edges_end(o);
   constexpr ptrdiff_t kAhead = 8;  // targets are scattered: load a few ahead
@@ -486,7 +533,6 @@ void Propagator::scan(ObjectId o) {
       ObjectId next = e[kAhead].target;
       g_.prefetch(next);
       __builtin_prefetch(&layout_[next]);
-      __builtin_prefetch(&exact_[next]);
     }
     if (e->from_offset < l.base) continue;
     Leaf leaf = leaf_at(l.elem, (e->from_offset - l.base) % size);
@@ -498,7 +544,7 @@ TypeStats Propagator::run() {
   for (ObjectId o = 0; o < g_.object_count(); ++o)
     if (TypeId t = g_.type(o)) {
       ++st_.typed_before;
-      decoder_typed_[o] = 1;
+      set_flag(o, kDecoderTyped, true);
       assign_named(o, g_.type_name(t));
     }
   for (size_t r = 0; r < g_.root_count(); ++r) {
