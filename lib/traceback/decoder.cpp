@@ -17,8 +17,11 @@
 #include "llvm/Support/xxhash.h"
 
 #include <cctype>
+#include <condition_variable>
 #include <cstring>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -2628,25 +2631,31 @@ void decode_wrapped(LineReader &raw, ByteSource &src, Input &out, bool show_prog
 
 namespace {
 
-// A part of the input decoded on a thread of its own in listing mode.
+// Parts per thread. More parts balance the threads' work, but each part
+// starts with an empty block cache: on bench/busy (320 handlers) two parts
+// per thread were 20-50% slower than one on 2 CPUs.
+constexpr unsigned kPartsPerThread = 1;
+
+// A part of the input decoded by a worker thread in listing mode.
 struct ListingPart {
-  explicit ListingPart(const std::string &path) { scratch.path = path; }
-  ~ListingPart() {
-    if (thread.joinable()) thread.join();
-  }
   Input scratch;  // its diagnostics: any one ends the part's clean run
   std::unique_ptr<TracebackDecoderImpl> dec;
-  std::unique_ptr<ByteSource> src;
   uint64_t begin = 0, end = 0;
   bool failed = false;
-  std::thread thread;
+  bool done = false;  // under PartQueue::mu
 };
 
-void read_listing(ListingPart &part) {
+void read_listing(ByteSource &src, ListingPart &part) {
   try {
+    std::unique_ptr<ByteSource> range = src.range(part.begin, part.end);
+    if (!range) {
+      part.failed = true;
+      return;
+    }
+    part.dec = std::make_unique<TracebackDecoderImpl>(part.scratch);
     TracebackDecoderImpl &dec = *part.dec;
     dec.begin_listing(part.begin);
-    LineReader reader(*part.src, part.scratch.path, 0, part.begin);
+    LineReader reader(*range, part.scratch.path, 0, part.begin);
     reader.on_diagnostic = [&](Diagnostic d) { part.scratch.add_diagnostic(std::move(d)); };
     logs::LogUnwrapper unwrap(dec);
     std::string_view line;
@@ -2663,6 +2672,43 @@ void read_listing(ListingPart &part) {
   }
 }
 
+// The parts after the first: the caller takes them from the front, in
+// order, and reads them itself; workers take them from the back and read
+// them in listing mode, until the two meet.
+class PartQueue {
+public:
+  explicit PartQueue(size_t parts) : parts_(parts), back_(parts) {}
+  // The caller: part K is its own to read (true), or a worker's.
+  bool take_front(size_t k) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (k >= back_) return false;
+    front_ = k + 1;
+    return true;
+  }
+  // A worker: the last part nobody took, or nullopt.
+  std::optional<size_t> take_back() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (back_ <= front_) return std::nullopt;
+    return --back_;
+  }
+  void finished(ListingPart &part) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      part.done = true;
+    }
+    cv_.notify_all();
+  }
+  void wait(ListingPart &part) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv_.wait(lock, [&] { return part.done; });
+  }
+  std::mutex mu;
+
+private:
+  size_t parts_, front_ = 1, back_;
+  std::condition_variable cv_;
+};
+
 // Where decode_parallel() reads: its progress.
 class PositionProbe final : public ByteSource {
 public:
@@ -2676,25 +2722,37 @@ private:
   uint64_t size_;
 };
 
-// Decodes SRC's bytes cut at CUTS: the first part on this thread, the
-// others each on a thread of its own in listing mode; each part's
-// goroutines are absorbed where the text before it ends between goroutines,
-// and the rest of a part is read here.
+// Decodes SRC's bytes cut at CUTS with THREADS threads: this one reads the
+// parts in order from the front, workers read parts from the back in
+// listing mode; a worker's part is absorbed where the text before it ends
+// between goroutines, and the rest of it is read here.
 void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std::vector<uint64_t> &cuts,
-                     ListingStats &stats) {
-  stats.parts = cuts.size() - 1;
-  std::vector<std::unique_ptr<ListingPart>> parts;
-  for (size_t k = 1; k + 1 < cuts.size(); ++k) {
-    auto part = std::make_unique<ListingPart>(out.path);
-    part->src = src.range(cuts[k], cuts[k + 1]);
-    part->dec = std::make_unique<TracebackDecoderImpl>(part->scratch);
-    part->begin = cuts[k];
-    part->end = cuts[k + 1];
-    part->failed = !part->src;
-    parts.push_back(std::move(part));
+                     unsigned threads, ListingStats &stats) {
+  const size_t n = cuts.size() - 1;
+  stats.parts = n;
+  std::vector<ListingPart> parts(n);
+  for (size_t k = 0; k < n; ++k) {
+    parts[k].scratch.path = out.path;
+    parts[k].begin = cuts[k];
+    parts[k].end = cuts[k + 1];
   }
-  for (auto &part : parts)
-    if (!part->failed) part->thread = std::thread(read_listing, std::ref(*part));
+  PartQueue queue(n);
+  std::vector<std::thread> workers;
+  // Each worker's first part is given before it starts: those are read in
+  // listing mode however the threads are scheduled.
+  for (unsigned t = 1; t < threads && t < n; ++t)
+    workers.emplace_back([&, first = queue.take_back()] {
+      for (std::optional<size_t> k = first; k; k = queue.take_back()) {
+        read_listing(src, parts[*k]);
+        queue.finished(parts[*k]);
+      }
+    });
+  struct Join {
+    std::vector<std::thread> &threads;
+    ~Join() {
+      for (std::thread &t : threads) t.join();
+    }
+  } join{workers};
 
   PositionProbe probe(src.raw_size());
   Progress progress(out.path, show_progress ? &probe : nullptr);
@@ -2723,17 +2781,22 @@ void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std:
     if (!reader.error().empty()) out.failed = true;
     return reader.error().empty();
   };
-  ok = decode_range(0, cuts[1]);
-  for (size_t k = 1; k + 1 < cuts.size(); ++k) {
-    ListingPart &part = *parts[k - 1];
-    if (part.thread.joinable()) part.thread.join();
-    uint64_t resume = part.begin;
-    if (ok && !part.failed && unwrap.passed_through() && dec.absorb(*part.dec)) {
-      resume = part.dec->listing_point().offset;
+  // Part k - 1, or what its worker left of it; then part k is ours unless
+  // a worker took it.
+  uint64_t from = 0;
+  for (size_t k = 1;; ++k) {
+    if (ok) ok = decode_range(from, cuts[k]);
+    if (k == n) break;
+    from = cuts[k];
+    if (queue.take_front(k)) continue;
+    ListingPart &part = parts[k];
+    queue.wait(part);
+    from = part.begin;
+    if (ok && !part.failed && part.dec && unwrap.passed_through() && dec.absorb(*part.dec)) {
+      from = part.dec->listing_point().offset;
       ++stats.absorbed;
     }
-    parts[k - 1].reset();
-    if (ok) ok = decode_range(resume, cuts[k + 1]);
+    part.dec.reset();
   }
   unwrap.finish(read_to);
   dec.finish(read_to);
@@ -2757,12 +2820,13 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress, unsigned 
   }
   // A large uncompressed file: in parts, on every core.
   if (threads == 0) threads = llvm::hardware_concurrency().compute_thread_count();
+  threads = std::min(threads, 64u);
   if (min_part == 0) min_part = kMinListingPart;
   uint64_t size = src.raw_size();
   if (threads > 1 && size >= 2 * min_part && out.diagnostics.size() == diagnostics && src.range(0, size)) {
-    std::vector<uint64_t> cuts = listing_cuts(src, size, threads, min_part);
+    std::vector<uint64_t> cuts = listing_cuts(src, size, threads * kPartsPerThread, min_part);
     if (cuts.size() > 2) {
-      decode_parallel(src, out, show_progress, cuts, *stats);
+      decode_parallel(src, out, show_progress, cuts, threads, *stats);
       return;
     }
   }
