@@ -142,7 +142,7 @@ report() {
   echo "# crashctl on crash text whose goroutines all differ (GOTRACEBACK=system), $(date +%F)"
   echo
   echo "- crashctl: $rev, $CRASHCTL${CRASHCTL_BASE:+; base: $CRASHCTL_BASE ($("$CRASHCTL_BASE" --version 2>/dev/null | head -1))}"
-  echo "- machine: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cores; every command pinned to CPU $BENCH_CPU; best of $RUNS"
+  echo "- machine: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(nproc) cores; one-core rows pinned to CPU $BENCH_CPU, \"all CPUs\" rows not pinned; best of $RUNS"
   echo "- $(go version | awk '{print $3}'); gostackparse $GSP_VERSION, Parse() timed in process on the file read into memory," \
        "given a copy without the Go 1.22+ header fields (gp= m= mp=), which it cannot read"
   for f in system busy; do

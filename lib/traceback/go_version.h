@@ -17,7 +17,13 @@ class FormatFeatures {
 public:
   // Records that the text used a feature introduced in `release` ("1.21").
   void note(const char *release);
-  void header(const Goroutine &g);
+  // Inline for the common header: no extras, not leaked, the last wait reason again.
+  void header(const Goroutine &g) {
+    if (&g.extras() == &Goroutine::kNoExtras && g.status != GoroutineStatus::Leaked &&
+        g.wait_reason.identity() == last_reason_)
+      return;
+    header_slow(g);
+  }
   void args(const std::string &args);
   // What O noted, as if noted here.
   void merge(const FormatFeatures &o) {
@@ -26,6 +32,7 @@ public:
   const std::string &min_release() const { return min_; }
 
 private:
+  void header_slow(const Goroutine &g);
   std::string min_;
   const char *last_not_newer_ = nullptr;  // the last release noted that did not raise min_
   const char *last_raised_ = nullptr;     // the last release that raised min_ (min_ is at least it)
