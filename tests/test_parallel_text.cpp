@@ -141,7 +141,7 @@ TEST_CASE("parallel decoding: a system dump is cut, absorbed and the same", "[tr
   auto mem = memory_source(d, "t.txt");
   CHECK(describe_decoded(decode_with(*mem, 4, 1, &stats)) == want);
   CHECK(stats.parts == 4);
-  CHECK(stats.absorbed == 3);  // every part was taken whole: nothing was read twice
+  CHECK(stats.absorbed >= 3);  // every worker's part was taken whole, and parts split off them
   check_parallel_same(d, "system dump");
 
   // A real file, read in parts with pread.
@@ -152,7 +152,7 @@ TEST_CASE("parallel decoding: a system dump is cut, absorbed and the same", "[tr
   ListingStats file_stats;
   CHECK(describe_decoded(decode_with(*opened->source, 3, 1, &file_stats)) == want);
   CHECK(file_stats.parts == 3);
-  CHECK(file_stats.absorbed == 2);
+  CHECK(file_stats.absorbed >= 2);
 }
 
 TEST_CASE("parallel decoding: parts that end in anything else are read again", "[traceback][parallel]") {
@@ -191,7 +191,7 @@ TEST_CASE("parallel decoding: parts that end in anything else are read again", "
     CHECK(describe_decoded(decode_with(*mem, threads, 1, &stats)) == want);
     CHECK(stats.parts == threads);
     CHECK(stats.absorbed > 0);
-    CHECK(stats.absorbed < stats.parts - 1);  // some parts were read again
+    CHECK(stats.absorbed < stats.parts - 1 + stats.stolen);  // some parts were read again
   }
 }
 

@@ -16,6 +16,7 @@
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/xxhash.h"
 
+#include <atomic>
 #include <cctype>
 #include <condition_variable>
 #include <cstring>
@@ -2635,6 +2636,8 @@ namespace {
 // starts with an empty block cache: on bench/busy (320 handlers) two parts
 // per thread were 20-50% slower than one on 2 CPUs.
 constexpr unsigned kPartsPerThread = 1;
+// A thread done with its parts takes the second half of what a worker has
+// left when that is at least half a part (of the smallest size).
 
 // A part of the input decoded by a worker thread in listing mode.
 struct ListingPart {
@@ -2643,6 +2646,9 @@ struct ListingPart {
   uint64_t begin = 0, end = 0;
   bool failed = false;
   bool done = false;  // under PartQueue::mu
+  // The reader stops at the first line at or past LIMIT (end, or where
+  // another thread took the rest); POSITION is its line's offset.
+  std::atomic<uint64_t> limit{UINT64_MAX}, position{0};
 };
 
 void read_listing(ByteSource &src, ListingPart &part) {
@@ -2661,6 +2667,11 @@ void read_listing(ByteSource &src, ListingPart &part) {
     std::string_view line;
     uint64_t offset = 0;
     while (reader.next(line, offset)) {
+      part.position.store(offset, std::memory_order_relaxed);
+      if (offset >= part.limit.load(std::memory_order_relaxed)) {
+        dec.end_listing(offset);
+        return;
+      }
       if (!dec.listing_continues(line, offset)) return;
       unwrap.line(line, offset);
       if (!unwrap.passed_through()) return;  // the unwrapper's: not read as goroutine text alone
@@ -2698,6 +2709,10 @@ public:
     }
     cv_.notify_all();
   }
+  bool is_done(ListingPart &part) {
+    std::lock_guard<std::mutex> lock(mu);
+    return part.done;
+  }
   void wait(ListingPart &part) {
     std::unique_lock<std::mutex> lock(mu);
     cv_.wait(lock, [&] { return part.done; });
@@ -2727,7 +2742,7 @@ private:
 // listing mode; a worker's part is absorbed where the text before it ends
 // between goroutines, and the rest of it is read here.
 void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std::vector<uint64_t> &cuts,
-                     unsigned threads, ListingStats &stats) {
+                     unsigned threads, uint64_t min_part, ListingStats &stats) {
   const size_t n = cuts.size() - 1;
   stats.parts = n;
   std::vector<ListingPart> parts(n);
@@ -2735,6 +2750,7 @@ void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std:
     parts[k].scratch.path = out.path;
     parts[k].begin = cuts[k];
     parts[k].end = cuts[k + 1];
+    parts[k].limit = cuts[k + 1];
   }
   PartQueue queue(n);
   std::vector<std::thread> workers;
@@ -2790,13 +2806,38 @@ void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std:
     from = cuts[k];
     if (queue.take_front(k)) continue;
     ListingPart &part = parts[k];
-    queue.wait(part);
-    from = part.begin;
-    if (ok && !part.failed && part.dec && unwrap.passed_through() && dec.absorb(*part.dec)) {
-      from = part.dec->listing_point().offset;
-      ++stats.absorbed;
+    // While its worker reads it, this thread takes the second half of what
+    // is left of it, as a part of its own, until what is left is small.
+    std::vector<std::unique_ptr<ListingPart>> tails;  // in input order
+    while (ok && !queue.is_done(part)) {
+      uint64_t pos = part.position.load(std::memory_order_relaxed), lim = part.limit.load();
+      if (lim <= pos || lim - pos < min_part / 2) break;
+      uint64_t cut = find_listing_cut(src, pos + (lim - pos) / 2, lim);
+      if (!cut) break;
+      part.limit = cut;  // the worker stops there, unless it is past it already: then the tail is read again
+      auto tail = std::make_unique<ListingPart>();
+      tail->scratch.path = out.path;
+      tail->begin = cut;
+      tail->end = lim;
+      read_listing(src, *tail);
+      tails.insert(tails.begin(), std::move(tail));
+      ++stats.stolen;
     }
-    part.dec.reset();
+    queue.wait(part);
+    auto take = [&](ListingPart &p) {
+      if (ok && from == p.begin && !p.failed && p.dec && unwrap.passed_through() && dec.absorb(*p.dec)) {
+        from = p.dec->listing_point().offset;
+        ++stats.absorbed;
+      }
+      p.dec.reset();
+    };
+    take(part);
+    for (std::unique_ptr<ListingPart> &tail : tails) {
+      if (tail->begin < from) continue;  // the worker went past the cut
+      if (ok && from < tail->begin) ok = decode_range(from, tail->begin);
+      from = tail->begin;
+      take(*tail);
+    }
   }
   unwrap.finish(read_to);
   dec.finish(read_to);
@@ -2826,7 +2867,7 @@ void decode_traceback(ByteSource &src, Input &out, bool show_progress, unsigned 
   if (threads > 1 && size >= 2 * min_part && out.diagnostics.size() == diagnostics && src.range(0, size)) {
     std::vector<uint64_t> cuts = listing_cuts(src, size, threads * kPartsPerThread, min_part);
     if (cuts.size() > 2) {
-      decode_parallel(src, out, show_progress, cuts, threads, *stats);
+      decode_parallel(src, out, show_progress, cuts, threads, min_part, *stats);
       return;
     }
   }

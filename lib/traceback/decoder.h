@@ -38,6 +38,7 @@ constexpr uint64_t kMinListingPart = uint64_t(8) << 20;
 struct ListingStats {
   size_t parts = 1;     // parts decoded at once
   size_t absorbed = 0;  // parts whose goroutines (some or all) the part before took whole
+  size_t stolen = 0;    // parts split off a worker's by a thread done with its own
 };
 void decode_traceback(ByteSource &src, Input &out, bool show_progress = true, unsigned threads = 1,
                       uint64_t min_part = 0, ListingStats *stats = nullptr);

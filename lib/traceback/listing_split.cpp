@@ -19,42 +19,45 @@ size_t next_listing_cut(std::string_view text, size_t from) {
   }
 }
 
+uint64_t find_listing_cut(const ByteSource &src, uint64_t at, uint64_t limit) {
+  constexpr size_t kWindow = 256 << 10;  // read per look
+  std::string window;
+  while (at < limit) {
+    // Two bytes before AT, for the empty line a header at AT follows.
+    uint64_t begin = at >= 2 ? at - 2 : 0, end = std::min<uint64_t>(limit, at + kWindow);
+    std::unique_ptr<ByteSource> r = src.range(begin, end);
+    if (!r) return 0;
+    window.resize(size_t(end - begin));
+    size_t got = 0;
+    while (got < window.size()) {
+      llvm::Expected<size_t> n = r->read(window.data() + got, window.size() - got);
+      if (!n) {
+        llvm::consumeError(n.takeError());
+        return 0;
+      }
+      if (*n == 0) break;
+      got += *n;
+    }
+    window.resize(got);
+    if (size_t cut = next_listing_cut(window, size_t(at - begin)); cut != std::string_view::npos)
+      return begin + cut < limit ? begin + cut : 0;
+    if (end >= limit || got < end - begin) return 0;
+    at = end - 64;  // a header cut at the window's end is found in the next
+  }
+  return 0;
+}
+
 std::vector<uint64_t> listing_cuts(const ByteSource &src, uint64_t size, unsigned parts, uint64_t min_part) {
   std::vector<uint64_t> cuts{0};
   min_part = std::max<uint64_t>(min_part, 1);
   parts = unsigned(std::min<uint64_t>(parts, size / min_part));
-  constexpr size_t kWindow = 256 << 10;             // read per look
   constexpr uint64_t kSearch = uint64_t(16) << 20;  // how far past a share a cut is looked for
-  std::string window;
+  if (parts > 1 && !src.range(0, size)) return {0, size};
   for (unsigned k = 1; k < parts; ++k) {
     uint64_t share = size / parts * k;
     if (share <= cuts.back() + min_part / 2) continue;
-    uint64_t found = 0;
-    for (uint64_t at = share; at < size && at < share + kSearch && !found;) {
-      // Two bytes before AT, for the empty line a header at AT follows.
-      uint64_t begin = at >= 2 ? at - 2 : 0, end = std::min<uint64_t>(size, at + kWindow);
-      std::unique_ptr<ByteSource> r = src.range(begin, end);
-      if (!r) return {0, size};
-      window.resize(size_t(end - begin));
-      size_t got = 0;
-      while (got < window.size()) {
-        llvm::Expected<size_t> n = r->read(window.data() + got, window.size() - got);
-        if (!n) {
-          llvm::consumeError(n.takeError());
-          return {0, size};
-        }
-        if (*n == 0) break;
-        got += *n;
-      }
-      window.resize(got);
-      if (size_t cut = next_listing_cut(window, size_t(at - begin)); cut != std::string_view::npos)
-        found = begin + cut;
-      else if (end >= size || got < end - begin)
-        break;
-      else
-        at = end - 64;  // a header cut at the window's end is found in the next
-    }
-    if (found && found < size && found > cuts.back()) cuts.push_back(found);
+    uint64_t found = find_listing_cut(src, share, std::min(size, share + kSearch));
+    if (found && found > cuts.back()) cuts.push_back(found);
   }
   cuts.push_back(size);
   return cuts;

@@ -16,6 +16,10 @@ namespace crashctl {
 // FROM on; npos when TEXT has none.
 size_t next_listing_cut(std::string_view text, size_t from = 0);
 
+// The first such cut in SRC's bytes [AT, LIMIT), read through
+// ByteSource::range(); 0 when there is none or SRC cannot be read there.
+uint64_t find_listing_cut(const ByteSource &src, uint64_t at, uint64_t limit);
+
 // Offsets that cut SRC's first SIZE bytes into at most PARTS parts of at
 // least MIN_PART bytes, each cut at next_listing_cut() after an equal share;
 // begins with 0 and ends with SIZE. Just {0, SIZE} when SRC cannot be read
