@@ -2777,6 +2777,10 @@ void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std:
   uint64_t read_to = 0;
   bool ok = true;
   auto decode_range = [&](uint64_t begin, uint64_t end) {
+    if (begin >= end) {  // taken whole from the parts before
+      read_to = begin;
+      return true;
+    }
     std::unique_ptr<ByteSource> r = src.range(begin, end);
     if (!r) {
       out.add_diagnostic({Severity::Error, begin, out.path + ": cannot read at byte " + std::to_string(begin)});
