@@ -1,5 +1,7 @@
 #include "memory/heap_graph.h"
 
+#include "llvm/Support/Threading.h"
+
 #include <sys/resource.h>
 #include <time.h>
 
@@ -55,7 +57,8 @@ unsigned analysis_threads() {
     unsigned long v = std::strtoul(e, &end, 10);
     if (*end == 0 && v >= 1) return unsigned(std::min<unsigned long>(v, 64));
   }
-  return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  // The CPUs this process may use (taskset, cgroup cpusets), as crash text counts them.
+  return std::clamp(unsigned(llvm::hardware_concurrency().compute_thread_count()), 1u, 8u);
 }
 
 void parallel_for(size_t n, unsigned threads, const std::function<void(size_t)> &f) {

@@ -50,8 +50,8 @@ private:
 };
 
 // Threads the heap analysis may use, the caller's among them:
-// CRASHCTL_MEMORY_THREADS when set (1: the caller's alone), else the
-// machine's cores, at most 8. The results are the same for any number.
+// CRASHCTL_MEMORY_THREADS when set (1: the caller's alone), else the CPUs
+// this process may use, at most 8. The results are the same for any number.
 unsigned analysis_threads();
 
 // Runs F(i) once for each i in [0, N) on up to THREADS threads, the caller's
