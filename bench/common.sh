@@ -28,6 +28,20 @@ use_crashctl() {
   [[ -x "$CRASHCTL" ]] || die "no crashctl binary at $CRASHCTL"
 }
 
+# timed TIMEFILE CMD...: runs CMD once under GNU time (stdout to /dev/null,
+# stderr to TIMED_STDERR, /dev/null by default) and sets TIMED_WALL_US,
+# TIMED_CPU_US (user + sys) and TIMED_RSS_KB; returns CMD's status.
+timed() {
+  local tf=$1 t0 t1 rc=0; shift
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$tf" "$@" >/dev/null 2>"${TIMED_STDERR:-/dev/null}" || rc=$?
+  t1=$(date +%s%N)
+  TIMED_WALL_US=$(( (t1 - t0) / 1000 ))
+  TIMED_CPU_US=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%d", (u+s)*1e6}' "$tf")
+  TIMED_RSS_KB=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")
+  return "$rc"
+}
+
 # Before/after in one run: with CRASHCTL_BASE set (a crashctl binary built from
 # an earlier commit), ab_measure runs the base and the binary under test
 # alternately, RUNS times each, pinned to BENCH_CPU, and keeps each one's best
@@ -36,18 +50,14 @@ use_crashctl() {
 AB_ROWS=()
 ab_measure() {  # ab_measure LABEL ARGS... (arguments to crashctl)
   local label=$1; shift
-  local tf i which bin t0 t1 w cpu rss
+  local tf i which bin w cpu rss
   declare -A best_w=() best_cpu=() max_rss=()
   tf=$(mktemp)
   for ((i = 1; i <= ${RUNS:-3}; i++)); do
     for which in base new; do
       bin=$CRASHCTL; [[ $which == base ]] && bin=$CRASHCTL_BASE
-      t0=$(date +%s%N)
-      /usr/bin/time -v -o "$tf" taskset -c "${BENCH_CPU:-0}" "$bin" "$@" >/dev/null 2>&1 || true
-      t1=$(date +%s%N)
-      w=$(( (t1 - t0) / 1000 ))
-      cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%d", (u+s)*1e6}' "$tf")
-      rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")
+      timed "$tf" taskset -c "${BENCH_CPU:-0}" "$bin" "$@" || true
+      w=$TIMED_WALL_US cpu=$TIMED_CPU_US rss=$TIMED_RSS_KB
       [[ -z "${best_w[$which]:-}" || $w -lt ${best_w[$which]} ]] && best_w[$which]=$w
       [[ -z "${best_cpu[$which]:-}" || $cpu -lt ${best_cpu[$which]} ]] && best_cpu[$which]=$cpu
       [[ -z "${max_rss[$which]:-}" || $rss -gt ${max_rss[$which]} ]] && max_rss[$which]=$rss

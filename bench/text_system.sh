@@ -80,16 +80,12 @@ declare -A WALL CPU RSS
 # measure NAME CMD...: best wall and CPU (user+sys) of RUNS runs pinned to one core, largest RSS.
 # With ALL_CPUS=1, not pinned: crashctl decodes a large file on every CPU.
 measure() {
-  local name=$1 i t0 t1 w c rss tf=$BENCH_DIR/runs/time.txt pin=(taskset -c "$BENCH_CPU"); shift
+  local name=$1 i w c rss tf=$BENCH_DIR/runs/time.txt pin=(taskset -c "$BENCH_CPU"); shift
   [[ "${ALL_CPUS:-0}" == 1 ]] && pin=()
   for ((i = 1; i <= RUNS; i++)); do
-    t0=$(date +%s%N)
-    /usr/bin/time -v -o "$tf" "${pin[@]}" "$@" >/dev/null 2>"$BENCH_DIR/runs/stderr.txt" \
+    TIMED_STDERR=$BENCH_DIR/runs/stderr.txt timed "$tf" "${pin[@]}" "$@" \
       || die "$name exited non-zero: $(tail -3 "$BENCH_DIR/runs/stderr.txt")"
-    t1=$(date +%s%N)
-    w=$(( (t1 - t0) / 1000 ))
-    c=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%d", (u+s)*1e6}' "$tf")
-    rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tf")
+    w=$TIMED_WALL_US c=$TIMED_CPU_US rss=$TIMED_RSS_KB
     [[ -z "${WALL[$name]:-}" || $w -lt ${WALL[$name]} ]] && WALL[$name]=$w
     [[ -z "${CPU[$name]:-}" || $c -lt ${CPU[$name]} ]] && CPU[$name]=$c
     [[ -z "${RSS[$name]:-}" || $rss -gt ${RSS[$name]} ]] && RSS[$name]=$rss
