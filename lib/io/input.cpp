@@ -194,26 +194,6 @@ private:
   uint64_t delivered_ = 0;
 };
 
-// Reads up to want bytes into out. Stops at the end of the stream or an error.
-llvm::Error read_upto(ByteSource &src, std::string &out, size_t want, bool &eof) {
-  eof = false;
-  while (out.size() < want) {
-    size_t old = out.size();
-    out.resize(want);
-    auto r = src.read(&out[old], want - old);
-    if (!r) {
-      out.resize(old);
-      return r.takeError();
-    }
-    out.resize(old + *r);
-    if (*r == 0) {
-      eof = true;
-      break;
-    }
-  }
-  return llvm::Error::success();
-}
-
 std::string hex_prefix(std::string_view s, size_t n = 8) {
   static const char digits[] = "0123456789abcdef";
   std::string out;
@@ -374,6 +354,25 @@ llvm::Expected<InputFormat> classify(std::string_view head, const std::string &n
 }
 
 }  // namespace
+
+llvm::Error read_upto(ByteSource &src, std::string &out, size_t want, bool &eof) {
+  eof = false;
+  while (out.size() < want) {
+    size_t old = out.size();
+    out.resize(want);
+    auto r = src.read(&out[old], want - old);
+    if (!r) {
+      out.resize(old);
+      return r.takeError();
+    }
+    out.resize(old + *r);
+    if (*r == 0) {
+      eof = true;
+      break;
+    }
+  }
+  return llvm::Error::success();
+}
 
 std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name) {
   (void)name;

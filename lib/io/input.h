@@ -84,6 +84,10 @@ llvm::Expected<OpenedInput> open_input(const std::string &path, bool detect_kind
 std::unique_ptr<ByteSource> make_read_ahead_source(std::unique_ptr<ByteSource> inner, uint64_t sync_bytes = uint64_t(4)
                                                                                                             << 20);
 
+// Appends bytes of SRC to OUT until it holds WANT, the stream ends (EOF
+// set) or reading fails (the error).
+llvm::Error read_upto(ByteSource &src, std::string &out, size_t want, bool &eof);
+
 // Wraps an in-memory buffer (tests, fuzzing). The buffer must outlive it.
 std::unique_ptr<ByteSource> memory_source(std::string_view bytes, std::string name);
 // Adds decompression to any source. Exposed for tests and fuzzing.

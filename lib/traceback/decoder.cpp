@@ -2367,14 +2367,14 @@ void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r) {
     g.stack = r.to;
     return;
   }
+  // One address per frame, {0, 0} where not shown, as finish_goroutine() had them.
   std::vector<FrameAddresses> addrs;
   if (!g.details().frame_addresses.empty()) {
     addrs = std::move(g.mutable_details().frame_addresses);
     g.mutable_details().frame_addresses.clear();
-  } else if (std::optional<uint64_t> base = g.extras().frame_address_base) {
-    addrs.resize(from.address_offsets.size());
-    for (size_t i = 0; i < addrs.size(); ++i)
-      if (const Stack::AddressOffsets &o = from.address_offsets[i]; o.shown) addrs[i] = {*base + o.fp, *base + o.sp};
+  } else if (g.extras().frame_address_base) {
+    for (size_t i = 0; i < from.address_offsets.size(); ++i)
+      addrs.push_back(frame_addresses(g, i).value_or(FrameAddresses()));
     g.mutable_extras().frame_address_base.reset();
   }
   g.stack = r.to;
@@ -2688,7 +2688,7 @@ void read_listing(ByteSource &src, ListingPart &part) {
 // them in listing mode, until the two meet.
 class PartQueue {
 public:
-  explicit PartQueue(size_t parts) : parts_(parts), back_(parts) {}
+  explicit PartQueue(size_t parts) : back_(parts) {}
   // The caller: part K is its own to read (true), or a worker's.
   bool take_front(size_t k) {
     std::lock_guard<std::mutex> lock(mu);
@@ -2720,7 +2720,7 @@ public:
   std::mutex mu;
 
 private:
-  size_t parts_, front_ = 1, back_;
+  size_t front_ = 1, back_;
   std::condition_variable cv_;
 };
 

@@ -27,21 +27,15 @@ uint64_t find_listing_cut(const ByteSource &src, uint64_t at, uint64_t limit) {
     uint64_t begin = at >= 2 ? at - 2 : 0, end = std::min<uint64_t>(limit, at + kWindow);
     std::unique_ptr<ByteSource> r = src.range(begin, end);
     if (!r) return 0;
-    window.resize(size_t(end - begin));
-    size_t got = 0;
-    while (got < window.size()) {
-      llvm::Expected<size_t> n = r->read(window.data() + got, window.size() - got);
-      if (!n) {
-        llvm::consumeError(n.takeError());
-        return 0;
-      }
-      if (*n == 0) break;
-      got += *n;
+    window.clear();
+    bool eof = false;
+    if (llvm::Error e = read_upto(*r, window, size_t(end - begin), eof)) {
+      llvm::consumeError(std::move(e));
+      return 0;
     }
-    window.resize(got);
     if (size_t cut = next_listing_cut(window, size_t(at - begin)); cut != std::string_view::npos)
       return begin + cut < limit ? begin + cut : 0;
-    if (end >= limit || got < end - begin) return 0;
+    if (end >= limit || eof) return 0;
     at = end - 64;  // a header cut at the window's end is found in the next
   }
   return 0;
