@@ -339,3 +339,57 @@ TEST_CASE("block fast path: GOTRACEBACK=system bodies, whose fp= and sp= differ 
   CHECK(based > 500);  // most copies cost one base
   CHECK(own > 20);     // copies with other frame sizes keep their own
 }
+
+TEST_CASE("block fast path: fp= and sp= values of every width from 1 to 16 hex digits", "[traceback][block]") {
+  // The matcher reads these values 16 bytes at a time; a body may also end
+  // within 16 bytes of the input's end.
+  std::string text = "SIGQUIT: quit\nPC=0x4091ae m=0 sigcode=0\n\n";
+  auto hex = [](uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return std::string(buf);
+  };
+  int id = 1;
+  for (int fp_digits = 1; fp_digits <= 16; ++fp_digits) {
+    for (int sp_digits : {1, 7, 12, 16}) {
+      uint64_t fp =
+          fp_digits == 16 ? 0xfedcba9876543210ull : (uint64_t(0x9abcdef12345678ull) >> (4 * (15 - fp_digits)));
+      uint64_t sp = sp_digits == 16 ? 0x8000000000000001ull : (uint64_t(1) << (4 * sp_digits - 1)) | 0x5;
+      text += "goroutine " + std::to_string(++id) + " gp=" + hex(0xc000200000ull + id * 0x1e0) +
+              " m=nil [select]:\nruntime.gopark(" + hex(fp) +
+              "?, 0x2?)\n\t/go/src/runtime/proc.go:462 +0xce fp=" + hex(fp) + " sp=" + hex(sp) +
+              " pc=0x48048e\nmain.handle(0x1)\n\t/a/h.go:10 +0x1d fp=" + hex(fp + 0x90) + " sp=" + hex(fp) +
+              " pc=0x50c4e5\ncreated by main.serve in goroutine 1\n\t/a/s.go:40 +0xad\n\n";
+    }
+  }
+  check_same(text);
+  // The last body ends the input, so its values are read near the end.
+  check_same(text.substr(0, text.size() - 1));
+  auto mem = memory_source(text, "t.txt");
+  Input streamed_in = streamed(*mem);
+  const auto &gs = streamed_in.reports.at(0).process.goroutines;
+  REQUIRE(gs.size() == 64);
+  auto a = frame_addresses(gs.back(), 0);
+  REQUIRE(a);
+  CHECK(a->fp == 0xfedcba9876543210ull);
+  CHECK(a->sp == 0x8000000000000001ull);
+  auto first = frame_addresses(gs.front(), 0);
+  REQUIRE(first);
+  CHECK(first->fp == 0x9);
+  CHECK(first->sp == 0xd);
+}
+
+TEST_CASE("block fast path: argument values that match the cached copy's but not the stack's", "[traceback][block]") {
+  // The stack keeps the first goroutine's values. A variant cached later
+  // carries other values; copies of the variant, and copies with yet other
+  // values, must mark only the stack's own values as the stack's.
+  std::string text = "goroutine 1 [running]:\nmain.main()\n\t/a/m.go:5 +0x1\n\n";
+  const char *values[] = {"0x1, 0x2", "0x3, 0x4", "0x3, 0x4", "0x1, 0x2", "0x5, 0x6", "0x3, 0x4", "0x1, 0x2"};
+  int id = 10;
+  for (int round = 0; round < 3; ++round)
+    for (const char *v : values)
+      text += "goroutine " + std::to_string(++id) + " [chan receive]:\nmain.worker(" + std::string(v) +
+              ")\n\t/a/w.go:10 +0x1d\nmain.run(0x7)\n\t/a/w.go:20 +0x2\ncreated by main.start in goroutine 1\n"
+              "\t/a/w.go:30 +0x4f\n\n";
+  check_same(text);
+}

@@ -111,9 +111,13 @@ size_t hex_value(const char *p, const char *end, uint64_t &v) {
     if (n == 0) return 0;
     __m128i nib = _mm_sub_epi8(c, _mm_set1_epi8('0'));
     nib = _mm_sub_epi8(nib, _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('9')), _mm_set1_epi8('a' - '0' - 10)));
-    alignas(16) uint8_t d[16];
-    _mm_store_si128(reinterpret_cast<__m128i *>(d), nib);
-    for (unsigned i = 0; i < n; ++i) v = v << 4 | d[i];
+    // Digits past the value become 0; pairs of nibbles become bytes, the
+    // most significant first, so the 8 bytes are the value big-endian.
+    nib = _mm_and_si128(nib, _mm_cmplt_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                            _mm_set1_epi8(char(n))));
+    __m128i pairs = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(nib, 4), _mm_srli_epi16(nib, 8)), _mm_set1_epi16(0xff));
+    uint64_t be = uint64_t(_mm_cvtsi128_si64(_mm_packus_epi16(pairs, pairs)));
+    v = __builtin_bswap64(be) >> (4 * (16 - n));
     return n + 2;
   }
 #endif
@@ -273,7 +277,7 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
   const std::string &b = e.bytes;
   // Most bodies are byte-identical to the cached one: one compare. (Those
   // with frame addresses never are, and their values are wanted.)
-  if (e.addr_holes.empty() && rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0) {
+  if (e.addr_holes == 0 && rest.size() >= b.size() && std::memcmp(rest.data(), b.data(), b.size()) == 0) {
     layout.addr_count = 0;
     parent = e.outcome.parent_goid;
     if (e.hole.len) parent = parse_decimal(std::string_view(b).substr(e.hole.at, e.hole.len)).value_or(-1);
@@ -284,40 +288,40 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
   layout.hole = {};
   // e.bytes has its only empty line at its end, and holes hold no '\n', so a
   // prefix match is a whole body.
+  const char *r = rest.data(), *r_end = rest.data() + rest.size(), *bp = b.data();
   size_t pc = 0, pr = 0;          // positions in b and in rest
   auto same = [&](size_t upto) {  // b[pc, upto) == rest[pr, ...)
     size_t n = upto - pc;
-    if (rest.size() - pr < n || !same_bytes(rest.data() + pr, b.data() + pc, n)) return false;
+    if (rest.size() - pr < n || !same_bytes(r + pr, bp + pc, n)) return false;
     pc = upto;
     pr += n;
     return true;
   };
-  struct Span {
+  struct Value {
     size_t at, len;
+    bool cached;      // the cached body's values
+    bool stack_same;  // the cached values are the stack's
   };
-  Span values[64];  // left uninitialized: only the first `holes` are read
-  size_t holes = std::min(e.arg_holes.size(), std::size(values));
-  const size_t arg_n = e.arg_holes.size(), addr_n = e.addr_holes.size();
-  for (size_t i = 0, d = 0; i < arg_n || d < addr_n;) {
-    if (d < addr_n && (i == arg_n || e.addr_holes[d].at < e.arg_holes[i].at)) {
-      const AddrHole &h = e.addr_holes[d++];
-      if (!same(h.at)) return 0;
-      size_t n = hex_value(rest.data() + pr, rest.data() + rest.size(), layout.addrs[layout.addr_count]);
+  Value values[kMaxArgHoles];  // left uninitialized: only the first arg_hole_count are read
+  size_t args_seen = 0;
+  for (const Hole &h : e.holes) {
+    if (!same(h.at)) return 0;
+    if (h.frame == kAddrHole) {
+      size_t n = hex_value(r + pr, r_end, layout.addrs[layout.addr_count]);
       if (n == 0) return 0;
       ++layout.addr_count;
       pr += n;
       pc = h.at + h.len;
       continue;
     }
-    const ArgHole &h = e.arg_holes[i++];
-    if (!same(h.at)) return 0;
-    if (i > holes) continue;  // past the ones we track: must be byte-identical
+    if (++args_seen > kMaxArgHoles) continue;  // past the ones we track: must be byte-identical
     // The values run to the frame line's ')', which b has right after the hole.
-    size_t n = plain_args_to_paren(rest.data() + pr, rest.data() + rest.size());
+    size_t n = plain_args_to_paren(r + pr, r_end);
     if (n == std::string_view::npos) return 0;
-    values[i - 1] = {pr, n};
+    bool cached = n == h.len && same_bytes(r + pr, bp + h.at, n);
+    values[layout.arg_hole_count] = {pr, n, cached, h.stack_same};
     layout.arg_holes[layout.arg_hole_count++] = {pr, n, h.frame};
-    if (n != h.len || !same_bytes(rest.data() + pr, b.data() + h.at, n)) own_args = true;
+    own_args |= !cached;
     pr += n;
     pc = h.at + h.len;
   }
@@ -346,13 +350,18 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
     size_t next_hole = 0, fields = e.arg_fields.size() - 1;
     for (size_t field = 0; field < fields; ++field) {
       if (field) args.push_back(kArgsSeparator);
-      if (next_hole < holes && e.arg_holes[next_hole].frame == field) {
-        std::string_view v = rest.substr(values[next_hole].at, values[next_hole].len);
-        if (field < frames.size() && v == frames[field].args)
+      if (next_hole < layout.arg_hole_count && layout.arg_holes[next_hole].frame == field) {
+        const Value &val = values[next_hole++];
+        std::string_view v = rest.substr(val.at, val.len);
+        // Values that differ from the cached ones differ from the stack's
+        // when those are the stack's; only a variant's need the stack read.
+        bool stack_same = val.cached       ? val.stack_same
+                          : val.stack_same ? false
+                                           : field < frames.size() && v == frames[field].args;
+        if (stack_same)
           args.push_back(kArgsSame);
         else
           args.append(v);
-        ++next_hole;
       } else {
         args.append(base.data() + e.arg_fields[field], e.arg_fields[field + 1] - 1 - e.arg_fields[field]);
       }
@@ -361,16 +370,33 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
   return pr;
 }
 
-void BlockCache::taken(const Hit &hit, std::string_view body, const Ref<std::string> &frame_args) {
+void BlockCache::mark_stack_same(CachedBlock &e) {
+  const std::vector<Frame> &frames = e.outcome.stack->frames;
+  for (Hole &h : e.holes)
+    h.stack_same = h.frame != kAddrHole && h.frame < frames.size() &&
+                   std::string_view(e.bytes).substr(h.at, h.len) == frames[h.frame].args;
+}
+
+void BlockCache::prefetch_predicted() const {
+  if (last_ >= blocks_.size() || blocks_[last_].next >= blocks_.size()) return;
+  const CachedBlock &p = blocks_[blocks_[last_].next];
+  const char *bytes = p.bytes.data();
+  for (size_t i = 0; i < std::min<size_t>(p.bytes.size(), 512); i += 64) __builtin_prefetch(bytes + i);
+  __builtin_prefetch(p.holes.data());
+  __builtin_prefetch(reinterpret_cast<const char *>(p.holes.data()) + 64);
+}
+
+void BlockCache::taken(const Hit &hit, std::string_view body, const SharedText &frame_args) {
   ++hits_;
   uint32_t prev = last_;
   follow(hit.index);
   // Bodies with frame addresses never repeat: no variants of them.
-  if (hit.own_args && blocks_[hit.index].addr_holes.empty()) remember_variant(hit.index, body, prev, frame_args);
+  if (hit.own_args && blocks_[hit.index].addr_holes == 0) remember_variant(hit.index, body, prev, frame_args);
+  prefetch_predicted();
 }
 
 void BlockCache::remember_variant(uint32_t index, std::string_view body, uint32_t prev,
-                                  const Ref<std::string> &frame_args) {
+                                  const SharedText &frame_args) {
   // Full: nothing new is cached (then per-goroutine values, as in most real dumps, cost nothing more).
   if (!has_room(body.size())) return;
   uint64_t hx = body_hash(body, layout_.hole);
@@ -386,14 +412,19 @@ void BlockCache::remember_variant(uint32_t index, std::string_view body, uint32_
       return;
     }
   }
-  if (layout_.arg_hole_count != blocks_[index].arg_holes.size()) return;  // holes past the tracked ones
+  if (layout_.arg_hole_count != blocks_[index].arg_holes) return;  // holes past the tracked ones
   CachedBlock v;
   v.bytes.assign(body.data(), body.size());
   v.hole = layout_.hole;
-  v.arg_holes.assign(layout_.arg_holes, layout_.arg_holes + layout_.arg_hole_count);
+  for (size_t i = 0; i < layout_.arg_hole_count; ++i) {
+    const ArgHole &h = layout_.arg_holes[i];
+    v.holes.push_back({uint32_t(h.at), uint32_t(h.len), uint32_t(h.frame)});
+  }
+  v.arg_holes = uint32_t(layout_.arg_hole_count);
   v.outcome = blocks_[index].outcome;
   v.outcome.frame_args = frame_args;
   v.arg_fields = field_starts(v.outcome);
+  mark_stack_same(v);
   bytes_ += v.bytes.size();
   exact_index_.try_emplace(hx, uint32_t(blocks_.size()));
   blocks_.push_back(std::move(v));
@@ -407,13 +438,27 @@ void BlockCache::remember(uint32_t prev, BlockOutcome outcome) {
   e.bytes = std::move(rec_body_);
   rec_body_ = std::string();
   e.hole = rec_hole_;
-  if (rec_args_plain_) e.arg_holes = std::move(rec_arg_holes_);
+  // Both kinds were recorded in body order: merge them.
+  if (!rec_args_plain_) rec_arg_holes_.clear();
+  e.holes.reserve(rec_arg_holes_.size() + rec_addr_holes_.size());
+  size_t i = 0, d = 0;
+  while (i < rec_arg_holes_.size() || d < rec_addr_holes_.size()) {
+    if (d < rec_addr_holes_.size() && (i == rec_arg_holes_.size() || rec_addr_holes_[d].at < rec_arg_holes_[i].at)) {
+      const AddrHole &h = rec_addr_holes_[d++];
+      e.holes.push_back({uint32_t(h.at), uint32_t(h.len), kAddrHole});
+    } else {
+      const ArgHole &h = rec_arg_holes_[i++];
+      e.holes.push_back({uint32_t(h.at), uint32_t(h.len), uint32_t(h.frame)});
+    }
+  }
+  e.arg_holes = uint32_t(rec_arg_holes_.size());
+  e.addr_holes = uint32_t(rec_addr_holes_.size());
   rec_arg_holes_.clear();
-  e.addr_holes = std::move(rec_addr_holes_);
   rec_addr_holes_.clear();
   e.outcome = std::move(outcome);
   e.outcome.note_121 = rec_note_121_;
   e.arg_fields = field_starts(e.outcome);
+  mark_stack_same(e);
   bytes_ += e.bytes.size();
   skeleton_index_.try_emplace(rec_hash_, uint32_t(blocks_.size()));
   exact_index_.try_emplace(rec_exact_hash_, uint32_t(blocks_.size()));

@@ -54,7 +54,7 @@ bool plain_args(std::string_view args);
 // What decoding a body line by line gave, applied again to its copies.
 struct BlockOutcome {
   StackRef stack;
-  Ref<std::string> frame_args;  // null: the stack's joined_args
+  SharedText frame_args;  // null: the stack's joined_args
   FrameRef created_by;
   int64_t parent_goid = -1;  // when the body has no parent hole
   bool note_121 = false;     // the body noted a Go 1.21 feature
@@ -65,6 +65,7 @@ public:
   static constexpr size_t kMaxBlock = 64 << 10;  // longest body looked at
   static constexpr size_t kMaxBlocks = 1 << 14, kMaxBlockBytes = 4 << 20;
   static constexpr size_t kMaxAddrHoles = 256;  // fp and sp of 128 frames
+  static constexpr size_t kMaxArgHoles = 64;    // argument holes of a body that may differ; later ones may not
 
   // A cached body found at the start of the text given.
   struct Hit {
@@ -110,7 +111,7 @@ public:
   // The caller applied `hit` to `body`; `frame_args` is what it gave the
   // goroutine. Links the prediction chain; a body with its own argument
   // values is cached as a variant.
-  void taken(const Hit &hit, std::string_view body, const Ref<std::string> &frame_args);
+  void taken(const Hit &hit, std::string_view body, const SharedText &frame_args);
 
   // Recording the body being decoded line by line.
   bool recording() const { return rec_active_; }
@@ -150,11 +151,19 @@ public:
   uint64_t hits() const { return hits_; }
 
 private:
+  // A place in a cached body where copies may differ: argument values of
+  // frame `frame`, or (kAddrHole) an fp= or sp= value.
+  static constexpr uint32_t kAddrHole = ~uint32_t(0);
+  struct Hole {
+    uint32_t at = 0, len = 0;
+    uint32_t frame = kAddrHole;
+    bool stack_same = false;  // argument values that are the stack's own (frames[frame].args)
+  };
   struct CachedBlock {
-    std::string bytes;                 // the body, through its final "\n\n"
-    ParentHole hole;                   // any parent id matches there
-    std::vector<ArgHole> arg_holes;    // any plain argument values match there, in order
-    std::vector<AddrHole> addr_holes;  // any hex value matches there, in order
+    std::string bytes;        // the body, through its final "\n\n"
+    ParentHole hole;          // any parent id matches there
+    std::vector<Hole> holes;  // any plain argument or hex address value matches there, in body order
+    uint32_t arg_holes = 0, addr_holes = 0;
     std::vector<uint32_t> arg_fields;  // where the outcome's argument fields start, and its size + 1
     BlockOutcome outcome;
     uint32_t next = kNone;  // the body that followed this one last time
@@ -163,7 +172,7 @@ private:
   // argument holes as match() tracks; a fixed array keeps the per-body match
   // free of vector growth checks.
   struct Layout {
-    ArgHole arg_holes[64];
+    ArgHole arg_holes[kMaxArgHoles];
     size_t arg_hole_count = 0;
     ParentHole hole;
     uint64_t addrs[kMaxAddrHoles];
@@ -176,7 +185,12 @@ private:
   static size_t match(const CachedBlock &e, std::string_view rest, int64_t &parent, std::string &args, bool &own_args,
                       Layout &layout);
   static std::vector<uint32_t> field_starts(const BlockOutcome &o);
-  void remember_variant(uint32_t index, std::string_view body, uint32_t prev, const Ref<std::string> &frame_args);
+  // Sets each argument hole's stack_same from e's bytes.
+  static void mark_stack_same(CachedBlock &e);
+  // Starts loading the predicted body and its holes into the CPU's cache:
+  // with many distinct bodies they are rarely there when matching begins.
+  void prefetch_predicted() const;
+  void remember_variant(uint32_t index, std::string_view body, uint32_t prev, const SharedText &frame_args);
   void follow(uint32_t index) {  // `index` is the body just taken
     if (last_ < blocks_.size()) blocks_[last_].next = index;
     last_ = index;
