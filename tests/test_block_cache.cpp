@@ -103,7 +103,7 @@ TEST_CASE("a remembered body is found again, through its holes", "[block_cache]"
     CHECK(hit->size == other.size());
     REQUIRE(hit->own_args);
     CHECK(cache.args() == "0xc0000abcdef0, 0x3");
-    cache.taken(*hit, other, make_ref<std::string>(cache.args()));
+    cache.taken(*hit, other, SharedText(cache.args()));
     CHECK(cache.size() == 2);
     // Its next copy is an exact match of the variant, with its values.
     auto again = cache.lookup(other, 300);

@@ -415,7 +415,7 @@ TEST_CASE("json output is the same bytes whatever the thread count", "[render][j
     g.id = int64_t(1000 + copy);
     g.offset = copy * 977;
     if (copy % 7 == 0) g.mutable_details().labels = "\"k\":\"v\xff" + std::to_string(copy) + "\"";
-    if (copy % 11 == 0) g.frame_args = make_ref<std::string>("0x" + std::to_string(copy));
+    if (copy % 11 == 0) g.frame_args = SharedText("0x" + std::to_string(copy));
     if (copy % 13 == 0) {
       Defer d;
       d.function = "main.cleanup\tfunc" + std::to_string(copy % 5);

@@ -211,7 +211,7 @@ struct Goroutine {
   // differ from stack->joined_args (the frames are shared, the values not);
   // null otherwise. A field that is the stack's own is kArgsSame. Read them
   // with frame_args().
-  Ref<std::string> frame_args;
+  SharedText frame_args;
   FrameRef created_by;  // "created by F [in goroutine N]" + its file line
   GoroutineStatus status = GoroutineStatus::Unknown;
   bool locked_to_thread = false;

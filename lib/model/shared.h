@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <new>
@@ -33,6 +34,49 @@ template <class T, class... Args>
 llvm::IntrusiveRefCntPtr<Shared<T>> make_ref(Args &&...args) {
   return llvm::IntrusiveRefCntPtr<Shared<T>>(new Shared<T>(T(std::forward<Args>(args)...)));
 }
+
+// Immutable text shared by handles that count references, kept in one
+// allocation with its count and size: per-goroutine argument values, of
+// which a dump may hold millions. The count is not atomic, as Shared's.
+class SharedText {
+public:
+  SharedText() = default;
+  SharedText(std::nullptr_t) {}
+  explicit SharedText(std::string_view s) {
+    // Text is bounded far below 4 GiB by the readers' line and memory limits.
+    uint32_t n = s.size() > UINT32_MAX ? UINT32_MAX : uint32_t(s.size());
+    rep_ = static_cast<Rep *>(::operator new(offsetof(Rep, bytes) + n));
+    rep_->refs = 1;
+    rep_->size = n;
+    if (n) std::memcpy(rep_->bytes, s.data(), n);
+  }
+  SharedText(const SharedText &o) : rep_(o.rep_) {
+    if (rep_) ++rep_->refs;
+  }
+  SharedText(SharedText &&o) noexcept : rep_(o.rep_) { o.rep_ = nullptr; }
+  SharedText &operator=(const SharedText &o) {
+    SharedText copy(o);
+    std::swap(rep_, copy.rep_);
+    return *this;
+  }
+  SharedText &operator=(SharedText &&o) noexcept {
+    std::swap(rep_, o.rep_);
+    return *this;
+  }
+  ~SharedText() {
+    if (rep_ && --rep_->refs == 0) ::operator delete(rep_);
+  }
+  explicit operator bool() const { return rep_ != nullptr; }
+  std::string_view operator*() const { return rep_ ? std::string_view(rep_->bytes, rep_->size) : std::string_view(); }
+  const void *get() const { return rep_; }  // identity: copies share it
+
+private:
+  struct Rep {
+    uint32_t refs, size;
+    char bytes[8];  // `size` bytes in fact
+  };
+  Rep *rep_ = nullptr;
+};
 
 // A string kept once per distinct value for the life of the program, for
 // small vocabularies such as wait reasons. Equal values have equal handles.

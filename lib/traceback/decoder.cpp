@@ -503,7 +503,7 @@ void TracebackDecoderImpl::take(const BlockCache::Hit &hit, std::string_view bod
   if (!hit.own_args)
     g_.frame_args = e.frame_args;
   else if (!all_args_same(blocks_.args()))
-    g_.frame_args = make_ref<std::string>(blocks_.args());
+    g_.frame_args = SharedText(blocks_.args());
   g_.created_by = e.created_by;
   g_.parent_goid = hit.parent;
   if (size_t n = blocks_.addr_count()) set_frame_addresses(g_, blocks_.addrs(), n);
@@ -1960,7 +1960,7 @@ void TracebackDecoderImpl::finish_goroutine(uint64_t offset) {
   if (stack_.frames == 0 && !g_.stack_unavailable)
     diag(Severity::Note, g_.offset, "goroutine " + std::to_string(g_.id) + ": no frames printed");
   g_.stack = intern_stack(stack_);
-  if (stack_.args != g_.stack->joined_args) g_.frame_args = make_ref<std::string>(own_args(stack_.args, *g_.stack));
+  if (stack_.args != g_.stack->joined_args) g_.frame_args = SharedText(own_args(stack_.args, *g_.stack));
   if (stack_.any_addr) set_frame_addresses(g_, std::move(stack_.addrs));
   if (!creator_key_.empty()) g_.created_by = intern_creator(creator_key_);
   report_->process.goroutines.push_back(std::move(g_));
@@ -2312,25 +2312,25 @@ struct TracebackDecoderImpl::Rebase {
   }
   // A goroutine's own arguments OWN as they are against TO: the same
   // string when no field changes (the common case), else a new one.
-  Ref<std::string> rebase_own(const Stack &from, const Ref<std::string> &own) const {
+  SharedText rebase_own(const Stack &from, const SharedText &own) const {
     std::string_view all = *own;
     for (size_t field = 0;; ++field) {
       size_t sep = all.find(kArgsSeparator);
       std::string_view v = all.substr(0, sep);
       bool same = field < same_args.size() && same_args[field];
       if (v.size() == 1 && v[0] == kArgsSame) {
-        if (!same) return rebase_args(from, own.get());
+        if (!same) return rebase_args(from, &own);
       } else if (field < to->frames.size() && v == to->frames[field].args) {
-        return rebase_args(from, own.get());
+        return rebase_args(from, &own);
       }
       if (sep == std::string_view::npos) return own;
       all.remove_prefix(sep + 1);
     }
   }
   // A goroutine's own arguments (null: FROM's) as they are against TO.
-  Ref<std::string> rebase_args(const Stack &from, const std::string *own) const {
+  SharedText rebase_args(const Stack &from, const SharedText *own) const {
     std::string out;
-    std::string_view all = own ? std::string_view(*own) : std::string_view(from.joined_args);
+    std::string_view all = own ? **own : std::string_view(from.joined_args);
     bool all_same = true;
     for (size_t field = 0;; ++field) {
       size_t sep = all.find(kArgsSeparator);
@@ -2350,12 +2350,12 @@ struct TracebackDecoderImpl::Rebase {
       all.remove_prefix(sep + 1);
     }
     if (all_same) return nullptr;
-    return make_ref<std::string>(std::move(out));
+    return SharedText(out);
   }
   StackRef to;
   std::vector<bool> same_args;  // FROM's and TO's values of frame i are the same
   bool same_offsets = false;    // frame sizes too: addresses stay as they are
-  Ref<std::string> from_args;   // rebase_args(FROM's own)
+  SharedText from_args;         // rebase_args(FROM's own)
 };
 
 // G's stack becomes R.to; its arguments and frame addresses are kept
