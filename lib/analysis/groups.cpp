@@ -9,6 +9,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace crashctl {
@@ -85,15 +86,22 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
   Process &p = report.process;
   std::vector<GoroutineGroup> groups;
   llvm::DenseMap<GroupKey, uint32_t> index;  // open addressing: a few thousand keys stay in cache
-  // One pass over the goroutines: a million of them do not fit in cache.
+  auto key_of = [](const Goroutine &g) {
+    return GroupKey{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, g.wait_reason,
+                    g.stack.get(), g.created_by.get()};
+  };
+  // Two passes over the goroutines (a million of them do not fit in cache):
+  // the groups and their sizes, then their members, in vectors of the exact
+  // size. Growing them instead would hold up to twice the memory at the
+  // report's peak.
+  std::vector<size_t> sizes;
   for (size_t gi = 0; gi < p.goroutines.size(); ++gi) {
     Goroutine &g = p.goroutines[gi];
     if (!g.details().ancestors.empty()) {
       p.ancestors = true;
       for (Ancestor &a : g.mutable_details().ancestors) a.site_frame = site_frame(a.stack, rules);
     }
-    GroupKey key{g.status == GoroutineStatus::Leaked ? GoroutineStatus::Waiting : g.status, g.wait_reason,
-                 g.stack.get(), g.created_by.get()};
+    GroupKey key = key_of(g);
     auto [it, added] = index.try_emplace(key, uint32_t(groups.size()));
     if (added) {
       GoroutineGroup grp;
@@ -103,15 +111,32 @@ void group_goroutines(Report &report, const InAppRules &rules, const LeakOptions
       grp.created_by = g.created_by;
       grp.site_frame = site_frame(g.stack, rules);
       groups.push_back(std::move(grp));
+      sizes.push_back(0);
     }
+    ++sizes[it->second];
     GoroutineGroup &grp = groups[it->second];
-    grp.goroutine_ids.push_back(g.id);
-    grp.goroutine_indexes.push_back(uint32_t(gi));
     grp.leaked |= g.status == GoroutineStatus::Leaked;
     if (g.wait_minutes >= 0) {
       grp.min_wait_minutes = grp.min_wait_minutes < 0 ? g.wait_minutes : std::min(grp.min_wait_minutes, g.wait_minutes);
       grp.max_wait_minutes = std::max(grp.max_wait_minutes, g.wait_minutes);
     }
+  }
+  for (size_t i = 0; i < groups.size(); ++i) {
+    groups[i].goroutine_ids.reserve(sizes[i]);
+    groups[i].goroutine_indexes.reserve(sizes[i]);
+  }
+  std::optional<GroupKey> last;  // neighbours mostly share a group: one compare, no hash
+  uint32_t last_group = 0;
+  for (size_t gi = 0; gi < p.goroutines.size(); ++gi) {
+    const Goroutine &g = p.goroutines[gi];
+    GroupKey key = key_of(g);
+    if (!last || !(*last == key)) {
+      last = key;
+      last_group = index.find(key)->second;
+    }
+    GoroutineGroup &grp = groups[last_group];
+    grp.goroutine_ids.push_back(g.id);
+    grp.goroutine_indexes.push_back(uint32_t(gi));
   }
   std::stable_sort(groups.begin(), groups.end(), [](const GoroutineGroup &a, const GoroutineGroup &b) {
     return a.goroutine_ids.size() > b.goroutine_ids.size();
