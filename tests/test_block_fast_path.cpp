@@ -333,7 +333,7 @@ TEST_CASE("block fast path: GOTRACEBACK=system bodies, whose fp= and sp= differ 
     REQUIRE(bool(a) == bool(b));
     if (a) CHECK((a->fp == b->fp && a->sp == b->sp));
     CHECK_FALSE(frame_addresses(fs[i], 1));  // the inlined frame shows none
-    based += fs[i].extras().frame_address_base.has_value();
+    based += fs[i].extras().frame_address_base().has_value();
     own += !fs[i].details().frame_addresses.empty();
   }
   CHECK(based > 500);  // most copies cost one base

@@ -854,7 +854,7 @@ void CoreDecoder::run() {
       bad.id = -1;
       bad.stack = make_ref<Stack>();
       bad.mutable_details().unreadable = "g at " + hex(gp) + " is not in the core";
-      bad.mutable_extras().gp = gp;
+      bad.mutable_extras().set_gp(gp);
       gs.push_back(std::move(bad));
       continue;
     }
@@ -866,11 +866,11 @@ void CoreDecoder::run() {
     out.scan = raw_status & l_.gscan;
     auto &ex = out.mutable_extras();
     auto &det = out.mutable_details();
-    ex.gp = gp;
+    ex.set_gp(gp);
     det.raw_status = raw_status;
     det.wait_since_ns = int64_t(g.u64(l_.g_waitsince));
     uint64_t mptr = g.u64(l_.g_m);
-    if (mptr) ex.mp = mptr;
+    if (mptr) ex.set_mp(mptr);
     if (auto it = m_by_addr.find(mptr); it != m_by_addr.end()) ex.m = it->second->id;
     out.locked_to_thread = g.u64(l_.g_lockedm) != 0;
     out.parent_goid = l_.g_parent_goid.ok ? int64_t(g.u64(l_.g_parent_goid)) : -1;

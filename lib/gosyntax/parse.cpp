@@ -68,9 +68,9 @@ bool parse_goroutine_header(std::string_view s, Goroutine &g, std::string *unkno
     if (sp == std::string_view::npos) return false;
     std::string_view tok = s.substr(p, sp - p);
     if (starts_with(tok, "gp="))
-      g.mutable_extras().gp = parse_hex(tok.substr(3));
+      g.mutable_extras().set_gp(parse_hex(tok.substr(3)));
     else if (starts_with(tok, "mp="))
-      g.mutable_extras().mp = parse_hex(tok.substr(3));
+      g.mutable_extras().set_mp(parse_hex(tok.substr(3)));
     else if (tok == "m=nil")
       g.mutable_extras().m = -1;
     else if (starts_with(tok, "m=")) {

@@ -536,8 +536,8 @@ bool Decoder::record(Reader &r, uint64_t tag, uint64_t off, Captures *cap, bool 
       if (gr.status == GoroutineStatus::Waiting || gr.status == GoroutineStatus::Leaked) gr.wait_reason = reason;
       gr.offset = off;
       auto &x = gr.mutable_extras();
-      x.gp = a;
-      if (m) x.mp = m;
+      x.set_gp(a);
+      if (m) x.set_mp(m);
       auto &det = gr.mutable_details();
       det.raw_status = uint32_t(e);
       det.system = sys;

@@ -30,7 +30,7 @@ std::string describe_decoded(const Input &in) {
       o << "g " << g.id << " st=" << int(g.status) << " wr=" << g.wait_reason << " min=" << g.wait_minutes
         << " parent=" << g.parent_goid << " off=" << g.offset << " unavail=" << g.stack_unavailable << " stack#" << idx
         << " own_args=[" << (g.frame_args ? std::string_view(*g.frame_args) : std::string_view())
-        << "] extras: m=" << g.extras().m << " gp=" << g.extras().gp.value_or(0)
+        << "] extras: m=" << g.extras().m << " gp=" << g.extras().gp().value_or(0)
         << " anc=" << g.details().ancestors.size() << "\n";
       if (g.created_by)
         o << " created_by " << g.created_by->function << " " << g.created_by->file << ":" << g.created_by->line << "\n";

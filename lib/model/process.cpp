@@ -80,10 +80,11 @@ std::optional<FrameAddresses> frame_addresses(const Goroutine &g, size_t i) {
     if (i >= own.size() || own[i] == FrameAddresses()) return std::nullopt;
     return own[i];
   }
-  if (!x.frame_address_base || !g.stack || i >= g.stack->address_offsets.size()) return std::nullopt;
+  std::optional<uint64_t> base = x.frame_address_base();
+  if (!base || !g.stack || i >= g.stack->address_offsets.size()) return std::nullopt;
   const Stack::AddressOffsets &o = g.stack->address_offsets[i];
   if (!o.shown) return std::nullopt;
-  return FrameAddresses{*x.frame_address_base + o.fp, *x.frame_address_base + o.sp};
+  return FrameAddresses{*base + o.fp, *base + o.sp};
 }
 
 }  // namespace crashctl

@@ -187,16 +187,33 @@ struct GoroutineDetails {
 // the Goroutine record and small, since a dump at that level has it for
 // every one; the rarer details hang off it.
 struct GoroutineExtras {
-  std::optional<uint64_t> gp, mp;  // " gp=0x... mp=0x..." (Go 1.22+, level >= 2)
-  int64_t m = -2;                  // " m=N"; -1 for "m=nil"; -2 not shown
+  int64_t m = -2;  // " m=N"; -1 for "m=nil"; -2 not shown
+  // " gp=0x... mp=0x..." (Go 1.22+, level >= 2).
+  std::optional<uint64_t> gp() const { return get(kGp, gp_); }
+  std::optional<uint64_t> mp() const { return get(kMp, mp_); }
+  void set_gp(std::optional<uint64_t> v) { set(kGp, gp_, v); }
+  void set_mp(std::optional<uint64_t> v) { set(kMp, mp_, v); }
   // Frame addresses: stack->address_offsets plus this base (the first shown
   // frame's sp) when the goroutine's frame sizes are its stack's; else in
   // GoroutineDetails::frame_addresses. Read them with frame_addresses().
-  std::optional<uint64_t> frame_address_base;
+  std::optional<uint64_t> frame_address_base() const { return get(kBase, base_); }
+  void set_frame_address_base(std::optional<uint64_t> v) { set(kBase, base_, v); }
 
 private:
   friend struct Goroutine;
-  llvm::IntrusiveRefCntPtr<Shared<GoroutineDetails>> details_;  // copies share it until one writes
+  // Values with one bit each in shown_ rather than std::optionals: a dump at
+  // this level has extras for every goroutine (56 bytes, not 72).
+  enum : uint8_t { kGp = 1, kMp = 2, kBase = 4 };
+  std::optional<uint64_t> get(uint8_t bit, uint64_t v) const {
+    return shown_ & bit ? std::optional<uint64_t>(v) : std::nullopt;
+  }
+  void set(uint8_t bit, uint64_t &field, std::optional<uint64_t> v) {
+    field = v.value_or(0);
+    shown_ = v ? uint8_t(shown_ | bit) : uint8_t(shown_ & ~bit);
+  }
+  uint64_t gp_ = 0, mp_ = 0, base_ = 0;
+  uint8_t shown_ = 0;
+  RefPtr<Shared<GoroutineDetails>> details_;  // copies share it until one writes
 };
 
 // Laid out for size (80 bytes): a dump may hold millions of these.
@@ -229,7 +246,7 @@ struct Goroutine {
   static const GoroutineDetails kNoDetails;
 
 private:
-  llvm::IntrusiveRefCntPtr<Shared<GoroutineExtras>> extras_;  // copies share it until one writes
+  RefPtr<Shared<GoroutineExtras>> extras_;  // copies share it until one writes
 };
 
 // One entry of the panic chain, oldest first, as printpanics prints it.

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,11 +29,30 @@ struct Shared : llvm::RefCountedBase<Shared<T>>, T {
   explicit Shared(T value) : T(std::move(value)) {}
   Shared(const Shared &o) : llvm::RefCountedBase<Shared<T>>(), T(static_cast<const T &>(o)) {}
 };
+// llvm::IntrusiveRefCntPtr with a noexcept move: std::vector then moves the
+// model's structs that hold one when it grows, where it would copy them.
+template <class U>
+class RefPtr : public llvm::IntrusiveRefCntPtr<U> {
+  using Base = llvm::IntrusiveRefCntPtr<U>;
+
+public:
+  using Base::Base;
+  RefPtr() = default;
+  RefPtr(const RefPtr &) = default;
+  RefPtr(RefPtr &&o) noexcept : Base(static_cast<Base &&>(o)) {}
+  template <class X, std::enable_if_t<std::is_convertible_v<X *, U *>, bool> = true>
+  RefPtr(RefPtr<X> o) noexcept : Base(static_cast<llvm::IntrusiveRefCntPtr<X> &&>(o)) {}
+  RefPtr &operator=(const RefPtr &) = default;
+  RefPtr &operator=(RefPtr &&o) noexcept {
+    Base::operator=(static_cast<Base &&>(o));
+    return *this;
+  }
+};
 template <class T>
-using Ref = llvm::IntrusiveRefCntPtr<const Shared<T>>;
+using Ref = RefPtr<const Shared<T>>;
 template <class T, class... Args>
-llvm::IntrusiveRefCntPtr<Shared<T>> make_ref(Args &&...args) {
-  return llvm::IntrusiveRefCntPtr<Shared<T>>(new Shared<T>(T(std::forward<Args>(args)...)));
+RefPtr<Shared<T>> make_ref(Args &&...args) {
+  return RefPtr<Shared<T>>(new Shared<T>(T(std::forward<Args>(args)...)));
 }
 
 // Immutable text shared by handles that count references, kept in one

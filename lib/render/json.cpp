@@ -598,7 +598,7 @@ public:
     o.key("start_function").string_or_null(det.start_function);
     o.key("system").boolean(det.system);
     o.key("wait_since_ns").int_or_null(det.wait_since_ns);
-    o.key("gp").hex_or_null(ex.gp);
+    o.key("gp").hex_or_null(ex.gp());
     o.key("unreadable").string_or_null(det.unreadable);
     {
       JsonScope as(o.key("ancestors"), in, '[');

@@ -1872,7 +1872,7 @@ std::optional<uint64_t> address_base(const Stack &st, const FrameAddresses *addr
 
 void set_frame_addresses(Goroutine &g, std::vector<FrameAddresses> &&addrs) {
   if (std::optional<uint64_t> base = address_base(*g.stack, addrs.data(), addrs.size()))
-    g.mutable_extras().frame_address_base = base;
+    g.mutable_extras().set_frame_address_base(base);
   else
     g.mutable_details().frame_addresses = std::move(addrs);
 }
@@ -1891,7 +1891,7 @@ void set_frame_addresses(Goroutine &g, const uint64_t *values, size_t n) {
     k += 2;
   }
   if (k == n && base) {
-    g.mutable_extras().frame_address_base = base;
+    g.mutable_extras().set_frame_address_base(base);
     return;
   }
   std::vector<FrameAddresses> addrs(offsets.size());
@@ -2372,10 +2372,10 @@ void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r) {
   if (!g.details().frame_addresses.empty()) {
     addrs = std::move(g.mutable_details().frame_addresses);
     g.mutable_details().frame_addresses.clear();
-  } else if (g.extras().frame_address_base) {
+  } else if (g.extras().frame_address_base()) {
     for (size_t i = 0; i < from.address_offsets.size(); ++i)
       addrs.push_back(frame_addresses(g, i).value_or(FrameAddresses()));
-    g.mutable_extras().frame_address_base.reset();
+    g.mutable_extras().set_frame_address_base(std::nullopt);
   }
   g.stack = r.to;
   if (!addrs.empty()) set_frame_addresses(g, std::move(addrs));

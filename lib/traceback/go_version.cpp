@@ -56,7 +56,7 @@ void FormatFeatures::note(const char *release) {
 }
 
 void FormatFeatures::header_slow(const Goroutine &g) {
-  if (g.extras().gp) note("1.22");
+  if (g.extras().gp()) note("1.22");
   if (g.status == GoroutineStatus::Leaked) note("1.26");
   if (!g.details().labels.empty()) note("1.26");
   if (g.details().synctest_bubble >= 0) note("1.24");
