@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -184,6 +185,9 @@ struct Report {
   // Cores and heap dumps: what holds the heap (lib/memory), when computed.
   std::shared_ptr<const MemoryReport> memory;
 };
+// Vectors of these move them when they grow; a copy would copy every goroutine.
+static_assert(std::is_nothrow_move_constructible_v<Goroutine> && std::is_nothrow_move_constructible_v<GoroutineGroup> &&
+              std::is_nothrow_move_constructible_v<Report>);
 
 // Where the executable of a core or heap dump was found, in the search order
 // of binary/locate.h: --exe, the path the core records, --debug-dir,
