@@ -2,6 +2,8 @@
 
 #include "gosyntax/parse.h"
 
+#include <algorithm>
+
 namespace crashctl {
 
 // The dot-separated numbers of "1.21.3", up to kMaxReleaseParts of them.
@@ -45,14 +47,13 @@ int compare_release(std::string_view a, std::string_view b) {
 }
 
 void FormatFeatures::note(const char *release) {
-  // Repeats (min_ only grows); texts alternate between two or three.
-  if (release == last_not_newer_ || release == last_raised_) return;
-  if (compare_release(release, min_) > 0) {
-    min_ = release;
-    last_raised_ = release;
-  } else {
-    last_not_newer_ = release;
-  }
+  // Repeats: a dump notes the same few literals for every goroutine, in
+  // turn. min_ only grows, so what was at or below it stays so.
+  for (const char *r : not_newer_)
+    if (release == r) return;
+  if (compare_release(release, min_) > 0) min_ = release;
+  std::copy_backward(not_newer_, not_newer_ + 3, not_newer_ + 4);
+  not_newer_[0] = release;
 }
 
 void FormatFeatures::header_slow(const Goroutine &g) {

@@ -27,16 +27,15 @@ public:
   void args(const std::string &args);
   // What O noted, as if noted here.
   void merge(const FormatFeatures &o) {
-    if (compare_release(o.min_, min_) > 0) min_ = o.min_, last_not_newer_ = last_raised_ = nullptr;
+    if (compare_release(o.min_, min_) > 0) min_ = o.min_;  // the cached releases stay at or below it
   }
   const std::string &min_release() const { return min_; }
 
 private:
   void header_slow(const Goroutine &g);
   std::string min_;
-  const char *last_not_newer_ = nullptr;  // the last release noted that did not raise min_
-  const char *last_raised_ = nullptr;     // the last release that raised min_ (min_ is at least it)
-  const void *last_reason_ = nullptr;     // the last wait reason header() looked at
+  const char *not_newer_[4] = {};      // releases noted last that min_ is at least, by address
+  const void *last_reason_ = nullptr;  // the last wait reason header() looked at
 };
 
 // Sets p.go_version from runtime/stdlib frame paths and the features seen.
