@@ -155,6 +155,20 @@ TEST_CASE("parallel decoding: a system dump is cut, absorbed and the same", "[tr
   CHECK(file_stats.absorbed >= 2);
 }
 
+TEST_CASE("parallel decoding: parts of more goroutines than a chunk of the model's vector", "[traceback][parallel]") {
+  // A part's goroutines are freed chunk by chunk (StableVector::release_front)
+  // as they are absorbed; whole chunks go only when a part holds more than one.
+  std::string d = system_dump(3 * StableVector<Goroutine>::chunk_size() + 100, 5);
+  std::string want = one_thread(d);
+  for (unsigned threads : {2u, 3u}) {
+    ListingStats stats;
+    auto mem = memory_source(d, "t.txt");
+    CHECK(describe_decoded(decode_with(*mem, threads, 1, &stats)) == want);
+    CHECK(stats.parts == threads);
+    CHECK(stats.absorbed >= threads - 1);
+  }
+}
+
 TEST_CASE("parallel decoding: parts that end in anything else are read again", "[traceback][parallel]") {
   std::string d = system_dump(1200, 3);
   auto at_goroutine = [&](size_t n) { return d.find("\ngoroutine " + std::to_string(10 + n) + " ") + 1; };

@@ -205,7 +205,9 @@ public:
   StableVector(const StableVector &o) {
     for (const T &x : o) push_back(x);
   }
-  StableVector(StableVector &&o) noexcept : chunks_(std::move(o.chunks_)), size_(o.size_) { o.size_ = 0; }
+  StableVector(StableVector &&o) noexcept : chunks_(std::move(o.chunks_)), size_(o.size_), released_(o.released_) {
+    o.size_ = o.released_ = 0;
+  }
   StableVector &operator=(const StableVector &o) {
     if (this != &o) {
       clear();
@@ -218,7 +220,8 @@ public:
       clear();
       chunks_ = std::move(o.chunks_);
       size_ = o.size_;
-      o.size_ = 0;
+      released_ = o.released_;
+      o.size_ = o.released_ = 0;
     }
     return *this;
   }
@@ -259,9 +262,21 @@ public:
     slot(size_).~T();
   }
   void clear() {
-    while (size_) pop_back();
+    while (size_ > released_) pop_back();
     chunks_.clear();
+    size_ = released_ = 0;
   }
+  // Destroys the first N elements (a multiple of the chunk size, at most
+  // size()) and frees their memory, for a vector being emptied into another
+  // from the front: its elements before N may not be read again, and only
+  // clear() and destruction may follow.
+  void release_front(size_t n) {
+    for (; released_ + kChunk <= n && released_ + kChunk <= size_; released_ += kChunk) {
+      for (size_t i = released_; i < released_ + kChunk; ++i) slot(i).~T();
+      chunks_[released_ >> ChunkBits].reset();
+    }
+  }
+  static constexpr size_t chunk_size() { return kChunk; }
   // Removes the element at `pos`, moving the later ones down.
   iterator erase(const_iterator pos) {
     size_t i = pos.index();
@@ -279,6 +294,7 @@ private:
   }
   std::vector<std::unique_ptr<Chunk>> chunks_;
   size_t size_ = 0;
+  size_t released_ = 0;  // release_front(): elements before it are gone
 };
 
 }  // namespace crashctl

@@ -2421,6 +2421,8 @@ bool TracebackDecoderImpl::absorb(TracebackDecoderImpl &part) {
     if (g.created_by && !creator_to.empty())
       if (auto it = creator_to.find(g.created_by.get()); it != creator_to.end()) g.created_by = it->second;
     ours.push_back(std::move(g));
+    // Theirs go as ours grow: the two never hold all of them at once.
+    if ((i + 1) % StableVector<Goroutine>::chunk_size() == 0) theirs.release_front(i + 1);
   }
   report_end_ = pt.report_end;
   last_offset_ = pt.offset;
