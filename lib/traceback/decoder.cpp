@@ -2296,7 +2296,7 @@ bool TracebackDecoderImpl::can_absorb() const {
 // How goroutines of a part's stack FROM move to our stack TO, which has the
 // same frames but the first goroutine's arguments and frame sizes of ours.
 struct TracebackDecoderImpl::Rebase {
-  Rebase(const StackRef &from, const StackRef &to) : to(to) {
+  Rebase(const StackRef &from, const StackRef &to) : to(to), from_fields(fields(*from)), to_fields(fields(*to)) {
     const Stack &f = *from, &t = *to;
     same_args.resize(f.frames.size());
     bool all_same = true;
@@ -2320,7 +2320,7 @@ struct TracebackDecoderImpl::Rebase {
       bool same = field < same_args.size() && same_args[field];
       if (v.size() == 1 && v[0] == kArgsSame) {
         if (!same) return rebase_args(from, &own);
-      } else if (field < to->frames.size() && v == to->frames[field].args) {
+      } else if (field < to_fields.size() && v == to_fields[field]) {
         return rebase_args(from, &own);
       }
       if (sep == std::string_view::npos) return own;
@@ -2335,11 +2335,11 @@ struct TracebackDecoderImpl::Rebase {
     for (size_t field = 0;; ++field) {
       size_t sep = all.find(kArgsSeparator);
       std::string_view v = all.substr(0, sep);
-      bool theirs = own && v.size() == 1 && v[0] == kArgsSame && field < from.frames.size();
-      if (theirs) v = from.frames[field].args;
+      bool theirs = own && v.size() == 1 && v[0] == kArgsSame && field < from_fields.size();
+      if (theirs) v = from_fields[field];
       // The same value as TO's own: kArgsSame.
-      if (field < to->frames.size() &&
-          ((theirs || !own) && field < same_args.size() ? same_args[field] : v == to->frames[field].args)) {
+      if (field < to_fields.size() &&
+          ((theirs || !own) && field < same_args.size() ? same_args[field] : v == to_fields[field])) {
         out.push_back(kArgsSame);
       } else {
         out.append(v);
@@ -2352,10 +2352,28 @@ struct TracebackDecoderImpl::Rebase {
     if (all_same) return nullptr;
     return SharedText(out);
   }
+  // A stack's frame arguments, as views into its joined_args: one string
+  // read per goroutine, where the frames would be a dozen cache misses.
+  static std::vector<std::string_view> fields(const Stack &s) {
+    std::vector<std::string_view> out;
+    std::string_view all = s.joined_args;
+    for (size_t i = 0; i < s.frames.size(); ++i) {
+      size_t sep = all.find(kArgsSeparator);
+      if (all.substr(0, sep) != s.frames[i].args) break;
+      out.push_back(all.substr(0, sep));
+      all.remove_prefix(sep == std::string_view::npos ? all.size() : sep + 1);
+    }
+    if (out.size() != s.frames.size()) {  // joined otherwise: the frames themselves
+      out.clear();
+      for (const Frame &f : s.frames) out.push_back(f.args);
+    }
+    return out;
+  }
   StackRef to;
-  std::vector<bool> same_args;  // FROM's and TO's values of frame i are the same
-  bool same_offsets = false;    // frame sizes too: addresses stay as they are
-  SharedText from_args;         // rebase_args(FROM's own)
+  std::vector<std::string_view> from_fields, to_fields;  // fields(FROM), fields(TO)
+  std::vector<bool> same_args;                           // FROM's and TO's values of frame i are the same
+  bool same_offsets = false;                             // frame sizes too: addresses stay as they are
+  SharedText from_args;                                  // rebase_args(FROM's own)
 };
 
 // G's stack becomes R.to; its arguments and frame addresses are kept
