@@ -1,4 +1,5 @@
-// The model's compact building blocks (model/shared.h).
+// The model's compact building blocks (model/shared.h) and the number parsers.
+#include "gosyntax/parse.h"
 #include "model/process.h"
 #include "model/shared.h"
 
@@ -71,4 +72,18 @@ TEST_CASE("StableVector::release_front frees whole chunks from the front", "[mod
   CHECK(moved.empty());
   moved.push_back("again");
   CHECK(moved[0] == "again");
+}
+
+TEST_CASE("parse_hex and parse_decimal read what tracebacks print", "[model][gosyntax]") {
+  CHECK(parse_hex("0x0") == std::optional<uint64_t>(0));
+  CHECK(parse_hex("0xc000010000") == std::optional<uint64_t>(0xc000010000));
+  CHECK(parse_hex("0XDEADbeef") == std::optional<uint64_t>(0xdeadbeef));
+  CHECK(parse_hex("ffffffffffffffff") == std::optional<uint64_t>(~uint64_t(0)));
+  CHECK_FALSE(parse_hex("0x"));
+  CHECK_FALSE(parse_hex("0x1ffffffffffffffff"));  // 17 digits
+  CHECK_FALSE(parse_hex("0xc00g"));
+  CHECK_FALSE(parse_hex("0x12 "));
+  CHECK_FALSE(parse_hex(std::string_view("0x1\0", 4)));
+  CHECK(parse_decimal("-12") == std::optional<int64_t>(-12));
+  CHECK_FALSE(parse_decimal("12a"));
 }

@@ -4,21 +4,27 @@
 
 namespace crashctl {
 
+namespace {
+// Hex digit values, either case; 0xff for other bytes.
+struct HexDigitTable {
+  uint8_t v[256];
+  HexDigitTable() {
+    for (uint8_t &d : v) d = 0xff;
+    for (int i = 0; i < 10; ++i) v['0' + i] = uint8_t(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = v['A' + i] = uint8_t(10 + i);
+  }
+};
+const HexDigitTable kHexDigitTable;
+}  // namespace
+
 std::optional<uint64_t> parse_hex(std::string_view s) {
   if (starts_with(s, "0x") || starts_with(s, "0X")) s.remove_prefix(2);
   if (s.empty() || s.size() > 16) return std::nullopt;
   uint64_t v = 0;
   for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9')
-      d = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      d = c - 'A' + 10;
-    else
-      return std::nullopt;
-    v = v << 4 | uint64_t(d);
+    uint8_t d = kHexDigitTable.v[static_cast<unsigned char>(c)];
+    if (d > 15) return std::nullopt;
+    v = v << 4 | d;
   }
   return v;
 }
