@@ -54,7 +54,7 @@ struct Stack {
   // one base: these are the first goroutine's values less its base (see
   // frame_addresses()). Empty when no frame showed addresses.
   struct AddressOffsets {
-    uint64_t fp = 0, sp = 0;  // wrapping differences from the base
+    uint64_t fp = 0, sp = 0;  // wrapping differences from the base; 0 when not shown
     bool shown = false;       // the frame printed fp= and sp=
   };
   std::vector<AddressOffsets> address_offsets;

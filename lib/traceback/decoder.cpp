@@ -23,6 +23,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -486,7 +487,9 @@ private:
   bool listing_clean() const { return !violated_ && out_.diagnostic_total() == 0 && report_; }
   void mark_listing_point(uint64_t offset);
   struct Rebase;
-  void rebase(Goroutine &g, const Rebase &r);
+  // ARGS_DONE: G's own arguments were rebased already (rebased_own()), into
+  // REPLACED, or null when they stay as they are.
+  void rebase(Goroutine &g, const Rebase &r, bool args_done = false, SharedText *replaced = nullptr);
 
   // Block fast path: bodies seen before and what they gave.
   BlockCache blocks_;
@@ -1844,8 +1847,10 @@ StackRef TracebackDecoderImpl::intern_stack(StackBuilder &b) {
         base = a.sp;
         break;
       }
-    for (const FrameAddresses &a : b.addrs)
-      st->address_offsets.push_back({a.fp - base, a.sp - base, !(a == FrameAddresses())});
+    for (const FrameAddresses &a : b.addrs) {
+      bool shown = !(a == FrameAddresses());
+      st->address_offsets.push_back({shown ? a.fp - base : 0, shown ? a.sp - base : 0, shown});
+    }
   }
   StackRef ref = st;
   last_stack_ = &*stacks_.emplace(b.key, ref).first;
@@ -2305,27 +2310,30 @@ struct TracebackDecoderImpl::Rebase {
     same_offsets = f.address_offsets.size() == t.address_offsets.size();
     for (size_t i = 0; same_offsets && i < f.address_offsets.size(); ++i) {
       const Stack::AddressOffsets &a = f.address_offsets[i], &b = t.address_offsets[i];
-      same_offsets = a.fp == b.fp && a.sp == b.sp && a.shown == b.shown;
+      same_offsets = a.shown == b.shown && (!a.shown || (a.fp == b.fp && a.sp == b.sp));  // frames not shown have none
     }
     // Goroutines whose arguments were FROM's own.
     if (!all_same || f.joined_args != t.joined_args) from_args = rebase_args(f, nullptr);
   }
-  // A goroutine's own arguments OWN as they are against TO: the same
-  // string when no field changes (the common case), else a new one.
-  SharedText rebase_own(const Stack &from, const SharedText &own) const {
+  // A goroutine's own arguments OWN as they are against TO: false when no
+  // field changes (the common case), else true with the new text in OUT.
+  // It only reads OWN, FROM and the tables: threads may call it at once.
+  bool rebased_own(const Stack &from, const SharedText &own, SharedText &out) const {
     std::string_view all = *own;
     for (size_t field = 0;; ++field) {
       size_t sep = all.find(kArgsSeparator);
       std::string_view v = all.substr(0, sep);
       bool same = field < same_args.size() && same_args[field];
       if (v.size() == 1 && v[0] == kArgsSame) {
-        if (!same) return rebase_args(from, &own);
+        if (!same) break;
       } else if (field < to_fields.size() && v == to_fields[field]) {
-        return rebase_args(from, &own);
+        break;
       }
-      if (sep == std::string_view::npos) return own;
+      if (sep == std::string_view::npos) return false;
       all.remove_prefix(sep + 1);
     }
+    out = rebase_args(from, &own);
+    return true;
   }
   // A goroutine's own arguments (null: FROM's) as they are against TO.
   SharedText rebase_args(const Stack &from, const SharedText *own) const {
@@ -2378,9 +2386,14 @@ struct TracebackDecoderImpl::Rebase {
 
 // G's stack becomes R.to; its arguments and frame addresses are kept
 // against it as finish_goroutine() would have kept them.
-void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r) {
+void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r, bool args_done, SharedText *replaced) {
   const Stack &from = *g.stack;
-  g.frame_args = g.frame_args ? r.rebase_own(from, g.frame_args) : r.from_args;
+  if (!g.frame_args)
+    g.frame_args = r.from_args;
+  else if (args_done && replaced)
+    g.frame_args = std::move(*replaced);
+  else if (SharedText out; !args_done && r.rebased_own(from, g.frame_args, out))
+    g.frame_args = std::move(out);
   if (r.same_offsets) {
     g.stack = r.to;
     return;
@@ -2398,6 +2411,9 @@ void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r) {
   g.stack = r.to;
   if (!addrs.empty()) set_frame_addresses(g, std::move(addrs));
 }
+
+// From this many goroutines on, absorb() rebases their arguments on two threads.
+constexpr size_t kTwoThreadRebase = 4096;
 
 bool TracebackDecoderImpl::absorb(TracebackDecoderImpl &part) {
   const ListingPoint &pt = part.point_;
@@ -2430,12 +2446,40 @@ bool TracebackDecoderImpl::absorb(TracebackDecoderImpl &part) {
       creator_to[ref.get()] = it->second;
   }
   features_.merge(pt.features);
+  // Goroutines moved to our stacks keep their argument values against
+  // them: with many goroutines, the new texts are made first on two threads
+  // (reading each goroutine's values is most of the work), then applied here.
+  std::vector<SharedText> replaced;
+  std::vector<uint8_t> is_replaced;
+  if (!stack_to.empty() && pt.goroutines >= kTwoThreadRebase) {
+    replaced.resize(pt.goroutines);
+    is_replaced.assign(pt.goroutines, 0);
+    auto make = [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) {
+        const Goroutine &g = theirs[i];
+        if (!g.frame_args) continue;
+        if (auto it = stack_to.find(g.stack.get()); it != stack_to.end())
+          is_replaced[i] = rebases[it->second].rebased_own(*g.stack, g.frame_args, replaced[i]);
+      }
+    };
+    size_t half = pt.goroutines / 2;
+    std::thread helper;
+    try {
+      helper = std::thread(make, half, pt.goroutines);
+    } catch (const std::system_error &) {
+      make(half, pt.goroutines);  // no thread to be had: all here
+    }
+    make(0, half);
+    if (helper.joinable()) helper.join();
+  }
   StableVector<Goroutine> &ours = report_->process.goroutines;
   for (size_t i = 0; i < pt.goroutines; ++i) {
     Goroutine &g = theirs[i];
     seen_ids_.insert(g.id);
     if (!stack_to.empty())
-      if (auto it = stack_to.find(g.stack.get()); it != stack_to.end()) rebase(g, rebases[it->second]);
+      if (auto it = stack_to.find(g.stack.get()); it != stack_to.end())
+        rebase(g, rebases[it->second], !is_replaced.empty(),
+               !is_replaced.empty() && is_replaced[i] ? &replaced[i] : nullptr);
     if (g.created_by && !creator_to.empty())
       if (auto it = creator_to.find(g.created_by.get()); it != creator_to.end()) g.created_by = it->second;
     ours.push_back(std::move(g));
