@@ -169,6 +169,35 @@ TEST_CASE("parallel decoding: parts of more goroutines than a chunk of the model
   }
 }
 
+TEST_CASE("parallel decoding: shared and own argument values of many goroutines, rebased on two threads",
+          "[traceback][parallel]") {
+  // One stack, whose goroutines cycle through a few argument values: copies
+  // of a cached variant share one text, the others own theirs. The part's
+  // first goroutine has other values than the file's first, so absorbing it
+  // rebases every goroutine's values against the file's.
+  std::string d = "goroutine 1 [running]:\nmain.main()\n\t/src/app/main.go:20 +0x25\n";
+  const char *values[] = {"0xc000010000, 0x1", "0xc000020000, 0x2", "0xc000030000, 0x1"};
+  size_t n = 3 * StableVector<Goroutine>::chunk_size();
+  for (size_t i = 0; i < n; ++i) {
+    // The file's first goroutine has values no other has; every seventh
+    // has a run value of its own (a text it owns), the others share theirs.
+    std::string worker = i == 0 ? "0xc0000f0000, 0x9" : values[(i * i / 3) % 3];
+    std::string run = i == 0       ? "0x9, 0x9"
+                      : i % 7 == 5 ? "0xc0000" + std::to_string(40000 + i) + ", 0x3"
+                                   : values[i % 3];
+    d += "\ngoroutine " + std::to_string(10 + i) + " [chan receive]:\nmain.worker(" + worker +
+         ")\n\t/src/app/w.go:10 +0x1d\nmain.run(0x7, " + run + ")\n\t/src/app/w.go:20 +0x2\n" +
+         "created by main.start in goroutine 1\n\t/src/app/w.go:30 +0x4f\n";
+  }
+  std::string want = one_thread(d);
+  for (unsigned threads : {2u, 3u}) {
+    ListingStats stats;
+    auto mem = memory_source(d, "t.txt");
+    CHECK(describe_decoded(decode_with(*mem, threads, 1, &stats)) == want);
+    CHECK(stats.absorbed >= 1);
+  }
+}
+
 TEST_CASE("parallel decoding: parts that end in anything else are read again", "[traceback][parallel]") {
   std::string d = system_dump(1200, 3);
   auto at_goroutine = [&](size_t n) { return d.find("\ngoroutine " + std::to_string(10 + n) + " ") + 1; };

@@ -87,6 +87,7 @@ public:
     if (rep_ && --rep_->refs == 0) ::operator delete(rep_);
   }
   explicit operator bool() const { return rep_ != nullptr; }
+  bool unique() const { return rep_ && rep_->refs == 1; }  // no other handle shares it
   std::string_view operator*() const { return rep_ ? std::string_view(rep_->bytes, rep_->size) : std::string_view(); }
   const void *get() const { return rep_; }  // identity: copies share it
 

@@ -487,9 +487,8 @@ private:
   bool listing_clean() const { return !violated_ && out_.diagnostic_total() == 0 && report_; }
   void mark_listing_point(uint64_t offset);
   struct Rebase;
-  // ARGS_DONE: G's own arguments were rebased already (rebased_own()), into
-  // REPLACED, or null when they stay as they are.
-  void rebase(Goroutine &g, const Rebase &r, bool args_done = false, SharedText *replaced = nullptr);
+  // ARGS_DONE: G's own arguments were rebased already.
+  void rebase(Goroutine &g, const Rebase &r, bool args_done = false);
 
   // Block fast path: bodies seen before and what they gave.
   BlockCache blocks_;
@@ -2386,14 +2385,14 @@ struct TracebackDecoderImpl::Rebase {
 
 // G's stack becomes R.to; its arguments and frame addresses are kept
 // against it as finish_goroutine() would have kept them.
-void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r, bool args_done, SharedText *replaced) {
+void TracebackDecoderImpl::rebase(Goroutine &g, const Rebase &r, bool args_done) {
   const Stack &from = *g.stack;
-  if (!g.frame_args)
-    g.frame_args = r.from_args;
-  else if (args_done && replaced)
-    g.frame_args = std::move(*replaced);
-  else if (SharedText out; !args_done && r.rebased_own(from, g.frame_args, out))
-    g.frame_args = std::move(out);
+  if (!args_done) {
+    if (!g.frame_args)
+      g.frame_args = r.from_args;
+    else if (SharedText out; r.rebased_own(from, g.frame_args, out))
+      g.frame_args = std::move(out);
+  }
   if (r.same_offsets) {
     g.stack = r.to;
     return;
@@ -2449,28 +2448,40 @@ bool TracebackDecoderImpl::absorb(TracebackDecoderImpl &part) {
   // Goroutines moved to our stacks keep their argument values against
   // them: with many goroutines, the new texts are made first on two threads
   // (reading each goroutine's values is most of the work), then applied here.
-  std::vector<SharedText> replaced;
-  std::vector<uint8_t> is_replaced;
+  // Each thread replaces only texts that one goroutine owns: the counts of
+  // shared ones do not change until both are done, and those are left for
+  // the loop after.
+  std::vector<uint8_t> args_done;
   if (!stack_to.empty() && pt.goroutines >= kTwoThreadRebase) {
-    replaced.resize(pt.goroutines);
-    is_replaced.assign(pt.goroutines, 0);
+    args_done.assign(pt.goroutines, 0);
     auto make = [&](size_t lo, size_t hi) {
       for (size_t i = lo; i < hi; ++i) {
-        const Goroutine &g = theirs[i];
-        if (!g.frame_args) continue;
-        if (auto it = stack_to.find(g.stack.get()); it != stack_to.end())
-          is_replaced[i] = rebases[it->second].rebased_own(*g.stack, g.frame_args, replaced[i]);
+        Goroutine &g = theirs[i];
+        if (!g.frame_args || !g.frame_args.unique()) continue;
+        auto it = stack_to.find(g.stack.get());
+        if (it == stack_to.end()) continue;
+        if (SharedText out; rebases[it->second].rebased_own(*g.stack, g.frame_args, out)) g.frame_args = std::move(out);
+        args_done[i] = 1;
       }
     };
+    // What a thread leaves undone (no thread to be had, no memory) the loop
+    // below does.
     size_t half = pt.goroutines / 2;
     std::thread helper;
     try {
-      helper = std::thread(make, half, pt.goroutines);
-    } catch (const std::system_error &) {
-      make(half, pt.goroutines);  // no thread to be had: all here
-    }
+      helper = std::thread([&, half] {
+        try {
+          make(half, pt.goroutines);
+        } catch (...) {}
+      });
+    } catch (const std::system_error &) {}
+    struct JoinHelper {
+      std::thread &t;
+      ~JoinHelper() {
+        if (t.joinable()) t.join();
+      }
+    } join_helper{helper};
     make(0, half);
-    if (helper.joinable()) helper.join();
   }
   StableVector<Goroutine> &ours = report_->process.goroutines;
   for (size_t i = 0; i < pt.goroutines; ++i) {
@@ -2478,8 +2489,7 @@ bool TracebackDecoderImpl::absorb(TracebackDecoderImpl &part) {
     seen_ids_.insert(g.id);
     if (!stack_to.empty())
       if (auto it = stack_to.find(g.stack.get()); it != stack_to.end())
-        rebase(g, rebases[it->second], !is_replaced.empty(),
-               !is_replaced.empty() && is_replaced[i] ? &replaced[i] : nullptr);
+        rebase(g, rebases[it->second], !args_done.empty() && args_done[i]);
     if (g.created_by && !creator_to.empty())
       if (auto it = creator_to.find(g.created_by.get()); it != creator_to.end()) g.created_by = it->second;
     ours.push_back(std::move(g));
