@@ -297,12 +297,13 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
     pr += n;
     return true;
   };
+  // Per tracked argument hole (where it is: layout.arg_holes), left
+  // uninitialized past arg_hole_count.
   struct Value {
-    size_t at, len;
     bool cached;      // the cached body's values
     bool stack_same;  // the cached values are the stack's
   };
-  Value values[kMaxArgHoles];  // left uninitialized: only the first arg_hole_count are read
+  Value values[kMaxArgHoles];
   size_t args_seen = 0;
   for (const Hole &h : e.holes) {
     if (!same(h.at)) return 0;
@@ -319,7 +320,7 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
     size_t n = plain_args_to_paren(r + pr, r_end);
     if (n == std::string_view::npos) return 0;
     bool cached = n == h.len && same_bytes(r + pr, bp + h.at, n);
-    values[layout.arg_hole_count] = {pr, n, cached, h.stack_same};
+    values[layout.arg_hole_count] = {cached, h.stack_same};
     layout.arg_holes[layout.arg_hole_count++] = {pr, n, h.frame};
     own_args |= !cached;
     pr += n;
@@ -351,8 +352,9 @@ size_t BlockCache::match(const CachedBlock &e, std::string_view rest, int64_t &p
     for (size_t field = 0; field < fields; ++field) {
       if (field) args.push_back(kArgsSeparator);
       if (next_hole < layout.arg_hole_count && layout.arg_holes[next_hole].frame == field) {
+        const ArgHole &where = layout.arg_holes[next_hole];
         const Value &val = values[next_hole++];
-        std::string_view v = rest.substr(val.at, val.len);
+        std::string_view v = rest.substr(where.at, where.len);
         // Values that differ from the cached ones differ from the stack's
         // when those are the stack's; only a variant's need the stack read.
         bool stack_same = val.cached       ? val.stack_same
@@ -395,8 +397,7 @@ void BlockCache::taken(const Hit &hit, std::string_view body, const SharedText &
   prefetch_predicted();
 }
 
-void BlockCache::remember_variant(uint32_t index, std::string_view body, uint32_t prev,
-                                  const SharedText &frame_args) {
+void BlockCache::remember_variant(uint32_t index, std::string_view body, uint32_t prev, const SharedText &frame_args) {
   // Full: nothing new is cached (then per-goroutine values, as in most real dumps, cost nothing more).
   if (!has_room(body.size())) return;
   uint64_t hx = body_hash(body, layout_.hole);
@@ -441,16 +442,10 @@ void BlockCache::remember(uint32_t prev, BlockOutcome outcome) {
   // Both kinds were recorded in body order: merge them.
   if (!rec_args_plain_) rec_arg_holes_.clear();
   e.holes.reserve(rec_arg_holes_.size() + rec_addr_holes_.size());
-  size_t i = 0, d = 0;
-  while (i < rec_arg_holes_.size() || d < rec_addr_holes_.size()) {
-    if (d < rec_addr_holes_.size() && (i == rec_arg_holes_.size() || rec_addr_holes_[d].at < rec_arg_holes_[i].at)) {
-      const AddrHole &h = rec_addr_holes_[d++];
-      e.holes.push_back({uint32_t(h.at), uint32_t(h.len), kAddrHole});
-    } else {
-      const ArgHole &h = rec_arg_holes_[i++];
-      e.holes.push_back({uint32_t(h.at), uint32_t(h.len), uint32_t(h.frame)});
-    }
-  }
+  for (const ArgHole &h : rec_arg_holes_) e.holes.push_back({uint32_t(h.at), uint32_t(h.len), uint32_t(h.frame)});
+  for (const AddrHole &h : rec_addr_holes_) e.holes.push_back({uint32_t(h.at), uint32_t(h.len), kAddrHole});
+  std::inplace_merge(e.holes.begin(), e.holes.begin() + ptrdiff_t(rec_arg_holes_.size()), e.holes.end(),
+                     [](const Hole &a, const Hole &b) { return a.at < b.at; });
   e.arg_holes = uint32_t(rec_arg_holes_.size());
   e.addr_holes = uint32_t(rec_addr_holes_.size());
   rec_arg_holes_.clear();
