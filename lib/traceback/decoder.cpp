@@ -2710,8 +2710,6 @@ namespace {
 // starts with an empty block cache: on bench/busy (320 handlers) two parts
 // per thread were 20-50% slower than one on 2 CPUs.
 constexpr unsigned kPartsPerThread = 1;
-// A thread done with its parts takes the second half of what a worker has
-// left when that is at least half a part (of the smallest size).
 
 // A part of the input decoded by a worker thread in listing mode.
 struct ListingPart {
@@ -2885,7 +2883,8 @@ void decode_parallel(ByteSource &src, Input &out, bool show_progress, const std:
     if (queue.take_front(k)) continue;
     ListingPart &part = parts[k];
     // While its worker reads it, this thread takes the second half of what
-    // is left of it, as a part of its own, until what is left is small.
+    // is left of it, as a part of its own, while what is left is at least
+    // half a part of the smallest size.
     std::vector<std::unique_ptr<ListingPart>> tails;  // in input order
     while (ok && !queue.is_done(part)) {
       uint64_t pos = part.position.load(std::memory_order_relaxed), lim = part.limit.load();
